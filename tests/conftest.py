@@ -1,0 +1,55 @@
+"""Shared fixtures: a real PostgreSQL server and a fresh database per test that asks for one.
+
+The server is the embedded one (started on demand under DTIMON_HOME) unless
+DTIMON_WAREHOUSE_URL names another server, in which case test databases are created there
+(the role needs CREATEDB).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from infra import postgres
+from infra.settings import Settings, replace_database
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def pg_server(settings: Settings) -> str:
+    """URL of the maintenance database on a running server."""
+    if settings.embedded:
+        postgres.start(settings)
+    return settings.server_url
+
+
+def _fresh_database(server_url: str, prefix: str) -> Iterator[str]:
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    postgres.ensure_database(server_url, name)
+    try:
+        yield replace_database(server_url, name)
+    finally:
+        if not os.environ.get("DTIMON_KEEP_TEST_DB"):
+            postgres.drop_database(server_url, name)
+
+
+@pytest.fixture
+def warehouse_url(pg_server: str) -> Iterator[str]:
+    """A new, empty database for one test, dropped afterwards."""
+    yield from _fresh_database(pg_server, "dtimon_test")
+
+
+@pytest.fixture(scope="module")
+def module_warehouse_url(pg_server: str) -> Iterator[str]:
+    """A new, empty database shared by the tests of one module."""
+    yield from _fresh_database(pg_server, "dtimon_test")
