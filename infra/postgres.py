@@ -145,7 +145,9 @@ def ensure_server(settings: Settings, *, airflow: bool = True) -> None:
     """
     if settings.embedded:
         start(settings)
-    ensure_database(settings.server_url, WAREHOUSE_DB if settings.embedded else _db_name(settings.warehouse_url))
+    ensure_database(
+        settings.server_url, WAREHOUSE_DB if settings.embedded else _db_name(settings.warehouse_url)
+    )
     if airflow and not os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
         ensure_database(settings.server_url, AIRFLOW_DB)
 

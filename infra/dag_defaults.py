@@ -1,0 +1,40 @@
+"""Defaults every dtimon DAG shares, so conventions are set in one place (and tested)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pendulum
+
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+OWNER = "dtimon-data-platform"
+START_DATE = pendulum.datetime(2025, 1, 1, tz=LOCAL_TZ)
+
+
+def default_args(**overrides: Any) -> dict[str, Any]:
+    """Task defaults: an owner, retries with exponential backoff, a bounded run time."""
+    args: dict[str, Any] = {
+        "owner": OWNER,
+        "retries": 2,
+        "retry_delay": timedelta(seconds=30),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=10),
+        "execution_timeout": timedelta(hours=1),
+    }
+    args.update(overrides)
+    return args
+
+
+def dag_kwargs(*, tags: list[str], doc_md: str, **overrides: Any) -> dict[str, Any]:
+    """Keyword arguments for `@dag`: one active run at a time, no implicit catch-up, tagged."""
+    kwargs: dict[str, Any] = {
+        "start_date": START_DATE,
+        "catchup": False,
+        "max_active_runs": 1,
+        "default_args": default_args(),
+        "tags": ["dtimon", *tags],
+        "doc_md": doc_md,
+    }
+    kwargs.update(overrides)
+    return kwargs

@@ -1,0 +1,297 @@
+"""The one publish path: candidate builds are frozen, gated, then swapped into `bi` atomically.
+
+A build's marts are copied into their own schema `pub_NNNNNN` (the candidate). The gate
+validates exactly that copy. Publishing re-points every view in `bi` to the candidate's
+tables in one transaction, so BI users switch from one consistent build to the next and
+never see a half-published one; earlier publication schemas are kept for rollback.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import psycopg
+from psycopg import sql
+
+log = logging.getLogger(__name__)
+
+SQL_DIR = Path(__file__).parent / "sql"
+#: Every table dbt builds in `marts` is published, plus these reference seeds.
+PUBLISHED_SCHEMA = "marts"
+PUBLISHED_REFERENCE = ("reference.indicator_catalogue", "reference.indicator_targets")
+BI_SCHEMA = "bi"
+READER_ROLE = "dtimon_bi_reader"
+KEEP_PUBLICATIONS = 5
+_LOCK = "select pg_advisory_xact_lock(hashtext('dtimon.publish'))"
+
+
+class PublishRefused(RuntimeError):
+    """The candidate may not be published (the gate did not pass it)."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    publication_id: int
+    schema: str
+    relations: tuple[str, ...]
+    row_counts: dict[str, int]
+
+
+def ensure_schema(conn: psycopg.Connection) -> None:
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('dtimon.ensure_schema'))")
+        conn.execute((SQL_DIR / "publications.sql").read_text())
+        _ensure_reader_role(conn)
+
+
+def _ensure_reader_role(conn: psycopg.Connection) -> None:
+    exists = conn.execute("select 1 from pg_roles where rolname = %s", (READER_ROLE,)).fetchone()
+    if exists:
+        return
+    try:
+        with conn.transaction():
+            conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(READER_ROLE)))
+    except psycopg.errors.InsufficientPrivilege:
+        log.warning("cannot create role %s (no CREATEROLE): bi stays readable by its owner only", READER_ROLE)
+
+
+def _source_relations(conn: psycopg.Connection) -> list[tuple[str, str]]:
+    rows = conn.execute(
+        """
+        select table_schema, table_name from information_schema.tables
+        where table_schema = %s and table_type = 'BASE TABLE'
+        order by table_name
+        """,
+        (PUBLISHED_SCHEMA,),
+    ).fetchall()
+    found = [(schema, name) for schema, name in rows]
+    for qualified in PUBLISHED_REFERENCE:
+        schema, name = qualified.split(".")
+        if conn.execute("select to_regclass(%s)", (qualified,)).fetchone()[0] is not None:
+            found.append((schema, name))
+    return found
+
+
+def _copy_comments(
+    conn: psycopg.Connection, source: tuple[str, str], target: tuple[str, str], kind: str
+) -> None:
+    """Carry table and column descriptions from `source` to `target` (a table or a view)."""
+    src = f"{source[0]}.{source[1]}"
+    table_comment = conn.execute("select obj_description(%s::regclass, 'pg_class')", (src,)).fetchone()[0]
+    target_ident = sql.Identifier(*target)
+    if table_comment:
+        conn.execute(
+            sql.SQL("comment on {} {} is {}").format(sql.SQL(kind), target_ident, sql.Literal(table_comment))
+        )
+    columns = conn.execute(
+        """
+        select a.attname, col_description(a.attrelid, a.attnum)
+        from pg_attribute a
+        where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped
+          and col_description(a.attrelid, a.attnum) is not null
+        """,
+        (src,),
+    ).fetchall()
+    for column, comment in columns:
+        conn.execute(
+            sql.SQL("comment on column {} is {}").format(
+                sql.Identifier(target[0], target[1], column), sql.Literal(comment)
+            )
+        )
+
+
+def stage_candidate(conn: psycopg.Connection, run_id: str | None = None) -> Candidate:
+    """Freeze the current marts into a new candidate schema and record it."""
+    ensure_schema(conn)
+    with conn.transaction():
+        conn.execute(_LOCK)
+        publication_id = conn.execute(
+            "insert into ops.publications (schema_name, status, run_id) "
+            "values ('pending-' || gen_random_uuid(), 'candidate', %s) returning publication_id",
+            (run_id,),
+        ).fetchone()[0]
+        schema = f"pub_{publication_id:06d}"
+        conn.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
+        relations: list[str] = []
+        counts: dict[str, int] = {}
+        for source_schema, name in _source_relations(conn):
+            target = (schema, name)
+            conn.execute(
+                sql.SQL("create table {} as table {}").format(
+                    sql.Identifier(*target), sql.Identifier(source_schema, name)
+                )
+            )
+            _copy_comments(conn, (source_schema, name), target, "table")
+            counts[name] = conn.execute(
+                sql.SQL("select count(*) from {}").format(sql.Identifier(*target))
+            ).fetchone()[0]
+            relations.append(name)
+        if not relations:
+            raise PublishRefused(
+                f"nothing to publish: schema {PUBLISHED_SCHEMA!r} has no tables (did dbt run?)"
+            )
+        conn.execute(
+            "update ops.publications set schema_name = %s, relations = %s, row_counts = %s where publication_id = %s",
+            (schema, relations, orjson.dumps(counts).decode(), publication_id),
+        )
+    log.info("staged candidate %s with %d relations", schema, len(relations))
+    return Candidate(publication_id, schema, tuple(relations), counts)
+
+
+def reject(conn: psycopg.Connection, publication_id: int, note: str) -> None:
+    """Mark a candidate rejected and drop its copy; `bi` is not touched."""
+    with conn.transaction():
+        conn.execute(_LOCK)
+        schema = _status_check(conn, publication_id, {"candidate"})
+        conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
+        conn.execute(
+            "update ops.publications set status = 'rejected', note = %s where publication_id = %s",
+            (note[:2000], publication_id),
+        )
+
+
+def _status_check(conn: psycopg.Connection, publication_id: int, allowed: set[str]) -> str:
+    row = conn.execute(
+        "select schema_name, status from ops.publications where publication_id = %s for update",
+        (publication_id,),
+    ).fetchone()
+    if row is None:
+        raise PublishRefused(f"publication {publication_id} does not exist")
+    schema, status = row
+    if status not in allowed:
+        raise PublishRefused(f"publication {publication_id} is {status}, expected one of {sorted(allowed)}")
+    return schema
+
+
+def _gate_passed(conn: psycopg.Connection, publication_id: int) -> bool:
+    if conn.execute("select to_regclass('ops.gate_results')").fetchone()[0] is None:
+        return False
+    row = conn.execute(
+        "select success from ops.gate_results where publication_id = %s order by validated_at desc limit 1",
+        (publication_id,),
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _point_bi_at(conn: psycopg.Connection, schema: str, relations: list[str]) -> None:
+    existing = conn.execute(
+        "select table_name from information_schema.views where table_schema = %s", (BI_SCHEMA,)
+    ).fetchall()
+    for (view,) in existing:
+        conn.execute(sql.SQL("drop view {}").format(sql.Identifier(BI_SCHEMA, view)))
+    reader = conn.execute("select 1 from pg_roles where rolname = %s", (READER_ROLE,)).fetchone()
+    if reader:
+        conn.execute(
+            sql.SQL("grant usage on schema {} to {}").format(
+                sql.Identifier(BI_SCHEMA), sql.Identifier(READER_ROLE)
+            )
+        )
+    for name in relations:
+        columns = [
+            c
+            for (c,) in conn.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = %s and table_name = %s order by ordinal_position",
+                (schema, name),
+            ).fetchall()
+        ]
+        conn.execute(
+            sql.SQL("create view {} as select {} from {}").format(
+                sql.Identifier(BI_SCHEMA, name),
+                sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+                sql.Identifier(schema, name),
+            )
+        )
+        _copy_comments(conn, (schema, name), (BI_SCHEMA, name), "view")
+        if reader:
+            conn.execute(
+                sql.SQL("grant select on {} to {}").format(
+                    sql.Identifier(BI_SCHEMA, name), sql.Identifier(READER_ROLE)
+                )
+            )
+
+
+def publish(conn: psycopg.Connection, publication_id: int) -> str:
+    """Switch `bi` to the candidate, in one transaction, only if the gate passed it."""
+    ensure_schema(conn)
+    with conn.transaction():
+        conn.execute(_LOCK)
+        schema = _status_check(conn, publication_id, {"candidate"})
+        if not _gate_passed(conn, publication_id):
+            raise PublishRefused(
+                f"publication {publication_id} has no passing gate result; bi is left on the last good publication"
+            )
+        relations = conn.execute(
+            "select relations from ops.publications where publication_id = %s", (publication_id,)
+        ).fetchone()[0]
+        _point_bi_at(conn, schema, relations)
+        conn.execute("update ops.publications set status = 'superseded' where status = 'published'")
+        conn.execute(
+            "update ops.publications set status = 'published', published_at = now() where publication_id = %s",
+            (publication_id,),
+        )
+        _prune(conn)
+    log.info("published %s to schema bi", schema)
+    return schema
+
+
+def rollback(conn: psycopg.Connection, to_publication_id: int | None = None) -> str:
+    """Point `bi` back at an earlier publication (default: the one before the current)."""
+    with conn.transaction():
+        conn.execute(_LOCK)
+        current = conn.execute(
+            "select publication_id from ops.publications where status = 'published'"
+        ).fetchone()
+        if to_publication_id is None:
+            row = conn.execute(
+                "select publication_id from ops.publications where status = 'superseded' "
+                "order by published_at desc limit 1"
+            ).fetchone()
+            if row is None:
+                raise PublishRefused("no earlier publication to roll back to")
+            to_publication_id = row[0]
+        schema = _status_check(conn, to_publication_id, {"superseded", "rolled_back"})
+        relations = conn.execute(
+            "select relations from ops.publications where publication_id = %s", (to_publication_id,)
+        ).fetchone()[0]
+        _point_bi_at(conn, schema, relations)
+        if current:
+            conn.execute(
+                "update ops.publications set status = 'rolled_back' where publication_id = %s", current
+            )
+        conn.execute(
+            "update ops.publications set status = 'published', published_at = now() where publication_id = %s",
+            (to_publication_id,),
+        )
+    return schema
+
+
+def _prune(conn: psycopg.Connection) -> None:
+    """Keep the live publication and the last few before it; drop older copies."""
+    old = conn.execute(
+        """
+        select publication_id, schema_name from ops.publications
+        where status in ('superseded', 'rolled_back')
+        order by published_at desc nulls last
+        offset %s
+        """,
+        (KEEP_PUBLICATIONS,),
+    ).fetchall()
+    for publication_id, schema in old:
+        conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
+        conn.execute(
+            "update ops.publications set note = coalesce(note || '; ', '') || 'copy pruned' where publication_id = %s",
+            (publication_id,),
+        )
+
+
+def current_publication(conn: psycopg.Connection) -> tuple[int, str] | None:
+    if conn.execute("select to_regclass('ops.publications')").fetchone()[0] is None:
+        return None
+    row = conn.execute(
+        "select publication_id, schema_name from ops.publications where status = 'published'"
+    ).fetchone()
+    return (row[0], row[1]) if row else None
