@@ -1,0 +1,202 @@
+"""The one HTTP client every source uses.
+
+- timeouts on connect and read, always;
+- retries with jittered exponential backoff on 5xx, connection errors and timeouts;
+- `Retry-After` honoured on 429 (seconds or an HTTP date), capped;
+- bearer-token auth fetched lazily and refreshed once when a call answers 401;
+- JSON decoded with orjson; nothing personal is logged (paths and statuses only).
+
+Sources describe their endpoints and envelopes in `ingestion/sources/`; this module knows
+only transport.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import orjson
+import requests
+
+from ingestion.privacy import mask_text, masked_logger
+
+log = masked_logger(__name__)
+
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+
+class SourceError(RuntimeError):
+    """The source failed in a way retrying did not fix, or answered something unusable."""
+
+
+class AuthError(SourceError):
+    """Credentials were refused, or a fresh token was refused too."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard the client tries. Defaults suit a government endpoint on a slow link."""
+
+    max_attempts: int = 6
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    retry_after_max: float = 120.0
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Full jitter: uniform in [0, min(max, base·2^attempt)] (attempt counts from 1)."""
+        return rng.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1)))
+
+
+@dataclass(frozen=True)
+class TokenAuth:
+    """Bearer token obtained by POSTing credentials as JSON to `path`; the answer names it `token_field`."""
+
+    path: str
+    username: str
+    password: str
+    token_field: str = "access_token"
+
+
+def retry_after_seconds(
+    value: str | None, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or HTTP-date), else None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now()).total_seconds())
+
+
+class ApiClient:
+    """JSON over HTTP with retries and token auth. One instance per source and task run."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: TokenAuth | None = None,
+        policy: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
+        self.policy = policy or RetryPolicy()
+        self.session = session or requests.Session()
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._token: str | None = None
+        self.requests_sent = 0
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.session.close()
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self._call("GET", path, params=params, authenticated=self.auth is not None)
+
+    def post_json(self, path: str, body: Any) -> Any:
+        return self._call("POST", path, body=body, authenticated=self.auth is not None)
+
+    def _login(self) -> str:
+        assert self.auth is not None
+        answer = self._call(
+            "POST",
+            self.auth.path,
+            body={"username": self.auth.username, "password": self.auth.password},
+            authenticated=False,
+        )
+        token = answer.get(self.auth.token_field) if isinstance(answer, dict) else None
+        if not token:
+            raise AuthError(f"{self.auth.path} answered without {self.auth.token_field!r}")
+        return str(token)
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        authenticated: bool,
+    ) -> Any:
+        url = f"{self.base_url}{path}"
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            headers = {"Accept": "application/json"}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            if authenticated:
+                if self._token is None:
+                    self._token = self._login()
+                headers["Authorization"] = f"Bearer {self._token}"
+            try:
+                self.requests_sent += 1
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=orjson.dumps(body) if body is not None else None,
+                    headers=headers,
+                    timeout=(self.policy.connect_timeout, self.policy.read_timeout),
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                self._retry_or_raise(attempt, f"{method} {path}: {type(exc).__name__}", None)
+                continue
+
+            status = response.status_code
+            if status == 401 and authenticated:
+                if refreshed:
+                    raise AuthError(f"{method} {path}: 401 even with a fresh token")
+                log.info("%s %s: 401, refreshing the token once", method, path)
+                self._token = None
+                refreshed = True
+                attempt -= 1  # a token refresh is not a failed attempt
+                continue
+            if status == 429:
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+                self._retry_or_raise(attempt, f"{method} {path}: 429", wait)
+                continue
+            if status in RETRY_STATUSES:
+                self._retry_or_raise(attempt, f"{method} {path}: {status}", None)
+                continue
+            if status >= 400:
+                raise (AuthError if status in (401, 403) else SourceError)(
+                    f"{method} {path}: HTTP {status}: {mask_text(response.text[:300])}"
+                )
+            try:
+                return orjson.loads(response.content)
+            except orjson.JSONDecodeError as exc:
+                raise SourceError(
+                    f"{method} {path}: answer is not JSON: {mask_text(response.text[:200])!r}"
+                ) from exc
+
+    def _retry_or_raise(self, attempt: int, what: str, retry_after: float | None) -> None:
+        if attempt >= self.policy.max_attempts:
+            raise SourceError(f"{what}; gave up after {attempt} attempts")
+        if retry_after is not None:
+            wait = min(retry_after, self.policy.retry_after_max)
+        else:
+            wait = self.policy.backoff(attempt, self._rng)
+        log.warning("%s; attempt %d of %d, retrying in %.2f s", what, attempt, self.policy.max_attempts, wait)
+        self._sleep(wait)

@@ -1,0 +1,307 @@
+"""The one loader: streamed pages → PostgreSQL `COPY` into `raw`, one transaction per batch.
+
+A batch is one source entity over one interval. In a single transaction the loader
+replaces the interval's previous batch (its raw rows are deleted and it is marked
+`replaced`), records the new batch in `ops.batches`, streams every page's rows into the raw
+table with `COPY`, writes malformed records to `ops.rejects` with their reason, and
+advances the watermark. Any failure rolls all of it back — the previous batch stays live,
+untouched — and the failure is recorded as a `failed` batch with its error.
+
+Memory is bounded by one page plus the set of natural keys already seen in the batch
+(used to drop records a source sends twice within one interval).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ingestion.privacy import mask_text, masked_logger
+
+log = masked_logger(__name__)
+
+#: Rejects are written between COPY streams once this many are pending (bounds memory).
+REJECT_FLUSH = 500
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record ready for its raw table: values in `RawTable.columns` order and its natural key."""
+
+    values: tuple[Any, ...]
+    key: Hashable
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A record that cannot be loaded: its text (personal data already pseudonymised) and why."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RawTable:
+    schema: str
+    name: str
+    columns: tuple[str, ...]  # every column the loader writes, batch_id excluded
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class BatchKey:
+    source: str
+    entity: str
+    interval_start: datetime
+    interval_end: datetime
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    batch_id: int
+    source: str
+    entity: str
+    interval_start: str
+    interval_end: str
+    rows_loaded: int
+    rows_rejected: int
+    duplicates: int
+    pages: int
+    replaced_batch_id: int | None
+    seconds: float
+
+
+class BatchFailed(RuntimeError):
+    """Loading a batch failed; nothing of it was written (the failure is in ops.batches)."""
+
+
+def load_batch(
+    conn: psycopg.Connection,
+    table: RawTable,
+    key: BatchKey,
+    pages: Iterable[Sequence[Row | Reject]],
+    *,
+    run_id: str | None = None,
+) -> BatchResult:
+    """Load `pages` as the batch of `key`, replacing any earlier batch of the same interval.
+
+    `conn` must not be inside a transaction. `pages` is consumed lazily (it may be the HTTP
+    pull itself), so the source is read while rows stream into PostgreSQL.
+    """
+    started_wall = time.monotonic()
+    started_at = datetime.now(UTC)
+    try:
+        with conn.transaction():
+            result = _load(conn, table, key, pages, run_id, started_at, started_wall)
+    except Exception as exc:
+        _record_failure(conn, key, run_id, started_at, exc)
+        raise
+    log.info(
+        "batch %s %s.%s [%s, %s): %d rows, %d rejected, %d duplicates, %d pages in %.1f s%s",
+        result.batch_id,
+        key.source,
+        key.entity,
+        result.interval_start,
+        result.interval_end,
+        result.rows_loaded,
+        result.rows_rejected,
+        result.duplicates,
+        result.pages,
+        result.seconds,
+        f" (replaced batch {result.replaced_batch_id})" if result.replaced_batch_id else "",
+    )
+    return result
+
+
+def _load(
+    conn: psycopg.Connection,
+    table: RawTable,
+    key: BatchKey,
+    pages: Iterable[Sequence[Row | Reject]],
+    run_id: str | None,
+    started_at: datetime,
+    started_wall: float,
+) -> BatchResult:
+    interval = (key.source, key.entity, key.interval_start, key.interval_end)
+    conn.execute(
+        "select pg_advisory_xact_lock(hashtext(%s || '/' || %s), hashtext(%s::text || '/' || %s::text))",
+        interval,
+    )
+    previous = conn.execute(
+        """
+        select batch_id from ops.batches
+        where source = %s and entity = %s and interval_start = %s and interval_end = %s
+          and status = 'succeeded'
+        for update
+        """,
+        interval,
+    ).fetchone()
+    replaced = previous[0] if previous else None
+    if replaced is not None:
+        conn.execute(
+            sql.SQL("delete from {} where batch_id = %s").format(sql.Identifier(table.schema, table.name)),
+            (replaced,),
+        )
+        conn.execute("update ops.batches set status = 'replaced' where batch_id = %s", (replaced,))
+    batch_id = conn.execute(
+        """
+        insert into ops.batches (source, entity, interval_start, interval_end, status, run_id, started_at)
+        values (%s, %s, %s, %s, 'succeeded', %s, %s)
+        returning batch_id
+        """,
+        (*interval, run_id, started_at),
+    ).fetchone()[0]
+
+    page_count = 0
+    with _Sink(conn, table, key, batch_id) as sink:
+        for page in pages:
+            page_count += 1
+            sink.write_page(page)
+
+    conn.execute(
+        """
+        update ops.batches
+        set rows_loaded = %s, rows_rejected = %s, pages = %s, finished_at = clock_timestamp()
+        where batch_id = %s
+        """,
+        (sink.loaded, sink.rejected, page_count, batch_id),
+    )
+    if replaced is not None:
+        conn.execute("update ops.batches set replaced_by = %s where batch_id = %s", (batch_id, replaced))
+    conn.execute(
+        """
+        insert into ops.watermarks (source, entity, watermark, batch_id) values (%s, %s, %s, %s)
+        on conflict (source, entity) do update
+        set watermark = excluded.watermark, batch_id = excluded.batch_id, updated_at = now()
+        where ops.watermarks.watermark <= excluded.watermark
+        """,
+        (key.source, key.entity, key.interval_end, batch_id),
+    )
+    return BatchResult(
+        batch_id=batch_id,
+        source=key.source,
+        entity=key.entity,
+        interval_start=key.interval_start.isoformat(),
+        interval_end=key.interval_end.isoformat(),
+        rows_loaded=sink.loaded,
+        rows_rejected=sink.rejected,
+        duplicates=sink.duplicates,
+        pages=page_count,
+        replaced_batch_id=replaced,
+        seconds=round(time.monotonic() - started_wall, 3),
+    )
+
+
+class _Sink:
+    """Writes rows through one open `COPY` and rejects in between, deduplicating on the key."""
+
+    def __init__(self, conn: psycopg.Connection, table: RawTable, key: BatchKey, batch_id: int) -> None:
+        self._conn = conn
+        self._table = table
+        self._key = key
+        self._batch_id = batch_id
+        self._copy_sql = sql.SQL("copy {} ({}) from stdin").format(
+            sql.Identifier(table.schema, table.name),
+            sql.SQL(", ").join(sql.Identifier(c) for c in ("batch_id", *table.columns)),
+        )
+        self._cursor: psycopg.Cursor | None = None
+        self._copy: Any = None
+        self._copy_cm: Any = None
+        self._pending_rejects: list[Reject] = []
+        self._seen: set[Hashable] = set()
+        self.loaded = 0
+        self.rejected = 0
+        self.duplicates = 0
+
+    def write_page(self, page: Sequence[Row | Reject]) -> None:
+        for item in page:
+            if isinstance(item, Reject):
+                self._pending_rejects.append(item)
+                continue
+            if item.key in self._seen:
+                self.duplicates += 1
+                continue
+            self._seen.add(item.key)
+            if self._copy is None:
+                self._open()
+            self._copy.write_row((self._batch_id, *item.values))
+            self.loaded += 1
+        if len(self._pending_rejects) >= REJECT_FLUSH:
+            self._flush_rejects()
+
+    def __enter__(self) -> _Sink:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self._flush_rejects()
+            return
+        # abort an open COPY so the surrounding transaction can roll back cleanly
+        if self._copy_cm is not None:
+            self._copy_cm.__exit__(exc_type, exc, tb)
+            self._copy_cm = self._copy = None
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
+
+    def _open(self) -> None:
+        self._cursor = self._conn.cursor()
+        self._copy_cm = self._cursor.copy(self._copy_sql)
+        self._copy = self._copy_cm.__enter__()
+
+    def _close_copy(self) -> None:
+        if self._copy_cm is not None:
+            self._copy_cm.__exit__(None, None, None)
+            self._copy_cm = self._copy = None
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
+
+    def _flush_rejects(self) -> None:
+        self._close_copy()
+        if not self._pending_rejects:
+            return
+        with self._conn.cursor() as cur:
+            cur.executemany(
+                "insert into ops.rejects (batch_id, source, entity, record_text, reason) values (%s, %s, %s, %s, %s)",
+                [
+                    (self._batch_id, self._key.source, self._key.entity, r.text, mask_text(r.reason))
+                    for r in self._pending_rejects
+                ],
+            )
+        self.rejected += len(self._pending_rejects)
+        for reject in self._pending_rejects[:5]:
+            log.warning("rejected %s.%s record: %s", self._key.source, self._key.entity, reject.reason)
+        self._pending_rejects.clear()
+
+
+def _record_failure(
+    conn: psycopg.Connection, key: BatchKey, run_id: str | None, started_at: datetime, exc: BaseException
+) -> None:
+    """Write a `failed` ledger row in its own transaction (the batch itself was rolled back)."""
+    error = mask_text(f"{type(exc).__name__}: {exc}")[:2000]
+    try:
+        conn.rollback()
+        with conn.transaction():
+            conn.execute(
+                """
+                insert into ops.batches
+                    (source, entity, interval_start, interval_end, status, run_id, error, started_at)
+                values (%s, %s, %s, %s, 'failed', %s, %s, %s)
+                """,
+                (key.source, key.entity, key.interval_start, key.interval_end, run_id, error, started_at),
+            )
+    except psycopg.Error as ledger_exc:  # the database itself may be what failed
+        log.error("could not record the failed batch in ops.batches: %s", ledger_exc)
+    log.error(
+        "batch %s.%s [%s, %s) failed: %s", key.source, key.entity, key.interval_start, key.interval_end, error
+    )

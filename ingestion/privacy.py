@@ -1,0 +1,168 @@
+"""Pseudonymisation of personal data before the first write, and masking of logs.
+
+Citizen identifiers, names and contact details never reach the warehouse in clear: each
+personal field of a record is replaced by a keyed hash (HMAC-SHA-256 with a key from
+configuration, truncated to 128 bits), so the same person gets the same pseudonym across
+sources and loads without the warehouse ever holding the value. Pseudonyms are written
+with letters only (`psn:` + 32 letters a–p) so they can never be mistaken for an id number.
+
+The coarse attributes indicators need (birth year, sex, birth-registration province) are
+read off a 12-digit citizen id before it is hashed (DOMAIN.md §2, §6).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra.settings import ConfigError, Settings
+
+PREFIX = "psn:"
+#: Published, not secret: used only when DTIMON_ENV is demo or test, and says so.
+DEMO_KEY = "dtimon-demo-key-not-secret"
+_BLOCK = 64  # SHA-256 block size
+_HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+#: 9- or 12-digit runs (old and new citizen ids) and 10–11 digit phone numbers.
+_ID_RUN = re.compile(r"(?<!\d)(\d{9,12})(?!\d)")
+
+
+def mask_text(text: str) -> str:
+    """`text` with every run of 9–12 digits (an id or phone number) replaced by ***."""
+    return _ID_RUN.sub("***", text)
+
+
+class Pseudonymiser:
+    """Keyed, deterministic pseudonyms: `pseudonym(v)` is the same for the same key and value."""
+
+    #: Pseudonyms remembered per instance (names and ids repeat); bounded, never written anywhere.
+    CACHE_SIZE = 50_000
+
+    def __init__(self, key: str) -> None:
+        if not key:
+            raise ConfigError("the pseudonymisation key is empty")
+        # HMAC (RFC 2104) with the keyed inner and outer SHA-256 states computed once:
+        # the same digest as hmac.digest(key, value, "sha256"), at a third of the cost.
+        block = key.encode()
+        if len(block) > _BLOCK:
+            block = hashlib.sha256(block).digest()
+        block = block.ljust(_BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+        self._cache: dict[str, str] = {}
+
+    def digest(self, value: str) -> bytes:
+        """HMAC-SHA-256 of `value` under the key."""
+        inner = self._inner.copy()
+        inner.update(value.encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Pseudonymiser:
+        """The configured key; the published demo key only in demo and test environments."""
+        if settings.pseudonym_key:
+            return cls(settings.pseudonym_key)
+        if settings.environment in {"demo", "test"}:
+            logging.getLogger(__name__).warning(
+                "DTIMON_PSEUDONYM_KEY is not set: using the published demo key (DTIMON_ENV=%s); "
+                "pseudonyms are not protected",
+                settings.environment,
+            )
+            return cls(DEMO_KEY)
+        raise ConfigError(
+            "DTIMON_PSEUDONYM_KEY is not set. Personal data is pseudonymised with this key before it is "
+            "stored: set it to a long random secret (keep it out of the repository), or set DTIMON_ENV=demo "
+            "to run on simulated data with the published demo key."
+        )
+
+    def pseudonym(self, value: str) -> str:
+        known = self._cache.get(value)
+        if known is not None:
+            return known
+        if value.startswith(PREFIX):
+            return value  # already pseudonymised (e.g. a replayed export)
+        result = PREFIX + self.digest(value.strip())[:16].hex().translate(_HEX_TO_LETTERS)
+        if len(self._cache) >= self.CACHE_SIZE:
+            self._cache.clear()
+        self._cache[value] = result
+        return result
+
+    def apply(self, record: MutableMapping[str, Any], policy: PersonalFields) -> MutableMapping[str, Any]:
+        """Replace, in place, every personal field of `record` named by `policy`; returns `record`."""
+        if policy.derive_from:
+            derived = citizen_attributes(record.get(policy.derive_from))
+            if derived:
+                record[policy.derived_key] = derived
+        for name in policy.fields:
+            value = record.get(name)
+            if isinstance(value, str) and value:
+                record[name] = self.pseudonym(value)
+        for name in policy.free_text:
+            value = record.get(name)
+            if isinstance(value, str) and value:
+                record[name] = mask_text(value)
+        for list_name, fields in policy.nested.items():
+            items = record.get(list_name)
+            if not isinstance(items, list):
+                continue
+            for item in items:
+                if not isinstance(item, dict):
+                    continue
+                for name in fields:
+                    value = item.get(name)
+                    if isinstance(value, str) and value:
+                        item[name] = self.pseudonym(value)
+        return record
+
+
+@dataclass(frozen=True)
+class PersonalFields:
+    """Which fields of a source record are personal data.
+
+    `fields` are top-level string fields; `nested` maps a list field to the personal fields
+    of its items; `free_text` fields keep their text with id-like digit runs masked;
+    `derive_from` names the citizen-id field whose coarse attributes are kept (under
+    `derived_key`) before it is pseudonymised.
+    """
+
+    fields: Sequence[str]
+    nested: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    free_text: Sequence[str] = ()
+    derive_from: str | None = None
+    derived_key: str = "_applicant"
+
+
+def citizen_attributes(citizen_id: Any) -> dict[str, str] | None:
+    """Birth year, sex and birth-registration province of a 12-digit citizen id, else None.
+
+    Position 4 encodes century and sex (0/1: 1900s male/female, 2/3: 2000s, …), positions
+    5–6 the year within the century, positions 1–3 the province code.
+    """
+    if not isinstance(citizen_id, str) or len(citizen_id) != 12 or not citizen_id.isdigit():
+        return None
+    century_sex = int(citizen_id[3])
+    century = 1900 + 100 * (century_sex // 2)
+    return {
+        "birth_year": str(century + int(citizen_id[4:6])),
+        "sex": "F" if century_sex % 2 else "M",
+        "birth_province_code": citizen_id[:3],
+    }
+
+
+class MaskingAdapter(logging.LoggerAdapter):
+    """A logger whose messages pass through `mask_text` (ids and phone numbers never reach logs)."""
+
+    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+        if self.isEnabledFor(level):
+            text = str(msg) % args if args else str(msg)
+            kwargs.setdefault("stacklevel", 3)  # report the caller of .info()/.warning(), not this
+            self.logger.log(level, mask_text(text), **kwargs)
+
+
+def masked_logger(name: str) -> MaskingAdapter:
+    return MaskingAdapter(logging.getLogger(name), {})

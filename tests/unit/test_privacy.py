@@ -1,0 +1,99 @@
+"""Pseudonymisation and log masking: deterministic, keyed, letters only, nothing personal left."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+
+import pytest
+
+from infra.settings import ConfigError, Settings
+from ingestion.privacy import (
+    DEMO_KEY,
+    PersonalFields,
+    Pseudonymiser,
+    citizen_attributes,
+    mask_text,
+    masked_logger,
+)
+
+CITIZEN_ID = "079190012345"  # 079 HCMC, 1 = female born 1900s, 90 → 1990
+
+
+def test_pseudonym_is_deterministic_keyed_and_cannot_look_like_an_id() -> None:
+    a, b = Pseudonymiser("key-a"), Pseudonymiser("key-b")
+    assert a.pseudonym(CITIZEN_ID) == a.pseudonym(CITIZEN_ID)
+    assert a.pseudonym(CITIZEN_ID) != b.pseudonym(CITIZEN_ID)
+    assert a.pseudonym(CITIZEN_ID) != a.pseudonym("079190012346")
+    value = a.pseudonym(CITIZEN_ID)
+    assert re.fullmatch(r"psn:[a-p]{32}", value)
+    # pseudonymising twice is a no-op (an export replayed through the pipeline)
+    assert a.pseudonym(value) == value
+
+
+@pytest.mark.parametrize("key", ["k", "a-longer-key-" * 10])
+def test_digest_is_hmac_sha256(key: str) -> None:
+    assert Pseudonymiser(key).digest(CITIZEN_ID) == hmac.digest(key.encode(), CITIZEN_ID.encode(), "sha256")
+
+
+def test_apply_replaces_personal_fields_nested_ones_and_masks_free_text() -> None:
+    record = {
+        "MaHoSo": "000.00.12.H57-250905-00123",
+        "ChuHoSo": "Trần Thị Bình",
+        "SoGiayToChuHoSo": CITIZEN_ID,
+        "SoDienThoai": "0912345678",
+        "Email": "",
+        "DinhDanhCHS": [{"LoaiDinhDanh": "1", "SoDinhDanh": CITIZEN_ID}, "junk"],
+        "TrichYeuHoSo": f"Cấp bản sao cho công dân số {CITIZEN_ID}",
+    }
+    policy = PersonalFields(
+        fields=("ChuHoSo", "SoGiayToChuHoSo", "SoDienThoai", "Email"),
+        nested={"DinhDanhCHS": ("SoDinhDanh",)},
+        free_text=("TrichYeuHoSo",),
+        derive_from="SoGiayToChuHoSo",
+    )
+    psn = Pseudonymiser("k")
+    out = psn.apply(record, policy)
+    assert out["MaHoSo"] == "000.00.12.H57-250905-00123"
+    assert out["ChuHoSo"] == psn.pseudonym("Trần Thị Bình")
+    assert out["SoGiayToChuHoSo"] == out["DinhDanhCHS"][0]["SoDinhDanh"] == psn.pseudonym(CITIZEN_ID)
+    assert out["SoDienThoai"].startswith("psn:")
+    assert out["Email"] == ""  # nothing to hide stays as sent
+    assert out["TrichYeuHoSo"] == "Cấp bản sao cho công dân số ***"
+    assert out["_applicant"] == {"birth_year": "1990", "sex": "F", "birth_province_code": "079"}
+    assert CITIZEN_ID not in repr(out) and "Bình" not in repr(out)
+
+
+@pytest.mark.parametrize(
+    ("citizen_id", "expected"),
+    [
+        ("001085000001", {"birth_year": "1985", "sex": "M", "birth_province_code": "001"}),
+        ("056305000001", {"birth_year": "2005", "sex": "F", "birth_province_code": "056"}),
+        ("12345678901", None),
+        ("0010850000AB", None),
+        (None, None),
+    ],
+)
+def test_citizen_attributes(citizen_id: str | None, expected: dict | None) -> None:
+    assert citizen_attributes(citizen_id) == expected
+
+
+def test_key_is_required_outside_demo_and_test() -> None:
+    with pytest.raises(ConfigError, match="DTIMON_PSEUDONYM_KEY is not set"):
+        Pseudonymiser.from_settings(Settings.from_env({"DTIMON_ENV": "production"}))
+    demo = Pseudonymiser.from_settings(Settings.from_env({"DTIMON_ENV": "demo"}))
+    assert demo.pseudonym("x") == Pseudonymiser(DEMO_KEY).pseudonym("x")
+    own = Pseudonymiser.from_settings(Settings.from_env({"DTIMON_PSEUDONYM_KEY": "s3cret"}))
+    assert own.pseudonym("x") == Pseudonymiser("s3cret").pseudonym("x")
+
+
+def test_logs_never_show_id_numbers(caplog: pytest.LogCaptureFixture) -> None:
+    log = masked_logger("dtimon.test")
+    with caplog.at_level(logging.INFO, logger="dtimon.test"):
+        log.info("looking up %s for dossier %s", CITIZEN_ID, "000.00.12.H57-250905-00123")
+        log.warning("old id 123456789 and phone 0912345678")
+    text = caplog.text
+    assert CITIZEN_ID not in text and "123456789" not in text and "0912345678" not in text
+    assert "000.00.12.H57-250905-00123" in text  # dossier codes and dates stay readable
+    assert mask_text("at 20250901083015") == "at 20250901083015"
