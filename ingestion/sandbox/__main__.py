@@ -1,0 +1,124 @@
+"""Command line of the one-stop-shop sandbox.
+
+python -m ingestion.sandbox serve --port N [--host H] --username U --password P
+    [--token-ttl SECONDS] (--data-dir DIR | --seed S --scale F --start D --end D)
+python -m ingestion.sandbox export --out DIR --seed S --scale F --start D --end D
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from types import FrameType
+
+from ingestion.sandbox.generator import generate_province
+from ingestion.sandbox.province import Province, export_province, format_stamp, load_province
+from ingestion.sandbox.server import SandboxServer
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return _serve(parser, args)
+    return _export(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ingestion.sandbox", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve a generated or file-backed province over HTTP")
+    serve.add_argument("--port", type=int, required=True, help="TCP port (0 = any free port)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--username", required=True)
+    serve.add_argument("--password", required=True)
+    serve.add_argument("--token-ttl", type=int, default=1800, help="token lifetime in seconds")
+    serve.add_argument("--data-dir", type=Path, help="replay the files written by `export`")
+    _generation_arguments(serve, required=False)
+
+    export = commands.add_parser("export", help="generate a province and write it as files")
+    export.add_argument("--out", type=Path, required=True)
+    _generation_arguments(export, required=True)
+    return parser
+
+
+def _generation_arguments(parser: argparse.ArgumentParser, required: bool) -> None:
+    parser.add_argument("--seed", type=int, required=required)
+    parser.add_argument(
+        "--scale", type=float, required=required, help="1.0 ≈ 4,000 dossiers received a month"
+    )
+    parser.add_argument("--start", type=date.fromisoformat, required=required, help="first day of activity")
+    parser.add_argument(
+        "--end", type=date.fromisoformat, required=required, help="simulated clock (exclusive)"
+    )
+
+
+def _generate(args: argparse.Namespace) -> Province:
+    return generate_province(args.seed, args.scale, args.start, args.end)
+
+
+def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    generation = [args.seed, args.scale, args.start, args.end]
+    if args.data_dir is not None:
+        if any(value is not None for value in generation):
+            parser.error("--data-dir excludes --seed/--scale/--start/--end")
+    elif any(value is None for value in generation):
+        parser.error("give --data-dir, or all of --seed, --scale, --start and --end")
+    if args.token_ttl < 1:
+        parser.error("--token-ttl must be >= 1")
+
+    started = time.monotonic()
+    try:
+        if args.data_dir is not None:
+            province, mode = load_province(args.data_dir), "files"
+        else:
+            province, mode = _generate(args), "generated"
+    except (OSError, ValueError) as exc:
+        parser.error(str(exc))
+    server = SandboxServer(
+        province,
+        username=args.username,
+        password=args.password,
+        host=args.host,
+        port=args.port,
+        token_ttl=args.token_ttl,
+        mode=mode,
+    )
+    signal.signal(signal.SIGTERM, _stop)
+    sys.stderr.write(
+        f"sandbox: {mode} province ready in {time.monotonic() - started:.2f}s"
+        f" ({len(province.dossiers)} dossier versions, {len(province.progress)} progress rows,"
+        f" clock end {format_stamp(province.clock_end)}), serving on {server.url}\n"
+    )
+    sys.stderr.flush()
+    with contextlib.suppress(KeyboardInterrupt):  # SIGTERM is turned into one by _stop
+        server.serve_forever()
+    return 0
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _export(args: argparse.Namespace) -> int:
+    if not args.scale > 0 or args.end <= args.start:
+        sys.stderr.write("export: need --scale > 0 and --end after --start\n")
+        return 2
+    province = _generate(args)
+    export_province(province, args.out)
+    sys.stdout.write(
+        f"wrote {len(province.agencies)} agencies, {len(province.procedures)} procedures,"
+        f" {len(province.dossiers)} dossier versions, {len(province.progress)} progress rows to {args.out}\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,975 @@
+"""Deterministic generation of a simulated province's one-stop-shop data (see README.md).
+
+Every entity draws from its own `random.Random`, seeded with a string that names it (seed,
+kind, key), so adding a day, an agency or a dossier does not reshuffle the others. Nothing
+reads the wall clock: the same (seed, scale, start, end) gives the same records.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import random
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+from ingestion.sandbox.province import Province, dossier_order, gc_paused, progress_order
+
+PROVINCE_LETTER_CODE = "H57"
+PROVINCE_ADMIN_CODE = "46"
+PROVINCE_NAME = "thành phố Huế"
+PORTAL_URL = "https://dichvucong.hue.gov.vn"
+
+MONTHLY_RECEIVED = 4000  # dossiers accepted per month at scale 1.0
+WORKING_DAYS_PER_YEAR = 250
+NOT_RECEIVED_SHARE = 0.03  # refused at reception or never accepted
+CITIZENS_PER_SCALE = 40_000
+SUBMISSION_LEAD_DAYS = 5  # online/postal submissions reach the office at most this much earlier
+
+OFFICE_OPEN = time(7, 30)
+OFFICE_CLOSE = time(17, 0)
+DEADLINE_TIME = time(17, 0)
+
+T = TypeVar("T")
+
+UNIT_WORKING_DAYS = "Ngày làm việc"
+UNIT_DAYS = "Ngày"
+UNIT_HOURS = "Giờ"
+
+# Public holidays of the simulated system on weekdays (a foreign calendar: close, not exact).
+HOLIDAYS: frozenset[date] = frozenset(
+    [date(2024, 1, 1), *(date(2024, 2, d) for d in (8, 9, 12, 13, 14)), date(2024, 4, 18)]
+    + [date(2024, 4, 29), date(2024, 4, 30), date(2024, 5, 1), date(2024, 9, 2), date(2024, 9, 3)]
+    + [date(2025, 1, 1), *(date(2025, 1, d) for d in range(27, 32)), date(2025, 4, 7)]
+    + [date(2025, 4, 30), date(2025, 5, 1), date(2025, 5, 2), date(2025, 9, 1), date(2025, 9, 2)]
+    + [date(2026, 1, 1), date(2026, 1, 2), *(date(2026, 2, d) for d in range(16, 21))]
+    + [date(2026, 4, 27), date(2026, 4, 30), date(2026, 5, 1), date(2026, 9, 1), date(2026, 9, 2)]
+)
+
+FIELDS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "HT": ("G15-HT", "Hộ tịch"),
+        "CT": ("G15-CT", "Chứng thực"),
+        "LLTP": ("G15-LLTP", "Lý lịch tư pháp"),
+        "CC": ("G15-CC", "Công chứng"),
+        "DN": ("G05-DN", "Thành lập và hoạt động doanh nghiệp"),
+        "HKD": ("G05-HKD", "Thành lập và hoạt động của hộ kinh doanh"),
+        "NS": ("G05-NS", "Tài chính ngân sách"),
+        "DT": ("G05-DT", "Đầu tư tại Việt Nam"),
+        "DD": ("G11-DD", "Đất đai"),
+        "MT": ("G11-MT", "Môi trường"),
+        "NN": ("G11-NN", "Kinh tế hợp tác và phát triển nông thôn"),
+        "XD": ("G18-XD", "Hoạt động xây dựng"),
+        "GT": ("G18-GT", "Đường bộ"),
+        "TCPCP": ("G17-TCPCP", "Tổ chức phi chính phủ"),
+        "TDKT": ("G17-TDKT", "Thi đua, khen thưởng"),
+        "LD": ("G17-LD", "Việc làm"),
+        "BTXH": ("G17-BTXH", "Bảo trợ xã hội"),
+        "NCC": ("G17-NCC", "Người có công"),
+        "TG": ("G17-TG", "Tín ngưỡng, tôn giáo"),
+        "TM": ("G04-TM", "Lưu thông hàng hóa trong nước"),
+        "ATTP": ("G04-ATTP", "An toàn thực phẩm"),
+        "GD": ("G07-GD", "Giáo dục và Đào tạo"),
+        "VB": ("G07-VB", "Văn bằng, chứng chỉ"),
+        "KCB": ("G20-KCB", "Khám bệnh, chữa bệnh"),
+        "DUOC": ("G20-DUOC", "Dược phẩm"),
+        "NTBD": ("G21-NTBD", "Nghệ thuật biểu diễn"),
+        "TDTT": ("G21-TDTT", "Thể dục thể thao"),
+        "VH": ("G21-VH", "Văn hóa"),
+        "DL": ("G21-DL", "Du lịch"),
+        "KHCN": ("G16-KHCN", "Hoạt động khoa học và công nghệ"),
+        "BX": ("G16-BX", "An toàn bức xạ và hạt nhân"),
+        "BC": ("G16-BC", "Bưu chính"),
+        "KN": ("G22-KN", "Giải quyết khiếu nại"),
+        "TCD": ("G22-TCD", "Tiếp công dân"),
+    }
+)
+
+# (MADONVI, TENDONVI, CAPDONVI, MADVHC, share of the dossier volume, procedures (name, field)).
+AGENCY_TABLE: tuple[tuple[str, str, str, str, float, tuple[tuple[str, str], ...]], ...] = (
+    ("000.00.00.H57", "UBND thành phố Huế", "1", "46", 0.02, (
+        ("Tặng Bằng khen của Chủ tịch UBND cấp tỉnh", "TDKT"),
+        ("Quyết định chủ trương đầu tư dự án", "DT"),
+        ("Giao đất, cho thuê đất không thông qua đấu giá quyền sử dụng đất", "DD"),
+    )),
+    ("000.00.01.H57", "Sở Nội vụ", "2", "46", 0.03, (
+        ("Thẩm định thành lập hội", "TCPCP"),
+        ("Cấp giấy phép lao động cho người nước ngoài làm việc tại Việt Nam", "LD"),
+        ("Giải quyết hưởng trợ cấp thất nghiệp", "LD"),
+        ("Tặng danh hiệu Tập thể lao động xuất sắc", "TDKT"),
+    )),
+    ("000.00.02.H57", "Sở Tài chính", "2", "46", 0.07, (
+        ("Đăng ký thành lập doanh nghiệp tư nhân", "DN"),
+        ("Đăng ký thành lập công ty TNHH một thành viên", "DN"),
+        ("Đăng ký thay đổi nội dung đăng ký doanh nghiệp", "DN"),
+        ("Thông báo tạm ngừng kinh doanh", "DN"),
+        ("Cấp mã số đơn vị có quan hệ với ngân sách", "NS"),
+    )),
+    ("000.00.03.H57", "Sở Công Thương", "2", "46", 0.025, (
+        ("Cấp Giấy phép bán lẻ sản phẩm rượu", "TM"),
+        ("Cấp Giấy chứng nhận cửa hàng đủ điều kiện bán lẻ xăng dầu", "TM"),
+        ("Cấp Giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm", "ATTP"),
+    )),
+    ("000.00.04.H57", "Sở Nông nghiệp và Môi trường", "2", "46", 0.10, (
+        ("Đăng ký biến động quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất", "DD"),
+        ("Cấp lại Giấy chứng nhận quyền sử dụng đất do bị mất", "DD"),
+        ("Đính chính Giấy chứng nhận đã cấp", "DD"),
+        ("Cấp giấy phép môi trường", "MT"),
+    )),
+    ("000.00.05.H57", "Sở Xây dựng", "2", "46", 0.09, (
+        ("Cấp giấy phép xây dựng công trình", "XD"),
+        ("Cấp chứng chỉ hành nghề hoạt động xây dựng", "XD"),
+        ("Đổi giấy phép lái xe do ngành Giao thông vận tải cấp", "GT"),
+        ("Cấp lại giấy phép lái xe", "GT"),
+    )),
+    ("000.00.06.H57", "Sở Giáo dục và Đào tạo", "2", "46", 0.025, (
+        ("Chỉnh sửa nội dung văn bằng, chứng chỉ", "VB"),
+        ("Cấp bản sao văn bằng, chứng chỉ từ sổ gốc", "VB"),
+        ("Cho phép trung tâm ngoại ngữ, tin học hoạt động giáo dục", "GD"),
+    )),
+    ("000.00.07.H57", "Sở Y tế", "2", "46", 0.025, (
+        ("Cấp giấy phép hành nghề khám bệnh, chữa bệnh", "KCB"),
+        ("Cấp chứng chỉ hành nghề dược", "DUOC"),
+        ("Cấp Giấy chứng nhận đủ điều kiện kinh doanh dược", "DUOC"),
+    )),
+    ("000.00.08.H57", "Sở Văn hóa và Thể thao", "2", "46", 0.01, (
+        ("Cấp giấy phép tổ chức biểu diễn nghệ thuật", "NTBD"),
+        ("Cấp Giấy chứng nhận đủ điều kiện kinh doanh hoạt động thể thao", "TDTT"),
+        ("Cấp giấy phép đủ điều kiện kinh doanh dịch vụ karaoke", "VH"),
+    )),
+    ("000.00.09.H57", "Sở Du lịch", "2", "46", 0.01, (
+        ("Cấp giấy phép kinh doanh dịch vụ lữ hành nội địa", "DL"),
+        ("Cấp thẻ hướng dẫn viên du lịch", "DL"),
+        ("Công nhận hạng cơ sở lưu trú du lịch", "DL"),
+    )),
+    ("000.00.10.H57", "Sở Khoa học và Công nghệ", "2", "46", 0.01, (
+        ("Cấp Giấy chứng nhận đăng ký hoạt động khoa học và công nghệ", "KHCN"),
+        ("Cấp giấy phép tiến hành công việc bức xạ", "BX"),
+        ("Cấp giấy phép bưu chính", "BC"),
+    )),
+    ("000.00.11.H57", "Sở Dân tộc và Tôn giáo", "2", "46", 0.01, (
+        ("Đăng ký hoạt động tín ngưỡng", "TG"),
+        ("Đăng ký sinh hoạt tôn giáo tập trung", "TG"),
+        ("Thông báo tổ chức lễ hội tín ngưỡng", "TG"),
+    )),
+    ("000.00.12.H57", "Sở Tư pháp", "2", "46", 0.06, (
+        ("Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam", "LLTP"),
+        ("Cấp Phiếu lý lịch tư pháp cho người nước ngoài", "LLTP"),
+        ("Đăng ký hoạt động Văn phòng công chứng", "CC"),
+        ("Cấp Thẻ công chứng viên", "CC"),
+    )),
+    ("000.00.13.H57", "Thanh tra thành phố", "2", "46", 0.005, (
+        ("Giải quyết khiếu nại lần đầu", "KN"),
+        ("Tiếp nhận, xử lý đơn kiến nghị, phản ánh", "TCD"),
+    )),
+    ("000.00.14.H57", "Ban Quản lý Khu kinh tế, công nghiệp", "2", "46", 0.01, (
+        ("Cấp Giấy chứng nhận đăng ký đầu tư", "DT"),
+        ("Điều chỉnh Giấy chứng nhận đăng ký đầu tư", "DT"),
+        ("Cấp giấy phép lao động cho người nước ngoài làm việc trong khu công nghiệp", "LD"),
+    )),
+    ("000.20.31.H57", "UBND phường Thuận Hóa", "3", "19753", 0.07, (
+        ("Đăng ký khai sinh", "HT"),
+        ("Chứng thực bản sao từ bản chính", "CT"),
+        ("Đăng ký kết hôn", "HT"),
+    )),
+    ("000.21.31.H57", "UBND phường Phú Xuân", "3", "19768", 0.06, (
+        ("Đăng ký khai tử", "HT"),
+        ("Chứng thực chữ ký trong các giấy tờ, văn bản", "CT"),
+        ("Cấp bản sao trích lục hộ tịch", "HT"),
+    )),
+    ("000.22.31.H57", "UBND phường Kim Long", "3", "19774", 0.06, (
+        ("Cấp Giấy xác nhận tình trạng hôn nhân", "HT"),
+        ("Đăng ký thành lập hộ kinh doanh", "HKD"),
+        ("Chứng thực hợp đồng, giao dịch", "CT"),
+    )),
+    ("000.23.32.H57", "UBND phường Vỹ Dạ", "3", "19789", 0.05, (
+        ("Đăng ký nhận cha, mẹ, con", "HT"),
+        ("Thay đổi, cải chính, bổ sung thông tin hộ tịch", "HT"),
+        ("Cấp giấy phép xây dựng nhà ở riêng lẻ", "XD"),
+    )),
+    ("000.24.32.H57", "UBND phường An Cựu", "3", "19795", 0.05, (
+        ("Đăng ký giám hộ", "HT"),
+        ("Đăng ký thay đổi nội dung đăng ký hộ kinh doanh", "HKD"),
+        ("Hòa giải tranh chấp đất đai", "DD"),
+    )),
+    ("000.25.33.H57", "UBND phường Thủy Xuân", "3", "19807", 0.05, (
+        ("Trợ cấp xã hội hằng tháng đối với người cao tuổi", "BTXH"),
+        ("Hỗ trợ chi phí mai táng", "BTXH"),
+        ("Đăng ký lại khai sinh", "HT"),
+    )),
+    ("000.26.33.H57", "UBND phường Hương Thủy", "3", "19813", 0.045, (
+        ("Liên thông đăng ký khai sinh, đăng ký thường trú, cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi", "HT"),
+        ("Liên thông đăng ký khai tử, xóa đăng ký thường trú, hưởng chế độ tử tuất", "HT"),
+        ("Đăng ký lại kết hôn", "HT"),
+    )),
+    ("000.27.34.H57", "UBND xã Phú Vang", "3", "19900", 0.04, (
+        ("Đăng ký, cấp Giấy chứng nhận quyền sử dụng đất lần đầu", "DD"),
+        ("Chuyển mục đích sử dụng đất", "DD"),
+        ("Xác nhận hộ gia đình làm nông nghiệp có mức sống trung bình", "NN"),
+    )),
+    ("000.28.35.H57", "UBND xã Quảng Điền", "3", "19918", 0.04, (
+        ("Công nhận hộ nghèo, hộ cận nghèo phát sinh trong năm", "BTXH"),
+        ("Chấm dứt hoạt động hộ kinh doanh", "HKD"),
+        ("Đăng ký khai sinh có yếu tố nước ngoài", "HT"),
+    )),
+    ("000.29.36.H57", "UBND xã Phong Điền", "3", "20002", 0.035, (
+        ("Đăng ký kết hôn có yếu tố nước ngoài", "HT"),
+        ("Đăng ký khai tử có yếu tố nước ngoài", "HT"),
+        ("Giải quyết chế độ ưu đãi đối với người có công", "NCC"),
+    )),
+)  # fmt: skip
+
+SURNAMES = (
+    ("Nguyễn", 38), ("Trần", 11), ("Lê", 9.5), ("Phạm", 7), ("Hoàng", 4), ("Huỳnh", 2),
+    ("Phan", 4.5), ("Vũ", 2), ("Võ", 2.5), ("Đặng", 2), ("Bùi", 2), ("Đỗ", 1.4), ("Hồ", 1.5),
+    ("Ngô", 1.3), ("Dương", 1), ("Lý", 0.5), ("Trương", 1), ("Đinh", 0.7), ("Tôn Nữ", 0.3),
+)  # fmt: skip
+MIDDLE_MALE = ("Văn", "Đức", "Minh", "Quang", "Hữu", "Công", "Thanh", "Hoàng", "Xuân", "Ngọc", "Duy", "Anh")
+MIDDLE_FEMALE = ("Thị", "Thị", "Thị", "Ngọc", "Thu", "Thanh", "Minh", "Phương", "Kim", "Bảo", "Hồng", "Mỹ")
+GIVEN_MALE = (
+    "An", "Bình", "Cường", "Dũng", "Duy", "Đạt", "Hải", "Hiếu", "Hoàng", "Hùng", "Huy", "Khang",
+    "Khoa", "Long", "Minh", "Nam", "Nghĩa", "Phong", "Phúc", "Quân", "Quang", "Sơn", "Tài",
+    "Thắng", "Thành", "Tiến", "Trung", "Tuấn", "Việt", "Vinh",
+)  # fmt: skip
+GIVEN_FEMALE = (
+    "Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hằng", "Hoa", "Hương", "Huyền", "Lan", "Linh",
+    "Mai", "My", "Nga", "Ngân", "Nhung", "Oanh", "Phương", "Quyên", "Tâm", "Thảo", "Thủy",
+    "Trang", "Trâm", "Uyên", "Vân", "Vy", "Xuân", "Yến",
+)  # fmt: skip
+# Birth-registration province codes of the citizen id (real codes), weighted.
+BIRTH_PROVINCES = (
+    ("046", 60), ("045", 6), ("044", 4), ("048", 5), ("049", 4), ("040", 3), ("042", 3),
+    ("038", 2), ("051", 2), ("052", 1.5), ("056", 1.5), ("001", 3), ("079", 3), ("031", 1), ("092", 1),
+)  # fmt: skip
+STREETS = (
+    "Lê Lợi", "Hùng Vương", "Trần Hưng Đạo", "Nguyễn Huệ", "Phan Đình Phùng", "Bà Triệu",
+    "Lý Thường Kiệt", "Hai Bà Trưng", "Nguyễn Trãi", "Điện Biên Phủ", "Đống Đa", "Võ Thị Sáu",
+    "Chi Lăng", "Kim Long", "Nguyễn Sinh Cung", "Phạm Văn Đồng", "Tố Hữu",
+)  # fmt: skip
+SURNAME_VALUES = tuple(name for name, _ in SURNAMES)
+SURNAME_CUMULATIVE = tuple(itertools.accumulate(weight for _, weight in SURNAMES))
+BIRTH_PROVINCE_VALUES = tuple(code for code, _ in BIRTH_PROVINCES)
+BIRTH_PROVINCE_CUMULATIVE = tuple(itertools.accumulate(weight for _, weight in BIRTH_PROVINCES))
+MAIL_DOMAINS = ("gmail.com", "gmail.com", "gmail.com", "yahoo.com", "outlook.com")
+SUPPLEMENT_REASONS = (
+    "Bổ sung bản sao giấy tờ tùy thân có chứng thực",
+    "Bổ sung tờ khai có đầy đủ chữ ký",
+    "Bổ sung giấy tờ chứng minh nơi cư trú",
+    "Bổ sung bản vẽ hiện trạng",
+    "Điều chỉnh thông tin không thống nhất giữa các giấy tờ",
+)
+ATTACHMENTS = (
+    "Tờ khai",
+    "Bản sao giấy tờ tùy thân",
+    "Giấy tờ chứng minh",
+    "Đơn đề nghị",
+    "Bản vẽ",
+    "Giấy ủy quyền",
+)
+
+
+@dataclass(frozen=True)
+class Citizen:
+    name: str
+    id_number: str
+    phone: str
+    email: str
+    address: str
+    tech_id: str
+
+
+@dataclass
+class Procedure:
+    code: str
+    name: str
+    field_code: str
+    field_name: str
+    limit: int
+    unit: str
+    fee: int
+    online_level: str
+    full_process_eligible: bool
+    postal: bool
+    updated: datetime
+
+    @property
+    def online_capable(self) -> bool:
+        return self.online_level != ""
+
+    @property
+    def fee_code(self) -> str:
+        return f"LP{self.code[-4:]}"
+
+    @property
+    def fee_name(self) -> str:
+        return f"Lệ phí {self.name[0].lower()}{self.name[1:]}"
+
+
+@dataclass
+class Agency:
+    index: int
+    code: str
+    name: str
+    level: str
+    daily_rate: float
+    online_target: float
+    on_time_share: float
+    digitised_share: float
+    vneid_share: float
+    procedures: list[Procedure] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    cumulative_weights: list[float] = field(default_factory=list)
+    online_prob: float = 0.0
+    desk: list[tuple[str, str, str]] = field(default_factory=list)
+    specialists: list[tuple[str, str, str]] = field(default_factory=list)
+    leaders: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Event:
+    """One change of a dossier: the fields it sets and, for a status change, its progress row."""
+
+    at: datetime
+    changes: dict[str, Any]
+    status: str | None = None
+    note: str = ""
+    officer: tuple[str, str, str] | None = None
+
+
+class WorkCalendar:
+    """Working days (Mon–Fri minus HOLIDAYS) and office-hours sampling over a date range."""
+
+    def __init__(self, first: date, last: date) -> None:
+        days = (first + timedelta(days=i) for i in range((last - first).days + 1))
+        self._days = [d for d in days if d.weekday() < 5 and d not in HOLIDAYS]
+        self._ordinals = [d.toordinal() for d in self._days]
+        self._opens = [datetime.combine(d, OFFICE_OPEN) for d in self._days]
+        self._closes = [datetime.combine(d, OFFICE_CLOSE) for d in self._days]
+
+    def is_working(self, day: date) -> bool:
+        i = bisect.bisect_left(self._ordinals, day.toordinal())
+        return i < len(self._ordinals) and self._ordinals[i] == day.toordinal()
+
+    def add_working_days(self, day: date, count: int) -> date:
+        """The `count`-th working day after `day` (plain days past the end of the range)."""
+        i = bisect.bisect_right(self._ordinals, day.toordinal()) + count - 1
+        if i < len(self._days):
+            return self._days[i]
+        return day + timedelta(days=count * 7 // 5 + 1)
+
+    def time_in(self, rng: random.Random, lo: datetime, hi: datetime) -> datetime | None:
+        """A random office-hours moment in [lo, hi] (whole seconds), or None if there is none."""
+        i = bisect.bisect_left(self._ordinals, lo.toordinal())
+        j = bisect.bisect_right(self._ordinals, hi.toordinal())
+        if i < j and lo > self._closes[i]:
+            i += 1
+        if i < j and hi < self._opens[j - 1]:
+            j -= 1
+        if i >= j:
+            return None
+        k = i + _below(rng, j - i)
+        start = _ceil_second(max(lo, self._opens[k]))
+        end = min(hi, self._closes[k])
+        if start > end:
+            return None
+        return start + timedelta(seconds=_between(rng, 0, int((end - start).total_seconds())))
+
+    def time_after(self, rng: random.Random, lo: datetime, days: int) -> datetime:
+        """A random office-hours moment from `lo` to the end of the `days`-th day after it."""
+        hi = datetime.combine(lo.date() + timedelta(days=days), OFFICE_CLOSE)
+        for _ in range(60):
+            found = self.time_in(rng, lo, hi)
+            if found is not None:
+                return found
+            hi += timedelta(days=1)
+        return _ceil_second(lo) + timedelta(minutes=_between(rng, 1, 120))
+
+    def deadline(self, received: datetime, limit: int, unit: str) -> datetime:
+        if unit == UNIT_HOURS:
+            return received + timedelta(hours=limit)
+        if unit == UNIT_DAYS:
+            return datetime.combine(received.date() + timedelta(days=limit), DEADLINE_TIME)
+        return datetime.combine(self.add_working_days(received.date(), limit), DEADLINE_TIME)
+
+
+class _Context:
+    """Everything one generation run shares: the seed, the calendar, the clock, citizens."""
+
+    def __init__(self, seed: int, scale: float, start: date, end: date) -> None:
+        self.seed = seed
+        self.scale = scale
+        self.start = datetime.combine(start, time())
+        self.clock_end = datetime.combine(end, time())
+        self.calendar = WorkCalendar(start - timedelta(days=40), end + timedelta(days=400))
+        self.citizen_pool = max(500, round(CITIZENS_PER_SCALE * scale))
+        self._citizens: dict[int, Citizen] = {}
+
+    def rng(self, *key: object) -> random.Random:
+        return random.Random(":".join(str(part) for part in (self.seed, *key)))
+
+    def citizen(self, index: int) -> Citizen:
+        found = self._citizens.get(index)
+        if found is None:
+            found = self._citizens[index] = _make_citizen(self.rng("citizen", index))
+        return found
+
+
+def generate_province(seed: int, scale: float, start: date, end: date) -> Province:
+    """A province whose activity runs from `start` to `end` (exclusive, the simulated clock)."""
+    if not scale > 0:
+        raise ValueError("scale must be > 0")
+    if end <= start:
+        raise ValueError("end must be after start")
+    ctx = _Context(seed, scale, start, end)
+    agencies = _make_agencies(ctx)
+    versions: list[dict] = []
+    progress: list[dict] = []
+    with gc_paused():
+        day = start
+        # Days just past the clock still matter: online and postal submissions precede
+        # reception by up to SUBMISSION_LEAD_DAYS, so they are pending (status 1) at the end.
+        while day < end + timedelta(days=SUBMISSION_LEAD_DAYS):
+            if ctx.calendar.is_working(day):
+                for agency in agencies:
+                    _agency_day(ctx, agency, day, versions, progress)
+            day += timedelta(days=1)
+        versions.sort(key=dossier_order)
+        progress.sort(key=progress_order)
+    procedures = [_procedure_record(a, p) for a in agencies for p in a.procedures]
+    procedures.sort(key=lambda record: record["MATTHC"])
+    return Province(
+        agencies=sorted((_agency_record(ctx, a) for a in agencies), key=lambda r: r["MADONVI"]),
+        procedures=procedures,
+        dossiers=versions,
+        progress=progress,
+        clock_end=ctx.clock_end,
+    )
+
+
+# --- catalogues -------------------------------------------------------------------------
+
+
+def _make_agencies(ctx: _Context) -> list[Agency]:
+    total_share = sum(row[4] for row in AGENCY_TABLE)
+    daily_received = MONTHLY_RECEIVED * 12 / WORKING_DAYS_PER_YEAR / (1 - NOT_RECEIVED_SHARE)
+    agencies = []
+    procedure_index = 0
+    count = len(AGENCY_TABLE)
+    for index, (code, name, level, _admin, share, procedures) in enumerate(AGENCY_TABLE):
+        rng = ctx.rng("agency", code)
+        agency = Agency(
+            index=index,
+            code=code,
+            name=name,
+            level=level,
+            daily_rate=daily_received * share / total_share,
+            online_target=0.15 + 0.70 * ((index * 11) % count) / (count - 1),
+            on_time_share=0.8 + 0.2 * ((index * 7 + 3) % count) / (count - 1),
+            digitised_share=0.4 + 0.55 * rng.random(),
+            vneid_share=0.5 + 0.45 * rng.random(),
+        )
+        _staff(agency, rng)
+        for proc_name, field_key in procedures:
+            agency.procedures.append(_make_procedure(ctx, agency, procedure_index, proc_name, field_key))
+            agency.weights.append(0.15 + rng.random() ** 2)
+            procedure_index += 1
+        if not any(p.online_capable for p in agency.procedures):
+            agency.procedures[0].online_level = "MOTPHAN"
+        agency.cumulative_weights = list(itertools.accumulate(agency.weights))
+        capable = sum(w for p, w in zip(agency.procedures, agency.weights, strict=True) if p.online_capable)
+        agency.online_prob = min(0.97, agency.online_target * sum(agency.weights) / capable)
+        agencies.append(agency)
+    return agencies
+
+
+def _staff(agency: Agency, rng: random.Random) -> None:
+    if agency.name.startswith("Sở"):
+        leader, leader_unit, unit = "Phó Giám đốc", "Ban Giám đốc", "Phòng Nghiệp vụ"
+    elif agency.name.startswith("Thanh tra"):
+        leader, leader_unit, unit = "Phó Chánh Thanh tra", "Lãnh đạo Thanh tra", "Phòng Nghiệp vụ"
+    elif agency.name.startswith("Ban"):
+        leader, leader_unit, unit = "Phó Trưởng ban", "Lãnh đạo Ban", "Phòng Quản lý đầu tư"
+    elif agency.level == "1":
+        leader, leader_unit, unit = "Phó Chủ tịch", "Lãnh đạo UBND", "Văn phòng UBND"
+    else:
+        leader, leader_unit, unit = "Phó Chủ tịch", "Lãnh đạo UBND", "Phòng Văn hóa - Xã hội"
+    agency.desk = [(_person_name(rng), "Cán bộ một cửa", "Bộ phận Một cửa") for _ in range(3)]
+    agency.specialists = [(_person_name(rng), "Chuyên viên", unit) for _ in range(4)]
+    agency.leaders = [(_person_name(rng), leader, leader_unit) for _ in range(2)]
+
+
+def _make_procedure(ctx: _Context, agency: Agency, index: int, name: str, field_key: str) -> Procedure:
+    rng = ctx.rng("procedure", index)
+    if index % 16 == 7:
+        unit, limit = UNIT_HOURS, _pick(rng, (4, 8, 24))
+    elif index % 9 == 4:
+        unit, limit = UNIT_DAYS, _pick(rng, (15, 20, 30, 30, 45))
+    else:
+        unit, limit = UNIT_WORKING_DAYS, _pick(rng, (1, 2, 3, 3, 5, 5, 5, 7, 7, 10, 10, 12, 15, 15, 20))
+    fee = 0 if rng.random() < 0.45 else _pick(rng, (20_000, 30_000, 50_000, 100_000, 200_000, 500_000))
+    level_draw = rng.random()
+    online_level = "TOANTRINH" if level_draw < 0.5 else "MOTPHAN" if level_draw < 0.85 else ""
+    prefix = "2" if agency.level == "3" else "1"
+    field_code, field_name = FIELDS[field_key]
+    return Procedure(
+        code=f"{prefix}.00{1000 + (17 + index * 113) % 9000:04d}",
+        name=name,
+        field_code=field_code,
+        field_name=field_name,
+        limit=limit,
+        unit=unit,
+        fee=fee,
+        online_level=online_level,
+        full_process_eligible=online_level == "TOANTRINH" or rng.random() < 0.2,
+        postal=rng.random() < 0.6,
+        updated=ctx.start - timedelta(days=_between(rng, 10, 400), minutes=_between(rng, 0, 600)),
+    )
+
+
+def _procedure_record(agency: Agency, procedure: Procedure) -> dict[str, Any]:
+    fees = [{"MAPHILEPHI": "", "TENPHILEPHI": "Không thu phí", "MUCPHI": "0", "MOTA": "Miễn phí"}]
+    if procedure.fee:
+        fee = {
+            "MAPHILEPHI": procedure.fee_code,
+            "TENPHILEPHI": procedure.fee_name,
+            "MUCPHI": str(procedure.fee),
+        }
+        fees = [{**fee, "MOTA": ""}]
+    timing = {"THOIGIANGIAIQUYET": str(procedure.limit), "DONVITINH": procedure.unit, "PHILEPHI": fees}
+    channels = ["1"] + (["2"] if procedure.online_capable else []) + (["3"] if procedure.postal else [])
+    return {
+        "MATTHC": procedure.code,
+        "TENTTHC": procedure.name,
+        "LINHVUCTHUCHIEN": [{"MALINHVUC": procedure.field_code, "TENLINHVUC": procedure.field_name}],
+        "CAPTHUCHIEN": "Cấp Xã" if agency.level == "3" else "Cấp Tỉnh",
+        "COQUANTHUCHIEN": [{"MADONVI": agency.code, "TENDONVI": agency.name}],
+        "CACHTHUCTHUCHIEN": [{"KENH": kenh, "THOIGIAN": [timing]} for kenh in channels],
+        "MUCDODVC": procedure.online_level,
+        "DUDIEUKIENTOANTRINH": "1" if procedure.full_process_eligible else "0",
+        "TRANGTHAI": "1",
+        "NGAYCAPNHAT": _stamp(procedure.updated),
+    }
+
+
+def _agency_record(ctx: _Context, agency: Agency) -> dict[str, str]:
+    rng = ctx.rng("agency-record", agency.code)
+    admin_code = AGENCY_TABLE[agency.index][3]
+    updated = ctx.start - timedelta(days=_between(rng, 30, 500), minutes=_between(rng, 0, 600))
+    return {
+        "MADONVI": agency.code,
+        "TENDONVI": agency.name,
+        "CAPDONVI": agency.level,
+        "MADONVICHA": "" if agency.level == "1" else f"000.00.00.{PROVINCE_LETTER_CODE}",
+        "MADVHC": admin_code,
+        "NGAYCAPNHAT": _stamp(updated),
+    }
+
+
+# --- people -----------------------------------------------------------------------------
+
+
+def _person_name(rng: random.Random, female: bool | None = None) -> str:
+    if female is None:
+        female = rng.random() < 0.5
+    surname = _weighted(rng, SURNAME_VALUES, SURNAME_CUMULATIVE)
+    middle = _pick(rng, MIDDLE_FEMALE if female else MIDDLE_MALE)
+    given = _pick(rng, GIVEN_FEMALE if female else GIVEN_MALE)
+    return f"{surname} {middle} {given}"
+
+
+def _make_citizen(rng: random.Random) -> Citizen:
+    female = rng.random() < 0.5
+    name = _person_name(rng, female)
+    birth_year = _between(rng, 1945, 2006)
+    century_sex = (0 if birth_year < 2000 else 2) + (1 if female else 0)
+    province = _weighted(rng, BIRTH_PROVINCE_VALUES, BIRTH_PROVINCE_CUMULATIVE)
+    id_number = f"{province}{century_sex}{birth_year % 100:02d}{_below(rng, 1_000_000):06d}"
+    phone = f"0{_pick(rng, '35789')}{_below(rng, 100_000_000):08d}"
+    email = ""
+    if rng.random() < 0.55:
+        parts = _ascii(name).lower().split()
+        email = f"{parts[-1]}{parts[0]}{birth_year % 100:02d}@{_pick(rng, MAIL_DOMAINS)}"
+    commune = AGENCY_TABLE[_between(rng, 15, len(AGENCY_TABLE) - 1)][1].removeprefix("UBND ")
+    address = f"Số {_between(rng, 1, 199)} {_pick(rng, STREETS)}, {commune}, {PROVINCE_NAME}"
+    tech_id = f"TID-{rng.getrandbits(40):010x}"
+    return Citizen(name, id_number, phone, email, address, tech_id)
+
+
+def _ascii(text: str) -> str:
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+# --- dossiers ---------------------------------------------------------------------------
+
+
+def _agency_day(ctx: _Context, agency: Agency, day: date, versions: list[dict], progress: list[dict]) -> None:
+    rng = ctx.rng("day", agency.code, day.isoformat())
+    count = _poisson(rng, agency.daily_rate * ctx.scale)
+    used_codes: set[str] = set()
+    for seq in range(1, count + 1):
+        events, base = _dossier_story(ctx, agency, day, seq, count, used_codes)
+        _apply(ctx, base, events, versions, progress)
+
+
+def _dossier_story(
+    ctx: _Context, agency: Agency, day: date, seq: int, count: int, used_codes: set[str]
+) -> tuple[list[Event], dict[str, Any]]:
+    """The base record of one dossier and the chronological list of its changes."""
+    rng = ctx.rng("dossier", agency.code, day.isoformat(), seq)
+    cal = ctx.calendar
+    proc = _weighted(rng, agency.procedures, agency.cumulative_weights)
+    draw = rng.random()
+    refused = draw < 0.02
+    never_accepted = 0.02 <= draw < 0.03 and proc.online_capable
+    if refused or never_accepted:
+        channel = "2" if proc.online_capable and (never_accepted or rng.random() < 0.7) else "3"
+    elif proc.online_capable and rng.random() < agency.online_prob:
+        channel = "2"
+    else:
+        channel = "3" if rng.random() < 0.04 else "1"
+
+    received = cal.time_in(rng, datetime.combine(day, OFFICE_OPEN), datetime.combine(day, OFFICE_CLOSE))
+    assert received is not None  # `day` is a working day
+    submitted = received
+    if channel == "2":
+        submitted = received - timedelta(seconds=_between(rng, 300, 3 * 86400))
+    elif channel == "3":
+        submitted = received - timedelta(days=_between(rng, 1, 4), seconds=_between(rng, 0, 20000))
+    if submitted < ctx.start:
+        submitted = ctx.start + timedelta(seconds=int((received - ctx.start).total_seconds() * rng.random()))
+
+    citizen = ctx.citizen(_below(rng, ctx.citizen_pool))
+    base = _base_record(rng, agency, proc, channel, citizen, submitted)
+    code = f"{agency.code}-{day:%y%m%d}-{seq:05d}"
+    used_codes.add(code)
+    recoded = rng.random() < 0.01
+    new_code = ""
+    if recoded:
+        local_code = f"HS{day:%y}{day.timetuple().tm_yday:03d}{agency.index:02d}{seq:03d}"
+        while not new_code or new_code in used_codes:
+            number = _between(rng, 10_000, 99_999)
+            new_code = f"{agency.code}-{day:%y%m%d}-{number}" if number > count else ""
+        used_codes.add(new_code)
+        base["MaHoSo"] = local_code
+    else:
+        base["MaHoSo"] = code
+
+    events: list[Event] = []
+    system = ("Hệ thống", "", "Cổng Dịch vụ công")
+    if channel != "1":
+        note = (
+            "Công dân nộp hồ sơ trực tuyến" if channel == "2" else "Nhận hồ sơ qua dịch vụ bưu chính công ích"
+        )
+        events.append(Event(submitted, {"TrangThaiHoSo": "1"}, "1", note, system))
+    if refused:
+        at = cal.time_after(rng, submitted + timedelta(minutes=10), 2)
+        changes = {"TrangThaiHoSo": "3", "NgayTuChoi": _stamp(at)}
+        events.append(
+            Event(at, changes, "3", "Từ chối tiếp nhận: hồ sơ không đủ điều kiện", _pick(rng, agency.desk))
+        )
+    elif not never_accepted:
+        _processing_story(ctx, rng, agency, proc, received, events)
+
+    if recoded:
+        _insert_recode(rng, events, {"MaHoSo": new_code, "MaHoSoKhac": base["MaHoSo"]})
+    return events, base
+
+
+def _processing_story(
+    ctx: _Context,
+    rng: random.Random,
+    agency: Agency,
+    proc: Procedure,
+    received: datetime,
+    events: list[Event],
+) -> None:
+    cal = ctx.calendar
+    deadline = cal.deadline(received, proc.limit, proc.unit)
+    shown = rng.random() >= 0.03  # ~3 % carry no NgayHenTra
+
+    def due() -> str:
+        return _stamp(deadline) if shown else ""
+
+    changes = {"TrangThaiHoSo": "2", "NgayTiepNhan": _stamp(received), "NgayHenTra": due()}
+    events.append(Event(received, changes, "2", "Tiếp nhận hồ sơ", _pick(rng, agency.desk)))
+    last = cal.time_after(rng, received + timedelta(minutes=5), 1)
+    note = "Chuyển hồ sơ đến phòng chuyên môn xử lý"
+    events.append(Event(last, {"TrangThaiHoSo": "4"}, "4", note, _pick(rng, agency.specialists)))
+
+    draw = rng.random()
+    supplements = 0 if proc.unit == UNIT_HOURS else 2 if draw < 0.03 else 1 if draw < 0.18 else 0
+    requests: list[dict[str, str]] = []
+    for _ in range(supplements):
+        requested = cal.time_in(rng, last + timedelta(minutes=30), deadline - timedelta(hours=1))
+        if requested is None:
+            requested = cal.time_after(rng, last + timedelta(minutes=30), 2)
+        officer = _pick(rng, agency.specialists)
+        pending = {
+            "HoSoBoSungId": str(_between(rng, 10**6, 10**9 - 1)),
+            "NguoiYeuCauBoSung": officer[0],
+            "NoiDungBoSung": _pick(rng, SUPPLEMENT_REASONS),
+            "NgayBoSung": _stamp(requested),
+            "NguoiTiepNhanBoSung": "",
+            "NgayTiepNhanBoSung": "",
+            "TrangThaiBoSung": "0",
+            "NgayHenTraTruoc": due(),
+            "NgayHenTraMoi": "",
+        }
+        changes = {"TrangThaiHoSo": "5", "DanhSachHoSoBoSung": [*requests, pending]}
+        events.append(Event(requested, changes, "5", f"Yêu cầu bổ sung: {pending['NoiDungBoSung']}", officer))
+        supplied = cal.time_after(rng, requested + timedelta(days=1), _between(rng, 0, 10))
+        deadline += timedelta(days=(supplied.date() - requested.date()).days)
+        desk = _pick(rng, agency.desk)
+        done = {
+            **pending,
+            "NguoiTiepNhanBoSung": desk[0],
+            "NgayTiepNhanBoSung": _stamp(supplied),
+            "TrangThaiBoSung": "1",
+            "NgayHenTraMoi": due(),
+        }
+        requests = [*requests, done]
+        changes = {"TrangThaiHoSo": "4", "NgayHenTra": due(), "DanhSachHoSoBoSung": requests}
+        events.append(Event(supplied, changes, "4", "Tiếp nhận hồ sơ bổ sung, tiếp tục xử lý", desk))
+        last = supplied
+
+    draw = rng.random()
+    if draw < 0.03:
+        ended = cal.time_in(rng, last + timedelta(minutes=30), max(deadline, last + timedelta(days=2)))
+        ended = ended or cal.time_after(rng, last + timedelta(minutes=30), 2)
+        if draw < 0.02:
+            status, note, officer = "7", "Công dân yêu cầu rút hồ sơ", _pick(rng, agency.desk)
+        else:
+            status, note, officer = "8", "Dừng xử lý hồ sơ", _pick(rng, agency.leaders)
+        events.append(
+            Event(ended, {"TrangThaiHoSo": status, "NgayKetThucXuLy": _stamp(ended)}, status, note, officer)
+        )
+        return
+
+    finished = None
+    if rng.random() < agency.on_time_share:
+        finished = cal.time_in(rng, last + timedelta(minutes=30), deadline)
+    if finished is None:
+        finished = cal.time_after(rng, max(deadline, last) + timedelta(minutes=1), _between(rng, 1, 10))
+    result = _result_document(rng, proc, finished)
+    changes = {"TrangThaiHoSo": "9", "NgayKetThucXuLy": _stamp(finished), "DanhSachGiayToKetQua": [result]}
+    events.append(
+        Event(finished, changes, "9", "Hoàn thành xử lý, phê duyệt kết quả", _pick(rng, agency.leaders))
+    )
+    if rng.random() < 0.01:
+        reopened = cal.time_after(rng, finished + timedelta(hours=1), _between(rng, 1, 5))
+        changes = {"TrangThaiHoSo": "4", "NgayKetThucXuLy": "", "DanhSachGiayToKetQua": []}
+        events.append(
+            Event(reopened, changes, "4", "Mở lại hồ sơ để xử lý lại", _pick(rng, agency.specialists))
+        )
+        finished = cal.time_after(rng, reopened + timedelta(hours=1), _between(rng, 1, 5))
+        changes = {
+            "TrangThaiHoSo": "9",
+            "NgayKetThucXuLy": _stamp(finished),
+            "DanhSachGiayToKetQua": [result],
+        }
+        events.append(Event(finished, changes, "9", "Hoàn thành xử lý lại", _pick(rng, agency.leaders)))
+    returned = cal.time_after(rng, finished + timedelta(minutes=10), _between(rng, 0, 10))
+    changes = {"TrangThaiHoSo": "10", "NgayTra": _stamp(returned)}
+    events.append(Event(returned, changes, "10", "Trả kết quả cho công dân", _pick(rng, agency.desk)))
+
+
+def _insert_recode(rng: random.Random, events: list[Event], changes: dict[str, str]) -> None:
+    """Re-send the dossier under a province-prefixed code after one of its changes."""
+    if not events:
+        return
+    after = _below(rng, len(events))
+    at = events[after].at
+    if after + 1 < len(events):
+        gap = int((events[after + 1].at - at).total_seconds())
+        if gap < 2:
+            return
+        moment = at + timedelta(seconds=_between(rng, 1, min(gap - 1, 3600)))
+    else:
+        moment = at + timedelta(seconds=_between(rng, 60, 86400))
+    events.insert(after + 1, Event(moment, changes))
+
+
+def _base_record(
+    rng: random.Random, agency: Agency, proc: Procedure, channel: str, citizen: Citizen, submitted: datetime
+) -> dict[str, Any]:
+    online = channel == "2"
+    stamp = _stamp(submitted)
+    kind_draw = rng.random()
+    kind = "1" if kind_draw < 0.85 else "2" if kind_draw < 0.97 else "4"
+    digitised = rng.random() < agency.digitised_share
+    payment = "0"
+    if proc.fee and online:
+        pay_draw = rng.random()
+        payment = "1" if pay_draw < 0.55 else "3" if pay_draw < 0.7 else "0"
+    linked = rng.random()
+    databases = (
+        [{"MaCSDL": "1"}] if linked < 0.6 else [{"MaCSDL": "1"}, {"MaCSDL": "7"}] if linked < 0.7 else []
+    )
+    fees = []
+    if proc.fee:
+        fees = [
+            {
+                "TenPhiLePhi": proc.fee_name,
+                "MaPhiLePhi": proc.fee_code,
+                "HinhThucThu": "2" if payment == "1" else "1",
+                "Gia": str(proc.fee),
+                "LoaiPhiLePhi": "2" if proc.fee <= 100_000 else "1",
+            }
+        ]
+    files = []
+    first = _below(rng, len(ATTACHMENTS))
+    titles = [ATTACHMENTS[(first + i) % len(ATTACHMENTS)] for i in range(_between(rng, 1, 3))]
+    folder = f"{PORTAL_URL}/files/{stamp[:4]}/{stamp[4:6]}/{stamp[6:8]}"
+    for position, title in enumerate(titles, start=1):
+        file_id = _between(rng, 10**6, 10**9 - 1)
+        files.append(
+            {
+                "TepDinhKemId": str(file_id),
+                "TenTepDinhKem": f"{title}.pdf",
+                "IsDeleted": "0",
+                "MaThanhPhanHoSo": f"TP{position}",
+                "DuongDanTaiTepTin": f"{folder}/{file_id}.pdf",
+                "DuocSoHoa": "1" if digitised and rng.random() < 0.9 else "0",
+                "DuocTaiSuDung": _pick(rng, "0012"),
+                "DuocLayTuKhoDMQG": "1" if rng.random() < 0.2 else "0",
+            }
+        )
+    delivery = "1" if channel == "3" or (online and rng.random() < 0.2) or rng.random() < 0.05 else "0"
+    return {
+        "MaHoSo": "",
+        "MaHoSoKhac": "",
+        "MaTTHC": proc.code,
+        "TenTTHC": proc.name,
+        "MaLinhVuc": proc.field_code,
+        "TenLinhVuc": proc.field_name,
+        "KenhThucHien": channel,
+        "ChuHoSo": citizen.name,
+        "SoGiayToChuHoSo": citizen.id_number,
+        "LoaiDoiTuong": kind,
+        "MaDoiTuong": citizen.tech_id if online else "",
+        "SoDienThoai": citizen.phone,
+        "Email": citizen.email,
+        "DiaChiChuHoSo": citizen.address,
+        "TrichYeuHoSo": f"Đề nghị {proc.name[0].lower()}{proc.name[1:]}",
+        "NgayNopHoSo": stamp,
+        "NgayTiepNhan": "",
+        "NgayHenTra": "",
+        "TrangThaiHoSo": "",
+        "NgayKetThucXuLy": "",
+        "NgayTra": "",
+        "NgayTuChoi": "",
+        "HinhThuc": delivery,
+        "DonViXuLy": agency.name,
+        "GhiChu": "Hồ sơ gửi qua dịch vụ bưu chính công ích" if channel == "3" else "",
+        "NoiNopHoSo": "1" if online and rng.random() < 0.3 else "2",
+        "HoSoCoThanhPhanSoHoa": "1" if digitised else "0",
+        "TaiKhoanDuocXacThucVoiVNeID": "1" if online and rng.random() < agency.vneid_share else "0",
+        "DuocThanhToanTrucTuyen": payment,
+        "DinhDanhCHS": [{"LoaiDinhDanh": "1", "SoDinhDanh": citizen.id_number}],
+        "DSKetNoiCSDL": databases,
+        "TaiLieuNop": files,
+        "DanhSachLePhi": fees,
+        "DanhSachHoSoBoSung": [],
+        "DanhSachGiayToKetQua": [],
+        "_version": "",
+        "_updated_at": "",
+    }
+
+
+def _result_document(rng: random.Random, proc: Procedure, finished: datetime) -> dict[str, str]:
+    document_id = _between(rng, 10**6, 10**9 - 1)
+    return {
+        "TenGiayTo": f"Kết quả: {proc.name}",
+        "MaThanhPhanHoSo": "KQ1",
+        "GiayToId": str(document_id),
+        "DuongDanTepTinKetQua": f"{PORTAL_URL}/ketqua/{finished.year}/{finished.month:02d}/{document_id}.pdf",
+        "MaGiayToKetQua": f"KQ-{proc.code}-{document_id}",
+    }
+
+
+def _apply(
+    ctx: _Context, base: dict[str, Any], events: list[Event], versions: list[dict], progress: list[dict]
+) -> None:
+    """Turn a story into dossier versions and progress rows, up to the simulated clock."""
+    state = base
+    last_at: datetime | None = None
+    last_status_at: datetime | None = None
+    for version, event in enumerate(events, start=1):
+        at = event.at if last_at is None or event.at > last_at else last_at + timedelta(seconds=1)
+        if at >= ctx.clock_end:
+            break
+        state = {**state, **event.changes, "_version": str(version), "_updated_at": _stamp(at)}
+        versions.append(state)
+        if event.status is not None and event.officer is not None:
+            officer, title, unit = event.officer
+            progress.append(
+                {
+                    "MaHoSo": state["MaHoSo"],
+                    "NguoiXuLy": officer,
+                    "ChucDanh": title,
+                    "ThoiDiemXuLy": state["_updated_at"],
+                    "PhongBanXuLy": unit,
+                    "NoiDungXuLy": event.note,
+                    "TrangThai": event.status,
+                    "NgayBatDau": _stamp(last_status_at or at),
+                    "NgayKetThucTheoQuyDinh": state["NgayHenTra"],
+                }
+            )
+            last_status_at = at
+        last_at = at
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _stamp(moment: datetime) -> str:
+    """`yyyyMMddHHmmss` (the %-format is three times faster than strftime here)."""
+    return "%04d%02d%02d%02d%02d%02d" % (  # noqa: UP031
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+    )
+
+
+# Fast draws: Random.random() is a C call, randint/randrange/choice are Python loops.
+def _below(rng: random.Random, bound: int) -> int:
+    return int(rng.random() * bound)
+
+
+def _between(rng: random.Random, low: int, high: int) -> int:
+    return low + int(rng.random() * (high - low + 1))
+
+
+def _pick(rng: random.Random, options: Sequence[T]) -> T:
+    return options[int(rng.random() * len(options))]
+
+
+def _weighted(rng: random.Random, options: Sequence[T], cumulative: Sequence[float]) -> T:
+    return options[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])]
+
+
+def _ceil_second(moment: datetime) -> datetime:
+    if moment.microsecond:
+        return moment.replace(microsecond=0) + timedelta(seconds=1)
+    return moment
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    if mean <= 0:
+        return 0
+    if mean > 30:
+        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+    limit, product, count = math.exp(-mean), rng.random(), 0
+    while product > limit:
+        product *= rng.random()
+        count += 1
+    return count
