@@ -1,0 +1,192 @@
+"""Builders for hand-made one-stop-shop raw rows (native format: every value a string, dates
+`yyyyMMddHHmmss` local time, "" when missing) and the batch ledger, written straight into
+`raw.*` and `ops.batches` as ingestion would."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local(text: str) -> datetime:
+    """'2025-09-03 08:00' (local time) → aware datetime."""
+    return datetime.fromisoformat(text).replace(tzinfo=LOCAL)
+
+
+def native(text: str | None) -> str:
+    """'2025-09-03 08:00' → '20250903080000'; None → '' (how the source sends a missing date)."""
+    return "" if text is None else local(text).strftime("%Y%m%d%H%M%S")
+
+
+def batch(
+    conn: psycopg.Connection,
+    entity: str,
+    start: str,
+    end: str,
+    status: str = "succeeded",
+    replaced_by: int | None = None,
+) -> int:
+    return conn.execute(
+        """
+        insert into ops.batches (source, entity, interval_start, interval_end, status, started_at, replaced_by)
+        values ('onestop', %s, %s, %s, %s, %s, %s) returning batch_id
+        """,
+        (entity, local(start), local(end), status, local(start), replaced_by),
+    ).fetchone()[0]
+
+
+def supplement(
+    requested: str, supplied: str | None, promised_before: str, promised_after: str, ident: str = "1"
+) -> dict[str, str]:
+    return {
+        "HoSoBoSungId": ident,
+        "NguoiYeuCauBoSung": "Cán bộ một cửa",
+        "NoiDungBoSung": "Bổ sung giấy tờ",
+        "NgayBoSung": native(requested),
+        "NgayTiepNhanBoSung": native(supplied),
+        "TrangThaiBoSung": "2" if supplied else "1",
+        "NgayHenTraTruoc": native(promised_before),
+        "NgayHenTraMoi": native(promised_after),
+    }
+
+
+def dossier(
+    code: str,
+    version: int,
+    *,
+    updated: str,
+    status: str,
+    channel: str,
+    procedure: str,
+    received: str | None,
+    promised: str | None = None,
+    ended: str | None = None,
+    returned: str | None = None,
+    refused: str | None = None,
+    submitted: str | None = None,
+    alt_code: str = "",
+    supplements: list[dict[str, str]] | None = None,
+    agency_name: str = "Sở Tư pháp",
+) -> dict[str, Any]:
+    """A native dossier record (one version)."""
+    return {
+        "MaHoSo": code,
+        "MaHoSoKhac": alt_code,
+        "MaTTHC": procedure,
+        "TenTTHC": f"Thủ tục {procedure}",
+        "MaLinhVuc": "G15-HT",
+        "TenLinhVuc": "Hộ tịch",
+        "KenhThucHien": channel,
+        "ChuHoSo": "psn:9f2c4e1ab07d",
+        "SoGiayToChuHoSo": "psn:41d0c3aa95be",
+        "LoaiDoiTuong": "1",
+        "NgayNopHoSo": native(submitted or received),
+        "NgayTiepNhan": native(received),
+        "NgayHenTra": native(promised),
+        "TrangThaiHoSo": status,
+        "NgayKetThucXuLy": native(ended),
+        "NgayTra": native(returned),
+        "NgayTuChoi": native(refused),
+        "DonViXuLy": agency_name,
+        "HoSoCoThanhPhanSoHoa": "1",
+        "TaiKhoanDuocXacThucVoiVNeID": "0",
+        "DuocThanhToanTrucTuyen": "0",
+        "DanhSachLePhi": [],
+        "DanhSachHoSoBoSung": supplements or [],
+        "_version": str(version),
+        "_updated_at": native(updated),
+    }
+
+
+def insert_dossier(conn: psycopg.Connection, batch_id: int, record: dict[str, Any]) -> None:
+    conn.execute(
+        "insert into raw.onestop__dossiers (batch_id, source_updated_at, ma_ho_so, version, record) "
+        "values (%s, %s, %s, %s, %s)",
+        (
+            batch_id,
+            datetime.strptime(record["_updated_at"], "%Y%m%d%H%M%S").replace(tzinfo=LOCAL),
+            record["MaHoSo"],
+            int(record["_version"]),
+            Jsonb(record),
+        ),
+    )
+
+
+def insert_progress(
+    conn: psycopg.Connection, batch_id: int, code: str, at: str, status: str, action: str
+) -> None:
+    record = {
+        "MaHoSo": code,
+        "NguoiXuLy": "Cán bộ một cửa",
+        "ChucDanh": "Chuyên viên",
+        "ThoiDiemXuLy": native(at),
+        "PhongBanXuLy": "Bộ phận một cửa",
+        "NoiDungXuLy": action,
+        "TrangThai": status,
+        "NgayBatDau": native(at),
+        "NgayKetThucTheoQuyDinh": "",
+    }
+    conn.execute(
+        "insert into raw.onestop__progress (batch_id, source_updated_at, ma_ho_so, record) values (%s, %s, %s, %s)",
+        (batch_id, local(at), code, Jsonb(record)),
+    )
+
+
+def procedure(
+    code: str, name: str, time_options: list[tuple[str, str, str, str]], online_level: str
+) -> dict[str, Any]:
+    """time_options: (channel KENH, THOIGIANGIAIQUYET, DONVITINH, MUCPHI)."""
+    return {
+        "MATTHC": code,
+        "TENTTHC": name,
+        "LINHVUCTHUCHIEN": [{"MALINHVUC": "G15-HT", "TENLINHVUC": "Hộ tịch"}],
+        "CAPTHUCHIEN": "Cấp Tỉnh",
+        "COQUANTHUCHIEN": [{"MADONVI": "000.00.12.H57", "TENDONVI": "Sở Tư pháp"}],
+        "CACHTHUCTHUCHIEN": [
+            {
+                "KENH": channel,
+                "THOIGIAN": [
+                    {
+                        "THOIGIANGIAIQUYET": limit,
+                        "DONVITINH": unit,
+                        "PHILEPHI": [{"MAPHILEPHI": "LP1", "MUCPHI": fee, "MOTA": ""}],
+                    }
+                ],
+            }
+            for channel, limit, unit, fee in time_options
+        ],
+        "MUCDODVC": online_level,
+        "DUDIEUKIENTOANTRINH": "1" if online_level == "TOANTRINH" else "0",
+        "TRANGTHAI": "1",
+        "NGAYCAPNHAT": "20250801080000",
+    }
+
+
+def insert_procedure(conn: psycopg.Connection, batch_id: int, record: dict[str, Any]) -> None:
+    conn.execute(
+        "insert into raw.onestop__procedures (batch_id, source_updated_at, ma_tthc, record) values (%s, %s, %s, %s)",
+        (batch_id, local("2025-08-01 08:00"), record["MATTHC"], Jsonb(record)),
+    )
+
+
+def insert_agency(
+    conn: psycopg.Connection, batch_id: int, agency_id: str, name: str, level: str, parent: str
+) -> None:
+    record = {
+        "MADONVI": agency_id,
+        "TENDONVI": name,
+        "CAPDONVI": level,
+        "MADONVICHA": parent,
+        "MADVHC": "46",
+        "NGAYCAPNHAT": "20250701080000",
+    }
+    conn.execute(
+        "insert into raw.onestop__agencies (batch_id, source_updated_at, ma_don_vi, record) values (%s, %s, %s, %s)",
+        (batch_id, local("2025-07-01 08:00"), agency_id, Jsonb(record)),
+    )

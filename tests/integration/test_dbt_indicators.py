@@ -1,0 +1,537 @@
+"""dbt end to end on real PostgreSQL: hand-built raw rows → `dbt build` → exact indicator figures.
+
+The fixture is one province slice with a coverage of exactly September 2025 (two succeeded
+dossier batches, plus a replaced and a failed batch that must not count). Agency A has the
+dossiers below; agency B has none. Every expected number is written out and computed by hand
+next to the cases. Calendar facts used: 1–2 Sep 2025 are public holidays (National Day),
+6–7, 13–14, 20–21, 27–28 Sep are weekends.
+
+    id   channel procedure           status  received      promised     end (source)          766-2.1 verdict
+    D1   online  P1 5 working days   10      03 Sep 08:00  10 Sep 17:00 09 Sep 10:00 (record) on time
+    D2   direct  P1                  10      03 Sep 09:00  08 Sep 17:00 10 Sep 15:00 (version) late
+    D3   direct  P1                  9       04 Sep 08:00  15→18 Sep    17 Sep 10:00 (record) on time: 17 Sep − 3 days wait = 14 Sep ≤ 15 Sep
+    D4   online  P1                  9       04 Sep 09:00  20 Sep 17:00 09 Sep 15:00 (record) late: two supplement requests
+    D5   online  P1                  4       25 Sep 08:00  03 Oct 17:00 open                  on time: 1 Oct ≤ 3 Oct
+    D6   direct  P1                  4       10 Sep 08:00  17 Sep 17:00 open                  late: 1 Oct > 17 Sep
+    D7   online  P1                  3       05 Sep 08:00  refused at reception              not received: no denominator
+    D8   online  P1                  1       (submitted 06 Sep, never accepted)              not received: no denominator
+    D9   direct  P1 (no promise)     9       29 Aug 10:00  —            09 Sep 15:00 (record) on time: 3,4,5,8,9 Sep = 5 wd ≤ 5
+    D10  online  P1 (no promise)     9       29 Aug 11:00  —            10 Sep 15:00 (record) late: 6 wd > 5
+    D11  online  P1, re-coded        10      12 Sep 08:00  19 Sep 17:00 18 Sep 10:00 (record) on time (one dossier, two codes)
+    D12  direct  P1, dup. version    9       11 Sep 08:00  16 Sep 17:00 15 Sep 10:00 (record) on time (loaded by both batches)
+    D13  direct  P4 no time limit    9       15 Sep 08:00  —            16 Sep 08:00 (record) late: undeterminable
+    D14  online  P2 10 calendar days 9       19 Sep 08:00  —            29 Sep 10:00 (record) on time: 10 calendar days ≤ 10
+    D15  direct  P3 8 hours          9       22 Sep 08:00  —            22 Sep 15:00 (record) on time: 7 h ≤ 8
+    D16  direct  P1                  10      20 Aug 08:00  27 Aug 17:00 25 Aug 10:00 (record) out of scope (ended before Sep)
+    D17  online  P1                  7       05 Sep 08:00  12 Sep 17:00 08 Sep 14:00 (progress) on time (withdrawn)
+
+Without the holiday calendar D9 would count 7 working days (late); counting calendar days it
+would be 11 (late): the working-day calendar decides its verdict.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+import dbt_fixtures as fx
+import psycopg
+import pytest
+
+from infra.dbt import DbtFailed, connection_env, run_dbt
+from ingestion.schema import ensure_schema
+
+A = "000.00.12.H57"
+B = "000.00.13.H57"
+P1, P2, P3, P4 = "1.000001", "1.000002", "1.000003", "1.000004"
+SEPTEMBER = "2025-09-01"
+
+
+def code(received_day: str, seq: int) -> str:
+    """Dossier code <agency>-<yyMMdd>-<seq> of agency A."""
+    return f"{A}-{received_day}-{seq:05d}"
+
+
+D = {n: code(day, n) for n, day in {
+    1: "250903", 2: "250903", 3: "250904", 4: "250904", 5: "250925", 6: "250910", 7: "250905",
+    8: "250906", 9: "250829", 10: "250829", 11: "250912", 12: "250911", 13: "250915", 14: "250919",
+    15: "250922", 16: "250820", 17: "250905",
+}.items()}  # fmt: skip
+D11_LOCAL_CODE = "HS2025000111"
+
+
+def load_reference(conn: psycopg.Connection) -> None:
+    catalogue = fx.batch(conn, "procedures", "2025-09-01", "2025-10-01")
+    for record in (
+        fx.procedure(
+            P1,
+            "Đăng ký khai sinh",
+            [("1", "5", "Ngày làm việc", "0"), ("2", "5", "Ngày làm việc", "0")],
+            "TOANTRINH",
+        ),
+        fx.procedure(P2, "Cấp phiếu lý lịch tư pháp", [("2", "10", "Ngày", "200000")], "MOTPHAN"),
+        fx.procedure(P3, "Chứng thực bản sao", [("1", "8", "Giờ", "0")], ""),
+        fx.procedure(P4, "Thủ tục chưa có thời hạn", [], ""),
+    ):
+        fx.insert_procedure(conn, catalogue, record)
+    agencies = fx.batch(conn, "agencies", "2025-09-01", "2025-10-01")
+    fx.insert_agency(conn, agencies, A, "Sở Tư pháp", "2", "000.00.00.H57")
+    fx.insert_agency(conn, agencies, B, "Sở Nội vụ", "2", "000.00.00.H57")
+
+
+def load_september(conn: psycopg.Connection) -> None:
+    load_reference(conn)
+    first = fx.batch(conn, "dossiers", "2025-09-01", "2025-09-16")
+    # A reload replaced this batch (its raw rows are gone); a later one failed. Neither counts.
+    fx.batch(conn, "dossiers", "2025-09-01", "2025-09-16", status="replaced", replaced_by=first)
+    second = fx.batch(conn, "dossiers", "2025-09-16", "2025-10-01")
+    fx.batch(conn, "dossiers", "2025-10-01", "2025-10-02", status="failed")
+    progress_first = fx.batch(conn, "progress", "2025-09-01", "2025-09-16")
+    progress_second = fx.batch(conn, "progress", "2025-09-16", "2025-10-01")
+
+    def put(batch_id: int, n: int | str, version: int, **fields) -> None:
+        dossier_code = D[n] if isinstance(n, int) else n
+        fx.insert_dossier(conn, batch_id, fx.dossier(dossier_code, version, **fields))
+
+    # D1 on time, online, settled.
+    put(
+        first,
+        1,
+        1,
+        updated="2025-09-09 15:00",
+        status="10",
+        channel="2",
+        procedure=P1,
+        received="2025-09-03 08:00",
+        promised="2025-09-10 17:00",
+        ended="2025-09-09 10:00",
+        returned="2025-09-09 15:00",
+    )
+    # D2 late; NgayKetThucXuLy never sent: the end is the first version at status 9 (10 Sep 15:00).
+    d2 = dict(channel="1", procedure=P1, received="2025-09-03 09:00", promised="2025-09-08 17:00")
+    put(first, 2, 1, updated="2025-09-03 09:00", status="2", **d2)
+    put(first, 2, 2, updated="2025-09-05 09:00", status="4", **d2)
+    put(first, 2, 3, updated="2025-09-10 15:00", status="9", **d2)
+    put(second, 2, 4, updated="2025-09-16 09:00", status="10", returned="2025-09-16 09:00", **d2)
+    # D3 one supplement moved the promise from 15 to 18 Sep; ended 17 Sep, between the two.
+    put(
+        first,
+        3,
+        1,
+        updated="2025-09-17 10:00",
+        status="9",
+        channel="1",
+        procedure=P1,
+        received="2025-09-04 08:00",
+        promised="2025-09-18 17:00",
+        ended="2025-09-17 10:00",
+        supplements=[
+            fx.supplement("2025-09-08 10:00", "2025-09-11 10:00", "2025-09-15 17:00", "2025-09-18 17:00")
+        ],
+    )
+    # D4 two supplement requests: late although it ended well before the promised date.
+    put(
+        first,
+        4,
+        1,
+        updated="2025-09-09 15:00",
+        status="9",
+        channel="2",
+        procedure=P1,
+        received="2025-09-04 09:00",
+        promised="2025-09-22 17:00",
+        ended="2025-09-09 15:00",
+        supplements=[
+            fx.supplement(
+                "2025-09-05 10:00", "2025-09-06 10:00", "2025-09-20 17:00", "2025-09-21 17:00", "1"
+            ),
+            fx.supplement(
+                "2025-09-08 10:00", "2025-09-09 10:00", "2025-09-21 17:00", "2025-09-22 17:00", "2"
+            ),
+        ],
+    )
+    # D5 open at the period end, due 3 Oct: on time. D6 open, due 17 Sep: late.
+    put(
+        second,
+        5,
+        1,
+        updated="2025-09-26 08:00",
+        status="4",
+        channel="2",
+        procedure=P1,
+        received="2025-09-25 08:00",
+        promised="2025-10-03 17:00",
+    )
+    put(
+        first,
+        6,
+        1,
+        updated="2025-09-11 08:00",
+        status="4",
+        channel="1",
+        procedure=P1,
+        received="2025-09-10 08:00",
+        promised="2025-09-17 17:00",
+    )
+    # D7 refused at reception (it has a reception time: the status alone excludes it). D8 never accepted.
+    put(
+        first,
+        7,
+        1,
+        updated="2025-09-05 10:00",
+        status="3",
+        channel="2",
+        procedure=P1,
+        received="2025-09-05 08:00",
+        refused="2025-09-05 10:00",
+    )
+    put(
+        first,
+        8,
+        1,
+        updated="2025-09-06 08:00",
+        status="1",
+        channel="2",
+        procedure=P1,
+        received=None,
+        submitted="2025-09-06 08:00",
+    )
+    # D9 / D10 no promised date: 5 working days allowed, across the 1–2 Sep holidays and a weekend.
+    put(
+        first,
+        9,
+        1,
+        updated="2025-09-09 15:00",
+        status="9",
+        channel="1",
+        procedure=P1,
+        received="2025-08-29 10:00",
+        ended="2025-09-09 15:00",
+    )
+    put(
+        first,
+        10,
+        1,
+        updated="2025-09-10 15:00",
+        status="9",
+        channel="2",
+        procedure=P1,
+        received="2025-08-29 11:00",
+        ended="2025-09-10 15:00",
+    )
+    # D11 re-coded: first sent under a local code, then under the rewritten code.
+    d11 = dict(channel="2", procedure=P1, received="2025-09-12 08:00", promised="2025-09-19 17:00")
+    put(first, D11_LOCAL_CODE, 1, updated="2025-09-12 08:00", status="2", **d11)
+    put(first, 11, 2, updated="2025-09-15 08:00", status="4", alt_code=D11_LOCAL_CODE, **d11)
+    put(
+        second,
+        11,
+        3,
+        updated="2025-09-18 11:00",
+        status="10",
+        alt_code=D11_LOCAL_CODE,
+        ended="2025-09-18 10:00",
+        returned="2025-09-18 11:00",
+        **d11,
+    )
+    fx.insert_progress(conn, progress_first, D11_LOCAL_CODE, "2025-09-12 08:00", "2", "Tiếp nhận hồ sơ")
+    fx.insert_progress(conn, progress_second, D[11], "2025-09-18 10:00", "10", "Trả kết quả")
+    # D12 version 2 loaded twice (overlapping windows of both batches).
+    d12 = dict(channel="1", procedure=P1, received="2025-09-11 08:00", promised="2025-09-16 17:00")
+    put(first, 12, 1, updated="2025-09-11 08:00", status="2", **d12)
+    put(first, 12, 2, updated="2025-09-15 10:00", status="9", ended="2025-09-15 10:00", **d12)
+    put(second, 12, 2, updated="2025-09-15 10:00", status="9", ended="2025-09-15 10:00", **d12)
+    # D13 no promised date and a procedure with no time limit: undeterminable, counted late.
+    put(
+        first,
+        13,
+        1,
+        updated="2025-09-16 08:00",
+        status="9",
+        channel="1",
+        procedure=P4,
+        received="2025-09-15 08:00",
+        ended="2025-09-16 08:00",
+    )
+    # D14 10 calendar days (19 → 29 Sep). D15 8 hours (08:00 → 15:00).
+    put(
+        second,
+        14,
+        1,
+        updated="2025-09-29 10:00",
+        status="9",
+        channel="2",
+        procedure=P2,
+        received="2025-09-19 08:00",
+        ended="2025-09-29 10:00",
+    )
+    put(
+        second,
+        15,
+        1,
+        updated="2025-09-22 15:00",
+        status="9",
+        channel="1",
+        procedure=P3,
+        received="2025-09-22 08:00",
+        ended="2025-09-22 15:00",
+    )
+    # D16 finished in August: in no September denominator.
+    put(
+        first,
+        16,
+        1,
+        updated="2025-09-02 08:00",
+        status="10",
+        channel="1",
+        procedure=P1,
+        received="2025-08-20 08:00",
+        promised="2025-08-27 17:00",
+        ended="2025-08-25 10:00",
+        returned="2025-09-02 08:00",
+    )
+    # D17 withdrawn; the end comes from its progress step (sent by both progress batches).
+    put(
+        first,
+        17,
+        1,
+        updated="2025-09-09 08:00",
+        status="7",
+        channel="2",
+        procedure=P1,
+        received="2025-09-05 08:00",
+        promised="2025-09-12 17:00",
+    )
+    fx.insert_progress(conn, progress_first, D[17], "2025-09-05 08:00", "2", "Tiếp nhận hồ sơ")
+    fx.insert_progress(conn, progress_first, D[17], "2025-09-08 14:00", "7", "Công dân rút hồ sơ")
+    fx.insert_progress(conn, progress_second, D[17], "2025-09-08 14:00", "7", "Công dân rút hồ sơ")
+
+
+@dataclass(frozen=True)
+class Built:
+    url: str
+    seconds: float
+
+
+@pytest.fixture(scope="module")
+def built(module_warehouse_url: str) -> Built:
+    with psycopg.connect(module_warehouse_url) as conn:
+        ensure_schema(conn)
+        with conn.transaction():
+            load_september(conn)
+    started = time.monotonic()
+    run_dbt(["build"], module_warehouse_url)
+    return Built(module_warehouse_url, time.monotonic() - started)
+
+
+@pytest.fixture(scope="module")
+def conn(built: Built) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(built.url, autocommit=True) as connection:
+        yield connection
+
+
+def _indicator_rows(conn: psycopg.Connection) -> dict[tuple[str, str], tuple]:
+    rows = conn.execute(
+        """
+        select agency_id, indicator_id, numerator, denominator, rate, target, target_confirmed, met,
+               period_is_complete, period_month::text
+        from marts.ind_766__agency_month
+        """
+    ).fetchall()
+    return {(r[0], r[1]): r[2:] for r in rows}
+
+
+def test_one_row_per_agency_month_indicator_only_for_september(conn: psycopg.Connection) -> None:
+    rows = _indicator_rows(conn)
+    # 2 agencies × 1 month (the replaced and the failed batch add no month) × 3 indicators
+    assert sorted(rows) == [(agency, ind) for agency in (A, B) for ind in ("766-2.1", "766-3.3", "NQ17-01")]
+    assert {r[-1] for r in rows.values()} == {SEPTEMBER}
+    assert all(r[-2] is True for r in rows.values())  # two contiguous batches span the month
+
+
+def test_on_time_766_2_1(conn: psycopg.Connection) -> None:
+    # In scope: received, received before 1 Oct, not finished before 1 Sep:
+    #   D1 D2 D3 D4 D5 D6 D9 D10 D11 D12 D13 D14 D15 D17 = 14 (D7, D8 not received; D16 ended in Aug)
+    # On time: D1 D3 D5 D9 D11 D12 D14 D15 D17 = 9 → 9/14; target 0.95 (assumed) → not met
+    num, den, rate, target, confirmed, met, *_ = _indicator_rows(conn)[(A, "766-2.1")]
+    assert (num, den) == (9, 14)
+    assert rate == pytest.approx(Decimal(9) / Decimal(14))
+    assert (target, confirmed, met) == (Decimal("0.95"), False, False)
+
+
+def test_submitted_online_766_3_3(conn: psycopg.Connection) -> None:
+    # Received in September: D1 D2 D3 D4 D5 D6 D11 D12 D13 D14 D15 D17 = 12 (D7 status 3, D8 status 1,
+    # D9/D10/D16 received in August). Online: D1 D4 D5 D11 D14 D17 = 6 → 0.5 ≥ target 0.50 → met
+    num, den, rate, target, confirmed, met, *_ = _indicator_rows(conn)[(A, "766-3.3")]
+    assert (num, den, rate) == (6, 12, Decimal("0.5"))
+    assert (target, confirmed, met) == (Decimal("0.50"), True, True)
+
+
+def test_settled_online_nq17_01(conn: psycopg.Connection) -> None:
+    # Settled (9/10) with the end of processing in September:
+    #   D1 D2 D3 D4 D9 D10 D11 D12 D13 D14 D15 = 11 (D17 withdrawn is not settled, D16 ended in Aug)
+    # Online among them: D1 D4 D10 D11 D14 = 5 → 5/11 ≈ 0.4545 ≥ 0.20 (2020 target carried forward)
+    num, den, rate, target, confirmed, met, *_ = _indicator_rows(conn)[(A, "NQ17-01")]
+    assert (num, den) == (5, 11)
+    assert rate == pytest.approx(Decimal(5) / Decimal(11))
+    assert (target, confirmed, met) == (Decimal("0.20"), False, True)
+
+
+def test_agency_without_dossiers_has_rows_with_no_rate(conn: psycopg.Connection) -> None:
+    rows = _indicator_rows(conn)
+    for indicator, target in (("766-2.1", "0.95"), ("766-3.3", "0.50"), ("NQ17-01", "0.20")):
+        num, den, rate, row_target, _confirmed, met, *_ = rows[(B, indicator)]
+        assert (num, den, rate, met) == (0, 0, None, None)
+        assert row_target == Decimal(target)
+
+
+def test_targets_come_from_the_seed(conn: psycopg.Connection) -> None:
+    mismatched = conn.execute(
+        """
+        select i.indicator_id
+        from marts.ind_766__agency_month as i
+        left join reference.indicator_targets as t
+            on t.indicator_id = i.indicator_id
+            and extract(year from i.period_month) between t.valid_from_year and coalesce(t.valid_to_year, 9999)
+        where i.target is distinct from t.target or i.target_confirmed is distinct from t.confirmed
+        """
+    ).fetchall()
+    assert mismatched == []
+    names = conn.execute(
+        "select distinct indicator_id, indicator_name_vi from marts.ind_766__agency_month order by 1"
+    ).fetchall()
+    assert names == [
+        ("766-2.1", "Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn"),
+        ("766-3.3", "Tỷ lệ hồ sơ nộp trực tuyến"),
+        ("NQ17-01", "Tỷ lệ hồ sơ giải quyết trực tuyến trên tổng số hồ sơ giải quyết TTHC"),
+    ]
+
+
+def test_verdict_and_basis_per_dossier(conn: psycopg.Connection) -> None:
+    rows = conn.execute(
+        """
+        select dossier_id, on_time_basis, is_on_time, supplements_counted, elapsed_working_days
+        from intermediate.int_onestop__dossier_months where period_month = %s
+        """,
+        (SEPTEMBER,),
+    ).fetchall()
+    verdicts = {dossier_id: (basis, on_time) for dossier_id, basis, on_time, _, _ in rows}
+    assert verdicts == {
+        D[1]: ("promised_date", True),
+        D[2]: ("promised_date", False),
+        D[3]: ("promised_date", True),
+        D[4]: ("multiple_supplements", False),
+        D[5]: ("promised_date", True),
+        D[6]: ("promised_date", False),
+        D[9]: ("time_limit_working_days", True),
+        D[10]: ("time_limit_working_days", False),
+        D[11]: ("promised_date", True),
+        D[12]: ("promised_date", True),
+        D[13]: ("undeterminable", False),
+        D[14]: ("time_limit_calendar_days", True),
+        D[15]: ("time_limit_hours", True),
+        D[17]: ("promised_date", True),
+    }
+    working_days = {dossier_id: wd for dossier_id, *_, wd in rows}
+    assert (working_days[D[9]], working_days[D[10]]) == (5, 6)  # 3,4,5,8,9 (+10) Sep; 1–2 Sep off
+
+
+def test_fct_dossier_resolves_codes_duplicates_and_ends(conn: psycopg.Connection) -> None:
+    facts = {
+        r[0]: r[1:]
+        for r in conn.execute(
+            """
+            select dossier_id, dossier_alt_code, agency_id, is_received, processing_ended_at_source,
+                   base_promised_at = promised_at, supplement_count
+            from marts.fct_dossier
+            """
+        ).fetchall()
+    }
+    assert len(facts) == 17  # D11 once under its rewritten code, D12 once
+    assert D11_LOCAL_CODE not in facts
+    assert facts[D[11]][:2] == (D11_LOCAL_CODE, A)
+    assert (facts[D[7]][2], facts[D[8]][2]) == (False, False)
+    assert facts[D[2]][3] == "version" and facts[D[17]][3] == "progress" and facts[D[1]][3] == "record"
+    assert facts[D[3]][4:] == (False, 1)  # base promise is the one before the supplement
+    progress = conn.execute(
+        "select count(*) from staging.stg_onestop__progress where dossier_id = %s", (D[17],)
+    ).fetchone()[0]
+    assert progress == 2  # the step sent by both progress batches is kept once
+
+
+def test_descriptions_reach_postgresql_comments(conn: psycopg.Connection) -> None:
+    for table in (
+        "marts.ind_766__agency_month",
+        "marts.fct_dossier",
+        "marts.dim_agency",
+        "marts.dim_procedure",
+    ):
+        assert conn.execute("select obj_description(%s::regclass, 'pg_class')", (table,)).fetchone()[0]
+    undocumented = conn.execute(
+        """
+        select c.relname, a.attname
+        from pg_attribute a
+        join pg_class c on c.oid = a.attrelid
+        join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'marts' and c.relkind = 'r' and a.attnum > 0 and not a.attisdropped
+          and col_description(a.attrelid, a.attnum) is null
+        """
+    ).fetchall()
+    assert undocumented == []
+    rate_comment = conn.execute(
+        "select col_description('marts.ind_766__agency_month'::regclass, "
+        "(select attnum from pg_attribute where attrelid = 'marts.ind_766__agency_month'::regclass "
+        "and attname = 'rate'))"
+    ).fetchone()[0]
+    assert "NULL when the denominator is 0" in rate_comment
+    assert conn.execute(
+        "select obj_description('reference.indicator_targets'::regclass, 'pg_class')"
+    ).fetchone()[0]
+
+
+def test_source_freshness_passes_on_fresh_loads(built: Built) -> None:
+    run_dbt(["source", "freshness"], built.url)
+
+
+def test_build_time_is_recorded(built: Built) -> None:
+    print(f"dbt build took {built.seconds:.1f} s")
+    assert built.seconds < 120
+
+
+def test_build_fails_when_a_dossier_year_has_no_holiday_calendar(warehouse_url: str) -> None:
+    with psycopg.connect(warehouse_url) as conn:
+        ensure_schema(conn)
+        with conn.transaction():
+            load_reference(conn)
+            batch_id = fx.batch(conn, "dossiers", "2025-09-01", "2025-10-01")
+            # Received in 2021, still open in September 2025: 2021 is not in calendar_coverage.
+            fx.insert_dossier(
+                conn,
+                batch_id,
+                fx.dossier(
+                    f"{A}-210301-00001", 1, updated="2025-09-10 08:00", status="4", channel="1",
+                    procedure=P1, received="2021-03-01 08:00",
+                ),
+            )  # fmt: skip
+    with pytest.raises(DbtFailed, match="assert_holiday_calendar_covers_dossier_years"):
+        run_dbt(["build"], warehouse_url)
+    with psycopg.connect(warehouse_url) as conn:
+        # the marts downstream of the failed check were skipped, not built
+        assert conn.execute("select to_regclass('marts.ind_766__agency_month')").fetchone()[0] is None
+
+
+def test_connection_env_parses_the_url_and_keeps_the_password_apart() -> None:
+    env = connection_env("postgresql://dt%40user:p%3Ass@db.example:6543/ware_house?sslmode=require")
+    assert env == {
+        "DTIMON_DBT_HOST": "db.example",
+        "DTIMON_DBT_PORT": "6543",
+        "DTIMON_DBT_USER": "dt@user",
+        "DTIMON_DBT_DBNAME": "ware_house",
+        "DTIMON_DBT_SSLMODE": "require",
+        "DBT_ENV_SECRET_DTIMON_PASSWORD": "p:ss",
+    }
+    assert (
+        connection_env("postgresql://postgres@127.0.0.1:55432/dtimon")["DBT_ENV_SECRET_DTIMON_PASSWORD"] == ""
+    )
