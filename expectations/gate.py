@@ -80,12 +80,14 @@ def validate(
 ) -> GateResult:
     """Run the suites over `schema`, store the result, and return it (does not raise on failure)."""
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     with psycopg.connect(warehouse_url) as conn:
         ensure_schema(conn)
         specs = suites_for(relations, lambda: _known_indicator_ids(conn, schema))
 
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm bars in task logs
     datasource = context.data_sources.add_postgres(
         "candidate", connection_string=_sqlalchemy_url(warehouse_url)
     )

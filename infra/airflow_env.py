@@ -74,6 +74,7 @@ def airflow_env(settings: Settings, base: Mapping[str, str] | None = None) -> di
             }
         ),
         "DTIMON_HOME": str(settings.home),
+        "DTIMON_ENV": settings.environment,
         "NO_PROXY": "127.0.0.1,localhost",
         "PATH": venv_bin + os.pathsep + env.get("PATH", ""),
     }

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
+from airflow.sdk import Asset
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 OWNER = "dtimon-data-platform"
@@ -38,3 +39,8 @@ def dag_kwargs(*, tags: list[str], doc_md: str, **overrides: Any) -> dict[str, A
     }
     kwargs.update(overrides)
     return kwargs
+
+
+def raw_asset(source: str, entity: str) -> Asset:
+    """The Asset an ingest task emits when it has loaded `raw.<source>__<entity>`."""
+    return Asset(name=f"raw.{source}__{entity}", uri=f"dtimon://warehouse/raw/{source}__{entity}")

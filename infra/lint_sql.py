@@ -1,7 +1,8 @@
 """`python -m infra.lint_sql [sqlfluff lint options]`: lint the dbt models with sqlfluff.
 
 sqlfluff's dbt templater compiles every model, which needs a reachable warehouse: the
-configured one (DTIMON_WAREHOUSE_URL) or the embedded server, started here if it is down.
+configured one (DTIMON_WAREHOUSE_URL) or the embedded server, started here (and stopped
+again) if it is down.
 The exit code is sqlfluff's: non-zero when a model violates a rule.
 """
 
@@ -21,12 +22,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     options = sys.argv[1:] if argv is None else argv
     settings = Settings.from_env()
-    postgres.ensure_server(settings, airflow=False)
-    sqlfluff = Path(sys.executable).parent / "sqlfluff"
-    command = [str(sqlfluff), "lint", "models", *options]
-    result = subprocess.run(
-        command, cwd=DBT_PROJECT_DIR, env=dbt_environment(settings.warehouse_url), check=False
-    )
+    started = settings.embedded and postgres.start(settings)
+    try:
+        postgres.ensure_server(settings, airflow=False)
+        sqlfluff = Path(sys.executable).parent / "sqlfluff"
+        command = [str(sqlfluff), "lint", "models", *options]
+        result = subprocess.run(
+            command, cwd=DBT_PROJECT_DIR, env=dbt_environment(settings.warehouse_url), check=False
+        )
+    finally:
+        if started:  # leave the machine as we found it
+            postgres.stop(settings)
     return result.returncode
 
 

@@ -13,6 +13,7 @@ import os
 import pwd
 import stat
 import subprocess
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -26,7 +27,11 @@ SYSTEM_USER = "pgserver"
 
 
 def _bin() -> Path:
-    from pgserver._commands import POSTGRES_BIN_PATH
+    with warnings.catch_warnings():
+        # pgserver asks platformdirs for a runtime dir it does not need here; without
+        # XDG_RUNTIME_DIR (CI, containers) that prints a warning on every command.
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        from pgserver._commands import POSTGRES_BIN_PATH
 
     return POSTGRES_BIN_PATH
 
@@ -50,6 +55,7 @@ def _pg(cmd: str, args: list[str], timeout: float = 60) -> subprocess.CompletedP
 
 
 def _prepare_root_permissions(pgdata: Path) -> None:
+    _bin()  # imports pgserver quietly
     from pgserver.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
     ensure_user_exists(SYSTEM_USER)

@@ -26,11 +26,15 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def pg_server(settings: Settings) -> str:
-    """URL of the maintenance database on a running server."""
-    if settings.embedded:
-        postgres.start(settings)
-    return settings.server_url
+def pg_server(settings: Settings) -> Iterator[str]:
+    """URL of the maintenance database on a running server (the embedded one is stopped
+    afterwards if this session started it)."""
+    started = settings.embedded and postgres.start(settings)
+    try:
+        yield settings.server_url
+    finally:
+        if started:
+            postgres.stop(settings)
 
 
 def _fresh_database(server_url: str, prefix: str) -> Iterator[str]:
@@ -53,3 +57,9 @@ def warehouse_url(pg_server: str) -> Iterator[str]:
 def module_warehouse_url(pg_server: str) -> Iterator[str]:
     """A new, empty database shared by the tests of one module."""
     yield from _fresh_database(pg_server, "dtimon_test")
+
+
+@pytest.fixture(scope="module")
+def module_airflow_db_url(pg_server: str) -> Iterator[str]:
+    """A new, empty database for Airflow's metadata, shared by the tests of one module."""
+    yield from _fresh_database(pg_server, "dtimon_test_airflow")

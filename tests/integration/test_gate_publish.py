@@ -58,7 +58,9 @@ def _bi_rows(conn: psycopg.Connection) -> list[tuple]:
     ).fetchall()
 
 
-def test_good_build_is_published_with_docs_and_reader_role(conn: psycopg.Connection, warehouse_url: str) -> None:
+def test_good_build_is_published_with_docs_and_reader_role(
+    conn: psycopg.Connection, warehouse_url: str
+) -> None:
     ok, candidate = _build_and_publish(conn, warehouse_url)
     assert ok
     assert len(_bi_rows(conn)) == 4
@@ -110,9 +112,12 @@ def test_corrupted_build_is_refused_and_bi_unchanged(
     ).fetchone()
     assert stored[0] is False and stored[1] >= 1
     assert expected in stored[2]
-    assert conn.execute(
-        "select status from ops.publications where publication_id = %s", (candidate.publication_id,)
-    ).fetchone()[0] == "rejected"
+    assert (
+        conn.execute(
+            "select status from ops.publications where publication_id = %s", (candidate.publication_id,)
+        ).fetchone()[0]
+        == "rejected"
+    )
     with pytest.raises(pub.PublishRefused):
         pub.publish(conn, candidate.publication_id)
 
@@ -121,7 +126,10 @@ def test_publish_without_gate_result_is_refused(conn: psycopg.Connection) -> Non
     candidate = pub.stage_candidate(conn)
     with pytest.raises(pub.PublishRefused, match="no passing gate result"):
         pub.publish(conn, candidate.publication_id)
-    assert conn.execute("select count(*) from information_schema.views where table_schema = 'bi'").fetchone()[0] == 0
+    assert (
+        conn.execute("select count(*) from information_schema.views where table_schema = 'bi'").fetchone()[0]
+        == 0
+    )
 
 
 def test_rollback_restores_previous_publication(conn: psycopg.Connection, warehouse_url: str) -> None:

@@ -1,0 +1,38 @@
+# Thin wrapper over the `dtimon` CLI (infra/cli.py). Every target sets itself up first.
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.dtimon-installed
+
+.PHONY: run test up down status lint bench install clean
+
+run: $(STAMP)  ## set up and run the main job end to end on the demo period
+	$(BIN)/dtimon run
+
+test: lint  ## lint and the whole test suite (unit, integration on PostgreSQL, end to end through Airflow)
+	$(BIN)/pytest
+
+up: $(STAMP)  ## keep PostgreSQL, the sandbox and the Airflow UI (127.0.0.1:8080) running
+	$(BIN)/dtimon up
+
+down: $(STAMP)  ## stop what run/up started
+	$(BIN)/dtimon down
+
+status: $(STAMP)
+	$(BIN)/dtimon status
+
+lint: $(STAMP)  ## ruff and sqlfluff (dbt templater)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m infra.lint_sql
+
+bench: $(STAMP)  ## benchmarks, as ratios against the fastest way measured in the same run
+	$(BIN)/python -m bench
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml uv.lock infra/bootstrap.sh
+	./infra/bootstrap.sh
+
+clean:  ## stop everything and delete local state (.dtimon/: warehouse data, Airflow home, logs)
+	-$(BIN)/dtimon down
+	rm -rf .dtimon

@@ -1,0 +1,54 @@
+"""Build DAG: dbt build → freeze candidate → Great Expectations gate → publish to `bi`.
+
+Scheduled on the raw-table Assets the ingest DAGs emit. Nothing reaches `bi` unless dbt's
+tests and the gate passed: a failure stops the run before publish, leaving BI on the last
+good publication (the failed candidate and its gate result stay in `ops`).
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from airflow.sdk import AssetAll, dag, get_current_context, task
+
+from infra import tasks
+from infra.dag_defaults import dag_kwargs, raw_asset
+from ingestion.sources import SOURCES
+
+# A build runs once every entity of a source has landed (one ingest run), for any source.
+BUILD_TRIGGER = reduce(
+    or_,
+    (AssetAll(*(raw_asset(s.name, e.name) for e in s.entities)) for s in SOURCES.values()),
+)
+
+
+@dag(
+    dag_id="dtimon_build",
+    schedule=BUILD_TRIGGER,
+    **dag_kwargs(tags=["build", "dbt", "gate", "publish"], doc_md=__doc__),
+)
+def dtimon_build() -> None:
+    @task(retries=1)
+    def dbt_build() -> None:
+        tasks.dbt_build()
+
+    @task(retries=0)
+    def stage_candidate() -> dict:
+        return tasks.stage_candidate(get_current_context()["run_id"])
+
+    @task(retries=0)
+    def gate(candidate: dict) -> dict:
+        return tasks.gate(candidate, get_current_context()["run_id"])
+
+    @task(retries=0)
+    def publish(candidate: dict) -> str:
+        return tasks.publish(candidate)
+
+    candidate = stage_candidate()
+    checked = gate(candidate)
+    dbt_build() >> candidate
+    checked >> publish(candidate)
+
+
+dtimon_build()

@@ -1,0 +1,250 @@
+"""`dtimon`: the one command line over the local stack (the Makefile calls it).
+
+dtimon run        set up, pull the demo period through Airflow, build, gate, publish, print the scorecard
+dtimon up         keep PostgreSQL, the sandbox and Airflow (UI on 127.0.0.1) running
+dtimon down       stop everything `run`/`up` started, by process id
+dtimon status     what is running
+dtimon scorecard  print the scorecard from what is published in `bi`
+dtimon rollback   point `bi` back at the previous publication
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import requests
+
+from infra import postgres, processes
+from infra.airflow_env import airflow_env
+from infra.settings import PROJECT_ROOT, ConfigError, Settings, mask_url
+
+log = logging.getLogger("dtimon")
+
+AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+
+
+def _say(message: str) -> None:
+    sys.stdout.write(message + "\n")
+    sys.stdout.flush()
+
+
+def _settings(demo: bool) -> Settings:
+    env = dict(os.environ)
+    if demo:
+        env.setdefault("DTIMON_ENV", "demo")
+    return Settings.from_env(env)
+
+
+def _http_ok(url: str) -> Callable[[], bool]:
+    def check() -> bool:
+        try:
+            return requests.get(url, timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    return check
+
+
+def sandbox_argv(settings: Settings) -> list[str]:
+    argv = [sys.executable, "-m", "ingestion.sandbox", "serve", "--port", str(settings.sandbox_port)]
+    argv += ["--username", settings.onestop_username, "--password", settings.onestop_password]
+    if settings.sandbox_data_dir:
+        return [*argv, "--data-dir", str(settings.sandbox_data_dir)]
+    span_start = date.fromordinal(settings.demo_start.toordinal() - 90)
+    return [
+        *argv,
+        "--seed",
+        str(settings.sandbox_seed),
+        "--scale",
+        str(settings.sandbox_scale),
+        "--start",
+        span_start.isoformat(),
+        "--end",
+        settings.demo_end.isoformat(),
+    ]
+
+
+def start_sandbox(settings: Settings) -> bool:
+    """Start the sandbox unless a real endpoint is configured. True if this call started it."""
+    if settings.onestop_url:
+        return False
+    if processes.pid_of(settings.run_dir, "sandbox"):
+        return False
+    processes.start(
+        settings.run_dir,
+        "sandbox",
+        sandbox_argv(settings),
+        os.environ,
+        ready=_http_ok(f"{settings.sandbox_url}/_sim/health"),
+    )
+    return True
+
+
+def _airflow(settings: Settings, *args: str) -> None:
+    bin_dir = Path(sys.executable).parent
+    subprocess.run(
+        [str(bin_dir / "airflow"), *args], env=airflow_env(settings), check=True, capture_output=True
+    )
+
+
+def run_dags(settings: Settings, start: date, end: date) -> None:
+    """Ingest every daily interval of [start, end) and build, through Airflow, showing progress."""
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    logpath = processes.log_file(settings.run_dir, "dagrun")
+    read_fd, write_fd = os.pipe()
+    env = airflow_env(settings)
+    env["DTIMON_PROGRESS_FD"] = str(write_fd)
+    argv = [sys.executable, "-m", "infra.dagrun", "--ingest", "ingest_onestop", "--build"]
+    argv += ["--start", start.isoformat(), "--end", end.isoformat()]
+    with logpath.open("wb") as logfile:
+        proc = subprocess.Popen(
+            argv, env=env, stdout=logfile, stderr=subprocess.STDOUT, pass_fds=(write_fd,), cwd=PROJECT_ROOT
+        )
+        os.close(write_fd)
+        with os.fdopen(read_fd) as progress:
+            for line in progress:
+                _say(line.rstrip("\n"))
+        code = proc.wait()
+    if code != 0:
+        raise SystemExit(f"Airflow run failed (exit {code}); Airflow's log: {logpath}")
+
+
+def print_scorecard(settings: Settings, start: date, end: date, lang: str) -> None:
+    from publishing.publish import current_publication
+    from publishing.scorecard import fetch, render
+
+    with psycopg.connect(settings.warehouse_url) as conn:
+        publication = current_publication(conn)
+        rows = fetch(conn, start, end) if publication else []
+    _say(render(rows, lang))
+    if publication:
+        _say(
+            f"\nPublished: schema bi (publication {publication[0]}, data in {publication[1]}) "
+            f"of {mask_url(settings.warehouse_url)}"
+        )
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    started = time.monotonic()
+    settings = _settings(demo=True)
+    start, end = args.start or settings.demo_start, args.end or settings.demo_end
+    where = "embedded PostgreSQL" if settings.embedded else mask_url(settings.warehouse_url)
+    _say(f"dtimon run: {start} → {end} on {where}, source {settings.source_url}")
+    postgres.ensure_server(settings)
+    started_sandbox = start_sandbox(settings)
+    try:
+        run_dags(settings, start, end)
+    finally:
+        if started_sandbox:
+            processes.stop(settings.run_dir, "sandbox")
+    _say("")
+    print_scorecard(settings, start, end, args.lang)
+    _say(f"Airflow log: {processes.log_file(settings.run_dir, 'dagrun')}")
+    _say(f"Done in {time.monotonic() - started:.1f} s.")
+
+
+def cmd_up(args: argparse.Namespace) -> None:
+    settings = _settings(demo=True)
+    postgres.ensure_server(settings)
+    start_sandbox(settings)
+    _airflow(settings, "db", "migrate")
+    env = airflow_env(settings)
+    bin_dir = Path(sys.executable).parent
+    for component in AIRFLOW_COMPONENTS:
+        processes.start(settings.run_dir, f"airflow-{component}", [str(bin_dir / "airflow"), component], env)
+    base = env["AIRFLOW__API__BASE_URL"]
+    _say(f"Waiting for Airflow at {base} ...")
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and not _http_ok(f"{base}/api/v2/monitor/health")():
+        time.sleep(1)
+    _say(f"Airflow UI: {base} (user admin, password {_airflow_admin_password(settings)})")
+    _say(f"Sandbox: {settings.sandbox_url}   Warehouse: {mask_url(settings.warehouse_url)}")
+    _say("Stop everything with: make down")
+
+
+def _airflow_admin_password(settings: Settings) -> str:
+    """The password Airflow's simple auth manager generated for `admin` (kept in AIRFLOW_HOME)."""
+    path = settings.airflow_home / "simple_auth_manager_passwords.json.generated"
+    try:
+        return str(json.loads(path.read_text())["admin"])
+    except (OSError, KeyError, ValueError):
+        return f"(see {path})"
+
+
+def cmd_down(args: argparse.Namespace) -> None:
+    settings = _settings(demo=False)
+    for name in processes.running(settings.run_dir):
+        processes.stop(settings.run_dir, name)
+        _say(f"stopped {name}")
+    if settings.embedded and postgres.stop(settings):
+        _say("stopped embedded PostgreSQL")
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    settings = _settings(demo=False)
+    for name, pid in processes.running(settings.run_dir).items():
+        _say(f"{name:<24} pid {pid}")
+    if settings.embedded:
+        state = "running" if postgres.is_running(settings.pgdata) else "stopped"
+        _say(f"{'postgresql (embedded)':<24} {state} on 127.0.0.1:{settings.pg_port}")
+
+
+def cmd_scorecard(args: argparse.Namespace) -> None:
+    settings = _settings(demo=False)
+    print_scorecard(settings, args.start or settings.demo_start, args.end or settings.demo_end, args.lang)
+
+
+def cmd_rollback(args: argparse.Namespace) -> None:
+    from publishing.publish import rollback
+
+    settings = _settings(demo=False)
+    with psycopg.connect(settings.warehouse_url, autocommit=True) as conn:
+        schema = rollback(conn, args.to)
+    _say(f"bi now reads {schema}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(
+        level=os.environ.get("DTIMON_LOG_LEVEL", "WARNING"), format="%(levelname)s %(name)s: %(message)s"
+    )
+    parser = argparse.ArgumentParser(
+        prog="dtimon", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, func, helptext in (
+        ("run", cmd_run, "run the main job end to end on the demo period"),
+        ("up", cmd_up, "start PostgreSQL, the sandbox and Airflow and leave them running"),
+        ("down", cmd_down, "stop what run/up started"),
+        ("status", cmd_status, "show what is running"),
+        ("scorecard", cmd_scorecard, "print the published scorecard"),
+        ("rollback", cmd_rollback, "point bi back at an earlier publication"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.set_defaults(func=func)
+        if name in {"run", "scorecard"}:
+            p.add_argument("--start", type=date.fromisoformat, help="first day (default DTIMON_DEMO_START)")
+            p.add_argument(
+                "--end", type=date.fromisoformat, help="day after the last (default DTIMON_DEMO_END)"
+            )
+            p.add_argument("--lang", choices=("vi", "en"), default=os.environ.get("DTIMON_LANG", "vi"))
+        if name == "rollback":
+            p.add_argument("--to", type=int, help="publication id (default: the previous one)")
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except ConfigError as exc:
+        raise SystemExit(f"configuration error: {exc}") from exc
+
+
+if __name__ == "__main__":
+    main()

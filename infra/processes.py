@@ -1,0 +1,113 @@
+"""Background processes started by `dtimon up`/`run`, tracked by pid file and stopped by pid."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def _pid_file(run_dir: Path, name: str) -> Path:
+    return run_dir / f"{name}.pid"
+
+
+def log_file(run_dir: Path, name: str) -> Path:
+    return run_dir / f"{name}.log"
+
+
+def pid_of(run_dir: Path, name: str) -> int | None:
+    """The pid of a running process we started under `name`, else None (stale files removed)."""
+    path = _pid_file(run_dir, name)
+    try:
+        pid = int(path.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        path.unlink(missing_ok=True)
+        return None
+    except PermissionError:
+        return pid
+    return pid
+
+
+def start(
+    run_dir: Path,
+    name: str,
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    ready: Callable[[], bool] | None = None,
+    timeout: float = 120,
+) -> int:
+    """Start `argv` in its own session, log to <run_dir>/<name>.log, wait until `ready()`."""
+    existing = pid_of(run_dir, name)
+    if existing:
+        return existing
+    run_dir.mkdir(parents=True, exist_ok=True)
+    logfile = log_file(run_dir, name).open("ab")
+    proc = subprocess.Popen(
+        list(argv),
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=logfile,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    _pid_file(run_dir, name).write_text(str(proc.pid))
+    if ready is None:
+        return proc.pid
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            _pid_file(run_dir, name).unlink(missing_ok=True)
+            raise RuntimeError(f"{name} exited with {proc.returncode}; see {log_file(run_dir, name)}")
+        if ready():
+            return proc.pid
+        time.sleep(0.25)
+    stop(run_dir, name)
+    raise RuntimeError(f"{name} not ready after {timeout:.0f} s; see {log_file(run_dir, name)}")
+
+
+def stop(run_dir: Path, name: str, timeout: float = 30) -> bool:
+    """SIGTERM the process group of `name`, SIGKILL after `timeout`. False if it was not running."""
+    pid = pid_of(run_dir, name)
+    if pid is None:
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.2)
+    else:
+        log.warning("%s (pid %s) ignored SIGTERM; killing", name, pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+    _pid_file(run_dir, name).unlink(missing_ok=True)
+    return True
+
+
+def running(run_dir: Path) -> dict[str, int]:
+    """Every process with a live pid file."""
+    if not run_dir.exists():
+        return {}
+    found = {}
+    for path in sorted(run_dir.glob("*.pid")):
+        pid = pid_of(run_dir, path.stem)
+        if pid:
+            found[path.stem] = pid
+    return found

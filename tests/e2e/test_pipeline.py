@@ -1,0 +1,156 @@
+"""End to end through Airflow: `dtimon run` against the sandbox, twice, on a server given by URL.
+
+This is the path `make run` takes (real Airflow DAG runs, real dbt, real GX, real
+PostgreSQL), pointed at fresh databases so it never touches a developer's own state.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from infra.airflow_env import sqlalchemy_url
+
+pytestmark = pytest.mark.e2e
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CITIZEN_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def run_env(
+    module_warehouse_url: str, module_airflow_db_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "DTIMON_"))}
+    env.update(
+        {
+            "DTIMON_HOME": str(tmp_path_factory.mktemp("dtimon-home")),
+            "DTIMON_WAREHOUSE_URL": module_warehouse_url,
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(module_airflow_db_url),
+            "DTIMON_SANDBOX_PORT": str(_free_port()),
+            "DTIMON_AIRFLOW_PORT": str(_free_port()),
+            "DTIMON_SANDBOX_SCALE": "0.3",
+            "DTIMON_DEMO_START": "2025-09-01",
+            "DTIMON_DEMO_END": "2025-09-08",
+            "DTIMON_LANG": "en",
+        }
+    )
+    return env
+
+
+def _run(env: dict[str, str]) -> str:
+    dtimon = Path(sys.executable).parent / "dtimon"
+    proc = subprocess.run(
+        [str(dtimon), "run"], env=env, capture_output=True, text=True, timeout=900, cwd=PROJECT_ROOT
+    )
+    assert proc.returncode == 0, f"dtimon run failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    return proc.stdout
+
+
+def _published(conn: psycopg.Connection) -> list[tuple]:
+    return conn.execute(
+        "select agency_id, indicator_id, numerator, denominator, rate, target, met "
+        "from bi.ind_766__agency_month order by agency_id, indicator_id"
+    ).fetchall()
+
+
+def _raw_state(conn: psycopg.Connection) -> dict[str, int]:
+    tables = ["onestop__dossiers", "onestop__progress", "onestop__procedures", "onestop__agencies"]
+    state = {
+        t: conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier("raw", t))).fetchone()[0]
+        for t in tables
+    }
+    state["live_batches"] = conn.execute(
+        "select count(*) from ops.batches where status = 'succeeded'"
+    ).fetchone()[0]
+    return state
+
+
+@pytest.fixture(scope="module")
+def two_runs(run_env: dict[str, str], module_warehouse_url: str) -> dict[str, object]:
+    first_out = _run(run_env)
+    with psycopg.connect(module_warehouse_url) as conn:
+        first = (_published(conn), _raw_state(conn))
+    second_out = _run(run_env)
+    with psycopg.connect(module_warehouse_url) as conn:
+        second = (_published(conn), _raw_state(conn))
+    return {"first_out": first_out, "first": first, "second_out": second_out, "second": second}
+
+
+def test_run_prints_scorecard_and_where_data_is(two_runs: dict) -> None:
+    out = two_runs["first_out"]
+    assert "Scorecard per agency" in out
+    assert (
+        "On time (766-2.1)" in out
+        and "Submitted online (766-3.3)" in out
+        and "Settled online (NQ17-01)" in out
+    )
+    assert "Published: schema bi" in out
+    assert re.search(r"Done in \d+\.\d s", out)
+
+
+def test_bi_holds_the_indicators_consistent_with_the_facts(two_runs: dict, module_warehouse_url: str) -> None:
+    rows, _ = two_runs["first"]
+    assert {r[1] for r in rows} >= {"766-2.1", "766-3.3", "NQ17-01"}
+    assert len({r[0] for r in rows}) >= 3  # several agencies
+    for _agency, _indicator, num, den, rate, target, met in rows:
+        assert 0 <= num <= den
+        assert (rate is None) == (den == 0)
+        if rate is not None and target is not None:
+            assert met == (rate >= target)
+    with psycopg.connect(module_warehouse_url) as conn:
+        received = dict(
+            conn.execute(
+                "select agency_id, denominator from bi.ind_766__agency_month where indicator_id = '766-3.3'"
+            ).fetchall()
+        )
+        from_facts = dict(
+            conn.execute(
+                "select agency_id, count(*) from bi.fct_dossier where is_received "
+                "and received_at >= '2025-09-01 00:00+07' and received_at < '2025-10-01 00:00+07' group by 1"
+            ).fetchall()
+        )
+    assert {k: v for k, v in received.items() if v} == from_facts
+
+
+def test_second_run_changes_nothing(two_runs: dict) -> None:
+    first_rows, first_raw = two_runs["first"]
+    second_rows, second_raw = two_runs["second"]
+    assert second_rows == first_rows
+    assert second_raw == first_raw
+
+
+def test_no_citizen_id_or_name_in_clear_anywhere(two_runs: dict, module_warehouse_url: str) -> None:
+    with psycopg.connect(module_warehouse_url) as conn:
+        columns = conn.execute(
+            """
+            select table_schema, table_name, column_name from information_schema.columns
+            where table_schema not in ('pg_catalog', 'information_schema')
+              and data_type in ('text', 'jsonb', 'json', 'character varying')
+            """
+        ).fetchall()
+        hits = []
+        for schema, table, column in columns:
+            query = sql.SQL(
+                "select {col}::text from {tbl} where {col}::text ~ '(^|[^0-9])[0-9]{{12}}([^0-9]|$)' limit 3"
+            ).format(col=sql.Identifier(column), tbl=sql.Identifier(schema, table))
+            hits += [(schema, table, column, v[:120]) for (v,) in conn.execute(query).fetchall()]
+        assert hits == []
+        names = conn.execute(
+            "select count(*) from raw.onestop__dossiers where record->>'ChuHoSo' not like 'psn:%'"
+        ).fetchone()[0]
+        assert names == 0
