@@ -8,8 +8,8 @@ Ways, all loading the same dossier records into `raw.onestop__dossiers` (with it
   blocks — the limit for a client that has nothing left to compute.
 - `dtimon loader`: what ingestion does, minus HTTP: orjson-decode each page, pseudonymise
   (HMAC-SHA-256), validate, dedupe and `COPY … write_row` inside the batch transaction.
-- `dtimon pull over HTTP`: the whole `ingestion.runner.ingest` against the sandbox on
-  localhost (HTTP, paging, auth included), on a smaller record count.
+- `dtimon pull over HTTP`: the whole `ingestion.runner.ingest` against the sandbox running
+  in its own process on localhost (HTTP, paging, auth included), on a smaller record count.
 Ratios are throughput (rows/s) divided by the fastest way's, so 1.00 is the limit.
 """
 
@@ -19,6 +19,9 @@ import contextlib
 import gc
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -30,6 +33,7 @@ from typing import IO, Any
 
 import orjson
 import psycopg
+import requests
 from psycopg import sql
 
 from infra import postgres
@@ -44,6 +48,7 @@ from ingestion.sources.onestop import SOURCE
 
 DOSSIERS = SOURCE.entity("dossiers")
 START = datetime(2025, 9, 1, tzinfo=VN_TZ)
+CLOCK_END = datetime(2026, 1, 1, tzinfo=VN_TZ)
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng")
 GIVEN = ("An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hùng", "Lan", "Minh", "Thảo")
 
@@ -178,27 +183,52 @@ def _loader(conn: psycopg.Connection, pages: list[bytes]) -> None:
     load_batch(conn, DOSSIERS.table, key, parse_pages(DOSSIERS, _decoded(pages), Pseudonymiser("bench-key")))
 
 
-def _http_pull(url: str, records: list[dict[str, Any]], page_size: int) -> Callable[[], None]:
-    from ingestion.runner import ingest
-    from ingestion.sandbox.province import Province
-    from ingestion.sandbox.server import SandboxServer
+@contextlib.contextmanager
+def _sandbox_process(records: list[dict[str, Any]], workdir: Path) -> Iterator[str]:
+    """The sandbox serving `records` from files, in its own process as `make run` starts it."""
+    from ingestion.sandbox.province import Province, export_province
 
-    last = max(r["_updated_at"] for r in records)
-    clock_end = datetime.strptime(last, "%Y%m%d%H%M%S").replace(tzinfo=VN_TZ) + timedelta(seconds=1)
-    province = Province(agencies=[], procedures=[], dossiers=records, progress=[], clock_end=clock_end)
-    settings = Settings.from_env({"DTIMON_ENV": "test", "DTIMON_PAGE_SIZE": str(page_size)})
+    folder = workdir / "province"
+    export_province(
+        Province(agencies=[], procedures=[], dossiers=records, progress=[], clock_end=CLOCK_END), folder
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    argv = [sys.executable, "-m", "ingestion.sandbox", "serve", "--port", str(port)]
+    argv += ["--username", "bench", "--password", "bench", "--data-dir", str(folder)]
+    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{url}/_sim/health", timeout=1).status_code == 200:
+                    break
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("the sandbox did not start")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _http_pull(sandbox_url: str, warehouse_url: str, page_size: int) -> Callable[[], None]:
+    from ingestion.runner import ingest
+
+    settings = Settings.from_env({"DTIMON_PSEUDONYM_KEY": "bench-key", "DTIMON_PAGE_SIZE": str(page_size)})
 
     def pull() -> None:
-        with SandboxServer(province, username="bench", password="bench", port=0) as server:
-            ingest(
-                "onestop",
-                "dossiers",
-                START - timedelta(days=1),
-                clock_end,
-                endpoint=Endpoint(server.url, "bench", "bench"),
-                settings=settings,
-                warehouse_url=url,
-            )
+        ingest(
+            "onestop",
+            "dossiers",
+            START - timedelta(days=1),
+            CLOCK_END,
+            endpoint=Endpoint(sandbox_url, "bench", "bench"),
+            settings=settings,
+            warehouse_url=warehouse_url,
+        )
 
     return pull
 
@@ -251,11 +281,11 @@ def run(*, records: int, page_size: int, http_records: int, out: IO[str], repeat
                 _reset(conn)
                 measures.append(_timed("dtimon loader", rows, lambda: _loader(conn, pages)))
             if subset:
-                for _ in range(repeat):
-                    _reset(conn)
-                    measures.append(
-                        _timed("dtimon pull over HTTP", len(subset), _http_pull(url, subset, page_size))
-                    )
+                with _sandbox_process(subset, workdir) as sandbox_url:
+                    pull = _http_pull(sandbox_url, url, page_size)
+                    for _ in range(repeat):
+                        _reset(conn)
+                        measures.append(_timed("dtimon pull over HTTP", len(subset), pull))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -25,7 +25,7 @@ PREFIX = "psn:"
 #: Published, not secret: used only when DTIMON_ENV is demo or test, and says so.
 DEMO_KEY = "dtimon-demo-key-not-secret"
 _BLOCK = 64  # SHA-256 block size
-_HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+_HEX_TO_LETTERS = bytes.maketrans(b"0123456789abcdef", b"abcdefghijklmnop")
 #: 9- or 12-digit runs (old and new citizen ids) and 10–11 digit phone numbers.
 _ID_RUN = re.compile(r"(?<!\d)(\d{9,12})(?!\d)")
 
@@ -86,7 +86,8 @@ class Pseudonymiser:
             return known
         if value.startswith(PREFIX):
             return value  # already pseudonymised (e.g. a replayed export)
-        result = PREFIX + self.digest(value.strip())[:16].hex().translate(_HEX_TO_LETTERS)
+        letters = self.digest(value.strip())[:16].hex().encode().translate(_HEX_TO_LETTERS)
+        result = PREFIX + letters.decode()
         if len(self._cache) >= self.CACHE_SIZE:
             self._cache.clear()
         self._cache[value] = result
