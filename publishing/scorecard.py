@@ -14,6 +14,8 @@ RECEIVED_FROM = "766-3.3"  # its denominator is the number of dossiers received
 LABELS = {
     "vi": {
         "title": "Bảng điểm theo cơ quan — tháng {month}",
+        "partial": " (dữ liệu đến hết ngày {day}, chưa đủ tháng)",
+        "assumed": "* chỉ tiêu giả định, chưa được xác nhận trong văn bản (sửa trong dbt_project/seeds/indicator_targets.csv)",
         "agency": "Cơ quan",
         "received": "Hồ sơ tiếp nhận",
         "766-2.1": "Đúng hạn (766-2.1)",
@@ -27,6 +29,8 @@ LABELS = {
     },
     "en": {
         "title": "Scorecard per agency — month {month}",
+        "partial": " (data up to the end of {day}, month not complete)",
+        "assumed": "* assumed target, not confirmed in a source (edit dbt_project/seeds/indicator_targets.csv)",
         "agency": "Agency",
         "received": "Dossiers received",
         "766-2.1": "On time (766-2.1)",
@@ -47,6 +51,7 @@ class Cell:
     denominator: int
     rate: Decimal | None
     target: Decimal | None
+    target_confirmed: bool | None
     met: bool | None
 
 
@@ -56,6 +61,7 @@ class Row:
     agency_id: str
     agency_name: str
     cells: dict[str, Cell]
+    covered_until: date | None = None  # last day with data when the month is not complete
 
     @property
     def received(self) -> int:
@@ -66,7 +72,11 @@ class Row:
 def fetch(conn: psycopg.Connection, start: date, end: date) -> list[Row]:
     rows = conn.execute(
         """
-        select period_month, agency_id, agency_name, indicator_id, numerator, denominator, rate, target, met
+        select period_month, agency_id, agency_name, indicator_id, numerator, denominator, rate, target,
+               target_confirmed, met,
+               case when not period_is_complete
+                    then ((period_as_of at time zone 'Asia/Ho_Chi_Minh') - interval '1 microsecond')::date
+               end as covered_until
         from bi.ind_766__agency_month
         where period_month >= date_trunc('month', %s::date) and period_month < %s and indicator_id = any(%s)
         order by period_month, agency_id, indicator_id
@@ -74,9 +84,11 @@ def fetch(conn: psycopg.Connection, start: date, end: date) -> list[Row]:
         (start, end, list(INDICATORS)),
     ).fetchall()
     grouped: dict[tuple[date, str], Row] = {}
-    for month, agency_id, name, indicator, num, den, rate, target, met in rows:
-        row = grouped.setdefault((month, agency_id), Row(month, agency_id, name or agency_id, {}))
-        row.cells[indicator] = Cell(int(num), int(den), rate, target, met)
+    for month, agency_id, name, indicator, num, den, rate, target, confirmed, met, covered_until in rows:
+        row = grouped.setdefault(
+            (month, agency_id), Row(month, agency_id, name or agency_id, {}, covered_until)
+        )
+        row.cells[indicator] = Cell(int(num), int(den), rate, target, confirmed, met)
     return list(grouped.values())
 
 
@@ -88,7 +100,10 @@ def _cell(cell: Cell | None, labels: dict[str, str]) -> str:
     if cell is None:
         return labels["na"]
     verdict = labels["na"] if cell.met is None else labels["met"] if cell.met else labels["not_met"]
-    target = "" if cell.target is None else f" / {labels['target']} {_pct(cell.target, labels['na'])}"
+    assumed = "*" if cell.target_confirmed is False else ""
+    target = (
+        "" if cell.target is None else f" / {labels['target']} {_pct(cell.target, labels['na'])}{assumed}"
+    )
     return f"{_pct(cell.rate, labels['na'])}{target} {verdict}"
 
 
@@ -98,9 +113,10 @@ def render(rows: list[Row], lang: str = "vi") -> str:
         return labels["empty"]
     blocks: list[str] = []
     for month in sorted({row.month for row in rows}):
+        month_rows = [r for r in rows if r.month == month]
         header = [labels["agency"], labels["received"], *(labels[i] for i in INDICATORS)]
         table = [header]
-        for row in (r for r in rows if r.month == month):
+        for row in month_rows:
             table.append(
                 [
                     f"{row.agency_name} ({row.agency_id})",
@@ -109,7 +125,11 @@ def render(rows: list[Row], lang: str = "vi") -> str:
                 ]
             )
         widths = [max(len(line[c]) for line in table) for c in range(len(header))]
-        lines = [labels["title"].format(month=f"{month:%m/%Y}")]
+        title = labels["title"].format(month=f"{month:%m/%Y}")
+        covered = month_rows[0].covered_until
+        if covered is not None:
+            title += labels["partial"].format(day=f"{covered:%d/%m/%Y}")
+        lines = [title]
         for n, line in enumerate(table):
             lines.append(
                 "  ".join(
@@ -119,4 +139,6 @@ def render(rows: list[Row], lang: str = "vi") -> str:
             if n == 0:
                 lines.append("  ".join("-" * w for w in widths))
         blocks.append("\n".join(lines))
+    if any(c.target_confirmed is False for r in rows for c in r.cells.values()):
+        blocks.append(labels["assumed"])
     return "\n\n".join(blocks)

@@ -44,9 +44,11 @@ dossier_periods as (
         received_dossiers.time_limit_unit,
         periods.as_of,
         coalesce(received_dossiers.processing_ended_at >= periods.as_of, true) as is_open_at_as_of,
+        -- still open: judged at the last instant the period covers (a dossier due on the
+        -- period's last day is on time until that day is over)
         case
             when received_dossiers.processing_ended_at < periods.as_of then received_dossiers.processing_ended_at
-            else periods.as_of
+            else periods.as_of - interval '1 microsecond'
         end as effective_end_at
     from received_dossiers
     inner join periods
