@@ -19,6 +19,8 @@ from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from infra.settings import ConfigError, Settings
 
 PREFIX = "psn:"
@@ -93,31 +95,38 @@ class Pseudonymiser:
         self._cache[value] = result
         return result
 
+    def hide(self, value: Any) -> Any:
+        """The pseudonym of a personal value, whatever its JSON type; missing values stay missing."""
+        if value is None or value == "":
+            return value
+        if type(value) is not str:
+            # a number where a string was promised, or a structure: its text is still personal
+            value = str(value) if isinstance(value, int | float) else orjson.dumps(value).decode()
+        return self.pseudonym(value)
+
     def apply(self, record: MutableMapping[str, Any], policy: PersonalFields) -> MutableMapping[str, Any]:
         """Replace, in place, every personal field of `record` named by `policy`; returns `record`."""
         if policy.derive_from:
             derived = citizen_attributes(record.get(policy.derive_from))
             if derived:
                 record[policy.derived_key] = derived
+        hide = self.hide
         for name in policy.fields:
-            value = record.get(name)
-            if isinstance(value, str) and value:
-                record[name] = self.pseudonym(value)
+            if name in record:
+                record[name] = hide(record[name])
         for name in policy.free_text:
             value = record.get(name)
-            if isinstance(value, str) and value:
-                record[name] = mask_text(value)
+            if value:
+                record[name] = mask_text(value if type(value) is str else str(value))
         for list_name, fields in policy.nested.items():
             items = record.get(list_name)
-            if not isinstance(items, list):
+            if type(items) is not list:
                 continue
             for item in items:
-                if not isinstance(item, dict):
-                    continue
-                for name in fields:
-                    value = item.get(name)
-                    if isinstance(value, str) and value:
-                        item[name] = self.pseudonym(value)
+                if type(item) is dict:
+                    for name in fields:
+                        if name in item:
+                            item[name] = hide(item[name])
         return record
 
 

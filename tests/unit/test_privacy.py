@@ -65,6 +65,14 @@ def test_apply_replaces_personal_fields_nested_ones_and_masks_free_text() -> Non
     assert CITIZEN_ID not in repr(out) and "Bình" not in repr(out)
 
 
+def test_personal_values_of_any_json_type_are_hidden() -> None:
+    psn = Pseudonymiser("k")
+    record = {"SoGiayToChuHoSo": 79190012345, "ChuHoSo": {"Ho": "Trần", "Ten": "Bình"}, "Email": None}
+    psn.apply(record, PersonalFields(fields=("SoGiayToChuHoSo", "ChuHoSo", "Email")))
+    assert record["SoGiayToChuHoSo"] == psn.pseudonym("79190012345")
+    assert record["ChuHoSo"].startswith("psn:") and record["Email"] is None
+
+
 @pytest.mark.parametrize(
     ("citizen_id", "expected"),
     [
