@@ -12,45 +12,34 @@ from functools import cache
 VN_TZ = timezone(timedelta(hours=7), "ICT")
 
 
+class BadTimestamp(ValueError):
+    pass
+
+
 @cache
-def _valid_days() -> frozenset[str]:
-    """Every valid `yyyyMMdd` from 1900 to 2199: validating a date is then one set lookup,
-    which matters when a million records carry seven dates each (built once, on first use)."""
+def _valid_parts() -> tuple[frozenset[str], frozenset[str]]:
+    """Every valid `yyyyMMdd` (1900–2199) and every valid `HHmmss`: validating a time is then
+    two set lookups, which matters when a million records carry seven times each. Built once,
+    on first use (~0.1 s)."""
     first = date(1900, 1, 1)
-    return frozenset(
+    days = frozenset(
         (first + timedelta(days=n)).strftime("%Y%m%d") for n in range((date(2200, 1, 1) - first).days)
     )
+    times = frozenset(f"{h:02d}{m:02d}{s:02d}" for h in range(24) for m in range(60) for s in range(60))
+    return days, times
 
 
 def is_compact(text: str) -> bool:
     """True when `text` is a valid `yyyyMMddHHmmss` time (years 1900–2199)."""
-    return (
-        len(text) == 14
-        and text[:8] in _valid_days()
-        and "00" <= text[8:10] <= "23"
-        and "00" <= text[10:12] <= "59"
-        and "00" <= text[12:14] <= "59"
-        and text[8:].isdigit()
-    )
-
-
-class BadTimestamp(ValueError):
-    pass
+    days, times = _valid_parts()
+    return len(text) == 14 and text[:8] in days and text[8:] in times
 
 
 def parse_compact(text: str) -> datetime:
     """`yyyyMMddHHmmss` local time → aware datetime. Raises BadTimestamp on anything else."""
     if not is_compact(text):
         raise BadTimestamp(f"{text!r} is not a yyyyMMddHHmmss time")
-    return datetime(
-        int(text[0:4]),
-        int(text[4:6]),
-        int(text[6:8]),
-        int(text[8:10]),
-        int(text[10:12]),
-        int(text[12:14]),
-        tzinfo=VN_TZ,
-    )
+    return datetime.fromisoformat(f"{text[:8]}T{text[8:]}+07:00")
 
 
 def format_compact(moment: datetime) -> str:
