@@ -134,6 +134,27 @@ def print_scorecard(settings: Settings, start: date, end: date, lang: str) -> No
         )
 
 
+def print_ingestion_summary(settings: Settings, start: date, end: date) -> None:
+    """What the live batches of [start, end) hold, per entity, and where rejected records are."""
+    with psycopg.connect(settings.warehouse_url) as conn:
+        rows = conn.execute(
+            """
+            select source, entity, count(*), sum(rows_loaded), sum(rows_rejected)
+            from ops.batches
+            where status = 'succeeded'
+              and interval_start >= %s::date::timestamp at time zone 'Asia/Ho_Chi_Minh'
+              and interval_end <= %s::date::timestamp at time zone 'Asia/Ho_Chi_Minh'
+            group by source, entity order by source, entity
+            """,
+            (start, end),
+        ).fetchall()
+    for source, entity, batches, loaded, rejected in rows:
+        where = " (see ops.rejects)" if rejected else ""
+        _say(
+            f"Ingested {source}.{entity}: {loaded:,} rows in {batches} batches, {rejected:,} rejected{where}"
+        )
+
+
 def cmd_run(args: argparse.Namespace) -> None:
     started = time.monotonic()
     settings = _settings(demo=True)
@@ -149,6 +170,7 @@ def cmd_run(args: argparse.Namespace) -> None:
             processes.stop(settings.run_dir, "sandbox")
     _say("")
     print_scorecard(settings, start, end, args.lang)
+    print_ingestion_summary(settings, start, end)
     _say(f"Airflow log: {processes.log_file(settings.run_dir, 'dagrun')}")
     _say(f"Done in {time.monotonic() - started:.1f} s.")
 
