@@ -244,23 +244,19 @@ class _Sink:
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is None:
             self._flush_rejects()
-            return
-        # abort an open COPY so the surrounding transaction can roll back cleanly
-        if self._copy_cm is not None:
-            self._copy_cm.__exit__(exc_type, exc, tb)
-            self._copy_cm = self._copy = None
-        if self._cursor is not None:
-            self._cursor.close()
-            self._cursor = None
+        else:
+            # abort an open COPY so the surrounding transaction can roll back cleanly
+            self._close_copy(exc_type, exc, tb)
 
     def _open(self) -> None:
         self._cursor = self._conn.cursor()
         self._copy_cm = self._cursor.copy(self._copy_sql)
         self._copy = self._copy_cm.__enter__()
 
-    def _close_copy(self) -> None:
+    def _close_copy(self, exc_type: Any = None, exc: Any = None, tb: Any = None) -> None:
+        """End the open COPY: complete it, or abort it when an exception is given."""
         if self._copy_cm is not None:
-            self._copy_cm.__exit__(None, None, None)
+            self._copy_cm.__exit__(exc_type, exc, tb)
             self._copy_cm = self._copy = None
         if self._cursor is not None:
             self._cursor.close()

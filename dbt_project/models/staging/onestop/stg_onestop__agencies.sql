@@ -1,16 +1,6 @@
 -- The latest catalogue snapshot of every agency (LayDanhMucCoQuan record).
-with ranked_snapshots as (
-    select
-        agencies.ma_don_vi,
-        agencies.record,
-        agencies.source_updated_at,
-        agencies.batch_id,
-        agencies.loaded_at,
-        row_number() over (
-            partition by agencies.ma_don_vi
-            order by agencies.loaded_at desc, agencies.batch_id desc
-        ) as recency
-    from {{ source('onestop', 'agencies') }} as agencies
+with latest_snapshots as (
+    {{ latest_snapshot(source('onestop', 'agencies'), 'ma_don_vi') }}
 )
 
 select
@@ -22,5 +12,4 @@ select
     source_updated_at,
     batch_id,
     loaded_at
-from ranked_snapshots
-where recency = 1
+from latest_snapshots

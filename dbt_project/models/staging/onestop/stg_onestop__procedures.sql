@@ -1,16 +1,6 @@
 -- The latest catalogue snapshot of every procedure (LayThuTuc record).
-with ranked_snapshots as (
-    select
-        procedure_snapshots.ma_tthc,
-        procedure_snapshots.record,
-        procedure_snapshots.source_updated_at,
-        procedure_snapshots.batch_id,
-        procedure_snapshots.loaded_at,
-        row_number() over (
-            partition by procedure_snapshots.ma_tthc
-            order by procedure_snapshots.loaded_at desc, procedure_snapshots.batch_id desc
-        ) as recency
-    from {{ source('onestop', 'procedures') }} as procedure_snapshots
+with latest_snapshots as (
+    {{ latest_snapshot(source('onestop', 'procedures'), 'ma_tthc') }}
 )
 
 select
@@ -28,5 +18,4 @@ select
     source_updated_at,
     batch_id,
     loaded_at
-from ranked_snapshots
-where recency = 1
+from latest_snapshots
