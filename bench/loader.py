@@ -36,8 +36,8 @@ import psycopg
 import requests
 from psycopg import sql
 
+from core.settings import Settings, replace_database
 from infra import postgres
-from infra.settings import Settings, replace_database
 from ingestion.load import BatchKey, Row, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from infra.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 WAREHOUSE_CONN_ID = "dtimon_warehouse"
 ONESTOP_CONN_ID = "dtimon_onestop"

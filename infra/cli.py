@@ -24,9 +24,9 @@ from pathlib import Path
 import psycopg
 import requests
 
+from core.settings import PROJECT_ROOT, ConfigError, Settings, mask_url
 from infra import postgres, processes
 from infra.airflow_env import airflow_env
-from infra.settings import PROJECT_ROOT, ConfigError, Settings, mask_url
 
 log = logging.getLogger("dtimon")
 

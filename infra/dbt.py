@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from infra.settings import PROJECT_ROOT, ConfigError, mask_url
+from core.settings import PROJECT_ROOT, ConfigError, mask_url
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core.settings import Settings
 from infra import postgres
 from infra.dbt import DBT_PROJECT_DIR, dbt_environment
-from infra.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:

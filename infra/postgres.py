@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from infra.settings import AIRFLOW_DB, WAREHOUSE_DB, ConfigError, Settings, mask_url
+from core.settings import AIRFLOW_DB, WAREHOUSE_DB, ConfigError, Settings, mask_url
 
 log = logging.getLogger(__name__)
 

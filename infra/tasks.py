@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 import psycopg
 
+from core.settings import Settings
 from infra.airflow_env import ONESTOP_CONN_ID, WAREHOUSE_CONN_ID
-from infra.settings import Settings
 from ingestion.sources import Endpoint
 
 log = logging.getLogger(__name__)

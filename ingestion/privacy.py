@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from infra.settings import ConfigError, Settings
+from core.settings import ConfigError, Settings
 
 PREFIX = "psn:"
 #: Published, not secret: used only when DTIMON_ENV is demo or test, and says so.

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import psycopg
 
-from infra.settings import Settings
+from core.settings import Settings
 from ingestion.http import ApiClient, RetryPolicy, TokenAuth
 from ingestion.load import BatchKey, BatchResult, Reject, Row, load_batch
 from ingestion.privacy import Pseudonymiser, mask_text

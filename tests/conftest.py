@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings, replace_database
 from infra import postgres
-from infra.settings import Settings, replace_database
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 import requests
 
-from infra.settings import Settings
+from core.settings import Settings
 from ingestion.http import ApiClient, AuthError, RetryPolicy, SourceError, TokenAuth
 from ingestion.load import BatchResult
 from ingestion.localtime import VN_TZ

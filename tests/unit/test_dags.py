@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from core.settings import Settings
 from infra.airflow_env import airflow_env
-from infra.settings import Settings
 
 
 @pytest.fixture(scope="module")

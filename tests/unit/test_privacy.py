@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from infra.settings import ConfigError, Settings
+from core.settings import ConfigError, Settings
 from ingestion.privacy import (
     DEMO_KEY,
     PersonalFields,
