@@ -24,6 +24,13 @@ PUBLISHED_SCHEMA = "marts"
 PUBLISHED_REFERENCE = ("reference.indicator_catalogue", "reference.indicator_targets")
 BI_SCHEMA = "bi"
 READER_ROLE = "dtimon_bi_reader"
+#: The long indicator table whose published values are compared between publications.
+INDICATOR_VALUES = "ind_values__unit_month"
+#: Columns that identify one published value, and the columns whose change is a restatement.
+VALUE_KEY = ("indicator_id", "unit_level", "unit_id", "period_month")
+VALUE_FIGURES = ("value", "numerator", "denominator")
+#: The candidate's copy of the restatement history, published beside the marts.
+RESTATEMENTS = "restatements"
 KEEP_PUBLICATIONS = 5
 _LOCK = "select pg_advisory_xact_lock(hashtext('dtimon.publish'))"
 
@@ -44,6 +51,7 @@ def ensure_schema(conn: psycopg.Connection) -> None:
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('dtimon.ensure_schema'))")
         conn.execute((SQL_DIR / "publications.sql").read_text())
+        conn.execute((SQL_DIR / "restatements.sql").read_text())
         _ensure_reader_role(conn)
 
 
@@ -133,12 +141,102 @@ def stage_candidate(conn: psycopg.Connection, run_id: str | None = None) -> Cand
             raise PublishRefused(
                 f"nothing to publish: schema {PUBLISHED_SCHEMA!r} has no tables (did dbt run?)"
             )
+        if INDICATOR_VALUES in relations:
+            counts[RESTATEMENTS] = _record_restatements(conn, publication_id, schema)
+            relations.append(RESTATEMENTS)
         conn.execute(
             "update ops.publications set schema_name = %s, relations = %s, row_counts = %s where publication_id = %s",
             (schema, relations, orjson.dumps(counts).decode(), publication_id),
         )
     log.info("staged candidate %s with %d relations", schema, len(relations))
     return Candidate(publication_id, schema, tuple(relations), counts)
+
+
+def _record_restatements(conn: psycopg.Connection, publication_id: int, schema: str) -> int:
+    """Compare the candidate's indicator values with the live publication's; record what changed.
+
+    A value of an (indicator, unit, period) already published that is different in the
+    candidate, or gone from it, is a restatement: it is written to `ops.restatements` under
+    the candidate's id. The candidate then gets a `restatements` table with every
+    restatement of the publications that reached `bi` up to and including itself, so
+    `bi.restatements` always tells the history behind the numbers BI shows. Values for new
+    periods are not restatements. Returns the number of rows in the candidate's table.
+    """
+    live = current_publication(conn)
+    live_table = (
+        (live[1], INDICATOR_VALUES)
+        if live and conn.execute("select to_regclass(%s)", (f"{live[1]}.{INDICATOR_VALUES}",)).fetchone()[0]
+        else None
+    )
+    if live_table is not None:
+        new, old = sql.Identifier(schema, INDICATOR_VALUES), sql.Identifier(*live_table)
+        key = sql.SQL(" and ").join(sql.SQL("new.{0} = old.{0}").format(sql.Identifier(c)) for c in VALUE_KEY)
+        differs = sql.SQL(" or ").join(
+            sql.SQL("new.{0} is distinct from old.{0}").format(sql.Identifier(c)) for c in VALUE_FIGURES
+        )
+        conn.execute(
+            sql.SQL(
+                """
+                insert into ops.restatements (
+                    publication_id, previous_publication_id, indicator_id, unit_level, unit_id,
+                    period_month, change, old_value, new_value, old_numerator, new_numerator,
+                    old_denominator, new_denominator
+                )
+                select
+                    %s, %s, old.indicator_id, old.unit_level, old.unit_id, old.period_month,
+                    case when new.indicator_id is null then 'removed' else 'changed' end,
+                    old.value, new.value, old.numerator, new.numerator, old.denominator, new.denominator
+                from {old} as old
+                left join {new} as new on {key}
+                where new.indicator_id is null or {differs}
+                """
+            ).format(old=old, new=new, key=key, differs=differs),
+            (publication_id, live[0] if live else None),
+        )
+    target = sql.Identifier(schema, RESTATEMENTS)
+    conn.execute(
+        sql.SQL(
+            """
+            create table {} as
+            select
+                restatements.publication_id, restatements.previous_publication_id,
+                restatements.indicator_id, restatements.unit_level, restatements.unit_id,
+                restatements.period_month, restatements.change,
+                restatements.old_value, restatements.new_value,
+                restatements.old_numerator, restatements.new_numerator,
+                restatements.old_denominator, restatements.new_denominator,
+                restatements.recorded_at
+            from ops.restatements as restatements
+            inner join ops.publications as publications
+                on restatements.publication_id = publications.publication_id
+            where restatements.publication_id = %s
+               or (restatements.publication_id < %s and publications.published_at is not null)
+            order by restatements.publication_id, restatements.indicator_id, restatements.unit_level,
+                restatements.unit_id, restatements.period_month
+            """
+        ).format(target),
+        (publication_id, publication_id),
+    )
+    _copy_comments(conn, ("ops", "restatements"), (schema, RESTATEMENTS), "table")
+    changed = conn.execute(
+        "select count(*) from ops.restatements where publication_id = %s", (publication_id,)
+    ).fetchone()[0]
+    if changed:
+        log.warning(
+            "publication %s restates %d already published values (see bi.restatements)",
+            publication_id,
+            changed,
+        )
+    return conn.execute(sql.SQL("select count(*) from {}").format(target)).fetchone()[0]
+
+
+def restatement_count(conn: psycopg.Connection, publication_id: int) -> int:
+    """How many already published values publication `publication_id` changed or removed."""
+    if conn.execute("select to_regclass('ops.restatements')").fetchone()[0] is None:
+        return 0
+    return conn.execute(
+        "select count(*) from ops.restatements where publication_id = %s", (publication_id,)
+    ).fetchone()[0]
 
 
 def reject(conn: psycopg.Connection, publication_id: int, note: str) -> None:
