@@ -9,6 +9,9 @@ never see a half-published one; earlier publication schemas are kept for rollbac
 from __future__ import annotations
 
 import logging
+import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +36,11 @@ VALUE_FIGURES = ("value", "numerator", "denominator")
 RESTATEMENTS = "restatements"
 KEEP_PUBLICATIONS = 5
 _LOCK = "select pg_advisory_xact_lock(hashtext('dtimon.publish'))"
+#: How long the switch waits for readers before it lets go and retries (below PostgreSQL's
+#: default deadlock_timeout of 1 s, so a reader is never the one a deadlock check aborts).
+SWITCH_LOCK_TIMEOUT = "200ms"
+#: How long publish and rollback keep retrying while readers hold the `bi` views.
+SWITCH_PATIENCE = 120.0
 
 
 class PublishRefused(RuntimeError):
@@ -274,11 +282,38 @@ def _gate_passed(conn: psycopg.Connection, publication_id: int) -> bool:
     return bool(row and row[0])
 
 
+def _lock_bi_views(conn: psycopg.Connection) -> list[str]:
+    """Take every view of `bi` in ACCESS EXCLUSIVE mode, in one statement; the views' names.
+
+    Readers hold ACCESS SHARE locks on the views they read, taken in whatever order their
+    query names them. Taking the views one by one (as drop-and-create does) can therefore
+    deadlock with a reader that holds one view and waits for another; PostgreSQL then kills
+    one of the two. Here the switch asks for all views at once under a lock timeout shorter
+    than `deadlock_timeout`: if a reader is in the way, the switch gives up within
+    `SWITCH_LOCK_TIMEOUT`, releases everything and is retried, so the reader never waits on
+    a half-locked switch long enough to be chosen as a deadlock victim.
+    """
+    views = [
+        name
+        for (name,) in conn.execute(
+            "select table_name from information_schema.views where table_schema = %s order by table_name",
+            (BI_SCHEMA,),
+        ).fetchall()
+    ]
+    if views:
+        conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(SWITCH_LOCK_TIMEOUT)))
+        conn.execute(
+            sql.SQL("lock table {} in access exclusive mode").format(
+                sql.SQL(", ").join(sql.Identifier(BI_SCHEMA, view) for view in views)
+            )
+        )
+        conn.execute("set local lock_timeout = 0")
+    return views
+
+
 def _point_bi_at(conn: psycopg.Connection, schema: str, relations: list[str]) -> None:
-    existing = conn.execute(
-        "select table_name from information_schema.views where table_schema = %s", (BI_SCHEMA,)
-    ).fetchall()
-    for (view,) in existing:
+    """Re-point `bi` at `schema`'s tables; the caller's transaction makes it one step for readers."""
+    for view in _lock_bi_views(conn):
         conn.execute(sql.SQL("drop view {}").format(sql.Identifier(BI_SCHEMA, view)))
     reader = conn.execute("select 1 from pg_roles where rolname = %s", (READER_ROLE,)).fetchone()
     if reader:
@@ -312,10 +347,29 @@ def _point_bi_at(conn: psycopg.Connection, schema: str, relations: list[str]) ->
             )
 
 
+def _switch(conn: psycopg.Connection, step: Callable[[], str], what: str) -> str:
+    """Run `step` (one transaction that re-points `bi`), retrying while readers hold the views."""
+    deadline = time.monotonic() + SWITCH_PATIENCE
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            with conn.transaction():
+                return step()
+        except psycopg.errors.LockNotAvailable:
+            if time.monotonic() >= deadline:
+                raise PublishRefused(
+                    f"{what}: readers kept the bi views busy for {SWITCH_PATIENCE:.0f} s "
+                    f"({attempt} attempts); bi is unchanged, try again"
+                ) from None
+            time.sleep(random.uniform(0.01, min(0.5, 0.02 * attempt)))
+
+
 def publish(conn: psycopg.Connection, publication_id: int) -> str:
     """Switch `bi` to the candidate, in one transaction, only if the gate passed it."""
     ensure_schema(conn)
-    with conn.transaction():
+
+    def step() -> str:
         conn.execute(_LOCK)
         schema = _status_check(conn, publication_id, {"candidate"})
         if not _gate_passed(conn, publication_id):
@@ -332,28 +386,33 @@ def publish(conn: psycopg.Connection, publication_id: int) -> str:
             (publication_id,),
         )
         _prune(conn)
+        return schema
+
+    schema = _switch(conn, step, f"publishing {publication_id}")
     log.info("published %s to schema bi", schema)
     return schema
 
 
 def rollback(conn: psycopg.Connection, to_publication_id: int | None = None) -> str:
     """Point `bi` back at an earlier publication (default: the one before the current)."""
-    with conn.transaction():
+
+    def step() -> str:
         conn.execute(_LOCK)
         current = conn.execute(
             "select publication_id from ops.publications where status = 'published'"
         ).fetchone()
-        if to_publication_id is None:
+        target = to_publication_id
+        if target is None:
             row = conn.execute(
                 "select publication_id from ops.publications where status = 'superseded' "
                 "order by published_at desc limit 1"
             ).fetchone()
             if row is None:
                 raise PublishRefused("no earlier publication to roll back to")
-            to_publication_id = row[0]
-        schema = _status_check(conn, to_publication_id, {"superseded", "rolled_back"})
+            target = row[0]
+        schema = _status_check(conn, target, {"superseded", "rolled_back"})
         relations = conn.execute(
-            "select relations from ops.publications where publication_id = %s", (to_publication_id,)
+            "select relations from ops.publications where publication_id = %s", (target,)
         ).fetchone()[0]
         _point_bi_at(conn, schema, relations)
         if current:
@@ -362,9 +421,11 @@ def rollback(conn: psycopg.Connection, to_publication_id: int | None = None) -> 
             )
         conn.execute(
             "update ops.publications set status = 'published', published_at = now() where publication_id = %s",
-            (to_publication_id,),
+            (target,),
         )
-    return schema
+        return schema
+
+    return _switch(conn, step, "rollback")
 
 
 def _prune(conn: psycopg.Connection) -> None:
