@@ -66,7 +66,10 @@ def parse_pages(
             if entity.personal is not None and isinstance(record, dict):
                 pseudonymiser.apply(record, entity.personal)
             if item_ids is not None and entity.acknowledge is not None:
-                item_ids.append(entity.acknowledge.item_id(record))
+                try:
+                    item_ids.append(entity.acknowledge.item_id(record))
+                except (KeyError, TypeError, AttributeError, IndexError):
+                    log.warning("%s record without an item id: not acknowledged (served again)", entity.name)
             try:
                 parsed.append(entity.parse(record))
             except Rejected as exc:
