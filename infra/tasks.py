@@ -44,13 +44,17 @@ def warehouse_url(conn_id: str = WAREHOUSE_CONN_ID) -> str:
 
 
 def endpoint_of_connection(conn: Any) -> Endpoint:
-    """URL and credentials of a source from its Airflow HTTP Connection (token in `extra`)."""
+    """URL and credentials of a source from its Airflow HTTP Connection (token and origin in `extra`)."""
     host = conn.host or ""
     if "://" not in host:
         host = f"{conn.schema or 'http'}://{host}" + (f":{conn.port}" if conn.port else "")
     extra = conn.extra_dejson if conn.extra else {}
     return Endpoint(
-        url=host, username=conn.login or "", password=conn.password or "", token=str(extra.get("token", ""))
+        url=host,
+        username=conn.login or "",
+        password=conn.password or "",
+        token=str(extra.get("token") or ""),
+        origin=str(extra.get("origin") or ""),
     )
 
 

@@ -149,6 +149,11 @@ class Entity:
         """How this entity is pulled (its declared cursor, or the default for `windowed`)."""
         return self.cursor or (WINDOW if self.windowed else SNAPSHOT)
 
+    @property
+    def snapshot(self) -> bool:
+        """True for a catalogue pulled whole every run (not windowed, not cursor-based)."""
+        return self.pull.kind == "snapshot"
+
 
 @dataclass(frozen=True)
 class TokenLogin:
@@ -192,6 +197,9 @@ class Endpoint:
     username: str
     password: str = field(repr=False)
     token: str = field(default="", repr=False)
+    #: What fills the source, recorded in ops.source_origins (default: the URL without credentials).
+    #: For the sandbox its data folder or seed and scale, since its URL is the same for all.
+    origin: str = ""
 
 
 @dataclass(frozen=True)

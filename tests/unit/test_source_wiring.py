@@ -189,7 +189,8 @@ def test_raw_tables_staging_sources_and_personal_fields_are_declared(name: str) 
         table = declared[entity.name]
         assert table.get("identifier", table["name"]) == entity.table.name
         documented = {column["name"] for column in table.get("columns", [])}
-        assert set(entity.table.columns) <= documented, (entity.name, set(entity.table.columns) - documented)
+        columns = {getattr(column, "name", column) for column in entity.table.columns}  # names or Column
+        assert columns <= documented, (entity.name, columns - documented)
         assert entity.personal is None or isinstance(entity.personal, PersonalFields)
         assert entity.windowed == (entity.pull.kind == "window")
     staged = {p.stem for p in folder.glob(f"stg_{name}__*.sql")}
