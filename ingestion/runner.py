@@ -7,11 +7,11 @@ loader, so nothing larger than a page is held in memory.
 How the entity is pulled comes from its declared cursor: a windowed entity pulls the
 run's data interval (moved back by its overlap); a snapshot pulls everything; a
 cursor-based entity resumes from the cursor stored in `ops.watermarks` (moved back by its
-overlap) and stores the new one with the batch. A cursor-based pull is not a function of
-its interval, so re-running an interval that already holds a live batch of such an entity
-reports that batch and pulls nothing (the items were read, and perhaps acknowledged,
-already). Items of an entity that declares an acknowledgement are acknowledged only after
-the batch committed.
+overlap) and stores the new one with the batch. Items of an entity that declares an
+acknowledgement are acknowledged only after the batch committed. Neither a cursor-based
+pull nor an acknowledged one can read an interval's items again, so re-running an interval
+that already holds a live batch of such an entity reports that batch and pulls nothing
+(replacing it would delete what the source no longer serves).
 """
 
 from __future__ import annotations
@@ -105,19 +105,21 @@ def ingest(
     ):
         ensure_schema(conn, (source,))
         ensure_cursor_column(conn)
-        where: Window | Resume | None = None
-        if pull.kind == "window":
-            where = pull.window(interval_start, interval_end)
-        elif pull.resumes:
+        if pull.resumes or target.acknowledge is not None:
+            # what was read (and acknowledged) cannot be read again: keep the interval's batch
             earlier = loaded_batch(conn, key)
             if earlier is not None:
                 log.info(
-                    "%s.%s: interval already loaded by batch %s; the cursor has moved on",
+                    "%s.%s: interval already loaded by batch %s; its items cannot be re-read",
                     source,
                     entity,
                     earlier.batch_id,
                 )
                 return earlier
+        where: Window | Resume | None = None
+        if pull.kind == "window":
+            where = pull.window(interval_start, interval_end)
+        elif pull.resumes:
             stored = read_watermark(conn, source, entity)
             where = Resume(pull.resume_from(stored.cursor if stored else None))
         item_ids: list[str] | None = [] if target.acknowledge is not None else None

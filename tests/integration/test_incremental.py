@@ -254,6 +254,16 @@ def test_items_are_acknowledged_only_after_their_batch_committed(queue: tuple[Qu
     assert state.acks == [["a", "b"], ["c", "d"]]  # in chunks of 2
     assert state.inbox == {}
 
+    # a re-run of the interval keeps its batch: the acknowledged items cannot be served again
+    state.on_ack = None
+    state.inbox = {"e": {"id": "e", "so": "VB-e"}}
+    again = _run(queue_url, url, "inbox", DAY)
+    assert (again.batch_id, again.rows_loaded) == (result.batch_id, 3)
+    assert [so for so, _ in _state(url, "inbox")[1]] == ["VB-a", "VB-b", "VB-c"]
+    assert set(state.inbox) == {"e"} and len(state.acks) == 2  # e waits for the next interval
+    following = _run(queue_url, url, "inbox", DAY + timedelta(days=1))
+    assert following.rows_loaded == 1 and state.acks[-1] == ["e"] and state.inbox == {}
+
 
 def test_nothing_is_acknowledged_when_the_load_fails(queue: tuple[Queue, str], url: str) -> None:
     state, queue_url = queue

@@ -72,7 +72,9 @@ def test_entities_default_to_window_or_snapshot_and_contradictions_are_refused()
     }
     assert [e.name for e in SOURCE.entities if e.snapshot] == ["procedures", "agencies"]
     dossiers = SOURCE.entity("dossiers")
-    queue = Entity("q", dossiers.table, dossiers.fetch, dossiers.parse, windowed=False, cursor=Cursor("token"))
+    queue = Entity(
+        "q", dossiers.table, dossiers.fetch, dossiers.parse, windowed=False, cursor=Cursor("token")
+    )
     assert not queue.snapshot  # not windowed, yet not a catalogue: never stored by change
     with pytest.raises(ValueError, match="contradicts"):
         Entity("x", dossiers.table, dossiers.fetch, dossiers.parse, windowed=True, cursor=Cursor("sequence"))
