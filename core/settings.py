@@ -102,7 +102,7 @@ class Settings:
     demo_end: date
     page_size: int
     #: every `DTIMON_*` variable, for the settings named after a registered source
-    variables: Mapping[str, str] = field(default_factory=dict)
+    variables: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
