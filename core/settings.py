@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from core.errors import ConfigError
+from core.warehouse_url import mask_url, replace_database
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,10 +23,6 @@ DEFAULT_DEMO_START = date(2025, 9, 1)
 DEFAULT_DEMO_END = date(2025, 10, 1)
 WAREHOUSE_DB = "dtimon"
 AIRFLOW_DB = "airflow"
-
-
-class ConfigError(RuntimeError):
-    """A setting is missing or malformed; the message says which and how to fix it."""
 
 
 def _date(env: Mapping[str, str], name: str, default: date) -> date:
@@ -47,19 +45,44 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not an integer") from exc
 
 
-def replace_database(url: str, database: str) -> str:
-    """Return `url` pointing at another database on the same server."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
+__all__ = ["ConfigError", "Settings", "SourceSettings", "mask_url", "replace_database"]
+
+#: Credentials the sandboxes accept when a source's are not configured.
+SANDBOX_USERNAME = "dtimon"
+SANDBOX_PASSWORD = "sandbox"
 
 
-def mask_url(url: str) -> str:
-    """A URL safe to print: the password, if any, replaced by ***."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+def source_prefix(source: str) -> str:
+    """`DTIMON_<SOURCE>_`: the prefix of every variable that configures one source."""
+    return f"DTIMON_{source.upper()}_"
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """Where one registered source is and how to log in, from `DTIMON_<SOURCE>_*`.
+
+    With no `DTIMON_<SOURCE>_URL` the source is served by its sandbox on `sandbox_port`.
+    """
+
+    name: str
+    configured_url: str | None
+    username: str
+    password: str = field(repr=False)
+    token: str = field(repr=False)
+    sandbox_port: int
+
+    @property
+    def uses_sandbox(self) -> bool:
+        return self.configured_url is None
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://127.0.0.1:{self.sandbox_port}"
+
+    @property
+    def url(self) -> str:
+        """Base URL to pull: the real endpoint if configured, else the sandbox."""
+        return self.configured_url or self.sandbox_url
 
 
 @dataclass(frozen=True)
@@ -73,15 +96,13 @@ class Settings:
     sandbox_seed: int
     sandbox_scale: float
     sandbox_data_dir: Path | None
-    onestop_url: str | None
-    onestop_username: str
-    onestop_password: str
     pseudonym_key: str | None
     environment: str
     demo_start: date
     demo_end: date
     page_size: int
-    extra: Mapping[str, str] = field(default_factory=dict)
+    #: every `DTIMON_*` variable, for the settings named after a registered source
+    variables: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -96,14 +117,12 @@ class Settings:
             sandbox_seed=_int(env, "DTIMON_SANDBOX_SEED", 20250901),
             sandbox_scale=float(env.get("DTIMON_SANDBOX_SCALE") or 1.0),
             sandbox_data_dir=Path(data_dir).resolve() if data_dir else None,
-            onestop_url=env.get("DTIMON_ONESTOP_URL") or None,
-            onestop_username=env.get("DTIMON_ONESTOP_USERNAME") or "dtimon",
-            onestop_password=env.get("DTIMON_ONESTOP_PASSWORD") or "sandbox",
             pseudonym_key=env.get("DTIMON_PSEUDONYM_KEY") or None,
             environment=(env.get("DTIMON_ENV") or "production").lower(),
             demo_start=_date(env, "DTIMON_DEMO_START", DEFAULT_DEMO_START),
             demo_end=_date(env, "DTIMON_DEMO_END", DEFAULT_DEMO_END),
             page_size=_int(env, "DTIMON_PAGE_SIZE", 200),
+            variables={key: value for key, value in env.items() if key.startswith("DTIMON_")},
         )
         if settings.demo_end <= settings.demo_start:
             raise ConfigError("DTIMON_DEMO_END must be after DTIMON_DEMO_START")
@@ -144,11 +163,15 @@ class Settings:
     def airflow_db_url(self) -> str:
         return replace_database(self.warehouse_url, AIRFLOW_DB)
 
-    @property
-    def sandbox_url(self) -> str:
-        return f"http://127.0.0.1:{self.sandbox_port}"
-
-    @property
-    def source_url(self) -> str:
-        """Base URL of the one-stop-shop API: the real endpoint if configured, else the sandbox."""
-        return self.onestop_url or self.sandbox_url
+    def source(self, name: str, *, port_offset: int = 0) -> SourceSettings:
+        """The settings of source `name`: `DTIMON_<NAME>_URL`, `_USERNAME`, `_PASSWORD`, `_TOKEN`,
+        `_SANDBOX_PORT` (default: DTIMON_SANDBOX_PORT + `port_offset`, which the source declares)."""
+        prefix = source_prefix(name)
+        return SourceSettings(
+            name=name,
+            configured_url=self.variables.get(prefix + "URL") or None,
+            username=self.variables.get(prefix + "USERNAME") or SANDBOX_USERNAME,
+            password=self.variables.get(prefix + "PASSWORD") or SANDBOX_PASSWORD,
+            token=self.variables.get(prefix + "TOKEN") or "",
+            sandbox_port=_int(self.variables, prefix + "SANDBOX_PORT", self.sandbox_port + port_offset),
+        )

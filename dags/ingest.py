@@ -11,14 +11,14 @@ from __future__ import annotations
 from airflow.sdk import dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from infra.dag_defaults import LOCAL_TZ, dag_kwargs, raw_asset
+from infra.dag_defaults import LOCAL_TZ, dag_kwargs, ingest_dag_id, raw_asset
 from infra.tasks import ingest
 from ingestion.sources import SOURCES
 
 
 def build_ingest_dag(source: str, entities: list[str], cron: str) -> None:
     @dag(
-        dag_id=f"ingest_{source}",
+        dag_id=ingest_dag_id(source),
         schedule=CronDataIntervalTimetable(cron, timezone=LOCAL_TZ),
         **dag_kwargs(tags=["ingest", source], doc_md=__doc__),
     )

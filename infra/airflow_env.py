@@ -12,35 +12,67 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from core.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings, SourceSettings
+from core.warehouse_url import DEFAULT_PORT, PgUrl
+from ingestion.sources import SOURCES, Source
 
 WAREHOUSE_CONN_ID = "dtimon_warehouse"
-ONESTOP_CONN_ID = "dtimon_onestop"
 DEFAULT_API_PORT = 8080
+
+
+def source_conn_id(source: str) -> str:
+    """The Airflow connection of a registered source: `dtimon_<source>`."""
+    return f"dtimon_{source}"
+
+
+def source_settings(settings: Settings, source: Source) -> SourceSettings:
+    """`DTIMON_<SOURCE>_*` of a registered source (its sandbox port offset comes from the registry)."""
+    offset = source.sandbox.port_offset if source.sandbox else 0
+    return settings.source(source.name, port_offset=offset)
 
 
 def sqlalchemy_url(url: str) -> str:
     """Airflow's metadata URL for a libpq URL (`postgresql://` → `postgresql+psycopg2://`)."""
-    scheme, rest = url.split("://", 1)
-    if scheme in {"postgresql", "postgres"}:
-        scheme = "postgresql+psycopg2"
-    return f"{scheme}://{rest}"
+    return PgUrl.parse(url).sqlalchemy()
 
 
-def _postgres_conn(url: str) -> str:
-    parts = urlsplit(url)
-    return json.dumps(
-        {
-            "conn_type": "postgres",
-            "host": parts.hostname or "",
-            "port": parts.port or 5432,
-            "login": parts.username or "",
-            "password": parts.password or "",
-            "schema": parts.path.lstrip("/"),
-        }
-    )
+def postgres_conn(url: str) -> str:
+    """An Airflow connection (JSON form) for a libpq URL; libpq options go into `extra`."""
+    parts = PgUrl.parse(url)
+    conn: dict[str, object] = {
+        "conn_type": "postgres",
+        "host": parts.host,
+        "port": parts.port or DEFAULT_PORT,
+        "login": parts.user,
+        "password": parts.password,
+        "schema": parts.database,
+    }
+    if parts.options:
+        conn["extra"] = parts.option
+    return json.dumps(conn)
+
+
+def source_conn(config: SourceSettings) -> str:
+    """An Airflow HTTP connection (JSON form) for one source's endpoint and credentials."""
+    conn: dict[str, object] = {
+        "conn_type": "http",
+        "host": config.url,
+        "login": config.username,
+        "password": config.password,
+    }
+    if config.token:
+        conn["extra"] = {"token": config.token}
+    return json.dumps(conn)
+
+
+def connections(settings: Settings) -> dict[str, str]:
+    """`AIRFLOW_CONN_*` variables: the warehouse and one per registered source."""
+    conns = {f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": postgres_conn(settings.warehouse_url)}
+    for source in SOURCES.values():
+        conn_id = source_conn_id(source.name)
+        conns[f"AIRFLOW_CONN_{conn_id.upper()}"] = source_conn(source_settings(settings, source))
+    return conns
 
 
 def airflow_env(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -64,15 +96,7 @@ def airflow_env(settings: Settings, base: Mapping[str, str] | None = None) -> di
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
-        f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": _postgres_conn(settings.warehouse_url),
-        f"AIRFLOW_CONN_{ONESTOP_CONN_ID.upper()}": json.dumps(
-            {
-                "conn_type": "http",
-                "host": settings.source_url,
-                "login": settings.onestop_username,
-                "password": settings.onestop_password,
-            }
-        ),
+        **connections(settings),
         "DTIMON_HOME": str(settings.home),
         "DTIMON_ENV": settings.environment,
         "NO_PROXY": "127.0.0.1,localhost",

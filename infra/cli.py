@@ -24,9 +24,10 @@ from pathlib import Path
 import psycopg
 import requests
 
-from core.settings import PROJECT_ROOT, ConfigError, Settings, mask_url
+from core.settings import PROJECT_ROOT, ConfigError, Settings, SourceSettings, mask_url
 from infra import postgres, processes
-from infra.airflow_env import airflow_env
+from infra.airflow_env import airflow_env, source_settings
+from ingestion.sources import SOURCES, Source
 
 log = logging.getLogger("dtimon")
 
@@ -55,9 +56,17 @@ def _http_ok(url: str) -> Callable[[], bool]:
     return check
 
 
-def sandbox_argv(settings: Settings) -> list[str]:
-    argv = [sys.executable, "-m", "ingestion.sandbox", "serve", "--port", str(settings.sandbox_port)]
-    argv += ["--username", settings.onestop_username, "--password", settings.onestop_password]
+def sandbox_process(source: Source) -> str:
+    """The process name (pid and log file) of a source's sandbox."""
+    return f"sandbox-{source.name}"
+
+
+def sandbox_argv(settings: Settings, source: Source) -> list[str]:
+    """The command that serves `source`'s sandbox (its module's `serve` command)."""
+    assert source.sandbox is not None
+    config = source_settings(settings, source)
+    argv = [sys.executable, "-m", source.sandbox.module, "serve", "--port", str(config.sandbox_port)]
+    argv += ["--username", config.username, "--password", config.password]
     if settings.sandbox_data_dir:
         return [*argv, "--data-dir", str(settings.sandbox_data_dir)]
     span_start = date.fromordinal(settings.demo_start.toordinal() - 90)
@@ -74,20 +83,44 @@ def sandbox_argv(settings: Settings) -> list[str]:
     ]
 
 
-def start_sandbox(settings: Settings) -> bool:
-    """Start the sandbox unless a real endpoint is configured. True if this call started it."""
-    if settings.onestop_url:
-        return False
-    if processes.pid_of(settings.run_dir, "sandbox"):
-        return False
-    processes.start(
-        settings.run_dir,
-        "sandbox",
-        sandbox_argv(settings),
-        os.environ,
-        ready=_http_ok(f"{settings.sandbox_url}/_sim/health"),
-    )
-    return True
+def sandboxed_sources(settings: Settings) -> list[Source]:
+    """Registered sources with no configured URL: the ones served by their sandbox."""
+    return [source for source in SOURCES.values() if source_settings(settings, source).uses_sandbox]
+
+
+def start_sandboxes(settings: Settings) -> list[str]:
+    """Start the sandbox of every registered source that has no configured URL.
+
+    Returns the process names this call started (already running ones are left alone).
+    """
+    started = []
+    for source in sandboxed_sources(settings):
+        if source.sandbox is None:
+            raise ConfigError(
+                f"source {source.name} has no sandbox: set DTIMON_{source.name.upper()}_URL to its endpoint"
+            )
+        name = sandbox_process(source)
+        if processes.pid_of(settings.run_dir, name):
+            continue
+        config = source_settings(settings, source)
+        processes.start(
+            settings.run_dir,
+            name,
+            sandbox_argv(settings, source),
+            os.environ,
+            ready=_http_ok(f"{config.sandbox_url}{source.sandbox.health_path}"),
+        )
+        started.append(name)
+    return started
+
+
+def describe_sources(settings: Settings) -> str:
+    """One line naming where every registered source is pulled from."""
+
+    def where(config: SourceSettings) -> str:
+        return f"{config.name} {mask_url(config.url)}" + (" (sandbox)" if config.uses_sandbox else "")
+
+    return ", ".join(where(source_settings(settings, source)) for source in SOURCES.values())
 
 
 def _airflow(settings: Settings, *args: str) -> None:
@@ -104,7 +137,7 @@ def run_dags(settings: Settings, start: date, end: date) -> None:
     read_fd, write_fd = os.pipe()
     env = airflow_env(settings)
     env["DTIMON_PROGRESS_FD"] = str(write_fd)
-    argv = [sys.executable, "-m", "infra.dagrun", "--ingest", "ingest_onestop", "--build"]
+    argv = [sys.executable, "-m", "infra.dagrun", "--build"]  # every registered source's ingest DAG
     argv += ["--start", start.isoformat(), "--end", end.isoformat()]
     with logpath.open("wb") as logfile:
         proc = subprocess.Popen(
@@ -160,14 +193,14 @@ def cmd_run(args: argparse.Namespace) -> None:
     settings = _settings(demo=True)
     start, end = args.start or settings.demo_start, args.end or settings.demo_end
     where = "embedded PostgreSQL" if settings.embedded else mask_url(settings.warehouse_url)
-    _say(f"dtimon run: {start} → {end} on {where}, source {settings.source_url}")
+    _say(f"dtimon run: {start} → {end} on {where}, sources: {describe_sources(settings)}")
     postgres.ensure_server(settings)
-    started_sandbox = start_sandbox(settings)
+    started_sandboxes = start_sandboxes(settings)
     try:
         run_dags(settings, start, end)
     finally:
-        if started_sandbox:
-            processes.stop(settings.run_dir, "sandbox")
+        for name in started_sandboxes:
+            processes.stop(settings.run_dir, name)
     _say("")
     print_scorecard(settings, start, end, args.lang)
     print_ingestion_summary(settings, start, end)
@@ -178,7 +211,7 @@ def cmd_run(args: argparse.Namespace) -> None:
 def cmd_up(args: argparse.Namespace) -> None:
     settings = _settings(demo=True)
     postgres.ensure_server(settings)
-    start_sandbox(settings)
+    start_sandboxes(settings)
     _airflow(settings, "db", "migrate")
     env = airflow_env(settings)
     bin_dir = Path(sys.executable).parent
@@ -190,7 +223,8 @@ def cmd_up(args: argparse.Namespace) -> None:
     while time.monotonic() < deadline and not _http_ok(f"{base}/api/v2/monitor/health")():
         time.sleep(1)
     _say(f"Airflow UI: {base} (user admin, password {_airflow_admin_password(settings)})")
-    _say(f"Sandbox: {settings.sandbox_url}   Warehouse: {mask_url(settings.warehouse_url)}")
+    _say(f"Sources: {describe_sources(settings)}")
+    _say(f"Warehouse: {mask_url(settings.warehouse_url)}")
     _say("Stop everything with: make down")
 
 

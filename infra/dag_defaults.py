@@ -41,6 +41,11 @@ def dag_kwargs(*, tags: list[str], doc_md: str, **overrides: Any) -> dict[str, A
     return kwargs
 
 
+def ingest_dag_id(source: str) -> str:
+    """The ingest DAG of a registered source: `ingest_<source>`."""
+    return f"ingest_{source}"
+
+
 def raw_asset(source: str, entity: str) -> Asset:
     """The Asset an ingest task emits when it has loaded `raw.<source>__<entity>`."""
     return Asset(name=f"raw.{source}__{entity}", uri=f"dtimon://warehouse/raw/{source}__{entity}")

@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import pendulum
 
-from infra.dag_defaults import LOCAL_TZ
+from infra.dag_defaults import LOCAL_TZ, ingest_dag_id
 
 
 class DagRunFailed(RuntimeError):
@@ -42,6 +42,13 @@ def daily_intervals(start: date, end: date) -> Iterator[tuple[datetime, datetime
     while day < stop:
         yield day, day + timedelta(days=1)
         day = day + timedelta(days=1)
+
+
+def default_ingest_dags() -> list[str]:
+    """The ingest DAG of every registered source."""
+    from ingestion.sources import SOURCES
+
+    return [ingest_dag_id(source) for source in SOURCES]
 
 
 def ensure_migrated() -> None:
@@ -72,13 +79,17 @@ def run_dag(dag: Any, logical_date: datetime | None, out: IO[str], label: str) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.dagrun", description=__doc__)
     parser.add_argument(
-        "--ingest", action="append", default=[], help="ingest DAG id to run per daily interval"
+        "--ingest",
+        action="append",
+        default=[],
+        help="ingest DAG id to run per daily interval (default: every registered source's)",
     )
     parser.add_argument("--build", action="store_true", help="run the build DAG afterwards")
     parser.add_argument("--start", type=date.fromisoformat, required=True)
     parser.add_argument("--end", type=date.fromisoformat, required=True, help="exclusive")
     args = parser.parse_args(argv)
     out = _progress_stream()
+    ingest = args.ingest or default_ingest_dags()
 
     from airflow.dag_processing.dagbag import DagBag
 
@@ -89,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             out.write(f"DAG import error in {path}:\n{error}\n")
         return 2
     try:
-        for dag_id in args.ingest:
+        for dag_id in ingest:
             dag = dagbag.get_dag(dag_id)
             for interval_start, interval_end in daily_intervals(args.start, args.end):
                 # A manual run's data interval is the schedule period that ends at its logical date.

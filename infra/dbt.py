@@ -15,9 +15,9 @@ import sys
 from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from core.settings import PROJECT_ROOT, ConfigError, mask_url
+from core.warehouse_url import DEFAULT_PORT, PgUrl
 
 log = logging.getLogger(__name__)
 
@@ -37,24 +37,16 @@ def dbt_executable() -> Path:
 
 def connection_env(warehouse_url: str) -> dict[str, str]:
     """The variables profiles.yml reads, from a libpq URL `postgresql://user:pass@host:port/db`."""
-    parts = urlsplit(warehouse_url)
-    if parts.scheme not in {"postgresql", "postgres"}:
-        raise ConfigError(f"{mask_url(warehouse_url)} is not a postgresql:// URL")
-    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise ConfigError(f"{mask_url(warehouse_url)} has an invalid port") from exc
-    database = unquote(parts.path.lstrip("/")) or query.get("dbname", "")
-    if not database:
+    parts = PgUrl.parse(warehouse_url)
+    if not parts.database:
         raise ConfigError(f"{mask_url(warehouse_url)} names no database")
     return {
-        "DTIMON_DBT_HOST": parts.hostname or query.get("host") or "localhost",
-        "DTIMON_DBT_PORT": str(port or query.get("port") or 5432),
-        "DTIMON_DBT_USER": unquote(parts.username or "") or query.get("user") or getpass.getuser(),
-        "DTIMON_DBT_DBNAME": database,
-        "DTIMON_DBT_SSLMODE": query.get("sslmode", "prefer"),
-        PASSWORD_VAR: unquote(parts.password or "") or query.get("password", ""),
+        "DTIMON_DBT_HOST": parts.host or "localhost",
+        "DTIMON_DBT_PORT": str(parts.port or DEFAULT_PORT),
+        "DTIMON_DBT_USER": parts.user or getpass.getuser(),
+        "DTIMON_DBT_DBNAME": parts.database,
+        "DTIMON_DBT_SSLMODE": parts.option.get("sslmode", "prefer"),
+        PASSWORD_VAR: parts.password,
     }
 
 

@@ -20,6 +20,7 @@ import psycopg
 from psycopg import sql
 
 from core.settings import AIRFLOW_DB, WAREHOUSE_DB, ConfigError, Settings, mask_url
+from core.warehouse_url import PgUrl
 
 log = logging.getLogger(__name__)
 
@@ -159,9 +160,7 @@ def ensure_server(settings: Settings, *, airflow: bool = True) -> None:
 
 
 def _db_name(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    name = urlsplit(url).path.lstrip("/")
+    name = PgUrl.parse(url).database
     if not name:
         raise ConfigError(f"DTIMON_WAREHOUSE_URL={mask_url(url)} names no database")
     return name

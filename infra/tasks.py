@@ -12,39 +12,57 @@ import dataclasses
 import logging
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 import psycopg
 
 from core.settings import Settings
-from infra.airflow_env import ONESTOP_CONN_ID, WAREHOUSE_CONN_ID
+from core.warehouse_url import PgUrl
+from infra.airflow_env import WAREHOUSE_CONN_ID, source_conn_id
 from ingestion.sources import Endpoint
 
 log = logging.getLogger(__name__)
 
-SOURCE_CONN_IDS = {"onestop": ONESTOP_CONN_ID}
+
+def url_of_connection(conn: Any) -> str:
+    """libpq URL of an Airflow postgres Connection (its `extra` carries libpq options)."""
+    extra = conn.extra_dejson if conn.extra else {}
+    return PgUrl.from_parts(
+        host=conn.host,
+        port=conn.port,
+        user=conn.login,
+        password=conn.password,
+        database=conn.schema,
+        options={str(k): str(v) for k, v in extra.items()},
+    ).render()
 
 
 def warehouse_url(conn_id: str = WAREHOUSE_CONN_ID) -> str:
     """libpq URL of the warehouse from the Airflow connection `conn_id`."""
     from airflow.sdk import Connection
 
-    conn = Connection.get(conn_id)
-    auth = quote(conn.login or "", safe="")
-    if conn.password:
-        auth += ":" + quote(conn.password, safe="")
-    return f"postgresql://{auth}@{conn.host}:{conn.port or 5432}/{conn.schema}"
+    return url_of_connection(Connection.get(conn_id))
+
+
+def endpoint_of_connection(conn: Any) -> Endpoint:
+    """URL and credentials of a source from its Airflow HTTP Connection (token and origin in `extra`)."""
+    host = conn.host or ""
+    if "://" not in host:
+        host = f"{conn.schema or 'http'}://{host}" + (f":{conn.port}" if conn.port else "")
+    extra = conn.extra_dejson if conn.extra else {}
+    return Endpoint(
+        url=host,
+        username=conn.login or "",
+        password=conn.password or "",
+        token=str(extra.get("token") or ""),
+        origin=str(extra.get("origin") or ""),
+    )
 
 
 def source_endpoint(source: str) -> Endpoint:
     """URL and credentials of `source` from its Airflow connection `dtimon_<source>`."""
     from airflow.sdk import Connection
 
-    conn = Connection.get(SOURCE_CONN_IDS[source])
-    host = conn.host or ""
-    if "://" not in host:
-        host = f"{conn.schema or 'http'}://{host}" + (f":{conn.port}" if conn.port else "")
-    return Endpoint(url=host, username=conn.login or "", password=conn.password or "")
+    return endpoint_of_connection(Connection.get(source_conn_id(source)))
 
 
 def ingest(

@@ -3,8 +3,11 @@
 - timeouts on connect and read, always;
 - retries with jittered exponential backoff on 5xx, connection errors and timeouts;
 - `Retry-After` honoured on 429 (seconds or an HTTP date), capped;
-- bearer-token auth fetched lazily and refreshed once when a call answers 401;
-- JSON decoded with orjson; nothing personal is logged (paths and statuses only).
+- auth chosen per source: none, a token login (`TokenAuth`), an expiring bearer
+  (`ExpiringTokenAuth`, renewed before it expires) or a fixed bearer (`StaticToken`); a
+  token that can be renewed is renewed once when a call answers 401;
+- payloads as JSON (decoded with orjson), text (XML, CSV; decoded with the answer's
+  charset), parsed XML or bytes; nothing personal is logged (paths and statuses only).
 
 Sources describe their endpoints and envelopes in `ingestion/sources/`; this module knows
 only transport.
@@ -14,8 +17,9 @@ from __future__ import annotations
 
 import random
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -56,12 +60,36 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class TokenAuth:
-    """Bearer token obtained by POSTing credentials as JSON to `path`; the answer names it `token_field`."""
+    """Bearer token obtained by POSTing credentials as JSON to `path`; the answer names it `token_field`.
+
+    The token is kept until a call answers 401, then fetched again once.
+    """
 
     path: str
     username: str
-    password: str
+    password: str = field(repr=False)
     token_field: str = "access_token"
+
+
+@dataclass(frozen=True)
+class ExpiringTokenAuth(TokenAuth):
+    """A token login whose answer also says how long the token lives (`expires_field`, seconds).
+
+    The token is renewed `margin` seconds before it expires, and once on a 401.
+    """
+
+    expires_field: str = "expires_in"
+    margin: float = 30.0
+
+
+@dataclass(frozen=True)
+class StaticToken:
+    """A fixed bearer token (issued out of band); a 401 cannot be cured by renewing it."""
+
+    token: str = field(repr=False)
+
+
+Auth = TokenAuth | StaticToken | None
 
 
 def retry_after_seconds(
@@ -83,17 +111,18 @@ def retry_after_seconds(
 
 
 class ApiClient:
-    """JSON over HTTP with retries and token auth. One instance per source and task run."""
+    """HTTP with retries and per-source auth. One instance per source and task run."""
 
     def __init__(
         self,
         base_url: str,
         *,
-        auth: TokenAuth | None = None,
+        auth: Auth = None,
         policy: RetryPolicy | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.auth = auth
@@ -101,8 +130,11 @@ class ApiClient:
         self.session = session or requests.Session()
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._token: str | None = None
+        self._clock = clock
+        self._token: str | None = auth.token if isinstance(auth, StaticToken) else None
+        self._token_expires: float | None = None
         self.requests_sent = 0
+        self.logins = 0
 
     def __enter__(self) -> ApiClient:
         return self
@@ -111,23 +143,79 @@ class ApiClient:
         self.session.close()
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return self._call("GET", path, params=params, authenticated=self.auth is not None)
+        return self._decode_json(self._call("GET", path, params=params), "GET", path)
 
     def post_json(self, path: str, body: Any) -> Any:
-        return self._call("POST", path, body=body, authenticated=self.auth is not None)
+        return self._decode_json(self._call("POST", path, body=body), "POST", path)
+
+    def get_text(
+        self, path: str, params: Mapping[str, Any] | None = None, *, accept: str = "text/plain, */*"
+    ) -> str:
+        """The answer as text, decoded with its declared charset (UTF-8 when it declares none)."""
+        response = self._call("GET", path, params=params, accept=accept)
+        return response.content.decode(response.encoding or "utf-8", errors="replace")
+
+    def get_bytes(
+        self, path: str, params: Mapping[str, Any] | None = None, *, accept: str = "application/octet-stream"
+    ) -> bytes:
+        """The answer's body as it came (documents, archives, images)."""
+        return self._call("GET", path, params=params, accept=accept).content
+
+    def get_xml(self, path: str, params: Mapping[str, Any] | None = None) -> ET.Element:
+        """The answer parsed as XML (the root element). Entity declarations are refused by expat's limits."""
+        content = self._call("GET", path, params=params, accept="application/xml, text/xml").content
+        try:
+            return ET.fromstring(content)
+        except ET.ParseError as exc:
+            raise SourceError(f"GET {path}: answer is not XML: {exc}") from exc
+
+    def post(self, path: str, body: Any, *, accept: str = "application/json") -> bytes:
+        """POST a JSON body and return the answer's body (e.g. an acknowledgement)."""
+        return self._call("POST", path, body=body, accept=accept).content
+
+    @staticmethod
+    def _decode_json(response: requests.Response, method: str, path: str) -> Any:
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
+            raise SourceError(
+                f"{method} {path}: answer is not JSON: {mask_text(response.text[:200])!r}"
+            ) from exc
 
     def _login(self) -> str:
-        assert self.auth is not None
-        answer = self._call(
+        assert isinstance(self.auth, TokenAuth)
+        self.logins += 1
+        response = self._call(
             "POST",
             self.auth.path,
             body={"username": self.auth.username, "password": self.auth.password},
             authenticated=False,
         )
+        answer = self._decode_json(response, "POST", self.auth.path)
         token = answer.get(self.auth.token_field) if isinstance(answer, dict) else None
         if not token:
             raise AuthError(f"{self.auth.path} answered without {self.auth.token_field!r}")
+        self._token_expires = None
+        if isinstance(self.auth, ExpiringTokenAuth):
+            try:
+                lifetime = float(answer[self.auth.expires_field])
+            except (KeyError, TypeError, ValueError):
+                raise AuthError(
+                    f"{self.auth.path} answered without a number of seconds in {self.auth.expires_field!r}"
+                ) from None
+            self._token_expires = self._clock() + max(0.0, lifetime - self.auth.margin)
         return str(token)
+
+    def _bearer(self) -> str | None:
+        """The token to send now: logged in lazily, renewed when it is about to expire."""
+        if not isinstance(self.auth, TokenAuth):
+            return self._token
+        expired = self._token_expires is not None and self._clock() >= self._token_expires
+        if self._token is None or expired:
+            if expired:
+                log.info("token expires; renewing it before the call")
+            self._token = self._login()
+        return self._token
 
     def _call(
         self,
@@ -136,20 +224,20 @@ class ApiClient:
         *,
         params: Mapping[str, Any] | None = None,
         body: Any = None,
-        authenticated: bool,
-    ) -> Any:
+        accept: str = "application/json",
+        authenticated: bool = True,
+    ) -> requests.Response:
         url = f"{self.base_url}{path}"
+        authenticated = authenticated and self.auth is not None
         refreshed = False
         attempt = 0
         while True:
             attempt += 1
-            headers = {"Accept": "application/json"}
+            headers = {"Accept": accept}
             if body is not None:
                 headers["Content-Type"] = "application/json"
             if authenticated:
-                if self._token is None:
-                    self._token = self._login()
-                headers["Authorization"] = f"Bearer {self._token}"
+                headers["Authorization"] = f"Bearer {self._bearer()}"
             try:
                 self.requests_sent += 1
                 response = self.session.request(
@@ -165,7 +253,7 @@ class ApiClient:
                 continue
 
             status = response.status_code
-            if status == 401 and authenticated:
+            if status == 401 and authenticated and isinstance(self.auth, TokenAuth):
                 if refreshed:
                     raise AuthError(f"{method} {path}: 401 even with a fresh token")
                 log.info("%s %s: 401, refreshing the token once", method, path)
@@ -184,12 +272,7 @@ class ApiClient:
                 raise (AuthError if status in (401, 403) else SourceError)(
                     f"{method} {path}: HTTP {status}: {mask_text(response.text[:300])}"
                 )
-            try:
-                return orjson.loads(response.content)
-            except orjson.JSONDecodeError as exc:
-                raise SourceError(
-                    f"{method} {path}: answer is not JSON: {mask_text(response.text[:200])!r}"
-                ) from exc
+            return response
 
     def _retry_or_raise(self, attempt: int, what: str, retry_after: float | None) -> None:
         if attempt >= self.policy.max_attempts:

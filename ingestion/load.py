@@ -14,7 +14,7 @@ Memory is bounded by one page plus the set of natural keys already seen in the b
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -91,17 +91,21 @@ def load_batch(
     pages: Iterable[Sequence[Row | Reject]],
     *,
     run_id: str | None = None,
+    before_commit: Callable[[psycopg.Connection, BatchResult], None] | None = None,
 ) -> BatchResult:
     """Load `pages` as the batch of `key`, replacing any earlier batch of the same interval.
 
     `conn` must not be inside a transaction. `pages` is consumed lazily (it may be the HTTP
-    pull itself), so the source is read while rows stream into PostgreSQL.
+    pull itself), so the source is read while rows stream into PostgreSQL. `before_commit`
+    runs last inside the batch's transaction (e.g. to move a cursor with the batch).
     """
     started_wall = time.monotonic()
     started_at = datetime.now(UTC)
     try:
         with conn.transaction():
             result = _load(conn, table, key, pages, run_id, started_at, started_wall)
+            if before_commit is not None:
+                before_commit(conn, result)
     except Exception as exc:
         _record_failure(conn, key, run_id, started_at, exc)
         raise

@@ -40,3 +40,31 @@ def numbered_pages(
         elif len(page.records) < page_size:
             return
     raise PagingError(f"more than {max_pages} pages: refusing to loop further")
+
+
+def cursor_pages(
+    fetch: Callable[[str | None], tuple[list[Any], str | None]],
+    start: str | None,
+    advance: Callable[[str], None],
+    max_pages: int = 100_000,
+) -> Iterator[list[Any]]:
+    """Pages from cursor `start`, each answer naming where the next one starts (`nextRecordsFrom`).
+
+    `fetch(cursor)` returns a page and the next cursor. The loop ends on an empty page or an
+    answer that names no next cursor; a next cursor equal to the one asked is an error (the
+    source would serve the same page for ever). `advance(cursor)` is called once a page has
+    been consumed, so the stored cursor never runs ahead of what was loaded.
+    """
+    cursor = start
+    for _ in range(max_pages):
+        records, following = fetch(cursor)
+        if records:
+            yield records
+        if following not in (None, ""):
+            if following == cursor:
+                raise PagingError(f"the source answered cursor {cursor!r} with the same cursor")
+            advance(str(following))
+        if not records or following in (None, ""):
+            return
+        cursor = str(following)
+    raise PagingError(f"more than {max_pages} pages: refusing to loop further")

@@ -3,6 +3,15 @@
 This is what an ingest DAG task calls; it is also usable on its own (tests, one-off loads).
 Pages flow lazily from the HTTP client through pseudonymisation and parsing into the
 loader, so nothing larger than a page is held in memory.
+
+How the entity is pulled comes from its declared cursor: a windowed entity pulls the
+run's data interval (moved back by its overlap); a snapshot pulls everything; a
+cursor-based entity resumes from the cursor stored in `ops.watermarks` (moved back by its
+overlap) and stores the new one with the batch. Items of an entity that declares an
+acknowledgement are acknowledged only after the batch committed. Neither a cursor-based
+pull nor an acknowledged one can read an interval's items again, so re-running an interval
+that already holds a live batch of such an entity reports that batch and pulls nothing
+(replacing it would delete what the source no longer serves).
 """
 
 from __future__ import annotations
@@ -15,11 +24,14 @@ import orjson
 import psycopg
 
 from core.settings import Settings
-from ingestion.http import ApiClient, RetryPolicy, TokenAuth
+from ingestion.http import ApiClient, RetryPolicy
 from ingestion.load import BatchKey, BatchResult, Reject, Row, load_batch
-from ingestion.privacy import Pseudonymiser, mask_text
+from ingestion.privacy import Pseudonymiser, mask_text, masked_logger
 from ingestion.schema import ensure_schema
-from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Window
+from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Resume, Window
+from ingestion.state import ensure_cursor_column, loaded_batch, read_watermark, store_cursor
+
+log = masked_logger(__name__)
 
 
 def _reject_text(record: Any, entity: Entity, pseudonymiser: Pseudonymiser) -> str:
@@ -39,14 +51,25 @@ def _reject_text(record: Any, entity: Entity, pseudonymiser: Pseudonymiser) -> s
 
 
 def parse_pages(
-    entity: Entity, pages: Iterable[list[Any]], pseudonymiser: Pseudonymiser
+    entity: Entity,
+    pages: Iterable[list[Any]],
+    pseudonymiser: Pseudonymiser,
+    item_ids: list[str] | None = None,
 ) -> Iterator[list[Row | Reject]]:
-    """Pseudonymise, then parse, every record of every page; malformed ones become `Reject`s."""
+    """Pseudonymise, then parse, every record of every page; malformed ones become `Reject`s.
+
+    With `item_ids`, the acknowledgement id of every record is appended to it as it passes.
+    """
     for page in pages:
         parsed: list[Row | Reject] = []
         for record in page:
             if entity.personal is not None and isinstance(record, dict):
                 pseudonymiser.apply(record, entity.personal)
+            if item_ids is not None and entity.acknowledge is not None:
+                try:
+                    item_ids.append(entity.acknowledge.item_id(record))
+                except (KeyError, TypeError, AttributeError, IndexError):
+                    log.warning("%s record without an item id: not acknowledged (served again)", entity.name)
             try:
                 parsed.append(entity.parse(record))
             except Rejected as exc:
@@ -73,19 +96,49 @@ def ingest(
         raise ValueError(f"empty interval [{interval_start}, {interval_end})")
     spec = SOURCES[source]
     target = spec.entity(entity)
+    key = BatchKey(source, entity, interval_start, interval_end)
     pseudonymiser = Pseudonymiser.from_settings(settings)
-    window = Window(interval_start, interval_end) if target.windowed else None
-    auth = TokenAuth(spec.token_path, endpoint.username, endpoint.password)
+    pull = target.pull
     with (
-        ApiClient(endpoint.url, auth=auth, policy=policy) as client,
+        ApiClient(endpoint.url, auth=spec.client_auth(endpoint), policy=policy) as client,
         psycopg.connect(warehouse_url, autocommit=True) as conn,
     ):
         ensure_schema(conn, (source,))
-        pages = parse_pages(target, target.fetch(client, window, settings.page_size), pseudonymiser)
-        return load_batch(
-            conn,
-            target.table,
-            BatchKey(source, entity, interval_start, interval_end),
-            pages,
-            run_id=run_id,
-        )
+        ensure_cursor_column(conn)
+        if pull.resumes or target.acknowledge is not None:
+            # what was read (and acknowledged) cannot be read again: keep the interval's batch
+            earlier = loaded_batch(conn, key)
+            if earlier is not None:
+                log.info(
+                    "%s.%s: interval already loaded by batch %s; its items cannot be re-read",
+                    source,
+                    entity,
+                    earlier.batch_id,
+                )
+                return earlier
+        where: Window | Resume | None = None
+        if pull.kind == "window":
+            where = pull.window(interval_start, interval_end)
+        elif pull.resumes:
+            stored = read_watermark(conn, source, entity)
+            where = Resume(pull.resume_from(stored.cursor if stored else None))
+        item_ids: list[str] | None = [] if target.acknowledge is not None else None
+        pages = parse_pages(target, target.fetch(client, where, settings.page_size), pseudonymiser, item_ids)
+
+        def move_cursor(conn: psycopg.Connection, result: BatchResult) -> None:
+            if isinstance(where, Resume):
+                store_cursor(conn, source, entity, where.next_value)
+
+        result = load_batch(conn, target.table, key, pages, run_id=run_id, before_commit=move_cursor)
+        if target.acknowledge is not None and item_ids:
+            acknowledge(client, target, item_ids)
+        return result
+
+
+def acknowledge(client: ApiClient, entity: Entity, item_ids: list[str]) -> None:
+    """Tell the source these items are stored (after the batch committed), in chunks."""
+    assert entity.acknowledge is not None
+    chunk = entity.acknowledge.chunk
+    for offset in range(0, len(item_ids), chunk):
+        entity.acknowledge.send(client, item_ids[offset : offset + chunk])
+    log.info("acknowledged %d %s items", len(item_ids), entity.name)

@@ -1,10 +1,39 @@
-"""The source registry: every interface dtimon ingests. An ingest DAG is generated per entry."""
+"""The source registry: every interface dtimon ingests, and the only place a source is named.
+
+DAGs, settings (`DTIMON_<SOURCE>_*`), Airflow connections (`dtimon_<source>`), sandbox
+processes and raw tables are derived from it.
+"""
 
 from __future__ import annotations
 
 from ingestion.sources import onestop
-from ingestion.sources.base import Endpoint, Entity, Rejected, Source, Window
+from ingestion.sources.base import (
+    Acknowledge,
+    BearerToken,
+    Cursor,
+    Endpoint,
+    Entity,
+    Rejected,
+    Resume,
+    Sandbox,
+    Source,
+    TokenLogin,
+    Window,
+)
 
 SOURCES: dict[str, Source] = {source.name: source for source in (onestop.SOURCE,)}
 
-__all__ = ["SOURCES", "Endpoint", "Entity", "Rejected", "Source", "Window"]
+__all__ = [
+    "SOURCES",
+    "Acknowledge",
+    "BearerToken",
+    "Cursor",
+    "Endpoint",
+    "Entity",
+    "Rejected",
+    "Resume",
+    "Sandbox",
+    "Source",
+    "TokenLogin",
+    "Window",
+]

@@ -1,13 +1,19 @@
-"""What a source is to the rest of dtimon: its entities, how each is pulled and parsed, and where it lands."""
+"""What a source is to the rest of dtimon: its entities, how each is pulled and parsed, and where it lands.
+
+A source declares here everything the platform derives from it: its entities (raw table,
+fetch, parse, personal fields, how it is pulled incrementally, whether items are
+acknowledged), how the client logs in, its schedule and its sandbox. The registry
+(`ingestion/sources/__init__.py`) lists the sources; nothing else names one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
-from ingestion.http import ApiClient
+from ingestion.http import ApiClient, Auth, ExpiringTokenAuth, StaticToken, TokenAuth
 from ingestion.load import RawTable, Row
 from ingestion.privacy import PersonalFields
 
@@ -24,10 +30,101 @@ class Window:
     end: datetime
 
 
-#: Yields the raw pages (lists of decoded JSON records) of one entity; `Window` is None for snapshots.
-Fetch = Callable[[ApiClient, "Window | None", int], Iterator[list[Any]]]
+@dataclass
+class Resume:
+    """What a cursor-based pull resumes from, and where the fetch says the next pull should start.
+
+    `value` is the stored cursor (already moved back by the entity's overlap), None on the
+    first pull. The fetch calls `advance()` with each newer cursor it learns (a record's
+    update time, the source's `nextRecordsFrom`); the last one is stored with the batch.
+    """
+
+    value: str | None
+    next_value: str | None = None
+
+    def advance(self, value: str | int | datetime | None) -> None:
+        if value is None or value == "":
+            return
+        self.next_value = value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+#: Yields the raw pages (lists of decoded records) of one entity. The second argument is
+#: the run's `Window` for a windowed entity, a `Resume` for a cursor-based one, None for a snapshot.
+Fetch = Callable[[ApiClient, "Window | Resume | None", int], Iterator[list[Any]]]
 #: Turns one decoded record (personal fields already pseudonymised) into a raw-table row.
 Parse = Callable[[Any], Row]
+
+CursorKind = Literal["window", "snapshot", "timestamp", "sequence", "token"]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """How an entity is pulled incrementally.
+
+    - `window`: the run's data interval (the Airflow data interval), its start moved back by
+      `overlap` (a timedelta) so late-arriving records are re-read;
+    - `snapshot`: everything, every run (catalogues);
+    - `timestamp`: resumes from the stored cursor (an ISO time, e.g. the newest `updated_at`
+      seen), moved back by `overlap` (a timedelta);
+    - `sequence`: resumes from a stored integer (a record number, `nextRecordsFrom`), moved
+      back by `overlap` records;
+    - `token`: resumes from an opaque token the source returned; no overlap is possible.
+
+    The cursor of `timestamp`/`sequence`/`token` entities is kept in `ops.watermarks.cursor`
+    and moves in the same transaction as the batch that read up to it.
+    """
+
+    kind: CursorKind
+    overlap: timedelta | int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind in ("window", "timestamp") and not (
+            isinstance(self.overlap, timedelta) or not self.overlap
+        ):
+            raise TypeError(f"{self.kind} overlap must be a timedelta")
+        if self.kind == "sequence" and (isinstance(self.overlap, timedelta) or self.overlap < 0):
+            raise TypeError("sequence overlap must be a number of records")
+        if self.kind in ("snapshot", "token") and self.overlap:
+            raise ValueError(f"a {self.kind} cursor cannot re-read an overlap")
+
+    @property
+    def resumes(self) -> bool:
+        """True when the pull starts from stored state rather than from the run's interval."""
+        return self.kind in ("timestamp", "sequence", "token")
+
+    def window(self, start: datetime, end: datetime) -> Window:
+        overlap = self.overlap if isinstance(self.overlap, timedelta) else timedelta(0)
+        return Window(start - overlap, end)
+
+    def resume_from(self, stored: str | None) -> str | None:
+        """The value a pull starts from, given the stored cursor (None: from the beginning)."""
+        if stored is None or not self.overlap:
+            return stored
+        if self.kind == "timestamp":
+            assert isinstance(self.overlap, timedelta)
+            return (datetime.fromisoformat(stored) - self.overlap).isoformat()
+        if self.kind == "sequence":
+            assert isinstance(self.overlap, int)
+            return str(max(0, int(stored) - self.overlap))
+        return stored
+
+
+WINDOW = Cursor("window")
+SNAPSHOT = Cursor("snapshot")
+
+
+@dataclass(frozen=True)
+class Acknowledge:
+    """Tells a queue-like source which items are stored, so it stops serving them.
+
+    Runs only after the batch's transaction committed, for every item stored in it (loaded
+    into raw, or kept in ops.rejects with its reason); if the load fails nothing is
+    acknowledged and the source serves the items again.
+    """
+
+    item_id: Callable[[Any], str]  # the id to acknowledge, from a decoded record
+    send: Callable[[ApiClient, Sequence[str]], None]  # acknowledge these ids (e.g. mark them `done`)
+    chunk: int = 100
 
 
 @dataclass(frozen=True)
@@ -36,23 +133,60 @@ class Entity:
     table: RawTable
     fetch: Fetch
     parse: Parse
-    windowed: bool  # pulled by data interval (True) or as a full snapshot each run (False)
+    windowed: bool  # pulled by data interval (True) or not (a snapshot or a cursor-based pull)
     personal: PersonalFields | None = None
+    cursor: Cursor | None = None  # default: WINDOW if windowed, else SNAPSHOT
+    acknowledge: Acknowledge | None = None
+
+    def __post_init__(self) -> None:
+        if self.cursor is not None and (self.cursor.kind == "window") != self.windowed:
+            raise ValueError(
+                f"entity {self.name}: windowed={self.windowed} contradicts cursor {self.cursor.kind}"
+            )
+
+    @property
+    def pull(self) -> Cursor:
+        """How this entity is pulled (its declared cursor, or the default for `windowed`)."""
+        return self.cursor or (WINDOW if self.windowed else SNAPSHOT)
+
+    @property
+    def snapshot(self) -> bool:
+        """True for a catalogue pulled whole every run (not windowed, not cursor-based)."""
+        return self.pull.kind == "snapshot"
 
 
 @dataclass(frozen=True)
-class Source:
-    name: str
-    description: str
-    entities: tuple[Entity, ...]
-    schedule: str  # cron expression, local time (Asia/Ho_Chi_Minh)
-    token_path: str  # where credentials are exchanged for a bearer token
+class TokenLogin:
+    """Log in by POSTing the username and password to `path`; a 401 fetches a new token once."""
 
-    def entity(self, name: str) -> Entity:
-        for entity in self.entities:
-            if entity.name == name:
-                return entity
-        raise KeyError(f"source {self.name!r} has no entity {name!r}")
+    path: str
+    token_field: str = "access_token"
+    #: when set, the answer's field with the token's lifetime in seconds (renewed before expiry)
+    expires_field: str | None = None
+
+
+@dataclass(frozen=True)
+class BearerToken:
+    """A fixed bearer token from the source's settings (`DTIMON_<SOURCE>_TOKEN`)."""
+
+
+#: How a source's client authenticates: a token login, a fixed bearer, or None (open endpoint).
+AuthSpec = TokenLogin | BearerToken | None
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """The simulator that stands in for a source when no `DTIMON_<SOURCE>_URL` is set.
+
+    `module` is run as `python -m <module> serve --port P --username U --password P` plus
+    either `--data-dir DIR` or `--seed S --scale F --start D --end D`, and answers
+    `health_path` with 200 once it serves. Each source's sandbox listens on
+    DTIMON_SANDBOX_PORT + `port_offset` (or `DTIMON_<SOURCE>_SANDBOX_PORT`).
+    """
+
+    module: str
+    port_offset: int = 0
+    health_path: str = "/_sim/health"
 
 
 @dataclass(frozen=True)
@@ -61,4 +195,40 @@ class Endpoint:
 
     url: str
     username: str
-    password: str
+    password: str = field(repr=False)
+    token: str = field(default="", repr=False)
+    #: What fills the source, recorded in ops.source_origins (default: the URL without credentials).
+    #: For the sandbox its data folder or seed and scale, since its URL is the same for all.
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    description: str
+    entities: tuple[Entity, ...]
+    schedule: str  # cron expression, local time (Asia/Ho_Chi_Minh)
+    auth: AuthSpec
+    sandbox: Sandbox | None = None
+
+    def entity(self, name: str) -> Entity:
+        for entity in self.entities:
+            if entity.name == name:
+                return entity
+        raise KeyError(f"source {self.name!r} has no entity {name!r}")
+
+    def client_auth(self, endpoint: Endpoint) -> Auth:
+        """The HTTP client's auth for this source at `endpoint`."""
+        if isinstance(self.auth, TokenLogin):
+            if self.auth.expires_field:
+                return ExpiringTokenAuth(
+                    self.auth.path,
+                    endpoint.username,
+                    endpoint.password,
+                    self.auth.token_field,
+                    expires_field=self.auth.expires_field,
+                )
+            return TokenAuth(self.auth.path, endpoint.username, endpoint.password, self.auth.token_field)
+        if isinstance(self.auth, BearerToken):
+            return StaticToken(endpoint.token)
+        return None

@@ -24,7 +24,7 @@ from ingestion.load import RawTable, Row
 from ingestion.localtime import BadTimestamp, format_compact, is_compact, parse_compact
 from ingestion.paging import Page, numbered_pages
 from ingestion.privacy import PersonalFields
-from ingestion.sources.base import Entity, Fetch, Rejected, Source, Window
+from ingestion.sources.base import Entity, Fetch, Rejected, Sandbox, Source, TokenLogin, Window
 
 NAME = "onestop"
 
@@ -277,7 +277,8 @@ SOURCE = Source(
     name=NAME,
     description="One-stop-shop: administrative dossiers, their progress, the procedure catalogue and agencies",
     schedule="@daily",  # one run per local day [00:00, 24:00), started when the day is over
-    token_path="/dvc/v1/token",
+    auth=TokenLogin("/dvc/v1/token"),
+    sandbox=Sandbox("ingestion.sandbox"),
     entities=(
         Entity(
             "dossiers",

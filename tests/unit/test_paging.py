@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingestion.paging import Page, PagingError, numbered_pages
+from ingestion.paging import Page, PagingError, cursor_pages, numbered_pages
 
 
 def _source(n: int, page_size: int, *, with_total: bool) -> tuple[list[int], list[int]]:
@@ -47,3 +47,44 @@ def test_total_that_is_never_served_is_an_error() -> None:
 
     with pytest.raises(PagingError, match="reported 5"):
         list(numbered_pages(fetch, 10))
+
+
+@pytest.mark.parametrize(
+    ("n", "start", "names_last", "asked", "advanced"),
+    [
+        (0, None, True, [None], []),
+        (1, None, True, [None, "1"], ["1"]),
+        (10, None, True, [None, "10"], ["10"]),
+        (25, None, True, [None, "10", "20", "25"], ["10", "20", "25"]),
+        (25, "20", True, ["20", "25"], ["25"]),
+        # a source that names no next cursor on its last page: the loop ends there
+        (25, None, False, [None, "10", "20"], ["10", "20"]),
+    ],
+)
+def test_cursor_pages_serve_every_record_once_and_advance_after_each_page(
+    n: int, start: str | None, names_last: bool, asked: list[str | None], advanced: list[str]
+) -> None:
+    """A `nextRecordsFrom` source serving pages of 10 from a record number."""
+    calls: list[str | None] = []
+    moved: list[str] = []
+
+    def fetch(cursor: str | None) -> tuple[list[int], str | None]:
+        calls.append(cursor)
+        first = int(cursor or 0)
+        records = list(range(first, min(first + 10, n)))
+        last = first + 10 >= n
+        following = str(first + len(records)) if records and (names_last or not last) else None
+        return records, following
+
+    served: list[int] = []
+    for page in cursor_pages(fetch, start, moved.append):
+        assert len(moved) == len(served) // 10  # the cursor moves only once a page was consumed
+        served.extend(page)
+    assert served == list(range(int(start or 0), n))
+    assert calls == asked
+    assert moved == advanced
+
+
+def test_cursor_pages_refuse_a_cursor_that_does_not_move() -> None:
+    with pytest.raises(PagingError, match="same cursor"):
+        list(cursor_pages(lambda cursor: ([1], "7"), "7", lambda c: None))

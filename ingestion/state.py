@@ -1,0 +1,83 @@
+"""Incremental state read back from `ops.watermarks`, and the cursor a batch moves.
+
+The loader writes a watermark (the highest interval end loaded) with every batch; a
+cursor-based entity also stores where its next pull resumes, in the same transaction as the
+batch that read up to it, so a failed load never moves it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+
+from ingestion.load import BatchKey, BatchResult
+
+#: DDL the state needs beyond ingestion/sql/ops.sql (migration 0100; applied by the runner
+#: until the migration runner applies it).
+CURSOR_DDL = Path(__file__).resolve().parents[1] / "core" / "migrations" / "0100_watermark_cursor.sql"
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """The stored incremental state of one source entity."""
+
+    watermark: datetime  # highest interval end loaded
+    cursor: str | None  # where a cursor-based pull resumes
+    batch_id: int
+
+
+def ensure_cursor_column(conn: psycopg.Connection) -> None:
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext('dtimon.ensure_schema'))")
+        conn.execute(CURSOR_DDL.read_text())
+
+
+def read_watermark(conn: psycopg.Connection, source: str, entity: str) -> Watermark | None:
+    """The state stored for `source.entity`, or None before its first successful batch."""
+    row = conn.execute(
+        "select watermark, cursor, batch_id from ops.watermarks where source = %s and entity = %s",
+        (source, entity),
+    ).fetchone()
+    return Watermark(row[0], row[1], row[2]) if row else None
+
+
+def store_cursor(conn: psycopg.Connection, source: str, entity: str, cursor: str | None) -> None:
+    """Move the cursor of `source.entity`; call inside the batch's transaction (after its watermark)."""
+    if cursor is None:
+        return
+    conn.execute(
+        "update ops.watermarks set cursor = %s, updated_at = now() where source = %s and entity = %s",
+        (cursor, source, entity),
+    )
+
+
+def loaded_batch(conn: psycopg.Connection, key: BatchKey) -> BatchResult | None:
+    """The live batch of exactly this interval, if one succeeded (what a cursor-based re-run reports)."""
+    row = conn.execute(
+        """
+        select batch_id, rows_loaded, rows_rejected, pages,
+               extract(epoch from finished_at - started_at)::float8
+        from ops.batches
+        where source = %s and entity = %s and interval_start = %s and interval_end = %s
+          and status = 'succeeded'
+        """,
+        (key.source, key.entity, key.interval_start, key.interval_end),
+    ).fetchone()
+    if row is None:
+        return None
+    return BatchResult(
+        batch_id=row[0],
+        source=key.source,
+        entity=key.entity,
+        interval_start=key.interval_start.isoformat(),
+        interval_end=key.interval_end.isoformat(),
+        rows_loaded=row[1],
+        rows_rejected=row[2],
+        duplicates=0,
+        pages=row[3],
+        replaced_batch_id=None,
+        seconds=round(row[4], 3),
+    )
