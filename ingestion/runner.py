@@ -18,7 +18,8 @@ from core.settings import Settings
 from ingestion.http import ApiClient, RetryPolicy, TokenAuth
 from ingestion.load import BatchKey, BatchResult, Reject, Row, load_batch
 from ingestion.privacy import Pseudonymiser, mask_text
-from ingestion.schema import ensure_schema
+from ingestion.origins import claim, url_origin
+from ingestion.schema import migrate
 from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Window
 
 
@@ -80,7 +81,8 @@ def ingest(
         ApiClient(endpoint.url, auth=auth, policy=policy) as client,
         psycopg.connect(warehouse_url, autocommit=True) as conn,
     ):
-        ensure_schema(conn, (source,))
+        migrate(warehouse_url)
+        claim(conn, source, endpoint.origin or url_origin(endpoint.url))
         pages = parse_pages(target, target.fetch(client, window, settings.page_size), pseudonymiser)
         return load_batch(
             conn,
@@ -88,4 +90,5 @@ def ingest(
             BatchKey(source, entity, interval_start, interval_end),
             pages,
             run_id=run_id,
+            snapshot=not target.windowed,
         )

@@ -62,3 +62,6 @@ class Endpoint:
     url: str
     username: str
     password: str
+    #: What fills the source, recorded in ops.source_origins (default: the URL without credentials).
+    #: For the sandbox its data folder or seed and scale, since its URL is the same for all.
+    origin: str = ""

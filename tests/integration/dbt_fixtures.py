@@ -168,10 +168,17 @@ def procedure(
     }
 
 
+#: The rest of a catalogue row insert: the record with its hash, observed at the batch's interval end.
+SNAPSHOT_INSERT = """record, record_hash, observed_at)
+    select v.batch_id, v.updated, v.code, v.record, md5(v.record::text), b.interval_end
+    from (values (%s, %s::timestamptz, %s, %s::jsonb)) as v (batch_id, updated, code, record)
+    join ops.batches as b on b.batch_id = %s"""
+
+
 def insert_procedure(conn: psycopg.Connection, batch_id: int, record: dict[str, Any]) -> None:
     conn.execute(
-        "insert into raw.onestop__procedures (batch_id, source_updated_at, ma_tthc, record) values (%s, %s, %s, %s)",
-        (batch_id, local("2025-08-01 08:00"), record["MATTHC"], Jsonb(record)),
+        f"insert into raw.onestop__procedures (batch_id, source_updated_at, ma_tthc, {SNAPSHOT_INSERT}",
+        (batch_id, local("2025-08-01 08:00"), record["MATTHC"], Jsonb(record), batch_id),
     )
 
 
@@ -187,6 +194,6 @@ def insert_agency(
         "NGAYCAPNHAT": "20250701080000",
     }
     conn.execute(
-        "insert into raw.onestop__agencies (batch_id, source_updated_at, ma_don_vi, record) values (%s, %s, %s, %s)",
-        (batch_id, local("2025-07-01 08:00"), agency_id, Jsonb(record)),
+        f"insert into raw.onestop__agencies (batch_id, source_updated_at, ma_don_vi, {SNAPSHOT_INSERT}",
+        (batch_id, local("2025-07-01 08:00"), agency_id, Jsonb(record), batch_id),
     )

@@ -41,7 +41,7 @@ import psycopg
 import pytest
 
 from infra.dbt import DbtFailed, connection_env, run_dbt
-from ingestion.schema import ensure_schema
+from ingestion.schema import migrate
 
 A = "000.00.12.H57"
 B = "000.00.13.H57"
@@ -318,7 +318,7 @@ class Built:
 @pytest.fixture(scope="module")
 def built(module_warehouse_url: str) -> Built:
     with psycopg.connect(module_warehouse_url) as conn:
-        ensure_schema(conn)
+        migrate(conn)
         with conn.transaction():
             load_september(conn)
     started = time.monotonic()
@@ -502,7 +502,7 @@ def test_build_time_is_recorded(built: Built) -> None:
 
 def test_build_fails_when_a_dossier_year_has_no_holiday_calendar(warehouse_url: str) -> None:
     with psycopg.connect(warehouse_url) as conn:
-        ensure_schema(conn)
+        migrate(conn)
         with conn.transaction():
             load_reference(conn)
             batch_id = fx.batch(conn, "dossiers", "2025-09-01", "2025-10-01")
