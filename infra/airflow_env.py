@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from core.settings import PROJECT_ROOT, Settings
+from ingestion.origins import url_origin
 
 WAREHOUSE_CONN_ID = "dtimon_warehouse"
 ONESTOP_CONN_ID = "dtimon_onestop"
@@ -41,6 +42,19 @@ def _postgres_conn(url: str) -> str:
             "schema": parts.path.lstrip("/"),
         }
     )
+
+
+def source_origin(settings: Settings) -> str:
+    """What fills the one-stop-shop source: the real endpoint, or what the sandbox serves.
+
+    Stable for the same configuration (the sandbox's port is not part of it), and recorded
+    by the first ingest in ops.source_origins: another origin is refused later.
+    """
+    if settings.onestop_url:
+        return url_origin(settings.onestop_url)
+    if settings.sandbox_data_dir:
+        return f"sandbox data folder {settings.sandbox_data_dir}"
+    return f"sandbox seed {settings.sandbox_seed} scale {settings.sandbox_scale:g}"
 
 
 def airflow_env(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -71,6 +85,7 @@ def airflow_env(settings: Settings, base: Mapping[str, str] | None = None) -> di
                 "host": settings.source_url,
                 "login": settings.onestop_username,
                 "password": settings.onestop_password,
+                "extra": {"origin": source_origin(settings)},
             }
         ),
         "DTIMON_HOME": str(settings.home),

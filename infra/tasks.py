@@ -44,7 +44,8 @@ def source_endpoint(source: str) -> Endpoint:
     host = conn.host or ""
     if "://" not in host:
         host = f"{conn.schema or 'http'}://{host}" + (f":{conn.port}" if conn.port else "")
-    return Endpoint(url=host, username=conn.login or "", password=conn.password or "")
+    origin = str(conn.extra_dejson.get("origin") or "")
+    return Endpoint(url=host, username=conn.login or "", password=conn.password or "", origin=origin)
 
 
 def ingest(

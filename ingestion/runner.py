@@ -17,8 +17,8 @@ import psycopg
 from core.settings import Settings
 from ingestion.http import ApiClient, RetryPolicy, TokenAuth
 from ingestion.load import BatchKey, BatchResult, Reject, Row, load_batch
-from ingestion.privacy import Pseudonymiser, mask_text
 from ingestion.origins import claim, url_origin
+from ingestion.privacy import Pseudonymiser, mask_text
 from ingestion.schema import migrate
 from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Window
 
