@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -196,4 +197,16 @@ def insert_agency(
     conn.execute(
         f"insert into raw.onestop__agencies (batch_id, source_updated_at, ma_don_vi, {SNAPSHOT_INSERT}",
         (batch_id, local("2025-07-01 08:00"), agency_id, Jsonb(record), batch_id),
+    )
+
+
+def insert_tombstone(conn: psycopg.Connection, batch_id: int, entity: str, key: str) -> None:
+    """A catalogue key that was absent from the complete pull of `batch_id` (the loader's tombstone)."""
+    key_column = {"agencies": "ma_don_vi", "procedures": "ma_tthc"}[entity]
+    conn.execute(
+        sql.SQL(
+            "insert into {} (batch_id, {}, record, record_hash, is_deleted, observed_at) "
+            "select %s, %s, '{{}}', md5('{{}}'), true, interval_end from ops.batches where batch_id = %s"
+        ).format(sql.Identifier("raw", f"onestop__{entity}"), sql.Identifier(key_column)),
+        (batch_id, key, batch_id),
     )
