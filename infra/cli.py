@@ -140,7 +140,8 @@ def print_ingestion_summary(settings: Settings, start: date, end: date) -> None:
     with psycopg.connect(settings.warehouse_url) as conn:
         rows = conn.execute(
             """
-            select source, entity, count(*), sum(rows_loaded), sum(rows_rejected)
+            select source, entity, count(*), sum(rows_loaded), sum(rows_rejected),
+                sum(coalesce(rows_received, rows_loaded))
             from ops.batches
             where status = 'succeeded'
               and interval_start >= %s::date::timestamp at time zone 'Asia/Ho_Chi_Minh'
@@ -149,10 +150,12 @@ def print_ingestion_summary(settings: Settings, start: date, end: date) -> None:
             """,
             (start, end),
         ).fetchall()
-    for source, entity, batches, loaded, rejected in rows:
+    for source, entity, batches, loaded, rejected, received in rows:
         where = " (see ops.rejects)" if rejected else ""
+        pulled = f" (of {received:,} pulled: only changes are stored)" if received != loaded else ""
         _say(
-            f"Ingested {source}.{entity}: {loaded:,} rows in {batches} batches, {rejected:,} rejected{where}"
+            f"Ingested {source}.{entity}: {loaded:,} rows{pulled} in {batches} batches, "
+            f"{rejected:,} rejected{where}"
         )
 
 
