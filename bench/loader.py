@@ -42,7 +42,7 @@ from ingestion.load import BatchKey, Row, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
-from ingestion.schema import ensure_schema
+from ingestion.schema import migrate
 from ingestion.sources import Endpoint
 from ingestion.sources.onestop import SOURCE
 
@@ -144,7 +144,7 @@ def prepare_copy_file(pages: list[bytes], path: Path, batch_id: int) -> int:
 
 
 def _columns() -> sql.Composable:
-    return sql.SQL(", ").join(sql.Identifier(c) for c in ("batch_id", *DOSSIERS.table.columns))
+    return sql.SQL(", ").join(sql.Identifier(c) for c in ("batch_id", *DOSSIERS.table.column_names))
 
 
 def _reset(conn: psycopg.Connection) -> None:
@@ -266,7 +266,7 @@ def run(*, records: int, page_size: int, http_records: int, out: IO[str], repeat
         rows = prepare_copy_file(pages, copy_file, batch_id=1)
         os.chmod(copy_file, 0o644)
         with _bench_database(settings) as url, psycopg.connect(url, autocommit=True) as conn:
-            ensure_schema(conn)
+            migrate(conn)
             server_copy = _can_read_server_files(conn, settings)
             for _ in range(repeat):
                 if server_copy:

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import orjson
 import psycopg
 from psycopg import sql
 
+from core.migrations import migrate
 from expectations.suites import CRITICAL, suites_for
 
 log = logging.getLogger(__name__)
-
-SQL_DIR = Path(__file__).parent / "sql"
 
 
 class GateFailed(RuntimeError):
@@ -42,12 +40,6 @@ class GateResult:
         if self.failed_critical:
             text += ": " + "; ".join(self.failed_critical)
         return text
-
-
-def ensure_schema(conn: psycopg.Connection) -> None:
-    with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(hashtext('dtimon.ensure_schema'))")
-        conn.execute((SQL_DIR / "gate_results.sql").read_text())
 
 
 def _sqlalchemy_url(url: str) -> str:
@@ -82,8 +74,8 @@ def validate(
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    migrate(warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
-        ensure_schema(conn)
         specs = suites_for(relations, lambda: _known_indicator_ids(conn, schema))
 
     context = gx.get_context(mode="ephemeral")

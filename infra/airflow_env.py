@@ -15,6 +15,7 @@ from pathlib import Path
 
 from core.settings import PROJECT_ROOT, Settings, SourceSettings
 from core.warehouse_url import DEFAULT_PORT, PgUrl
+from ingestion.origins import url_origin
 from ingestion.sources import SOURCES, Source
 
 WAREHOUSE_CONN_ID = "dtimon_warehouse"
@@ -53,16 +54,18 @@ def postgres_conn(url: str) -> str:
     return json.dumps(conn)
 
 
-def source_conn(config: SourceSettings) -> str:
-    """An Airflow HTTP connection (JSON form) for one source's endpoint and credentials."""
+def source_conn(settings: Settings, config: SourceSettings) -> str:
+    """An Airflow HTTP connection (JSON form) for one source's endpoint, credentials and origin."""
+    extra: dict[str, str] = {"origin": source_origin(settings, config)}
+    if config.token:
+        extra["token"] = config.token
     conn: dict[str, object] = {
         "conn_type": "http",
         "host": config.url,
         "login": config.username,
         "password": config.password,
+        "extra": extra,
     }
-    if config.token:
-        conn["extra"] = {"token": config.token}
     return json.dumps(conn)
 
 
@@ -71,8 +74,21 @@ def connections(settings: Settings) -> dict[str, str]:
     conns = {f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": postgres_conn(settings.warehouse_url)}
     for source in SOURCES.values():
         conn_id = source_conn_id(source.name)
-        conns[f"AIRFLOW_CONN_{conn_id.upper()}"] = source_conn(source_settings(settings, source))
+        conns[f"AIRFLOW_CONN_{conn_id.upper()}"] = source_conn(settings, source_settings(settings, source))
     return conns
+
+
+def source_origin(settings: Settings, config: SourceSettings) -> str:
+    """What fills a source: its real endpoint, or what its sandbox serves.
+
+    Stable for the same configuration (the sandbox's port is not part of it), and recorded
+    by the first ingest in ops.source_origins: another origin is refused later.
+    """
+    if config.configured_url:
+        return url_origin(config.configured_url)
+    if settings.sandbox_data_dir:
+        return f"sandbox data folder {settings.sandbox_data_dir}"
+    return f"sandbox seed {settings.sandbox_seed} scale {settings.sandbox_scale:g}"
 
 
 def airflow_env(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -6,6 +6,7 @@ dtimon down       stop everything `run`/`up` started, by process id
 dtimon status     what is running
 dtimon scorecard  print the scorecard from what is published in `bi`
 dtimon rollback   point `bi` back at the previous publication
+dtimon reset-source SOURCE  delete everything ingested from SOURCE (to fill it from another origin)
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import requests
 
 from core.settings import PROJECT_ROOT, ConfigError, Settings, SourceSettings, mask_url
 from infra import postgres, processes
-from infra.airflow_env import airflow_env, source_settings
+from infra.airflow_env import airflow_env, source_origin, source_settings
 from ingestion.sources import SOURCES, Source
 
 log = logging.getLogger("dtimon")
@@ -172,7 +173,8 @@ def print_ingestion_summary(settings: Settings, start: date, end: date) -> None:
     with psycopg.connect(settings.warehouse_url) as conn:
         rows = conn.execute(
             """
-            select source, entity, count(*), sum(rows_loaded), sum(rows_rejected)
+            select source, entity, count(*), sum(rows_loaded), sum(rows_rejected),
+                sum(coalesce(rows_received, rows_loaded))
             from ops.batches
             where status = 'succeeded'
               and interval_start >= %s::date::timestamp at time zone 'Asia/Ho_Chi_Minh'
@@ -181,11 +183,27 @@ def print_ingestion_summary(settings: Settings, start: date, end: date) -> None:
             """,
             (start, end),
         ).fetchall()
-    for source, entity, batches, loaded, rejected in rows:
+    for source, entity, batches, loaded, rejected, received in rows:
         where = " (see ops.rejects)" if rejected else ""
+        pulled = f" (of {received:,} pulled: only changes are stored)" if received != loaded else ""
         _say(
-            f"Ingested {source}.{entity}: {loaded:,} rows in {batches} batches, {rejected:,} rejected{where}"
+            f"Ingested {source}.{entity}: {loaded:,} rows{pulled} in {batches} batches, "
+            f"{rejected:,} rejected{where}"
         )
+
+
+def check_origin(settings: Settings) -> None:
+    """Migrate the warehouse and refuse, in one line, a source that another origin filled."""
+    from ingestion.origins import OriginMismatch, claim
+    from ingestion.schema import migrate
+
+    migrate(settings.warehouse_url)
+    with psycopg.connect(settings.warehouse_url, autocommit=True) as conn:
+        try:
+            for source in SOURCES.values():
+                claim(conn, source.name, source_origin(settings, source_settings(settings, source)))
+        except OriginMismatch as exc:
+            raise SystemExit(str(exc)) from None
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -195,6 +213,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     where = "embedded PostgreSQL" if settings.embedded else mask_url(settings.warehouse_url)
     _say(f"dtimon run: {start} → {end} on {where}, sources: {describe_sources(settings)}")
     postgres.ensure_server(settings)
+    check_origin(settings)
     started_sandboxes = start_sandboxes(settings)
     try:
         run_dags(settings, start, end)
@@ -269,6 +288,24 @@ def cmd_rollback(args: argparse.Namespace) -> None:
     _say(f"bi now reads {schema}")
 
 
+def cmd_reset_source(args: argparse.Namespace) -> None:
+    from ingestion.origins import reset_source
+    from ingestion.schema import migrate
+    from ingestion.sources import SOURCES
+
+    if args.source not in SOURCES:
+        raise SystemExit(f"unknown source {args.source!r}; registered: {', '.join(sorted(SOURCES))}")
+    settings = _settings(demo=False)
+    migrate(settings.warehouse_url)
+    with psycopg.connect(settings.warehouse_url, autocommit=True) as conn:
+        deleted = reset_source(conn, args.source)
+    for table, count in deleted.items():
+        _say(f"deleted {count:,} rows from {table}")
+    _say(
+        f"source {args.source} starts afresh: the next ingest records its origin; bi changes at the next build"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=os.environ.get("DTIMON_LOG_LEVEL", "WARNING"), format="%(levelname)s %(name)s: %(message)s"
@@ -284,6 +321,7 @@ def main(argv: list[str] | None = None) -> None:
         ("status", cmd_status, "show what is running"),
         ("scorecard", cmd_scorecard, "print the published scorecard"),
         ("rollback", cmd_rollback, "point bi back at an earlier publication"),
+        ("reset-source", cmd_reset_source, "delete everything ingested from one source"),
     ):
         p = sub.add_parser(name, help=helptext)
         p.set_defaults(func=func)
@@ -293,6 +331,8 @@ def main(argv: list[str] | None = None) -> None:
                 "--end", type=date.fromisoformat, help="day after the last (default DTIMON_DEMO_END)"
             )
             p.add_argument("--lang", choices=("vi", "en"), default=os.environ.get("DTIMON_LANG", "vi"))
+        if name == "reset-source":
+            p.add_argument("source", choices=sorted(SOURCES), help="a registered source")
         if name == "rollback":
             p.add_argument("--to", type=int, help="publication id (default: the previous one)")
     args = parser.parse_args(argv)

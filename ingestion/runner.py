@@ -26,10 +26,11 @@ import psycopg
 from core.settings import Settings
 from ingestion.http import ApiClient, RetryPolicy
 from ingestion.load import BatchKey, BatchResult, Reject, Row, load_batch
+from ingestion.origins import claim, url_origin
 from ingestion.privacy import Pseudonymiser, mask_text, masked_logger
-from ingestion.schema import ensure_schema
+from ingestion.schema import migrate
 from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Resume, Window
-from ingestion.state import ensure_cursor_column, loaded_batch, read_watermark, store_cursor
+from ingestion.state import loaded_batch, read_watermark, store_cursor
 
 log = masked_logger(__name__)
 
@@ -103,8 +104,8 @@ def ingest(
         ApiClient(endpoint.url, auth=spec.client_auth(endpoint), policy=policy) as client,
         psycopg.connect(warehouse_url, autocommit=True) as conn,
     ):
-        ensure_schema(conn, (source,))
-        ensure_cursor_column(conn)
+        migrate(warehouse_url)
+        claim(conn, source, endpoint.origin or url_origin(endpoint.url))
         if pull.resumes or target.acknowledge is not None:
             # what was read (and acknowledged) cannot be read again: keep the interval's batch
             earlier = loaded_batch(conn, key)
@@ -129,7 +130,15 @@ def ingest(
             if isinstance(where, Resume):
                 store_cursor(conn, source, entity, where.next_value)
 
-        result = load_batch(conn, target.table, key, pages, run_id=run_id, before_commit=move_cursor)
+        result = load_batch(
+            conn,
+            target.table,
+            key,
+            pages,
+            run_id=run_id,
+            snapshot=target.snapshot,
+            before_commit=move_cursor,
+        )
         if target.acknowledge is not None and item_ids:
             acknowledge(client, target, item_ids)
         return result

@@ -9,15 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import psycopg
 
 from ingestion.load import BatchKey, BatchResult
-
-#: DDL the state needs beyond ingestion/sql/ops.sql (migration 0100; applied by the runner
-#: until the migration runner applies it).
-CURSOR_DDL = Path(__file__).resolve().parents[1] / "core" / "migrations" / "0100_watermark_cursor.sql"
 
 
 @dataclass(frozen=True)
@@ -27,12 +22,6 @@ class Watermark:
     watermark: datetime  # highest interval end loaded
     cursor: str | None  # where a cursor-based pull resumes
     batch_id: int
-
-
-def ensure_cursor_column(conn: psycopg.Connection) -> None:
-    with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(hashtext('dtimon.ensure_schema'))")
-        conn.execute(CURSOR_DDL.read_text())
 
 
 def read_watermark(conn: psycopg.Connection, source: str, entity: str) -> Watermark | None:

@@ -13,15 +13,15 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import orjson
 import psycopg
 from psycopg import sql
 
+from core.migrations import migrate
+
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).parent / "sql"
 #: Every table dbt builds in `marts` is published, plus these reference seeds.
 PUBLISHED_SCHEMA = "marts"
 PUBLISHED_REFERENCE = ("reference.indicator_catalogue", "reference.indicator_targets")
@@ -53,25 +53,6 @@ class Candidate:
     schema: str
     relations: tuple[str, ...]
     row_counts: dict[str, int]
-
-
-def ensure_schema(conn: psycopg.Connection) -> None:
-    with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(hashtext('dtimon.ensure_schema'))")
-        conn.execute((SQL_DIR / "publications.sql").read_text())
-        conn.execute((SQL_DIR / "restatements.sql").read_text())
-        _ensure_reader_role(conn)
-
-
-def _ensure_reader_role(conn: psycopg.Connection) -> None:
-    exists = conn.execute("select 1 from pg_roles where rolname = %s", (READER_ROLE,)).fetchone()
-    if exists:
-        return
-    try:
-        with conn.transaction():
-            conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(READER_ROLE)))
-    except psycopg.errors.InsufficientPrivilege:
-        log.warning("cannot create role %s (no CREATEROLE): bi stays readable by its owner only", READER_ROLE)
 
 
 def _source_relations(conn: psycopg.Connection) -> list[tuple[str, str]]:
@@ -121,7 +102,7 @@ def _copy_comments(
 
 def stage_candidate(conn: psycopg.Connection, run_id: str | None = None) -> Candidate:
     """Freeze the current marts into a new candidate schema and record it."""
-    ensure_schema(conn)
+    migrate(conn)
     with conn.transaction():
         conn.execute(_LOCK)
         publication_id = conn.execute(
@@ -367,7 +348,7 @@ def _switch(conn: psycopg.Connection, step: Callable[[], str], what: str) -> str
 
 def publish(conn: psycopg.Connection, publication_id: int) -> str:
     """Switch `bi` to the candidate, in one transaction, only if the gate passed it."""
-    ensure_schema(conn)
+    migrate(conn)
 
     def step() -> str:
         conn.execute(_LOCK)

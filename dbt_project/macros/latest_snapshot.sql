@@ -1,6 +1,8 @@
 {% macro latest_snapshot(source_relation, key_column) %}
-    {#- The rows of the newest load of every key in a raw table pulled whole on each run
-        (a catalogue): the latest loaded_at wins, then the latest batch. -#}
+    {#- The current state of a catalogue stored by change (a raw table pulled whole on each run):
+        the newest stored version of every key (latest observed_at, then the latest batch);
+        a key whose newest version is a tombstone (is_deleted) has left the catalogue and is
+        left out. -#}
     select
         snapshots.{{ key_column }},
         snapshots.record,
@@ -14,11 +16,12 @@
             source_updated_at,
             batch_id,
             loaded_at,
+            is_deleted,
             row_number() over (
                 partition by {{ key_column }}
-                order by loaded_at desc, batch_id desc
+                order by observed_at desc, batch_id desc
             ) as recency
         from {{ source_relation }}
     ) as snapshots
-    where snapshots.recency = 1
+    where snapshots.recency = 1 and not snapshots.is_deleted
 {% endmacro %}

@@ -151,8 +151,12 @@ class Entity:
 
     @property
     def snapshot(self) -> bool:
-        """True for a catalogue pulled whole every run (not windowed, not cursor-based)."""
-        return self.pull.kind == "snapshot"
+        """True for a catalogue pulled whole every run (not windowed, not cursor-based, not a queue).
+
+        A snapshot is stored only where it changed, and a key missing from it is tombstoned;
+        a queue (an entity with an acknowledgement step) serves each item once, so it is not.
+        """
+        return self.pull.kind == "snapshot" and self.acknowledge is None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from core.migrations import Column, Index
 from ingestion.http import ApiClient, SourceError
 from ingestion.load import RawTable, Row
 from ingestion.localtime import BadTimestamp, format_compact, is_compact, parse_compact
@@ -269,8 +270,43 @@ def _pull(path: str) -> Fetch:
     return fetch
 
 
-def _table(name: str, *columns: str) -> RawTable:
-    return RawTable("raw", f"{NAME}__{name}", columns)
+def _table(name: str, *columns: Column, key: tuple[str, ...] = (), indexes: tuple[str, ...] = ()) -> RawTable:
+    """A raw table `raw.onestop__<name>`; `indexes` are its key index's name suffix (keyed on `key`)."""
+    table = f"{NAME}__{name}"
+    return RawTable("raw", table, columns, key, tuple(Index(f"{table}_{i}", key) for i in indexes))
+
+
+# The raw tables (the loader adds batch_id and loaded_at in front, and the snapshot columns
+# record_hash, is_deleted and observed_at to the catalogues). `record` is the native record.
+DOSSIERS_TABLE = _table(
+    "dossiers",
+    Column("source_updated_at", "timestamptz"),
+    Column("ma_ho_so", "text"),
+    Column("version", "integer"),
+    Column("record", "jsonb"),
+    key=("ma_ho_so", "version"),
+    indexes=("key",),
+)
+PROGRESS_TABLE = _table(
+    "progress",
+    Column("source_updated_at", "timestamptz"),
+    Column("ma_ho_so", "text"),
+    Column("record", "jsonb"),
+)
+PROCEDURES_TABLE = _table(
+    "procedures",
+    Column("source_updated_at", "timestamptz", not_null=False),
+    Column("ma_tthc", "text"),
+    Column("record", "jsonb"),
+    key=("ma_tthc",),
+)
+AGENCIES_TABLE = _table(
+    "agencies",
+    Column("source_updated_at", "timestamptz", not_null=False),
+    Column("ma_don_vi", "text"),
+    Column("record", "jsonb"),
+    key=("ma_don_vi",),
+)
 
 
 SOURCE = Source(
@@ -282,7 +318,7 @@ SOURCE = Source(
     entities=(
         Entity(
             "dossiers",
-            _table("dossiers", "source_updated_at", "ma_ho_so", "version", "record"),
+            DOSSIERS_TABLE,
             _pull("/dvc/v1/hoso"),
             parse_dossier,
             windowed=True,
@@ -290,21 +326,21 @@ SOURCE = Source(
         ),
         Entity(
             "progress",
-            _table("progress", "source_updated_at", "ma_ho_so", "record"),
+            PROGRESS_TABLE,
             _pull("/dvc/v1/tiendo"),
             parse_progress,
             windowed=True,
         ),
         Entity(
             "procedures",
-            _table("procedures", "source_updated_at", "ma_tthc", "record"),
+            PROCEDURES_TABLE,
             _pull("/dvc/v1/thutuc"),
             parse_procedure,
             windowed=False,
         ),
         Entity(
             "agencies",
-            _table("agencies", "source_updated_at", "ma_don_vi", "record"),
+            AGENCIES_TABLE,
             _pull("/dvc/v1/coquan"),
             parse_agency,
             windowed=False,

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -168,10 +169,17 @@ def procedure(
     }
 
 
+#: The rest of a catalogue row insert: the record with its hash, observed at the batch's interval end.
+SNAPSHOT_INSERT = """record, record_hash, observed_at)
+    select v.batch_id, v.updated, v.code, v.record, md5(v.record::text), b.interval_end
+    from (values (%s, %s::timestamptz, %s, %s::jsonb)) as v (batch_id, updated, code, record)
+    join ops.batches as b on b.batch_id = %s"""
+
+
 def insert_procedure(conn: psycopg.Connection, batch_id: int, record: dict[str, Any]) -> None:
     conn.execute(
-        "insert into raw.onestop__procedures (batch_id, source_updated_at, ma_tthc, record) values (%s, %s, %s, %s)",
-        (batch_id, local("2025-08-01 08:00"), record["MATTHC"], Jsonb(record)),
+        f"insert into raw.onestop__procedures (batch_id, source_updated_at, ma_tthc, {SNAPSHOT_INSERT}",
+        (batch_id, local("2025-08-01 08:00"), record["MATTHC"], Jsonb(record), batch_id),
     )
 
 
@@ -187,6 +195,18 @@ def insert_agency(
         "NGAYCAPNHAT": "20250701080000",
     }
     conn.execute(
-        "insert into raw.onestop__agencies (batch_id, source_updated_at, ma_don_vi, record) values (%s, %s, %s, %s)",
-        (batch_id, local("2025-07-01 08:00"), agency_id, Jsonb(record)),
+        f"insert into raw.onestop__agencies (batch_id, source_updated_at, ma_don_vi, {SNAPSHOT_INSERT}",
+        (batch_id, local("2025-07-01 08:00"), agency_id, Jsonb(record), batch_id),
+    )
+
+
+def insert_tombstone(conn: psycopg.Connection, batch_id: int, entity: str, key: str) -> None:
+    """A catalogue key that was absent from the complete pull of `batch_id` (the loader's tombstone)."""
+    key_column = {"agencies": "ma_don_vi", "procedures": "ma_tthc"}[entity]
+    conn.execute(
+        sql.SQL(
+            "insert into {} (batch_id, {}, record, record_hash, is_deleted, observed_at) "
+            "select %s, %s, '{{}}', md5('{{}}'), true, interval_end from ops.batches where batch_id = %s"
+        ).format(sql.Identifier("raw", f"onestop__{entity}"), sql.Identifier(key_column)),
+        (batch_id, key, batch_id),
     )

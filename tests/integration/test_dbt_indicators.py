@@ -41,10 +41,11 @@ import psycopg
 import pytest
 
 from infra.dbt import DbtFailed, connection_env, run_dbt
-from ingestion.schema import ensure_schema
+from ingestion.schema import migrate
 
 A = "000.00.12.H57"
 B = "000.00.13.H57"
+DISSOLVED = "000.00.14.H57"  # left the agency catalogue before September
 P1, P2, P3, P4 = "1.000001", "1.000002", "1.000003", "1.000004"
 SEPTEMBER = "2025-09-01"
 
@@ -76,9 +77,16 @@ def load_reference(conn: psycopg.Connection) -> None:
         fx.procedure(P4, "Thủ tục chưa có thời hạn", [], ""),
     ):
         fx.insert_procedure(conn, catalogue, record)
+    # The agency catalogue is stored by change: an earlier pull had A under an older name and
+    # a third agency, which the September pull no longer lists (a tombstone); B is unchanged
+    # since that earlier pull, so it is not stored again.
+    earlier = fx.batch(conn, "agencies", "2025-08-31", "2025-09-01")
+    fx.insert_agency(conn, earlier, A, "Phòng Tư pháp", "3", "000.00.00.H57")
+    fx.insert_agency(conn, earlier, B, "Sở Nội vụ", "2", "000.00.00.H57")
+    fx.insert_agency(conn, earlier, DISSOLVED, "Sở đã giải thể", "2", "000.00.00.H57")
     agencies = fx.batch(conn, "agencies", "2025-09-01", "2025-10-01")
     fx.insert_agency(conn, agencies, A, "Sở Tư pháp", "2", "000.00.00.H57")
-    fx.insert_agency(conn, agencies, B, "Sở Nội vụ", "2", "000.00.00.H57")
+    fx.insert_tombstone(conn, agencies, "agencies", DISSOLVED)
 
 
 def load_september(conn: psycopg.Connection) -> None:
@@ -318,7 +326,7 @@ class Built:
 @pytest.fixture(scope="module")
 def built(module_warehouse_url: str) -> Built:
     with psycopg.connect(module_warehouse_url) as conn:
-        ensure_schema(conn)
+        migrate(conn)
         with conn.transaction():
             load_september(conn)
     started = time.monotonic()
@@ -349,6 +357,15 @@ def test_one_row_per_agency_month_indicator_only_for_september(conn: psycopg.Con
     assert sorted(rows) == [(agency, ind) for agency in (A, B) for ind in ("766-2.1", "766-3.3", "NQ17-01")]
     assert {r[-1] for r in rows.values()} == {SEPTEMBER}
     assert all(r[-2] is True for r in rows.values())  # two contiguous batches span the month
+
+
+def test_the_current_agency_catalogue_has_the_latest_versions_and_not_the_dissolved(
+    conn: psycopg.Connection,
+) -> None:
+    rows = conn.execute(
+        "select agency_id, agency_name, agency_level_code from staging.stg_onestop__agencies order by 1"
+    ).fetchall()
+    assert rows == [(A, "Sở Tư pháp", "2"), (B, "Sở Nội vụ", "2")]
 
 
 def test_on_time_766_2_1(conn: psycopg.Connection) -> None:
@@ -502,7 +519,7 @@ def test_build_time_is_recorded(built: Built) -> None:
 
 def test_build_fails_when_a_dossier_year_has_no_holiday_calendar(warehouse_url: str) -> None:
     with psycopg.connect(warehouse_url) as conn:
-        ensure_schema(conn)
+        migrate(conn)
         with conn.transaction():
             load_reference(conn)
             batch_id = fx.batch(conn, "dossiers", "2025-09-01", "2025-10-01")

@@ -21,14 +21,13 @@ import orjson
 import psycopg
 import pytest
 
-import ingestion.runner
+from core.migrations import Column
 from core.settings import Settings
 from ingestion.http import ApiClient, RetryPolicy
 from ingestion.load import RawTable, Row
 from ingestion.localtime import VN_TZ
 from ingestion.paging import cursor_pages
 from ingestion.runner import ingest
-from ingestion.schema import ensure_schema
 from ingestion.sources import SOURCES, Acknowledge, Cursor, Endpoint, Entity, Rejected, Resume, Source
 
 DAY = datetime(2025, 9, 1, tzinfo=VN_TZ)
@@ -128,7 +127,16 @@ def _send_ack(client: ApiClient, ids: Sequence[str]) -> None:
 
 
 def _table(name: str) -> RawTable:
-    return RawTable("raw", f"exchange__{name}", ("source_updated_at", "so", "record"))
+    return RawTable(
+        "raw",
+        f"exchange__{name}",
+        (
+            Column("source_updated_at", "timestamptz", not_null=False),
+            Column("so", "text"),
+            Column("record", "jsonb"),
+        ),
+        key=("so",),
+    )
 
 
 EXCHANGE = Source(
@@ -155,17 +163,7 @@ EXCHANGE = Source(
 @pytest.fixture
 def url(warehouse_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """The test source registered, with its raw tables, in a fresh warehouse."""
-    monkeypatch.setitem(SOURCES, "exchange", EXCHANGE)
-
-    def ensure(conn: psycopg.Connection, sources: tuple[str, ...]) -> None:
-        ensure_schema(conn, ())
-        for entity in EXCHANGE.entities:
-            conn.execute(
-                f"create table if not exists {entity.table.qualified} "
-                "(batch_id bigint not null, source_updated_at timestamptz, so text not null, record jsonb not null)"
-            )
-
-    monkeypatch.setattr(ingestion.runner, "ensure_schema", ensure)
+    monkeypatch.setitem(SOURCES, "exchange", EXCHANGE)  # migrate() creates its raw tables
     return warehouse_url
 
 

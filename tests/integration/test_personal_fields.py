@@ -25,7 +25,7 @@ import pytest
 from ingestion.load import BatchKey, load_batch
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
-from ingestion.schema import ensure_schema
+from ingestion.schema import migrate
 from ingestion.sources import SOURCES
 
 #: Where each source entity carries personal data: top-level field names, and
@@ -117,7 +117,7 @@ def test_a_personal_field_never_lands_in_clear(
     )
 
     with caplog.at_level(logging.DEBUG), psycopg.connect(warehouse_url, autocommit=True) as conn:
-        ensure_schema(conn, (source_name,))
+        migrate(conn)
         pages = parse_pages(entity, [[good, bad]], Pseudonymiser("test-key"))
         result = load_batch(conn, entity.table, key, pages, run_id="privacy-test")
         stored = _database_text(conn)

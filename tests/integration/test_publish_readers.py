@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from expectations.gate import ensure_schema as ensure_gate_schema
+from core.migrations import migrate
 from publishing import publish as pub
 
 TABLES = ("dim_a", "dim_b", "fct_c")
@@ -28,7 +28,7 @@ def conn(warehouse_url: str) -> Iterator[psycopg.Connection]:
         connection.execute("create schema marts")
         for table in TABLES:
             connection.execute(f"create table marts.{table} (build integer not null)")
-        ensure_gate_schema(connection)
+        migrate(connection)
         yield connection
 
 

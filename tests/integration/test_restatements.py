@@ -13,7 +13,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from expectations.gate import ensure_schema as ensure_gate_schema
+from core.migrations import migrate
 from publishing import publish as pub
 
 VALUES_DDL = """
@@ -29,7 +29,7 @@ create table marts.ind_values__unit_month (
 def conn(warehouse_url: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(warehouse_url, autocommit=True) as connection:
         connection.execute(VALUES_DDL)
-        ensure_gate_schema(connection)
+        migrate(connection)
         yield connection
 
 

@@ -47,8 +47,6 @@ def _own_files(source: Source) -> set[Path]:
     if source.sandbox is not None:
         package = ROOT.joinpath(*source.sandbox.module.split("."))
         own |= set(package.rglob("*.py")) if package.is_dir() else {package.with_suffix(".py")}
-    # H2 replaces ensure_schema (which still defaults to the one-stop DDL) by migrations
-    own.add(ROOT / "ingestion" / "schema.py")
     return own
 
 
