@@ -31,13 +31,14 @@ def batch(
     end: str,
     status: str = "succeeded",
     replaced_by: int | None = None,
+    source: str = "onestop",
 ) -> int:
     return conn.execute(
         """
         insert into ops.batches (source, entity, interval_start, interval_end, status, started_at, replaced_by)
-        values ('onestop', %s, %s, %s, %s, %s, %s) returning batch_id
+        values (%s, %s, %s, %s, %s, %s, %s) returning batch_id
         """,
-        (entity, local(start), local(end), status, local(start), replaced_by),
+        (source, entity, local(start), local(end), status, local(start), replaced_by),
     ).fetchone()[0]
 
 
@@ -190,3 +191,36 @@ def insert_agency(
         "insert into raw.onestop__agencies (batch_id, source_updated_at, ma_don_vi, record) values (%s, %s, %s, %s)",
         (batch_id, local("2025-07-01 08:00"), agency_id, Jsonb(record)),
     )
+
+
+#: DDL of the source registry (CONTRACTS.md item 2; H2's migration creates it in the product).
+SOURCE_ENTITIES_DDL = """
+create table if not exists ops.source_entities (
+    source text not null,
+    entity text not null,
+    windowed boolean not null,
+    raw_table text not null,
+    primary key (source, entity)
+)
+"""
+
+
+def register_source(
+    conn: psycopg.Connection,
+    source: str = "onestop",
+    entities: tuple[tuple[str, bool], ...] = (
+        ("dossiers", True),
+        ("progress", True),
+        ("procedures", False),
+        ("agencies", False),
+    ),
+) -> None:
+    """Writes the source's entities into ops.source_entities as ingestion does (creating the table
+    when no migration has)."""
+    conn.execute(SOURCE_ENTITIES_DDL)
+    for entity, windowed in entities:
+        conn.execute(
+            "insert into ops.source_entities (source, entity, windowed, raw_table) values (%s, %s, %s, %s) "
+            "on conflict (source, entity) do update set windowed = excluded.windowed",
+            (source, entity, windowed, f"raw.{source}__{entity}"),
+        )
