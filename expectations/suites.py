@@ -37,8 +37,7 @@ RELATION_KEYS: dict[str, tuple[str, ...]] = {
 #: What a value of each catalogue unit may be (SQL over the row; true = malformed).
 MALFORMED_BY_UNIT: dict[str, str] = {
     "ratio": (
-        "value < 0 or value > 1 or denominator is null or numerator > denominator"
-        " or target < 0 or target > 1"
+        "value < 0 or value > 1 or denominator is null or numerator > denominator or target < 0 or target > 1"
     ),
     "duration": "value < 0 or denominator is null or denominator < 0 or target < 0",
     "count": "value < 0 or value <> trunc(value) or target < 0",

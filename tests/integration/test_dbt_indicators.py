@@ -410,7 +410,9 @@ def test_rows_only_for_covered_months_for_every_agency_and_the_province(conn: ps
             + [("province", PROVINCE, ind) for ind in INDICATORS]
         )
     september = _values(conn, SEPTEMBER).values()
-    assert {(v.period_status, v.period_as_of) for v in september} == {("complete", fx.local("2025-10-01 00:00"))}
+    assert {(v.period_status, v.period_as_of) for v in september} == {
+        ("complete", fx.local("2025-10-01 00:00"))
+    }
 
 
 def test_partly_covered_month_is_provisional_as_of_the_coverage_end(conn: psycopg.Connection) -> None:

@@ -107,20 +107,32 @@ def test_good_build_is_published_with_docs_and_reader_role(
 @pytest.mark.parametrize(
     ("corruption", "expected"),
     [
-        (f"update {IND} set numerator = 11 where {A1} and indicator_id = '766-2.1'", "indicator_row_malformed"),
+        (
+            f"update {IND} set numerator = 11 where {A1} and indicator_id = '766-2.1'",
+            "indicator_row_malformed",
+        ),
         (f"update {IND} set value = 1.5 where {A1} and indicator_id = '766-2.1'", "indicator_row_malformed"),
         # a duration may exceed 1 (not a ratio) but never be negative
         (f"update {IND} set value = -1 where {A1} and indicator_id = '766-2.2'", "indicator_row_malformed"),
         # the row's unit or direction disagrees with the catalogue
-        (f"update {IND} set measure_unit = 'count' where indicator_id = '766-2.1'", "indicator_row_malformed"),
-        (f"update {IND} set direction = 'higher_is_better' where indicator_id = '766-2.2'", "indicator_row_malformed"),
+        (
+            f"update {IND} set measure_unit = 'count' where indicator_id = '766-2.1'",
+            "indicator_row_malformed",
+        ),
+        (
+            f"update {IND} set direction = 'higher_is_better' where indicator_id = '766-2.2'",
+            "indicator_row_malformed",
+        ),
         # an indicator the catalogue does not declare, or declares without computing it
         (f"update {IND} set indicator_id = 'XX-9' where indicator_id = '766-3.3'", "indicator_id"),
         (f"update {IND} set indicator_id = '766-9.9' where indicator_id = '766-3.3'", "indicator_id"),
         # 3.0 days against a target of 5, lower is better: met, not "not met"
         (f"update {IND} set met = false where {A1} and indicator_id = '766-2.2'", "met_inconsistent"),
         (f"update {IND} set points = 25 where {A1} and indicator_id = '766-2.1'", "points_out_of_range"),
-        (f"delete from {IND} where unit_level = 'province' and indicator_id = '766-3.3'", "province_row_missing"),
+        (
+            f"delete from {IND} where unit_level = 'province' and indicator_id = '766-3.3'",
+            "province_row_missing",
+        ),
         (f"update {IND} set period_status = 'final' where {A1}", "period_status"),
         (
             f"insert into {IND} select * from {IND} where {A1} and indicator_id = '766-2.1'",
