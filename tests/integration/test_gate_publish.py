@@ -6,12 +6,14 @@ Runs real Great Expectations against real PostgreSQL over small marts written he
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import psycopg
 import pytest
 
 from expectations.gate import validate
 from publishing import publish as pub
+from publishing import scorecard
 
 MARTS_DDL = """
 create schema marts;
@@ -195,3 +197,24 @@ def test_undeclared_indicator_mart_fails_the_gate(conn: psycopg.Connection, ware
     candidate = pub.stage_candidate(conn)
     with pytest.raises(RuntimeError, match="ind_new__agency_month"):
         validate(warehouse_url, candidate.publication_id, candidate.schema, list(candidate.relations))
+
+
+def test_scorecard_reads_the_published_values_and_the_catalogue(
+    conn: psycopg.Connection, warehouse_url: str
+) -> None:
+    ok, _ = _build_and_publish(conn, warehouse_url)
+    assert ok
+    rows = scorecard.fetch(conn, date(2025, 9, 1), date(2025, 10, 1))
+    assert [(r.unit_level, r.unit_id) for r in rows] == [
+        ("province", "000.00.00.H57"),
+        ("agency", "000.00.01.H57"),
+        ("agency", "000.00.02.H57"),
+    ]
+    agency = rows[1]
+    assert list(agency.cells) == ["766-2.1", "766-2.2", "766-3.3"]  # computed ones only, not 766-9.9
+    assert agency.cells["766-2.2"].indicator == scorecard.Indicator(
+        "766-2.2", "Thời gian", "Time", "duration"
+    )
+    assert agency.received == 10
+    text = scorecard.render(rows, "en")
+    assert "Time (766-2.2)" in text and "3.00 days / target 5.00 days* met" in text
