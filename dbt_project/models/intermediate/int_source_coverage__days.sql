@@ -70,20 +70,40 @@ islands as (
     group by source_name, entity_name, island_id
 ),
 
+island_bounds as (
+    select
+        source_name,
+        entity_name,
+        island_start,
+        island_end,
+        {{ local_date('island_start') }} as first_date,
+        {{ local_date('island_end') }} as last_date
+    from islands
+),
+
+candidate_days as (
+    select
+        island_bounds.source_name,
+        island_bounds.entity_name,
+        island_bounds.island_start,
+        island_bounds.island_end,
+        (island_bounds.first_date + day_offsets.day_offset) as covered_date
+    from island_bounds
+    cross join lateral generate_series(
+        0,
+        island_bounds.last_date - island_bounds.first_date
+    ) as day_offsets (day_offset)
+),
+
 entity_days as (
     select distinct
-        islands.source_name,
-        islands.entity_name,
-        island_days.covered_day::date as covered_date
-    from islands
-    cross join lateral generate_series(
-        {{ local_date('islands.island_start') }},
-        {{ local_date('islands.island_end') }},
-        interval '1 day'
-    ) as island_days (covered_day)
+        source_name,
+        entity_name,
+        covered_date
+    from candidate_days
     where
-        {{ local_midnight('island_days.covered_day::date') }} >= islands.island_start
-        and {{ local_midnight("island_days.covered_day::date + 1") }} <= islands.island_end
+        {{ local_midnight('covered_date') }} >= island_start
+        and {{ local_midnight('covered_date + 1') }} <= island_end
 )
 
 select

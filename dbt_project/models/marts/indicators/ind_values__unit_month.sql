@@ -75,7 +75,7 @@ named_agencies as (
         agency_id,
         agency_name
     from {{ ref('dim_agency') }}
-    order by agency_id, source_updated_at desc nulls last
+    order by agency_id asc, source_updated_at desc nulls last
 ),
 
 agencies as (
@@ -179,11 +179,12 @@ valued as (
         unit_values.unit_name,
         unit_values.numerator,
         case when catalogue.measure_unit in ('ratio', 'duration') then unit_values.denominator end as denominator,
+        -- `value` is the published column's name (CONTRACTS.md item 6), keyword or not.
         case
             when catalogue.measure_unit in ('ratio', 'duration')
                 then unit_values.numerator / nullif(unit_values.denominator, 0)
             else unit_values.numerator
-        end as value,
+        end as value,  -- noqa: RF04
         catalogue.measure_unit,
         catalogue.direction,
         targets.target,
