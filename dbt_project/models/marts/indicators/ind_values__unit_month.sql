@@ -223,8 +223,9 @@ select
     end as met,
     full_score_at,
     max_points,
+    -- least() skips NULLs: without the value test a unit with no dossiers would score full points
     case
-        when direction = 'higher_is_better'
+        when direction = 'higher_is_better' and value is not null
             then least(1, value / nullif(full_score_at, 0)) * max_points
     end as points,
     case when is_complete then 'complete' else 'provisional' end as period_status,
