@@ -610,6 +610,31 @@ def test_descriptions_reach_postgresql_comments(conn: psycopg.Connection) -> Non
     ).fetchone()[0]
 
 
+def test_catalogue_and_measure_macros_must_agree(built: Built) -> None:
+    # A catalogue row naming a measure no macro defines (or a macro no row names) fails the build.
+    with psycopg.connect(built.url, autocommit=True) as connection:
+        connection.execute(
+            "update reference.indicator_catalogue set measure = 'measure__766_3_1', sources = 'onestop' "
+            "where indicator_id = '766-3.1'"
+        )
+        try:
+            with pytest.raises(DbtFailed, match="assert_indicator_catalogue_matches_measures"):
+                run_dbt(["test", "--select", "assert_indicator_catalogue_matches_measures"], built.url)
+            connection.execute(
+                "update reference.indicator_catalogue set measure = null where measure = 'measure__766_2_2'"
+            )
+            with pytest.raises(DbtFailed, match="assert_indicator_catalogue_matches_measures"):
+                run_dbt(["test", "--select", "assert_indicator_catalogue_matches_measures"], built.url)
+        finally:
+            connection.execute(
+                "update reference.indicator_catalogue set measure = null, sources = null where indicator_id = '766-3.1'"
+            )
+            connection.execute(
+                "update reference.indicator_catalogue set measure = 'measure__766_2_2' where indicator_id = '766-2.2'"
+            )
+    run_dbt(["test", "--select", "assert_indicator_catalogue_matches_measures"], built.url)
+
+
 def test_source_freshness_passes_on_fresh_loads(built: Built) -> None:
     run_dbt(["source", "freshness"], built.url)
 
