@@ -15,7 +15,7 @@ import psycopg
 from psycopg import sql
 
 from core.migrations import migrate
-from expectations.suites import CRITICAL, suites_for
+from expectations.suites import CRITICAL, Indicator, suites_for
 
 log = logging.getLogger(__name__)
 
@@ -47,17 +47,22 @@ def _sqlalchemy_url(url: str) -> str:
     return f"postgresql+psycopg2://{rest}" if scheme in {"postgresql", "postgres"} else url
 
 
-def _known_indicator_ids(conn: psycopg.Connection, schema: str) -> list[str]:
-    table = (schema, "indicator_catalogue")
+def _computed_indicators(conn: psycopg.Connection, schema: str) -> list[Indicator]:
+    """The indicators the candidate's catalogue computes (rows with a measure); none without one."""
     if conn.execute("select to_regclass(%s)", (f"{schema}.indicator_catalogue",)).fetchone()[0] is None:
         return []
-    query = sql.SQL("select indicator_id from {}").format(sql.Identifier(*table))
-    return [row[0] for row in conn.execute(query).fetchall()]
+    query = sql.SQL(
+        "select indicator_id, unit, direction from {} where measure is not null order by indicator_id"
+    ).format(sql.Identifier(schema, "indicator_catalogue"))
+    return [Indicator(*row) for row in conn.execute(query).fetchall()]
 
 
 def _describe(expectation_result: Any) -> str:
     config = expectation_result.expectation_config
-    kwargs = {k: v for k, v in config.kwargs.items() if k not in {"batch_id", "value_set"}}
+    if config.description:  # a query check says what it checks in its description
+        kwargs = {"description": config.description}
+    else:
+        kwargs = {k: v for k, v in config.kwargs.items() if k not in {"batch_id", "value_set"}}
     observed = (expectation_result.result or {}).get("unexpected_count")
     suffix = f" ({observed} unexpected)" if observed else ""
     return f"{config.type}({', '.join(f'{k}={v}' for k, v in kwargs.items())}){suffix}"
@@ -76,7 +81,7 @@ def validate(
 
     migrate(warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
-        specs = suites_for(relations, lambda: _known_indicator_ids(conn, schema))
+        specs = suites_for(relations, lambda: _computed_indicators(conn, schema))
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm bars in task logs

@@ -1,9 +1,11 @@
 """The gate's expectation suites, as code.
 
-Each published relation has a suite. Indicator marts (`ind_*`) share one contract — the
-columns every indicator model carries — plus the key of their grain, declared here. A
-candidate holding an `ind_*` table with no declared grain fails the gate, so a new
-indicator mart cannot reach BI unchecked.
+Each published relation has a suite. Indicator marts (`ind_*`) share one contract plus the key
+of their grain, declared here; a candidate holding an `ind_*` table with no declared grain fails
+the gate, so a new indicator mart cannot reach BI unchecked. Which indicators may appear, and the
+range each value must lie in, come from the indicator catalogue copied into the candidate (its
+rows with a `measure` are the computed indicators): a row of an indicator the catalogue does not
+compute, or whose unit, direction or value disagrees with the catalogue, is refused.
 
 Severity follows GX: CRITICAL blocks publishing, WARNING is reported only.
 """
@@ -21,7 +23,7 @@ WARNING = FailureSeverity.WARNING
 
 #: Grain (unique key) of every indicator mart.
 INDICATOR_GRAINS: dict[str, tuple[str, ...]] = {
-    "ind_766__agency_month": ("agency_id", "period_month", "indicator_id"),
+    "ind_values__unit_month": ("indicator_id", "unit_level", "unit_id", "period_month"),
 }
 
 #: Keys of the other published relations.
@@ -32,11 +34,30 @@ RELATION_KEYS: dict[str, tuple[str, ...]] = {
     "indicator_catalogue": ("indicator_id",),
 }
 
+#: What a value of each catalogue unit may be (SQL over the row; true = malformed).
+MALFORMED_BY_UNIT: dict[str, str] = {
+    "ratio": (
+        "value < 0 or value > 1 or denominator is null or numerator > denominator or target < 0 or target > 1"
+    ),
+    "duration": "value < 0 or denominator is null or denominator < 0 or target < 0",
+    "count": "value < 0 or value <> trunc(value) or target < 0",
+    "points": "value < 0 or value > max_points or target < 0",
+}
+
 
 @dataclass(frozen=True)
 class SuiteSpec:
     relation: str
     expectations: Sequence[gxe.Expectation]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A computed indicator as the catalogue declares it."""
+
+    indicator_id: str
+    unit: str
+    direction: str
 
 
 class UndeclaredRelation(RuntimeError):
@@ -54,27 +75,81 @@ def _key_expectations(key: Sequence[str]) -> list[gxe.Expectation]:
     return checks
 
 
-def indicator_suite(relation: str, grain: Sequence[str], known_ids: Sequence[str]) -> SuiteSpec:
-    """The contract every indicator mart satisfies."""
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _no_rows(description: str, where: str) -> gxe.UnexpectedRowsExpectation:
+    """Refuses the candidate when a row of the relation satisfies `where`. The check's name (the
+    description up to its colon) also opens the query, so the stored gate result names it."""
+    name = description.split(":", 1)[0]
+    return gxe.UnexpectedRowsExpectation(
+        unexpected_rows_query=f"select /* {name} */ * from {{batch}} where {where}",
+        description=description,
+        severity=CRITICAL,
+    )
+
+
+def _indicator_expectations(indicator: Indicator) -> list[gxe.Expectation]:
+    """The rows of one indicator carry the catalogue's unit and direction and a value in range."""
+    malformed = MALFORMED_BY_UNIT.get(indicator.unit, "true")  # an unknown unit: every row refused
+    return [
+        _no_rows(
+            f"indicator_row_malformed: {indicator.indicator_id} ({indicator.unit}, {indicator.direction})",
+            f"indicator_id = {_literal(indicator.indicator_id)} and ("
+            f"measure_unit is distinct from {_literal(indicator.unit)}"
+            f" or direction is distinct from {_literal(indicator.direction)}"
+            f" or {malformed})",
+        )
+    ]
+
+
+def indicator_suite(relation: str, grain: Sequence[str], computed: Sequence[Indicator]) -> SuiteSpec:
+    """The contract every indicator mart satisfies, with one check per computed indicator."""
     return SuiteSpec(
         relation,
         [
             gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
             *_key_expectations(grain),
             gxe.ExpectColumnValuesToNotBeNull(column="numerator", severity=CRITICAL),
-            gxe.ExpectColumnValuesToNotBeNull(column="denominator", severity=CRITICAL),
             gxe.ExpectColumnValuesToBeBetween(column="numerator", min_value=0, severity=CRITICAL),
-            gxe.ExpectColumnValuesToBeBetween(column="rate", min_value=0, max_value=1, severity=CRITICAL),
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A="denominator", column_B="numerator", or_equal=True, severity=CRITICAL
+            gxe.ExpectColumnValuesToBeInSet(
+                column="indicator_id", value_set=[i.indicator_id for i in computed], severity=CRITICAL
             ),
             gxe.ExpectColumnValuesToBeInSet(
-                column="indicator_id", value_set=list(known_ids), severity=CRITICAL
+                column="unit_level", value_set=["agency", "province"], severity=CRITICAL
             ),
-            gxe.ExpectColumnValuesToBeBetween(column="target", min_value=0, max_value=1, severity=CRITICAL),
-            # Rates are NULL only on a zero denominator; many NULLs hint at a broken join.
+            gxe.ExpectColumnValuesToBeInSet(
+                column="period_status", value_set=["complete", "provisional"], severity=CRITICAL
+            ),
+            gxe.ExpectColumnValuesToNotBeNull(column="period_as_of", severity=CRITICAL),
+            *(check for indicator in computed for check in _indicator_expectations(indicator)),
+            _no_rows(
+                "met_inconsistent: met must be NULL exactly when value or target is NULL, and follow the direction",
+                "(met is null) <> (value is null or target is null)"
+                " or (direction = 'lower_is_better' and met <> (value <= target))"
+                " or (direction = 'higher_is_better' and met <> (value >= target))",
+            ),
+            _no_rows(
+                "points_out_of_range: points lie in 0..max_points",
+                "points < 0 or points > max_points or (points is not null and max_points is null)",
+            ),
+            gxe.UnexpectedRowsExpectation(
+                # GX leaves the aliases to a query with a join: {batch} is then the bare subquery.
+                unexpected_rows_query=(
+                    "select /* province_row_missing */ agency_row.* from {batch} as agency_row"
+                    " left join {batch} as province_row"
+                    " on province_row.unit_level = 'province'"
+                    " and province_row.indicator_id = agency_row.indicator_id"
+                    " and province_row.period_month = agency_row.period_month"
+                    " where agency_row.unit_level = 'agency' and province_row.indicator_id is null"
+                ),
+                description="province_row_missing: every agency row has its province beside it",
+                severity=CRITICAL,
+            ),
+            # Values are NULL only on a zero denominator; many NULLs hint at a broken join.
             gxe.ExpectColumnProportionOfNonNullValuesToBeBetween(
-                column="rate", min_value=0.5, severity=WARNING
+                column="value", min_value=0.5, severity=WARNING
             ),
         ],
     )
@@ -87,18 +162,18 @@ def keyed_suite(relation: str, key: Sequence[str]) -> SuiteSpec:
     )
 
 
-def suites_for(relations: Sequence[str], known_ids: Callable[[], Sequence[str]]) -> list[SuiteSpec]:
-    """The suites to run over a candidate holding `relations`."""
+def suites_for(relations: Sequence[str], computed: Callable[[], Sequence[Indicator]]) -> list[SuiteSpec]:
+    """The suites to run over a candidate holding `relations`; `computed` reads the catalogue."""
     specs: list[SuiteSpec] = []
     undeclared = [r for r in relations if r.startswith("ind_") and r not in INDICATOR_GRAINS]
     if undeclared:
         raise UndeclaredRelation(
             f"indicator marts without a declared grain in expectations/suites.py: {', '.join(undeclared)}"
         )
-    ids = list(known_ids())
+    indicators = list(computed())
     for relation in relations:
         if relation in INDICATOR_GRAINS:
-            specs.append(indicator_suite(relation, INDICATOR_GRAINS[relation], ids))
+            specs.append(indicator_suite(relation, INDICATOR_GRAINS[relation], indicators))
         elif relation in RELATION_KEYS:
             specs.append(keyed_suite(relation, RELATION_KEYS[relation]))
     return specs

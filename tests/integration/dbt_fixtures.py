@@ -32,13 +32,14 @@ def batch(
     end: str,
     status: str = "succeeded",
     replaced_by: int | None = None,
+    source: str = "onestop",
 ) -> int:
     return conn.execute(
         """
         insert into ops.batches (source, entity, interval_start, interval_end, status, started_at, replaced_by)
-        values ('onestop', %s, %s, %s, %s, %s, %s) returning batch_id
+        values (%s, %s, %s, %s, %s, %s, %s) returning batch_id
         """,
-        (entity, local(start), local(end), status, local(start), replaced_by),
+        (source, entity, local(start), local(end), status, local(start), replaced_by),
     ).fetchone()[0]
 
 
@@ -210,3 +211,6 @@ def insert_tombstone(conn: psycopg.Connection, batch_id: int, entity: str, key: 
         ).format(sql.Identifier("raw", f"onestop__{entity}"), sql.Identifier(key_column)),
         (batch_id, key, batch_id),
     )
+
+
+#: DDL of the source registry (CONTRACTS.md item 2; H2's migration creates it in the product).

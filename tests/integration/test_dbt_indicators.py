@@ -1,9 +1,11 @@
 """dbt end to end on real PostgreSQL: hand-built raw rows → `dbt build` → exact indicator figures.
 
-The fixture is one province slice with a coverage of exactly September 2025 (two succeeded
-dossier batches, plus a replaced and a failed batch that must not count). Agency A has the
-dossiers below; agency B has none. Every expected number is written out and computed by hand
-next to the cases. Calendar facts used: 1–2 Sep 2025 are public holidays (National Day),
+The fixture is one province slice (province 000.00.00.H57) whose one-stop coverage is all of
+September 2025 (two succeeded batches of each windowed entity, dossiers and progress, plus a
+replaced and a failed dossier batch that must not count), nothing in October, and 1–3 November
+(dossiers loaded for 1–5 Nov but progress only for 1–3 Nov: a day counts only when every windowed
+entity covers it). Agency A has the dossiers below; agency B has none; agency C has one (D18).
+Every expected number is written out and computed by hand next to the cases. Calendar facts used: 1–2 Sep 2025 are public holidays (National Day),
 6–7, 13–14, 20–21, 27–28 Sep are weekends.
 
     id   channel procedure           status  received      promised     end (source)          766-2.1 verdict
@@ -24,6 +26,7 @@ next to the cases. Calendar facts used: 1–2 Sep 2025 are public holidays (Nati
     D15  direct  P3 8 hours          9       22 Sep 08:00  —            22 Sep 15:00 (record) on time: 7 h ≤ 8
     D16  direct  P1                  10      20 Aug 08:00  27 Aug 17:00 25 Aug 10:00 (record) out of scope (ended before Sep)
     D17  online  P1                  7       05 Sep 08:00  12 Sep 17:00 08 Sep 14:00 (progress) on time (withdrawn)
+    D18  online  P1 (agency C)       9       15 Sep 08:00  20 Sep 17:00 16 Sep 10:00 (record) on time
 
 Without the holiday calendar D9 would count 7 working days (late); counting calendar days it
 would be 11 (late): the working-day calendar decides its verdict.
@@ -34,6 +37,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import dbt_fixtures as fx
@@ -45,9 +49,14 @@ from ingestion.schema import migrate
 
 A = "000.00.12.H57"
 B = "000.00.13.H57"
-DISSOLVED = "000.00.14.H57"  # left the agency catalogue before September
+C = "000.00.14.H57"
+DISSOLVED = "000.00.15.H57"  # left the agency catalogue before September
+PROVINCE = "000.00.00.H57"
+D18 = f"{C}-250915-00018"
 P1, P2, P3, P4 = "1.000001", "1.000002", "1.000003", "1.000004"
 SEPTEMBER = "2025-09-01"
+NOVEMBER = "2025-11-01"
+INDICATORS = ("766-2.1", "766-2.2", "766-3.3", "NQ17-01")
 
 
 def code(received_day: str, seq: int) -> str:
@@ -86,6 +95,7 @@ def load_reference(conn: psycopg.Connection) -> None:
     fx.insert_agency(conn, earlier, DISSOLVED, "Sở đã giải thể", "2", "000.00.00.H57")
     agencies = fx.batch(conn, "agencies", "2025-09-01", "2025-10-01")
     fx.insert_agency(conn, agencies, A, "Sở Tư pháp", "2", "000.00.00.H57")
+    fx.insert_agency(conn, agencies, C, "Sở Y tế", "2", "000.00.00.H57")
     fx.insert_tombstone(conn, agencies, "agencies", DISSOLVED)
 
 
@@ -315,6 +325,23 @@ def load_september(conn: psycopg.Connection) -> None:
     fx.insert_progress(conn, progress_first, D[17], "2025-09-05 08:00", "2", "Tiếp nhận hồ sơ")
     fx.insert_progress(conn, progress_first, D[17], "2025-09-08 14:00", "7", "Công dân rút hồ sơ")
     fx.insert_progress(conn, progress_second, D[17], "2025-09-08 14:00", "7", "Công dân rút hồ sơ")
+    # D18 agency C, online, settled on time in one working day (15 → 16 Sep).
+    put(
+        second,
+        D18,
+        1,
+        updated="2025-09-16 10:00",
+        status="9",
+        channel="2",
+        procedure=P1,
+        received="2025-09-15 08:00",
+        promised="2025-09-20 17:00",
+        ended="2025-09-16 10:00",
+        agency_name="Sở Y tế",
+    )
+    # November, partly: dossiers loaded for 1–5 Nov, progress only for 1–3 Nov → 1–3 Nov covered.
+    fx.batch(conn, "dossiers", "2025-11-01", "2025-11-06")
+    fx.batch(conn, "progress", "2025-11-01", "2025-11-04")
 
 
 @dataclass(frozen=True)
@@ -340,23 +367,72 @@ def conn(built: Built) -> Iterator[psycopg.Connection]:
         yield connection
 
 
-def _indicator_rows(conn: psycopg.Connection) -> dict[tuple[str, str], tuple]:
+@dataclass(frozen=True)
+class Value:
+    numerator: Decimal
+    denominator: Decimal | None
+    value: Decimal | None
+    measure_unit: str
+    direction: str
+    target: Decimal | None
+    target_confirmed: bool | None
+    met: bool | None
+    full_score_at: Decimal | None
+    max_points: Decimal | None
+    points: Decimal | None
+    period_status: str
+    period_as_of: datetime
+    unit_name: str | None
+
+
+def _values(conn: psycopg.Connection, month: str = SEPTEMBER) -> dict[tuple[str, str, str], Value]:
+    """(unit_level, unit_id, indicator_id) → the published row of `month`."""
     rows = conn.execute(
         """
-        select agency_id, indicator_id, numerator, denominator, rate, target, target_confirmed, met,
-               period_is_complete, period_month::text
-        from marts.ind_766__agency_month
-        """
+        select unit_level, unit_id, indicator_id, numerator, denominator, value, measure_unit, direction,
+               target, target_confirmed, met, full_score_at, max_points, points, period_status, period_as_of,
+               unit_name
+        from marts.ind_values__unit_month
+        where period_month = %s
+        """,
+        (month,),
     ).fetchall()
-    return {(r[0], r[1]): r[2:] for r in rows}
+    return {(r[0], r[1], r[2]): Value(*r[3:]) for r in rows}
 
 
-def test_one_row_per_agency_month_indicator_only_for_september(conn: psycopg.Connection) -> None:
-    rows = _indicator_rows(conn)
-    # 2 agencies × 1 month (the replaced and the failed batch add no month) × 3 indicators
-    assert sorted(rows) == [(agency, ind) for agency in (A, B) for ind in ("766-2.1", "766-3.3", "NQ17-01")]
-    assert {r[-1] for r in rows.values()} == {SEPTEMBER}
-    assert all(r[-2] is True for r in rows.values())  # two contiguous batches span the month
+def _agency(conn: psycopg.Connection, agency: str, indicator: str, month: str = SEPTEMBER) -> Value:
+    return _values(conn, month)[("agency", agency, indicator)]
+
+
+def test_rows_only_for_covered_months_for_every_agency_and_the_province(conn: psycopg.Connection) -> None:
+    months = conn.execute(
+        "select distinct period_month::text from marts.ind_values__unit_month order by 1"
+    ).fetchall()
+    # October: no day covered (only a failed batch) → absent, although D5 and D6 were still open.
+    assert months == [(SEPTEMBER,), (NOVEMBER,)]
+    for month in (SEPTEMBER, NOVEMBER):
+        # 3 agencies + their province × the 4 computed indicators
+        assert sorted(_values(conn, month)) == sorted(
+            [("agency", unit, ind) for unit in (A, B, C) for ind in INDICATORS]
+            + [("province", PROVINCE, ind) for ind in INDICATORS]
+        )
+    september = _values(conn, SEPTEMBER).values()
+    assert {(v.period_status, v.period_as_of) for v in september} == {
+        ("complete", fx.local("2025-10-01 00:00"))
+    }
+
+
+def test_partly_covered_month_is_provisional_as_of_the_coverage_end(conn: psycopg.Connection) -> None:
+    november = _values(conn, NOVEMBER)
+    # progress covers only 1–3 Nov: measured as of 4 Nov 00:00 local
+    assert {(v.period_status, v.period_as_of) for v in november.values()} == {
+        ("provisional", fx.local("2025-11-04 00:00"))
+    }
+    # Still open on 4 Nov: D5 (due 3 Oct) and D6 (due 17 Sep), both late → 0 / 2; nothing received.
+    on_time = november[("agency", A, "766-2.1")]
+    assert (on_time.numerator, on_time.denominator, on_time.value) == (0, 2, 0)
+    online = november[("agency", A, "766-3.3")]
+    assert (online.numerator, online.denominator, online.value, online.met) == (0, 0, None, None)
 
 
 def test_the_current_agency_catalogue_has_the_latest_versions_and_not_the_dissolved(
@@ -372,58 +448,99 @@ def test_on_time_766_2_1(conn: psycopg.Connection) -> None:
     # In scope: received, received before 1 Oct, not finished before 1 Sep:
     #   D1 D2 D3 D4 D5 D6 D9 D10 D11 D12 D13 D14 D15 D17 = 14 (D7, D8 not received; D16 ended in Aug)
     # On time: D1 D3 D5 D9 D11 D12 D14 D15 D17 = 9 → 9/14; target 0.95 (assumed) → not met
-    num, den, rate, target, confirmed, met, *_ = _indicator_rows(conn)[(A, "766-2.1")]
-    assert (num, den) == (9, 14)
-    assert rate == pytest.approx(Decimal(9) / Decimal(14))
-    assert (target, confirmed, met) == (Decimal("0.95"), False, False)
+    # Points: proportional (full score at 1.00) × 20 = 9/14 × 20 ≈ 12.857
+    v = _agency(conn, A, "766-2.1")
+    assert (v.numerator, v.denominator) == (9, 14)
+    assert v.value == pytest.approx(Decimal(9) / Decimal(14))
+    assert (v.measure_unit, v.direction) == ("ratio", "higher_is_better")
+    assert (v.target, v.target_confirmed, v.met) == (Decimal("0.95"), False, False)
+    assert (v.full_score_at, v.max_points) == (Decimal("1.00"), Decimal("20"))
+    assert v.points == pytest.approx(Decimal(180) / Decimal(14))
 
 
 def test_submitted_online_766_3_3(conn: psycopg.Connection) -> None:
     # Received in September: D1 D2 D3 D4 D5 D6 D11 D12 D13 D14 D15 D17 = 12 (D7 status 3, D8 status 1,
     # D9/D10/D16 received in August). Online: D1 D4 D5 D11 D14 D17 = 6 → 0.5 ≥ target 0.50 → met
-    num, den, rate, target, confirmed, met, *_ = _indicator_rows(conn)[(A, "766-3.3")]
-    assert (num, den, rate) == (6, 12, Decimal("0.5"))
-    assert (target, confirmed, met) == (Decimal("0.50"), True, True)
+    v = _agency(conn, A, "766-3.3")
+    assert (v.numerator, v.denominator, v.value) == (6, 12, Decimal("0.5"))
+    assert (v.target, v.target_confirmed, v.met) == (Decimal("0.50"), True, True)
+    # a full-score threshold (50 %) but no maximum points in the catalogue: no points
+    assert (v.full_score_at, v.max_points, v.points) == (Decimal("0.50"), None, None)
 
 
 def test_settled_online_nq17_01(conn: psycopg.Connection) -> None:
     # Settled (9/10) with the end of processing in September:
     #   D1 D2 D3 D4 D9 D10 D11 D12 D13 D14 D15 = 11 (D17 withdrawn is not settled, D16 ended in Aug)
     # Online among them: D1 D4 D10 D11 D14 = 5 → 5/11 ≈ 0.4545 ≥ 0.20 (2020 target carried forward)
-    num, den, rate, target, confirmed, met, *_ = _indicator_rows(conn)[(A, "NQ17-01")]
-    assert (num, den) == (5, 11)
-    assert rate == pytest.approx(Decimal(5) / Decimal(11))
-    assert (target, confirmed, met) == (Decimal("0.20"), False, True)
+    v = _agency(conn, A, "NQ17-01")
+    assert (v.numerator, v.denominator) == (5, 11)
+    assert v.value == pytest.approx(Decimal(5) / Decimal(11))
+    assert (v.target, v.target_confirmed, v.met) == (Decimal("0.20"), False, True)
 
 
-def test_agency_without_dossiers_has_rows_with_no_rate(conn: psycopg.Connection) -> None:
-    rows = _indicator_rows(conn)
+def test_average_settlement_time_766_2_2(conn: psycopg.Connection) -> None:
+    # Settled in September, working days from reception to the end, supplement waits subtracted
+    # (1–2 Sep holidays, weekends 6–7, 13–14, 20–21, 27–28):
+    #   D1 3→9 Sep: 4,5,8,9 = 4          D2 3→10: 4,5,8,9,10 = 5
+    #   D3 4→17: 9 − 3 waiting (8→11: 9,10,11) = 6
+    #   D4 4→9: 3 − 1 waiting (5→6 Sat: 0; 8→9: 1) = 2
+    #   D9 5   D10 6   D11 12→18: 15,16,17,18 = 4   D12 11→15: 12,15 = 2   D13 15→16: 1
+    #   D14 19→29: 22,23,24,25,26,29 = 6   D15 22→22: 0
+    # 4+5+6+2+5+6+4+2+1+6+0 = 41 over 11 dossiers; duration, lower is better, no target (not scored)
+    v = _agency(conn, A, "766-2.2")
+    assert (v.numerator, v.denominator) == (41, 11)
+    assert v.value == pytest.approx(Decimal(41) / Decimal(11))
+    assert (v.measure_unit, v.direction) == ("duration", "lower_is_better")
+    assert (v.target, v.met, v.points) == (None, None, None)
+
+
+def test_province_row_is_the_sum_of_its_agencies(conn: psycopg.Connection) -> None:
+    values = _values(conn)
+    # A + B (nothing) + C (D18: received online, settled online on time in 1 working day)
+    expected = {
+        "766-2.1": (9 + 0 + 1, 14 + 0 + 1),
+        "766-3.3": (6 + 0 + 1, 12 + 0 + 1),
+        "NQ17-01": (5 + 0 + 1, 11 + 0 + 1),
+        "766-2.2": (41 + 0 + 1, 11 + 0 + 1),
+    }
+    for indicator, (num, den) in expected.items():
+        v = values[("province", PROVINCE, indicator)]
+        assert (v.numerator, v.denominator) == (num, den), indicator
+        assert v.value == pytest.approx(Decimal(num) / Decimal(den))
+    # the province's mean settlement time is over its 12 dossiers (42/12 = 3.5), not the mean of
+    # the agencies' means ((41/11 + 1) / 2 ≈ 2.36)
+    assert values[("province", PROVINCE, "766-2.2")].value == Decimal("3.5")
+    # no catalogue row for 000.00.00.H57 in the fixture: the province is named by its id
+    assert values[("province", PROVINCE, "766-2.1")].unit_name == PROVINCE
+
+
+def test_agency_without_dossiers_has_rows_with_no_value(conn: psycopg.Connection) -> None:
+    values = _values(conn)
     for indicator, target in (("766-2.1", "0.95"), ("766-3.3", "0.50"), ("NQ17-01", "0.20")):
-        num, den, rate, row_target, _confirmed, met, *_ = rows[(B, indicator)]
-        assert (num, den, rate, met) == (0, 0, None, None)
-        assert row_target == Decimal(target)
+        v = values[("agency", B, indicator)]
+        assert (v.numerator, v.denominator, v.value, v.met) == (0, 0, None, None)
+        assert v.target == Decimal(target)
+    assert values[("agency", B, "766-2.1")].unit_name == "Sở Nội vụ"
 
 
-def test_targets_come_from_the_seed(conn: psycopg.Connection) -> None:
+def test_targets_and_names_come_from_the_seeds(conn: psycopg.Connection) -> None:
     mismatched = conn.execute(
         """
         select i.indicator_id
-        from marts.ind_766__agency_month as i
+        from marts.ind_values__unit_month as i
         left join reference.indicator_targets as t
             on t.indicator_id = i.indicator_id
             and extract(year from i.period_month) between t.valid_from_year and coalesce(t.valid_to_year, 9999)
+        join reference.indicator_catalogue as c on c.indicator_id = i.indicator_id
         where i.target is distinct from t.target or i.target_confirmed is distinct from t.confirmed
+           or i.measure_unit <> c.unit or i.direction <> c.direction or i.framework <> c.framework
         """
     ).fetchall()
     assert mismatched == []
-    names = conn.execute(
-        "select distinct indicator_id, indicator_name_vi from marts.ind_766__agency_month order by 1"
+    computed = conn.execute(
+        "select indicator_id from reference.indicator_catalogue where measure is not null order by 1"
     ).fetchall()
-    assert names == [
-        ("766-2.1", "Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn"),
-        ("766-3.3", "Tỷ lệ hồ sơ nộp trực tuyến"),
-        ("NQ17-01", "Tỷ lệ hồ sơ giải quyết trực tuyến trên tổng số hồ sơ giải quyết TTHC"),
-    ]
+    assert computed == [("766-2.1",), ("766-2.2",), ("766-3.3",), ("NQ17-01",)]
 
 
 def test_verdict_and_basis_per_dossier(conn: psycopg.Connection) -> None:
@@ -450,6 +567,7 @@ def test_verdict_and_basis_per_dossier(conn: psycopg.Connection) -> None:
         D[14]: ("time_limit_calendar_days", True),
         D[15]: ("time_limit_hours", True),
         D[17]: ("promised_date", True),
+        D18: ("promised_date", True),
     }
     working_days = {dossier_id: wd for dossier_id, *_, wd in rows}
     assert (working_days[D[9]], working_days[D[10]]) == (5, 6)  # 3,4,5,8,9 (+10) Sep; 1–2 Sep off
@@ -466,7 +584,7 @@ def test_fct_dossier_resolves_codes_duplicates_and_ends(conn: psycopg.Connection
             """
         ).fetchall()
     }
-    assert len(facts) == 17  # D11 once under its rewritten code, D12 once
+    assert len(facts) == 18  # D11 once under its rewritten code, D12 once (17 of A, D18 of C)
     assert D11_LOCAL_CODE not in facts
     assert facts[D[11]][:2] == (D11_LOCAL_CODE, A)
     assert (facts[D[7]][2], facts[D[8]][2]) == (False, False)
@@ -480,7 +598,7 @@ def test_fct_dossier_resolves_codes_duplicates_and_ends(conn: psycopg.Connection
 
 def test_descriptions_reach_postgresql_comments(conn: psycopg.Connection) -> None:
     for table in (
-        "marts.ind_766__agency_month",
+        "marts.ind_values__unit_month",
         "marts.fct_dossier",
         "marts.dim_agency",
         "marts.dim_procedure",
@@ -497,15 +615,40 @@ def test_descriptions_reach_postgresql_comments(conn: psycopg.Connection) -> Non
         """
     ).fetchall()
     assert undocumented == []
-    rate_comment = conn.execute(
-        "select col_description('marts.ind_766__agency_month'::regclass, "
-        "(select attnum from pg_attribute where attrelid = 'marts.ind_766__agency_month'::regclass "
-        "and attname = 'rate'))"
+    value_comment = conn.execute(
+        "select col_description('marts.ind_values__unit_month'::regclass, "
+        "(select attnum from pg_attribute where attrelid = 'marts.ind_values__unit_month'::regclass "
+        "and attname = 'value'))"
     ).fetchone()[0]
-    assert "NULL when the denominator is 0" in rate_comment
+    assert "NULL when the denominator is 0" in value_comment
     assert conn.execute(
         "select obj_description('reference.indicator_targets'::regclass, 'pg_class')"
     ).fetchone()[0]
+
+
+def test_catalogue_and_measure_macros_must_agree(built: Built) -> None:
+    # A catalogue row naming a measure no macro defines (or a macro no row names) fails the build.
+    with psycopg.connect(built.url, autocommit=True) as connection:
+        connection.execute(
+            "update reference.indicator_catalogue set measure = 'measure__766_3_1', sources = 'onestop' "
+            "where indicator_id = '766-3.1'"
+        )
+        try:
+            with pytest.raises(DbtFailed, match="assert_indicator_catalogue_matches_measures"):
+                run_dbt(["test", "--select", "assert_indicator_catalogue_matches_measures"], built.url)
+            connection.execute(
+                "update reference.indicator_catalogue set measure = null where measure = 'measure__766_2_2'"
+            )
+            with pytest.raises(DbtFailed, match="assert_indicator_catalogue_matches_measures"):
+                run_dbt(["test", "--select", "assert_indicator_catalogue_matches_measures"], built.url)
+        finally:
+            connection.execute(
+                "update reference.indicator_catalogue set measure = null, sources = null where indicator_id = '766-3.1'"
+            )
+            connection.execute(
+                "update reference.indicator_catalogue set measure = 'measure__766_2_2' where indicator_id = '766-2.2'"
+            )
+    run_dbt(["test", "--select", "assert_indicator_catalogue_matches_measures"], built.url)
 
 
 def test_source_freshness_passes_on_fresh_loads(built: Built) -> None:
@@ -536,7 +679,7 @@ def test_build_fails_when_a_dossier_year_has_no_holiday_calendar(warehouse_url: 
         run_dbt(["build"], warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
         # the marts downstream of the failed check were skipped, not built
-        assert conn.execute("select to_regclass('marts.ind_766__agency_month')").fetchone()[0] is None
+        assert conn.execute("select to_regclass('marts.ind_values__unit_month')").fetchone()[0] is None
 
 
 def test_connection_env_parses_the_url_and_keeps_the_password_apart() -> None:

@@ -10,6 +10,7 @@ with periods as (
         period_end,
         as_of
     from {{ ref('int_reporting_periods') }}
+    where source_name = 'onestop'
 ),
 
 received_dossiers as (

@@ -1,0 +1,233 @@
+-- Every computed indicator per unit of government and month, in long form: the measures of
+-- int_indicator_measures__agency_month plus what the catalogue says about each indicator (unit,
+-- direction, Decision 766 scoring), the target in force and the coverage of the month.
+-- A row exists only for a month every source the indicator needs covers (at least one day);
+-- every agency gets a row for such a month (0 / 0 when it had nothing), and beside the agencies
+-- their province, whose numerator and denominator are the sums of its agencies'.
+with catalogue as (
+    select
+        indicator_id,
+        framework,
+        unit as measure_unit,
+        direction,
+        full_score_at,
+        max_points,
+        sources
+    from {{ ref('indicator_catalogue') }}
+    where measure is not null
+),
+
+needed_sources as (
+    select
+        catalogue.indicator_id,
+        needed.source_name
+    from catalogue
+    cross join lateral regexp_split_to_table(btrim(catalogue.sources), '\s+') as needed (source_name)
+),
+
+needed_source_counts as (
+    select
+        indicator_id,
+        count(*) as needed_sources
+    from needed_sources
+    group by indicator_id
+),
+
+indicator_periods as (
+    select
+        needed_sources.indicator_id,
+        periods.period_month,
+        bool_and(periods.is_complete) as is_complete,
+        min(periods.as_of) as as_of,
+        count(*) as covering_sources
+    from needed_sources
+    inner join {{ ref('int_reporting_periods') }} as periods
+        on needed_sources.source_name = periods.source_name
+    group by needed_sources.indicator_id, periods.period_month
+),
+
+covered_periods as (
+    select
+        indicator_periods.indicator_id,
+        indicator_periods.period_month,
+        indicator_periods.is_complete,
+        indicator_periods.as_of
+    from indicator_periods
+    inner join needed_source_counts
+        on
+            indicator_periods.indicator_id = needed_source_counts.indicator_id
+            and indicator_periods.covering_sources = needed_source_counts.needed_sources
+),
+
+measures as (
+    select
+        indicator_id,
+        period_month,
+        agency_id,
+        numerator,
+        denominator
+    from {{ ref('int_indicator_measures__agency_month') }}
+),
+
+-- The name of an agency is that of its newest catalogue row.
+named_agencies as (
+    select distinct on (agency_id)
+        agency_id,
+        agency_name
+    from {{ ref('dim_agency') }}
+    order by agency_id asc, source_updated_at desc nulls last
+),
+
+agencies as (
+    select
+        agency_id,
+        agency_name
+    from named_agencies
+    union
+    select
+        measures.agency_id,
+        null as agency_name
+    from measures
+    where not exists (
+        select 1
+        from named_agencies
+        where named_agencies.agency_id = measures.agency_id
+    )
+),
+
+-- The province of an agency is the level-1 unit of its QCVN 102 id (000.00.12.H57 → 000.00.00.H57).
+agency_provinces as (
+    select
+        agency_id,
+        agency_name,
+        coalesce('000.00.00.' || substring(agency_id from '\.([A-Z][0-9]{2})$'), 'unknown') as province_id
+    from agencies
+),
+
+agency_values as (
+    select
+        covered_periods.indicator_id,
+        covered_periods.period_month,
+        'agency' as unit_level,
+        agency_provinces.agency_id as unit_id,
+        agency_provinces.agency_name as unit_name,
+        agency_provinces.province_id,
+        coalesce(measures.numerator, 0) as numerator,
+        coalesce(measures.denominator, 0) as denominator,
+        covered_periods.is_complete,
+        covered_periods.as_of
+    from covered_periods
+    cross join agency_provinces
+    left join measures
+        on
+            covered_periods.indicator_id = measures.indicator_id
+            and covered_periods.period_month = measures.period_month
+            and agency_provinces.agency_id = measures.agency_id
+),
+
+province_values as (
+    select
+        agency_values.indicator_id,
+        agency_values.period_month,
+        'province' as unit_level,
+        agency_values.province_id as unit_id,
+        coalesce(min(named_agencies.agency_name), agency_values.province_id) as unit_name,
+        agency_values.province_id,
+        sum(agency_values.numerator) as numerator,
+        sum(agency_values.denominator) as denominator,
+        bool_and(agency_values.is_complete) as is_complete,
+        min(agency_values.as_of) as as_of
+    from agency_values
+    left join named_agencies
+        on agency_values.province_id = named_agencies.agency_id
+    group by agency_values.indicator_id, agency_values.period_month, agency_values.province_id
+),
+
+unit_values as (
+    select
+        indicator_id,
+        period_month,
+        unit_level,
+        unit_id,
+        unit_name,
+        numerator,
+        denominator,
+        is_complete,
+        as_of
+    from agency_values
+    union all
+    select
+        indicator_id,
+        period_month,
+        unit_level,
+        unit_id,
+        unit_name,
+        numerator,
+        denominator,
+        is_complete,
+        as_of
+    from province_values
+),
+
+valued as (
+    select
+        unit_values.indicator_id,
+        catalogue.framework,
+        unit_values.period_month,
+        unit_values.unit_level,
+        unit_values.unit_id,
+        unit_values.unit_name,
+        unit_values.numerator,
+        case when catalogue.measure_unit in ('ratio', 'duration') then unit_values.denominator end as denominator,
+        -- `value` is the published column's name (CONTRACTS.md item 6), keyword or not.
+        case
+            when catalogue.measure_unit in ('ratio', 'duration')
+                then unit_values.numerator / nullif(unit_values.denominator, 0)
+            else unit_values.numerator
+        end as value,  -- noqa: RF04
+        catalogue.measure_unit,
+        catalogue.direction,
+        targets.target,
+        targets.confirmed as target_confirmed,
+        catalogue.full_score_at,
+        catalogue.max_points,
+        unit_values.is_complete,
+        unit_values.as_of
+    from unit_values
+    inner join catalogue
+        on unit_values.indicator_id = catalogue.indicator_id
+    left join {{ ref('indicator_targets') }} as targets
+        on
+            unit_values.indicator_id = targets.indicator_id
+            and extract(year from unit_values.period_month) >= targets.valid_from_year
+            and extract(year from unit_values.period_month) <= coalesce(targets.valid_to_year, 9999)
+)
+
+select
+    indicator_id,
+    framework,
+    period_month,
+    unit_level,
+    unit_id,
+    unit_name,
+    numerator,
+    denominator,
+    value,
+    measure_unit,
+    direction,
+    target,
+    target_confirmed,
+    case
+        when direction = 'lower_is_better' then value <= target
+        else value >= target
+    end as met,
+    full_score_at,
+    max_points,
+    -- least() skips NULLs: without the value test a unit with no dossiers would score full points
+    case
+        when direction = 'higher_is_better' and value is not null
+            then least(1, value / nullif(full_score_at, 0)) * max_points
+    end as points,
+    case when is_complete then 'complete' else 'provisional' end as period_status,
+    as_of as period_as_of
+from valued

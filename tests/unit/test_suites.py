@@ -1,0 +1,47 @@
+"""The gate's indicator checks come from the catalogue: one per computed indicator, a range for
+every unit the catalogue allows, and an undeclared indicator mart refused."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from expectations.suites import MALFORMED_BY_UNIT, Indicator, UndeclaredRelation, suites_for
+
+SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
+
+
+def test_every_catalogue_unit_has_a_range_check() -> None:
+    with (SEEDS / "indicator_catalogue.csv").open(encoding="utf-8", newline="") as f:
+        units = {row["unit"] for row in csv.DictReader(f)}
+    assert units <= set(MALFORMED_BY_UNIT) == {"ratio", "count", "duration", "points"}
+    # the seed's accepted values are the same four
+    assert "values: ['ratio', 'count', 'duration', 'points']" in (SEEDS / "_seeds.yml").read_text()
+
+
+def test_one_check_per_computed_indicator_with_its_unit_and_direction() -> None:
+    computed = [
+        Indicator("766-2.1", "ratio", "higher_is_better"),
+        Indicator("766-2.2", "duration", "lower_is_better"),
+    ]
+    (spec,) = suites_for(["ind_values__unit_month"], lambda: computed)
+    queries = [e.unexpected_rows_query for e in spec.expectations if hasattr(e, "unexpected_rows_query")]
+    per_indicator = [q for q in queries if "indicator_row_malformed" in q]
+    assert len(per_indicator) == 2
+    duration = next(q for q in per_indicator if "'766-2.2'" in q)
+    assert "'duration'" in duration and "'lower_is_better'" in duration
+    assert "value > 1" not in duration  # a duration is not bounded by 1; a ratio is
+    assert "value > 1" in next(q for q in per_indicator if "'766-2.1'" in q)
+    value_sets = [
+        e.value_set
+        for e in spec.expectations
+        if getattr(e, "value_set", None) is not None and e.column == "indicator_id"
+    ]
+    assert value_sets == [["766-2.1", "766-2.2"]]
+
+
+def test_an_undeclared_indicator_mart_is_refused() -> None:
+    with pytest.raises(UndeclaredRelation, match="ind_766__quarter"):
+        suites_for(["ind_values__unit_month", "ind_766__quarter"], lambda: [])
