@@ -15,6 +15,7 @@ import psycopg
 from psycopg import sql
 
 from core.migrations import migrate
+from core.warehouse_url import PgUrl
 from expectations.suites import CRITICAL, Indicator, suites_for
 
 log = logging.getLogger(__name__)
@@ -40,11 +41,6 @@ class GateResult:
         if self.failed_critical:
             text += ": " + "; ".join(self.failed_critical)
         return text
-
-
-def _sqlalchemy_url(url: str) -> str:
-    scheme, rest = url.split("://", 1)
-    return f"postgresql+psycopg2://{rest}" if scheme in {"postgresql", "postgres"} else url
 
 
 def _computed_indicators(conn: psycopg.Connection, schema: str) -> list[Indicator]:
@@ -86,7 +82,7 @@ def validate(
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm bars in task logs
     datasource = context.data_sources.add_postgres(
-        "candidate", connection_string=_sqlalchemy_url(warehouse_url)
+        "candidate", connection_string=PgUrl.parse(warehouse_url).sqlalchemy()
     )
     definitions = []
     for spec in specs:

@@ -211,6 +211,3 @@ def insert_tombstone(conn: psycopg.Connection, batch_id: int, entity: str, key: 
         ).format(sql.Identifier("raw", f"onestop__{entity}"), sql.Identifier(key_column)),
         (batch_id, key, batch_id),
     )
-
-
-#: DDL of the source registry (CONTRACTS.md item 2; H2's migration creates it in the product).
