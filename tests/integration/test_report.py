@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import report_fixtures as rf
-from report_html import rows, section, by_testid, visible_text
+from report_html import by_testid, rows, section, visible_text
 
 from publishing.report import render_report
 from publishing.report.data import NothingPublished
