@@ -54,6 +54,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "met": ("Đạt", "Met"),
     "not_met": ("Không đạt", "Not met"),
     "no_target": ("Chưa có chỉ tiêu", "No target"),
+    "not_assessed": ("Không đánh giá", "Not assessed"),
+    "agencies_met": ("{met}/{of} cơ quan đạt", "{met} of {of} agencies met"),
     "no_value": ("Không có số liệu tháng này", "No value this month"),
     "points": ("Điểm", "Points"),
     "max_points": ("Điểm tối đa", "Max points"),

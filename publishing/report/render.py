@@ -81,6 +81,8 @@ class ProvinceLine:
     indicator: Indicator
     current: Value | None
     previous: Value | None
+    agencies_met: int = 0
+    agencies_assessed: int = 0  # agencies with a value and a target in the period
 
     @property
     def change(self) -> Decimal | None:
@@ -202,8 +204,15 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
     for indicator in measured:
         current = find(indicator.indicator_id, "province", period)
         previous = find(indicator.indicator_id, "province", previous_month)
+        assessed = [v.met for v in find(indicator.indicator_id, "agency", period) if v.met is not None]
         province_lines[indicator.framework].append(
-            ProvinceLine(indicator, current[0] if current else None, previous[0] if previous else None)
+            ProvinceLine(
+                indicator,
+                current[0] if current else None,
+                previous[0] if previous else None,
+                sum(assessed),
+                len(assessed),
+            )
         )
 
     # agencies of the period, with their values by indicator

@@ -54,20 +54,20 @@ def test_province_summary_against_targets_with_the_trend(page: str) -> None:
     summary = section(page, "summary")
     on_time = rows(summary, "data-indicator", "766-2.1")[0]
     assert visible_text(on_time) == (
-        "766-2.1 Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn 1.017 1.078 94,34 % ≥ 95,00 %* Không đạt 88,00 % ▲ +6,34 điểm %"
+        "766-2.1 Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn 1.017 1.078 94,34 % ≥ 95,00 %* Không đạt 1/2 cơ quan đạt 88,00 % ▲ +6,34 điểm %"
     )
     assert visible_text(on_time, "en") == (
-        "766-2.1 Dossiers settled early or on time 1,017 1,078 94.34 % ≥ 95.00 %* Not met 88.00 % ▲ +6.34 pp"
+        "766-2.1 Dossiers settled early or on time 1,017 1,078 94.34 % ≥ 95.00 %* Not met 1 of 2 agencies met 88.00 % ▲ +6.34 pp"
     )
     assert 'class="trend good"' in on_time
     assert visible_text(rows(summary, "data-indicator", "766-3.3")[0]).endswith(
-        "39 78 50,00 % ≥ 50,00 % Đạt 40,00 % ▲ +10,00 điểm %"
+        "39 78 50,00 % ≥ 50,00 % Đạt 1/1 cơ quan đạt 40,00 % ▲ +10,00 điểm %"
     )
     duration = rows(summary, "data-indicator", "766-2.2")[0]
     assert visible_text(duration).endswith("170 40 4,3 — Chưa có chỉ tiêu 5,0 ▼ -0,8")
     assert 'class="trend good"' in duration  # shorter settlement time is better
     assert visible_text(rows(summary, "data-indicator", "NQ17-01")[0]).endswith(
-        "10 40 25,00 % ≥ 20,00 % Đạt — —"
+        "10 40 25,00 % ≥ 20,00 % Đạt 1/1 cơ quan đạt — —"
     )
     assert "* Chỉ tiêu giả định" in visible_text(summary)
     # grouped by framework, in catalogue order
@@ -108,9 +108,9 @@ def test_per_agency_tables_with_numerator_and_denominator(page: str) -> None:
     assert visible_text(rows(construction, "data-indicator", "766-2.1")[0], "en").endswith(
         "950 1,000 95.00 % ≥ 95.00 %* Met 19.00 / 20"
     )
-    # zero denominator: N/A and no assessment, never 0 %
+    # zero denominator: N/A and not assessed, never 0 %
     assert visible_text(rows(construction, "data-indicator", "766-3.3")[0]).endswith(
-        "0 0 N/A ≥ 50,00 % Chưa có chỉ tiêu —"
+        "0 0 N/A ≥ 50,00 % Không đánh giá —"
     )
 
 
