@@ -71,7 +71,14 @@ def trend_chart(
     )
     ratio = measure_unit == "ratio"
     y_scale = alt.Scale(domain=[0, 1]) if ratio else alt.Scale(zero=True)
-    x = alt.X("month:O", sort=labels, scale=alt.Scale(domain=labels), title=None, axis=alt.Axis(labelAngle=0))
+    crowded = len(months) > 5  # slanted month labels beyond half a year
+    x = alt.X(
+        "month:O",
+        sort=labels,
+        scale=alt.Scale(domain=labels),
+        title=None,
+        axis=alt.Axis(labelAngle=-45 if crowded else 0, labelAlign="right" if crowded else "center"),
+    )
     y = alt.Y(
         "value:Q", scale=y_scale, title=None, axis=alt.Axis(format=".0%" if ratio else ",~r", tickCount=5)
     )
@@ -97,7 +104,7 @@ def trend_chart(
             .mark_rule(color=TARGET, strokeDash=[5, 3], strokeWidth=1.5)
             .encode(y=alt.Y("target:Q", scale=y_scale))
         )
-    chart = alt.layer(*layers).properties(width=max(220, 46 * len(months)), height=130)
+    chart = alt.layer(*layers).properties(width=300, height=130)
     return _svg(chart, lang)
 
 
