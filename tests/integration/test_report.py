@@ -196,3 +196,22 @@ def test_a_new_catalogue_indicator_with_values_appears_with_no_report_change(
     assert line and visible_text(line[0]) == "766-4.2 Tỷ lệ số hóa hồ sơ 800 1.000 80,00 % ≥ 80,00 % Đạt — —"
     assert 'data-chart="trend" data-indicator="766-4.2"' in page
     assert "Mọi chỉ số trong danh mục đều có số liệu." in page
+
+
+def test_the_module_entry_point_reads_the_settings_and_prints_the_link(
+    published: tuple[str, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from publishing.report.__main__ import main
+
+    url, _ = published
+    monkeypatch.setenv("DTIMON_WAREHOUSE_URL", url)
+    monkeypatch.setenv("DTIMON_ENV", "test")
+    assert main(["--out", str(tmp_path), "--period", "2025-08", "--lang", "en"]) == 0
+    path = tmp_path / "dtimon-report-2025-08.html"
+    assert capsys.readouterr().out.split() == [str(path), path.resolve().as_uri()]
+    assert '<html lang="en">' in path.read_text(encoding="utf-8")
+    assert main(["--out", str(tmp_path), "--period", "2025-07"]) == 1
+    assert "no values for 2025-07" in capsys.readouterr().err
