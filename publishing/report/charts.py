@@ -39,7 +39,7 @@ class Point:
 
 
 def _svg(chart: alt.TopLevelMixin, lang: str) -> str:
-    spec = chart.configure(font=FONT).configure_view(stroke=None).to_dict()
+    spec = chart.configure(font=FONT).configure_view(stroke=None).to_dict(validate=False)
     svg = vl_convert.vegalite_to_svg(spec, format_locale=FORMAT_LOCALES[lang], allowed_base_urls=[])
     # the page gives each chart its size; keep the aspect ratio from the viewBox
     return svg.replace('<rect width="', '<rect class="chart-bg" width="', 1)
