@@ -22,7 +22,15 @@ from markupsafe import Markup, escape
 
 from publishing.report import charts
 from publishing.report.bands import Band, bands_of, rate, scaled_score
-from publishing.report.data import Indicator, Snapshot, Value, add_months, published_periods, read_snapshot
+from publishing.report.data import (
+    Indicator,
+    NothingPublished,
+    Snapshot,
+    Value,
+    add_months,
+    published_periods,
+    read_snapshot,
+)
 from publishing.report.formatting import (
     LANGS,
     LOCAL_TZ,
@@ -386,6 +394,8 @@ def render_all(warehouse_url: str, out_dir: Path, lang: str = "vi") -> list[Path
     """Every published month's report plus `index.html` listing them (what runs after a publish)."""
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         periods = published_periods(conn)
+    if not periods:
+        raise NothingPublished("bi has no indicator values: nothing is published yet")
     paths = [render_report(warehouse_url, out_dir, period, lang) for period in periods]
     index = (
         _environment()

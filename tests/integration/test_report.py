@@ -215,3 +215,22 @@ def test_the_module_entry_point_reads_the_settings_and_prints_the_link(
     assert '<html lang="en">' in path.read_text(encoding="utf-8")
     assert main(["--out", str(tmp_path), "--period", "2025-07"]) == 1
     assert "no values for 2025-07" in capsys.readouterr().err
+
+
+def test_after_publish_renders_every_month_or_says_why_not(
+    published: tuple[str, int], warehouse_url: str, tmp_path: Path
+) -> None:
+    from publishing.report.after_publish import render_after_publish
+
+    url, _ = published
+    done = render_after_publish(url, tmp_path / "reports")
+    assert [Path(p).name for p in done["reports"]] == [
+        "dtimon-report-2025-06.html",
+        "dtimon-report-2025-08.html",
+        "dtimon-report-2025-09.html",
+    ]
+    assert done["latest"].endswith("dtimon-report-2025-09.html")
+    assert done["link"] == Path(done["latest"]).as_uri()
+    # an empty warehouse (nothing published yet): skipped with the reason, not an error
+    skipped = render_after_publish(warehouse_url, tmp_path / "empty")
+    assert set(skipped) == {"skipped"} and "nothing is published" in skipped["skipped"]
