@@ -45,8 +45,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "indicator": ("Chỉ số", "Indicator"),
     "code": ("Mã", "Id"),
     "value": ("Kết quả", "Value"),
-    "numerator": ("Tử số", "Numerator"),
-    "denominator": ("Mẫu số", "Denominator"),
+    "numerator": ("Tử số", "Numer\u00adator"),  # soft hyphen: narrow columns
+    "denominator": ("Mẫu số", "Denom\u00adinator"),
     "target": ("Chỉ tiêu", "Target"),
     "result": ("Đánh giá", "Assessment"),
     "previous": ("Tháng trước", "Previous month"),

@@ -319,8 +319,10 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
     ]
     names = {i.indicator_id: i for i in catalogue}
     unit_names = {(v.unit_level, v.unit_id): v.unit_name for v in snapshot.values}
+    province_names = [v.unit_name for v in period_rows if v.unit_level == "province" and v.unit_name]
     return {
         "period": period,
+        "province_name": province_names[0] if province_names else None,
         "titles": {
             lang: f"{LABELS['title'][n]} — {format_month(period, lang)}" for n, lang in enumerate(LANGS)
         },
