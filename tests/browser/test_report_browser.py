@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import report_fixtures as rf
+from playwright import sync_api
 
 from publishing.report import render_report
 
@@ -41,8 +42,6 @@ if not CHROMIUM.exists():
         allow_module_level=True,
     )
 
-sync_api = pytest.importorskip("playwright.sync_api")
-
 
 @pytest.fixture(scope="module")
 def report(module_warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
@@ -66,6 +65,12 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object
             yield context
         finally:
             context.close()
+
+
+def _percent_vi(ratio: Decimal) -> str:
+    """The test's own rendering of a ratio in Vietnamese style (not the report's helper)."""
+    whole, fraction = f"{ratio * 100:.2f}".split(".")
+    return f"{int(whole):,}".replace(",", ".") + "," + fraction + " %"
 
 
 def _bi_value(url: str, indicator_id: str, unit_level: str, unit_id: str) -> Decimal:
@@ -123,7 +128,21 @@ def test_report_in_chromium(report: tuple[Path, str], browser_context: object) -
         live = conn.execute(
             "select publication_id from ops.publications where status = 'published'"
         ).fetchone()[0]
+        ratios = conn.execute(
+            "select indicator_id, unit_level, unit_id, value from bi.ind_values__unit_month"
+            " where period_month = '2025-09-01' and measure_unit = 'ratio' and value is not null"
+        ).fetchall()
     assert page.locator('[data-testid="publication-id"]').inner_text() == str(live)
+    # every ratio of the month in bi is on the page as it is in bi
+    assert len(ratios) == 7  # 3 province, 3 Sở Tư pháp, 1 Sở Xây dựng (its other ratios are 0/0)
+    for indicator_id, unit_level, unit_id, value in ratios:
+        if unit_level == "province":
+            cell = summary.locator(f'tr[data-indicator="{indicator_id}"] [data-testid="province-value"]')
+        else:
+            cell = page.locator(
+                f'.agency[data-unit="{unit_id}"] tr[data-indicator="{indicator_id}"] [data-testid="agency-value"]'
+            )
+        assert cell.inner_text() == _percent_vi(value), (indicator_id, unit_id)
 
     # every chart drew: an SVG with marks in the language shown
     figures = page.locator("figure.chart")
