@@ -24,7 +24,11 @@ log = logging.getLogger(__name__)
 
 #: Every table dbt builds in `marts` is published, plus these reference seeds.
 PUBLISHED_SCHEMA = "marts"
-PUBLISHED_REFERENCE = ("reference.indicator_catalogue", "reference.indicator_targets")
+PUBLISHED_REFERENCE = (
+    "reference.indicator_catalogue",
+    "reference.indicator_targets",
+    "reference.rating_bands",
+)
 BI_SCHEMA = "bi"
 READER_ROLE = "dtimon_bi_reader"
 #: The long indicator table whose published values are compared between publications.

@@ -1,0 +1,75 @@
+"""Rating bands of a framework's total score (Decision 766: excellent ≥ 90 … weak < 50).
+
+The bands are data: the seed `dbt_project/seeds/rating_bands.csv`, published as
+`bi.rating_bands`. The report reads the published table and falls back to the seed file
+for a publication made before the table existed. Nothing here knows a boundary.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from core.settings import PROJECT_ROOT
+
+SEED = PROJECT_ROOT / "dbt_project" / "seeds" / "rating_bands.csv"
+
+
+@dataclass(frozen=True)
+class Band:
+    framework: str
+    band: str
+    name_vi: str
+    name_en: str
+    min_score: Decimal
+    scale: Decimal
+    confirmed: bool
+
+    def name(self, lang: str) -> str:
+        return self.name_vi if lang == "vi" else self.name_en
+
+
+def load_seed(path: Path = SEED) -> list[Band]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            Band(
+                row["framework"],
+                row["band"],
+                row["name_vi"],
+                row["name_en"],
+                Decimal(row["min_score"]),
+                Decimal(row["scale"]),
+                row["confirmed"].strip().lower() == "true",
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
+def bands_of(bands: Iterable[Band], framework: str) -> list[Band]:
+    """The framework's bands, best first."""
+    return sorted((b for b in bands if b.framework == framework), key=lambda b: b.min_score, reverse=True)
+
+
+def scaled_score(earned: Decimal, measured: Decimal, scale: Decimal) -> Decimal | None:
+    """A total measured on `measured` of the framework's `scale` points, brought to that scale."""
+    if measured <= 0:
+        return None
+    return earned / measured * scale
+
+
+def rate(score: Decimal | int | float | None, bands: Sequence[Band]) -> Band | None:
+    """The band of `score`: the one with the highest `min_score` not above it.
+
+    `bands` are one framework's (any order). Scores are compared unrounded, so 89.995 is
+    still below 90. None when there is no score or it is below every band.
+    """
+    if score is None:
+        return None
+    value = Decimal(str(score))
+    for band in sorted(bands, key=lambda b: b.min_score, reverse=True):
+        if value >= band.min_score:
+            return band
+    return None

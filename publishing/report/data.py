@@ -1,0 +1,196 @@
+"""What the report reads: the live publication's `bi` views, read as one consistent state.
+
+The views are locked in ACCESS SHARE mode first, in one statement, so a publish cannot
+re-point them while the report reads (publish takes them all at once and retries), and the
+publication row read afterwards is the one the views show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import class_row
+
+from publishing.report.bands import Band, load_seed
+
+VALUES = "ind_values__unit_month"
+CATALOGUE = "indicator_catalogue"
+RESTATEMENTS = "restatements"
+BANDS = "rating_bands"
+#: How many months (the period and those before it) the trend charts cover.
+TREND_MONTHS = 12
+
+
+class NothingPublished(RuntimeError):
+    """There is no live publication with indicator values to report on."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    indicator_id: str
+    framework: str
+    code: str
+    name_vi: str
+    name_en: str
+    unit: str
+    level: str
+    direction: str
+    full_score_at: Decimal | None
+    max_points: Decimal | None
+    confirmed: bool
+    note: str | None
+
+    def name(self, lang: str) -> str:
+        return self.name_vi if lang == "vi" else self.name_en
+
+
+@dataclass(frozen=True)
+class Value:
+    indicator_id: str
+    framework: str
+    period_month: date
+    unit_level: str
+    unit_id: str
+    unit_name: str | None
+    numerator: Decimal | None
+    denominator: Decimal | None
+    value: Decimal | None
+    measure_unit: str
+    direction: str | None
+    target: Decimal | None
+    target_confirmed: bool | None
+    met: bool | None
+    full_score_at: Decimal | None
+    max_points: Decimal | None
+    points: Decimal | None
+    period_status: str
+    period_as_of: datetime | None
+
+
+@dataclass(frozen=True)
+class Restatement:
+    publication_id: int
+    previous_publication_id: int | None
+    indicator_id: str
+    unit_level: str
+    unit_id: str
+    period_month: date
+    change: str
+    old_value: Decimal | None
+    new_value: Decimal | None
+    old_numerator: Decimal | None
+    new_numerator: Decimal | None
+    old_denominator: Decimal | None
+    new_denominator: Decimal | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class Publication:
+    publication_id: int
+    schema_name: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything one report shows, as published."""
+
+    publication: Publication
+    period: date
+    catalogue: list[Indicator]
+    values: list[Value]  # the period and the TREND_MONTHS - 1 months before it
+    restatements: list[Restatement]  # those of the period's values
+    bands: list[Band]
+    months_published: list[date]  # every month with values, ascending
+
+
+def add_months(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _exists(conn: psycopg.Connection, relation: str) -> bool:
+    return conn.execute("select to_regclass(%s)", (f"bi.{relation}",)).fetchone()[0] is not None
+
+
+def _columns(cls: type) -> sql.Composable:
+    return sql.SQL(", ").join(sql.Identifier(name) for name in cls.__dataclass_fields__)
+
+
+def published_periods(conn: psycopg.Connection) -> list[date]:
+    """Every month the live publication has indicator values for, ascending."""
+    if not _exists(conn, VALUES):
+        return []
+    return [
+        month
+        for (month,) in conn.execute(
+            sql.SQL("select distinct period_month from {} order by 1").format(sql.Identifier("bi", VALUES))
+        ).fetchall()
+    ]
+
+
+def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snapshot:
+    """Read the live publication for `period` (a month; default the latest with values)."""
+    if not all(_exists(conn, r) for r in (VALUES, CATALOGUE)):
+        raise NothingPublished("bi has no indicator values or catalogue: nothing is published yet")
+    with conn.transaction():
+        locked = [r for r in (VALUES, CATALOGUE, RESTATEMENTS, BANDS) if _exists(conn, r)]
+        conn.execute(
+            sql.SQL("lock table {} in access share mode").format(
+                sql.SQL(", ").join(sql.Identifier("bi", r) for r in locked)
+            )
+        )
+        row = conn.execute(
+            "select publication_id, schema_name, published_at from ops.publications where status = 'published'"
+        ).fetchone()
+        if row is None:
+            raise NothingPublished("ops.publications has no live publication")
+        publication = Publication(*row)
+        months = published_periods(conn)
+        if not months:
+            raise NothingPublished(f"publication {publication.publication_id} has no indicator values")
+        if period is None:
+            period = months[-1]
+        period = period.replace(day=1)
+        if period not in months:
+            raise NothingPublished(
+                f"publication {publication.publication_id} has no values for {period:%Y-%m} "
+                f"(it has {months[0]:%Y-%m} … {months[-1]:%Y-%m})"
+            )
+        with conn.cursor(row_factory=class_row(Indicator)) as cur:
+            catalogue = cur.execute(
+                sql.SQL("select {} from {}").format(_columns(Indicator), sql.Identifier("bi", CATALOGUE))
+            ).fetchall()
+        with conn.cursor(row_factory=class_row(Value)) as cur:
+            values = cur.execute(
+                sql.SQL(
+                    "select {} from {} where period_month > %s and period_month <= %s "
+                    "order by indicator_id, unit_level, unit_id, period_month"
+                ).format(_columns(Value), sql.Identifier("bi", VALUES)),
+                (add_months(period, -TREND_MONTHS), period),
+            ).fetchall()
+        restatements: list[Restatement] = []
+        if RESTATEMENTS in locked:
+            with conn.cursor(row_factory=class_row(Restatement)) as cur:
+                restatements = cur.execute(
+                    sql.SQL(
+                        "select {} from {} where period_month = %s "
+                        "order by publication_id, indicator_id, unit_level, unit_id"
+                    ).format(_columns(Restatement), sql.Identifier("bi", RESTATEMENTS)),
+                    (period,),
+                ).fetchall()
+        if BANDS in locked:
+            bands = [
+                Band(*r)
+                for r in conn.execute(
+                    "select framework, band, name_vi, name_en, min_score, scale, confirmed from bi.rating_bands"
+                ).fetchall()
+            ]
+        else:
+            bands = load_seed()
+    return Snapshot(publication, period, catalogue, values, restatements, bands, months)

@@ -1,0 +1,408 @@
+"""Render one self-contained HTML report per month from the live publication in `bi`.
+
+Nothing in the page is fetched: styles and the language switch are inline, charts are
+inline SVG, fonts are the reader's own (a stack present on Windows, macOS and Linux), and a
+Content-Security-Policy forbids any request. Every catalogue indicator with values appears
+through loops over the catalogue; no indicator is named here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from publishing.report import charts
+from publishing.report.bands import Band, bands_of, rate, scaled_score
+from publishing.report.data import (
+    Indicator,
+    NothingPublished,
+    Snapshot,
+    Value,
+    add_months,
+    published_periods,
+    read_snapshot,
+)
+from publishing.report.formatting import (
+    LANGS,
+    LOCAL_TZ,
+    format_change,
+    format_date,
+    format_datetime,
+    format_month,
+    format_number,
+    format_percent,
+    format_value,
+)
+from publishing.report.labels import LABELS
+
+TEMPLATES = Path(__file__).parent / "templates"
+#: Colours of the rating bands, best first (the bands themselves are data).
+BAND_COLORS = ("#1a7f37", "#4c9a2a", "#c9a227", "#e07b24", "#b3261e", "#7a1a14")
+
+
+def report_name(period: date) -> str:
+    return f"dtimon-report-{period:%Y-%m}.html"
+
+
+def _code_key(indicator: Indicator) -> tuple:
+    """Natural order of codes within a framework: 2.1 < 2.2 < 10.1."""
+    parts = re.split(r"[.\-]", indicator.code)
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
+
+
+def _both(render: Callable[[str], str]) -> Markup:
+    """One piece of text in both languages; the page shows the selected one."""
+    texts = {lang: render(lang) for lang in LANGS}
+    if texts["vi"] == texts["en"]:
+        return escape(texts["vi"])
+    return Markup("").join(Markup('<span data-l="{}">{}</span>').format(lang, texts[lang]) for lang in LANGS)
+
+
+def t(key: str, **args: object) -> Markup:
+    vi, en = LABELS[key]
+    return _both(
+        lambda lang: (vi if lang == "vi" else en).format(**{k: _arg(v, lang) for k, v in args.items()})
+    )
+
+
+def _arg(value: object, lang: str) -> object:
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        return format_number(value, lang, 0 if Decimal(value) == Decimal(value).to_integral() else 2)
+    if isinstance(value, datetime):
+        return format_datetime(value, lang)
+    if isinstance(value, date):
+        return format_date(value, lang)
+    return value
+
+
+@dataclass
+class ProvinceLine:
+    indicator: Indicator
+    current: Value | None
+    previous: Value | None
+    agencies_met: int = 0
+    agencies_assessed: int = 0  # agencies with a value and a target in the period
+
+    @property
+    def change(self) -> Decimal | None:
+        if not (self.current and self.previous) or None in (self.current.value, self.previous.value):
+            return None
+        return self.current.value - self.previous.value
+
+    @property
+    def trend(self) -> str:
+        """up / down / flat / '' (no comparison)."""
+        change = self.change
+        if change is None:
+            return ""
+        return "up" if change > 0 else "down" if change < 0 else "flat"
+
+    @property
+    def trend_good(self) -> bool | None:
+        change = self.change
+        if change is None or change == 0:
+            return None
+        direction = (self.current.direction if self.current else None) or self.indicator.direction
+        return (change > 0) == (direction != "lower_is_better")
+
+
+@dataclass
+class Score:
+    """A unit's total on a scored framework in the period."""
+
+    earned: Decimal
+    measured: Decimal
+    scale: Decimal
+    scaled: Decimal | None
+    band: Band | None
+    band_index: int
+
+    @property
+    def provisional(self) -> bool:
+        return self.measured < self.scale
+
+
+@dataclass
+class Unit:
+    unit_id: str
+    unit_name: str
+    values: dict[str, Value] = field(default_factory=dict)
+    scores: dict[str, Score] = field(default_factory=dict)
+
+
+@dataclass
+class FrameworkScores:
+    framework: str
+    bands: list[Band]
+    province: Score | None
+    agencies: list[tuple[Unit, Score]]  # ranked
+    indicators: list[Indicator]  # the framework's scored indicators with points
+    chart: dict[str, str]
+    province_points: dict[str, Decimal | None]
+
+    @property
+    def provisional_measured(self) -> Decimal | None:
+        """The points measured when some unit's rating is provisional (fewer than the scale)."""
+        scores = [s for s in [self.province, *(score for _, score in self.agencies)] if s is not None]
+        provisional = [s.measured for s in scores if s.provisional]
+        return max(provisional) if provisional else None
+
+
+@dataclass
+class Chart:
+    indicator: Indicator
+    svg: dict[str, str]
+    target: Decimal | None
+
+
+@dataclass
+class MonthCoverage:
+    month: date
+    status: str  # complete | provisional | absent
+    covered_until: date | None  # last local day with data of a provisional month
+    indicators: int
+
+
+def _covered_until(value: Value) -> date | None:
+    """Last local day with data of a provisional month."""
+    if value.period_status != "provisional" or value.period_as_of is None:
+        return None
+    return (value.period_as_of.astimezone(LOCAL_TZ) - timedelta(microseconds=1)).date()
+
+
+def _score(values: Iterable[Value], bands: Sequence[Band]) -> Score | None:
+    scored = [v for v in values if v.points is not None and v.max_points is not None]
+    if not scored or not bands:
+        return None
+    earned = sum((v.points for v in scored), Decimal(0))
+    measured = sum((v.max_points for v in scored), Decimal(0))
+    scale = bands[0].scale
+    scaled = scaled_score(earned, measured, scale)
+    band = rate(scaled, bands)
+    return Score(earned, measured, scale, scaled, band, bands.index(band) if band else len(bands) - 1)
+
+
+def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, object]:
+    period = snapshot.period
+    previous_month = add_months(period, -1)
+    frameworks_order: list[str] = []
+    catalogue = sorted(snapshot.catalogue, key=lambda i: (i.framework, _code_key(i)))
+    by_indicator: dict[str, list[Value]] = defaultdict(list)
+    for value in snapshot.values:
+        by_indicator[value.indicator_id].append(value)
+    measured = [i for i in catalogue if by_indicator.get(i.indicator_id)]
+    not_measured = [i for i in catalogue if not by_indicator.get(i.indicator_id)]
+    for indicator in measured:
+        if indicator.framework not in frameworks_order:
+            frameworks_order.append(indicator.framework)
+
+    def find(indicator_id: str, level: str, month: date) -> list[Value]:
+        return [v for v in by_indicator[indicator_id] if v.unit_level == level and v.period_month == month]
+
+    province_lines: dict[str, list[ProvinceLine]] = defaultdict(list)
+    for indicator in measured:
+        current = find(indicator.indicator_id, "province", period)
+        previous = find(indicator.indicator_id, "province", previous_month)
+        assessed = [v.met for v in find(indicator.indicator_id, "agency", period) if v.met is not None]
+        province_lines[indicator.framework].append(
+            ProvinceLine(
+                indicator,
+                current[0] if current else None,
+                previous[0] if previous else None,
+                sum(assessed),
+                len(assessed),
+            )
+        )
+
+    # agencies of the period, with their values by indicator
+    units: dict[str, Unit] = {}
+    for value in snapshot.values:
+        if value.unit_level == "agency" and value.period_month == period:
+            unit = units.setdefault(value.unit_id, Unit(value.unit_id, value.unit_name or value.unit_id))
+            unit.values[value.indicator_id] = value
+    agencies = sorted(units.values(), key=lambda u: (u.unit_name.casefold(), u.unit_id))
+
+    # scored frameworks: those whose values of the period carry points and that have bands
+    scores: list[FrameworkScores] = []
+    for framework in frameworks_order:
+        bands = bands_of(snapshot.bands, framework)
+        scored_ids = [
+            i
+            for i in measured
+            if i.framework == framework
+            and any(v.points is not None for v in by_indicator[i.indicator_id] if v.period_month == period)
+        ]
+        if not bands or not scored_ids:
+            continue
+        province_values = [v for i in scored_ids for v in find(i.indicator_id, "province", period)]
+        province_score = _score(province_values, bands)
+        ranked: list[tuple[Unit, Score]] = []
+        for unit in agencies:
+            score = _score(
+                (unit.values[i.indicator_id] for i in scored_ids if i.indicator_id in unit.values), bands
+            )
+            if score is not None:
+                unit.scores[framework] = score
+                ranked.append((unit, score))
+        ranked.sort(key=lambda pair: (-(pair[1].scaled or Decimal(-1)), pair[0].unit_name.casefold()))
+        chart = {}
+        if ranked:
+            colors = [BAND_COLORS[min(n, len(BAND_COLORS) - 1)] for n in range(len(bands))]
+            for lang in LANGS:
+                chart[lang] = charts.score_chart(
+                    [
+                        charts.Bar(u.unit_name, s.scaled or Decimal(0), s.band.name(lang) if s.band else "")
+                        for u, s in ranked
+                    ],
+                    [b.name(lang) for b in bands],
+                    colors,
+                    lang,
+                )
+        province_points = {v.indicator_id: v.points for v in province_values}
+        scores.append(
+            FrameworkScores(framework, bands, province_score, ranked, scored_ids, chart, province_points)
+        )
+
+    # trends: the province's value per month, one chart per indicator with province values
+    window = [add_months(period, -n) for n in range(11, -1, -1)]
+    trend_charts: list[Chart] = []
+    for indicator in measured:
+        series = [v for v in by_indicator[indicator.indicator_id] if v.unit_level == "province"]
+        if not series:
+            continue
+        first = min(v.period_month for v in series)
+        months = [m for m in window if m >= first]
+        points = [charts.Point(v.period_month, v.value, v.period_status == "provisional") for v in series]
+        latest = max(series, key=lambda v: v.period_month)
+        svg = {
+            lang: charts.trend_chart(points, months, latest.measure_unit, latest.target, lang)
+            for lang in LANGS
+        }
+        trend_charts.append(Chart(indicator, svg, latest.target))
+
+    # coverage: every month from the first published one in the window to the period
+    coverage: list[MonthCoverage] = []
+    in_window = [m for m in snapshot.months_published if m in window]
+    for month in [m for m in window if in_window and m >= in_window[0]]:
+        rows = [v for v in snapshot.values if v.period_month == month]
+        if not rows:
+            coverage.append(MonthCoverage(month, "absent", None, 0))
+            continue
+        provisional = [v for v in rows if v.period_status == "provisional"]
+        until = min((d for v in provisional if (d := _covered_until(v))), default=None)
+        coverage.append(
+            MonthCoverage(
+                month,
+                "provisional" if provisional else "complete",
+                until,
+                len({v.indicator_id for v in rows}),
+            )
+        )
+    period_rows = [v for v in snapshot.values if v.period_month == period]
+    provisional_rows = [v for v in period_rows if v.period_status == "provisional"]
+    covered_until = min((d for v in provisional_rows if (d := _covered_until(v))), default=None)
+
+    with_target = [
+        line
+        for lines in province_lines.values()
+        for line in lines
+        if line.current and line.current.met is not None
+    ]
+    names = {i.indicator_id: i for i in catalogue}
+    unit_names = {(v.unit_level, v.unit_id): v.unit_name for v in snapshot.values}
+    province_names = [v.unit_name for v in period_rows if v.unit_level == "province" and v.unit_name]
+    return {
+        "period": period,
+        "province_name": province_names[0] if province_names else None,
+        "titles": {
+            lang: f"{LABELS['title'][n]} — {format_month(period, lang)}" for n, lang in enumerate(LANGS)
+        },
+        "band_colors": BAND_COLORS,
+        "previous_month": previous_month,
+        "publication": snapshot.publication,
+        "generated_at": generated_at,
+        "frameworks": frameworks_order,
+        "province_lines": province_lines,
+        "agencies": agencies,
+        "measured": measured,
+        "not_measured": not_measured,
+        "scores": scores,
+        "trend_charts": trend_charts,
+        "coverage": coverage,
+        "provisional": bool(provisional_rows),
+        "covered_until": covered_until,
+        "met_count": sum(1 for line in with_target if line.current.met),
+        "target_count": len(with_target),
+        "restatements": snapshot.restatements,
+        "indicator_names": names,
+        "unit_names": unit_names,
+        "any_assumed_target": any(v.target_confirmed is False for v in period_rows),
+    }
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        t=t,
+        value=lambda v, unit: _both(lambda lang: format_value(v, unit, lang)),
+        number=lambda v, decimals=0: _both(lambda lang: format_number(v, lang, decimals)),
+        percent=lambda v: _both(lambda lang: format_percent(v, lang)),
+        change=lambda v, unit: _both(lambda lang: format_change(v, unit, lang)),
+        month=lambda m: _both(lambda lang: format_month(m, lang)),
+        day=lambda d: _both(lambda lang: format_date(d, lang)),
+        moment=lambda m: _both(lambda lang: format_datetime(m, lang)),
+        name=lambda item: _both(item.name),
+        svg=lambda text: Markup(text),  # rendered by vl-convert from our own data; trusted
+        fw_label=lambda fw: t(f"fw_{fw}") if f"fw_{fw}" in LABELS else escape(fw),
+    )
+    return env
+
+
+def render_html(snapshot: Snapshot, lang: str = "vi", generated_at: datetime | None = None) -> str:
+    """The report page for `snapshot`, opening in `lang` (the other language is one click away)."""
+    if lang not in LANGS:
+        raise ValueError(f"language {lang!r}: use one of {LANGS}")
+    context = build_context(snapshot, generated_at or datetime.now(UTC))
+    return _environment().get_template("report.html.j2").render(lang=lang, **context)
+
+
+def render_report(warehouse_url: str, out_dir: Path, period: date | None = None, lang: str = "vi") -> Path:
+    """Write the report of `period` (default: the latest published month) into `out_dir`."""
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        snapshot = read_snapshot(conn, period)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / report_name(snapshot.period)
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(render_html(snapshot, lang), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def render_all(warehouse_url: str, out_dir: Path, lang: str = "vi") -> list[Path]:
+    """Every published month's report plus `index.html` listing them (what runs after a publish)."""
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        periods = published_periods(conn)
+    if not periods:
+        raise NothingPublished("bi has no indicator values: nothing is published yet")
+    paths = [render_report(warehouse_url, out_dir, period, lang) for period in periods]
+    index = (
+        _environment()
+        .get_template("index.html.j2")
+        .render(lang=lang, reports=[(p, report_name(p)) for p in reversed(periods)])
+    )
+    (out_dir / "index.html").write_text(index, encoding="utf-8")
+    return paths

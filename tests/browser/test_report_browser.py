@@ -1,0 +1,180 @@
+"""The index report in a real browser: Debian's headless Chromium driven by Playwright.
+
+Opens the rendered file with every network request refused and recorded, checks the
+headline figures against `bi`, that every chart drew its marks, that the console stayed
+clean, switches to English, prints to A4 PDF and keeps a screenshot and the PDF under
+`.dtimon/artifacts/` (git-ignored). Skipped only when /usr/bin/chromium is absent outside
+CI; under CI=true a missing browser fails (`infra/install_browser.sh` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+import report_fixtures as rf
+from playwright import sync_api
+
+from publishing.report import render_report
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / ".dtimon" / "artifacts"
+LAUNCH_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{CHROMIUM} is missing on CI: .ci/run must call infra/install_browser.sh", pytrace=False)
+    pytest.skip(
+        f"{CHROMIUM} is absent (install it with infra/install_browser.sh, as CI does)",
+        allow_module_level=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def report(module_warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    rf.build_bi(module_warehouse_url)
+    path = render_report(module_warehouse_url, tmp_path_factory.mktemp("report"))
+    return path, module_warehouse_url
+
+
+@pytest.fixture(scope="module")
+def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),  # a fresh --user-data-dir
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=LAUNCH_FLAGS,
+            viewport={"width": 1100, "height": 1500},
+            offline=True,
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def _percent_vi(ratio: Decimal) -> str:
+    """The test's own rendering of a ratio in Vietnamese style (not the report's helper)."""
+    whole, fraction = f"{ratio * 100:.2f}".split(".")
+    return f"{int(whole):,}".replace(",", ".") + "," + fraction + " %"
+
+
+def _bi_value(url: str, indicator_id: str, unit_level: str, unit_id: str) -> Decimal:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "select value from bi.ind_values__unit_month where indicator_id = %s and unit_level = %s"
+            " and unit_id = %s and period_month = '2025-09-01'",
+            (indicator_id, unit_level, unit_id),
+        ).fetchone()[0]
+
+
+def test_report_in_chromium(report: tuple[Path, str], browser_context: object) -> None:
+    path, url = report
+    file_url = path.resolve().as_uri()
+    requests: list[str] = []
+    refused: list[str] = []
+    console: list[str] = []
+    errors: list[str] = []
+
+    def route(route: object) -> None:
+        if route.request.url == file_url:
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    browser_context.route("**/*", route)
+    page = browser_context.new_page()
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(file_url, wait_until="load")
+
+    # headline figures: the values in bi, in Vietnamese style (hand-written expectations)
+    assert round(_bi_value(url, "766-2.1", "province", "H57") * 100, 2) == Decimal("94.34")
+    assert round(_bi_value(url, "766-3.3", "province", "H57") * 100, 2) == Decimal("50.00")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert page.title() == "Báo cáo chỉ số chính quyền số — Tháng 9/2025"
+    summary = page.locator('[data-testid="province-summary"]')
+    assert (
+        summary.locator('tr[data-indicator="766-2.1"] [data-testid="province-value"]').inner_text()
+        == "94,34 %"
+    )
+    assert (
+        summary.locator('tr[data-indicator="766-3.3"] [data-testid="province-value"]').inner_text()
+        == "50,00 %"
+    )
+    assert (
+        summary.locator('tr[data-indicator="NQ17-01"] [data-testid="province-value"]').inner_text()
+        == "25,00 %"
+    )
+    assert page.locator('[data-testid="kpi-met"]').inner_text() == "2 / 3"
+    assert page.locator('[data-testid="kpi-score"]').inner_text() == "95,65"
+    with psycopg.connect(url) as conn:
+        live = conn.execute(
+            "select publication_id from ops.publications where status = 'published'"
+        ).fetchone()[0]
+        ratios = conn.execute(
+            "select indicator_id, unit_level, unit_id, value from bi.ind_values__unit_month"
+            " where period_month = '2025-09-01' and measure_unit = 'ratio' and value is not null"
+        ).fetchall()
+    assert page.locator('[data-testid="publication-id"]').inner_text() == str(live)
+    # every ratio of the month in bi is on the page as it is in bi
+    assert len(ratios) == 7  # 3 province, 3 Sở Tư pháp, 1 Sở Xây dựng (its other ratios are 0/0)
+    for indicator_id, unit_level, unit_id, value in ratios:
+        if unit_level == "province":
+            cell = summary.locator(f'tr[data-indicator="{indicator_id}"] [data-testid="province-value"]')
+        else:
+            cell = page.locator(
+                f'.agency[data-unit="{unit_id}"] tr[data-indicator="{indicator_id}"] [data-testid="agency-value"]'
+            )
+        assert cell.inner_text() == _percent_vi(value), (indicator_id, unit_id)
+
+    # every chart drew: an SVG with marks in the language shown
+    figures = page.locator("figure.chart")
+    assert figures.count() == 5  # four trends, one 766 score chart
+    for n in range(figures.count()):
+        svg = figures.nth(n).locator("svg:visible")
+        assert svg.count() == 1
+        box = svg.bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 50
+        assert svg.locator(".role-mark > *").count() > 0
+    # English: the other spans show, numbers switch style
+    page.click('[data-testid="lang-switch"]')
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.title() == "Digital-government index report — Sep 2025"
+    assert (
+        summary.locator('tr[data-indicator="766-2.1"] [data-testid="province-value"]').inner_text()
+        == "94.34 %"
+    )
+    assert page.locator('[data-testid="period"]').inner_text() == "Sep 2025"
+    assert page.get_by_text("Province summary against targets").is_visible()
+    assert not page.get_by_text("Tổng hợp cấp tỉnh so với chỉ tiêu").is_visible()
+    for n in range(figures.count()):
+        assert figures.nth(n).locator("svg:visible").count() == 1
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "report-en.png"), full_page=True)
+    page.click('[data-testid="lang-switch"]')
+    page.screenshot(path=str(ARTIFACTS / "report-vi.png"), full_page=True)
+    pdf = page.pdf(path=str(ARTIFACTS / "report-vi.pdf"), format="A4", print_background=True)
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 5
+
+    assert errors == []
+    assert [line for line in console if line.startswith(("error", "warning"))] == []
+    assert refused == []
+    assert set(requests) == {file_url}

@@ -1,0 +1,236 @@
+"""The index report rendered from a real `bi`: every figure on the page, by hand.
+
+`report_fixtures.build_bi` publishes hand-written values (twice, so the second publication
+restates some); the expected text below is written out, not computed with the report's
+own formatting helper.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+import report_fixtures as rf
+from report_html import by_testid, rows, section, visible_text
+
+from publishing.report import render_report
+from publishing.report.data import NothingPublished
+from publishing.report.render import render_all
+
+
+@pytest.fixture(scope="module")
+def published(module_warehouse_url: str) -> tuple[str, int]:
+    return module_warehouse_url, rf.build_bi(module_warehouse_url)
+
+
+@pytest.fixture(scope="module")
+def page(published: tuple[str, int], tmp_path_factory: pytest.TempPathFactory) -> str:
+    url, _ = published
+    path = render_report(url, tmp_path_factory.mktemp("report"))
+    assert path.name == "dtimon-report-2025-09.html"  # the latest published month by default
+    return path.read_text(encoding="utf-8")
+
+
+def test_header_names_the_period_its_status_and_the_publication(
+    page: str, published: tuple[str, int]
+) -> None:
+    _, publication_id = published
+    assert '<html lang="vi">' in page
+    assert visible_text(by_testid(page, "period")) == "Tháng 9/2025"
+    assert visible_text(by_testid(page, "period"), "en") == "Sep 2025"
+    assert visible_text(by_testid(page, "period-status")) == "Tạm tính — dữ liệu đến 15/09/2025"
+    assert visible_text(by_testid(page, "publication-id")) == str(publication_id)
+    assert f"pub_{publication_id:06d}" in visible_text(by_testid(page, "publication"))
+    assert visible_text(by_testid(page, "kpi-met")) == "2 / 3"  # 766-3.3 and NQ17-01 met, 766-2.1 not
+    assert visible_text(by_testid(page, "kpi-measured")) == "4 / 5"  # 766-4.2 has no values
+    assert visible_text(by_testid(page, "kpi-score")) == "95,65"  # (18,87 + 6) / 26 × 100
+    assert visible_text(by_testid(page, "kpi-agencies")) == "2"
+
+
+def test_province_summary_against_targets_with_the_trend(page: str) -> None:
+    summary = section(page, "summary")
+    on_time = rows(summary, "data-indicator", "766-2.1")[0]
+    assert visible_text(on_time) == (
+        "766-2.1 Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn 1.017 1.078 94,34 % ≥ 95,00 %* Không đạt 1/2 cơ quan đạt 88,00 % ▲ +6,34 điểm %"
+    )
+    assert visible_text(on_time, "en") == (
+        "766-2.1 Dossiers settled early or on time 1,017 1,078 94.34 % ≥ 95.00 %* Not met 1 of 2 agencies met 88.00 % ▲ +6.34 pp"
+    )
+    assert 'class="trend good"' in on_time
+    assert visible_text(rows(summary, "data-indicator", "766-3.3")[0]).endswith(
+        "39 78 50,00 % ≥ 50,00 % Đạt 1/1 cơ quan đạt 40,00 % ▲ +10,00 điểm %"
+    )
+    duration = rows(summary, "data-indicator", "766-2.2")[0]
+    assert visible_text(duration).endswith("170 40 4,3 — Chưa có chỉ tiêu 5,0 ▼ -0,8")
+    assert 'class="trend good"' in duration  # shorter settlement time is better
+    assert visible_text(rows(summary, "data-indicator", "NQ17-01")[0]).endswith(
+        "10 40 25,00 % ≥ 20,00 % Đạt 1/1 cơ quan đạt — —"
+    )
+    assert "* Chỉ tiêu giả định" in visible_text(summary)
+    # grouped by framework, in catalogue order
+    order = re.findall(r'<tr data-indicator="([^"]+)"', summary)
+    assert order == ["766-2.1", "766-2.2", "766-3.3", "NQ17-01"]
+
+
+def test_766_points_and_rating_per_agency(page: str) -> None:
+    scores = section(page, "scores-766")
+    province = visible_text(re.search(r'<tr class="fw">.*?</tr>', scores, flags=re.S).group(0))
+    assert province == "Toàn tỉnh 18,87 6,00 24,87 26 95,65 Xuất sắc†"
+    ranked = [visible_text(r) for r in re.findall(r"<tr data-unit=.*?</tr>", scores, flags=re.S)]
+    assert ranked == [
+        "1 Sở Xây dựng 19,00 — 19,00 20 95,00 Xuất sắc†",
+        "2 Sở Tư pháp 17,18 6,00 23,18 26 89,15 Tốt†",
+    ]
+    legend = visible_text(scores)
+    assert (
+        "Xuất sắc từ 90 điểm; Tốt* từ 80 điểm; Khá* từ 70 điểm; Trung bình* từ 50 điểm; Yếu từ 0 điểm"
+        in legend
+    )
+    assert "mới đo được 26 trên 100 điểm" in legend
+    assert len(re.findall(r'<figure class="chart wide" data-chart="score"', scores)) == 1
+
+
+def test_per_agency_tables_with_numerator_and_denominator(page: str) -> None:
+    agencies = section(page, "agencies")
+    justice = re.search(
+        r'<div class="agency" data-unit="000.00.01.H57">.*?</table>', agencies, flags=re.S
+    ).group(0)
+    assert visible_text(rows(justice, "data-indicator", "766-2.1")[0]).endswith(
+        "67 78 85,90 % ≥ 95,00 %* Không đạt 17,18 / 20"
+    )
+    assert "Tổng điểm 766: 23,18 / 26 Tốt†" in visible_text(justice)
+    construction = re.search(
+        r'<div class="agency" data-unit="000.00.02.H57">.*?</table>', agencies, flags=re.S
+    ).group(0)
+    assert visible_text(rows(construction, "data-indicator", "766-2.1")[0], "en").endswith(
+        "950 1,000 95.00 % ≥ 95.00 %* Met 19.00 / 20"
+    )
+    # zero denominator: N/A and not assessed, never 0 %
+    assert visible_text(rows(construction, "data-indicator", "766-3.3")[0]).endswith(
+        "0 0 N/A ≥ 50,00 % Không đánh giá —"
+    )
+
+
+def test_coverage_provisional_months_and_unmeasured_indicators(page: str) -> None:
+    coverage = section(page, "coverage")
+    months = re.findall(r'<tr data-month="([^"]+)" data-status="([^"]+)">', coverage)
+    assert months == [
+        ("2025-06", "complete"),
+        ("2025-07", "absent"),
+        ("2025-08", "complete"),
+        ("2025-09", "provisional"),
+    ]
+    assert visible_text(rows(coverage, "data-month", "2025-09")[0]) == "Tháng 9/2025 tạm tính 15/09/2025 4"
+    assert visible_text(by_testid(coverage, "not-measured")) == "766-4.2 Tỷ lệ số hóa hồ sơ"
+
+
+def test_restatements_of_the_period_only(page: str, published: tuple[str, int]) -> None:
+    _, publication_id = published
+    restated = section(page, "restatements")
+    lines = [visible_text(r) for r in re.findall(r"<tr data-indicator=.*?</tr>", restated, flags=re.S)]
+    assert len(lines) == 2  # the restated August value is not September's
+    assert lines[0].startswith(
+        f"#{publication_id} (Bản trước #{publication_id - 1}) 766-2.1 Sở Tư pháp thay đổi"
+    )
+    assert "76,92 % (60/78) 85,90 % (67/78)" in lines[0]
+    assert "766-2.1 Tỉnh H57 thay đổi 93,69 % (1.010/1.078) 94,34 % (1.017/1.078)" in lines[1]
+
+
+def test_trend_charts_one_per_indicator_in_both_languages(page: str) -> None:
+    trends = section(page, "trends")
+    figures = re.findall(
+        r'<figure class="chart" data-chart="trend" data-indicator="([^"]+)">(.*?)</figure>',
+        trends,
+        flags=re.S,
+    )
+    assert [i for i, _ in figures] == ["766-2.1", "766-2.2", "766-3.3", "NQ17-01"]
+    for _, figure in figures:
+        assert figure.count("<svg") == 2
+        assert 'class="mark-line role-mark' in figure and 'class="mark-symbol role-mark' in figure
+    vi_axis = re.search(r'<div data-l="vi">(.*?)</div>', figures[0][1], flags=re.S).group(1)
+    assert ">T6/2025</text>" in vi_axis and ">T7/2025</text>" in vi_axis and ">80 %</text>" in vi_axis
+
+
+def test_the_page_is_self_contained(page: str) -> None:
+    assert not re.search(r"\b(src|href|srcset|action)\s*=", page)
+    assert "url(" not in page and "@import" not in page
+    addresses = set(re.findall(r"https?://[^\s\"'<>)]+", page))
+    assert addresses <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}  # namespaces
+    assert "default-src 'none'" in page
+
+
+def test_another_month_another_language_and_a_month_without_values(
+    published: tuple[str, int], tmp_path: Path
+) -> None:
+    url, _ = published
+    august = render_report(url, tmp_path, date(2025, 8, 1), lang="en").read_text(encoding="utf-8")
+    assert '<html lang="en">' in august
+    assert visible_text(by_testid(august, "period-status"), "en") == "Complete month"
+    assert visible_text(rows(section(august, "summary"), "data-indicator", "766-3.3")[0], "en").endswith(
+        "30 75 40.00 % ≥ 50.00 % Not met — —"
+    )
+    with pytest.raises(NothingPublished, match="2025-07"):
+        render_report(url, tmp_path, date(2025, 7, 1))
+    paths = render_all(url, tmp_path)
+    assert [p.name for p in paths] == [f"dtimon-report-2025-{m:02d}.html" for m in (6, 8, 9)]
+    assert "dtimon-report-2025-09.html" in (tmp_path / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_new_catalogue_indicator_with_values_appears_with_no_report_change(
+    published: tuple[str, int], tmp_path: Path
+) -> None:
+    url, _ = published
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "insert into marts.ind_values__unit_month select '766-4.2', '766', '2025-09-01', 'province', 'H57',"
+            " 'Tỉnh H57', 800, 1000, 0.8, 'ratio', 'higher_is_better', 0.8, true, true, 0.8, null, null,"
+            " 'provisional', %s",
+            (rf.SEPT_AS_OF,),
+        )
+        rf.publish_figures_keeping(conn)
+    page = render_report(url, tmp_path).read_text(encoding="utf-8")
+    line = rows(section(page, "summary"), "data-indicator", "766-4.2")
+    assert line and visible_text(line[0]) == "766-4.2 Tỷ lệ số hóa hồ sơ 800 1.000 80,00 % ≥ 80,00 % Đạt — —"
+    assert 'data-chart="trend" data-indicator="766-4.2"' in page
+    assert "Mọi chỉ số trong danh mục đều có số liệu." in page
+
+
+def test_the_module_entry_point_reads_the_settings_and_prints_the_link(
+    published: tuple[str, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from publishing.report.__main__ import main
+
+    url, _ = published
+    monkeypatch.setenv("DTIMON_WAREHOUSE_URL", url)
+    monkeypatch.setenv("DTIMON_ENV", "test")
+    assert main(["--out", str(tmp_path), "--period", "2025-08", "--lang", "en"]) == 0
+    path = tmp_path / "dtimon-report-2025-08.html"
+    assert capsys.readouterr().out.split() == [str(path), path.resolve().as_uri()]
+    assert '<html lang="en">' in path.read_text(encoding="utf-8")
+    assert main(["--out", str(tmp_path), "--period", "2025-07"]) == 1
+    assert "no values for 2025-07" in capsys.readouterr().err
+
+
+def test_after_publish_renders_every_month_or_says_why_not(
+    published: tuple[str, int], warehouse_url: str, tmp_path: Path
+) -> None:
+    from publishing.report.after_publish import render_after_publish
+
+    url, _ = published
+    done = render_after_publish(url, tmp_path / "reports")
+    assert [Path(p).name for p in done["reports"]] == [
+        "dtimon-report-2025-06.html",
+        "dtimon-report-2025-08.html",
+        "dtimon-report-2025-09.html",
+    ]
+    assert done["latest"].endswith("dtimon-report-2025-09.html")
+    assert done["link"] == Path(done["latest"]).as_uri()
+    # an empty warehouse (nothing published yet): skipped with the reason, not an error
+    skipped = render_after_publish(warehouse_url, tmp_path / "empty")
+    assert set(skipped) == {"skipped"} and "nothing is published" in skipped["skipped"]

@@ -1,0 +1,189 @@
+"""A small, hand-written `bi` for the index report's tests (integration and browser).
+
+Built the way production builds it: marts tables with the contract's columns, the seeds
+the report reads in `reference`, `publishing.publish.stage_candidate`, a passing gate row,
+`publish`. Two publications: the first has two September values (and one August value)
+that the second restates, so the report has restatements to show.
+
+The expected rendering of every figure is written in the tests that use this, by hand:
+  September 2025 (provisional, data up to 15/09/2025), province H57:
+    766-2.1 1.017/1.078 = 94,34 % (target ≥ 95,00 %*, not met; August 880/1.000 = 88,00 %: +6,34 điểm %)
+    766-3.3 39/78 = 50,00 % (target ≥ 50,00 %, met; August 30/75 = 40,00 %: +10,00 điểm %)
+    NQ17-01 10/40 = 25,00 % (target ≥ 20,00 %, met; no August value)
+    766-2.2 170/40 = 4,3 (days; August 5,0: -0,8, lower is better)
+    766 points 18,87 + 6,00 = 24,87 of 26 measured → 95,65 on the 100 scale: Xuất sắc (provisional)
+  Agencies: Sở Tư pháp 67/78 = 85,90 % on 766-2.1 (17,18 points) + 6 → 23,18 / 26 → 89,15: Tốt
+            Sở Xây dựng 950/1.000 = 95,00 % on 766-2.1 (19 points), 766-3.3 0/0 = N/A → 19/20 → 95,00
+  Months: 2025-06 complete, 2025-07 absent, 2025-08 complete, 2025-09 provisional.
+  Restatements of September: Sở Tư pháp 766-2.1 60/78 = 76,92 % → 67/78 = 85,90 %;
+            province 766-2.1 1.010/1.078 = 93,69 % → 1.017/1.078 = 94,34 %.
+  766-4.2 is in the catalogue without values ("not measured").
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+
+from expectations.gate import ensure_schema as ensure_gate_schema
+from publishing import publish as pub
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE_IDS = ("766-2.1", "766-2.2", "766-3.3", "766-4.2", "NQ17-01")
+
+DDL = """
+create schema if not exists marts;
+create schema if not exists reference;
+create table marts.ind_values__unit_month (
+    indicator_id text not null, framework text not null, period_month date not null,
+    unit_level text not null, unit_id text not null, unit_name text,
+    numerator numeric, denominator numeric, value numeric, measure_unit text not null,
+    direction text, target numeric, target_confirmed boolean, met boolean,
+    full_score_at numeric, max_points numeric, points numeric,
+    period_status text not null, period_as_of timestamptz
+);
+create table reference.indicator_catalogue (
+    indicator_id text, framework text, code text, name_vi text, name_en text, unit text, level text,
+    direction text, full_score_at numeric, max_points numeric, confirmed boolean, note text
+);
+create table reference.rating_bands (
+    framework text, band text, name_vi text, name_en text, min_score numeric, scale numeric,
+    confirmed boolean, note text
+);
+"""
+
+PROVINCE = ("province", "H57", "Tỉnh H57")
+JUSTICE = ("agency", "000.00.01.H57", "Sở Tư pháp")
+CONSTRUCTION = ("agency", "000.00.02.H57", "Sở Xây dựng")
+SEPT_AS_OF = datetime.fromisoformat("2025-09-16T00:00:00+07:00")
+COMPLETE_AS_OF = {
+    "2025-06-01": datetime.fromisoformat("2025-07-01T00:00:00+07:00"),
+    "2025-08-01": datetime.fromisoformat("2025-09-01T00:00:00+07:00"),
+}
+# indicator -> (framework, measure_unit, direction, target, target_confirmed, full_score_at, max_points)
+INDICATORS = {
+    "766-2.1": ("766", "ratio", "higher_is_better", "0.95", False, None, "20"),
+    "766-3.3": ("766", "ratio", "higher_is_better", "0.50", True, "0.50", "6"),
+    "NQ17-01": ("NQ17", "ratio", "higher_is_better", "0.20", True, None, None),
+    "766-2.2": ("766", "duration", "lower_is_better", None, None, None, None),
+}
+
+
+@dataclass(frozen=True)
+class Fig:
+    indicator_id: str
+    unit: tuple[str, str, str]
+    month: str
+    numerator: int
+    denominator: int
+    points: str | None = None
+
+
+def final_figures() -> list[Fig]:
+    return [
+        Fig("766-2.1", PROVINCE, "2025-06-01", 900, 1000, "18"),
+        Fig("766-2.1", PROVINCE, "2025-08-01", 880, 1000, "17.60"),
+        Fig("766-3.3", PROVINCE, "2025-08-01", 30, 75, "4.80"),
+        Fig("766-2.2", PROVINCE, "2025-08-01", 150, 30),
+        Fig("766-2.1", PROVINCE, "2025-09-01", 1017, 1078, "18.87"),
+        Fig("766-3.3", PROVINCE, "2025-09-01", 39, 78, "6"),
+        Fig("NQ17-01", PROVINCE, "2025-09-01", 10, 40),
+        Fig("766-2.2", PROVINCE, "2025-09-01", 170, 40),
+        Fig("766-2.1", JUSTICE, "2025-09-01", 67, 78, "17.18"),
+        Fig("766-3.3", JUSTICE, "2025-09-01", 39, 78, "6"),
+        Fig("NQ17-01", JUSTICE, "2025-09-01", 10, 40),
+        Fig("766-2.2", JUSTICE, "2025-09-01", 170, 40),
+        Fig("766-2.1", CONSTRUCTION, "2025-09-01", 950, 1000, "19"),
+        Fig("766-3.3", CONSTRUCTION, "2025-09-01", 0, 0),
+        Fig("NQ17-01", CONSTRUCTION, "2025-09-01", 0, 0),
+        Fig("766-2.2", CONSTRUCTION, "2025-09-01", 0, 0),
+    ]
+
+
+def first_figures() -> list[Fig]:
+    """The first publication: three values the second one restates."""
+    replaced = {
+        ("766-2.1", JUSTICE[1], "2025-09-01"): Fig("766-2.1", JUSTICE, "2025-09-01", 60, 78, "15.38"),
+        ("766-2.1", PROVINCE[1], "2025-09-01"): Fig("766-2.1", PROVINCE, "2025-09-01", 1010, 1078, "18.74"),
+        ("766-3.3", PROVINCE[1], "2025-08-01"): Fig("766-3.3", PROVINCE, "2025-08-01", 29, 75, "4.64"),
+    }
+    return [replaced.get((f.indicator_id, f.unit[1], f.month), f) for f in final_figures()]
+
+
+def _row(fig: Fig) -> tuple:
+    framework, unit, direction, target, confirmed, full_at, max_points = INDICATORS[fig.indicator_id]
+    value = None if fig.denominator == 0 else Decimal(fig.numerator) / Decimal(fig.denominator)
+    met = None if value is None or target is None else value >= Decimal(target)
+    level, unit_id, unit_name = fig.unit
+    provisional = fig.month == "2025-09-01"
+    return (
+        fig.indicator_id, framework, fig.month, level, unit_id, unit_name,
+        fig.numerator, fig.denominator, value, unit, direction,
+        target, confirmed if target is not None else None, met, full_at,
+        max_points if fig.points is not None else None, fig.points,
+        "provisional" if provisional else "complete",
+        SEPT_AS_OF if provisional else COMPLETE_AS_OF[fig.month],
+    )  # fmt: skip
+
+
+def _seed(conn: psycopg.Connection) -> None:
+    with (ROOT / "dbt_project/seeds/indicator_catalogue.csv").open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["indicator_id"] in CATALOGUE_IDS]
+    columns = ("indicator_id", "framework", "code", "name_vi", "name_en", "unit", "level", "direction")
+    with conn.cursor() as cur:
+        cur.executemany(
+            "insert into reference.indicator_catalogue values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (*(r[c] for c in columns), r["full_score_at"] or None, r["max_points"] or None,
+                 r["confirmed"] == "true", r["note"])
+                for r in rows
+            ],
+        )  # fmt: skip
+        with (ROOT / "dbt_project/seeds/rating_bands.csv").open(encoding="utf-8") as handle:
+            cur.executemany(
+                "insert into reference.rating_bands values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (b["framework"], b["band"], b["name_vi"], b["name_en"], b["min_score"], b["scale"],
+                     b["confirmed"] == "true", b["note"])
+                    for b in csv.DictReader(handle)
+                ],
+            )  # fmt: skip
+
+
+def publish_figures(conn: psycopg.Connection, figures: list[Fig]) -> int:
+    """Replace the mart with `figures`, stage, record a passing gate, publish; the publication id."""
+    conn.execute("truncate marts.ind_values__unit_month")
+    with conn.cursor() as cur:
+        cur.executemany(
+            "insert into marts.ind_values__unit_month values "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [_row(f) for f in figures],
+        )
+    return publish_figures_keeping(conn)
+
+
+def publish_figures_keeping(conn: psycopg.Connection) -> int:
+    """Publish the marts as they are now (after a test changed them); the publication id."""
+    candidate = pub.stage_candidate(conn, run_id="report-test")
+    conn.execute(
+        "insert into ops.gate_results (publication_id, schema_name, success, evaluated, failed_critical,"
+        " failed_warning, results) values (%s, %s, true, 1, 0, 0, '{}')",
+        (candidate.publication_id, candidate.schema),
+    )
+    pub.publish(conn, candidate.publication_id)
+    return candidate.publication_id
+
+
+def build_bi(warehouse_url: str) -> int:
+    """Publish the first then the final figures; the live publication's id."""
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        conn.execute(DDL)
+        ensure_gate_schema(conn)
+        _seed(conn)
+        publish_figures(conn, first_figures())
+        return publish_figures(conn, final_figures())

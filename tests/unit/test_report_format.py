@@ -1,0 +1,122 @@
+"""The index report's number style and rating bands (hand-written expectations)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from publishing.report.bands import Band, bands_of, load_seed, rate, scaled_score
+from publishing.report.formatting import (
+    format_change,
+    format_date,
+    format_datetime,
+    format_month,
+    format_number,
+    format_percent,
+    format_value,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "decimals", "expected"),
+    [
+        (1234, "vi", 0, "1.234"),
+        (1234, "en", 0, "1,234"),
+        (1234567.891, "vi", 2, "1.234.567,89"),
+        (1234567.891, "en", 2, "1,234,567.89"),
+        (Decimal("999.995"), "vi", 2, "1.000,00"),  # half up, carries into the thousands
+        (Decimal("0.125"), "vi", 2, "0,13"),  # half up, not to even
+        (Decimal("-0.001"), "vi", 2, "0,00"),  # no negative zero
+        (-1234, "vi", 0, "-1.234"),
+        (0, "vi", 0, "0"),
+        (999, "vi", 0, "999"),
+        (None, "vi", 0, "N/A"),
+    ],
+)
+def test_format_number(value: object, lang: str, decimals: int, expected: str) -> None:
+    assert format_number(value, lang, decimals) == expected
+
+
+def test_format_percent_vietnamese_and_english() -> None:
+    assert format_percent(Decimal(67) / Decimal(78), "vi") == "85,90 %"
+    assert format_percent(Decimal(67) / Decimal(78), "en") == "85.90 %"
+    assert format_percent(Decimal(1), "vi") == "100,00 %"
+    assert format_percent(Decimal(0), "vi") == "0,00 %"
+    assert format_percent(None, "vi") == "N/A"  # zero denominator: never 0 %
+
+
+def test_format_value_per_measure_unit() -> None:
+    assert format_value(Decimal("0.5"), "ratio", "vi") == "50,00 %"
+    assert format_value(Decimal(12345), "count", "vi") == "12.345"
+    assert format_value(Decimal("4.25"), "duration", "vi") == "4,3"
+    assert format_value(Decimal("17.179"), "points", "en") == "17.18"
+    assert format_value(None, "count", "en") == "N/A"
+
+
+def test_format_change_in_percentage_points() -> None:
+    assert format_change(Decimal("0.063413"), "ratio", "vi") == "+6,34 điểm %"
+    assert format_change(Decimal("-0.1"), "ratio", "en") == "-10.00 pp"
+    assert format_change(Decimal("-0.75"), "duration", "vi") == "-0,8"
+    assert format_change(Decimal(0), "ratio", "vi") == "0,00 điểm %"
+
+
+def test_format_dates() -> None:
+    assert format_month(date(2025, 9, 1), "vi") == "Tháng 9/2025"
+    assert format_month(date(2025, 9, 1), "en") == "Sep 2025"
+    assert format_date(date(2025, 9, 5), "vi") == "05/09/2025"
+    assert format_date(date(2025, 9, 5), "en") == "5 Sep 2025"
+    # 17:30 UTC is 00:30 the next day in Vietnam
+    assert format_datetime(datetime(2025, 9, 15, 17, 30, tzinfo=UTC), "vi") == "16/09/2025 00:30 (UTC+7)"
+
+
+def test_unknown_language_is_refused() -> None:
+    with pytest.raises(ValueError, match="fr"):
+        format_number(1, "fr")
+
+
+def test_the_seed_holds_the_766_bands_of_the_domain() -> None:
+    bands = bands_of(load_seed(), "766")
+    assert [(b.band, b.min_score, b.confirmed) for b in bands] == [
+        ("excellent", 90, True),
+        ("good", 80, False),
+        ("fair", 70, False),
+        ("average", 50, False),
+        ("weak", 0, True),
+    ]
+    assert [b.name_vi for b in bands] == ["Xuất sắc", "Tốt", "Khá", "Trung bình", "Yếu"]
+    assert {b.scale for b in bands} == {100}
+
+
+@pytest.mark.parametrize(
+    ("score", "band"),
+    [
+        (100, "excellent"),
+        (90, "excellent"),
+        (Decimal("89.995"), "good"),  # compared unrounded: 89.995 is below 90
+        (80, "good"),
+        (Decimal("79.99"), "fair"),
+        (70, "fair"),
+        (69, "average"),
+        (50, "average"),
+        (Decimal("49.99"), "weak"),
+        (0, "weak"),
+    ],
+)
+def test_rate_puts_a_score_in_its_band(score: object, band: str) -> None:
+    rated = rate(score, bands_of(load_seed(), "766"))
+    assert rated is not None and rated.band == band
+
+
+def test_rate_without_score_or_below_every_band() -> None:
+    bands = [Band("X", "pass", "Đạt", "Pass", Decimal(50), Decimal(100), True)]
+    assert rate(None, bands) is None
+    assert rate(49, bands) is None
+    assert rate(50, bands).band == "pass"
+
+
+def test_scaled_score_brings_a_partial_total_to_the_scale() -> None:
+    # 17.18 + 6 points earned of the 20 + 6 measured: 89.15... on the 100-point scale
+    assert round(scaled_score(Decimal("23.18"), Decimal(26), Decimal(100)), 2) == Decimal("89.15")
+    assert scaled_score(Decimal(0), Decimal(0), Decimal(100)) is None
