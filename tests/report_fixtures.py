@@ -30,7 +30,7 @@ from pathlib import Path
 
 import psycopg
 
-from expectations.gate import ensure_schema as ensure_gate_schema
+from core.migrations import migrate
 from publishing import publish as pub
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,7 +183,7 @@ def build_bi(warehouse_url: str) -> int:
     """Publish the first then the final figures; the live publication's id."""
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         conn.execute(DDL)
-        ensure_gate_schema(conn)
+        migrate(conn)
         _seed(conn)
         publish_figures(conn, first_figures())
         return publish_figures(conn, final_figures())
