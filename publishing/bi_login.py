@@ -1,0 +1,124 @@
+"""The BI login: the role Metabase connects with, which sees `bi` and nothing else.
+
+The roles themselves are DDL (`core/migrations/0550_bi_login.sql`, applied by the
+migrations); the password is not, since nothing secret is committed: it comes from
+`DTIMON_BI_PASSWORD` and is set here by whoever runs the migrations (the embedded server's
+superuser, or a role with CREATEROLE). It is sent as a SCRAM-SHA-256 verifier computed
+client-side, so the clear password never reaches the server's statement log.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from core.settings import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+READER_ROLE = "dtimon_bi_reader"
+LOGIN_ROLE = "dtimon_metabase"
+PASSWORD_ENV = "DTIMON_BI_PASSWORD"
+ROLES_MIGRATION = PROJECT_ROOT / "core" / "migrations" / "0550_bi_login.sql"
+SCRAM_ITERATIONS = 4096
+
+
+def ensure_roles(conn: psycopg.Connection, migration: Path = ROLES_MIGRATION) -> bool:
+    """Apply the roles' DDL (idempotent); False when this connection may not create roles.
+
+    Stands in for the migration runner until it applies `0550_bi_login.sql` itself.
+    """
+    ddl = migration.read_text()
+    try:
+        try:
+            with conn.transaction():
+                conn.execute(ddl)
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateObject):
+            # another database on the same server created the (cluster-wide) role just now
+            with conn.transaction():
+                conn.execute(ddl)
+    except psycopg.errors.InsufficientPrivilege:
+        log.warning(
+            "cannot create roles %s/%s (no CREATEROLE): bi stays readable by its owner only",
+            READER_ROLE,
+            LOGIN_ROLE,
+        )
+        return False
+    return True
+
+
+def scram_verifier(password: str, salt: bytes | None = None, iterations: int = SCRAM_ITERATIONS) -> str:
+    """PostgreSQL's stored form of a SCRAM-SHA-256 password (RFC 5802/7677, as `pg_authid` keeps it)."""
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+    b64 = base64.b64encode
+    return f"SCRAM-SHA-256${iterations}:{b64(salt).decode()}${b64(stored_key).decode()}:{b64(server_key).decode()}"
+
+
+_VERIFIER = re.compile(r"^SCRAM-SHA-256\$(\d+):([^$]+)\$[^:]+:.+$")
+
+
+def _already_set(conn: psycopg.Connection, password: str) -> bool:
+    """True when the login's stored verifier is for `password` (readable by superusers only)."""
+    try:
+        with conn.transaction():
+            row = conn.execute(
+                "select rolpassword from pg_authid where rolname = %s", (LOGIN_ROLE,)
+            ).fetchone()
+    except psycopg.errors.InsufficientPrivilege:
+        return False
+    match = _VERIFIER.match(row[0] or "") if row else None
+    if not match:
+        return False
+    iterations, salt = int(match.group(1)), base64.b64decode(match.group(2))
+    return hmac.compare_digest(row[0], scram_verifier(password, salt, iterations))
+
+
+def apply_bi_password(conn: psycopg.Connection, env: Mapping[str, str] | None = None) -> bool:
+    """Give the login role the password in DTIMON_BI_PASSWORD; True when the role can log in with it.
+
+    Without the variable the role keeps no password: password authentication refuses it
+    (a trust-authenticated local server, like the embedded one, lets anyone in as any role).
+    """
+    password = (os.environ if env is None else env).get(PASSWORD_ENV) or ""
+    if not password:
+        log.info("%s is not set: role %s has no password", PASSWORD_ENV, LOGIN_ROLE)
+        return False
+    if conn.execute("select 1 from pg_roles where rolname = %s", (LOGIN_ROLE,)).fetchone() is None:
+        log.warning("role %s does not exist: its password was not set", LOGIN_ROLE)
+        return False
+    if _already_set(conn, password):
+        return True
+    try:
+        with conn.transaction():
+            conn.execute(
+                sql.SQL("alter role {} password {}").format(
+                    sql.Identifier(LOGIN_ROLE), sql.Literal(scram_verifier(password))
+                )
+            )
+    except psycopg.errors.InsufficientPrivilege:
+        log.warning("cannot set the password of %s (no CREATEROLE)", LOGIN_ROLE)
+        return False
+    log.info("password of role %s set from %s", LOGIN_ROLE, PASSWORD_ENV)
+    return True
+
+
+def ensure_bi_login(conn: psycopg.Connection, env: Mapping[str, str] | None = None) -> bool:
+    """Roles, then password: what publishing runs before it grants `bi` to the reader."""
+    if not ensure_roles(conn):
+        return False
+    apply_bi_password(conn, env)
+    return True
