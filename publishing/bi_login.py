@@ -122,3 +122,48 @@ def ensure_bi_login(conn: psycopg.Connection, env: Mapping[str, str] | None = No
         return False
     apply_bi_password(conn, env)
     return True
+
+
+#: Column names that would hold personal data; none may appear in `bi`.
+PERSONAL_COLUMN = re.compile(
+    r"applicant|citizen|officer|cccd|cmnd|id_number|identity|phone|email|e_mail|address|birth|"
+    r"full_name|person|portal_id|can_bo",
+    re.IGNORECASE,
+)
+#: Values that look personal: a 12-digit citizen id, an e-mail address, a Vietnamese phone number.
+PERSONAL_VALUES = {
+    "12-digit id": r"(^|[^0-9])[0-9]{12}([^0-9]|$)",
+    "e-mail": r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+",
+    "phone": r"(^|[^0-9])(\+84|0)[1-9][0-9]{8}([^0-9]|$)",
+}
+
+
+def find_personal_data(conn: psycopg.Connection, schema: str = "bi") -> list[str]:
+    """Every column of `schema` named for personal data, or holding values that look personal."""
+    columns = conn.execute(
+        """
+        select c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+        from pg_class as c
+        inner join pg_namespace as n on c.relnamespace = n.oid
+        inner join pg_attribute as a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+        where n.nspname = %s and c.relkind in ('v', 'r', 'm')
+        order by c.relname, a.attnum
+        """,
+        (schema,),
+    ).fetchall()
+    found: list[str] = []
+    for table, column, type_name in columns:
+        if PERSONAL_COLUMN.search(column):
+            found.append(f"{schema}.{table}.{column}: named for personal data")
+        if not (type_name in {"text", "jsonb", "json"} or type_name.startswith("character")):
+            continue
+        for what, pattern in PERSONAL_VALUES.items():
+            hits = conn.execute(
+                sql.SQL("select count(*) from {} where {}::text ~ %s").format(
+                    sql.Identifier(schema, table), sql.Identifier(column)
+                ),
+                (pattern,),
+            ).fetchone()[0]
+            if hits:
+                found.append(f"{schema}.{table}.{column}: {hits} values look like a {what}")
+    return found

@@ -23,3 +23,9 @@ create schema if not exists bi;
 grant usage on schema bi to dtimon_bi_reader;
 -- PostgreSQL 15+ no longer lets PUBLIC create in `public`; say so for older servers too.
 revoke create on schema public from public;
+-- Nor temporary tables: PUBLIC may create them in every database by default.
+do $$
+begin
+    execute format('revoke temporary on database %I from public', current_database());
+end
+$$;
