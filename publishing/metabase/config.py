@@ -35,9 +35,11 @@ class MetabaseConfig:
         return bool(self.url)
 
     @classmethod
-    def from_env(cls, settings: Settings, env: Mapping[str, str] | None = None) -> MetabaseConfig:
+    def from_env(
+        cls, settings: Settings, env: Mapping[str, str] | None = None, warehouse_url: str | None = None
+    ) -> MetabaseConfig:
         env = os.environ if env is None else env
-        warehouse = urlsplit(settings.warehouse_url)
+        warehouse = urlsplit(warehouse_url or settings.warehouse_url)
         port = env.get("DTIMON_BI_PORT") or str(warehouse.port or 5432)
         if not port.isdigit():
             raise ConfigError(f"DTIMON_BI_PORT={port!r} is not a port number")

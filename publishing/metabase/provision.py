@@ -362,11 +362,14 @@ def _connect(config: MetabaseConfig) -> MetabaseClient:
     return MetabaseClient(config.url, api_key=config.api_key, user=config.user, password=config.password)
 
 
-def _run(settings: Settings, env: Mapping[str, str] | None, *, dry_run: bool) -> list[Change]:
-    config = MetabaseConfig.from_env(settings, env)
+def _run(
+    settings: Settings, env: Mapping[str, str] | None, warehouse_url: str | None, *, dry_run: bool
+) -> list[Change]:
+    url = warehouse_url or settings.warehouse_url
+    config = MetabaseConfig.from_env(settings, env, url)
     if not config.configured:
         raise ConfigError("METABASE_URL is not set: there is no Metabase to provision")
-    with psycopg.connect(settings.warehouse_url, autocommit=True) as conn:
+    with psycopg.connect(url, autocommit=True) as conn:
         relations = bi_relations(conn)
     client = _connect(config)
     changes = Provisioner(client, config, build(), relations, dry_run=dry_run).run()
@@ -376,19 +379,28 @@ def _run(settings: Settings, env: Mapping[str, str] | None, *, dry_run: bool) ->
     return changes
 
 
-def plan(settings: Settings, env: Mapping[str, str] | None = None) -> list[Change]:
-    """What `apply` would change in Metabase (reads only)."""
-    return _run(settings, env, dry_run=True)
+def plan(
+    settings: Settings, env: Mapping[str, str] | None = None, *, warehouse_url: str | None = None
+) -> list[Change]:
+    """What `apply` would change in Metabase (reads only). `warehouse_url` overrides the settings'
+    (inside Airflow it comes from the warehouse connection)."""
+    return _run(settings, env, warehouse_url, dry_run=True)
 
 
-def apply(settings: Settings, env: Mapping[str, str] | None = None) -> list[Change]:
+def apply(
+    settings: Settings, env: Mapping[str, str] | None = None, *, warehouse_url: str | None = None
+) -> list[Change]:
     """Create or update, in Metabase, everything the definitions declare; the changes made."""
-    return _run(settings, env, dry_run=False)
+    return _run(settings, env, warehouse_url, dry_run=False)
 
 
-def after_publish(settings: Settings, env: Mapping[str, str] | None = None) -> list[Change] | None:
+def after_publish(
+    settings: Settings, env: Mapping[str, str] | None = None, *, warehouse_url: str | None = None
+) -> list[Change] | None:
     """The post-publish step: apply when METABASE_URL is configured, else say in one line that it skipped."""
-    if not MetabaseConfig.from_env(settings, env).configured:
+    if not MetabaseConfig.from_env(settings, env, warehouse_url).configured:
         log.info("Metabase provisioning skipped: METABASE_URL is not set")
         return None
-    return apply(settings, env)
+    changes = apply(settings, env, warehouse_url=warehouse_url)
+    log.info("Metabase provisioned: %d changes", len(changes))
+    return changes
