@@ -272,3 +272,28 @@ def test_the_fake_rejects_what_metabase_rejects(fake: tuple[FakeMetabase, dict[s
         client.put(
             f"/api/dashboard/{dashboard['id']}", {"dashcards": [{"id": -1, "card_id": 1, "row": 0, "col": 0}]}
         )
+
+
+def test_the_command_line_plans_then_applies(
+    fake: tuple[FakeMetabase, dict[str, str], Settings],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from publishing.metabase.__main__ import main
+
+    metabase, env, _ = fake
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["plan"]) == 0
+    out = capsys.readouterr().out
+    assert "+ create database bi (dtimon bi)" in out
+    assert "+ create card trend__766-2.1 (766-2.1 — " in out
+    assert out.rstrip().endswith("changes; `apply` makes them.")
+    assert metabase.writes == []
+    assert main(["apply"]) == 0
+    capsys.readouterr()
+    assert main(["plan"]) == 0
+    assert capsys.readouterr().out == "Metabase is up to date: nothing to change.\n"
+    monkeypatch.setenv("METABASE_PASSWORD", "wrong")
+    assert main(["plan"]) == 2
+    assert "HTTP 401" in capsys.readouterr().err
