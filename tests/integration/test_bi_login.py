@@ -11,12 +11,20 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 from bi_fixtures import build_bi, catalogue
 
-from publishing.bi_login import LOGIN_ROLE, READER_ROLE, find_personal_data, scram_verifier
+from publishing.bi_login import (
+    LOGIN_ROLE,
+    READER_ROLE,
+    ROLES_MIGRATION,
+    ensure_roles,
+    find_personal_data,
+    scram_verifier,
+)
 
 PASSWORD = secrets.token_urlsafe(16)
 #: Schemas the login must not read: every one of them gets a table here.
@@ -150,3 +158,23 @@ def test_the_scan_finds_personal_data_where_there_is_some(owner: psycopg.Connect
         ]
     finally:
         owner.execute("drop schema leak cascade")
+
+
+def test_the_role_migration_applies_with_yoyo_and_again(warehouse_url: str, tmp_path: Path) -> None:
+    """0550 is a plain yoyo SQL migration (what the migration runner applies), re-runnable."""
+    from yoyo import get_backend, read_migrations
+
+    (tmp_path / ROLES_MIGRATION.name).write_text(ROLES_MIGRATION.read_text())
+    backend = get_backend(warehouse_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        migrations = read_migrations(str(tmp_path))
+        with backend.lock():
+            backend.apply_migrations(backend.to_apply(migrations))
+        assert len(backend.to_apply(read_migrations(str(tmp_path)))) == 0
+    finally:
+        backend.connection.close()
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        assert ensure_roles(conn)  # and the same DDL again, as publishing runs it
+        assert conn.execute(
+            "select has_database_privilege('public', current_database(), 'temporary')"
+        ).fetchone() == (False,)
