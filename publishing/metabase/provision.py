@@ -144,7 +144,8 @@ class Provisioner:
         found = [db for db in _data(self.client.get("/api/database")) if db.get("name") == DATABASE_NAME]
         if not found:
             where = f"{config.bi_user}@{config.bi_host}:{config.bi_port}/{config.bi_database}, schema bi"
-            if self._note(Change("create", "database", "bi", DATABASE_NAME, (where,))):
+            notes = (where,) if secret else (where, "no DTIMON_BI_PASSWORD: connecting without a password")
+            if self._note(Change("create", "database", "bi", DATABASE_NAME, notes)):
                 body = {"name": DATABASE_NAME, "engine": "postgres", "details": {**details, **secret}}
                 return int(self.client.post("/api/database", body)["id"])
             return None
