@@ -149,7 +149,9 @@ def stage_candidate(conn: psycopg.Connection, run_id: str | None = None) -> Cand
         if INDICATOR_VALUES in relations:
             counts[RESTATEMENTS] = _record_restatements(conn, publication_id, schema)
             relations.append(RESTATEMENTS)
-        counts[PUBLICATION_HISTORY] = _record_publication_history(conn, publication_id, schema)
+        counts[PUBLICATION_HISTORY] = _record_publication_history(
+            conn, publication_id, schema, len(relations) + 1, sum(counts.values())
+        )
         relations.append(PUBLICATION_HISTORY)
         conn.execute(
             "update ops.publications set schema_name = %s, relations = %s, row_counts = %s where publication_id = %s",
@@ -237,13 +239,18 @@ def _record_restatements(conn: psycopg.Connection, publication_id: int, schema: 
     return conn.execute(sql.SQL("select count(*) from {}").format(target)).fetchone()[0]
 
 
-def _record_publication_history(conn: psycopg.Connection, publication_id: int, schema: str) -> int:
+def _record_publication_history(
+    conn: psycopg.Connection, publication_id: int, schema: str, relation_count: int, row_count: int
+) -> int:
     """Give the candidate a `publication_history` table: every earlier build and its gate verdict.
 
     What BI may see of `ops.publications` and `ops.gate_results` (no run ids, no gate
     documents), as they stood when the candidate was staged, plus the candidate's own row
-    (`is_this_publication`): it is in `bi` only once its gate passed, so its gate columns,
-    unknown at staging, are shown as passed by whoever reads it. Returns its row count.
+    (`is_this_publication`). The table is read only once the candidate is in `bi`, that is
+    once its gate passed and it replaced the live publication: so its own gate verdict,
+    unknown at staging, is shown as passed, and the publication live at staging as
+    superseded. Its size is passed in (the ledger row is completed after this). Returns its
+    row count.
     """
     has_gate = conn.execute("select to_regclass('ops.gate_results')").fetchone()[0] is not None
     gate_join = (
@@ -273,13 +280,22 @@ def _record_publication_history(conn: psycopg.Connection, publication_id: int, s
             select
                 publications.publication_id,
                 publications.publication_id = %(id)s as is_this_publication,
-                case when publications.publication_id = %(id)s then 'published'
-                    else publications.status end as status,
+                case
+                    when publications.publication_id = %(id)s then 'published'
+                    when publications.status = 'published' then 'superseded'  -- by this one
+                    else publications.status
+                end as status,
                 publications.created_at,
                 publications.published_at,
-                cardinality(publications.relations) as relation_count,
-                (select coalesce(sum(value::bigint), 0) from jsonb_each_text(publications.row_counts))
-                    as row_count,
+                case when publications.publication_id = %(id)s then %(relations)s
+                    else cardinality(publications.relations) end as relation_count,
+                case when publications.publication_id = %(id)s then %(rows)s
+                    else (
+                        select coalesce(sum(counted.value::bigint), 0)::bigint
+                        from jsonb_each_text(publications.row_counts) as counted
+                        where counted.key <> %(history)s
+                    )
+                end as row_count,
                 case when publications.publication_id = %(id)s then true else gate.success end as gate_passed,
                 gate.evaluated as gate_evaluated,
                 gate.failed_critical as gate_failed_critical,
@@ -293,14 +309,19 @@ def _record_publication_history(conn: psycopg.Connection, publication_id: int, s
             order by publications.publication_id
             """
         ).format(target=target, gate_join=gate_join),
-        {"id": publication_id},
+        {
+            "id": publication_id,
+            "relations": relation_count,
+            "rows": row_count,
+            "history": PUBLICATION_HISTORY,
+        },
     )
     comments = {
         None: "Every build that reached the gate up to this publication: status, size, gate verdict, "
         "values it restated. Status of earlier builds as of when this one was staged.",
         "is_this_publication": "True for the publication bi shows now.",
         "status": "published, superseded, rejected (by the gate), rolled_back or candidate.",
-        "row_count": "Rows copied out of marts for the build, all relations together.",
+        "row_count": "Rows of the build's relations together (marts, reference, restatements).",
         "gate_passed": "Whether the Great Expectations gate passed the build (NULL: never validated).",
         "gate_failed_critical": "Failed expectations that stop publishing.",
         "gate_failed_warning": "Failed expectations that only warn.",

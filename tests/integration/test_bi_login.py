@@ -93,6 +93,18 @@ def test_the_login_reads_every_bi_relation(owner: psycopg.Connection, login: psy
     expected = len(rows) * 2 + agency_766 * 2 * 2
     assert login.execute("select count(*) from bi.ind_values__unit_month").fetchone()[0] == expected
     assert login.execute("select count(*) from bi.restatements").fetchone()[0] == 1
+    history = login.execute(
+        "select publication_id, is_this_publication, status, gate_passed, gate_failed_warning, restated_values,"
+        " relation_count, row_count from bi.publication_history order by 1"
+    ).fetchall()
+    first, second = history[0][0], history[1][0]
+    # 5 marts and seeds + restatements + the history itself; rows: the marts' and seeds' + 0 or 1
+    # restatement. The first was live when the second was staged: the second superseded it.
+    marts_rows = expected + 3 + 12 + 2 * len(rows)
+    assert history == [
+        (first, False, "superseded", True, 1, 0, 7, marts_rows),
+        (second, True, "published", True, None, 1, 7, marts_rows + 1),
+    ]
 
 
 def test_the_login_reads_no_other_schema(owner: psycopg.Connection, login: psycopg.Connection) -> None:
