@@ -49,3 +49,12 @@ def ingest_dag_id(source: str) -> str:
 def raw_asset(source: str, entity: str) -> Asset:
     """The Asset an ingest task emits when it has loaded `raw.<source>__<entity>`."""
     return Asset(name=f"raw.{source}__{entity}", uri=f"dtimon://warehouse/raw/{source}__{entity}")
+
+
+def bi_asset() -> Asset:
+    """The Asset the build DAG emits when it has published `bi`: what Metabase and the report read.
+
+    Lineage in Airflow thus reaches the BI side: raw tables → dtimon_build → bi → (Metabase
+    provisioning, the index report), each scheduled on or emitting these Assets.
+    """
+    return Asset(name="bi", uri="dtimon://warehouse/bi")

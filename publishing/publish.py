@@ -19,6 +19,7 @@ import psycopg
 from psycopg import sql
 
 from core.migrations import migrate
+from publishing.bi_login import READER_ROLE, apply_bi_password
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,6 @@ PUBLISHED_REFERENCE = (
     "reference.rating_bands",
 )
 BI_SCHEMA = "bi"
-READER_ROLE = "dtimon_bi_reader"
 #: The long indicator table whose published values are compared between publications.
 INDICATOR_VALUES = "ind_values__unit_month"
 #: Columns that identify one published value, and the columns whose change is a restatement.
@@ -38,6 +38,8 @@ VALUE_KEY = ("indicator_id", "unit_level", "unit_id", "period_month")
 VALUE_FIGURES = ("value", "numerator", "denominator")
 #: The candidate's copy of the restatement history, published beside the marts.
 RESTATEMENTS = "restatements"
+#: The candidate's copy of the publication ledger and gate verdicts BI may see (ops is not readable by BI).
+PUBLICATION_HISTORY = "publication_history"
 KEEP_PUBLICATIONS = 5
 _LOCK = "select pg_advisory_xact_lock(hashtext('dtimon.publish'))"
 #: How long the switch waits for readers before it lets go and retries (below PostgreSQL's
@@ -137,6 +139,10 @@ def stage_candidate(conn: psycopg.Connection, run_id: str | None = None) -> Cand
         if INDICATOR_VALUES in relations:
             counts[RESTATEMENTS] = _record_restatements(conn, publication_id, schema)
             relations.append(RESTATEMENTS)
+        counts[PUBLICATION_HISTORY] = _record_publication_history(
+            conn, publication_id, schema, len(relations) + 1, sum(counts.values())
+        )
+        relations.append(PUBLICATION_HISTORY)
         conn.execute(
             "update ops.publications set schema_name = %s, relations = %s, row_counts = %s where publication_id = %s",
             (schema, relations, orjson.dumps(counts).decode(), publication_id),
@@ -220,6 +226,104 @@ def _record_restatements(conn: psycopg.Connection, publication_id: int, schema: 
             publication_id,
             changed,
         )
+    return conn.execute(sql.SQL("select count(*) from {}").format(target)).fetchone()[0]
+
+
+def _record_publication_history(
+    conn: psycopg.Connection, publication_id: int, schema: str, relation_count: int, row_count: int
+) -> int:
+    """Give the candidate a `publication_history` table: every earlier build and its gate verdict.
+
+    What BI may see of `ops.publications` and `ops.gate_results` (no run ids, no gate
+    documents), as they stood when the candidate was staged, plus the candidate's own row
+    (`is_this_publication`). The table is read only once the candidate is in `bi`, that is
+    once its gate passed and it replaced the live publication: so its own gate verdict,
+    unknown at staging, is shown as passed, and the publication live at staging as
+    superseded. Its size is passed in (the ledger row is completed after this). Returns its
+    row count.
+    """
+    has_gate = conn.execute("select to_regclass('ops.gate_results')").fetchone()[0] is not None
+    gate_join = (
+        sql.SQL(
+            """
+            left join lateral (
+                select success, evaluated, failed_critical, failed_warning, validated_at
+                from ops.gate_results as results
+                where results.publication_id = publications.publication_id
+                order by results.validated_at desc
+                limit 1
+            ) as gate on true
+            """
+        )
+        if has_gate
+        else sql.SQL(
+            "left join (select null::boolean as success, null::integer as evaluated,"
+            " null::integer as failed_critical, null::integer as failed_warning,"
+            " null::timestamptz as validated_at) as gate on true"
+        )
+    )
+    target = sql.Identifier(schema, PUBLICATION_HISTORY)
+    conn.execute(
+        sql.SQL(
+            """
+            create table {target} as
+            select
+                publications.publication_id,
+                publications.publication_id = %(id)s as is_this_publication,
+                case
+                    when publications.publication_id = %(id)s then 'published'
+                    when publications.status = 'published' then 'superseded'  -- by this one
+                    else publications.status
+                end as status,
+                publications.created_at,
+                publications.published_at,
+                case when publications.publication_id = %(id)s then %(relations)s
+                    else cardinality(publications.relations) end as relation_count,
+                case when publications.publication_id = %(id)s then %(rows)s
+                    else (
+                        select coalesce(sum(counted.value::bigint), 0)::bigint
+                        from jsonb_each_text(publications.row_counts) as counted
+                        where counted.key <> %(history)s
+                    )
+                end as row_count,
+                case when publications.publication_id = %(id)s then true else gate.success end as gate_passed,
+                gate.evaluated as gate_evaluated,
+                gate.failed_critical as gate_failed_critical,
+                gate.failed_warning as gate_failed_warning,
+                gate.validated_at as gate_validated_at,
+                (select count(*) from ops.restatements as restatements
+                    where restatements.publication_id = publications.publication_id) as restated_values
+            from ops.publications as publications
+            {gate_join}
+            where publications.publication_id <= %(id)s
+            order by publications.publication_id
+            """
+        ).format(target=target, gate_join=gate_join),
+        {
+            "id": publication_id,
+            "relations": relation_count,
+            "rows": row_count,
+            "history": PUBLICATION_HISTORY,
+        },
+    )
+    comments = {
+        None: "Every build that reached the gate up to this publication: status, size, gate verdict, "
+        "values it restated. Status of earlier builds as of when this one was staged.",
+        "is_this_publication": "True for the publication bi shows now.",
+        "status": "published, superseded, rejected (by the gate), rolled_back or candidate.",
+        "row_count": "Rows of the build's relations together (marts, reference, restatements).",
+        "gate_passed": "Whether the Great Expectations gate passed the build (NULL: never validated).",
+        "gate_failed_critical": "Failed expectations that stop publishing.",
+        "gate_failed_warning": "Failed expectations that only warn.",
+        "restated_values": "Already published values the build changed or removed (see restatements).",
+    }
+    for column, text in comments.items():
+        what = (
+            sql.SQL("table {}").format(target)
+            if column is None
+            else sql.SQL("column {}").format(sql.Identifier(schema, PUBLICATION_HISTORY, column))
+        )
+        conn.execute(sql.SQL("comment on {} is {}").format(what, sql.Literal(text)))
     return conn.execute(sql.SQL("select count(*) from {}").format(target)).fetchone()[0]
 
 
@@ -353,6 +457,7 @@ def _switch(conn: psycopg.Connection, step: Callable[[], str], what: str) -> str
 def publish(conn: psycopg.Connection, publication_id: int) -> str:
     """Switch `bi` to the candidate, in one transaction, only if the gate passed it."""
     migrate(conn)
+    apply_bi_password(conn)
 
     def step() -> str:
         conn.execute(_LOCK)

@@ -1,0 +1,321 @@
+"""What dtimon keeps in Metabase, as data: collections, questions and dashboards.
+
+Everything here is declarative: `publishing.metabase.provision` compares it with what the
+Metabase instance holds and creates or updates the difference. Questions are native SQL over
+`bi` (files in `questions/`); their filters are template tags (`{{period}}`, `{{unit}}`,
+`{{framework}}`, `{{indicator}}`) in optional `[[ … ]]` clauses, so every question also runs
+unfiltered. The trend questions are generated from the indicator catalogue: a new catalogue
+row gets its question and its place on the trend dashboard without new code.
+
+Shapes follow Metabase's documented API (docs/api.json in metabase/metabase, the OpenAPI
+document served at /api/docs; card and dashboard pages of docs/api/): a native
+`dataset_query` is `{"type": "native", "database": id, "native": {"query": …,
+"template-tags": {name: {"id", "name", "display-name", "type", "required", "default"}}}}`;
+a dashboard filter is a parameter `{"id", "name", "slug", "type", "sectionId"}`; a dashcard
+maps it to a card's tag with `{"parameter_id", "card_id", "target": ["variable",
+["template-tag", name]]}`.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.settings import PROJECT_ROOT
+
+QUESTIONS_DIR = Path(__file__).parent / "questions"
+CATALOGUE_CSV = PROJECT_ROOT / "dbt_project" / "seeds" / "indicator_catalogue.csv"
+_NAMESPACE = uuid.UUID("5f0c56a4-52a6-4e0b-9c39-0d7c3e3a9b61")
+
+
+def stable_uuid(*parts: str) -> str:
+    """A UUID that is the same on every run for the same parts (template tag and filter ids)."""
+    return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A native-query variable: `{{name}}` in the SQL."""
+
+    name: str
+    display_name: str
+    type: str  # "text" or "date" (Metabase template-tag types)
+    required: bool = False
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A dashboard filter, wired to the card tag of the same name."""
+
+    slug: str
+    name: str
+    type: str  # Metabase parameter type: "date/single", "string/="
+    section: str  # Metabase parameter sectionId: "date", "string"
+
+
+TAGS: dict[str, Tag] = {
+    "period": Tag("period", "Kỳ (tháng)", "date"),
+    "unit": Tag("unit", "Đơn vị (mã hoặc tên)", "text"),
+    "framework": Tag("framework", "Khung chỉ tiêu", "text"),
+    "indicator": Tag("indicator", "Mã chỉ số", "text"),
+}
+FILTERS: dict[str, Filter] = {
+    "period": Filter("period", "Kỳ (tháng)", "date/single", "date"),
+    "unit": Filter("unit", "Đơn vị", "string/=", "string"),
+    "framework": Filter("framework", "Khung chỉ tiêu", "string/=", "string"),
+    "indicator": Filter("indicator", "Chỉ số", "string/=", "string"),
+}
+
+
+@dataclass(frozen=True)
+class Collection:
+    key: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    collection: str
+    name: str
+    description: str
+    sql_file: str
+    display: str  # Metabase display: "table", "bar", "line", "scalar"
+    tags: tuple[Tag, ...]
+    visualization_settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sql(self) -> str:
+        return (QUESTIONS_DIR / self.sql_file).read_text()
+
+    def template_tags(self) -> dict[str, dict[str, Any]]:
+        tags: dict[str, dict[str, Any]] = {}
+        for tag in self.tags:
+            spec: dict[str, Any] = {
+                "id": stable_uuid(self.key, tag.name),
+                "name": tag.name,
+                "display-name": tag.display_name,
+                "type": tag.type,
+                "required": tag.required,
+            }
+            if tag.default is not None:
+                spec["default"] = tag.default
+            tags[tag.name] = spec
+        return tags
+
+
+@dataclass(frozen=True)
+class Dashcard:
+    question: str  # Question.key
+    row: int
+    col: int
+    size_x: int
+    size_y: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    key: str
+    collection: str
+    name: str
+    description: str
+    filters: tuple[str, ...]  # FILTERS keys
+    cards: tuple[Dashcard, ...]
+
+
+def _tags(*names: str) -> tuple[Tag, ...]:
+    return tuple(TAGS[name] for name in names)
+
+
+def read_catalogue(path: Path = CATALOGUE_CSV) -> list[dict[str, str]]:
+    """The indicator catalogue seed, the one list of indicators."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@dataclass(frozen=True)
+class Definitions:
+    collections: tuple[Collection, ...]
+    questions: tuple[Question, ...]
+    dashboards: tuple[Dashboard, ...]
+
+    def question(self, key: str) -> Question:
+        return next(q for q in self.questions if q.key == key)
+
+
+COLLECTIONS = (
+    Collection(
+        "department",
+        "Sở Khoa học và Công nghệ",
+        "Bảng điểm chuyển đổi số của tỉnh theo mục tiêu, xu hướng từng chỉ số "
+        "(Department of Science and Technology: the province against its targets).",
+    ),
+    Collection(
+        "ioc",
+        "Trung tâm điều hành thông minh (IOC)",
+        "Điểm Quyết định 766 và xếp loại theo cơ quan, hồ sơ tiếp nhận "
+        "(Intelligent Operations Centre: Decision 766 points and rating per agency).",
+    ),
+    Collection(
+        "data_quality",
+        "Chất lượng dữ liệu",
+        "Lịch sử công bố, kết quả cổng kiểm định, số liệu được điều chỉnh, kỳ tạm tính "
+        "(data quality: publications, gate verdicts, restatements, coverage).",
+    ),
+)
+
+
+def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
+    """Every collection, question and dashboard, the trend questions from the catalogue."""
+    catalogue = read_catalogue() if catalogue is None else catalogue
+    questions = [
+        Question(
+            "province_scorecard",
+            "department",
+            "Bảng điểm tỉnh theo mục tiêu",
+            "Mỗi chỉ số của tỉnh theo tháng: giá trị, mục tiêu, đạt hay không; mục tiêu giả định được ghi rõ.",
+            "province_scorecard.sql",
+            "table",
+            _tags("period", "framework", "indicator"),
+        ),
+        Question(
+            "province_met_by_framework",
+            "department",
+            "Số chỉ số đạt mục tiêu theo khung",
+            "Số chỉ số cấp tỉnh đạt và không đạt mục tiêu, theo khung chỉ tiêu.",
+            "province_met_by_framework.sql",
+            "bar",
+            _tags("period", "framework", "indicator"),
+            {
+                "graph.dimensions": ["Khung"],
+                "graph.metrics": ["Đạt", "Không đạt"],
+                "stackable.stack_type": "stacked",
+            },
+        ),
+        Question(
+            "agency_points_rating",
+            "ioc",
+            "Điểm 766 và xếp loại theo cơ quan",
+            "Điểm đạt được trên điểm tối đa của các chỉ số Quyết định 766 có điểm, và xếp loại "
+            "(ngưỡng xếp loại là GIẢ ĐỊNH: ≥ 90 % Xuất sắc, ≥ 75 % Tốt, ≥ 50 % Đạt).",
+            "agency_points_rating.sql",
+            "table",
+            _tags("period", "unit", "indicator"),
+        ),
+        Question(
+            "agency_indicator_points",
+            "ioc",
+            "Chỉ số 766 theo cơ quan",
+            "Từng chỉ số Quyết định 766 của từng cơ quan: tử số, mẫu số, giá trị, mục tiêu, điểm.",
+            "agency_indicator_points.sql",
+            "table",
+            _tags("period", "unit", "indicator"),
+        ),
+        Question(
+            "agency_dossiers",
+            "ioc",
+            "Hồ sơ tiếp nhận theo cơ quan",
+            "Số hồ sơ tiếp nhận trong tháng và số nộp trực tuyến, theo cơ quan (tên hiện hành).",
+            "agency_dossiers.sql",
+            "bar",
+            _tags("period", "unit"),
+            {"graph.dimensions": ["Cơ quan"], "graph.metrics": ["Hồ sơ tiếp nhận", "Nộp trực tuyến"]},
+        ),
+        Question(
+            "publication_history",
+            "data_quality",
+            "Lịch sử công bố và kiểm định",
+            "Mọi bản dựng đã qua cổng kiểm định: trạng thái, số dòng, kết quả kiểm định, số giá trị bị điều chỉnh.",
+            "publication_history.sql",
+            "table",
+            _tags("period"),
+        ),
+        Question(
+            "restatements",
+            "data_quality",
+            "Số liệu đã công bố bị điều chỉnh",
+            "Giá trị đã công bố mà lần công bố sau thay đổi hoặc loại bỏ.",
+            "restatements.sql",
+            "table",
+            _tags("period", "indicator", "unit"),
+        ),
+        Question(
+            "period_coverage",
+            "data_quality",
+            "Kỳ có số liệu và kỳ tạm tính",
+            "Các tháng mỗi chỉ số có số liệu công bố và số tháng còn tạm tính.",
+            "period_coverage.sql",
+            "table",
+            _tags("period", "framework", "indicator"),
+        ),
+    ]
+    trend_cards: list[Dashcard] = []
+    for n, row in enumerate(catalogue):
+        indicator = row["indicator_id"]
+        key = f"trend__{indicator}"
+        indicator_tag = Tag("indicator", "Mã chỉ số", "text", required=True, default=indicator)
+        questions.append(
+            Question(
+                key,
+                "department",
+                f"{indicator} — {row['name_vi']}",
+                f"{row['name_vi']} ({row['name_en']}): giá trị cấp tỉnh theo tháng và mục tiêu. "
+                f"Khung {row['framework']}.",
+                "indicator_trend.sql",
+                "line",
+                (indicator_tag, TAGS["period"], TAGS["framework"]),
+                {"graph.dimensions": ["Kỳ"], "graph.metrics": ["Giá trị", "Mục tiêu"]},
+            )
+        )
+        trend_cards.append(Dashcard(key, row=(n // 2) * 6, col=(n % 2) * 12, size_x=12, size_y=6))
+    dashboards = (
+        Dashboard(
+            "province_scorecard",
+            "department",
+            "Bảng điểm chuyển đổi số của tỉnh",
+            "Tỉnh so với mục tiêu từng chỉ số, theo tháng (province scorecard against targets).",
+            ("period", "framework", "indicator"),
+            (
+                Dashcard("province_met_by_framework", 0, 0, 24, 5),
+                Dashcard("province_scorecard", 5, 0, 24, 10),
+            ),
+        ),
+        Dashboard(
+            "indicator_trends",
+            "department",
+            "Xu hướng từng chỉ số",
+            "Một biểu đồ cho mỗi chỉ số của danh mục: giá trị cấp tỉnh theo tháng và mục tiêu.",
+            ("period", "framework"),
+            tuple(trend_cards),
+        ),
+        Dashboard(
+            "agency_766",
+            "ioc",
+            "Điểm 766 và xếp loại theo cơ quan",
+            "Điểm Quyết định 766 và xếp loại của từng cơ quan, từng chỉ số, và hồ sơ tiếp nhận.",
+            ("period", "unit", "indicator"),
+            (
+                Dashcard("agency_points_rating", 0, 0, 24, 8),
+                Dashcard("agency_indicator_points", 8, 0, 24, 10),
+                Dashcard("agency_dossiers", 18, 0, 24, 8),
+            ),
+        ),
+        Dashboard(
+            "data_quality",
+            "data_quality",
+            "Lịch sử công bố và chất lượng dữ liệu",
+            "Các lần công bố và kết quả kiểm định, số liệu bị điều chỉnh, kỳ có số liệu và kỳ tạm tính.",
+            ("period", "framework", "indicator", "unit"),
+            (
+                Dashcard("publication_history", 0, 0, 24, 8),
+                Dashcard("period_coverage", 8, 0, 24, 8),
+                Dashcard("restatements", 16, 0, 24, 8),
+            ),
+        ),
+    )
+    return Definitions(COLLECTIONS, tuple(questions), dashboards)

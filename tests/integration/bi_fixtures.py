@@ -1,0 +1,165 @@
+"""A published `bi` built from hand-written marts with the contract's columns (no dbt run).
+
+Every catalogue indicator gets province values for August and September 2025 (September
+provisional); every Decision 766 agency-level indicator also gets values for two agencies.
+A second publication restates one value (766-2.1, agency A, September: 67/78 → 70/85), so
+`bi.restatements` and `bi.publication_history` have rows too. The marts carry comments, as
+dbt's persist_docs leaves them.
+"""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+import psycopg
+
+from core.migrations import migrate
+from publishing import publish as pub
+from publishing.metabase.definitions import CATALOGUE_CSV
+
+AGENCIES = (("000.00.01.H57", "Sở Tư pháp"), ("000.00.02.H57", "Sở Y tế"))
+MONTHS = ("2025-08-01", "2025-09-01")
+PROVINCE = ("H57", "Tỉnh")
+
+DDL = """
+create schema if not exists marts;
+create schema if not exists reference;
+create table marts.ind_values__unit_month (
+    indicator_id text not null, framework text not null, period_month date not null,
+    unit_level text not null, unit_id text not null, unit_name text,
+    numerator numeric, denominator numeric, value numeric, measure_unit text not null,
+    direction text not null, target numeric, target_confirmed boolean, met boolean,
+    full_score_at numeric, max_points numeric, points numeric,
+    period_status text not null, period_as_of timestamptz not null
+);
+comment on table marts.ind_values__unit_month is 'One row per indicator, unit of government and month.';
+comment on column marts.ind_values__unit_month.indicator_id is 'Stable indicator id, e.g. 766-2.1.';
+comment on column marts.ind_values__unit_month.numerator is 'What is counted (e.g. dossiers on time).';
+comment on column marts.ind_values__unit_month.points is 'Decision 766 points earned.';
+create table marts.dim_agency (
+    agency_id text not null, agency_name text, agency_level text not null, parent_agency_id text,
+    valid_from timestamptz not null, valid_to timestamptz, is_current boolean not null
+);
+comment on table marts.dim_agency is 'Agencies, one row per version.';
+comment on column marts.dim_agency.agency_name is 'Agency name (Tên cơ quan).';
+create table marts.fct_dossier (
+    dossier_id text not null, agency_id text, procedure_id text, channel_code text,
+    is_online boolean not null, is_received boolean not null, received_at timestamptz,
+    status_code text, is_settled boolean not null
+);
+create table reference.indicator_catalogue (
+    indicator_id text, framework text, code text, name_vi text, name_en text, unit text, level text,
+    direction text, full_score_at numeric, max_points numeric, confirmed boolean, note text
+);
+comment on column reference.indicator_catalogue.name_vi is 'Name (Vietnamese).';
+create table reference.indicator_targets (
+    indicator_id text, valid_from_year integer, valid_to_year integer, target numeric,
+    confirmed boolean, source text
+);
+"""
+
+
+def catalogue() -> list[dict[str, str]]:
+    with CATALOGUE_CSV.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _num(text: str) -> Decimal | None:
+    return Decimal(text) if text else None
+
+
+def value_rows(restated: bool = False) -> list[tuple]:
+    rows = []
+    for n, row in enumerate(catalogue()):
+        duration = row["unit"] == "duration"
+        full, max_points = _num(row["full_score_at"]), _num(row["max_points"])
+        target = Decimal("0.80")
+        units = [("province", *PROVINCE)]
+        if row["framework"] == "766" and row["level"] == "agency":
+            units += [("agency", *agency) for agency in AGENCIES]
+        for month in MONTHS:
+            for level, unit_id, unit_name in units:
+                numerator, denominator = Decimal(60 + n), Decimal(80 + n)
+                if (row["indicator_id"], unit_id, month) == ("766-2.1", AGENCIES[0][0], "2025-09-01"):
+                    numerator, denominator = (
+                        (Decimal(70), Decimal(85)) if restated else (Decimal(67), Decimal(78))
+                    )
+                value = numerator if duration else numerator / denominator
+                met = value <= target if row["direction"] == "lower_is_better" else value >= target
+                points = None
+                if max_points is not None and not duration:
+                    points = (
+                        min(Decimal(1), value / full) * max_points if full else (max_points if met else 0)
+                    )
+                rows.append(
+                    (
+                        row["indicator_id"], row["framework"], month, level, unit_id, unit_name,
+                        numerator, None if duration else denominator, value, row["unit"], row["direction"],
+                        target, row["confirmed"] == "true", met, full, max_points, points,
+                        "provisional" if month == MONTHS[-1] else "complete", f"{month} 00:00+07",
+                    )
+                )  # fmt: skip
+    return rows
+
+
+def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
+    if conn.execute("select to_regclass('marts.ind_values__unit_month')").fetchone()[0] is None:
+        conn.execute(DDL)
+    for table in ("marts.ind_values__unit_month", "marts.dim_agency", "marts.fct_dossier"):
+        conn.execute(f"truncate {table}")
+    conn.execute("truncate reference.indicator_catalogue, reference.indicator_targets")
+    with conn.cursor() as cur:
+        cur.executemany(
+            "insert into marts.ind_values__unit_month values (" + ", ".join(["%s"] * 19) + ")",
+            value_rows(restated),
+        )
+        cur.executemany(
+            "insert into reference.indicator_catalogue values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (*(r[k] for k in ("indicator_id", "framework", "code", "name_vi", "name_en", "unit", "level")),
+                 r["direction"], _num(r["full_score_at"]), _num(r["max_points"]), r["confirmed"] == "true", r["note"])
+                for r in catalogue()
+            ],
+        )  # fmt: skip
+        cur.executemany(
+            "insert into reference.indicator_targets values (%s, 2020, null, 0.80, false, 'test')",
+            [(r["indicator_id"],) for r in catalogue()],
+        )
+        cur.executemany(
+            "insert into marts.dim_agency values (%s, %s, 'department', null, %s, %s, %s)",
+            [
+                (AGENCIES[0][0], "Sở Tư pháp (tên cũ)", "2025-01-01", "2025-07-01", False),
+                (AGENCIES[0][0], AGENCIES[0][1], "2025-07-01", None, True),
+                (AGENCIES[1][0], AGENCIES[1][1], "2025-01-01", None, True),
+            ],
+        )
+        cur.executemany(
+            "insert into marts.fct_dossier values (%s, %s, '1.001234', %s, %s, true, %s, '9', true)",
+            [
+                (f"{AGENCIES[n % 2][0]}-250915-{n:04d}", AGENCIES[n % 2][0], "2" if n % 3 else "1", n % 3 != 0,
+                 f"2025-09-{10 + n % 10:02d} 09:00+07")
+                for n in range(12)
+            ],
+        )  # fmt: skip
+
+
+def publish_build(conn: psycopg.Connection) -> int:
+    """Stage the marts, record a passing gate, publish; the publication id."""
+    candidate = pub.stage_candidate(conn, run_id="test")
+    conn.execute(
+        "insert into ops.gate_results (publication_id, schema_name, success, evaluated, failed_critical,"
+        " failed_warning, results) values (%s, %s, true, 12, 0, 1, '{}')",
+        (candidate.publication_id, candidate.schema),
+    )
+    pub.publish(conn, candidate.publication_id)
+    return candidate.publication_id
+
+
+def build_bi(conn: psycopg.Connection) -> None:
+    """Two publications: the second restates one value."""
+    migrate(conn)
+    build_marts(conn)
+    publish_build(conn)
+    build_marts(conn, restated=True)
+    publish_build(conn)

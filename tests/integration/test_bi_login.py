@@ -1,0 +1,183 @@
+"""The BI login (the role Metabase connects with) reads every `bi` object and nothing else, writes
+nothing, and `bi` holds no personal data.
+
+`bi` is published from hand-written marts with the contract's columns (bi_fixtures); the
+password comes from DTIMON_BI_PASSWORD as in production (on a trust-authenticated local
+server it is not checked, on a password-authenticated one it is).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from bi_fixtures import build_bi, catalogue
+
+from core.migrations import MIGRATIONS_DIR, migrate
+from publishing.bi_login import (
+    LOGIN_ROLE,
+    READER_ROLE,
+    find_personal_data,
+    scram_verifier,
+)
+
+PASSWORD = secrets.token_urlsafe(16)
+#: Schemas the login must not read: every one of them gets a table here.
+FORBIDDEN = ("raw", "ops", "staging", "intermediate", "marts", "reference")
+
+
+@pytest.fixture(scope="module")
+def owner(module_warehouse_url: str) -> Iterator[psycopg.Connection]:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DTIMON_BI_PASSWORD", PASSWORD)
+    try:
+        with psycopg.connect(module_warehouse_url, autocommit=True) as conn:
+            for schema in ("raw", "staging", "intermediate"):
+                conn.execute(f"create schema {schema}")
+                conn.execute(f"create table {schema}.probe (citizen_id text)")
+                conn.execute(f"insert into {schema}.probe values ('001099012345')")
+            build_bi(conn)
+            yield conn
+    finally:
+        mp.undo()
+
+
+@pytest.fixture(scope="module")
+def login(owner: psycopg.Connection, module_warehouse_url: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(module_warehouse_url, user=LOGIN_ROLE, password=PASSWORD, autocommit=True) as conn:
+        yield conn
+
+
+def _bi_relations(conn: psycopg.Connection) -> list[str]:
+    return [
+        name
+        for (name,) in conn.execute(
+            "select c.relname from pg_class c join pg_namespace n on c.relnamespace = n.oid"
+            " where n.nspname = 'bi' and c.relkind in ('v', 'r', 'm') order by 1"
+        ).fetchall()
+    ]
+
+
+def test_the_login_is_a_plain_member_of_the_reader_role(owner: psycopg.Connection) -> None:
+    row = owner.execute(
+        "select rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolinherit, pg_has_role(%s, %s, 'member')"
+        " from pg_roles where rolname = %s",
+        (LOGIN_ROLE, READER_ROLE, LOGIN_ROLE),
+    ).fetchone()
+    assert row == (True, False, False, False, True, True)
+    stored = owner.execute("select rolpassword from pg_authid where rolname = %s", (LOGIN_ROLE,)).fetchone()[
+        0
+    ]
+    salt_b64 = stored.split("$")[1].split(":")[1]
+    assert stored == scram_verifier(PASSWORD, base64.b64decode(salt_b64))  # the password, not in clear
+    assert PASSWORD not in stored
+
+
+def test_the_login_reads_every_bi_relation(owner: psycopg.Connection, login: psycopg.Connection) -> None:
+    relations = _bi_relations(owner)
+    assert {"ind_values__unit_month", "indicator_catalogue", "restatements", "publication_history"} <= set(
+        relations
+    )
+    assert {"dim_agency", "fct_dossier", "indicator_targets"} <= set(relations)
+    for name in relations:
+        count = login.execute(f"select count(*) from bi.{name}").fetchone()[0]
+        assert count > 0, name
+    # every catalogue row × 2 months at province level, + its 766 agency rows × 2 agencies × 2 months
+    rows = catalogue()
+    agency_766 = sum(1 for r in rows if r["framework"] == "766" and r["level"] == "agency")
+    expected = len(rows) * 2 + agency_766 * 2 * 2
+    assert login.execute("select count(*) from bi.ind_values__unit_month").fetchone()[0] == expected
+    assert login.execute("select count(*) from bi.restatements").fetchone()[0] == 1
+    history = login.execute(
+        "select publication_id, is_this_publication, status, gate_passed, gate_failed_warning, restated_values,"
+        " relation_count, row_count from bi.publication_history order by 1"
+    ).fetchall()
+    first, second = history[0][0], history[1][0]
+    # 5 marts and seeds + restatements + the history itself; rows: the marts' and seeds' + 0 or 1
+    # restatement. The first was live when the second was staged: the second superseded it.
+    marts_rows = expected + 3 + 12 + 2 * len(rows)
+    assert history == [
+        (first, False, "superseded", True, 1, 0, 7, marts_rows),
+        (second, True, "published", True, None, 1, 7, marts_rows + 1),
+    ]
+
+
+def test_the_login_reads_no_other_schema(owner: psycopg.Connection, login: psycopg.Connection) -> None:
+    publications = [
+        s
+        for (s,) in owner.execute("select nspname from pg_namespace where nspname like 'pub\\_%' order by 1")
+    ]
+    assert len(publications) == 2
+    tables = owner.execute(
+        "select table_schema, table_name from information_schema.tables where table_schema = any(%s)",
+        (list(FORBIDDEN) + publications,),
+    ).fetchall()
+    assert {schema for schema, _ in tables} == set(FORBIDDEN) | set(publications)
+    for schema, table in tables:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            login.execute(f'select * from "{schema}"."{table}" limit 1')
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "create table public.scratch (x int)",
+        "create table bi.scratch (x int)",
+        "create temporary table scratch (x int)",
+        "create schema scratch",
+        "insert into bi.ind_values__unit_month (indicator_id) values ('x')",
+        "update bi.indicator_catalogue set name_vi = 'x'",
+        "delete from bi.restatements",
+        "create view bi.scratch as select 1 as x",
+    ],
+)
+def test_the_login_writes_nothing(login: psycopg.Connection, statement: str) -> None:
+    # sessions start read-only; lift that to prove the privileges themselves refuse the write
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+        login.execute(statement)
+    login.execute("set default_transaction_read_only = off")
+    try:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            login.execute(statement)
+    finally:
+        login.execute("reset default_transaction_read_only")
+
+
+def test_bi_holds_no_personal_data(owner: psycopg.Connection) -> None:
+    assert find_personal_data(owner) == []
+
+
+def test_the_scan_finds_personal_data_where_there_is_some(owner: psycopg.Connection) -> None:
+    # the probes outside bi hold a citizen id under a personal column name
+    assert find_personal_data(owner, "raw") == [
+        "raw.probe.citizen_id: named for personal data",
+        "raw.probe.citizen_id: 1 values look like a 12-digit id",
+    ]
+    owner.execute("create schema leak")
+    try:
+        owner.execute("create table leak.t (note text, contact jsonb)")
+        owner.execute(
+            "insert into leak.t values ('gọi 0912345678', '{\"mail\": \"an.nguyen@example.vn\"}'), ('ok', null)"
+        )
+        assert find_personal_data(owner, "leak") == [
+            "leak.t.note: 1 values look like a phone",
+            "leak.t.contact: 1 values look like a e-mail",
+        ]
+    finally:
+        owner.execute("drop schema leak cascade")
+
+
+def test_the_role_migration_applies_and_is_re_runnable(warehouse_url: str) -> None:
+    """0550 runs through the migration runner, and its DDL again on a server that has the roles."""
+    migrate(warehouse_url)
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        conn.execute((MIGRATIONS_DIR / "0550_bi_login.sql").read_text())
+        assert conn.execute(
+            "select count(*) from pg_roles where rolname in (%s, %s)", (LOGIN_ROLE, READER_ROLE)
+        ).fetchone() == (2,)
+        assert conn.execute(
+            "select has_database_privilege('public', current_database(), 'temporary')"
+        ).fetchone() == (False,)

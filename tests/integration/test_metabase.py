@@ -1,0 +1,299 @@
+"""Metabase as code: every question runs on the real `bi`, and provisioning is idempotent against
+a local server that implements the documented API (fake_metabase).
+
+`bi` is published from hand-written marts with the contract's columns (bi_fixtures). The
+questions run as the BI login, with their template tags substituted the way Metabase does
+(an optional `[[ … ]]` clause is kept only when all its variables have values).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+import pytest
+import requests
+from bi_fixtures import AGENCIES, build_bi
+from fake_metabase import FakeMetabase, FakeMetabaseServer
+
+from core.settings import Settings
+from publishing.bi_login import LOGIN_ROLE
+from publishing.metabase import definitions, provision
+from publishing.metabase.client import MetabaseClient, MetabaseError
+from publishing.metabase.definitions import Question, Tag
+from publishing.metabase.metadata import bi_relations
+
+OPTIONAL = re.compile(r"\[\[(.*?)\]\]", re.DOTALL)
+VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def render_native(question: Question, values: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The SQL Metabase runs for `values`, with the variables as bound parameters."""
+    tags: dict[str, Tag] = {tag.name: tag for tag in question.tags}
+    given = {name: value for name, value in values.items() if name in tags and value is not None}
+    for tag in tags.values():
+        if tag.name not in given and tag.default is not None:
+            given[tag.name] = tag.default
+
+    def optional(match: re.Match[str]) -> str:
+        names = VARIABLE.findall(match.group(1))
+        return match.group(1) if all(name in given for name in names) else ""
+
+    text = OPTIONAL.sub(optional, question.sql)
+    missing = set(VARIABLE.findall(text)) - set(given)
+    assert not missing, f"{question.key}: required variables without a value: {missing}"
+    assert set(VARIABLE.findall(question.sql)) == set(tags), f"{question.key}: tags and SQL disagree"
+    return VARIABLE.sub(lambda m: f"%({m.group(1)})s", text.replace("%", "%%")), given
+
+
+@pytest.fixture(scope="module")
+def warehouse(module_warehouse_url: str) -> Iterator[str]:
+    with psycopg.connect(module_warehouse_url, autocommit=True) as conn:
+        build_bi(conn)
+    yield module_warehouse_url
+
+
+@pytest.fixture(scope="module")
+def login(warehouse: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(warehouse, user=LOGIN_ROLE, autocommit=True) as conn:
+        yield conn
+
+
+ALL_FILTERS = {
+    "period": date(2025, 9, 1),
+    "unit": AGENCIES[0][0],
+    "framework": "766",
+    "indicator": "766-2.1",
+}
+
+
+def _filters_for(question: Question) -> dict[str, Any]:
+    values = dict(ALL_FILTERS)
+    if question.key == "publication_history":
+        values["period"] = date.today()  # the fixture's publications were made today
+    for tag in question.tags:
+        if tag.required and tag.default is not None:  # a generated trend question: its own indicator
+            row = next(r for r in definitions.read_catalogue() if r["indicator_id"] == tag.default)
+            values["framework"] = row["framework"]
+            del values[tag.name]
+    return values
+
+
+QUESTIONS = definitions.build().questions
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=[q.key for q in QUESTIONS])
+def test_every_question_returns_rows_on_bi_as_the_bi_login(
+    login: psycopg.Connection, question: Question
+) -> None:
+    unfiltered, params = render_native(question, {})
+    assert login.execute(unfiltered, params).fetchall(), f"{question.key} unfiltered"
+    filtered, params = render_native(question, _filters_for(question))
+    rows = login.execute(filtered, params).fetchall()
+    assert rows, f"{question.key} with every filter set"
+
+
+def test_filters_narrow_the_rows_to_what_was_asked(login: psycopg.Connection) -> None:
+    build = definitions.build()
+    sql, params = render_native(build.question("agency_indicator_points"), ALL_FILTERS)
+    rows = login.execute(sql, params).fetchall()
+    # agency A, September, 766-2.1 as restated by the second publication: 70 / 85
+    assert [(r[0], r[1], r[3], r[4], r[5]) for r in rows] == [
+        (date(2025, 9, 1), AGENCIES[0][0], "766-2.1", 70, 85)
+    ]
+    sql, params = render_native(build.question("restatements"), ALL_FILTERS)
+    (row,) = login.execute(sql, params).fetchall()
+    assert (row[2], row[4], row[5]) == ("766-2.1", AGENCIES[0][0], "Thay đổi")
+    assert (round(row[6] * 100, 2), round(row[7] * 100, 2)) == (Decimal("85.90"), Decimal("82.35"))
+    sql, params = render_native(build.question("agency_dossiers"), {"period": date(2025, 9, 1)})
+    # 12 dossiers alternate between the two agencies; every third (n = 0, 3, 6, 9) is not online
+    assert sorted(login.execute(sql, params).fetchall()) == [("Sở Tư pháp", 6, 4), ("Sở Y tế", 6, 4)]
+
+
+# -- provisioning against the fake Metabase -------------------------------------------------
+
+
+@pytest.fixture
+def fake(warehouse: str) -> Iterator[tuple[FakeMetabase, dict[str, str], Settings]]:
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        relations = bi_relations(conn)
+    metabase = FakeMetabase(warehouse={r.name: [c.name for c in r.columns] for r in relations})
+    with FakeMetabaseServer(metabase) as url:
+        env = {
+            "METABASE_URL": url,
+            "METABASE_USER": "admin@dtimon.test",
+            "METABASE_PASSWORD": "metabase-pass",
+            "DTIMON_BI_PASSWORD": "bi-secret",
+            "DTIMON_WAREHOUSE_URL": warehouse,
+        }
+        yield metabase, env, Settings.from_env(env)
+
+
+def test_apply_creates_everything_then_a_second_apply_writes_nothing(
+    fake: tuple[FakeMetabase, dict[str, str], Settings],
+) -> None:
+    metabase, env, settings = fake
+    build = definitions.build()
+    planned = provision.plan(settings, env)
+    assert metabase.writes == []  # plan only reads
+    assert {(c.action, c.model) for c in planned} >= {("create", "database"), ("create", "card")}
+    assert sum(1 for c in planned if c.model == "card") == len(build.questions)
+
+    provision.apply(settings, env)
+    assert len(metabase.databases) == 1
+    (database,) = metabase.databases.values()
+    assert database["details"]["user"] == LOGIN_ROLE and database["details"]["password"] == "bi-secret"
+    assert database["details"]["schema-filters-patterns"] == "bi"
+    assert sorted(c["name"] for c in metabase.collections.values()) == sorted(
+        c.name for c in build.collections
+    )
+    assert len(metabase.cards) == len(build.questions)
+    assert sorted(d["name"] for d in metabase.dashboards.values()) == sorted(d.name for d in build.dashboards)
+    # one trend question per catalogue row, on the trend dashboard
+    trends = next(d for d in metabase.dashboards.values() if d["name"] == "Xu hướng từng chỉ số")
+    assert len(trends["dashcards"]) == len(definitions.read_catalogue())
+    # the dashboard filters reach the cards' variables
+    scorecard = next(
+        d for d in metabase.dashboards.values() if d["name"] == "Bảng điểm chuyển đổi số của tỉnh"
+    )
+    assert {p["slug"] for p in scorecard["parameters"]} == {"period", "framework", "indicator"}
+    for dashcard in scorecard["dashcards"]:
+        assert {m["target"][1][1] for m in dashcard["parameter_mappings"]} == {
+            "period",
+            "framework",
+            "indicator",
+        }
+
+    # metadata: dbt's descriptions (persisted as comments) and semantic types reached the fields
+    fields = {
+        (t["name"], f["name"]): f
+        for t in metabase.tables.values()
+        for f in metabase.fields.values()
+        if f["table_id"] == t["id"]
+    }
+    numerator = fields[("ind_values__unit_month", "numerator")]
+    assert numerator["description"] == "What is counted (e.g. dossiers on time)."
+    assert numerator["semantic_type"] == "type/Quantity"
+    assert fields[("dim_agency", "agency_name")]["description"] == "Agency name (Tên cơ quan)."
+    assert fields[("publication_history", "gate_passed")]["description"].startswith("Whether the Great")
+    tables = {t["name"]: t for t in metabase.tables.values()}
+    assert (
+        tables["ind_values__unit_month"]["description"]
+        == "One row per indicator, unit of government and month."
+    )
+
+    writes = len(metabase.writes)
+    assert provision.plan(settings, env) == []
+    assert provision.apply(settings, env) == []
+    assert len(metabase.writes) == writes  # no POST, PUT or DELETE the second time
+    assert provision.render([]) == "Metabase is up to date: nothing to change."
+
+
+def test_a_changed_definition_is_updated_in_place_and_plan_shows_the_difference(
+    fake: tuple[FakeMetabase, dict[str, str], Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    metabase, env, settings = fake
+    provision.apply(settings, env)
+    ids = {c["name"]: c["id"] for c in metabase.cards.values()}
+    original = definitions.build
+
+    def changed(catalogue: list[dict[str, str]] | None = None) -> definitions.Definitions:
+        built = original(catalogue)
+        questions = tuple(
+            replace(q, name="Bảng điểm tỉnh (mới)", sql_file="province_met_by_framework.sql")
+            if q.key == "province_scorecard"
+            else q
+            for q in built.questions
+        )
+        return replace(built, questions=questions)
+
+    monkeypatch.setattr(provision, "build", changed)
+    planned = provision.plan(settings, env)
+    text = provision.render(planned)
+    assert "~ update card province_scorecard (Bảng điểm tỉnh (mới))" in text
+    assert "name: 'Bảng điểm tỉnh theo mục tiêu' -> 'Bảng điểm tỉnh (mới)'" in text
+    assert '+    , count(*) filter (where ind.met) as "Đạt"' in text  # the SQL diff
+    # the dashboard showing the card is unchanged (same card id): only the card changes
+    assert [(c.action, c.model, c.key) for c in planned] == [("update", "card", "province_scorecard")]
+
+    before = len(metabase.writes)
+    provision.apply(settings, env)
+    assert metabase.writes[before:] == [("PUT", f"/api/card/{ids['Bảng điểm tỉnh theo mục tiêu']}")]
+    assert metabase.cards[ids["Bảng điểm tỉnh theo mục tiêu"]]["name"] == "Bảng điểm tỉnh (mới)"
+    assert len(metabase.cards) == len(ids)  # updated in place, nothing created
+    assert provision.apply(settings, env) == []
+
+
+def test_a_new_catalogue_row_gets_its_question_and_a_dropped_one_is_archived(
+    fake: tuple[FakeMetabase, dict[str, str], Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    metabase, env, settings = fake
+    provision.apply(settings, env)
+    catalogue = definitions.read_catalogue()
+    new_row = {
+        **catalogue[0],
+        "indicator_id": "NQ17-99",
+        "name_vi": "Chỉ số thử",
+        "name_en": "Test indicator",
+    }
+    original = definitions.build
+    monkeypatch.setattr(provision, "build", lambda _=None: original([*catalogue[1:], new_row]))
+    changes = {(c.action, c.model, c.key) for c in provision.apply(settings, env)}
+    assert ("create", "card", "trend__NQ17-99") in changes
+    assert ("archive", "card", f"trend__{catalogue[0]['indicator_id']}") in changes
+    assert ("update", "dashboard", "indicator_trends") in changes
+    assert provision.apply(settings, env) == []
+
+
+def test_the_fake_rejects_what_metabase_rejects(fake: tuple[FakeMetabase, dict[str, str], Settings]) -> None:
+    metabase, env, _ = fake
+    url = env["METABASE_URL"]
+    assert requests.get(f"{url}/api/card", timeout=5).status_code == 401
+    with pytest.raises(MetabaseError, match="401"):
+        MetabaseClient(url, user="admin@dtimon.test", password="wrong")
+    client = MetabaseClient(url, api_key="mb_test_key")
+    with pytest.raises(MetabaseError, match="400"):
+        client.post(
+            "/api/card", {"name": "x", "dataset_query": {}, "visualization_settings": {}}
+        )  # no display
+    with pytest.raises(MetabaseError, match="400"):
+        client.post("/api/collection", {"name": 7})
+    with pytest.raises(MetabaseError, match="404"):
+        client.put("/api/card/999", {"name": "x"})
+    with pytest.raises(MetabaseError, match="400"):
+        client.post("/api/dashboard", {"description": "no name"})
+    dashboard = client.post("/api/dashboard", {"name": "d"})
+    with pytest.raises(MetabaseError, match="400"):  # a dashcard without its size
+        client.put(
+            f"/api/dashboard/{dashboard['id']}", {"dashcards": [{"id": -1, "card_id": 1, "row": 0, "col": 0}]}
+        )
+
+
+def test_the_command_line_plans_then_applies(
+    fake: tuple[FakeMetabase, dict[str, str], Settings],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from publishing.metabase.__main__ import main
+
+    metabase, env, _ = fake
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["plan"]) == 0
+    out = capsys.readouterr().out
+    assert "+ create database bi (dtimon bi)" in out
+    assert "+ create card trend__766-2.1 (766-2.1 — " in out
+    assert out.rstrip().endswith("changes; `apply` makes them.")
+    assert metabase.writes == []
+    assert main(["apply"]) == 0
+    capsys.readouterr()
+    assert main(["plan"]) == 0
+    assert capsys.readouterr().out == "Metabase is up to date: nothing to change.\n"
+    monkeypatch.setenv("METABASE_PASSWORD", "wrong")
+    assert main(["plan"]) == 2
+    assert "HTTP 401" in capsys.readouterr().err

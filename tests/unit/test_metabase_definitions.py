@@ -1,0 +1,112 @@
+"""Metabase definitions are consistent, grow with the catalogue, and the post-publish step skips cleanly."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from core.settings import PROJECT_ROOT, ConfigError, Settings
+from infra.dag_defaults import bi_asset
+from publishing.metabase import after_publish, definitions
+from publishing.metabase.config import MetabaseConfig
+from publishing.metabase.metadata import semantic_type
+from publishing.metabase.provision import digest, marked, marker
+
+BUILD = definitions.build()
+ENV = {"DTIMON_ENV": "test", "DTIMON_WAREHOUSE_URL": "postgresql://owner:pw@db.internal:5432/dtimon"}
+
+
+def test_every_question_declares_exactly_the_variables_its_sql_uses() -> None:
+    for question in BUILD.questions:
+        used = set(re.findall(r"\{\{\s*(\w+)\s*\}\}", question.sql))
+        assert used == {tag.name for tag in question.tags}, question.key
+        assert question.collection in {c.key for c in BUILD.collections}
+        assert question.sql.count("[[") == question.sql.count("]]")
+
+
+def test_dashboards_place_known_questions_without_overlap_and_filter_them() -> None:
+    keys = {q.key for q in BUILD.questions}
+    for dashboard in BUILD.dashboards:
+        cells: set[tuple[int, int]] = set()
+        for card in dashboard.cards:
+            assert card.question in keys
+            assert card.col + card.size_x <= 24, (dashboard.key, card.question)
+            area = {(card.row + y, card.col + x) for y in range(card.size_y) for x in range(card.size_x)}
+            assert not cells & area, (dashboard.key, card.question)
+            cells |= area
+        for name in dashboard.filters:  # every filter drives at least one card on its dashboard
+            assert any(name in {t.name for t in BUILD.question(c.question).tags} for c in dashboard.cards)
+
+
+def test_the_required_dashboards_exist_with_their_filters() -> None:
+    filters = {d.key: set(d.filters) for d in BUILD.dashboards}
+    assert filters["province_scorecard"] == {"period", "framework", "indicator"}
+    assert filters["agency_766"] == {"period", "unit", "indicator"}
+    assert {"period"} <= filters["data_quality"]
+    assert {c.key for c in BUILD.collections} == {"department", "ioc", "data_quality"}
+
+
+def test_a_new_catalogue_row_gets_a_question_and_a_place_without_new_code() -> None:
+    catalogue = definitions.read_catalogue()
+    row = {**catalogue[0], "indicator_id": "766-9.9", "framework": "766", "name_vi": "Thử", "name_en": "Test"}
+    grown = definitions.build([*catalogue, row])
+    question = grown.question("trend__766-9.9")
+    assert question.name == "766-9.9 — Thử"
+    assert next(t for t in question.tags if t.name == "indicator").default == "766-9.9"
+    trends = next(d for d in grown.dashboards if d.key == "indicator_trends")
+    assert len(trends.cards) == len(catalogue) + 1
+    assert trends.cards[-1].question == "trend__766-9.9"
+
+
+def test_every_dashboard_is_declared_as_a_dbt_exposure() -> None:
+    document = yaml.safe_load(Path(PROJECT_ROOT / "dbt_project" / "models" / "exposures.yml").read_text())
+    names = {e["name"] for e in document["exposures"]}
+    assert {f"metabase_{d.key}" for d in BUILD.dashboards} <= names
+    assert "index_report" in names
+
+
+def test_the_marker_finds_the_key_and_digest_again() -> None:
+    hashed = digest({"name": "x", "n": [1, 2]})
+    assert hashed == digest({"n": [1, 2], "name": "x"}) and len(hashed) == 12
+    assert marker(marked("Mô tả\n(dtimon: nothing)", "trend__766-2.1", hashed)) == ("trend__766-2.1", hashed)
+    assert marker("written by a person") is None
+
+
+def test_without_metabase_url_the_post_publish_step_logs_one_line(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO):
+        assert after_publish(Settings.from_env(ENV), ENV) is None
+    assert [r.getMessage() for r in caplog.records] == [
+        "Metabase provisioning skipped: METABASE_URL is not set"
+    ]
+
+
+def test_config_needs_credentials_and_points_metabase_at_the_bi_login() -> None:
+    settings = Settings.from_env(ENV)
+    with pytest.raises(ConfigError, match="METABASE_API_KEY"):
+        MetabaseConfig.from_env(settings, {**ENV, "METABASE_URL": "http://mb:3000"})
+    config = MetabaseConfig.from_env(
+        settings, {**ENV, "METABASE_URL": "http://mb:3000/", "METABASE_API_KEY": "k"}
+    )
+    assert (config.url, config.bi_host, config.bi_port, config.bi_database, config.bi_user) == (
+        "http://mb:3000", "db.internal", 5432, "dtimon", "dtimon_metabase",
+    )  # fmt: skip
+    moved = MetabaseConfig.from_env(
+        settings, {**ENV, "METABASE_URL": "http://mb", "METABASE_API_KEY": "k", "DTIMON_BI_HOST": "warehouse"}
+    )
+    assert moved.bi_host == "warehouse"
+
+
+def test_semantic_types_by_name_unless_dbt_meta_says_otherwise() -> None:
+    assert semantic_type("ind_values__unit_month", "numerator", {}) == "type/Quantity"
+    assert semantic_type("dim_agency", "agency_name", {}) == "type/Name"
+    assert semantic_type("ind_values__unit_month", "points", {}) == "type/Score"
+    assert semantic_type("ind_values__unit_month", "value", {}) is None
+    assert semantic_type("x", "value", {("x", "value"): "type/Percentage"}) == "type/Percentage"
+
+
+def test_the_published_bi_is_an_asset() -> None:
+    assert bi_asset().uri == "dtimon://warehouse/bi"
