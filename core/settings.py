@@ -101,6 +101,7 @@ class Settings:
     demo_start: date
     demo_end: date
     page_size: int
+    report_port: int = 8104
     #: every `DTIMON_*` variable, for the settings named after a registered source
     variables: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -122,6 +123,7 @@ class Settings:
             demo_start=_date(env, "DTIMON_DEMO_START", DEFAULT_DEMO_START),
             demo_end=_date(env, "DTIMON_DEMO_END", DEFAULT_DEMO_END),
             page_size=_int(env, "DTIMON_PAGE_SIZE", 200),
+            report_port=_int(env, "DTIMON_REPORT_PORT", 8104),
             variables={key: value for key, value in env.items() if key.startswith("DTIMON_")},
         )
         if settings.demo_end <= settings.demo_start:
@@ -143,6 +145,11 @@ class Settings:
     def run_dir(self) -> Path:
         """Pid files and logs of the processes `dtimon up` starts."""
         return self.home / "run"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where the index report's pages are rendered (one HTML file per month, and index.html)."""
+        return self.home / "reports"
 
     @property
     def airflow_home(self) -> Path:

@@ -1,8 +1,10 @@
-"""Build DAG: dbt build → freeze candidate → Great Expectations gate → publish to `bi`.
+"""Build DAG: dbt build → freeze candidate → Great Expectations gate → publish to `bi` →
+index report and Metabase.
 
 Scheduled on the raw-table Assets the ingest DAGs emit. Nothing reaches `bi` unless dbt's
 tests and the gate passed: a failure stops the run before publish, leaving BI on the last
-good publication (the failed candidate and its gate result stay in `ops`).
+good publication (the failed candidate and its gate result stay in `ops`). `publish` emits
+the `bi` Asset; the report and the Metabase provisioning run only after it succeeded.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from operator import or_
 from airflow.sdk import AssetAll, dag, get_current_context, task
 
 from infra import tasks
-from infra.dag_defaults import dag_kwargs, raw_asset
+from infra.dag_defaults import bi_asset, dag_kwargs, raw_asset
 from ingestion.sources import SOURCES
 
 # A build runs once every entity of a source has landed (one ingest run), for any source.
@@ -41,14 +43,24 @@ def dtimon_build() -> None:
     def gate(candidate: dict) -> dict:
         return tasks.gate(candidate, get_current_context()["run_id"])
 
-    @task(retries=0)
+    @task(retries=0, outlets=[bi_asset()])
     def publish(candidate: dict) -> str:
         return tasks.publish(candidate)
+
+    @task(retries=1)
+    def index_report() -> dict:
+        return tasks.render_report()
+
+    @task(retries=2)
+    def metabase() -> int | None:
+        return tasks.metabase_sync()
 
     candidate = stage_candidate()
     checked = gate(candidate)
     dbt_build() >> candidate
-    checked >> publish(candidate)
+    published = publish(candidate)
+    checked >> published
+    published >> [index_report(), metabase()]
 
 
 dtimon_build()

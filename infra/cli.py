@@ -6,6 +6,8 @@ dtimon down       stop everything `run`/`up` started, by process id
 dtimon status     what is running
 dtimon scorecard  print the scorecard from what is published in `bi`
 dtimon rollback   point `bi` back at the previous publication
+dtimon report     render the index report (one HTML page per published month) from `bi`
+dtimon metabase   plan|apply the Metabase definitions (publishing/metabase/) against METABASE_URL
 dtimon reset-source SOURCE  delete everything ingested from SOURCE (to fill it from another origin)
 """
 
@@ -154,7 +156,7 @@ def run_dags(settings: Settings, start: date, end: date) -> None:
 
 
 def print_scorecard(settings: Settings, start: date, end: date, lang: str) -> None:
-    from publishing.publish import current_publication
+    from publishing.publish import current_publication, restatement_count
     from publishing.scorecard import fetch, render
 
     with psycopg.connect(settings.warehouse_url) as conn:
@@ -166,6 +168,24 @@ def print_scorecard(settings: Settings, start: date, end: date, lang: str) -> No
             f"\nPublished: schema bi (publication {publication[0]}, data in {publication[1]}) "
             f"of {mask_url(settings.warehouse_url)}"
         )
+        with psycopg.connect(settings.warehouse_url) as conn:
+            restated = restatement_count(conn, publication[0])
+        if restated:
+            _say(f"This publication changed {restated} already published values: see bi.restatements")
+
+
+def print_report_path(settings: Settings, end: date) -> None:
+    """Where the index report of the run's last month is (the build DAG rendered it)."""
+    from publishing.report.render import report_name
+
+    last_month = date.fromordinal(end.toordinal() - 1).replace(day=1)
+    page = settings.reports_dir / report_name(last_month)
+    if page.exists():
+        _say(
+            f"Index report: {page} ({page.resolve().as_uri()}); all months: {settings.reports_dir / 'index.html'}"
+        )
+    else:
+        _say(f"No index report for {last_month:%m/%Y} in {settings.reports_dir} (nothing published for it)")
 
 
 def print_ingestion_summary(settings: Settings, start: date, end: date) -> None:
@@ -223,6 +243,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     _say("")
     print_scorecard(settings, start, end, args.lang)
     print_ingestion_summary(settings, start, end)
+    print_report_path(settings, end)
     _say(f"Airflow log: {processes.log_file(settings.run_dir, 'dagrun')}")
     _say(f"Done in {time.monotonic() - started:.1f} s.")
 
@@ -288,6 +309,23 @@ def cmd_rollback(args: argparse.Namespace) -> None:
     _say(f"bi now reads {schema}")
 
 
+def cmd_report(args: argparse.Namespace) -> None:
+    from publishing.report.after_publish import render_after_publish
+
+    settings = _settings(demo=False)
+    summary = render_after_publish(settings.warehouse_url, settings.reports_dir, args.lang)
+    if "skipped" in summary:
+        raise SystemExit(f"no report: {summary['skipped']}")
+    _say(f"Index report: {summary['latest']} ({summary['link']}); all months: {summary['index']}")
+
+
+def cmd_metabase(args: argparse.Namespace) -> None:
+    from publishing.metabase import apply, plan, render
+
+    settings = _settings(demo=False)
+    _say(render((apply if args.action == "apply" else plan)(settings)))
+
+
 def cmd_reset_source(args: argparse.Namespace) -> None:
     from ingestion.origins import reset_source
     from ingestion.schema import migrate
@@ -322,9 +360,15 @@ def main(argv: list[str] | None = None) -> None:
         ("scorecard", cmd_scorecard, "print the published scorecard"),
         ("rollback", cmd_rollback, "point bi back at an earlier publication"),
         ("reset-source", cmd_reset_source, "delete everything ingested from one source"),
+        ("report", cmd_report, "render the index report from what is published"),
+        ("metabase", cmd_metabase, "plan or apply the Metabase definitions"),
     ):
         p = sub.add_parser(name, help=helptext)
         p.set_defaults(func=func)
+        if name == "metabase":
+            p.add_argument("action", choices=("plan", "apply"))
+        if name == "report":
+            p.add_argument("--lang", choices=("vi", "en"), default=os.environ.get("DTIMON_LANG", "vi"))
         if name in {"run", "scorecard"}:
             p.add_argument("--start", type=date.fromisoformat, help="first day (default DTIMON_DEMO_START)")
             p.add_argument(

@@ -125,3 +125,18 @@ def publish(candidate: dict[str, Any]) -> str:
 
     with psycopg.connect(warehouse_url(), autocommit=True) as conn:
         return do_publish(conn, candidate["publication_id"])
+
+
+def render_report() -> dict[str, Any]:
+    """Render the index report of the live publication (every month, and index.html)."""
+    from publishing.report.after_publish import render_after_publish
+
+    return render_after_publish(warehouse_url(), Settings.from_env().reports_dir)
+
+
+def metabase_sync() -> int | None:
+    """Provision Metabase from its definitions when METABASE_URL is set (else one log line)."""
+    from publishing.metabase import after_publish
+
+    changes = after_publish(Settings.from_env(), warehouse_url=warehouse_url())
+    return None if changes is None else len(changes)

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from core.settings import Settings
 
-DEFAULT_PORT = 8104
 log = logging.getLogger(__name__)
 
 
@@ -51,11 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m publishing.report.serve", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--dir", type=Path, help="reports folder (default: DTIMON_HOME/reports)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("DTIMON_REPORT_PORT") or DEFAULT_PORT))
+    parser.add_argument("--port", type=int, help="port on 127.0.0.1 (default: DTIMON_REPORT_PORT, 8104)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    directory = args.dir or Settings.from_env().home / "reports"
-    server = make_server(directory, args.port)
+    settings = Settings.from_env()
+    directory = args.dir or settings.reports_dir
+    server = make_server(directory, settings.report_port if args.port is None else args.port)
     log.info("serving %s on http://127.0.0.1:%d/", directory, server.server_address[1])
     try:
         server.serve_forever()
