@@ -71,7 +71,9 @@ class WorkingCalendar:
         if unknown:
             raise ValueError(f"{HOLIDAYS_FILE}: unknown kind(s) {unknown}")
         with (seeds_dir / COVERAGE_FILE).open(newline="", encoding="utf-8") as file:
-            covered = frozenset(int(row["calendar_year"]) for row in csv.DictReader(file) if _flag(row["covered"]))
+            covered = frozenset(
+                int(row["calendar_year"]) for row in csv.DictReader(file) if _flag(row["covered"])
+            )
         return cls(days, covered)
 
     def covers(self, day: date) -> bool:

@@ -4,7 +4,7 @@ with expected as (
     select count(*) * 3 as expected_rows
     from {{ ref('int_reporting_periods') }}
     cross join (
-        select agency_id from {{ ref('dim_agency') }}
+        select agency_id from {{ ref('dim_agency') }} where is_current
         union
         select agency_id from {{ ref('fct_dossier') }} where agency_id is not null
     ) as agencies

@@ -168,17 +168,76 @@ def procedure(
     }
 
 
-def insert_procedure(conn: psycopg.Connection, batch_id: int, record: dict[str, Any]) -> None:
+#: The catalogue raw tables' columns of CONTRACTS.md item 4 (stored states: a record only when
+#: new or changed, a tombstone when a key disappears). Added here until the loader's migration
+#: creates them; additive, so it is harmless once they exist.
+SNAPSHOT_COLUMNS = (
+    "record_hash text",
+    "is_deleted boolean not null default false",
+    "observed_at timestamptz",
+)
+
+
+def ensure_snapshot_columns(conn: psycopg.Connection) -> None:
+    for table in ("raw.onestop__procedures", "raw.onestop__agencies"):
+        for column in SNAPSHOT_COLUMNS:
+            conn.execute(f"alter table {table} add column if not exists {column}")
+
+
+def _insert_state(
+    conn: psycopg.Connection,
+    table: str,
+    key_column: str,
+    batch_id: int,
+    key: str,
+    record: dict[str, Any],
+    updated: datetime | None,
+    observed: str | None,
+    deleted: bool,
+) -> None:
+    """One stored catalogue state; observed_at is the batch's interval end unless `observed` says."""
+    ensure_snapshot_columns(conn)
     conn.execute(
-        "insert into raw.onestop__procedures (batch_id, source_updated_at, ma_tthc, record) values (%s, %s, %s, %s)",
-        (batch_id, local("2025-08-01 08:00"), record["MATTHC"], Jsonb(record)),
+        f"""
+        insert into {table} (batch_id, source_updated_at, {key_column}, record, record_hash, is_deleted, observed_at)
+        select %(batch)s, %(updated)s, %(key)s, %(record)s, md5(%(record)s::jsonb::text), %(deleted)s,
+               coalesce(%(observed)s, (select interval_end from ops.batches where batch_id = %(batch)s))
+        """,
+        {
+            "batch": batch_id,
+            "updated": updated,
+            "key": key,
+            "record": Jsonb({} if deleted else record),
+            "deleted": deleted,
+            "observed": local(observed) if observed else None,
+        },
     )
 
 
-def insert_agency(
-    conn: psycopg.Connection, batch_id: int, agency_id: str, name: str, level: str, parent: str
+def insert_procedure(
+    conn: psycopg.Connection,
+    batch_id: int,
+    record: dict[str, Any],
+    *,
+    observed: str | None = None,
+    deleted: bool = False,
 ) -> None:
-    record = {
+    _insert_state(
+        conn,
+        "raw.onestop__procedures",
+        "ma_tthc",
+        batch_id,
+        record["MATTHC"],
+        record,
+        None if deleted else local("2025-08-01 08:00"),
+        observed,
+        deleted,
+    )
+
+
+def agency(agency_id: str, name: str, level: str, parent: str) -> dict[str, Any]:
+    """A native agency record."""
+    return {
         "MADONVI": agency_id,
         "TENDONVI": name,
         "CAPDONVI": level,
@@ -186,7 +245,27 @@ def insert_agency(
         "MADVHC": "46",
         "NGAYCAPNHAT": "20250701080000",
     }
-    conn.execute(
-        "insert into raw.onestop__agencies (batch_id, source_updated_at, ma_don_vi, record) values (%s, %s, %s, %s)",
-        (batch_id, local("2025-07-01 08:00"), agency_id, Jsonb(record)),
+
+
+def insert_agency(
+    conn: psycopg.Connection,
+    batch_id: int,
+    agency_id: str,
+    name: str,
+    level: str,
+    parent: str,
+    *,
+    observed: str | None = None,
+    deleted: bool = False,
+) -> None:
+    _insert_state(
+        conn,
+        "raw.onestop__agencies",
+        "ma_don_vi",
+        batch_id,
+        agency_id,
+        agency(agency_id, name, level, parent),
+        None if deleted else local("2025-07-01 08:00"),
+        observed,
+        deleted,
     )

@@ -29,6 +29,7 @@ agencies as (
         agency_id,
         agency_name
     from {{ ref('dim_agency') }}
+    where is_current
     union all
     select distinct
         dossiers.agency_id,
@@ -37,7 +38,7 @@ agencies as (
     where not exists (
         select 1
         from {{ ref('dim_agency') }} as known_agencies
-        where known_agencies.agency_id = dossiers.agency_id
+        where known_agencies.agency_id = dossiers.agency_id and known_agencies.is_current
     )
 ),
 
