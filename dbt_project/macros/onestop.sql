@@ -4,11 +4,16 @@
     these casts accept; tests/integration/test_parse_staging_agree.py feeds both the same values. -#}
 
 {#- `yyyyMMddHHmmss` in local time (Asia/Ho_Chi_Minh) → timestamptz; '' → null.
-    Anything else (another length, a 31 February) fails the query: it is not silently dropped. -#}
+    Anything else fails the query, not silently dropped: another length, a 30 February, and
+    also an hour 24 or 25 or a minute 60, which PostgreSQL alone would roll over into the next
+    hour or day (hence the round trip through to_char). -#}
 {% macro onestop_ts(expr) -%}
     (case
         when nullif(btrim({{ expr }}), '') is null then null
-        when btrim({{ expr }}) ~ '^[0-9]{14}$'
+        when
+            btrim({{ expr }}) ~ '^[0-9]{14}$'
+            and to_char(overlay(btrim({{ expr }}) placing 'T' from 9 for 0)::timestamp, 'YYYYMMDDHH24MISS')
+            = btrim({{ expr }})
             then overlay(btrim({{ expr }}) placing 'T' from 9 for 0)::timestamp
         else ('not a yyyyMMddHHmmss time: ' || ({{ expr }}))::timestamp
     end at time zone '{{ var("local_timezone") }}')
