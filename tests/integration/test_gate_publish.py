@@ -19,10 +19,11 @@ create schema reference;
 create table reference.indicator_catalogue (indicator_id text, name_vi text);
 insert into reference.indicator_catalogue values ('766-2.1', 'Đúng hạn'), ('766-3.3', 'Trực tuyến');
 create table reference.indicator_targets (indicator_id text, year_from int, target numeric);
-create table marts.dim_agency (agency_id text, agency_name text);
+create table marts.dim_agency (agency_id text, valid_from timestamptz, agency_name text);
 comment on table marts.dim_agency is 'Agencies';
 comment on column marts.dim_agency.agency_name is 'Tên cơ quan';
-insert into marts.dim_agency values ('000.00.01.H57', 'Sở Tư pháp'), ('000.00.02.H57', 'Sở Nội vụ');
+insert into marts.dim_agency values
+    ('000.00.01.H57', '2025-09-01', 'Sở Tư pháp'), ('000.00.02.H57', '2025-09-01', 'Sở Nội vụ');
 create table marts.ind_766__agency_month (
     period_month date, agency_id text, indicator_id text,
     numerator bigint, denominator bigint, rate numeric, target numeric, met boolean
