@@ -4,16 +4,15 @@
     these casts accept; tests/integration/test_parse_staging_agree.py feeds both the same values. -#}
 
 {#- `yyyyMMddHHmmss` in local time (Asia/Ho_Chi_Minh) → timestamptz; '' → null.
-    Anything else fails the query, not silently dropped: another length, a 30 February, and
-    also an hour 24 or 25 or a minute 60, which PostgreSQL alone would roll over into the next
-    hour or day (hence the round trip through to_char). -#}
+    Anything else fails the query, not silently dropped: another length, a year outside
+    1976–2199 (FIRST_YEAR–LAST_YEAR of ingestion/localtime.py, where UTC+7 is exact), a month 13, an hour 24 or a minute 60 (which PostgreSQL alone would roll over
+    into the next hour or day), and a 30 February (refused by the cast). -#}
 {% macro onestop_ts(expr) -%}
     (case
         when nullif(btrim({{ expr }}), '') is null then null
         when
-            btrim({{ expr }}) ~ '^[0-9]{14}$'
-            and to_char(overlay(btrim({{ expr }}) placing 'T' from 9 for 0)::timestamp, 'YYYYMMDDHH24MISS')
-            = btrim({{ expr }})
+            btrim({{ expr }})
+            ~ '^(19[89][0-9]|197[6-9]|2[01][0-9]{2})(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])([01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]$'
             then overlay(btrim({{ expr }}) placing 'T' from 9 for 0)::timestamp
         else ('not a yyyyMMddHHmmss time: ' || ({{ expr }}))::timestamp
     end at time zone '{{ var("local_timezone") }}')
