@@ -16,6 +16,7 @@ DOSSIER_STATUSES = "onestop_dossier_statuses"
 CHANNELS = "onestop_channels"
 ONLINE_LEVELS = "onestop_online_levels"
 AGENCY_LEVELS = "onestop_agency_levels"
+TIME_LIMIT_UNITS = "onestop_time_limit_units"
 
 
 @cache

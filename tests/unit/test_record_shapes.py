@@ -15,6 +15,7 @@ from core.code_lists import (
     DOSSIER_STATUSES,
     ONLINE_LEVELS,
     SEEDS_DIR,
+    TIME_LIMIT_UNITS,
     code_list,
     codes,
 )
@@ -70,7 +71,7 @@ def test_every_code_list_is_a_described_seed() -> None:
     described = {
         seed["name"]: seed for seed in yaml.safe_load(Path(SEEDS_DIR, "_seeds.yml").read_text())["seeds"]
     }
-    for name in (DOSSIER_STATUSES, CHANNELS, ONLINE_LEVELS, AGENCY_LEVELS):
+    for name in (DOSSIER_STATUSES, CHANNELS, ONLINE_LEVELS, AGENCY_LEVELS, TIME_LIMIT_UNITS):
         assert code_list(name), name
         assert described[name]["description"], name
         assert set(code_list(name)[0]) == {column["name"] for column in described[name]["columns"]}, name

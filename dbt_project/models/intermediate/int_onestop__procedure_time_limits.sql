@@ -39,13 +39,11 @@ select
     options.option_ordinal,
     {{ onestop_number("options.time_option ->> 'THOIGIANGIAIQUYET'") }} as time_limit,
     nullif(options.time_option ->> 'DONVITINH', '') as time_limit_unit_text,
-    case lower(normalize(btrim(options.time_option ->> 'DONVITINH')))
-        when 'ngày làm việc' then 'working_days'
-        when 'ngày' then 'calendar_days'
-        when 'giờ' then 'hours'
-    end as time_limit_unit,
+    units.time_limit_unit,
     fees.fee_amount
 from options
+left join {{ ref('onestop_time_limit_units') }} as units
+    on lower(normalize(btrim(options.time_option ->> 'DONVITINH'))) = units.unit_text
 left join fees
     on
         options.procedure_id = fees.procedure_id
