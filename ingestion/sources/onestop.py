@@ -223,16 +223,14 @@ def parse_progress(record: Any) -> Row:
 
 def parse_procedure(record: Any) -> Row:
     record = _check(record, Procedure)
-    return Row(
-        (_time(record, "NGAYCAPNHAT"), _text(record["MATTHC"]), _dump(record)), key=_text(record["MATTHC"])
-    )
+    code = _text(record["MATTHC"])
+    return Row((_time(record, "NGAYCAPNHAT"), code, _dump(record)), key=code)
 
 
 def parse_agency(record: Any) -> Row:
     record = _check(record, Agency)
-    return Row(
-        (_time(record, "NGAYCAPNHAT"), _text(record["MADONVI"]), _dump(record)), key=_text(record["MADONVI"])
-    )
+    code = _text(record["MADONVI"])
+    return Row((_time(record, "NGAYCAPNHAT"), code, _dump(record)), key=code)
 
 
 def _envelope(body: Any, path: str) -> Page:
