@@ -28,8 +28,8 @@ INDICATOR_GRAINS: dict[str, tuple[str, ...]] = {
 
 #: Keys of the other published relations.
 RELATION_KEYS: dict[str, tuple[str, ...]] = {
-    "dim_agency": ("agency_id",),
-    "dim_procedure": ("procedure_id",),
+    "dim_agency": ("agency_id", "valid_from"),
+    "dim_procedure": ("procedure_id", "valid_from"),
     "fct_dossier": ("dossier_id",),
     "indicator_catalogue": ("indicator_id",),
 }

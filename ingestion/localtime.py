@@ -8,8 +8,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 
-#: Asia/Ho_Chi_Minh has been UTC+7 without daylight saving since 1975: a fixed offset is exact.
+#: Asia/Ho_Chi_Minh has been UTC+7 without daylight saving since 13 June 1975: a fixed offset is
+#: exact for the times accepted here (years FIRST_YEAR–LAST_YEAR; staging's `onestop_ts` accepts
+#: the same years and reads them with the time-zone database: the two agree).
 VN_TZ = timezone(timedelta(hours=7), "ICT")
+FIRST_YEAR, LAST_YEAR = 1976, 2199
 
 
 class BadTimestamp(ValueError):
@@ -18,19 +21,20 @@ class BadTimestamp(ValueError):
 
 @cache
 def _valid_parts() -> tuple[frozenset[str], frozenset[str]]:
-    """Every valid `yyyyMMdd` (1900–2199) and every valid `HHmmss`: validating a time is then
+    """Every valid `yyyyMMdd` (FIRST_YEAR–LAST_YEAR) and every valid `HHmmss`: validating a time is then
     two set lookups, which matters when a million records carry seven times each. Built once,
     on first use (~0.1 s)."""
-    first = date(1900, 1, 1)
+    first = date(FIRST_YEAR, 1, 1)
     days = frozenset(
-        (first + timedelta(days=n)).strftime("%Y%m%d") for n in range((date(2200, 1, 1) - first).days)
+        (first + timedelta(days=n)).strftime("%Y%m%d")
+        for n in range((date(LAST_YEAR + 1, 1, 1) - first).days)
     )
     times = frozenset(f"{h:02d}{m:02d}{s:02d}" for h in range(24) for m in range(60) for s in range(60))
     return days, times
 
 
 def is_compact(text: str) -> bool:
-    """True when `text` is a valid `yyyyMMddHHmmss` time (years 1900–2199)."""
+    """True when `text` is a valid `yyyyMMddHHmmss` time (years FIRST_YEAR–LAST_YEAR)."""
     days, times = _valid_parts()
     return len(text) == 14 and text[:8] in days and text[8:] in times
 

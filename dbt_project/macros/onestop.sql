@@ -1,18 +1,37 @@
 {#- Conversions of the one-stop-shop record's string values. The only place they are written. -#}
 
+{#- The parser (ingestion/sources/onestop.py, shapes in onestop_records.py) accepts exactly what
+    these casts accept; tests/integration/test_parse_staging_agree.py feeds both the same values. -#}
+
 {#- `yyyyMMddHHmmss` in local time (Asia/Ho_Chi_Minh) → timestamptz; '' → null.
-    A malformed value fails the query: it is not silently dropped. -#}
+    Anything else fails the query, not silently dropped: another length, a year outside
+    1976–2199 (FIRST_YEAR–LAST_YEAR of ingestion/localtime.py, where UTC+7 is exact), a month 13, an hour 24 or a minute 60 (which PostgreSQL alone would roll over
+    into the next hour or day), and a 30 February (refused by the cast). -#}
 {% macro onestop_ts(expr) -%}
-    (overlay(nullif(btrim({{ expr }}), '') placing 'T' from 9 for 0)::timestamp
-        at time zone '{{ var("local_timezone") }}')
+    (case
+        when nullif(btrim({{ expr }}), '') is null then null
+        when
+            btrim({{ expr }})
+            ~ '^(19[89][0-9]|197[6-9]|2[01][0-9]{2})(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])([01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]$'
+            then overlay(btrim({{ expr }}) placing 'T' from 9 for 0)::timestamp
+        else ('not a yyyyMMddHHmmss time: ' || ({{ expr }}))::timestamp
+    end at time zone '{{ var("local_timezone") }}')
 {%- endmacro %}
 
-{#- A number sent as text ("5", "0.5", "0,5") → numeric; anything else → null. -#}
+{#- A number sent as text ("5", "0.5", "0,5", spaces around) → numeric; '' → null; anything
+    else → null (the parser rejects it, so raw never holds one). The pattern is NUMBER_PATTERN
+    of onestop_records.py. -#}
 {% macro onestop_number(expr) -%}
     (case
         when btrim({{ expr }}) ~ '^[0-9]+([.,][0-9]+)?$'
             then replace(btrim({{ expr }}), ',', '.')::numeric
     end)
+{%- endmacro %}
+
+{#- A code sent as text (status, channel, …) → the code without surrounding spaces; '' → null.
+    Codes are checked against their code-list seed by the models' tests. -#}
+{% macro onestop_code(expr) -%}
+    nullif(btrim({{ expr }}), '')
 {%- endmacro %}
 
 {#- A "0"/"1" flag → boolean; anything else → null. -#}

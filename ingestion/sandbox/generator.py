@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from core.calendar import working_calendar
 from ingestion.sandbox.province import Province, dossier_order, gc_paused, progress_order
 
 PROVINCE_LETTER_CODE = "H57"
@@ -40,16 +41,6 @@ T = TypeVar("T")
 UNIT_WORKING_DAYS = "Ngày làm việc"
 UNIT_DAYS = "Ngày"
 UNIT_HOURS = "Giờ"
-
-# Public holidays of the simulated system on weekdays (a foreign calendar: close, not exact).
-HOLIDAYS: frozenset[date] = frozenset(
-    [date(2024, 1, 1), *(date(2024, 2, d) for d in (8, 9, 12, 13, 14)), date(2024, 4, 18)]
-    + [date(2024, 4, 29), date(2024, 4, 30), date(2024, 5, 1), date(2024, 9, 2), date(2024, 9, 3)]
-    + [date(2025, 1, 1), *(date(2025, 1, d) for d in range(27, 32)), date(2025, 4, 7)]
-    + [date(2025, 4, 30), date(2025, 5, 1), date(2025, 5, 2), date(2025, 9, 1), date(2025, 9, 2)]
-    + [date(2026, 1, 1), date(2026, 1, 2), *(date(2026, 2, d) for d in range(16, 21))]
-    + [date(2026, 4, 27), date(2026, 4, 30), date(2026, 5, 1), date(2026, 9, 1), date(2026, 9, 2)]
-)
 
 FIELDS: Mapping[str, tuple[str, str]] = MappingProxyType(
     {
@@ -342,11 +333,11 @@ class Event:
 
 
 class WorkCalendar:
-    """Working days (Mon–Fri minus HOLIDAYS) and office-hours sampling over a date range."""
+    """Working days (the project's one calendar, `core.calendar`: the holiday seed) and
+    office-hours sampling over a date range."""
 
     def __init__(self, first: date, last: date) -> None:
-        days = (first + timedelta(days=i) for i in range((last - first).days + 1))
-        self._days = [d for d in days if d.weekday() < 5 and d not in HOLIDAYS]
+        self._days = working_calendar().working_days(first, last)
         self._ordinals = [d.toordinal() for d in self._days]
         self._opens = [datetime.combine(d, OFFICE_OPEN) for d in self._days]
         self._closes = [datetime.combine(d, OFFICE_CLOSE) for d in self._days]

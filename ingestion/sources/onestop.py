@@ -13,12 +13,16 @@ are pseudonymised before parsing, so even a rejected record is stored without th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import orjson
 
+from core.code_lists import CHANNELS as CHANNEL_CODES
+from core.code_lists import DOSSIER_STATUSES, codes
 from core.migrations import Column, Index
 from ingestion.http import ApiClient, SourceError
 from ingestion.load import RawTable, Row
@@ -26,14 +30,28 @@ from ingestion.localtime import BadTimestamp, format_compact, is_compact, parse_
 from ingestion.paging import Page, numbered_pages
 from ingestion.privacy import PersonalFields
 from ingestion.sources.base import Entity, Fetch, Rejected, Sandbox, Source, TokenLogin, Window
+from ingestion.sources.onestop_records import (
+    NUMBER_PATTERN,
+    Agency,
+    Dossier,
+    Kind,
+    Procedure,
+    Progress,
+    Supplement,
+    names,
+    spec,
+)
 
 NAME = "onestop"
 
-DOSSIER_DATES = ("NgayNopHoSo", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayTra", "NgayTuChoi")
-SUPPLEMENT_DATES = ("NgayBoSung", "NgayTiepNhanBoSung", "NgayHenTraTruoc", "NgayHenTraMoi")
-TEXT_FIELDS = ("MaHoSoKhac", "MaTTHC", "DonViXuLy", "LoaiDoiTuong")
-STATUSES = frozenset(str(n) for n in range(1, 11))
-CHANNELS = frozenset({"", "1", "2", "3"})
+# Field lists and code lists come from the record shapes (onestop_records) and the code-list
+# seeds (core.code_lists): declared once, read here.
+DOSSIER_DATES = tuple(f.name for f in spec(Dossier) if f.kind is Kind.TIME and not f.required)
+SUPPLEMENT_DATES = names(Supplement, Kind.TIME)
+TEXT_FIELDS = names(Dossier, Kind.TEXT)
+STATUSES = codes(DOSSIER_STATUSES)
+CHANNELS = frozenset({""}) | codes(CHANNEL_CODES)
+_NUMBER = re.compile(NUMBER_PATTERN)
 
 DOSSIER_PERSONAL = PersonalFields(
     fields=("ChuHoSo", "SoGiayToChuHoSo", "MaDoiTuong", "SoDienThoai", "Email", "Fax", "DiaChiChuHoSo"),
@@ -58,13 +76,6 @@ def _text(value: Any) -> str:
     raise Rejected(f"expected a string, got {type(value).__name__}")
 
 
-def _required(record: dict[str, Any], field: str) -> str:
-    value = _text(record.get(field))
-    if not value:
-        raise Rejected(f"{field} is missing or empty")
-    return value
-
-
 def _time(record: dict[str, Any], field: str, *, required: bool = False) -> datetime | None:
     value = _text(record.get(field))
     if not value:
@@ -85,38 +96,46 @@ def _valid_times(record: dict[str, Any], fields: tuple[str, ...]) -> bool:
     return True
 
 
-def _check_times(record: dict[str, Any], fields: tuple[str, ...]) -> None:
-    """Each of `fields` is "" or a valid local time; otherwise Rejected with the first bad field."""
-    if not _valid_times(record, fields):
-        for field in fields:
-            _time(record, field)  # raises with the reason
+def _check(record: Any, shape: type[msgspec.Struct], prefix: str = "") -> dict[str, Any]:
+    """`record` holds what `shape` declares (see onestop_records); otherwise Rejected with the
+    first problem, named by its path (`DanhSachLePhi.Gia=...`)."""
+    record = _object(record)
+    for field in spec(shape):
+        name = f"{prefix}{field.name}"
+        if field.items is not None:
+            for item in _items(record, field.name, name):
+                _check(item, field.items, f"{name}.")
+            continue
+        value = record.get(field.name)
+        text = _text(value)
+        if not text:
+            if field.required:
+                raise Rejected(f"{name} is missing or empty")
+            continue
+        kind = field.kind
+        if kind is Kind.TIME:
+            if not is_compact(text):
+                raise Rejected(f"{name}: {text!r} is not a yyyyMMddHHmmss time")
+        elif kind is Kind.NUMBER:
+            if not _NUMBER.match(text):
+                raise Rejected(f"{name}={text!r} is not a number")
+        elif kind is Kind.INTEGER:
+            if not (text.isascii() and text.isdigit()):
+                raise Rejected(f"{name}={value!r} is not an integer")
+        elif kind is Kind.CODE:
+            allowed = field.allowed or frozenset()
+            if text not in allowed:
+                shown = sorted(allowed, key=lambda c: (len(c), c))
+                raise Rejected(f"{name}={text!r} is not one of the codes {shown}")
+    return record
 
 
-def _code(record: dict[str, Any], field: str, allowed: frozenset[str]) -> str:
-    value = _text(record.get(field))
-    if value not in allowed:
-        raise Rejected(
-            f"{field}={value!r} is not one of the codes {sorted(allowed, key=lambda c: (len(c), c))}"
-        )
-    return value
-
-
-def _number(value: Any, field: str) -> None:
-    text = _text(value)
-    if not text:
-        return
-    try:
-        float(text)
-    except ValueError:
-        raise Rejected(f"{field}={text!r} is not a number") from None
-
-
-def _items(record: dict[str, Any], field: str) -> list[dict[str, Any]]:
+def _items(record: dict[str, Any], field: str, name: str | None = None) -> list[dict[str, Any]]:
     value = record.get(field)
     if value in (None, ""):
         return []
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise Rejected(f"{field} is not a list of objects")
+        raise Rejected(f"{name or field} is not a list of objects")
     return value
 
 
@@ -172,7 +191,7 @@ def _is_clean_dossier(record: dict[str, Any]) -> bool:
             if type(fee) is not dict:
                 return False
             amount = fee.get("Gia")
-            if amount and not (type(amount) is str and amount.isdigit()):
+            if amount and not (type(amount) is str and amount.isascii() and amount.isdigit()):
                 return False
     return True
 
@@ -188,53 +207,31 @@ def parse_dossier(record: Any) -> Row:
 
 def _parse_dossier_checked(record: Any) -> Row:
     """Field by field, with the reason of the first problem: the path of anything unusual."""
-    record = _object(record)
-    code = _required(record, "MaHoSo")
-    try:
-        version = int(_required(record, "_version"))
-    except ValueError:
-        raise Rejected(f"_version={record.get('_version')!r} is not an integer") from None
-    updated_at = _time(record, "_updated_at", required=True)
-    for field in TEXT_FIELDS:
-        _text(record.get(field))
-    _check_times(record, DOSSIER_DATES)
-    _code(record, "TrangThaiHoSo", STATUSES)
-    _code(record, "KenhThucHien", CHANNELS)
-    for supplement in _items(record, "DanhSachHoSoBoSung"):
-        _check_times(supplement, SUPPLEMENT_DATES)
-    for fee in _items(record, "DanhSachLePhi"):
-        _number(fee.get("Gia"), "DanhSachLePhi.Gia")
+    record = _check(record, Dossier)
+    code = _text(record["MaHoSo"])
+    version = int(_text(record["_version"]))
+    updated_at = parse_compact(_text(record["_updated_at"]))
     return Row((updated_at, code, version, _dump(record)), key=(code, version))
 
 
 def parse_progress(record: Any) -> Row:
-    record = _object(record)
-    code = _required(record, "MaHoSo")
-    at = _time(record, "ThoiDiemXuLy", required=True)
-    status = _code(record, "TrangThai", STATUSES)
-    _check_times(record, ("NgayBatDau", "NgayKetThucTheoQuyDinh"))
+    record = _check(record, Progress)
+    code = _text(record["MaHoSo"])
+    at = parse_compact(_text(record["ThoiDiemXuLy"]))
+    status = _text(record["TrangThai"])
     return Row((at, code, _dump(record)), key=(code, record["ThoiDiemXuLy"], status))
 
 
 def parse_procedure(record: Any) -> Row:
-    record = _object(record)
-    code = _required(record, "MATTHC")
-    updated_at = _time(record, "NGAYCAPNHAT")
-    for way in _items(record, "CACHTHUCTHUCHIEN"):
-        for timing in _items(way, "THOIGIAN"):
-            _number(timing.get("THOIGIANGIAIQUYET"), "THOIGIANGIAIQUYET")
-            for fee in _items(timing, "PHILEPHI"):
-                _number(fee.get("MUCPHI"), "MUCPHI")
-    _items(record, "LINHVUCTHUCHIEN")
-    _items(record, "COQUANTHUCHIEN")
-    return Row((updated_at, code, _dump(record)), key=code)
+    record = _check(record, Procedure)
+    code = _text(record["MATTHC"])
+    return Row((_time(record, "NGAYCAPNHAT"), code, _dump(record)), key=code)
 
 
 def parse_agency(record: Any) -> Row:
-    record = _object(record)
-    code = _required(record, "MADONVI")
-    updated_at = _time(record, "NGAYCAPNHAT")
-    return Row((updated_at, code, _dump(record)), key=code)
+    record = _check(record, Agency)
+    code = _text(record["MADONVI"])
+    return Row((_time(record, "NGAYCAPNHAT"), code, _dump(record)), key=code)
 
 
 def _envelope(body: Any, path: str) -> Page:

@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
-from psycopg import sql
 from psycopg.types.json import Jsonb
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -170,24 +169,60 @@ def procedure(
     }
 
 
-#: The rest of a catalogue row insert: the record with its hash, observed at the batch's interval end.
-SNAPSHOT_INSERT = """record, record_hash, observed_at)
-    select v.batch_id, v.updated, v.code, v.record, md5(v.record::text), b.interval_end
-    from (values (%s, %s::timestamptz, %s, %s::jsonb)) as v (batch_id, updated, code, record)
-    join ops.batches as b on b.batch_id = %s"""
-
-
-def insert_procedure(conn: psycopg.Connection, batch_id: int, record: dict[str, Any]) -> None:
+def _insert_state(
+    conn: psycopg.Connection,
+    table: str,
+    key_column: str,
+    batch_id: int,
+    key: str,
+    record: dict[str, Any],
+    updated: datetime | None,
+    observed: str | None,
+    deleted: bool,
+) -> None:
+    """One stored catalogue state (a tombstone when `deleted`), as the loader stores a change;
+    observed_at is the batch's interval end unless `observed` says."""
     conn.execute(
-        f"insert into raw.onestop__procedures (batch_id, source_updated_at, ma_tthc, {SNAPSHOT_INSERT}",
-        (batch_id, local("2025-08-01 08:00"), record["MATTHC"], Jsonb(record), batch_id),
+        f"""
+        insert into {table} (batch_id, source_updated_at, {key_column}, record, record_hash, is_deleted, observed_at)
+        select %(batch)s, %(updated)s, %(key)s, %(record)s, md5(%(record)s::jsonb::text), %(deleted)s,
+               coalesce(%(observed)s, (select interval_end from ops.batches where batch_id = %(batch)s))
+        """,
+        {
+            "batch": batch_id,
+            "updated": updated,
+            "key": key,
+            "record": Jsonb({} if deleted else record),
+            "deleted": deleted,
+            "observed": local(observed) if observed else None,
+        },
     )
 
 
-def insert_agency(
-    conn: psycopg.Connection, batch_id: int, agency_id: str, name: str, level: str, parent: str
+def insert_procedure(
+    conn: psycopg.Connection,
+    batch_id: int,
+    record: dict[str, Any],
+    *,
+    observed: str | None = None,
+    deleted: bool = False,
 ) -> None:
-    record = {
+    _insert_state(
+        conn,
+        "raw.onestop__procedures",
+        "ma_tthc",
+        batch_id,
+        record["MATTHC"],
+        record,
+        None if deleted else local("2025-08-01 08:00"),
+        observed,
+        deleted,
+    )
+
+
+def agency(agency_id: str, name: str, level: str, parent: str) -> dict[str, Any]:
+    """A native agency record."""
+    return {
         "MADONVI": agency_id,
         "TENDONVI": name,
         "CAPDONVI": level,
@@ -195,19 +230,27 @@ def insert_agency(
         "MADVHC": "46",
         "NGAYCAPNHAT": "20250701080000",
     }
-    conn.execute(
-        f"insert into raw.onestop__agencies (batch_id, source_updated_at, ma_don_vi, {SNAPSHOT_INSERT}",
-        (batch_id, local("2025-07-01 08:00"), agency_id, Jsonb(record), batch_id),
-    )
 
 
-def insert_tombstone(conn: psycopg.Connection, batch_id: int, entity: str, key: str) -> None:
-    """A catalogue key that was absent from the complete pull of `batch_id` (the loader's tombstone)."""
-    key_column = {"agencies": "ma_don_vi", "procedures": "ma_tthc"}[entity]
-    conn.execute(
-        sql.SQL(
-            "insert into {} (batch_id, {}, record, record_hash, is_deleted, observed_at) "
-            "select %s, %s, '{{}}', md5('{{}}'), true, interval_end from ops.batches where batch_id = %s"
-        ).format(sql.Identifier("raw", f"onestop__{entity}"), sql.Identifier(key_column)),
-        (batch_id, key, batch_id),
+def insert_agency(
+    conn: psycopg.Connection,
+    batch_id: int,
+    agency_id: str,
+    name: str,
+    level: str,
+    parent: str,
+    *,
+    observed: str | None = None,
+    deleted: bool = False,
+) -> None:
+    _insert_state(
+        conn,
+        "raw.onestop__agencies",
+        "ma_don_vi",
+        batch_id,
+        agency_id,
+        agency(agency_id, name, level, parent),
+        None if deleted else local("2025-07-01 08:00"),
+        observed,
+        deleted,
     )

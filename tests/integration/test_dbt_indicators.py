@@ -96,7 +96,7 @@ def load_reference(conn: psycopg.Connection) -> None:
     agencies = fx.batch(conn, "agencies", "2025-09-01", "2025-10-01")
     fx.insert_agency(conn, agencies, A, "Sở Tư pháp", "2", "000.00.00.H57")
     fx.insert_agency(conn, agencies, C, "Sở Y tế", "2", "000.00.00.H57")
-    fx.insert_tombstone(conn, agencies, "agencies", DISSOLVED)
+    fx.insert_agency(conn, agencies, DISSOLVED, "", "", "", deleted=True)
 
 
 def load_september(conn: psycopg.Connection) -> None:

@@ -28,10 +28,11 @@ insert into reference.indicator_catalogue values
     ('766-2.2', '766', 'Thời gian', 'Time', 'duration', 'lower_is_better', null, null, 'onestop', 'measure__766_2_2'),
     ('766-9.9', '766', 'Chưa tính', 'Not computed', 'ratio', 'higher_is_better', null, null, null, null);
 create table reference.indicator_targets (indicator_id text, year_from int, target numeric);
-create table marts.dim_agency (agency_id text, agency_name text);
+create table marts.dim_agency (agency_id text, valid_from timestamptz, agency_name text);
 comment on table marts.dim_agency is 'Agencies';
 comment on column marts.dim_agency.agency_name is 'Tên cơ quan';
-insert into marts.dim_agency values ('000.00.01.H57', 'Sở Tư pháp'), ('000.00.02.H57', 'Sở Nội vụ');
+insert into marts.dim_agency values
+    ('000.00.01.H57', '2025-09-01', 'Sở Tư pháp'), ('000.00.02.H57', '2025-09-01', 'Sở Nội vụ');
 create table marts.ind_values__unit_month (
     indicator_id text, framework text, period_month date, unit_level text, unit_id text, unit_name text,
     numerator numeric, denominator numeric, value numeric, measure_unit text, direction text,

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from ingestion.sandbox.generator import HOLIDAYS, generate_province
+from core.calendar import working_calendar
+from ingestion.sandbox.generator import generate_province
 from ingestion.sandbox.province import Province, export_province, gc_paused, load_province, parse_stamp
 
 START, END = date(2025, 6, 3), date(2025, 10, 1)
@@ -204,7 +205,7 @@ def test_reception_is_on_working_days_in_office_hours(province: Province) -> Non
     for version in province.dossiers:
         if version["NgayTiepNhan"]:
             moment = parse_stamp(version["NgayTiepNhan"])
-            assert moment.weekday() < 5 and moment.date() not in HOLIDAYS
+            assert working_calendar().is_working_day(moment.date())
             assert "073000" <= version["NgayTiepNhan"][8:] <= "170000"
     online_times = {v["NgayNopHoSo"][8:10] for v in province.dossiers if v["KenhThucHien"] == "2"}
     assert "02" in online_times, "online submissions arrive at any hour"

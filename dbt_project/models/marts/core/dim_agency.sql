@@ -1,15 +1,15 @@
--- Agencies of the one-stop-shop catalogue (latest snapshot).
+-- Agencies of the one-stop-shop catalogue with their history: one row per version.
 select
-    agency_id,
-    agency_name,
-    agency_level_code,
-    case agency_level_code
-        when '1' then 'provincial_people_committee'
-        when '2' then 'department'
-        when '3' then 'commune_people_committee'
-        else 'other'
-    end as agency_level,
-    parent_agency_id,
-    admin_unit_code,
-    source_updated_at
-from {{ ref('stg_onestop__agencies') }}
+    agency_versions.agency_id,
+    agency_versions.valid_from,
+    agency_versions.valid_to,
+    agency_versions.is_current,
+    agency_versions.agency_name,
+    agency_versions.agency_level_code,
+    coalesce(agency_levels.agency_level, 'other') as agency_level,
+    agency_versions.parent_agency_id,
+    agency_versions.admin_unit_code,
+    agency_versions.source_updated_at
+from {{ ref('int_onestop__agency_versions') }} as agency_versions
+left join {{ ref('onestop_agency_levels') }} as agency_levels
+    on agency_versions.agency_level_code = agency_levels.agency_level_code

@@ -1,5 +1,23 @@
 -- One row per dossier (latest version), with the facts every dossier indicator needs.
-with dossiers as (
+-- Status and channel meanings come from the code-list seeds; the procedure's time limits from
+-- the procedure version in force when the dossier was received.
+with statuses as (
+    select
+        status_code,
+        is_received,
+        ends_processing,
+        is_settled
+    from {{ ref('onestop_dossier_statuses') }}
+),
+
+channels as (
+    select
+        channel_code,
+        is_online
+    from {{ ref('onestop_channels') }}
+),
+
+dossiers as (
     select
         dossier_id,
         dossier_alt_code,
@@ -34,22 +52,28 @@ supplement_summary as (
 
 progress_ends as (
     select
-        dossier_id,
-        min(processed_at) as ended_at
-    from {{ ref('stg_onestop__progress') }}
-    where status_code in ('7', '8', '9', '10')
-    group by dossier_id
+        progress.dossier_id,
+        min(progress.processed_at) as ended_at
+    from {{ ref('stg_onestop__progress') }} as progress
+    inner join statuses
+        on progress.status_code = statuses.status_code
+    where statuses.ends_processing
+    group by progress.dossier_id
 ),
 
 version_ends as (
     select
-        dossier_id,
-        (array_agg(version_updated_at order by version))[1] as ended_at
-    from {{ ref('stg_onestop__dossier_versions') }}
-    where status_code in ('7', '8', '9', '10') and version_updated_at is not null
-    group by dossier_id
+        dossier_versions.dossier_id,
+        (array_agg(dossier_versions.version_updated_at order by dossier_versions.version))[1] as ended_at
+    from {{ ref('stg_onestop__dossier_versions') }} as dossier_versions
+    inner join statuses
+        on dossier_versions.status_code = statuses.status_code
+    where statuses.ends_processing and dossier_versions.version_updated_at is not null
+    group by dossier_versions.dossier_id
 ),
 
+-- An agency is found by any name it has had (a dossier carries the name of its time); a name
+-- two agencies have had is ambiguous and not used.
 agencies_by_name as (
     select
         agency_name,
@@ -57,20 +81,59 @@ agencies_by_name as (
     from {{ ref('dim_agency') }}
     where agency_name is not null
     group by agency_name
-    having count(*) = 1
+    having count(distinct agency_id) = 1
+),
+
+-- The procedure version in force when the dossier was received; received before the catalogue
+-- first listed the procedure: its first version; after it was closed, or not received: its last.
+procedure_versions as (
+    select
+        dossiers.dossier_id,
+        procedure_catalogue.procedure_id,
+        procedure_catalogue.valid_from,
+        procedure_catalogue.time_limit,
+        procedure_catalogue.time_limit_unit,
+        row_number() over (
+            partition by dossiers.dossier_id
+            order by
+                coalesce(
+                    dossiers.received_at >= procedure_catalogue.valid_from
+                    and (procedure_catalogue.valid_to is null or dossiers.received_at < procedure_catalogue.valid_to),
+                    false
+                ) desc,
+                case
+                    when dossiers.received_at < procedure_catalogue.valid_from then procedure_catalogue.valid_from
+                end asc nulls last,
+                procedure_catalogue.valid_from desc
+        ) as preference
+    from dossiers
+    inner join {{ ref('dim_procedure') }} as procedure_catalogue
+        on dossiers.procedure_id = procedure_catalogue.procedure_id
+),
+
+procedure_defaults as (
+    select
+        dossier_id,
+        procedure_id,
+        valid_from,
+        time_limit,
+        time_limit_unit
+    from procedure_versions
+    where preference = 1
 ),
 
 channel_time_limits as (
     select
         procedure_id,
+        valid_from,
         channel_code,
         time_limit,
         time_limit_unit,
         row_number() over (
-            partition by procedure_id, channel_code
+            partition by procedure_id, valid_from, channel_code
             order by method_ordinal, option_ordinal
         ) as preference
-    from {{ ref('stg_onestop__procedure_time_limits') }}
+    from {{ ref('int_onestop__procedure_time_limits') }}
     where time_limit is not null and time_limit_unit is not null and channel_code is not null
 ),
 
@@ -93,16 +156,19 @@ resolved as (
         dossiers.channel_code,
         dossiers.applicant_type,
         dossiers.status_code,
+        coalesce(dossier_statuses.is_received, false) as is_received_status,
+        coalesce(dossier_statuses.is_settled, false) as is_settled_status,
+        coalesce(channels.is_online, false) as is_online,
         dossiers.submitted_at,
         dossiers.received_at,
         dossiers.promised_at,
         coalesce(supplement_summary.first_promised_before, dossiers.promised_at) as base_promised_at,
         case
-            when dossiers.status_code in ('7', '8', '9', '10')
+            when dossier_statuses.ends_processing
                 then coalesce(dossiers.processing_ended_at, progress_ends.ended_at, version_ends.ended_at)
         end as processing_ended_at,
         case
-            when dossiers.status_code not in ('7', '8', '9', '10') then null
+            when not coalesce(dossier_statuses.ends_processing, false) then null
             when dossiers.processing_ended_at is not null then 'record'
             when progress_ends.ended_at is not null then 'progress'
             when version_ends.ended_at is not null then 'version'
@@ -118,9 +184,14 @@ resolved as (
         dossiers.has_digitised_components,
         dossiers.is_vneid_verified,
         dossiers.online_payment_code,
+        procedure_defaults.valid_from as procedure_valid_from,
         dossiers.version as source_version,
         dossiers.version_updated_at as source_updated_at
     from dossiers
+    left join statuses as dossier_statuses
+        on dossiers.status_code = dossier_statuses.status_code
+    left join channels
+        on dossiers.channel_code = channels.channel_code
     left join supplement_summary
         on dossiers.dossier_id = supplement_summary.dossier_id
     left join progress_ends
@@ -129,11 +200,12 @@ resolved as (
         on dossiers.dossier_id = version_ends.dossier_id
     left join agencies_by_name
         on dossiers.handling_agency_name = agencies_by_name.agency_name
-    left join {{ ref('dim_procedure') }} as procedure_defaults
-        on dossiers.procedure_id = procedure_defaults.procedure_id
+    left join procedure_defaults
+        on dossiers.dossier_id = procedure_defaults.dossier_id
     left join channel_time_limits
         on
-            dossiers.procedure_id = channel_time_limits.procedure_id
+            procedure_defaults.procedure_id = channel_time_limits.procedure_id
+            and procedure_defaults.valid_from = channel_time_limits.valid_from
             and dossiers.channel_code = channel_time_limits.channel_code
             and channel_time_limits.preference = 1
 )
@@ -146,23 +218,24 @@ select
     handling_agency_name,
     procedure_id,
     channel_code,
-    coalesce(channel_code = '2', false) as is_online,
+    is_online,
     applicant_type,
     status_code,
-    coalesce(status_code not in ('1', '3'), false) and received_at is not null as is_received,
+    is_received_status and received_at is not null as is_received,
     submitted_at,
     received_at,
     promised_at,
     base_promised_at,
     processing_ended_at,
     processing_ended_at_source,
-    coalesce(status_code in ('9', '10'), false) as is_settled,
-    case when status_code in ('9', '10') then processing_ended_at end as settled_at,
+    is_settled_status as is_settled,
+    case when is_settled_status then processing_ended_at end as settled_at,
     returned_at,
     refused_at,
     supplement_count,
     time_limit,
     time_limit_unit,
+    procedure_valid_from,
     has_digitised_components,
     is_vneid_verified,
     online_payment_code,

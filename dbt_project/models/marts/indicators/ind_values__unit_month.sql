@@ -69,24 +69,28 @@ measures as (
     from {{ ref('int_indicator_measures__agency_month') }}
 ),
 
--- The name of an agency is that of its newest catalogue row.
+-- The name of an agency is that of its newest catalogue version; closed_at is when its last
+-- version ended (NULL while it is in the catalogue).
 named_agencies as (
     select distinct on (agency_id)
         agency_id,
-        agency_name
+        agency_name,
+        valid_to as closed_at
     from {{ ref('dim_agency') }}
-    order by agency_id asc, source_updated_at desc nulls last
+    order by agency_id asc, valid_from desc
 ),
 
 agencies as (
     select
         agency_id,
-        agency_name
+        agency_name,
+        closed_at
     from named_agencies
     union
     select
         measures.agency_id,
-        null as agency_name
+        null as agency_name,
+        null as closed_at
     from measures
     where not exists (
         select 1
@@ -100,6 +104,7 @@ agency_provinces as (
     select
         agency_id,
         agency_name,
+        closed_at,
         coalesce('000.00.00.' || substring(agency_id from '\.([A-Z][0-9]{2})$'), 'unknown') as province_id
     from agencies
 ),
@@ -123,6 +128,11 @@ agency_values as (
             covered_periods.indicator_id = measures.indicator_id
             and covered_periods.period_month = measures.period_month
             and agency_provinces.agency_id = measures.agency_id
+    -- an agency that left the catalogue before the month began gets no row, unless it has figures
+    where
+        measures.agency_id is not null
+        or agency_provinces.closed_at is null
+        or agency_provinces.closed_at > {{ local_midnight('covered_periods.period_month') }}
 ),
 
 province_values as (

@@ -1,8 +1,5 @@
--- The latest catalogue snapshot of every procedure (LayThuTuc record).
-with latest_snapshots as (
-    {{ latest_snapshot(source('onestop', 'procedures'), 'ma_tthc') }}
-)
-
+-- Every stored state of every procedure of the catalogue (LayThuTuc records), tombstones
+-- included, renamed and cast. The history (one row per version) is int_onestop__procedure_versions.
 select
     ma_tthc as procedure_id,
     nullif(record ->> 'TENTTHC', '') as procedure_name,
@@ -11,11 +8,14 @@ select
     nullif(record ->> 'CAPTHUCHIEN', '') as procedure_level_code,
     nullif(record -> 'COQUANTHUCHIEN' -> 0 ->> 'MADONVI', '') as implementing_agency_id,
     nullif(record -> 'COQUANTHUCHIEN' -> 0 ->> 'TENDONVI', '') as implementing_agency_name,
-    nullif(btrim(record ->> 'MUCDODVC'), '') as online_level_code,
+    {{ onestop_code("record ->> 'MUCDODVC'") }} as online_level_code,
     {{ onestop_flag("record ->> 'DUDIEUKIENTOANTRINH'") }} as is_full_process_eligible,
     nullif(record ->> 'TRANGTHAI', '') as status_code,
     {{ onestop_array("record -> 'CACHTHUCTHUCHIEN'") }} as delivery_methods,
+    record_hash,
+    is_deleted,
+    observed_at,
     source_updated_at,
     batch_id,
     loaded_at
-from latest_snapshots
+from {{ source('onestop', 'procedures') }}

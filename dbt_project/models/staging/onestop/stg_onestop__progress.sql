@@ -23,7 +23,7 @@ select
     dossier_id,
     source_code,
     {{ onestop_ts("record ->> 'ThoiDiemXuLy'") }} as processed_at,
-    nullif(record ->> 'TrangThai', '') as status_code,
+    {{ onestop_code("record ->> 'TrangThai'") }} as status_code,
     nullif(record ->> 'NoiDungXuLy', '') as action_description,
     nullif(record ->> 'PhongBanXuLy', '') as department_name,
     nullif(record ->> 'ChucDanh', '') as handler_title,

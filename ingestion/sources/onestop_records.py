@@ -1,0 +1,194 @@
+"""The one-stop-shop record shapes, declared once as msgspec structs.
+
+Each struct names the fields of one native record that staging reads, with the kind of value
+each must hold. The parser (`ingestion/sources/onestop.py`) validates records against these
+declarations and takes its field lists from them; the staging macros (`onestop_ts`,
+`onestop_number`, `onestop_code` in `dbt_project/macros/onestop.sql`) cast the same kinds the
+same way, and `tests/integration/test_parse_staging_agree.py` proves it value by value.
+
+Kinds (the native format sends every value as a string, "" when missing):
+
+- `Text`: any string (a number is tolerated and read as its digits);
+- `Key`: a non-empty string;
+- `LocalTime`: "" or `yyyyMMddHHmmss` local time (a real date and time, years 1900–2199);
+- `Number`: "" or digits with an optional "." or "," decimal part ("5", "0.5", "0,5");
+- `Code[<seed>]`: one of the codes of a code-list seed (`core/code_lists.py`); "" only where
+  the field is optional;
+- a list of a nested struct: missing or "" is the empty list.
+
+Surrounding spaces are ignored by every kind, on both sides.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
+
+import msgspec
+
+from core.code_lists import CHANNELS, DOSSIER_STATUSES, codes
+
+
+class Kind(enum.Enum):
+    TEXT = "text"
+    KEY = "key"
+    TIME = "time"
+    NUMBER = "number"
+    CODE = "code"
+    INTEGER = "integer"
+
+
+def _kind(kind: Kind, code_list: str | None = None) -> msgspec.Meta:
+    extra: dict[str, Any] = {"kind": kind}
+    if code_list:
+        extra["code_list"] = code_list
+    return msgspec.Meta(extra=extra)
+
+
+Text = Annotated[str, _kind(Kind.TEXT)]
+Key = Annotated[str, msgspec.Meta(min_length=1), _kind(Kind.KEY)]
+LocalTime = Annotated[str, _kind(Kind.TIME)]
+Number = Annotated[str, _kind(Kind.NUMBER)]
+Integer = Annotated[str, _kind(Kind.INTEGER)]
+Status = Annotated[str, _kind(Kind.CODE, DOSSIER_STATUSES)]
+Channel = Annotated[str, _kind(Kind.CODE, CHANNELS)]
+
+#: the pattern `onestop_number` accepts (after trimming), written the same way there
+NUMBER_PATTERN = r"^[0-9]+([.,][0-9]+)?$"
+
+
+class Supplement(msgspec.Struct, kw_only=True):
+    """A supplement request (DanhSachHoSoBoSung[])."""
+
+    HoSoBoSungId: Text = ""
+    TrangThaiBoSung: Text = ""
+    NgayBoSung: LocalTime = ""
+    NgayTiepNhanBoSung: LocalTime = ""
+    NgayHenTraTruoc: LocalTime = ""
+    NgayHenTraMoi: LocalTime = ""
+
+
+class DossierFee(msgspec.Struct, kw_only=True):
+    """A fee of a dossier (DanhSachLePhi[])."""
+
+    Gia: Number = ""
+
+
+class Dossier(msgspec.Struct, kw_only=True):
+    """One dossier version (DongBoHoSoMC record)."""
+
+    MaHoSo: Key
+    version: Integer = msgspec.field(name="_version")
+    updated_at: Annotated[str, msgspec.Meta(min_length=1), _kind(Kind.TIME)] = msgspec.field(
+        name="_updated_at"
+    )
+    MaHoSoKhac: Text = ""
+    MaTTHC: Text = ""
+    DonViXuLy: Text = ""
+    LoaiDoiTuong: Text = ""
+    NgayNopHoSo: LocalTime = ""
+    NgayTiepNhan: LocalTime = ""
+    NgayHenTra: LocalTime = ""
+    NgayKetThucXuLy: LocalTime = ""
+    NgayTra: LocalTime = ""
+    NgayTuChoi: LocalTime = ""
+    TrangThaiHoSo: Status
+    KenhThucHien: Channel = ""
+    DanhSachHoSoBoSung: list[Supplement] = []
+    DanhSachLePhi: list[DossierFee] = []
+
+
+class Progress(msgspec.Struct, kw_only=True):
+    """One processing step (CapNhatTienDoHoSoMC record)."""
+
+    MaHoSo: Key
+    ThoiDiemXuLy: Annotated[str, msgspec.Meta(min_length=1), _kind(Kind.TIME)]
+    TrangThai: Status
+    NgayBatDau: LocalTime = ""
+    NgayKetThucTheoQuyDinh: LocalTime = ""
+
+
+class ProcedureFee(msgspec.Struct, kw_only=True):
+    MUCPHI: Number = ""
+
+
+class TimeOption(msgspec.Struct, kw_only=True):
+    THOIGIANGIAIQUYET: Number = ""
+    DONVITINH: Text = ""
+    PHILEPHI: list[ProcedureFee] = []
+
+
+class DeliveryMethod(msgspec.Struct, kw_only=True):
+    KENH: Text = ""
+    THOIGIAN: list[TimeOption] = []
+
+
+class Field(msgspec.Struct, kw_only=True):
+    MALINHVUC: Text = ""
+    TENLINHVUC: Text = ""
+
+
+class ImplementingAgency(msgspec.Struct, kw_only=True):
+    MADONVI: Text = ""
+    TENDONVI: Text = ""
+
+
+class Procedure(msgspec.Struct, kw_only=True):
+    """One procedure of the catalogue (LayThuTuc record)."""
+
+    MATTHC: Key
+    NGAYCAPNHAT: LocalTime = ""
+    CACHTHUCTHUCHIEN: list[DeliveryMethod] = []
+    LINHVUCTHUCHIEN: list[Field] = []
+    COQUANTHUCHIEN: list[ImplementingAgency] = []
+
+
+class Agency(msgspec.Struct, kw_only=True):
+    """One agency of the catalogue (LayDanhMucCoQuan record)."""
+
+    MADONVI: Key
+    NGAYCAPNHAT: LocalTime = ""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One declared field: its name in the native record and what it must hold."""
+
+    name: str
+    kind: Kind | None  # None for a nested list
+    required: bool
+    allowed: frozenset[str] | None = None  # codes of a Code field
+    items: type[msgspec.Struct] | None = None  # struct of a nested list's items
+
+
+@cache
+def spec(shape: type[msgspec.Struct]) -> tuple[FieldSpec, ...]:
+    """The declared fields of `shape`, in declaration order."""
+    hints = get_type_hints(shape, include_extras=True)
+    found = []
+    for info in msgspec.structs.fields(shape):
+        hint = hints[info.name]
+        required = info.required
+        if get_origin(hint) is list:
+            found.append(FieldSpec(info.encode_name, None, required, items=get_args(hint)[0]))
+            continue
+        kind, allowed = None, None
+        for meta in get_args(hint)[1:]:
+            extra = getattr(meta, "extra", None) or {}
+            if "kind" in extra:
+                kind = extra["kind"]
+                if "code_list" in extra:
+                    allowed = codes(extra["code_list"])
+            if getattr(meta, "min_length", None):
+                required = True
+        if kind is None:
+            raise TypeError(f"{shape.__name__}.{info.name} declares no kind")
+        found.append(FieldSpec(info.encode_name, kind, required, allowed))
+    return tuple(found)
+
+
+def names(shape: type[msgspec.Struct], kind: Kind) -> tuple[str, ...]:
+    """Native names of the fields of `shape` of one kind."""
+    return tuple(f.name for f in spec(shape) if f.kind is kind)
