@@ -1,7 +1,8 @@
 """Code lists of the sources' native formats, read from the dbt seeds that declare them.
 
 Each code list is one CSV in `dbt_project/seeds/` (with its YAML description there): dbt
-models join it, and Python reads the same file here. Nothing else writes the codes.
+models join it, and Python reads the same file here. Nothing else writes the codes. Which
+code lists a source has is the source's own business (its module names them).
 """
 
 from __future__ import annotations
@@ -11,12 +12,6 @@ from functools import cache
 from pathlib import Path
 
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
-
-DOSSIER_STATUSES = "onestop_dossier_statuses"
-CHANNELS = "onestop_channels"
-ONLINE_LEVELS = "onestop_online_levels"
-AGENCY_LEVELS = "onestop_agency_levels"
-TIME_LIMIT_UNITS = "onestop_time_limit_units"
 
 
 @cache

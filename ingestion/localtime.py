@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import cache
 
 #: Asia/Ho_Chi_Minh has been UTC+7 without daylight saving since 13 June 1975: a fixed offset is
-#: exact for the times accepted here (years FIRST_YEAR–LAST_YEAR; staging's `onestop_ts` accepts
+#: exact for the times accepted here (years FIRST_YEAR–LAST_YEAR; staging's time macro accepts
 #: the same years and reads them with the time-zone database: the two agree).
 VN_TZ = timezone(timedelta(hours=7), "ICT")
 FIRST_YEAR, LAST_YEAR = 1976, 2199

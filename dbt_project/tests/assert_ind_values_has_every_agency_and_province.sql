@@ -1,10 +1,21 @@
 -- ind_values__unit_month is a complete grid over the months it holds: every agency (catalogue or
--- measures) has a row for every indicator and month present, and the province rows of an
+-- measures) has a row for every indicator and month present — except a catalogue agency closed
+-- before the month began that has no figures in it — and the province rows of an
 -- indicator-month add up to exactly its agency rows (a province = the sum of its agencies).
-with agencies as (
-    select agency_id from {{ ref('dim_agency') }}
-    union
-    select agency_id from {{ ref('int_indicator_measures__agency_month') }}
+with catalogue_agencies as (
+    select
+        agency_id,
+        case when bool_and(valid_to is not null) then max(valid_to) end as closed_at
+    from {{ ref('dim_agency') }}
+    group by agency_id
+),
+
+measured_agencies as (
+    select distinct
+        indicator_id,
+        period_month,
+        agency_id
+    from {{ ref('int_indicator_measures__agency_month') }}
     where agency_id is not null
 ),
 
@@ -24,19 +35,40 @@ agency_rows as (
     where unit_level = 'agency'
 ),
 
-missing_agency_rows as (
+expected_agency_rows as (
     select
         indicator_months.indicator_id,
         indicator_months.period_month,
-        agencies.agency_id as unit_id,
-        'agency row missing' as problem
+        catalogue_agencies.agency_id
     from indicator_months
-    cross join agencies
+    cross join catalogue_agencies
+    where
+        catalogue_agencies.closed_at is null
+        or catalogue_agencies.closed_at > {{ local_midnight('indicator_months.period_month') }}
+    union
+    select
+        measured_agencies.indicator_id,
+        measured_agencies.period_month,
+        measured_agencies.agency_id
+    from measured_agencies
+    inner join indicator_months
+        on
+            measured_agencies.indicator_id = indicator_months.indicator_id
+            and measured_agencies.period_month = indicator_months.period_month
+),
+
+missing_agency_rows as (
+    select
+        expected_agency_rows.indicator_id,
+        expected_agency_rows.period_month,
+        expected_agency_rows.agency_id as unit_id,
+        'agency row missing' as problem
+    from expected_agency_rows
     left join agency_rows
         on
-            indicator_months.indicator_id = agency_rows.indicator_id
-            and indicator_months.period_month = agency_rows.period_month
-            and agencies.agency_id = agency_rows.unit_id
+            expected_agency_rows.indicator_id = agency_rows.indicator_id
+            and expected_agency_rows.period_month = agency_rows.period_month
+            and expected_agency_rows.agency_id = agency_rows.unit_id
     where agency_rows.unit_id is null
 ),
 

@@ -21,8 +21,7 @@ from typing import Any
 import msgspec
 import orjson
 
-from core.code_lists import CHANNELS as CHANNEL_CODES
-from core.code_lists import DOSSIER_STATUSES, codes
+from core.code_lists import codes
 from core.migrations import Column, Index
 from ingestion.http import ApiClient, SourceError
 from ingestion.load import RawTable, Row
@@ -30,7 +29,9 @@ from ingestion.localtime import BadTimestamp, format_compact, is_compact, parse_
 from ingestion.paging import Page, numbered_pages
 from ingestion.privacy import PersonalFields
 from ingestion.sources.base import Entity, Fetch, Rejected, Sandbox, Source, TokenLogin, Window
+from ingestion.sources.onestop_records import CHANNELS as CHANNEL_CODES
 from ingestion.sources.onestop_records import (
+    DOSSIER_STATUSES,
     NUMBER_PATTERN,
     Agency,
     Dossier,

@@ -28,7 +28,14 @@ from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 import msgspec
 
-from core.code_lists import CHANNELS, DOSSIER_STATUSES, codes
+from core.code_lists import codes
+
+#: The one-stop-shop's code lists: seeds in dbt_project/seeds/ that staging joins too.
+DOSSIER_STATUSES = "onestop_dossier_statuses"
+CHANNELS = "onestop_channels"
+ONLINE_LEVELS = "onestop_online_levels"
+AGENCY_LEVELS = "onestop_agency_levels"
+TIME_LIMIT_UNITS = "onestop_time_limit_units"
 
 
 class Kind(enum.Enum):

@@ -86,17 +86,19 @@ def load_reference(conn: psycopg.Connection) -> None:
         fx.procedure(P4, "Thủ tục chưa có thời hạn", [], ""),
     ):
         fx.insert_procedure(conn, catalogue, record)
-    # The agency catalogue is stored by change: an earlier pull had A under an older name and
-    # a third agency, which the September pull no longer lists (a tombstone); B is unchanged
-    # since that earlier pull, so it is not stored again.
-    earlier = fx.batch(conn, "agencies", "2025-08-31", "2025-09-01")
+    # The agency catalogue is stored by change: an August pull had A under an older name and a
+    # third agency, which the pull of 31 August no longer lists (a tombstone: it closes at
+    # 1 Sep); the September pull renames A and adds C; B is unchanged since August, so it is
+    # not stored again.
+    earlier = fx.batch(conn, "agencies", "2025-08-30", "2025-08-31")
     fx.insert_agency(conn, earlier, A, "Phòng Tư pháp", "3", "000.00.00.H57")
     fx.insert_agency(conn, earlier, B, "Sở Nội vụ", "2", "000.00.00.H57")
     fx.insert_agency(conn, earlier, DISSOLVED, "Sở đã giải thể", "2", "000.00.00.H57")
+    last_of_august = fx.batch(conn, "agencies", "2025-08-31", "2025-09-01")
+    fx.insert_agency(conn, last_of_august, DISSOLVED, "", "", "", deleted=True)
     agencies = fx.batch(conn, "agencies", "2025-09-01", "2025-10-01")
     fx.insert_agency(conn, agencies, A, "Sở Tư pháp", "2", "000.00.00.H57")
     fx.insert_agency(conn, agencies, C, "Sở Y tế", "2", "000.00.00.H57")
-    fx.insert_agency(conn, agencies, DISSOLVED, "", "", "", deleted=True)
 
 
 def load_september(conn: psycopg.Connection) -> None:
@@ -439,9 +441,13 @@ def test_the_current_agency_catalogue_has_the_latest_versions_and_not_the_dissol
     conn: psycopg.Connection,
 ) -> None:
     rows = conn.execute(
-        "select agency_id, agency_name, agency_level_code from staging.stg_onestop__agencies order by 1"
+        "select agency_id, agency_name, agency_level_code from marts.dim_agency where is_current order by 1"
     ).fetchall()
-    assert rows == [(A, "Sở Tư pháp", "2"), (B, "Sở Nội vụ", "2")]
+    assert rows == [(A, "Sở Tư pháp", "2"), (B, "Sở Nội vụ", "2"), (C, "Sở Y tế", "2")]
+    closed = conn.execute(
+        "select valid_to from marts.dim_agency where agency_id = %s", (DISSOLVED,)
+    ).fetchall()
+    assert closed == [(fx.local("2025-09-01 00:00"),)]
 
 
 def test_on_time_766_2_1(conn: psycopg.Connection) -> None:

@@ -10,18 +10,24 @@ import pytest
 import yaml
 
 from core.code_lists import (
-    AGENCY_LEVELS,
-    CHANNELS,
-    DOSSIER_STATUSES,
-    ONLINE_LEVELS,
     SEEDS_DIR,
-    TIME_LIMIT_UNITS,
     code_list,
     codes,
 )
 from ingestion.sandbox.generator import generate_province
 from ingestion.sources import onestop
-from ingestion.sources.onestop_records import Agency, Dossier, Procedure, Progress, spec
+from ingestion.sources.onestop_records import (
+    AGENCY_LEVELS,
+    CHANNELS,
+    DOSSIER_STATUSES,
+    ONLINE_LEVELS,
+    TIME_LIMIT_UNITS,
+    Agency,
+    Dossier,
+    Procedure,
+    Progress,
+    spec,
+)
 
 
 @pytest.fixture(scope="module")
