@@ -202,7 +202,7 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             "ioc",
             "Điểm 766 và xếp loại theo cơ quan",
             "Điểm đạt được trên điểm tối đa của các chỉ số Quyết định 766 có điểm, và xếp loại "
-            "(ngưỡng xếp loại là GIẢ ĐỊNH: ≥ 90 % Xuất sắc, ≥ 75 % Tốt, ≥ 50 % Đạt).",
+            "theo bi.rating_bands (ngưỡng trung gian là GIẢ ĐỊNH, xem cột confirmed).",
             "agency_points_rating.sql",
             "table",
             _tags("period", "unit", "indicator"),

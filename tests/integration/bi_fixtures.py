@@ -18,6 +18,8 @@ from core.migrations import migrate
 from publishing import publish as pub
 from publishing.metabase.definitions import CATALOGUE_CSV
 
+RATING_BANDS_CSV = CATALOGUE_CSV.with_name("rating_bands.csv")
+
 AGENCIES = (("000.00.01.H57", "Sở Tư pháp"), ("000.00.02.H57", "Sở Y tế"))
 MONTHS = ("2025-08-01", "2025-09-01")
 PROVINCE = ("H57", "Tỉnh")
@@ -56,6 +58,10 @@ comment on column reference.indicator_catalogue.name_vi is 'Name (Vietnamese).';
 create table reference.indicator_targets (
     indicator_id text, valid_from_year integer, valid_to_year integer, target numeric,
     confirmed boolean, source text
+);
+create table reference.rating_bands (
+    framework text, band text, name_vi text, name_en text, min_score numeric, scale numeric,
+    confirmed boolean, note text
 );
 """
 
@@ -108,7 +114,9 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
         conn.execute(DDL)
     for table in ("marts.ind_values__unit_month", "marts.dim_agency", "marts.fct_dossier"):
         conn.execute(f"truncate {table}")
-    conn.execute("truncate reference.indicator_catalogue, reference.indicator_targets")
+    conn.execute(
+        "truncate reference.indicator_catalogue, reference.indicator_targets, reference.rating_bands"
+    )
     with conn.cursor() as cur:
         cur.executemany(
             "insert into marts.ind_values__unit_month values (" + ", ".join(["%s"] * 19) + ")",
@@ -122,6 +130,15 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
                 for r in catalogue()
             ],
         )  # fmt: skip
+        with RATING_BANDS_CSV.open(newline="", encoding="utf-8") as handle:
+            cur.executemany(
+                "insert into reference.rating_bands values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (r["framework"], r["band"], r["name_vi"], r["name_en"], Decimal(r["min_score"]),
+                     Decimal(r["scale"]), r["confirmed"] == "true", r["note"])
+                    for r in csv.DictReader(handle)
+                ],
+            )  # fmt: skip
         cur.executemany(
             "insert into reference.indicator_targets values (%s, 2020, null, 0.80, false, 'test')",
             [(r["indicator_id"],) for r in catalogue()],

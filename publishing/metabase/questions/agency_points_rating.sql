@@ -1,6 +1,6 @@
--- Decision 766 points per agency and month: points earned out of the points at stake, and the rating.
--- Rating bands (share of the points at stake) are ASSUMED until they are published in a seed:
--- at least 90 % Xuất sắc, 75 % Tốt, 50 % Đạt, below that Chưa đạt.
+-- Decision 766 points per agency and month: points earned out of the points at stake, and the
+-- rating band of bi.rating_bands (the seed the index report uses too): the score brought to the
+-- band scale (100) when fewer points than the scale are measured, as the report does.
 with agency_points as (
     select
         ind.period_month
@@ -17,21 +17,29 @@ with agency_points as (
         [[and (ind.unit_id = {{unit}} or ind.unit_name = {{unit}})]]
         [[and ind.indicator_id = {{indicator}}]]
     group by ind.period_month, ind.unit_id
+),
+
+scored as (
+    select
+        agency_points.*
+        , agency_points.points / nullif(agency_points.max_points, 0) * 100 as score
+    from agency_points
 )
 
 select
-    agency_points.period_month as "Kỳ"
-    , agency_points.unit_id as "Mã cơ quan"
-    , agency_points.unit_name as "Cơ quan"
-    , agency_points.points as "Điểm"
-    , agency_points.max_points as "Điểm tối đa"
-    , agency_points.points / nullif(agency_points.max_points, 0) as "Tỷ lệ điểm"
-    , case
-        when agency_points.points >= 0.90 * agency_points.max_points then 'Xuất sắc'
-        when agency_points.points >= 0.75 * agency_points.max_points then 'Tốt'
-        when agency_points.points >= 0.50 * agency_points.max_points then 'Đạt'
-        else 'Chưa đạt'
-    end as "Xếp loại"
-    , agency_points.scored_indicators as "Số chỉ số có điểm"
-from agency_points
-order by agency_points.period_month desc, agency_points.points desc, agency_points.unit_id
+    scored.period_month as "Kỳ"
+    , scored.unit_id as "Mã cơ quan"
+    , scored.unit_name as "Cơ quan"
+    , scored.points as "Điểm"
+    , scored.max_points as "Điểm tối đa"
+    , scored.score / 100 as "Tỷ lệ điểm"
+    , (
+        select bands.name_vi
+        from bi.rating_bands as bands
+        where bands.framework = '766' and bands.min_score <= scored.score
+        order by bands.min_score desc
+        limit 1
+    ) as "Xếp loại"
+    , scored.scored_indicators as "Số chỉ số có điểm"
+from scored
+order by scored.period_month desc, scored.points desc, scored.unit_id
