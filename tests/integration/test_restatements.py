@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import psycopg
 import pytest
+from passed_gate import publish_passed
 
 from core.migrations import migrate
 from publishing import publish as pub
@@ -41,14 +42,7 @@ def _publish(conn: psycopg.Connection, rows: list[tuple]) -> int:
             "insert into marts.ind_values__unit_month values (%s, %s, %s, %s, %s, %s, %s)",
             [(*row[:6], None if row[5] == 0 else Decimal(row[4]) / Decimal(row[5])) for row in rows],
         )
-    candidate = pub.stage_candidate(conn, run_id="test")
-    conn.execute(
-        "insert into ops.gate_results (publication_id, schema_name, success, evaluated, failed_critical,"
-        " failed_warning, results) values (%s, %s, true, 1, 0, 0, '{}')",
-        (candidate.publication_id, candidate.schema),
-    )
-    pub.publish(conn, candidate.publication_id)
-    return candidate.publication_id
+    return publish_passed(conn)
 
 
 SEPTEMBER = [
