@@ -6,7 +6,7 @@ from __future__ import annotations
 import dbt_fixtures as fx
 import psycopg
 import pytest
-from test_dbt_indicators import A, P1, load_reference
+from test_dbt_indicators import P1, A, load_reference
 
 from infra import tasks
 from infra.dbt import DbtFailed

@@ -26,7 +26,7 @@ from decimal import Decimal
 import dbt_fixtures as fx
 import psycopg
 import pytest
-from test_dbt_indicators import A, P1, PROVINCE, load_reference
+from test_dbt_indicators import P1, PROVINCE, A, load_reference
 
 from infra.dbt import run_dbt
 from ingestion.schema import migrate

@@ -62,9 +62,10 @@ judged as (
         periods.covered_until,
         periods.covered_days = periods.days_in_month as is_fully_covered,
         coalesce(month_quality.reject_share, 0) as reject_share,
-        coalesce(month_quality.reject_share, 0) > coalesce((select provisional_above from reject_limit), 1)
+        coalesce(month_quality.reject_share, 0) > coalesce(reject_limit.provisional_above, 1)
             as is_reject_share_high
     from periods
+    left join reject_limit on true
     left join month_quality
         on
             periods.source_name = month_quality.source_name

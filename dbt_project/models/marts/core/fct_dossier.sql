@@ -248,7 +248,7 @@ select
     source_version,
     source_updated_at,
     is_procedure_in_catalogue,
-    exists (
+    exists(
         select 1
         from catalogue_agency_ids
         where catalogue_agency_ids.agency_id = resolved.agency_id

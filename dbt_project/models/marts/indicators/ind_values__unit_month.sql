@@ -82,6 +82,12 @@ catalogue_agencies as (
     from named_agencies
 ),
 
+-- the catalogue's province when it has only one
+sole_province as (
+    select case when count(distinct province_id) = 1 then min(province_id) end as province_id
+    from catalogue_agencies
+),
+
 -- Measures of an agency id the catalogue does not know (e.g. 999.99.99.H57), or of a dossier
 -- whose agency could not be found ('unknown' from the measures), go to the one explicit unknown
 -- member of their province, never to a row named after the raw code. Its province is that of
@@ -94,12 +100,13 @@ measures as (
         coalesce(
             catalogue_agencies.province_id,
             '000.00.00.' || substring(measured.agency_id from '\.([A-Z][0-9]{2})$'),
-            (select min(province_id) from catalogue_agencies having count(distinct province_id) = 1),
+            sole_province.province_id,
             'unknown'
         ) as province_id,
         measured.numerator,
         measured.denominator
     from {{ ref('int_indicator_measures__agency_month') }} as measured
+    cross join sole_province
     left join catalogue_agencies
         on measured.agency_id = catalogue_agencies.agency_id
 ),
@@ -160,7 +167,10 @@ agency_values as (
     where
         measures.agency_id is not null
         or (not agency_provinces.is_unknown and agency_provinces.closed_at is null)
-        or (not agency_provinces.is_unknown and agency_provinces.closed_at > {{ local_midnight('covered_periods.period_month') }})
+        or (
+            not agency_provinces.is_unknown
+            and agency_provinces.closed_at > {{ local_midnight('covered_periods.period_month') }}
+        )
 ),
 
 province_values as (

@@ -25,19 +25,27 @@ loads as (
 ),
 
 -- one-stop dossiers by local month of reception (else submission, else last update)
+dossier_months as (
+    select
+        date_trunc(
+            'month', {{ local_date('coalesce(received_at, submitted_at, source_updated_at)') }}
+        )::date as period_month,
+        is_agency_in_catalogue,
+        is_procedure_in_catalogue
+    from {{ ref('fct_dossier') }}
+),
+
 dossier_members as (
     select
         'onestop' as source_name,
         'dossiers' as entity_name,
-        date_trunc(
-            'month', {{ local_date('coalesce(received_at, submitted_at, source_updated_at)') }}
-        )::date as period_month,
+        period_month,
         count(*) as dossiers,
         count(*) filter (where not is_agency_in_catalogue) as unknown_agency_dossiers,
         count(*) filter (where not is_procedure_in_catalogue) as unknown_procedure_dossiers,
         count(*) filter (where not is_agency_in_catalogue or not is_procedure_in_catalogue) as unknown_dossiers
-    from {{ ref('fct_dossier') }}
-    group by 1, 2, 3
+    from dossier_months
+    group by period_month
 ),
 
 source_months as (
@@ -116,13 +124,15 @@ select
         end,
         case
             when measured.reject_share > thresholds.reject_provisional_above
-                then 'reject share ' || round(100 * measured.reject_share, 1) || ' % above '
-                || round(100 * thresholds.reject_provisional_above, 1) || ' %'
+                then
+                    'reject share ' || round(100 * measured.reject_share, 1) || ' % above '
+                    || round(100 * thresholds.reject_provisional_above, 1) || ' %'
         end,
         case
             when measured.unknown_share > thresholds.unknown_provisional_above
-                then 'unknown agency or procedure ' || round(100 * measured.unknown_share, 1) || ' % above '
-                || round(100 * thresholds.unknown_provisional_above, 1) || ' %'
+                then
+                    'unknown agency or procedure ' || round(100 * measured.unknown_share, 1) || ' % above '
+                    || round(100 * thresholds.unknown_provisional_above, 1) || ' %'
         end
     ), '') as quality_note,
     thresholds.reject_provisional_above,
