@@ -16,6 +16,7 @@ loaded 4 records and rejected 1 (20.0 %); October's loaded 100 and rejected none
 
 766-3.3 (received online / received), September: A 1/2, unknown 2/2 (Q2, Q4), B, C, D 0/0,
 province 3/4. Unknown-member dossiers: agency 2 (Q2, Q4), procedure 1 (Q3), either 3 of 4 = 0.75.
+The gate refuses the build: 20.0 % rejects and 75.0 % unknown members in September, both above 5 %.
 """
 
 from __future__ import annotations
@@ -147,3 +148,26 @@ def test_quality_figures_per_source_entity_and_month(conn: psycopg.Connection) -
         "select dossier_id, is_agency_in_catalogue, is_procedure_in_catalogue from marts.fct_dossier order by 1"
     ).fetchall()
     assert [(row[1], row[2]) for row in fct] == [(True, True), (True, False), (False, True), (False, True)]
+
+
+def test_the_gate_refuses_this_build_naming_source_entity_month_and_share(
+    conn: psycopg.Connection, module_warehouse_url: str
+) -> None:
+    from expectations.gate import validate
+    from publishing import publish as pub
+
+    candidate = pub.stage_candidate(conn, run_id="quality")
+    assert "dq_source_month" in candidate.relations
+    result = validate(
+        module_warehouse_url, candidate.publication_id, candidate.schema, list(candidate.relations), "quality"
+    )
+    assert not result.success
+    failures = " | ".join(result.failed_critical)
+    assert (
+        "onestop dossiers 2025-09: 20.0 % of records rejected by the loader (refused above 5.0 %)" in failures
+    )
+    assert (
+        "onestop dossiers 2025-09: 75.0 % of dossiers under an unknown agency or procedure (refused above 5.0 %)"
+        in failures
+    )
+    assert "2025-10" not in failures
