@@ -33,7 +33,7 @@ BUILD_TRIGGER = reduce(
 def dtimon_build() -> None:
     @task(retries=1)
     def dbt_build() -> None:
-        tasks.dbt_build()
+        tasks.dbt_build(run_id=get_current_context()["run_id"])
 
     @task(retries=0)
     def stage_candidate() -> dict:

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from core.migrations import migrate
 from core.warehouse_url import PgUrl
-from expectations.suites import CRITICAL, Indicator, suites_for
+from expectations.suites import CRITICAL, DQ_RELATION, DQ_SHARES, Indicator, QualityShare, suites_for
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,20 @@ def _computed_indicators(conn: psycopg.Connection, schema: str) -> list[Indicato
     return [Indicator(*row) for row in conn.execute(query).fetchall()]
 
 
+def _quality_shares(conn: psycopg.Connection, schema: str) -> list[QualityShare]:
+    """The non-zero shares of the candidate's data-quality mart (none without one)."""
+    if conn.execute("select to_regclass(%s)", (f"{schema}.{DQ_RELATION}",)).fetchone()[0] is None:
+        return []
+    shares: list[QualityShare] = []
+    for measure in DQ_SHARES:
+        query = sql.SQL(
+            "select source_name, entity_name, period_month, {measure} from {table}"
+            " where {measure} > 0 order by source_name, entity_name, period_month"
+        ).format(measure=sql.Identifier(measure), table=sql.Identifier(schema, DQ_RELATION))
+        shares.extend(QualityShare(row[0], row[1], row[2], measure, row[3]) for row in conn.execute(query))
+    return shares
+
+
 def _describe(expectation_result: Any) -> str:
     config = expectation_result.expectation_config
     if config.description:  # a query check says what it checks in its description
@@ -77,7 +91,11 @@ def validate(
 
     migrate(warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
-        specs = suites_for(relations, lambda: _computed_indicators(conn, schema))
+        specs = suites_for(
+            relations,
+            lambda: _computed_indicators(conn, schema),
+            lambda: _quality_shares(conn, schema),
+        )
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm bars in task logs

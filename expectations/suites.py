@@ -7,13 +7,22 @@ range each value must lie in, come from the indicator catalogue copied into the 
 rows with a `measure` are the computed indicators): a row of an indicator the catalogue does not
 compute, or whose unit, direction or value disagrees with the catalogue, is refused.
 
+The data-quality mart (`dq_source_month`) is checked against the thresholds of the seed
+`dq_thresholds.csv` (the one place they are declared, also read by dbt): a source entity-month
+whose reject share or unknown-member share is above `refuse_above` fails the gate with a message
+naming the source, entity, month and share; a non-zero share at or below it is a warning.
+
 Severity follows GX: CRITICAL blocks publishing, WARNING is reported only.
 """
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
 
 import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
@@ -32,6 +41,17 @@ RELATION_KEYS: dict[str, tuple[str, ...]] = {
     "dim_procedure": ("procedure_id", "valid_from"),
     "fct_dossier": ("dossier_id",),
     "indicator_catalogue": ("indicator_id",),
+}
+
+#: The data-quality mart and its key; its shares are checked against DQ_THRESHOLDS_FILE.
+DQ_RELATION = "dq_source_month"
+DQ_KEY: tuple[str, ...] = ("source_name", "entity_name", "period_month")
+#: The dbt seed declaring the data-quality thresholds (dbt reads it too; see its `reason` column).
+DQ_THRESHOLDS_FILE = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "dq_thresholds.csv"
+#: What each share of the data-quality mart counts, for the gate's messages.
+DQ_SHARES: dict[str, str] = {
+    "reject_share": "of records rejected by the loader",
+    "unknown_share": "of dossiers under an unknown agency or procedure",
 }
 
 #: What a value of each catalogue unit may be (SQL over the row; true = malformed).
@@ -60,6 +80,23 @@ class Indicator:
     direction: str
 
 
+@dataclass(frozen=True)
+class QualityShare:
+    """One non-zero share of a source entity-month in the data-quality mart."""
+
+    source_name: str
+    entity_name: str
+    period_month: date
+    measure: str
+    share: Decimal
+
+
+def dq_refuse_thresholds(path: Path = DQ_THRESHOLDS_FILE) -> dict[str, Decimal]:
+    """measure → the share above which the gate refuses a build (the seed's `refuse_above`)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {row["measure"]: Decimal(row["refuse_above"]) for row in csv.DictReader(handle)}
+
+
 class UndeclaredRelation(RuntimeError):
     """An indicator mart exists in the candidate but has no declared grain."""
 
@@ -79,14 +116,17 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _no_rows(description: str, where: str) -> gxe.UnexpectedRowsExpectation:
-    """Refuses the candidate when a row of the relation satisfies `where`. The check's name (the
-    description up to its colon) also opens the query, so the stored gate result names it."""
+def _no_rows(
+    description: str, where: str, severity: FailureSeverity = CRITICAL
+) -> gxe.UnexpectedRowsExpectation:
+    """Refuses the candidate (or warns, by `severity`) when a row of the relation satisfies `where`.
+    The check's name (the description up to its colon) also opens the query, so the stored gate
+    result names it."""
     name = description.split(":", 1)[0]
     return gxe.UnexpectedRowsExpectation(
         unexpected_rows_query=f"select /* {name} */ * from {{batch}} where {where}",
         description=description,
-        severity=CRITICAL,
+        severity=severity,
     )
 
 
@@ -162,8 +202,50 @@ def keyed_suite(relation: str, key: Sequence[str]) -> SuiteSpec:
     )
 
 
-def suites_for(relations: Sequence[str], computed: Callable[[], Sequence[Indicator]]) -> list[SuiteSpec]:
-    """The suites to run over a candidate holding `relations`; `computed` reads the catalogue."""
+def _percent(share: Decimal) -> str:
+    return f"{100 * share:.1f} %"
+
+
+def quality_suite(
+    relation: str, shares: Sequence[QualityShare], refuse_above: dict[str, Decimal]
+) -> SuiteSpec:
+    """Key checks, then per share kind one catch-all refusal above its threshold, and one check
+    per non-zero share of a source entity-month naming it (refused above the threshold, else a
+    warning), so the gate's message says which source, entity, month and share."""
+    checks: list[gxe.Expectation] = list(_key_expectations(DQ_KEY))
+    for measure, limit in sorted(refuse_above.items()):
+        checks.append(
+            _no_rows(
+                f"{measure}_above_threshold: a share {DQ_SHARES.get(measure, measure)} above {_percent(limit)}",
+                f"{measure} > {limit}",
+            )
+        )
+    for share in shares:
+        limit = refuse_above.get(share.measure)
+        refused = limit is not None and share.share > limit
+        verdict = "refused above" if refused else "at most"
+        name = f"{share.measure}_{'too_high' if refused else 'not_zero'}"
+        checks.append(
+            _no_rows(
+                f"{name}: {share.source_name} {share.entity_name} {share.period_month:%Y-%m}:"
+                f" {_percent(share.share)} {DQ_SHARES.get(share.measure, share.measure)}"
+                f" ({verdict} {_percent(limit) if limit is not None else 'no threshold'})",
+                f"source_name = {_literal(share.source_name)} and entity_name = {_literal(share.entity_name)}"
+                f" and period_month = {_literal(share.period_month.isoformat())}"
+                f" and {share.measure} > {limit if refused else 0}",
+                CRITICAL if refused else WARNING,
+            )
+        )
+    return SuiteSpec(relation, checks)
+
+
+def suites_for(
+    relations: Sequence[str],
+    computed: Callable[[], Sequence[Indicator]],
+    quality: Callable[[], Sequence[QualityShare]] = tuple,
+) -> list[SuiteSpec]:
+    """The suites to run over a candidate holding `relations`; `computed` reads the catalogue,
+    `quality` the non-zero shares of the data-quality mart."""
     specs: list[SuiteSpec] = []
     undeclared = [r for r in relations if r.startswith("ind_") and r not in INDICATOR_GRAINS]
     if undeclared:
@@ -174,6 +256,8 @@ def suites_for(relations: Sequence[str], computed: Callable[[], Sequence[Indicat
     for relation in relations:
         if relation in INDICATOR_GRAINS:
             specs.append(indicator_suite(relation, INDICATOR_GRAINS[relation], indicators))
+        elif relation == DQ_RELATION:
+            specs.append(quality_suite(relation, list(quality()), dq_refuse_thresholds()))
         elif relation in RELATION_KEYS:
             specs.append(keyed_suite(relation, RELATION_KEYS[relation]))
     return specs

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import psycopg
 
 from core.settings import Settings
-from core.warehouse_url import PgUrl
+from core.warehouse_url import PgUrl, mask_url
 from infra.airflow_env import WAREHOUSE_CONN_ID, source_conn_id
 from ingestion.sources import Endpoint
 
@@ -84,13 +87,83 @@ def ingest(
     return dataclasses.asdict(result)
 
 
-def dbt_build() -> None:
-    """Check source freshness, then build and test every model (seeds, models, tests in DAG order)."""
+#: Longest message kept in ops.build_runs (its tail: dbt ends with what failed).
+BUILD_MESSAGE_CHARS = 4000
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
+_SECRET_SETTING = re.compile(r"(password|passwd|pwd|secret|token)(\s*[=:]\s*)\S+", re.IGNORECASE)
+_DIGIT_RUN = re.compile(r"\d{9,}")  # citizen ids (12), phone numbers, other long ids
+
+
+def build_message(error: BaseException, secrets: tuple[str, ...] = ()) -> str:
+    """What a failed build step says, safe for ops: passwords (in URLs, settings or `secrets`)
+    and long digit runs masked, bounded to its last BUILD_MESSAGE_CHARS characters."""
+    text = f"{type(error).__name__}: {error}"
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    text = _URL.sub(lambda match: mask_url(match.group(0)), text)
+    text = _SECRET_SETTING.sub(r"\1\2***", text)
+    text = _DIGIT_RUN.sub(lambda match: "#" * len(match.group(0)), text)
+    if len(text) > BUILD_MESSAGE_CHARS:
+        text = "…" + text[-(BUILD_MESSAGE_CHARS - 1) :]
+    return text
+
+
+@contextmanager
+def recorded_step(url: str, step: str, run_id: str | None) -> Iterator[None]:
+    """Record a build step in ops.build_runs: running before it starts, then succeeded, or failed
+    with its masked message before the error goes on. A failure to record is logged, never raised
+    in place of the step's own outcome."""
+    from core.migrations import migrate
+
+    secret = PgUrl.parse(url).password or ""
+    build_run_id: int | None = None
+    try:
+        migrate(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            build_run_id = conn.execute(
+                "insert into ops.build_runs (run_id, step) values (%s, %s) returning build_run_id",
+                (run_id, step),
+            ).fetchone()[0]
+    except psycopg.Error:
+        log.exception("could not record the start of %s in ops.build_runs", step)
+
+    def finish(status: str, message: str | None) -> None:
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                if build_run_id is None:
+                    conn.execute(
+                        "insert into ops.build_runs (run_id, step, status, finished_at, message)"
+                        " values (%s, %s, %s, now(), %s)",
+                        (run_id, step, status, message),
+                    )
+                else:
+                    conn.execute(
+                        "update ops.build_runs set status = %s, finished_at = now(), message = %s"
+                        " where build_run_id = %s",
+                        (status, message, build_run_id),
+                    )
+        except psycopg.Error:
+            log.exception("could not record the end of %s in ops.build_runs", step)
+
+    try:
+        yield
+    except BaseException as error:
+        finish("failed", build_message(error, (secret,)))
+        raise
+    finish("succeeded", None)
+
+
+def dbt_build(run_id: str | None = None, url: str | None = None) -> None:
+    """Check source freshness, then build and test every model (seeds, models, tests in DAG order).
+    Each step is recorded in ops.build_runs, a failure with dbt's message."""
     from infra.dbt import run_dbt
 
-    url = warehouse_url()
-    run_dbt(["source", "freshness"], url)
-    run_dbt(["build"], url)
+    url = url or warehouse_url()
+    with recorded_step(url, "dbt source freshness", run_id):
+        run_dbt(["source", "freshness"], url)
+    with recorded_step(url, "dbt build", run_id):
+        run_dbt(["build"], url)
 
 
 def stage_candidate(run_id: str) -> dict[str, Any]:
@@ -112,11 +185,14 @@ def gate(candidate: dict[str, Any], run_id: str) -> dict[str, Any]:
     from publishing.publish import reject
 
     url = warehouse_url()
-    result = validate(url, candidate["publication_id"], candidate["schema"], candidate["relations"], run_id)
-    if not result.success:
-        with psycopg.connect(url, autocommit=True) as conn:
-            reject(conn, candidate["publication_id"], result.summary())
-        raise GateFailed(result.summary())
+    with recorded_step(url, "gate", run_id):
+        result = validate(
+            url, candidate["publication_id"], candidate["schema"], candidate["relations"], run_id
+        )
+        if not result.success:
+            with psycopg.connect(url, autocommit=True) as conn:
+                reject(conn, candidate["publication_id"], result.summary())
+            raise GateFailed(result.summary())
     return {"gate_result_id": result.gate_result_id, "evaluated": result.evaluated}
 
 

@@ -1,7 +1,8 @@
--- ind_values__unit_month is a complete grid over the months it holds: every agency (catalogue or
--- measures) has a row for every indicator and month present — except a catalogue agency closed
--- before the month began that has no figures in it — and the province rows of an
--- indicator-month add up to exactly its agency rows (a province = the sum of its agencies).
+-- ind_values__unit_month is a complete grid over the months it holds: every agency (catalogue, or
+-- 'unknown' for measures of an agency the catalogue lacks) has a row for every indicator and month
+-- present — except a catalogue agency closed before the month began that has no figures in it —
+-- and the province rows of an indicator-month add up to exactly its agency rows (a province = the
+-- sum of its agencies).
 with catalogue_agencies as (
     select
         agency_id,
@@ -10,13 +11,17 @@ with catalogue_agencies as (
     group by agency_id
 ),
 
+-- an agency id the catalogue does not know has its figures under the member 'unknown'
 measured_agencies as (
     select distinct
-        indicator_id,
-        period_month,
-        agency_id
-    from {{ ref('int_indicator_measures__agency_month') }}
-    where agency_id is not null
+        measured.indicator_id,
+        measured.period_month,
+        case
+            when exists (select 1 from catalogue_agencies where catalogue_agencies.agency_id = measured.agency_id)
+                then measured.agency_id
+            else 'unknown'
+        end as agency_id
+    from {{ ref('int_indicator_measures__agency_month') }} as measured
 ),
 
 indicator_months as (

@@ -253,6 +253,16 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             "table",
             _tags("period", "framework", "indicator"),
         ),
+        Question(
+            "source_quality",
+            "data_quality",
+            "Chất lượng dữ liệu theo nguồn và tháng",
+            "Bản ghi nhận được, đã nạp và bị loại; hồ sơ có cơ quan hoặc thủ tục không có trong danh mục;"
+            " số ngày có số liệu và lý do kỳ tạm tính (data quality per source, entity and month).",
+            "source_quality.sql",
+            "table",
+            _tags("period"),
+        ),
     ]
     trend_cards: list[Dashcard] = []
     for n, row in enumerate(catalogue):
@@ -315,6 +325,7 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
                 Dashcard("publication_history", 0, 0, 24, 8),
                 Dashcard("period_coverage", 8, 0, 24, 8),
                 Dashcard("restatements", 16, 0, 24, 8),
+                Dashcard("source_quality", 24, 0, 24, 8),
             ),
         ),
     )

@@ -50,6 +50,14 @@ create table marts.fct_dossier (
     is_online boolean not null, is_received boolean not null, received_at timestamptz,
     status_code text, is_settled boolean not null
 );
+create table marts.dq_source_month (
+    source_name text not null, entity_name text not null, period_month date not null,
+    batches bigint, records_received bigint, records_loaded bigint, records_rejected bigint,
+    reject_share numeric, dossiers bigint, unknown_agency_dossiers bigint, unknown_procedure_dossiers bigint,
+    unknown_share numeric, covered_days integer, days_in_month integer, coverage_share numeric,
+    period_status text not null, quality_note text, reject_provisional_above numeric,
+    reject_refuse_above numeric, unknown_provisional_above numeric, unknown_refuse_above numeric
+);
 create table reference.indicator_catalogue (
     indicator_id text, framework text, code text, name_vi text, name_en text, unit text, level text,
     direction text, full_score_at numeric, max_points numeric, confirmed boolean, note text
@@ -112,7 +120,12 @@ def value_rows(restated: bool = False) -> list[tuple]:
 def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
     if conn.execute("select to_regclass('marts.ind_values__unit_month')").fetchone()[0] is None:
         conn.execute(DDL)
-    for table in ("marts.ind_values__unit_month", "marts.dim_agency", "marts.fct_dossier"):
+    for table in (
+        "marts.ind_values__unit_month",
+        "marts.dim_agency",
+        "marts.fct_dossier",
+        "marts.dq_source_month",
+    ):
         conn.execute(f"truncate {table}")
     conn.execute(
         "truncate reference.indicator_catalogue, reference.indicator_targets, reference.rating_bands"
@@ -151,6 +164,15 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
                 (AGENCIES[1][0], AGENCIES[1][1], "2025-01-01", None, True),
             ],
         )
+        cur.executemany(
+            "insert into marts.dq_source_month values"
+            " (%s, %s, %s, 1, %s, %s, %s, %s, %s, 0, 0, 0, %s, %s, %s, %s, %s, 0.01, 0.05, 0.01, 0.05)",
+            [
+                ("onestop", "dossiers", "2025-08-01", 500, 500, 0, 0, 12, 31, 31, 1, "complete", None),
+                ("onestop", "dossiers", "2025-09-01", 400, 396, 4, 0.01, 12, 20, 30, Decimal(20) / 30,
+                 "provisional", "covered 20 of 30 days"),
+            ],
+        )  # fmt: skip
         cur.executemany(
             "insert into marts.fct_dossier values (%s, %s, '1.001234', %s, %s, true, %s, '9', true)",
             [

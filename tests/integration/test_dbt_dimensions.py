@@ -132,8 +132,8 @@ def test_agency_history(conn: psycopg.Connection) -> None:
         A2: [(day("02"), day("04"), False, "Sở Nội vụ", "department")],
         # seen on 5 Sep, then a backfill stored the same state as of 3 Sep: one version from 3 Sep
         A3: [(day("03"), None, True, "UBND xã Phú Mậu", "commune_people_committee")],
-        # a tombstone before any state is no version; level 9 is not in the code list: other
-        A4: [(day("03"), None, True, "Sở Y tế", "other")],
+        # a tombstone before any state is no version; level 9 is not in the code list: unknown (never passed off as a real level)
+        A4: [(day("03"), None, True, "Sở Y tế", "unknown")],
     }
 
 

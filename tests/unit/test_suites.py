@@ -45,3 +45,24 @@ def test_one_check_per_computed_indicator_with_its_unit_and_direction() -> None:
 def test_an_undeclared_indicator_mart_is_refused() -> None:
     with pytest.raises(UndeclaredRelation, match="ind_766__quarter"):
         suites_for(["ind_values__unit_month", "ind_766__quarter"], lambda: [])
+
+
+def test_quality_thresholds_come_from_the_seed_and_name_each_share() -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from expectations.suites import CRITICAL, WARNING, QualityShare, dq_refuse_thresholds
+
+    assert dq_refuse_thresholds() == {"reject_share": Decimal("0.05"), "unknown_share": Decimal("0.05")}
+    shares = [
+        QualityShare("onestop", "dossiers", date(2025, 9, 1), "reject_share", Decimal("0.2")),
+        QualityShare("onestop", "progress", date(2025, 9, 1), "reject_share", Decimal("0.05")),
+    ]
+    (spec,) = suites_for(["dq_source_month"], lambda: [], lambda: shares)
+    named = {e.description: e.severity for e in spec.expectations if "onestop" in (e.description or "")}
+    assert named == {
+        "reject_share_too_high: onestop dossiers 2025-09: 20.0 % of records rejected by the loader"
+        " (refused above 5.0 %)": CRITICAL,
+        "reject_share_not_zero: onestop progress 2025-09: 5.0 % of records rejected by the loader"
+        " (at most 5.0 %)": WARNING,
+    }

@@ -6,10 +6,9 @@
     select
         '766-2.1' as indicator_id,
         period_month,
-        agency_id,
+        coalesce(agency_id, 'unknown') as agency_id,
         count(*) filter (where is_on_time) as numerator,
         count(*) as denominator
     from {{ ref('int_onestop__dossier_months') }}
-    where agency_id is not null
-    group by period_month, agency_id
+    group by period_month, coalesce(agency_id, 'unknown')
 {% endmacro %}

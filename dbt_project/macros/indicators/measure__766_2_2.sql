@@ -8,7 +8,7 @@
     select
         '766-2.2' as indicator_id,
         dossier_months.period_month,
-        dossier_months.agency_id,
+        coalesce(dossier_months.agency_id, 'unknown') as agency_id,
         sum(dossier_months.elapsed_working_days) as numerator,
         count(*) as denominator
     from {{ ref('int_onestop__dossier_months') }} as dossier_months
@@ -16,9 +16,8 @@
         on dossier_months.dossier_id = dossiers.dossier_id
     where
         dossiers.is_settled
-        and dossier_months.agency_id is not null
         and not dossier_months.is_open_at_as_of
         and date_trunc('month', {{ local_date('dossier_months.processing_ended_at') }})::date
         = dossier_months.period_month
-    group by dossier_months.period_month, dossier_months.agency_id
+    group by dossier_months.period_month, coalesce(dossier_months.agency_id, 'unknown')
 {% endmacro %}

@@ -7,10 +7,10 @@
     select
         '766-3.3' as indicator_id,
         date_trunc('month', {{ local_date('received_at') }})::date as period_month,
-        agency_id,
+        coalesce(agency_id, 'unknown') as agency_id,
         count(*) filter (where is_online) as numerator,
         count(*) as denominator
     from {{ ref('fct_dossier') }}
-    where is_received and agency_id is not null
-    group by date_trunc('month', {{ local_date('received_at') }})::date, agency_id
+    where is_received
+    group by date_trunc('month', {{ local_date('received_at') }})::date, coalesce(agency_id, 'unknown')
 {% endmacro %}

@@ -6,10 +6,10 @@
     select
         'NQ17-01' as indicator_id,
         date_trunc('month', {{ local_date('settled_at') }})::date as period_month,
-        agency_id,
+        coalesce(agency_id, 'unknown') as agency_id,
         count(*) filter (where is_online) as numerator,
         count(*) as denominator
     from {{ ref('fct_dossier') }}
-    where is_settled and settled_at is not null and agency_id is not null
-    group by date_trunc('month', {{ local_date('settled_at') }})::date, agency_id
+    where is_settled and settled_at is not null
+    group by date_trunc('month', {{ local_date('settled_at') }})::date, coalesce(agency_id, 'unknown')
 {% endmacro %}

@@ -6,7 +6,8 @@ select
     agency_versions.is_current,
     agency_versions.agency_name,
     agency_versions.agency_level_code,
-    coalesce(agency_levels.agency_level, 'other') as agency_level,
+    -- a level code not in the code list is published as 'unknown', never as a real level
+    coalesce(agency_levels.agency_level, 'unknown') as agency_level,
     agency_versions.parent_agency_id,
     agency_versions.admin_unit_code,
     agency_versions.source_updated_at

@@ -84,6 +84,11 @@ agencies_by_name as (
     having count(distinct agency_id) = 1
 ),
 
+catalogue_agency_ids as (
+    select distinct agency_id
+    from {{ ref('dim_agency') }}
+),
+
 -- The procedure version in force when the dossier was received; received before the catalogue
 -- first listed the procedure: its first version; after it was closed, or not received: its last.
 procedure_versions as (
@@ -153,6 +158,7 @@ resolved as (
         end as agency_id_source,
         dossiers.handling_agency_name,
         dossiers.procedure_id,
+        procedure_defaults.procedure_id is not null as is_procedure_in_catalogue,
         dossiers.channel_code,
         dossiers.applicant_type,
         dossiers.status_code,
@@ -240,5 +246,11 @@ select
     is_vneid_verified,
     online_payment_code,
     source_version,
-    source_updated_at
+    source_updated_at,
+    is_procedure_in_catalogue,
+    exists(
+        select 1
+        from catalogue_agency_ids
+        where catalogue_agency_ids.agency_id = resolved.agency_id
+    ) as is_agency_in_catalogue
 from resolved

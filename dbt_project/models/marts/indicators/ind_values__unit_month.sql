@@ -3,7 +3,8 @@
 -- direction, Decision 766 scoring), the target in force and the coverage of the month.
 -- A row exists only for a month every source the indicator needs covers (at least one day);
 -- every agency gets a row for such a month (0 / 0 when it had nothing), and beside the agencies
--- their province, whose numerator and denominator are the sums of its agencies'.
+-- their province, whose numerator and denominator are the sums of its agencies'. Figures of an
+-- agency missing from the catalogue go to the agency row 'unknown' (and so still into the province).
 with catalogue as (
     select
         indicator_id,
@@ -59,16 +60,6 @@ covered_periods as (
             and indicator_periods.covering_sources = needed_source_counts.needed_sources
 ),
 
-measures as (
-    select
-        indicator_id,
-        period_month,
-        agency_id,
-        numerator,
-        denominator
-    from {{ ref('int_indicator_measures__agency_month') }}
-),
-
 -- The name of an agency is that of its newest catalogue version; closed_at is when its last
 -- version ended (NULL while it is in the catalogue).
 named_agencies as (
@@ -80,33 +71,75 @@ named_agencies as (
     order by agency_id asc, valid_from desc
 ),
 
-agencies as (
+-- The province of an agency is the level-1 unit of its QCVN 102 id (000.00.12.H57 → 000.00.00.H57).
+catalogue_agencies as (
     select
         agency_id,
         agency_name,
-        closed_at
+        closed_at,
+        false as is_unknown,
+        coalesce('000.00.00.' || substring(agency_id from '\.([A-Z][0-9]{2})$'), 'unknown') as province_id
     from named_agencies
-    union
-    select
-        measures.agency_id,
-        null as agency_name,
-        null as closed_at
-    from measures
-    where not exists (
-        select 1
-        from named_agencies
-        where named_agencies.agency_id = measures.agency_id
-    )
 ),
 
--- The province of an agency is the level-1 unit of its QCVN 102 id (000.00.12.H57 → 000.00.00.H57).
+-- the catalogue's province when it has only one
+sole_province as (
+    select case when count(distinct province_id) = 1 then min(province_id) end as province_id
+    from catalogue_agencies
+),
+
+-- Measures of an agency id the catalogue does not know (e.g. 999.99.99.H57), or of a dossier
+-- whose agency could not be found ('unknown' from the measures), go to the one explicit unknown
+-- member of their province, never to a row named after the raw code. Its province is that of
+-- the raw id, else the catalogue's province when it has only one.
+measures as (
+    select
+        measured.indicator_id,
+        measured.period_month,
+        coalesce(catalogue_agencies.agency_id, 'unknown') as agency_id,
+        coalesce(
+            catalogue_agencies.province_id,
+            '000.00.00.' || substring(measured.agency_id from '\.([A-Z][0-9]{2})$'),
+            sole_province.province_id,
+            'unknown'
+        ) as province_id,
+        measured.numerator,
+        measured.denominator
+    from {{ ref('int_indicator_measures__agency_month') }} as measured
+    cross join sole_province
+    left join catalogue_agencies
+        on measured.agency_id = catalogue_agencies.agency_id
+),
+
+agency_measures as (
+    select
+        indicator_id,
+        period_month,
+        agency_id,
+        province_id,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator
+    from measures
+    group by indicator_id, period_month, agency_id, province_id
+),
+
 agency_provinces as (
     select
         agency_id,
         agency_name,
         closed_at,
-        coalesce('000.00.00.' || substring(agency_id from '\.([A-Z][0-9]{2})$'), 'unknown') as province_id
-    from agencies
+        is_unknown,
+        province_id
+    from catalogue_agencies
+    union
+    select distinct
+        agency_id,
+        'Không xác định (mã không có trong danh mục)' as agency_name,
+        null::timestamptz as closed_at,
+        true as is_unknown,
+        province_id
+    from agency_measures
+    where agency_id = 'unknown'
 ),
 
 agency_values as (
@@ -123,16 +156,21 @@ agency_values as (
         covered_periods.as_of
     from covered_periods
     cross join agency_provinces
-    left join measures
+    left join agency_measures as measures
         on
             covered_periods.indicator_id = measures.indicator_id
             and covered_periods.period_month = measures.period_month
             and agency_provinces.agency_id = measures.agency_id
-    -- an agency that left the catalogue before the month began gets no row, unless it has figures
+            and agency_provinces.province_id = measures.province_id
+    -- an agency that left the catalogue before the month began gets no row, unless it has figures;
+    -- the unknown member has a row only in a month it has figures
     where
         measures.agency_id is not null
-        or agency_provinces.closed_at is null
-        or agency_provinces.closed_at > {{ local_midnight('covered_periods.period_month') }}
+        or (not agency_provinces.is_unknown and agency_provinces.closed_at is null)
+        or (
+            not agency_provinces.is_unknown
+            and agency_provinces.closed_at > {{ local_midnight('covered_periods.period_month') }}
+        )
 ),
 
 province_values as (

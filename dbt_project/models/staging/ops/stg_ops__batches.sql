@@ -7,6 +7,7 @@ select
     interval_end,
     status,
     rows_loaded,
+    rows_rejected,
     started_at,
     finished_at
 from {{ source('ops', 'batches') }}

@@ -1,0 +1,36 @@
+-- What each source entity sent per local month of its batches (month of the interval start): the
+-- records received, loaded into raw and refused by the loader (ops.rejects), over its live
+-- (succeeded) batches only — a replaced or failed attempt is not what the figures are built from.
+with live_batches as (
+    select
+        source_name,
+        entity_name,
+        date_trunc('month', {{ local_date('interval_start') }})::date as period_month,
+        rows_loaded,
+        rows_rejected
+    from {{ ref('stg_ops__batches') }}
+    where status = 'succeeded'
+),
+
+months as (
+    select
+        source_name,
+        entity_name,
+        period_month,
+        count(*) as batches,
+        sum(rows_loaded) as records_loaded,
+        sum(rows_rejected) as records_rejected
+    from live_batches
+    group by source_name, entity_name, period_month
+)
+
+select
+    source_name,
+    entity_name,
+    period_month,
+    batches,
+    records_loaded + records_rejected as records_received,
+    records_loaded,
+    records_rejected,
+    records_rejected::numeric / nullif(records_loaded + records_rejected, 0) as reject_share
+from months

@@ -1,0 +1,102 @@
+"""Every build step leaves a trace in ops.build_runs: a dbt failure is recorded with dbt's
+message (masked, bounded) before the error goes on, and a success is recorded too."""
+
+from __future__ import annotations
+
+import dbt_fixtures as fx
+import psycopg
+import pytest
+from test_dbt_indicators import P1, A, load_reference
+
+from infra import tasks
+from infra.dbt import DbtFailed
+from ingestion.schema import migrate
+
+
+def _runs(url: str, run_id: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "select step, status, finished_at is not null, message from ops.build_runs"
+            " where run_id = %s order by build_run_id",
+            (run_id,),
+        ).fetchall()
+
+
+def test_a_failing_dbt_build_is_recorded_with_its_message(warehouse_url: str) -> None:
+    with psycopg.connect(warehouse_url) as conn:
+        migrate(conn)
+        with conn.transaction():
+            load_reference(conn)
+            batch_id = fx.batch(conn, "dossiers", "2025-09-01", "2025-10-01")
+            # Received in 2021 (no holiday calendar): the build's calendar test fails.
+            fx.insert_dossier(
+                conn,
+                batch_id,
+                fx.dossier(
+                    f"{A}-210301-00001", 1, updated="2025-09-10 08:00", status="4", channel="1",
+                    procedure=P1, received="2021-03-01 08:00",
+                ),
+            )  # fmt: skip
+            progress = fx.batch(conn, "progress", "2025-09-01", "2025-10-01")
+            fx.insert_progress(conn, progress, f"{A}-210301-00001", "2025-09-10 08:00", "4", "Xử lý")
+    with pytest.raises(DbtFailed):
+        tasks.dbt_build(run_id="run-broken", url=warehouse_url)
+    runs = _runs(warehouse_url, "run-broken")
+    assert len(runs) == 2, runs
+    (freshness, build) = runs
+    assert freshness[:3] == ("dbt source freshness", "succeeded", True) and freshness[3] is None
+    step, status, finished, message = build
+    assert (step, status, finished) == ("dbt build", "failed", True)
+    assert message.startswith("DbtFailed: ") or message.startswith("…")
+    assert "assert_holiday_calendar_covers_dossier_years" in message
+    assert len(message) <= tasks.BUILD_MESSAGE_CHARS
+
+
+def test_a_good_build_is_recorded_as_succeeded(warehouse_url: str) -> None:
+    with psycopg.connect(warehouse_url) as conn:
+        migrate(conn)
+        with conn.transaction():
+            load_reference(conn)
+            dossiers = fx.batch(conn, "dossiers", "2025-09-01", "2025-10-01")
+            code = f"{A}-250903-00001"
+            fx.insert_dossier(
+                conn,
+                dossiers,
+                fx.dossier(
+                    code, 1, updated="2025-09-03 08:00", status="2", channel="1", procedure=P1,
+                    received="2025-09-03 08:00",
+                ),
+            )  # fmt: skip
+            progress = fx.batch(conn, "progress", "2025-09-01", "2025-10-01")
+            fx.insert_progress(conn, progress, code, "2025-09-03 08:00", "2", "Tiếp nhận hồ sơ")
+    tasks.dbt_build(run_id="run-good", url=warehouse_url)
+    assert _runs(warehouse_url, "run-good") == [
+        ("dbt source freshness", "succeeded", True, None),
+        ("dbt build", "succeeded", True, None),
+    ]
+
+
+def test_a_failing_freshness_check_is_recorded_and_stops_the_build(warehouse_url: str) -> None:
+    with psycopg.connect(warehouse_url) as conn:
+        migrate(conn)
+        with conn.transaction():
+            load_reference(conn)  # no dossier and no progress loaded: the sources are not fresh
+    with pytest.raises(DbtFailed):
+        tasks.dbt_build(run_id="run-stale", url=warehouse_url)
+    ((step, status, finished, message),) = _runs(warehouse_url, "run-stale")
+    assert (step, status, finished) == ("dbt source freshness", "failed", True)
+    assert "Failure in source" in message
+
+
+def test_build_message_is_masked_and_bounded() -> None:
+    error = RuntimeError(
+        "could not connect to postgresql://dtimon:s3cret@db:5432/w password=hunter2 citizen 079123456789 "
+        + "x" * 5000
+        + " end"
+    )
+    message = tasks.build_message(error, ("hunter2",))
+    assert len(message) == tasks.BUILD_MESSAGE_CHARS and message.endswith(" end")
+    short = tasks.build_message(
+        RuntimeError("postgresql://dtimon:s3cret@db:5432/w password=hunter2 id 079123456789")
+    )
+    assert short == "RuntimeError: postgresql://dtimon:***@db:5432/w password=*** id ############"
