@@ -132,18 +132,36 @@ def preflight(settings: Settings) -> None:
     """Configuration that would fail every task, checked once before the first DAG run."""
     from ingestion.privacy import Pseudonymiser
 
-    Pseudonymiser.from_settings(settings)  # ConfigError in production without a key
+    if settings.environment not in {"demo", "test"}:
+        Pseudonymiser.from_settings(settings)  # ConfigError in production without a key
     for source in SOURCES.values():
         config = source_settings(settings, source)
         if config.uses_sandbox:
             continue
-        try:
+        check_source(source, config)
+
+
+def check_source(source: Source, config: SourceSettings) -> None:
+    """One request to a configured source: reachable, and (for a token login) the credentials accepted."""
+    from ingestion.sources.base import TokenLogin
+
+    prefix = f"DTIMON_{source.name.upper()}_"
+    try:
+        if isinstance(source.auth, TokenLogin):
+            login = {"username": config.username, "password": config.password}
+            reply = requests.post(config.url.rstrip("/") + source.auth.path, json=login, timeout=5)
+            if reply.status_code in {401, 403}:
+                raise UserError(
+                    f"source {source.name} at {mask_url(config.url)} refused the login of "
+                    f"{config.username!r} (HTTP {reply.status_code}): check {prefix}USERNAME and {prefix}PASSWORD"
+                )
+        else:
             requests.get(config.url, timeout=5)
-        except requests.RequestException as exc:
-            raise UserError(
-                f"source {source.name} at {mask_url(config.url)} is unreachable ({type(exc).__name__}): "
-                f"check DTIMON_{source.name.upper()}_URL and the network"
-            ) from exc
+    except requests.RequestException as exc:
+        raise UserError(
+            f"source {source.name} at {mask_url(config.url)} is unreachable ({type(exc).__name__}): "
+            f"check {prefix}URL and the network"
+        ) from exc
 
 
 def _http_ok(url: str) -> Callable[[], bool]:
@@ -650,8 +668,22 @@ def cmd_status(args: argparse.Namespace) -> None:
     _say(f"{'alerts':<24} {alert_log_path(settings)}")
 
 
+NOTHING_PUBLISHED = "nothing is published in bi yet: run `make run` (or the dtimon_build DAG) first"
+
+
+def require_publication(settings: Settings) -> None:
+    from publishing.publish import current_publication
+
+    with psycopg.connect(settings.warehouse_url) as conn:
+        if current_publication(conn) is None:
+            raise UserError(NOTHING_PUBLISHED)
+
+
 def cmd_scorecard(args: argparse.Namespace) -> None:
     settings = _settings(demo=False)
+    require_publication(settings)
+    if args.start and args.end:
+        check_date_range(args.start, args.end)
     print_scorecard(settings, args.start or settings.demo_start, args.end or settings.demo_end, args.lang)
 
 
@@ -659,6 +691,7 @@ def cmd_rollback(args: argparse.Namespace) -> None:
     from publishing.publish import rollback
 
     settings = _settings(demo=False)
+    require_publication(settings)
     with psycopg.connect(settings.warehouse_url, autocommit=True) as conn:
         schema = rollback(conn, args.to)
     _say(f"bi now reads {schema}")
