@@ -25,6 +25,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
 
@@ -316,39 +317,47 @@ def alert_log_path(settings: Settings) -> Path:
 
 def print_scorecard(settings: Settings, start: date, end: date, lang: str) -> None:
     from publishing.publish import current_publication, restatement_count
-    from publishing.scorecard import fetch, render
+    from publishing.scorecard import fetch, render, summary
 
     with psycopg.connect(settings.warehouse_url) as conn:
         publication = current_publication(conn)
         rows = fetch(conn, start, end) if publication else []
     _say(render(rows, lang))
     if publication:
+        _say("")
         _say(
-            f"\nPublished: schema bi (publication {publication[0]}, data in {publication[1]}) "
-            f"of {mask_url(settings.warehouse_url)}"
+            summary(
+                lang,
+                "published",
+                publication=str(publication[0]),
+                schema=publication[1],
+                warehouse=mask_url(settings.warehouse_url),
+            )
         )
         with psycopg.connect(settings.warehouse_url) as conn:
             restated = restatement_count(conn, publication[0])
         if restated:
-            _say(f"This publication changed {restated} already published values: see bi.restatements")
+            _say(summary(lang, "restated", count=restated))
 
 
-def print_report_path(settings: Settings, end: date) -> None:
+def print_report_path(settings: Settings, end: date, lang: str) -> None:
     """Where the index report of the run's last month is (the build DAG rendered it)."""
     from publishing.report.render import report_name
+    from publishing.scorecard import summary
 
     last_month = date.fromordinal(end.toordinal() - 1).replace(day=1)
     page = settings.reports_dir / report_name(last_month)
     if page.exists():
-        _say(
-            f"Index report: {page} ({page.resolve().as_uri()}); all months: {settings.reports_dir / 'index.html'}"
-        )
+        _say(summary(lang, "report", page=page.resolve().as_uri()))
+        _say(summary(lang, "all_reports", index=settings.reports_dir / "index.html"))
     else:
-        _say(f"No index report for {last_month:%m/%Y} in {settings.reports_dir} (nothing published for it)")
+        _say(summary(lang, "no_report", month=f"{last_month:%m/%Y}", folder=settings.reports_dir))
 
 
-def print_ingestion_summary(settings: Settings, start: date, end: date) -> None:
+def print_ingestion_summary(settings: Settings, start: date, end: date, lang: str) -> None:
     """What the live batches of [start, end) hold, per entity, and where rejected records are."""
+    from publishing.scorecard import summary
+
     with psycopg.connect(settings.warehouse_url) as conn:
         rows = conn.execute(
             """
@@ -363,12 +372,14 @@ def print_ingestion_summary(settings: Settings, start: date, end: date) -> None:
             (start, end),
         ).fetchall()
     for source, entity, batches, loaded, rejected, received in rows:
-        where = " (see ops.rejects)" if rejected else ""
-        pulled = f" (of {received:,} pulled: only changes are stored)" if received != loaded else ""
-        _say(
-            f"Ingested {source}.{entity}: {loaded:,} rows{pulled} in {batches} batches, "
-            f"{rejected:,} rejected{where}"
+        line = summary(
+            lang, "ingested", source=source, entity=entity, loaded=loaded, batches=batches, rejected=rejected
         )
+        if rejected:
+            line += summary(lang, "rejects")
+        if received != loaded:
+            line += summary(lang, "pulled", received=received)
+        _say(line)
 
 
 def check_origin(settings: Settings) -> None:
@@ -403,13 +414,17 @@ def cmd_run(args: argparse.Namespace) -> None:
     finally:
         for name in started_sandboxes:
             processes.stop(settings.run_dir, name)
+    from publishing.report.formatting import format_number
+    from publishing.scorecard import summary
+
     _say("")
     print_scorecard(settings, start, end, args.lang)
-    print_ingestion_summary(settings, start, end)
-    print_report_path(settings, end)
-    _say(f"Airflow log: {dagrun_log(settings)}")
-    _say(f"Alerts (failed tasks): {alert_log_path(settings)}")
-    _say(f"Done in {time.monotonic() - started:.1f} s.")
+    print_ingestion_summary(settings, start, end, args.lang)
+    print_report_path(settings, end, args.lang)
+    _say(summary(args.lang, "airflow_log", path=dagrun_log(settings)))
+    _say(summary(args.lang, "alerts", path=alert_log_path(settings)))
+    seconds = Decimal(f"{time.monotonic() - started:.1f}")
+    _say(summary(args.lang, "done", seconds=format_number(seconds, args.lang, 1)))
 
 
 def cmd_backfill(args: argparse.Namespace) -> None:
