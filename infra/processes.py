@@ -48,6 +48,13 @@ def pid_of(run_dir: Path, name: str) -> int | None:
     except (FileNotFoundError, ValueError):
         return None
     try:
+        # our own child that exited is a zombie until reaped: reap it, and it is gone
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            path.unlink(missing_ok=True)
+            return None
+    except ChildProcessError:
+        pass  # not our child (started by an earlier `dtimon`)
+    try:
         os.kill(pid, 0)
     except ProcessLookupError:
         path.unlink(missing_ok=True)

@@ -69,7 +69,7 @@ LABELS = {
 #: The short technical summary printed after the scorecard, in both languages.
 SUMMARY = {
     "vi": {
-        "published": "Đã công bố: bản công bố số {publication} (dữ liệu trong {schema}), đọc qua schema bi của {warehouse}",
+        "published": "Đã công bố: bản số {publication} ({schema}) qua schema bi của {warehouse}",
         "restated": "Bản công bố này điều chỉnh {count} số liệu đã công bố trước đó: xem bi.restatements",
         "ingested": "Đã nạp {source}.{entity}: {loaded} dòng trong {batches} lô, {rejected} bị loại",
         "pulled": " (trên {received} dòng nhận được: chỉ lưu thay đổi)",
@@ -82,7 +82,7 @@ SUMMARY = {
         "done": "Hoàn tất sau {seconds} giây.",
     },
     "en": {
-        "published": "Published: schema bi (publication {publication}, data in {schema}) of {warehouse}",
+        "published": "Published: publication {publication} ({schema}) in schema bi of {warehouse}",
         "restated": "This publication changed {count} already published values: see bi.restatements",
         "ingested": "Ingested {source}.{entity}: {loaded} rows in {batches} batches, {rejected} rejected",
         "pulled": " (of {received} pulled: only changes are stored)",
