@@ -485,7 +485,9 @@ def cmd_docs(args: argparse.Namespace) -> None:
     if not args.no_serve:
         check_ports({"DTIMON_DOCS_PORT": port})
     postgres.ensure_server(settings, airflow=False)
-    check_origin(settings)
+    from ingestion.schema import migrate
+
+    migrate(settings.warehouse_url)
     folder = build_docs(settings)
     _say(f"dbt docs built in {folder}")
     if args.no_serve:
@@ -602,7 +604,9 @@ def cmd_up(args: argparse.Namespace) -> None:
         ports["DTIMON_DOCS_PORT"] = docs_port(settings)
     check_ports(ports)
     postgres.ensure_server(settings)
-    check_origin(settings)
+    from ingestion.schema import migrate
+
+    migrate(settings.warehouse_url)
     start_sandboxes(settings)
     _airflow(settings, "db", "migrate")
     components = airflow_components(settings, env)
@@ -670,7 +674,10 @@ def cmd_status(args: argparse.Namespace) -> None:
     checks += airflow_components(settings, airflow_env(settings)) + web_components(settings)
     for component in checks:
         pid = running.get(component.name)
-        if component.healthy():
+        if component.name.startswith("airflow-") and component.name != "airflow-api-server" and not pid:
+            # Airflow reports a component healthy until its last heartbeat ages out: the process decides
+            state = "stopped"
+        elif component.healthy():
             state = "healthy"
         elif pid:
             state = (

@@ -243,3 +243,27 @@ def test_no_citizen_id_or_name_in_clear_anywhere(two_runs: dict, module_warehous
             "select count(*) from raw.onestop__dossiers where record->>'ChuHoSo' not like 'psn:%'"
         ).fetchone()[0]
         assert names == 0
+
+
+def _dtimon(env: dict[str, str], *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    dtimon = Path(sys.executable).parent / "dtimon"
+    return subprocess.run(
+        [str(dtimon), *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=PROJECT_ROOT
+    )
+
+
+def test_readme_commands_run_as_printed(
+    two_runs: dict, run_env: dict[str, str], module_airflow_db_url: str
+) -> None:
+    """`dtimon backfill`, `dtimon airflow …` and `dtimon docs` (the README's commands) work as printed."""
+    backfill = _dtimon(run_env, "backfill", "onestop", "--from", "2025-09-03", "--to", "2025-09-04")
+    assert backfill.returncode == 0, backfill.stdout[-3000:] + backfill.stderr[-3000:]
+    assert "ingest_onestop     2025-09-03" in backfill.stdout
+    assert not (PROJECT_ROOT / "airflow.db").exists()  # no stray SQLite database
+    listed = _dtimon(run_env, "airflow", "dags", "list", "-o", "plain")
+    assert listed.returncode == 0, listed.stderr[-3000:]
+    assert "ingest_onestop" in listed.stdout and "dtimon_build" in listed.stdout
+    docs = _dtimon(run_env, "docs", "--no-serve")
+    assert docs.returncode == 0, docs.stdout[-3000:] + docs.stderr[-3000:]
+    target = PROJECT_ROOT / "dbt_project" / "target"
+    assert (target / "index.html").is_file() and (target / "catalog.json").is_file()
