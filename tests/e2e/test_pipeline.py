@@ -252,13 +252,48 @@ def _dtimon(env: dict[str, str], *args: str, timeout: int = 600) -> subprocess.C
     )
 
 
+def _leave_a_run_running(module_airflow_db_url: str) -> str:
+    """A copy of a recorded ingest run, left `running` as by a `dtimon run` killed mid-way."""
+    run_id = "manual__killed_mid_way"
+    with psycopg.connect(module_airflow_db_url, autocommit=True) as conn:
+        columns = [
+            c
+            for (c,) in conn.execute(
+                "select column_name from information_schema.columns where table_name = 'dag_run'"
+                " and table_schema = current_schema() and column_name <> 'id' order by ordinal_position"
+            ).fetchall()
+        ]
+        values = {
+            "run_id": "%(run_id)s",
+            "state": "'running'",
+            "end_date": "null",
+            "logical_date": "logical_date + interval '1000 days'",
+        }
+        select = ", ".join(values.get(c, c) for c in columns)
+        conn.execute(
+            sql.SQL(
+                "insert into dag_run ({}) select " + select.replace("{", "{{").replace("}", "}}") +
+                " from dag_run where dag_id = 'ingest_onestop' order by id limit 1"
+            ).format(sql.SQL(", ").join(map(sql.Identifier, columns))),
+            {"run_id": run_id},
+        )  # fmt: skip
+    return run_id
+
+
 def test_readme_commands_run_as_printed(
     two_runs: dict, run_env: dict[str, str], module_airflow_db_url: str
 ) -> None:
     """`dtimon backfill`, `dtimon airflow …` and `dtimon docs` (the README's commands) work as printed."""
+    killed = _leave_a_run_running(module_airflow_db_url)
     backfill = _dtimon(run_env, "backfill", "onestop", "--from", "2025-09-03", "--to", "2025-09-04")
     assert backfill.returncode == 0, backfill.stdout[-3000:] + backfill.stderr[-3000:]
     assert "ingest_onestop     2025-09-03" in backfill.stdout
+    # the run a killed `dtimon run` left `running` is marked failed at the next start
+    assert "marked 1 run(s) left running by a killed `dtimon run` as failed" in backfill.stdout
+    state = _airflow_rows(
+        module_airflow_db_url, f"select state, end_date is not null from dag_run where run_id = '{killed}'"
+    )
+    assert state == [("failed", True)]
     assert not (PROJECT_ROOT / "airflow.db").exists()  # no stray SQLite database
     listed = _dtimon(run_env, "airflow", "dags", "list", "-o", "plain")
     assert listed.returncode == 0, listed.stderr[-3000:]
