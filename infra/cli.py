@@ -616,7 +616,8 @@ def cmd_up(args: argparse.Namespace) -> None:
         f"Waiting for Airflow at {env['AIRFLOW__API__BASE_URL']} (api-server, scheduler, dag-processor, triggerer) ..."
     )
     wait_healthy(settings.run_dir, components, timeout=240)
-    secure_file(settings.airflow_home / "simple_auth_manager_passwords.json.generated")
+    for secret in ("simple_auth_manager_passwords.json.generated", "airflow.cfg"):  # passwords, keys
+        secure_file(settings.airflow_home / secret)
     build_docs(settings)
     web = web_components(settings)
     for component in web:
