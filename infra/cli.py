@@ -404,8 +404,11 @@ def cmd_run(args: argparse.Namespace) -> None:
     check_data_dir(settings)
     check_ports(ports_to_start(settings, airflow=False))
     preflight(settings)
-    where = "embedded PostgreSQL" if settings.embedded else mask_url(settings.warehouse_url)
-    _say(f"dtimon run: {start} → {end} on {where}, sources: {describe_sources(settings)}")
+    from publishing.report.formatting import format_number
+    from publishing.scorecard import summary
+
+    where = summary(args.lang, "embedded") if settings.embedded else mask_url(settings.warehouse_url)
+    _say(summary(args.lang, "start", start=start, end=end, where=where, sources=describe_sources(settings)))
     postgres.ensure_server(settings)
     check_origin(settings)
     started_sandboxes = start_sandboxes(settings)
@@ -414,8 +417,6 @@ def cmd_run(args: argparse.Namespace) -> None:
     finally:
         for name in started_sandboxes:
             processes.stop(settings.run_dir, name)
-    from publishing.report.formatting import format_number
-    from publishing.scorecard import summary
 
     _say("")
     print_scorecard(settings, start, end, args.lang)

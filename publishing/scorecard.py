@@ -69,6 +69,8 @@ LABELS = {
 #: The short technical summary printed after the scorecard, in both languages.
 SUMMARY = {
     "vi": {
+        "start": "dtimon run: {start} → {end} trên {where}, nguồn: {sources}",
+        "embedded": "PostgreSQL nhúng",
         "published": "Đã công bố: bản số {publication} ({schema}) qua schema bi của {warehouse}",
         "restated": "Bản công bố này điều chỉnh {count} số liệu đã công bố trước đó: xem bi.restatements",
         "ingested": "Đã nạp {source}.{entity}: {loaded} dòng trong {batches} lô, {rejected} bị loại",
@@ -82,6 +84,8 @@ SUMMARY = {
         "done": "Hoàn tất sau {seconds} giây.",
     },
     "en": {
+        "start": "dtimon run: {start} → {end} on {where}, sources: {sources}",
+        "embedded": "embedded PostgreSQL",
         "published": "Published: publication {publication} ({schema}) in schema bi of {warehouse}",
         "restated": "This publication changed {count} already published values: see bi.restatements",
         "ingested": "Ingested {source}.{entity}: {loaded} rows in {batches} batches, {rejected} rejected",
