@@ -610,6 +610,12 @@ def cmd_up(args: argparse.Namespace) -> None:
     migrate(settings.warehouse_url)
     start_sandboxes(settings)
     _airflow(settings, "db", "migrate")
+    # runs a killed `dtimon run` left `running` are failed before the scheduler could resume them
+    marked = subprocess.run(
+        [sys.executable, "-m", "infra.dagrun", "--fail-abandoned"], env=env, capture_output=True, text=True
+    )
+    if marked.returncode == 0 and not marked.stderr.startswith("marked 0 "):
+        _say(marked.stderr.strip().splitlines()[-1])
     components = airflow_components(settings, env)
     for component in components:
         processes.start(settings.run_dir, component.name, component.argv, env)

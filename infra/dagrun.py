@@ -224,11 +224,21 @@ def main(argv: list[str] | None = None) -> int:
         help="ingest DAG id to run per daily interval (default: every registered source's)",
     )
     parser.add_argument("--build", action="store_true", help="run the build DAG afterwards")
-    parser.add_argument("--start", type=date.fromisoformat, required=True)
-    parser.add_argument("--end", type=date.fromisoformat, required=True, help="exclusive")
+    parser.add_argument("--start", type=date.fromisoformat)
+    parser.add_argument("--end", type=date.fromisoformat, help="exclusive")
+    parser.add_argument(
+        "--fail-abandoned", action="store_true", help="only mark runs a killed run left `running` as failed"
+    )
     args = parser.parse_args(argv)
     out = _progress_stream()
     ingest = args.ingest or default_ingest_dags()
+    if args.fail_abandoned:
+        ensure_migrated()
+        abandoned = fail_abandoned_runs([*ingest, "dtimon_build"])
+        out.write(f"marked {abandoned} run(s) left running by a killed `dtimon run` as failed\n")
+        return 0
+    if args.start is None or args.end is None:
+        parser.error("--start and --end are required")
 
     from airflow.dag_processing.dagbag import DagBag
 
