@@ -614,8 +614,9 @@ def cmd_up(args: argparse.Namespace) -> None:
     marked = subprocess.run(
         [sys.executable, "-m", "infra.dagrun", "--fail-abandoned"], env=env, capture_output=True, text=True
     )
-    if marked.returncode == 0 and not marked.stderr.startswith("marked 0 "):
-        _say(marked.stderr.strip().splitlines()[-1])
+    for line in marked.stderr.splitlines():
+        if line.startswith("marked ") and not line.startswith("marked 0 "):
+            _say(line)
     components = airflow_components(settings, env)
     for component in components:
         processes.start(settings.run_dir, component.name, component.argv, env)
