@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dtimon-installed
 
-.PHONY: run test up down status lint bench install clean
+.PHONY: run test up down status docs lint bench install clean
 
 run: $(STAMP)  ## set up and run the main job end to end on the demo period
 	$(BIN)/dtimon run
@@ -11,14 +11,17 @@ run: $(STAMP)  ## set up and run the main job end to end on the demo period
 test: lint  ## lint and the whole test suite (unit, integration on PostgreSQL, end to end through Airflow)
 	$(BIN)/pytest
 
-up: $(STAMP)  ## keep PostgreSQL, the sandbox and the Airflow UI (127.0.0.1:8080) running
+up: $(STAMP)  ## keep PostgreSQL, the sandbox, Airflow (UI 127.0.0.1:8080), the report and dbt docs running; waits on health
 	$(BIN)/dtimon up
 
 down: $(STAMP)  ## stop what run/up started
 	$(BIN)/dtimon down
 
-status: $(STAMP)
+status: $(STAMP)  ## liveness of each component from its health check, and where the alert log is
 	$(BIN)/dtimon status
+
+docs: $(STAMP)  ## build the dbt docs and serve them on 127.0.0.1 (DTIMON_DOCS_PORT)
+	$(BIN)/dtimon docs
 
 lint: $(STAMP)  ## ruff and sqlfluff (dbt templater)
 	$(BIN)/ruff check .

@@ -45,6 +45,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name}={raw!r} is not an integer") from exc
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a number") from exc
+
+
 __all__ = ["ConfigError", "Settings", "SourceSettings", "mask_url", "replace_database"]
 
 #: Credentials the sandboxes accept when a source's are not configured.
@@ -116,7 +126,7 @@ class Settings:
             pg_port=_int(env, "DTIMON_PG_PORT", DEFAULT_PG_PORT),
             sandbox_port=_int(env, "DTIMON_SANDBOX_PORT", DEFAULT_SANDBOX_PORT),
             sandbox_seed=_int(env, "DTIMON_SANDBOX_SEED", 20250901),
-            sandbox_scale=float(env.get("DTIMON_SANDBOX_SCALE") or 1.0),
+            sandbox_scale=_float(env, "DTIMON_SANDBOX_SCALE", 1.0),
             sandbox_data_dir=Path(data_dir).resolve() if data_dir else None,
             pseudonym_key=env.get("DTIMON_PSEUDONYM_KEY") or None,
             environment=(env.get("DTIMON_ENV") or "production").lower(),

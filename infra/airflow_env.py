@@ -13,13 +13,23 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from core.settings import PROJECT_ROOT, Settings, SourceSettings
+from core.settings import PROJECT_ROOT, ConfigError, Settings, SourceSettings
 from core.warehouse_url import DEFAULT_PORT, PgUrl
 from ingestion.origins import url_origin
 from ingestion.sources import SOURCES, Source
 
 WAREHOUSE_CONN_ID = "dtimon_warehouse"
 DEFAULT_API_PORT = 8080
+AIRFLOW_PORT_VARIABLE = "DTIMON_AIRFLOW_PORT"
+
+
+def airflow_port(env: Mapping[str, str] | None = None) -> int:
+    """The API server's port: DTIMON_AIRFLOW_PORT, default 8080."""
+    env = os.environ if env is None else env
+    raw = env.get(AIRFLOW_PORT_VARIABLE) or str(DEFAULT_API_PORT)
+    if not raw.isdigit():
+        raise ConfigError(f"{AIRFLOW_PORT_VARIABLE}={raw!r} is not a port number")
+    return int(raw)
 
 
 def source_conn_id(source: str) -> str:
@@ -94,7 +104,7 @@ def source_origin(settings: Settings, config: SourceSettings) -> str:
 def airflow_env(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """A full process environment for Airflow commands: `base` (default: os.environ) plus ours."""
     env = dict(os.environ if base is None else base)
-    api_port = int(env.get("DTIMON_AIRFLOW_PORT") or DEFAULT_API_PORT)
+    api_port = airflow_port(env)
     venv_bin = str(Path(sys.executable).parent)
     ours = {
         "AIRFLOW_HOME": str(settings.airflow_home),
@@ -110,6 +120,9 @@ def airflow_env(settings: Settings, base: Mapping[str, str] | None = None) -> di
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{api_port}",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(settings.airflow_db_url),
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
+        # every server on 127.0.0.1 only (the default is 0.0.0.0); its port beside the API's
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(api_port + 4),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         **connections(settings),

@@ -8,13 +8,15 @@ from typing import Any
 import pendulum
 from airflow.sdk import Asset
 
+from infra.alerts import on_failure
+
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 OWNER = "dtimon-data-platform"
 START_DATE = pendulum.datetime(2025, 1, 1, tz=LOCAL_TZ)
 
 
 def default_args(**overrides: Any) -> dict[str, Any]:
-    """Task defaults: an owner, retries with exponential backoff, a bounded run time."""
+    """Task defaults: an owner, retries with exponential backoff, a bounded run time, an alert on failure."""
     args: dict[str, Any] = {
         "owner": OWNER,
         "retries": 2,
@@ -22,6 +24,7 @@ def default_args(**overrides: Any) -> dict[str, Any]:
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=10),
         "execution_timeout": timedelta(hours=1),
+        "on_failure_callback": on_failure,
     }
     args.update(overrides)
     return args

@@ -8,25 +8,161 @@ intervals take seconds. Must run with the environment of `infra.airflow_env`.
 
 Progress lines go to the file descriptor named by DTIMON_PROGRESS_FD (if set), so the
 caller can show them while Airflow's own logs go to a log file.
+
+So that the Airflow UI tells the truth about these runs, each is recorded as what it is:
+started when it really started (not at its logical date), triggered from the CLI by
+`dtimon run` (not a `dag_test` user), and each task's log written where the UI reads it
+(`<AIRFLOW_HOME>/logs/dag_id=…/run_id=…/task_id=…/attempt=N.log`, JSON lines as Airflow
+writes them). A run left `running` by a killed `dtimon run` is marked failed at the next start.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import IO, Any
 
 import pendulum
 
 from infra.dag_defaults import LOCAL_TZ, ingest_dag_id
 
+#: Who the runs recorded by this module say triggered them (Airflow's "triggering user").
+TRIGGERING_USER = "dtimon run"
+#: Runs this module recorded before it named itself (Airflow's own dag.test default).
+LEGACY_USERS = (TRIGGERING_USER, "dag_test")
+
 
 class DagRunFailed(RuntimeError):
     pass
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record, the shape Airflow's task log reader parses (timestamp, level, event)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error_detail"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def task_log_path(ti: Any) -> Path:
+    """Where Airflow's UI reads the log of `ti`'s current try (its configured file template)."""
+    from airflow.configuration import conf
+    from airflow.utils.log.file_task_handler import FileTaskHandler
+
+    base = Path(conf.get("logging", "base_log_folder")).expanduser()
+    return base / FileTaskHandler(str(base))._render_filename(ti, ti.try_number)
+
+
+@contextlib.contextmanager
+def task_log(ti: Any) -> Iterator[Path]:
+    """Everything logged while `ti` runs also goes to its task log file."""
+    path = task_log_path(ti)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(JsonLines())
+    handler.setLevel(logging.INFO)
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    try:
+        yield path
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
+        handler.close()
+
+
+def _logging_run_task(original: Callable[..., Any]) -> Callable[..., Any]:
+    def run_task(*, ti: Any, task: Any, **kwargs: Any) -> Any:
+        with task_log(ti):
+            return original(ti=ti, task=task, **kwargs)
+
+    return run_task
+
+
+@contextlib.contextmanager
+def task_logs_for_the_ui() -> Iterator[None]:
+    """Make `dag.test` write each task's log where the UI reads it (it only logs to stdout)."""
+    import airflow.sdk.definitions.dag as sdk_dag
+
+    original = sdk_dag._run_task
+    sdk_dag._run_task = _logging_run_task(original)
+    try:
+        yield
+    finally:
+        sdk_dag._run_task = original
+
+
+def record_truthfully(dag_run: Any, started: datetime) -> None:
+    """The run started at `started` (dag.test records its logical date), triggered by `dtimon run`."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.types import DagRunTriggeredByType
+
+    with create_session() as session:
+        session.query(DagRun).filter(DagRun.id == dag_run.id).update(
+            {
+                DagRun.start_date: started,
+                DagRun.triggered_by: DagRunTriggeredByType.CLI,
+                DagRun.triggering_user_name: TRIGGERING_USER,
+            },
+            synchronize_session=False,
+        )
+
+
+def fail_abandoned_runs(dag_ids: list[str]) -> int:
+    """Mark failed the runs (and their unfinished tasks) a killed `dtimon run` left `running`.
+
+    Only runs this module recorded: the scheduler's own runs are the scheduler's business.
+    """
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState, TaskInstanceState
+
+    now = datetime.now(UTC)
+    unfinished = [s.value for s in TaskInstanceState if s not in (TaskInstanceState.SUCCESS,
+                  TaskInstanceState.FAILED, TaskInstanceState.SKIPPED, TaskInstanceState.UPSTREAM_FAILED,
+                  TaskInstanceState.REMOVED)]  # fmt: skip
+    with create_session() as session:
+        runs = (
+            session.query(DagRun)
+            .filter(
+                DagRun.dag_id.in_(dag_ids),
+                DagRun.state == DagRunState.RUNNING,
+                DagRun.triggering_user_name.in_(LEGACY_USERS),
+            )
+            .all()
+        )
+        for run in runs:
+            session.query(TaskInstance).filter(
+                TaskInstance.dag_id == run.dag_id,
+                TaskInstance.run_id == run.run_id,
+                (TaskInstance.state.in_(unfinished)) | (TaskInstance.state.is_(None)),
+            ).update(
+                {TaskInstance.state: TaskInstanceState.FAILED, TaskInstance.end_date: now},
+                synchronize_session=False,
+            )
+            run.state = DagRunState.FAILED
+            run.end_date = now
+        return len(runs)
 
 
 def _progress_stream() -> IO[str]:
@@ -66,7 +202,10 @@ def _failed_tasks(dag_run: Any) -> list[str]:
 
 def run_dag(dag: Any, logical_date: datetime | None, out: IO[str], label: str) -> None:
     started = time.monotonic()
-    dag_run = dag.test(logical_date=logical_date)
+    wall_start = datetime.now(UTC)
+    with task_logs_for_the_ui():
+        dag_run = dag.test(logical_date=logical_date)
+    record_truthfully(dag_run, wall_start)
     elapsed = time.monotonic() - started
     state = str(dag_run.state)
     out.write(f"  {dag.dag_id:<18} {label:<24} {state:<8} {elapsed:5.1f} s\n")
@@ -85,11 +224,21 @@ def main(argv: list[str] | None = None) -> int:
         help="ingest DAG id to run per daily interval (default: every registered source's)",
     )
     parser.add_argument("--build", action="store_true", help="run the build DAG afterwards")
-    parser.add_argument("--start", type=date.fromisoformat, required=True)
-    parser.add_argument("--end", type=date.fromisoformat, required=True, help="exclusive")
+    parser.add_argument("--start", type=date.fromisoformat)
+    parser.add_argument("--end", type=date.fromisoformat, help="exclusive")
+    parser.add_argument(
+        "--fail-abandoned", action="store_true", help="only mark runs a killed run left `running` as failed"
+    )
     args = parser.parse_args(argv)
     out = _progress_stream()
     ingest = args.ingest or default_ingest_dags()
+    if args.fail_abandoned:
+        ensure_migrated()
+        abandoned = fail_abandoned_runs([*ingest, "dtimon_build"])
+        out.write(f"marked {abandoned} run(s) left running by a killed `dtimon run` as failed\n")
+        return 0
+    if args.start is None or args.end is None:
+        parser.error("--start and --end are required")
 
     from airflow.dag_processing.dagbag import DagBag
 
@@ -99,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
         for path, error in dagbag.import_errors.items():
             out.write(f"DAG import error in {path}:\n{error}\n")
         return 2
+    abandoned = fail_abandoned_runs([*ingest, "dtimon_build"])
+    if abandoned:
+        out.write(f"marked {abandoned} run(s) left running by a killed `dtimon run` as failed\n")
     try:
         for dag_id in ingest:
             dag = dagbag.get_dag(dag_id)

@@ -84,6 +84,35 @@ def initdb(pgdata: Path) -> None:
         raise RuntimeError(f"initdb failed in {pgdata}:\n{res.stderr.strip()}")
 
 
+#: Who may connect, and how: the owner (`postgres`, the superuser the platform runs as) from
+#: this machine without a password; every other role with a SCRAM-SHA-256 password; nothing
+#: from elsewhere (the server also listens on 127.0.0.1 only).
+PG_HBA = """\
+# Written by dtimon (infra/postgres.py) at every start: edits here are replaced.
+# TYPE  DATABASE  USER      ADDRESS        METHOD
+local   all       postgres                 trust
+host    all       postgres  127.0.0.1/32   trust
+local   all       all                      scram-sha-256
+host    all       all       127.0.0.1/32   scram-sha-256
+"""
+
+
+def write_hba(pgdata: Path) -> bool:
+    """Install dtimon's pg_hba.conf; True when it changed (a running server must reload)."""
+    path = pgdata / "pg_hba.conf"
+    try:
+        if path.read_text() == PG_HBA:
+            return False
+    except OSError:
+        pass
+    stat_before = path.stat() if path.exists() else None
+    path.write_text(PG_HBA)
+    path.chmod(0o600)
+    if stat_before is not None:
+        os.chown(path, stat_before.st_uid, stat_before.st_gid)
+    return True
+
+
 def is_running(pgdata: Path) -> bool:
     if not (pgdata / "PG_VERSION").exists():
         return False
@@ -96,7 +125,10 @@ def start(settings: Settings) -> bool:
         raise ConfigError("DTIMON_WAREHOUSE_URL is set: dtimon does not manage that server")
     pgdata = settings.pgdata
     initdb(pgdata)
+    changed = write_hba(pgdata)
     if is_running(pgdata):
+        if changed:
+            _pg("pg_ctl", ["-D", str(pgdata), "reload"])
         return False
     options = f"-h 127.0.0.1 -p {settings.pg_port} -k {pgdata} -c max_connections=200 -c fsync=off"
     res = _pg(

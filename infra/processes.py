@@ -14,6 +14,24 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 
+class ProcessFailed(RuntimeError):
+    """A background process died or never became healthy; the message ends with its last log line."""
+
+
+def last_lines(path: Path, count: int = 10) -> list[str]:
+    """The last `count` non-empty lines of a log file (none if it does not exist)."""
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    return [line for line in lines if line.strip()][-count:]
+
+
+def _why(run_dir: Path, name: str) -> str:
+    tail = last_lines(log_file(run_dir, name), 1)
+    return f": {tail[0].strip()[:300]}" if tail else ""
+
+
 def _pid_file(run_dir: Path, name: str) -> Path:
     return run_dir / f"{name}.pid"
 
@@ -29,6 +47,13 @@ def pid_of(run_dir: Path, name: str) -> int | None:
         pid = int(path.read_text().strip())
     except (FileNotFoundError, ValueError):
         return None
+    try:
+        # our own child that exited is a zombie until reaped: reap it, and it is gone
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            path.unlink(missing_ok=True)
+            return None
+    except ChildProcessError:
+        pass  # not our child (started by an earlier `dtimon`)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -69,12 +94,16 @@ def start(
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             _pid_file(run_dir, name).unlink(missing_ok=True)
-            raise RuntimeError(f"{name} exited with {proc.returncode}; see {log_file(run_dir, name)}")
+            raise ProcessFailed(
+                f"{name} exited with {proc.returncode}{_why(run_dir, name)} (log: {log_file(run_dir, name)})"
+            )
         if ready():
             return proc.pid
         time.sleep(0.25)
     stop(run_dir, name)
-    raise RuntimeError(f"{name} not ready after {timeout:.0f} s; see {log_file(run_dir, name)}")
+    raise ProcessFailed(
+        f"{name} not ready after {timeout:.0f} s{_why(run_dir, name)} (log: {log_file(run_dir, name)})"
+    )
 
 
 def stop(run_dir: Path, name: str, timeout: float = 30) -> bool:

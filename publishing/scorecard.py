@@ -13,40 +13,103 @@ from decimal import Decimal
 
 import psycopg
 
+from publishing.report.formatting import format_number, format_value
+
 RECEIVED_FROM = "766-3.3"  # its denominator is the number of dossiers received
+#: The printed scorecard fits a terminal this wide.
+WIDTH = 100
+UNIT_WIDTH = 48
+EMPTY = "—"
 
 LABELS = {
     "vi": {
         "title": "Bảng điểm theo cơ quan — tháng {month}",
-        "partial": " (dữ liệu đến hết ngày {day}, chưa đủ tháng)",
-        "assumed": "* chỉ tiêu giả định, chưa được xác nhận trong văn bản (sửa trong dbt_project/seeds/indicator_targets.csv)",
-        "agency": "Cơ quan",
+        "partial": "Dữ liệu đến hết ngày {day}, chưa đủ tháng.",
+        "assumed": "* chỉ tiêu giả định, chưa được xác nhận trong văn bản\n  (sửa trong dbt_project/seeds/indicator_targets.csv)",
+        "unit": "Đơn vị",
         "province": "Toàn tỉnh",
-        "received": "Hồ sơ tiếp nhận",
+        "value": "Kết quả",
+        "ratio": "Tử số/Mẫu số",
+        "verdict": "Đánh giá",
+        "points": "Điểm",
         "met": "Đạt",
         "not_met": "Không đạt",
-        "na": "N/A",
-        "target": "chỉ tiêu",
+        "reached": "Đạt ngưỡng",
+        "below": "Dưới ngưỡng",
+        "target": "Chỉ tiêu",
+        "threshold": "Ngưỡng đạt điểm tối đa",
+        "max_points": "{points} điểm",
+        "no_target": "Chưa có chỉ tiêu",
         "duration": "ngày",
-        "points": "điểm",
         "empty": "Chưa có dữ liệu đã công bố trong schema bi cho giai đoạn này.",
     },
     "en": {
         "title": "Scorecard per agency — month {month}",
-        "partial": " (data up to the end of {day}, month not complete)",
+        "partial": "Data up to the end of {day}, month not complete.",
         "assumed": "* assumed target, not confirmed in a source (edit dbt_project/seeds/indicator_targets.csv)",
-        "agency": "Agency",
+        "unit": "Unit",
         "province": "Whole province",
-        "received": "Dossiers received",
+        "value": "Value",
+        "ratio": "Num./denom.",
+        "verdict": "Assessment",
+        "points": "Points",
         "met": "met",
         "not_met": "not met",
-        "na": "N/A",
-        "target": "target",
+        "reached": "reached",
+        "below": "not reached",
+        "target": "Target",
+        "threshold": "Full-score threshold",
+        "max_points": "{points} points",
+        "no_target": "No target",
         "duration": "days",
-        "points": "points",
         "empty": "No published data in schema bi for this period.",
     },
 }
+
+#: The short technical summary printed after the scorecard, in both languages.
+SUMMARY = {
+    "vi": {
+        "start": "dtimon run: {start} → {end} trên {where}, nguồn: {sources}",
+        "embedded": "PostgreSQL nhúng",
+        "published": "Đã công bố: bản số {publication} ({schema}) qua schema bi của {warehouse}",
+        "restated": "Bản công bố này điều chỉnh {count} số liệu đã công bố trước đó: xem bi.restatements",
+        "ingested": "Đã nạp {source}.{entity}: {loaded} dòng trong {batches} lô, {rejected} bị loại",
+        "pulled": " (trên {received} dòng nhận được: chỉ lưu thay đổi)",
+        "rejects": " (xem ops.rejects)",
+        "report": "Báo cáo chỉ số: {page}",
+        "all_reports": "Mọi tháng: {index}",
+        "no_report": "Chưa có báo cáo chỉ số tháng {month} trong {folder} (tháng này chưa được công bố)",
+        "airflow_log": "Nhật ký Airflow: {path}",
+        "alerts": "Cảnh báo (tác vụ lỗi): {path}",
+        "done": "Hoàn tất sau {seconds} giây.",
+    },
+    "en": {
+        "start": "dtimon run: {start} → {end} on {where}, sources: {sources}",
+        "embedded": "embedded PostgreSQL",
+        "published": "Published: publication {publication} ({schema}) in schema bi of {warehouse}",
+        "restated": "This publication changed {count} already published values: see bi.restatements",
+        "ingested": "Ingested {source}.{entity}: {loaded} rows in {batches} batches, {rejected} rejected",
+        "pulled": " (of {received} pulled: only changes are stored)",
+        "rejects": " (see ops.rejects)",
+        "report": "Index report: {page}",
+        "all_reports": "All months: {index}",
+        "no_report": "No index report for {month} in {folder} (nothing published for it)",
+        "airflow_log": "Airflow log: {path}",
+        "alerts": "Alerts (failed tasks): {path}",
+        "done": "Done in {seconds} s.",
+    },
+}
+
+
+def summary(lang: str, key: str, **values: object) -> str:
+    """One line of the technical summary; numbers are formatted in the language's style."""
+    shown = {
+        name: format_number(value, lang)
+        if isinstance(value, int | Decimal) and not isinstance(value, bool)
+        else value
+        for name, value in values.items()
+    }
+    return SUMMARY[lang][key].format(**shown)
 
 
 @dataclass(frozen=True)
@@ -72,6 +135,10 @@ class Cell:
     target_confirmed: bool | None
     met: bool | None
     covered_until: date | None = None  # last day with data when the month is provisional
+    direction: str | None = None
+    full_score_at: Decimal | None = None  # the value that earns the indicator's full points
+    max_points: Decimal | None = None
+    points: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +167,8 @@ def fetch(conn: psycopg.Connection, start: date, end: date) -> list[Row]:
                v.measure_unit, v.numerator, v.denominator, v.value, v.target, v.target_confirmed, v.met,
                case when v.period_status = 'provisional'
                     then ((v.period_as_of at time zone 'Asia/Ho_Chi_Minh') - interval '1 microsecond')::date
-               end as covered_until
+               end as covered_until,
+               v.direction, v.full_score_at, v.max_points, v.points
         from bi.ind_values__unit_month as v
         join bi.indicator_catalogue as c on c.indicator_id = v.indicator_id
         where c.measure is not null
@@ -112,34 +180,77 @@ def fetch(conn: psycopg.Connection, start: date, end: date) -> list[Row]:
     grouped: dict[tuple[date, str, str], Row] = {}
     for (
         month, level, unit_id, name, indicator_id, name_vi, name_en, unit,
-        num, den, value, target, confirmed, met, covered_until,
+        num, den, value, target, confirmed, met, covered_until, direction, full_score_at, max_points, points,
     ) in rows:  # fmt: skip
         row = grouped.setdefault((month, level, unit_id), Row(month, unit_id, name or unit_id, {}, level))
         indicator = Indicator(indicator_id, name_vi, name_en, unit)
-        row.cells[indicator_id] = Cell(indicator, num, den, value, target, confirmed, met, covered_until)
+        row.cells[indicator_id] = Cell(
+            indicator, num, den, value, target, confirmed, met, covered_until,
+            direction, full_score_at, max_points, points,
+        )  # fmt: skip
     return list(grouped.values())
 
 
-def _measure(value: Decimal | None, unit: str, labels: dict[str, str]) -> str:
+def _measure(value: Decimal | None, unit: str, lang: str) -> str:
     if value is None:
-        return labels["na"]
-    if unit == "ratio":
-        return f"{float(value) * 100:.2f}%"
-    if unit == "count":
-        return f"{int(value)}"
-    return f"{float(value):.2f} {labels.get(unit, '')}".rstrip()
+        return EMPTY
+    text = format_value(value, unit, lang)
+    return f"{text} {LABELS[lang]['duration']}" if unit == "duration" else text
 
 
-def _cell(cell: Cell | None, labels: dict[str, str]) -> str:
-    if cell is None:
-        return labels["na"]
-    unit = cell.indicator.unit
-    verdict = labels["na"] if cell.met is None else labels["met"] if cell.met else labels["not_met"]
-    assumed = "*" if cell.target_confirmed is False else ""
-    target = (
-        "" if cell.target is None else f" / {labels['target']} {_measure(cell.target, unit, labels)}{assumed}"
-    )
-    return f"{_measure(cell.value, unit, labels)}{target} {verdict}"
+def _is_threshold(cell: Cell) -> bool:
+    """The target is the Decision's full-score threshold itself (not a pass mark of its own)."""
+    return cell.full_score_at is not None and cell.target is not None and cell.target == cell.full_score_at
+
+
+def _verdict(cell: Cell, lang: str) -> str:
+    labels = LABELS[lang]
+    if cell.met is None:
+        return EMPTY
+    if _is_threshold(cell):
+        return labels["reached"] if cell.met else labels["below"]
+    return labels["met"] if cell.met else labels["not_met"]
+
+
+def _count(value: Decimal, lang: str) -> str:
+    return format_number(value, lang, 0 if value == value.to_integral_value() else 1)
+
+
+def _fraction(cell: Cell, lang: str) -> str:
+    if cell.denominator is None or cell.numerator is None:
+        return EMPTY
+    return f"{_count(Decimal(cell.numerator), lang)}/{_count(Decimal(cell.denominator), lang)}"
+
+
+def _points(cell: Cell, lang: str) -> str:
+    return EMPTY if cell.points is None else format_number(cell.points, lang, 2)
+
+
+def _bound(cell: Cell) -> str:
+    return {"lower_is_better": "≤ ", "higher_is_better": "≥ "}.get(cell.direction or "", "")
+
+
+def _goal_line(cells: list[Cell], lang: str) -> str:
+    """What the indicator is measured against: its target, its full-score threshold (with points), or both."""
+    labels = LABELS[lang]
+    first = next((c for c in cells if c.target is not None or c.full_score_at is not None), None)
+    if first is None:
+        return f"  {labels['no_target']}"
+    unit = first.indicator.unit
+    parts = []
+    if first.full_score_at is not None:
+        points = (
+            f" ({labels['max_points'].format(points=format_number(first.max_points, lang))})"
+            if first.max_points is not None
+            else ""
+        )
+        parts.append(
+            f"{labels['threshold']}: {_bound(first)}{_measure(first.full_score_at, unit, lang)}{points}"
+        )
+    if first.target is not None and not _is_threshold(first):
+        assumed = "*" if first.target_confirmed is False else ""
+        parts.append(f"{labels['target']}: {_bound(first)}{_measure(first.target, unit, lang)}{assumed}")
+    return "  " + " · ".join(parts)
 
 
 def _columns(rows: list[Row]) -> list[Indicator]:
@@ -148,47 +259,82 @@ def _columns(rows: list[Row]) -> list[Indicator]:
     for row in rows:
         for indicator_id, cell in row.cells.items():
             seen.setdefault(indicator_id, cell.indicator)
-    return list(seen.values())
+    return list(sorted(seen.values(), key=lambda i: i.indicator_id))
 
 
-def _unit(row: Row, labels: dict[str, str]) -> str:
-    name = f"{row.unit_name} ({row.unit_id})"
-    return f"{labels['province']}: {name}" if row.unit_level == "province" else name
+def _unit(row: Row, lang: str) -> str:
+    code = f" ({row.unit_id})"
+    name = row.unit_name
+    if row.unit_level == "province":
+        name = f"{LABELS[lang]['province']}: {name}"
+    room = UNIT_WIDTH - len(code)
+    if len(name) > room:
+        name = name[: room - 1].rstrip() + "…"
+    return name + code
+
+
+def _table(lines: list[list[str]]) -> list[str]:
+    widths = [max(len(line[c]) for line in lines) for c in range(len(lines[0]))]
+    out = []
+    for n, line in enumerate(lines):
+        cells = [
+            text.ljust(widths[c]) if c in (0, 3) else text.rjust(widths[c]) for c, text in enumerate(line)
+        ]
+        out.append(("  " + "  ".join(cells)).rstrip())
+        if n == 0:
+            out.append("  " + "  ".join("-" * w for w in widths))
+    return out
+
+
+def _ordered(rows: list[Row]) -> list[Row]:
+    """The province first, then the agencies by code."""
+    return sorted(rows, key=lambda r: (r.unit_level != "province", r.unit_id))
 
 
 def render(rows: list[Row], lang: str = "vi") -> str:
+    """One block per indicator: what it is measured against, then one line per unit (province first).
+
+    Every line fits WIDTH columns; numbers in the language's style (`85,90 %`, `1.234`).
+    """
     labels = LABELS.get(lang, LABELS["vi"])
+    lang = lang if lang in LABELS else "vi"
     if not rows:
         return labels["empty"]
     blocks: list[str] = []
     for month in sorted({row.month for row in rows}):
-        month_rows = [r for r in rows if r.month == month]
-        columns = _columns(month_rows)
-        header = [labels["agency"], labels["received"], *(i.label(lang) for i in columns)]
-        table = [header]
-        for row in month_rows:
-            table.append(
-                [
-                    _unit(row, labels),
-                    str(row.received),
-                    *(_cell(row.cells.get(i.indicator_id), labels) for i in columns),
-                ]
-            )
-        widths = [max(len(line[c]) for line in table) for c in range(len(header))]
+        month_rows = _ordered([r for r in rows if r.month == month])
         title = labels["title"].format(month=f"{month:%m/%Y}")
         covered = [row.covered_until for row in month_rows if row.covered_until is not None]
         if covered:
-            title += labels["partial"].format(day=f"{min(covered):%d/%m/%Y}")
-        lines = [title]
-        for n, line in enumerate(table):
-            lines.append(
-                "  ".join(
-                    text.ljust(widths[c]) if c != 1 else text.rjust(widths[c]) for c, text in enumerate(line)
+            title += "\n" + labels["partial"].format(day=f"{min(covered):%d/%m/%Y}")
+        blocks.append(title)
+        for indicator in _columns(month_rows):
+            cells = [c for r in month_rows if (c := r.cells.get(indicator.indicator_id)) is not None]
+            name = indicator.name_en if lang == "en" else indicator.name_vi
+            heading = f"{indicator.indicator_id}  {name}"
+            if len(heading) > WIDTH:
+                heading = heading[: WIDTH - 1] + "…"
+            table = [[labels["unit"], labels["value"], labels["ratio"], labels["verdict"], labels["points"]]]
+            for row in month_rows:
+                cell = row.cells.get(indicator.indicator_id)
+                if cell is None:
+                    table.append([_unit(row, lang), EMPTY, EMPTY, EMPTY, EMPTY])
+                    continue
+                table.append(
+                    [
+                        _unit(row, lang),
+                        _measure(cell.value, indicator.unit, lang),
+                        _fraction(cell, lang),
+                        _verdict(cell, lang),
+                        _points(cell, lang),
+                    ]
                 )
-            )
-            if n == 0:
-                lines.append("  ".join("-" * w for w in widths))
-        blocks.append("\n".join(lines))
-    if any(c.target_confirmed is False for r in rows for c in r.cells.values()):
+            blocks.append("\n".join([heading, _goal_line(cells, lang), *_table(table)]))
+    if any(
+        c.target_confirmed is False and not _is_threshold(c)
+        for r in rows
+        for c in r.cells.values()
+        if c.target is not None
+    ):
         blocks.append(labels["assumed"])
     return "\n\n".join(blocks)

@@ -95,9 +95,94 @@ def two_runs(run_env: dict[str, str], module_warehouse_url: str) -> dict[str, ob
 def test_run_prints_scorecard_and_where_data_is(two_runs: dict) -> None:
     out = two_runs["first_out"]
     assert "Scorecard per agency" in out
-    assert "(766-2.1)" in out and "(766-3.3)" in out and "(NQ17-01)" in out
-    assert "Published: schema bi" in out
+    assert "\n766-2.1  " in out and "\n766-3.3  " in out and "\nNQ17-01  " in out
+    assert "Full-score threshold: ≥ 50.00 %" in out  # 766-3.3's threshold is not called a target
+    assert "in schema bi of" in out
     assert re.search(r"Done in \d+\.\d s", out)
+    assert "Alerts (failed tasks): " in out
+
+
+def _airflow_rows(module_airflow_db_url: str, query: str) -> list[tuple]:
+    with psycopg.connect(module_airflow_db_url) as conn:
+        return conn.execute(query).fetchall()
+
+
+def test_airflow_records_the_runs_truthfully(
+    two_runs: dict, run_env: dict[str, str], module_airflow_db_url: str
+) -> None:
+    """The UI's story of `make run`: real durations, triggered from the CLI, task logs found."""
+    runs = _airflow_rows(
+        module_airflow_db_url,
+        "select dag_id, run_id, state, triggered_by, triggering_user_name,"
+        " extract(epoch from end_date - start_date) from dag_run order by id",
+    )
+    # one run per daily interval (a second `dtimon run` reruns the same interval's run) and the builds
+    assert len([r for r in runs if r[0] == "ingest_onestop"]) == 7
+    assert any(r[0] == "dtimon_build" for r in runs)
+    for dag_id, _run_id, state, triggered_by, user, seconds in runs:
+        assert state == "success"
+        assert (triggered_by, user) == ("CLI", "dtimon run"), dag_id
+        assert 0 < seconds < 600, (dag_id, seconds)  # not the ~429 days of start = logical date
+    dag_id, run_id = next((r[0], r[1]) for r in runs if r[0] == "dtimon_build")
+    logs = Path(run_env["DTIMON_HOME"]) / "airflow" / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}"
+    dbt_log = logs / "task_id=dbt_build" / "attempt=1.log"
+    assert dbt_log.is_file(), sorted(logs.glob("*"))
+    assert "dbt build" in dbt_log.read_text()  # the task's own lines, where the UI reads them
+
+
+FAILING_DAG = """
+from airflow.sdk import dag, task
+
+from infra.dag_defaults import dag_kwargs, default_args
+
+
+@dag(dag_id="dtimon_alert_probe", schedule=None,
+     **dag_kwargs(tags=["test"], doc_md="probe", default_args=default_args(retries=0)))
+def probe():
+    @task
+    def explode():
+        raise RuntimeError("the probe failed on purpose")
+
+    explode()
+
+
+probe()
+"""
+
+RUN_PROBE = """
+import os, sys
+from airflow.dag_processing.dagbag import DagBag
+from infra.dagrun import run_dag
+
+the_dag = DagBag(os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).get_dag("dtimon_alert_probe")
+try:
+    run_dag(the_dag, None, sys.stdout, "probe")
+except Exception as exc:
+    print("run failed as expected:", exc)
+"""
+
+
+def test_a_failing_task_raises_an_alert(two_runs: dict, run_env: dict[str, str], tmp_path: Path) -> None:
+    from core.settings import Settings
+    from infra.airflow_env import airflow_env
+
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "probe.py").write_text(FAILING_DAG)
+    env = airflow_env(Settings.from_env(run_env), base=run_env)
+    env["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=PROJECT_ROOT,
+    )
+    assert "run failed as expected" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]
+    alerts = (Path(run_env["DTIMON_HOME"]) / "run" / "alerts.log").read_text()
+    assert "task dtimon_alert_probe.explode failed" in alerts
+    assert "the probe failed on purpose" in alerts
 
 
 def test_bi_holds_the_indicators_consistent_with_the_facts(two_runs: dict, module_warehouse_url: str) -> None:
@@ -160,3 +245,62 @@ def test_no_citizen_id_or_name_in_clear_anywhere(two_runs: dict, module_warehous
             "select count(*) from raw.onestop__dossiers where record->>'ChuHoSo' not like 'psn:%'"
         ).fetchone()[0]
         assert names == 0
+
+
+def _dtimon(env: dict[str, str], *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    dtimon = Path(sys.executable).parent / "dtimon"
+    return subprocess.run(
+        [str(dtimon), *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=PROJECT_ROOT
+    )
+
+
+def _leave_a_run_running(module_airflow_db_url: str) -> str:
+    """A copy of a recorded ingest run, left `running` as by a `dtimon run` killed mid-way."""
+    run_id = "manual__killed_mid_way"
+    with psycopg.connect(module_airflow_db_url, autocommit=True) as conn:
+        columns = [
+            c
+            for (c,) in conn.execute(
+                "select column_name from information_schema.columns where table_name = 'dag_run'"
+                " and table_schema = current_schema() and column_name <> 'id' order by ordinal_position"
+            ).fetchall()
+        ]
+        values = {
+            "run_id": "%(run_id)s",
+            "state": "'running'",
+            "end_date": "null",
+            "logical_date": "logical_date + interval '1000 days'",
+        }
+        select = ", ".join(values.get(c, c) for c in columns)
+        conn.execute(
+            sql.SQL(
+                "insert into dag_run ({}) select " + select.replace("{", "{{").replace("}", "}}") +
+                " from dag_run where dag_id = 'ingest_onestop' order by id limit 1"
+            ).format(sql.SQL(", ").join(map(sql.Identifier, columns))),
+            {"run_id": run_id},
+        )  # fmt: skip
+    return run_id
+
+
+def test_readme_commands_run_as_printed(
+    two_runs: dict, run_env: dict[str, str], module_airflow_db_url: str
+) -> None:
+    """`dtimon backfill`, `dtimon airflow …` and `dtimon docs` (the README's commands) work as printed."""
+    killed = _leave_a_run_running(module_airflow_db_url)
+    backfill = _dtimon(run_env, "backfill", "onestop", "--from", "2025-09-03", "--to", "2025-09-04")
+    assert backfill.returncode == 0, backfill.stdout[-3000:] + backfill.stderr[-3000:]
+    assert "ingest_onestop     2025-09-03" in backfill.stdout
+    # the run a killed `dtimon run` left `running` is marked failed at the next start
+    assert "marked 1 run(s) left running by a killed `dtimon run` as failed" in backfill.stdout
+    state = _airflow_rows(
+        module_airflow_db_url, f"select state, end_date is not null from dag_run where run_id = '{killed}'"
+    )
+    assert state == [("failed", True)]
+    assert not (PROJECT_ROOT / "airflow.db").exists()  # no stray SQLite database
+    listed = _dtimon(run_env, "airflow", "dags", "list", "-o", "plain")
+    assert listed.returncode == 0, listed.stderr[-3000:]
+    assert "ingest_onestop" in listed.stdout and "dtimon_build" in listed.stdout
+    docs = _dtimon(run_env, "docs", "--no-serve")
+    assert docs.returncode == 0, docs.stdout[-3000:] + docs.stderr[-3000:]
+    target = PROJECT_ROOT / "dbt_project" / "target"
+    assert (target / "index.html").is_file() and (target / "catalog.json").is_file()

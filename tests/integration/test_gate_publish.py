@@ -218,4 +218,8 @@ def test_scorecard_reads_the_published_values_and_the_catalogue(
     )
     assert agency.received == 10
     text = scorecard.render(rows, "en")
-    assert "Time (766-2.2)" in text and "3.00 days / target 5.00 days* met" in text
+    block = next(b for b in text.split("\n\n") if b.startswith("766-2.2  Time"))
+    assert "Target: " in block and "5.0 days*" in block
+    assert any(
+        line.split()[-4:] == ["days", "30/10", "met", "—"] and "3.0" in line for line in block.splitlines()
+    )

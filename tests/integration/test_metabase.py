@@ -9,6 +9,7 @@ questions run as the BI login, with their template tags substituted the way Meta
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -22,7 +23,7 @@ from bi_fixtures import AGENCIES, build_bi
 from fake_metabase import FakeMetabase, FakeMetabaseServer
 
 from core.settings import Settings
-from publishing.bi_login import LOGIN_ROLE
+from publishing.bi_login import LOGIN_ROLE, apply_bi_password
 from publishing.metabase import definitions, provision
 from publishing.metabase.client import MetabaseClient, MetabaseError
 from publishing.metabase.definitions import Question, Tag
@@ -60,7 +61,11 @@ def warehouse(module_warehouse_url: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def login(warehouse: str) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(warehouse, user=LOGIN_ROLE, autocommit=True) as conn:
+    # roles other than the owner need a password on the embedded server (scram-sha-256)
+    password = secrets.token_urlsafe(16)
+    with psycopg.connect(warehouse, autocommit=True) as conn:
+        apply_bi_password(conn, {"DTIMON_BI_PASSWORD": password})
+    with psycopg.connect(warehouse, user=LOGIN_ROLE, password=password, autocommit=True) as conn:
         yield conn
 
 

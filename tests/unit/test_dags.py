@@ -74,3 +74,13 @@ def _asset_names(condition: Any) -> set[str]:
     if hasattr(condition, "objects"):
         return set().union(*(_asset_names(c) for c in condition.objects))
     return {condition.name}
+
+
+def test_every_task_alerts_on_failure(dagbag: Any) -> None:
+    from infra.alerts import on_failure
+
+    for dag_id in dagbag.dag_ids:
+        for task in dagbag.dags[dag_id].tasks:
+            callbacks = task.on_failure_callback
+            callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+            assert on_failure in callbacks, (dag_id, task.task_id)

@@ -1,0 +1,104 @@
+"""Alerts when a task fails: to a webhook or an SMTP server when configured, else to a log file.
+
+Every dtimon DAG gets `on_failure` as its tasks' failure callback (infra/dag_defaults.py).
+Configuration (environment, read when the alert is sent):
+
+- `DTIMON_ALERT_WEBHOOK`: URL that receives a JSON POST `{"text": ..., "dag_id": ..., ...}`
+- `DTIMON_SMTP_HOST` (+ `DTIMON_SMTP_PORT` 25, `DTIMON_SMTP_USER`, `DTIMON_SMTP_PASSWORD`,
+  `DTIMON_ALERT_FROM`, `DTIMON_ALERT_TO` comma-separated): an e-mail per failure
+- neither: one line appended to `<DTIMON_HOME>/run/alerts.log` (which `make run` and
+  `make status` print)
+
+A delivery that fails is written to the alert log too, so no alert is lost silently.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import smtplib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from core.settings import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+
+def alert_log(home: Path) -> Path:
+    return home / "run" / "alerts.log"
+
+
+def _home(env: Mapping[str, str]) -> Path:
+    return Path(env.get("DTIMON_HOME") or PROJECT_ROOT / ".dtimon")
+
+
+def describe(context: Mapping[str, Any]) -> dict[str, str]:
+    """The facts of one failure, from an Airflow task callback's context."""
+    ti = context.get("task_instance") or context.get("ti")
+    dag_run = context.get("dag_run")
+    exception = context.get("exception")
+    facts = {
+        "dag_id": str(getattr(ti, "dag_id", None) or getattr(dag_run, "dag_id", "?")),
+        "task_id": str(getattr(ti, "task_id", "?")),
+        "run_id": str(getattr(ti, "run_id", None) or getattr(dag_run, "run_id", "?")),
+        "try_number": str(getattr(ti, "try_number", "?")),
+        "error": (str(exception).strip().splitlines() or [type(exception).__name__])[0][:500]
+        if exception is not None
+        else "?",
+    }
+    facts["text"] = (
+        f"dtimon: task {facts['dag_id']}.{facts['task_id']} failed (run {facts['run_id']}, "
+        f"try {facts['try_number']}): {facts['error']}"
+    )
+    return facts
+
+
+def write_log(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with path.open("a", encoding="utf-8") as out:
+        out.write(f"{stamp} {text}\n")
+
+
+def send(facts: Mapping[str, str], env: Mapping[str, str] | None = None) -> str:
+    """Deliver one alert; returns where it went ("webhook", "smtp" or the log file's path)."""
+    env = os.environ if env is None else env
+    path = alert_log(_home(env))
+    webhook = env.get("DTIMON_ALERT_WEBHOOK")
+    smtp_host = env.get("DTIMON_SMTP_HOST")
+    try:
+        if webhook:
+            requests.post(webhook, data=json.dumps(dict(facts)), timeout=10).raise_for_status()
+            return "webhook"
+        if smtp_host:
+            message = EmailMessage()
+            message["Subject"] = f"[dtimon] {facts['dag_id']}.{facts['task_id']} failed"
+            message["From"] = env.get("DTIMON_ALERT_FROM") or "dtimon@localhost"
+            message["To"] = env.get("DTIMON_ALERT_TO") or "root@localhost"
+            message.set_content(facts["text"])
+            with smtplib.SMTP(smtp_host, int(env.get("DTIMON_SMTP_PORT") or 25), timeout=10) as smtp:
+                if env.get("DTIMON_SMTP_USER"):
+                    smtp.starttls()
+                    smtp.login(env["DTIMON_SMTP_USER"], env.get("DTIMON_SMTP_PASSWORD", ""))
+                smtp.send_message(message)
+            return "smtp"
+    except (requests.RequestException, OSError, smtplib.SMTPException) as exc:
+        write_log(path, f"{facts['text']} (alert delivery failed: {type(exc).__name__}: {exc})")
+        return str(path)
+    write_log(path, facts["text"])
+    return str(path)
+
+
+def on_failure(context: Mapping[str, Any]) -> None:
+    """Airflow failure callback: never raises (a broken alert must not hide the task's own error)."""
+    try:
+        send(describe(context))
+    except Exception:  # noqa: BLE001 - the callback must not fail the task a second time
+        log.exception("could not send the failure alert")

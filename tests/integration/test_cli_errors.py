@@ -1,0 +1,199 @@
+"""Every mistake a user can make ends as one line on stderr and a non-zero exit (issue 8).
+
+Each case runs the real `dtimon` command in a subprocess, on a DTIMON_HOME of its own, and
+checks: exit status 1, exactly one line on stderr (no traceback), and what that line says.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+from bi_fixtures import build_bi
+
+DTIMON = str(Path(sys.executable).parent / "dtimon")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A clean environment: a home of its own, ports nothing listens on, no DTIMON_* from outside."""
+    base = {key: value for key, value in os.environ.items() if not key.startswith(("DTIMON_", "AIRFLOW"))}
+    return {
+        **base,
+        "DTIMON_HOME": str(tmp_path / "home"),
+        "DTIMON_PG_PORT": str(_free_port()),
+        "DTIMON_SANDBOX_PORT": str(_free_port()),
+        "DTIMON_AIRFLOW_PORT": str(_free_port()),
+        "DTIMON_REPORT_PORT": str(_free_port()),
+    }
+
+
+def dtimon(env: dict[str, str], *args: str) -> tuple[int, list[str]]:
+    """Run `dtimon ARGS`; its exit status and the non-empty lines it wrote on stderr."""
+    done = subprocess.run([DTIMON, *args], env=env, capture_output=True, text=True, timeout=120)
+    return done.returncode, [line for line in done.stderr.splitlines() if line.strip()]
+
+
+def assert_one_line(env: dict[str, str], args: list[str], *expected: str) -> str:
+    code, lines = dtimon(env, *args)
+    assert code == 1, (code, lines)
+    assert len(lines) == 1, lines
+    line = lines[0]
+    assert line.startswith("dtimon: ") and "Traceback" not in line, line
+    for text in expected:
+        assert text in line, line
+    return line
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("DTIMON_WAREHOUSE_URL", "localhost:5432", "is not a postgresql:// URL"),
+        ("DTIMON_WAREHOUSE_URL", "mysql://u:secret@db.example/x", "is not a postgresql:// URL"),
+        ("DTIMON_SANDBOX_SCALE", "x", "DTIMON_SANDBOX_SCALE='x' is not a number"),
+        ("DTIMON_LOG_LEVEL", "verbose", "DTIMON_LOG_LEVEL='verbose' is not one of"),
+        ("DTIMON_LANG", "fr", "DTIMON_LANG='fr' is not one of vi, en"),
+        ("DTIMON_DEMO_START", "2025-13-01", "is not a date"),
+    ],
+)
+def test_bad_environment_values(env: dict[str, str], variable: str, value: str, expected: str) -> None:
+    env[variable] = value
+    line = assert_one_line(env, ["scorecard"], expected)
+    assert "secret" not in line  # a password in a bad URL is masked
+
+
+def test_traceback_only_with_debug(env: dict[str, str]) -> None:
+    env["DTIMON_SANDBOX_SCALE"] = "x"
+    code, lines = dtimon(env, "--debug", "scorecard")
+    assert code == 1
+    assert lines[0] == "Traceback (most recent call last):"
+    assert lines[-1] == "dtimon: configuration error: DTIMON_SANDBOX_SCALE='x' is not a number"
+
+
+def test_bad_arguments(env: dict[str, str]) -> None:
+    assert_one_line(env, ["scorecard", "--start", "yesterday"], "'yesterday' is not a date")
+    assert_one_line(env, ["run", "--start", "2025-10-01", "--end", "2025-09-01"], "is not before --end")
+    assert_one_line(env, ["rollback", "--to", "two"], "invalid int value")
+    assert_one_line(env, ["frobnicate"], "invalid choice")
+
+
+def test_stopped_server(env: dict[str, str]) -> None:
+    port = env["DTIMON_PG_PORT"]
+    env["DTIMON_WAREHOUSE_URL"] = f"postgresql://postgres:pw@127.0.0.1:{port}/dtimon"
+    for command in ("scorecard", "rollback"):
+        line = assert_one_line(env, [command], "cannot reach the warehouse", "Connection refused")
+        assert "pw@" not in line
+
+
+def test_port_in_use_is_refused_before_anything_starts(env: dict[str, str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env["DTIMON_SANDBOX_PORT"] = str(taken.getsockname()[1])
+        assert_one_line(env, ["run"], f"port {env['DTIMON_SANDBOX_PORT']} on 127.0.0.1 is in use")
+    assert not (Path(env["DTIMON_HOME"]) / "pgdata").exists()  # no server was started
+
+
+def test_data_folder_without_agencies(env: dict[str, str], tmp_path: Path) -> None:
+    env["DTIMON_SANDBOX_DATA_DIR"] = str(tmp_path)
+    assert_one_line(env, ["run"], "has no agencies.json")
+    env["DTIMON_SANDBOX_DATA_DIR"] = str(tmp_path / "missing")
+    assert_one_line(env, ["run"], "is not a folder")
+
+
+def test_production_without_pseudonym_key_fails_at_once(env: dict[str, str]) -> None:
+    env["DTIMON_ENV"] = "production"
+    assert_one_line(env, ["run"], "DTIMON_PSEUDONYM_KEY is not set")
+    assert not (Path(env["DTIMON_HOME"]) / "pgdata").exists()
+
+
+def test_unreachable_source_fails_at_once(env: dict[str, str]) -> None:
+    env["DTIMON_ONESTOP_URL"] = f"http://127.0.0.1:{_free_port()}/api"
+    assert_one_line(env, ["run"], "source onestop at http://127.0.0.1:", "is unreachable")
+    assert not (Path(env["DTIMON_HOME"]) / "pgdata").exists()
+
+
+@pytest.fixture
+def empty_warehouse(warehouse_url: str, env: dict[str, str]) -> dict[str, str]:
+    return {**env, "DTIMON_WAREHOUSE_URL": warehouse_url}
+
+
+@pytest.fixture
+def published(warehouse_url: str, env: dict[str, str]) -> Iterator[dict[str, str]]:
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        build_bi(conn)  # two publications
+    yield {**env, "DTIMON_WAREHOUSE_URL": warehouse_url}
+
+
+def test_nothing_published(empty_warehouse: dict[str, str]) -> None:
+    assert_one_line(empty_warehouse, ["scorecard"], "nothing is published in bi yet")
+    assert_one_line(empty_warehouse, ["rollback"], "nothing is published in bi yet")
+
+
+def test_rollback_refusals(published: dict[str, str]) -> None:
+    assert_one_line(published, ["rollback", "--to", "99"], "refused: publication 99 does not exist")
+    code, lines = dtimon(published, "rollback")
+    assert code == 0, lines
+    assert_one_line(published, ["rollback"], "refused: no earlier publication to roll back to")
+
+
+def test_broken_pipe_is_quiet(published: dict[str, str]) -> None:
+    proc = subprocess.Popen(
+        [DTIMON, "scorecard"], env=published, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # `| head` that has read enough
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) == 1
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
+def test_malformed_data_file(empty_warehouse: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "province"
+    folder.mkdir()
+    (folder / "agencies.json").write_text("{not json")
+    empty_warehouse["DTIMON_SANDBOX_DATA_DIR"] = str(folder)
+    line = assert_one_line(empty_warehouse, ["run"], "sandbox-onestop exited with")
+    assert "agencies.json" in line or "line 1" in line, line  # the sandbox's own last log line
+
+
+def test_wrong_source_credentials_fail_at_once(env: dict[str, str], tmp_path: Path) -> None:
+    port = _free_port()
+    sandbox = subprocess.Popen(
+        [sys.executable, "-m", "ingestion.sandbox", "serve", "--port", str(port), "--username", "u",
+         "--password", "right", "--seed", "1", "--scale", "0.02", "--start", "2025-09-01", "--end", "2025-09-02"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/_sim/health", timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        env.update(
+            DTIMON_ONESTOP_URL=f"http://127.0.0.1:{port}",
+            DTIMON_ONESTOP_USERNAME="u",
+            DTIMON_ONESTOP_PASSWORD="wrong",
+        )
+        line = assert_one_line(env, ["run"], "source onestop at", "refused the login of 'u' (HTTP 401)")
+        assert "wrong" not in line
+        assert not (Path(env["DTIMON_HOME"]) / "pgdata").exists()
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
