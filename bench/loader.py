@@ -293,6 +293,10 @@ def server_cpu(root: int) -> float:
     return total
 
 
+def _pid_cpu(pid: int) -> float:
+    return proc_cpu_seconds(Path(f"/proc/{pid}/stat").read_text(), CLOCK_TICKS)
+
+
 def _client_cpu() -> float:
     times = os.times()
     return times.user + times.system
@@ -321,7 +325,7 @@ def _checksums(conn: psycopg.Connection, way: str) -> dict[str, tuple[int, str]]
 
 
 @contextlib.contextmanager
-def _sandbox(folder: Path) -> Iterator[str]:
+def _sandbox(folder: Path) -> Iterator[tuple[str, int]]:
     """The sandbox replaying the generated province from its files, in its own process."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -339,7 +343,7 @@ def _sandbox(folder: Path) -> Iterator[str]:
             time.sleep(0.3)
         else:
             raise RuntimeError("the sandbox did not start")
-        yield url
+        yield url, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -426,7 +430,7 @@ def run(
         with (
             _bench_database(settings) as url,
             psycopg.connect(url, autocommit=True) as conn,
-            _sandbox(workdir / "province") as sandbox_url,
+            _sandbox(workdir / "province") as (sandbox_url, sandbox_pid),
         ):
             migrate(conn)
             root = _server_root(conn)
@@ -451,9 +455,11 @@ def run(
                 cpu0, srv0, t0 = _client_cpu(), server_cpu(root), time.perf_counter()
                 if way.startswith("http_pull"):
                     end = PULL_END if way == "http_pull" else WEEK_END
+                    sandbox0 = _pid_cpu(sandbox_pid)
                     rows, seconds, report = _pull(sandbox_url, url, end, page_size)
+                    memory = {"sandbox_cpu_ms": round((_pid_cpu(sandbox_pid) - sandbox0) * 1000)}
                     client = float(report["client_cpu"])
-                    memory = {k: int(report[k]) for k in ("rss_before_kib", "vm_hwm_kib", "ru_maxrss_kib")}
+                    memory |= {k: int(report[k]) for k in ("rss_before_kib", "vm_hwm_kib", "ru_maxrss_kib")}
                 else:
                     rows = _in_process(way, conn, engine, url, workload, dlt_dir, number)
                     seconds = time.perf_counter() - t0
@@ -542,6 +548,9 @@ def report_of(
         }
         if ms[0].memory:
             ways[way]["peak_rss_mib"] = summarise([m.memory["vm_hwm_kib"] / 1024 for m in ms]).as_dict()
+            ways[way]["sandbox_cpu_us_per_row"] = summarise(
+                [m.memory["sandbox_cpu_ms"] * 1000 / m.rows for m in ms]
+            ).as_dict()
             ways[way]["rss_before_pull_mib"] = summarise(
                 [m.memory["rss_before_kib"] / 1024 for m in ms]
             ).as_dict()
@@ -620,7 +629,8 @@ def render_table(result: dict[str, Any]) -> str:
         f"loader ÷ COPY FROM STDIN  {result['loader_vs_copy_limit']:.2f}  (round by round {p['loader_vs_copy_limit']['min']:.2f}–{p['loader_vs_copy_limit']['max']:.2f})",
         f"loader ÷ pandas to_sql    {result['loader_vs_pandas']:.2f}  (round by round {p['loader_vs_pandas']['min']:.2f}–{p['loader_vs_pandas']['max']:.2f})",
         f"loader ÷ dlt              {result['loader_vs_dlt']:.2f}  (round by round {p['loader_vs_dlt']['min']:.2f}–{p['loader_vs_dlt']['max']:.2f})",
-        f"HTTP pull ÷ from memory   {result['http_pull_vs_memory']:.2f}",
+        f"HTTP pull ÷ from memory   {result['http_pull_vs_memory']:.2f}  (the sandbox serving it used "
+        f"{ways['http_pull']['sandbox_cpu_us_per_row']['median']:.1f} µs CPU a row in its own process)",
         "peak RSS of one ingest task (VmHWM, MiB, median min–max): "
         + ", ".join(
             f"{ways[w]['label'].removeprefix('dtimon pull over HTTP').strip(', ') or 'whole period'} "
@@ -673,7 +683,14 @@ def render_markdown(result: dict[str, Any]) -> str:
         ("http_pull_vs_memory", "HTTP pull ÷ loader from memory"),
     ):
         lines.append(f"| {label} | {result[key]:.2f} | {p[key]['min']:.2f}–{p[key]['max']:.2f} |")
-    lines += ["", "Peak memory of one ingest task (own process, VmHWM):", ""]
+    lines += [
+        "",
+        f"The sandbox serving the HTTP pull (its own process, the same 2 cores) used "
+        f"{ways['http_pull']['sandbox_cpu_us_per_row']['median']:.1f} µs CPU a row.",
+        "",
+        "Peak memory of one ingest task (own process, VmHWM):",
+        "",
+    ]
     for w in ("http_pull_week", "http_pull"):
         m = ways[w]["peak_rss_mib"]
         lines.append(
