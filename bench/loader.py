@@ -580,7 +580,7 @@ def report_of(
         },
         "machine": host,
         "workload": {
-            "generator": f"ingestion.sandbox.generator.generate_province(seed={SEED}, scale={scale}, {months} months from {FIRST_DAY})",
+            "generator": f"ingestion.sandbox.generator.generate_province(seed={SEED}, scale={scale}, {months} month(s) from {FIRST_DAY})",
             "dossier_versions": work.records["dossiers"],
             "progress_rows": work.records["progress"],
             "dossier_page_bytes_per_record": round(

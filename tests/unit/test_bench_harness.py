@@ -33,7 +33,7 @@ def test_interleaving_refuses_no_rounds_and_repeated_ways() -> None:
 def test_checksum_query_covers_only_the_given_columns_in_byte_order() -> None:
     query = checksum_sql("raw", "onestop__dossiers", ["source_updated_at", "ma_ho_so"]).as_string(None)
     assert query == (
-        'select count(*), md5(coalesce(string_agg(r, E\'\\n\' order by r collate "C"), \'\'))'
+        "select count(*), md5(coalesce(string_agg(r, E'\\n' order by r collate \"C\"), ''))"
         ' from (select row("source_updated_at", "ma_ho_so")::text as r from "raw"."onestop__dossiers") as s'
     )
     assert "batch_id" not in query and "loaded_at" not in query
