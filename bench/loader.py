@@ -14,11 +14,12 @@ rows (count and md5 of the declared columns, checked after every measurement):
   `ingestion.runner.parse_pages` (pseudonymise, validate, parse) and `ingestion.load.load_batch`.
 - `pandas`: the same decode + `parse_pages`, then a DataFrame written with
   `DataFrame.to_sql(name, engine, schema=, if_exists="append", index=False)` on a SQLAlchemy
-  engine — the documented call with its default `method` (pandas API reference,
-  pandas.DataFrame.to_sql).
+  engine — the documented call with its default `method`
+  (https://pandas.pydata.org/docs/reference/api/pandas.DataFrame.to_sql.html).
 - `dlt`: the same decode + `parse_pages`, then `dlt.pipeline(destination=dlt.destinations.postgres(
   credentials=<url>))`, `pipeline.run(resources)` — dlt's default pipeline (extract, normalize,
-  load as `insert_values`), its working directory in `.dtimon/bench/dlt`.
+  load as `insert_values`), its working directory in `.dtimon/bench/dlt`
+  (https://dlthub.com/docs/dlt-ecosystem/destinations/postgres).
 - `http_pull`: the whole ingest task in its own process (`python -m bench.pull`) against the
   sandbox serving the same province from its own process: HTTP, paging and token included.
 - `http_pull_week`: the same for one week only — for its peak memory (item: bounded by the
@@ -558,6 +559,9 @@ def report_of(
     def med(way: str) -> float:
         return summarise(rates[way]).median
 
+    def cpu_per_row(way: str) -> float:
+        return summarise([(m.client_cpu + m.server_cpu) / m.rows for m in by_way[way]]).median
+
     def paired(a: str, b: str) -> dict[str, float | int]:
         return summarise(paired_ratios(rates[a], rates[b])).as_dict()
 
@@ -571,6 +575,8 @@ def report_of(
         "loader_vs_dlt": ratio(med("loader"), med("dlt")),
         "loader_vs_copy_server": ratio(med("loader"), med("copy_server")),
         "http_pull_vs_memory": ratio(med("http_pull"), med("loader")),
+        # less sensitive to the machine's load than wall time: CPU (client + server) a row
+        "loader_cpu_vs_copy_limit": ratio(cpu_per_row("copy_stdin"), cpu_per_row("loader")),
         "peak_rss_full_vs_week": ratio(hwm_full, hwm_week),
         "paired_ratios": {
             "loader_vs_copy_limit": paired("loader", "copy_stdin"),
@@ -629,6 +635,7 @@ def render_table(result: dict[str, Any]) -> str:
         f"loader ÷ COPY FROM STDIN  {result['loader_vs_copy_limit']:.2f}  (round by round {p['loader_vs_copy_limit']['min']:.2f}–{p['loader_vs_copy_limit']['max']:.2f})",
         f"loader ÷ pandas to_sql    {result['loader_vs_pandas']:.2f}  (round by round {p['loader_vs_pandas']['min']:.2f}–{p['loader_vs_pandas']['max']:.2f})",
         f"loader ÷ dlt              {result['loader_vs_dlt']:.2f}  (round by round {p['loader_vs_dlt']['min']:.2f}–{p['loader_vs_dlt']['max']:.2f})",
+        f"loader ÷ COPY FROM STDIN in CPU a row (client + server) {result['loader_cpu_vs_copy_limit']:.2f}",
         f"HTTP pull ÷ from memory   {result['http_pull_vs_memory']:.2f}  (the sandbox serving it used "
         f"{ways['http_pull']['sandbox_cpu_us_per_row']['median']:.1f} µs CPU a row in its own process)",
         "peak RSS of one ingest task (VmHWM, MiB, median min–max): "
@@ -684,6 +691,9 @@ def render_markdown(result: dict[str, Any]) -> str:
     ):
         lines.append(f"| {label} | {result[key]:.2f} | {p[key]['min']:.2f}–{p[key]['max']:.2f} |")
     lines += [
+        "",
+        f"In CPU a row (client + server, less sensitive to the load than wall time), the loader is at "
+        f"{result['loader_cpu_vs_copy_limit']:.2f} of COPY FROM STDIN.",
         "",
         f"The sandbox serving the HTTP pull (its own process, the same 2 cores) used "
         f"{ways['http_pull']['sandbox_cpu_us_per_row']['median']:.1f} µs CPU a row.",
