@@ -28,7 +28,8 @@ lint: $(STAMP)  ## ruff and sqlfluff (dbt templater)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m infra.lint_sql
 
-bench: $(STAMP)  ## benchmarks, as ratios against the fastest way measured in the same run
+bench: $(STAMP)  ## the loader against COPY, pandas and dlt in interleaved rounds (installs the bench group)
+	./infra/bootstrap.sh --group bench
 	$(BIN)/python -m bench
 
 install: $(STAMP)

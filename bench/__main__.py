@@ -1,24 +1,44 @@
-"""`python -m bench` (make bench): run every benchmark and print the ratios."""
+"""`python -m bench` (make bench): the loader against COPY, pandas and dlt, in interleaved rounds.
+
+Writes `bench/results/<date>.json` and `.md`. Sizes: `--scale` (DTIMON_BENCH_SCALE, sandbox
+generator scale, 1.0 ≈ 18,500 dossier versions a month), `--months` (DTIMON_BENCH_MONTHS),
+`--rounds` (DTIMON_BENCH_ROUNDS, at least 5 for a result to keep).
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+from pathlib import Path
 
 from bench import loader
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def main(argv: list[str] | None = None) -> int:
+    env = os.environ
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument(
-        "--records", type=int, default=300_000, help="dossier records to load (default 300000)"
-    )
-    parser.add_argument("--page-size", type=int, default=500)
-    parser.add_argument("--http-records", type=int, default=50_000, help="records for the pull through HTTP")
+    parser.add_argument("--scale", type=float, default=float(env.get("DTIMON_BENCH_SCALE", "1.0")))
+    parser.add_argument("--months", type=int, default=int(env.get("DTIMON_BENCH_MONTHS", "1")))
+    parser.add_argument("--rounds", type=int, default=int(env.get("DTIMON_BENCH_ROUNDS", "5")))
+    parser.add_argument("--page-size", type=int, default=int(env.get("DTIMON_PAGE_SIZE", "200")))
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    loader.run(records=args.records, page_size=args.page_size, http_records=args.http_records, out=sys.stdout)
+    # dlt reports anonymous usage by default; a benchmark sends nothing anywhere
+    env.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    loader.run(
+        scale=args.scale,
+        months=args.months,
+        page_size=args.page_size,
+        rounds=args.rounds,
+        out=sys.stdout,
+        results_dir=args.results,
+        state_dir=ROOT / ".dtimon" / "bench",
+    )
     return 0
 
 

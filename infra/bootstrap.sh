@@ -25,5 +25,6 @@ else
   uv=.tools/bin/uv
 fi
 
-"$uv" sync --frozen --compile-bytecode --python "$python" --quiet
+# extra arguments go to `uv sync` (`make bench` passes `--group bench`)
+"$uv" sync --frozen --compile-bytecode --python "$python" --quiet "$@"
 touch .venv/.dtimon-installed
