@@ -41,7 +41,16 @@ log = masked_logger(__name__)
 REJECT_FLUSH = 500
 #: The last check before a row is written: a 12-digit run (a citizen id) in any value. Personal
 #: fields are pseudonyms of letters by then, so a match is an id in a field not declared personal.
-CITIZEN_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
+#: Over a JSON record (which starts and ends with a non-digit) a bounded run is the cheapest form.
+CITIZEN_ID = re.compile(r"[^0-9][0-9]{12}[^0-9]")
+_CITIZEN_ID_VALUE = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+
+
+def looks_like_citizen_id(value: str) -> bool:
+    """True when `value` holds a run of exactly 12 ASCII digits."""
+    if len(value) > 64:
+        return CITIZEN_ID.search(value) is not None or _CITIZEN_ID_VALUE.match(value) is not None
+    return _CITIZEN_ID_VALUE.search(value) is not None
 
 
 @dataclass(frozen=True)
@@ -440,9 +449,9 @@ def _leak_path(text: str) -> str:
 
     def walk(value: Any, path: str) -> str | None:
         if type(value) is str:
-            return path if CITIZEN_ID.search(value) else None
+            return path if _CITIZEN_ID_VALUE.search(value) else None
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return path if CITIZEN_ID.search(str(value)) else None
+            return path if _CITIZEN_ID_VALUE.search(str(value)) else None
         items = (
             value.items()
             if type(value) is dict
@@ -490,8 +499,7 @@ class _Sink:
             if isinstance(item, Reject):
                 self._pending_rejects.append(item)
                 continue
-            search = CITIZEN_ID.search
-            leak = next((v for v in item.values if type(v) is str and search(v)), None)
+            leak = next((v for v in item.values if type(v) is str and looks_like_citizen_id(v)), None)
             if leak is not None:
                 self._pending_rejects.append(Reject(mask_text(leak), f"{_leak_path(leak)}: {LEAK_REASON}"))
                 continue
