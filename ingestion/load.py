@@ -39,17 +39,20 @@ log = masked_logger(__name__)
 
 #: Rejects are written between COPY streams once this many are pending (bounds memory).
 REJECT_FLUSH = 500
-#: The last check before a row is written: a 12-digit run (a citizen id) in any value. Personal
-#: fields are pseudonyms of letters by then, so a match is an id in a field not declared personal.
-#: Over a JSON record (which starts and ends with a non-digit) a bounded run is the cheapest form.
-CITIZEN_ID = re.compile(r"[^0-9][0-9]{12}[^0-9]")
+#: The last check before a row is written: a run of exactly 12 digits (a citizen id) in any value.
+#: Personal fields are pseudonyms of letters by then, so a match is an id in a field not declared
+#: personal. A long value (the record) is encoded, every digit mapped to "0" and every other
+#: byte to " " (one table lookup per byte), and searched for " 000000000000 " — a tenth of the
+#: cost of a regular expression over the same text; short values use the expression.
+_DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_TWELVE = b" " + b"0" * 12 + b" "
 _CITIZEN_ID_VALUE = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 
 
 def looks_like_citizen_id(value: str) -> bool:
     """True when `value` holds a run of exactly 12 ASCII digits."""
     if len(value) > 64:
-        return CITIZEN_ID.search(value) is not None or _CITIZEN_ID_VALUE.match(value) is not None
+        return _TWELVE in b" %b " % value.encode().translate(_DIGITS_ONLY)
     return _CITIZEN_ID_VALUE.search(value) is not None
 
 

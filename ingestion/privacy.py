@@ -54,24 +54,31 @@ def normalise(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value).casefold().split())
 
 
-def scrub_text(text: str, personal: Sequence[str]) -> str:
+def spell_text(text: str) -> tuple[str, str]:
+    """(the text searched for personal values: normalised, separators between digits removed;
+    the text with every id-like digit run, even written with separators, replaced by ***)."""
+    joined = _DIGIT_SEPARATOR.sub("", text)
+    masked = _ID_RUN.sub("***", joined)
+    return normalise(joined), masked if masked != joined else text
+
+
+def scrub_text(text: str, personal: Sequence[str], spelled: tuple[str, str] | None = None) -> str:
     """Free text without ids or the record's own personal values.
 
     `personal` are the record's personal values, normalised (`normalise`, separators between
     digits removed). The text is searched in that spelling too (NFC or NFD, any case, any
     spacing); each value found is replaced by *** (the text is then kept in NFC with its
     spaces collapsed), and every id-like digit run, even written with separators, by ***.
+    `spelled` is `spell_text(text)` when the caller has it already.
     """
-    joined = _DIGIT_SEPARATOR.sub("", text)
-    spelled = normalise(joined)
-    found = [value for value in personal if value in spelled]
-    if found:
-        joined = " ".join(unicodedata.normalize("NFC", joined).split())
-        for value in found:
-            joined = re.sub(re.escape(value).replace(r"\ ", " "), "***", joined, flags=re.IGNORECASE)
-        return _ID_RUN.sub("***", joined)
-    masked = _ID_RUN.sub("***", joined)
-    return masked if masked != joined else text
+    searched, masked = spelled or spell_text(text)
+    found = [value for value in personal if value in searched]
+    if not found:
+        return masked
+    joined = " ".join(unicodedata.normalize("NFC", _DIGIT_SEPARATOR.sub("", text)).split())
+    for value in found:
+        joined = re.sub(re.escape(value).replace(r"\ ", " "), "***", joined, flags=re.IGNORECASE)
+    return _ID_RUN.sub("***", joined)
 
 
 class Pseudonymiser:
@@ -93,6 +100,7 @@ class Pseudonymiser:
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         self._cache: dict[str, str] = {}
         self._spelled: dict[str, str] = {}
+        self._texts: dict[str, tuple[str, str]] = {}  # free texts repeat (summaries, file names)
 
     def digest(self, value: str) -> bytes:
         """HMAC-SHA-256 of `value` under the key."""
@@ -208,7 +216,16 @@ class Pseudonymiser:
             value = record.get(name)
             if value:
                 text = value if type(value) is str else str(value)
-                record[name] = scrub_text(text, searched) if searched else mask_text(text)
+                if searched:
+                    spelled = self._texts.get(text)
+                    if spelled is None:
+                        spelled = spell_text(text)
+                        if len(self._texts) >= self.CACHE_SIZE:
+                            self._texts.clear()
+                        self._texts[text] = spelled
+                    record[name] = scrub_text(text, searched, spelled)
+                else:
+                    record[name] = mask_text(text)
         for name in policy.fields:
             if name in record:
                 record[name] = hide(record[name])

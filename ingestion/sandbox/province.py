@@ -96,16 +96,22 @@ def export_province(province: Province, directory: Path) -> None:
     (directory / PROGRESS_FILE).write_bytes(_json_lines(province.progress))
 
 
-def load_province(directory: Path, clock_end: datetime | None = None) -> Province:
-    """Read the four files. `clock_end` defaults to 1 s after the latest record timestamp."""
+def load_province(
+    directory: Path, clock_end: datetime | None = None, skipped: list[str] | None = None
+) -> Province:
+    """Read the four files. `clock_end` defaults to 1 s after the latest record timestamp.
+
+    A line of a JSON-lines file that cannot be served is skipped and reported as
+    `file:line: reason` (logged, and appended to `skipped`); the rest is served.
+    """
     agencies = _read_array(directory / AGENCIES_FILE)
     procedures = _read_array(directory / PROCEDURES_FILE)
     with gc_paused():
         dossiers = _read_lines(
-            directory / DOSSIERS_FILE, ("MaHoSo", "_version", "_updated_at"), "_updated_at"
+            directory / DOSSIERS_FILE, ("MaHoSo", "_version", "_updated_at"), "_updated_at", skipped
         )
         progress = _read_lines(
-            directory / PROGRESS_FILE, ("MaHoSo", "TrangThai", "ThoiDiemXuLy"), "ThoiDiemXuLy"
+            directory / PROGRESS_FILE, ("MaHoSo", "TrangThai", "ThoiDiemXuLy"), "ThoiDiemXuLy", skipped
         )
     if clock_end is None:
         stamps = [r["_updated_at"] for r in dossiers] + [r["ThoiDiemXuLy"] for r in progress]

@@ -132,7 +132,7 @@ class Attachment(msgspec.Struct, kw_only=True):
     TenTepDinhKem: FreeText = ""
     IsDeleted: Text = ""
     MaThanhPhanHoSo: Text = ""
-    DuongDanTaiTepTin: FreeText = ""
+    DuongDanTaiTepTin: Text = ""  # a portal URL (ids only; the final check refuses a citizen id)
     DuocSoHoa: Text = ""
     DuocTaiSuDung: Text = ""
     DuocLayTuKhoDMQG: Text = ""
@@ -144,7 +144,7 @@ class ResultDocument(msgspec.Struct, kw_only=True):
     TenGiayTo: FreeText = ""
     MaThanhPhanHoSo: Text = ""
     GiayToId: Text = ""
-    DuongDanTepTinKetQua: FreeText = ""
+    DuongDanTepTinKetQua: Text = ""  # a portal URL
     MaGiayToKetQua: Text = ""
 
 
