@@ -73,6 +73,7 @@ _NUMBER = re.compile(NUMBER_PATTERN)
 DOSSIER_LISTS = tuple(f.name for f in spec(Dossier) if f.items is not None)
 DOSSIER_PRESENT = tuple(f.name for f in spec(Dossier) if f.present)
 _EARLIEST = str(EARLIEST_YEAR)
+MAX_INTEGER = 2**31 - 1  # the raw table's integer column
 
 # Privacy by allow-list: every field declared in the record shapes, nothing else in clear.
 DOSSIER_PERSONAL = privacy_policy(Dossier, derive_from="SoGiayToChuHoSo")
@@ -157,6 +158,8 @@ def _check(record: Any, shape: type[msgspec.Struct], prefix: str = "") -> dict[s
         elif kind is Kind.INTEGER:
             if not (text.isascii() and text.isdigit()):
                 raise Rejected(f"{name}={value!r} is not an integer")
+            if len(text) > 9 and int(text) > MAX_INTEGER:
+                raise Rejected(f"{name} is over the largest version (2^31 - 1)")
         elif kind is Kind.CODE:
             allowed = field.allowed or frozenset()
             if text not in allowed:
@@ -218,6 +221,7 @@ def _is_clean_dossier(record: dict[str, Any]) -> bool:
         and len(code) <= MAX_KEY_CHARS
         and type(version) is str
         and version.isdigit()
+        and len(version) <= 9
         and type(updated) is str
         and is_compact(updated)
         and _EARLIEST <= updated[:4] <= latest
