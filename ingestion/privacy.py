@@ -186,13 +186,15 @@ class Pseudonymiser:
                     self._spelled[value] = spelled
                 if len(spelled) >= MIN_SEARCHED:
                     out.append(spelled)
-        for list_name, sub in policy.nested.items():
+        for list_name, sub in policy.personal_nested:
             items = record.get(list_name)
-            if type(items) is list and isinstance(sub, PersonalFields):
+            if type(items) is not list:
+                continue
+            if isinstance(sub, PersonalFields):
                 for item in items:
                     if type(item) is dict:
                         self._personal_values(item, sub, out)
-            elif type(items) is list:
+            else:
                 self._personal_values_flat(items, sub, out)
 
     def _personal_values_flat(self, items: list[Any], names: Sequence[str], out: list[str]) -> None:
@@ -230,19 +232,24 @@ class Pseudonymiser:
             if name in record:
                 record[name] = hide(record[name])
         known = policy.known
-        if known is not None:
-            for name in record:
-                if name not in known:
-                    record[name] = hide(record[name])
-                    if unknown is not None:
-                        path = prefix + name
-                        unknown[path] = unknown.get(path, 0) + 1
+        if known is not None and not record.keys() <= known:
+            for name in [name for name in record if name not in known]:
+                record[name] = hide(record[name])
+                if unknown is not None:
+                    path = prefix + name
+                    unknown[path] = unknown.get(path, 0) + 1
         for list_name, sub in policy.nested.items():
             items = record.get(list_name)
-            if type(items) is not list:
+            if type(items) is not list or not items:
                 continue
             if isinstance(sub, PersonalFields):
                 inner = f"{prefix}{list_name}[]."
+                if sub.only_known:  # nothing to hide unless a field is not declared
+                    sub_known = sub.known or frozenset()
+                    for item in items:
+                        if type(item) is dict and not item.keys() <= sub_known:
+                            self._apply(item, sub, searched, unknown, inner)
+                    continue
                 for item in items:
                     if type(item) is dict:
                         self._apply(item, sub, searched, unknown, inner)
@@ -273,6 +280,20 @@ class PersonalFields:
     #: the allow-list: every field the source declares (personal, free text or plain);
     #: None: no allow-list (only the named personal fields are hidden)
     known: frozenset[str] | None = None
+
+    @cached_property
+    def personal_nested(self) -> tuple[tuple[str, Sequence[str] | PersonalFields], ...]:
+        """The nested lists whose items (or their own nested lists) hold personal fields."""
+        return tuple(
+            (name, sub)
+            for name, sub in self.nested.items()
+            if not isinstance(sub, PersonalFields) or sub.fields or sub.personal_nested
+        )
+
+    @cached_property
+    def only_known(self) -> bool:
+        """True when the only thing to do to an item is the allow-list (no personal, free text, nesting)."""
+        return self.known is not None and not (self.fields or self.free_text or self.nested or self.derive_from)
 
     @cached_property
     def has_free_text(self) -> bool:
