@@ -72,9 +72,12 @@ def scrub_text(text: str, personal: Sequence[str], spelled: tuple[str, str] | No
     `spelled` is `spell_text(text)` when the caller has it already.
     """
     searched, masked = spelled or spell_text(text)
-    found = [value for value in personal if value in searched]
-    if not found:
+    for value in personal:
+        if value in searched:
+            break
+    else:
         return masked
+    found = [value for value in personal if value in searched]
     joined = " ".join(unicodedata.normalize("NFC", _DIGIT_SEPARATOR.sub("", text)).split())
     for value in found:
         joined = re.sub(re.escape(value).replace(r"\ ", " "), "***", joined, flags=re.IGNORECASE)
@@ -101,6 +104,7 @@ class Pseudonymiser:
         self._cache: dict[str, str] = {}
         self._spelled: dict[str, str] = {}
         self._texts: dict[str, tuple[str, str]] = {}  # free texts repeat (summaries, file names)
+        self._searched: list[str] = []  # the current record's personal values, normalised
 
     def digest(self, value: str) -> bytes:
         """HMAC-SHA-256 of `value` under the key."""
@@ -168,7 +172,8 @@ class Pseudonymiser:
                 record[policy.derived_key] = derived
         searched: list[str] | None = None
         if policy.has_free_text:
-            searched = []
+            searched = self._searched  # reused: no new object per record
+            searched.clear()
             self._personal_values(record, policy, searched)
         self._apply(record, policy, searched, unknown, "")
         return record
@@ -293,7 +298,9 @@ class PersonalFields:
     @cached_property
     def only_known(self) -> bool:
         """True when the only thing to do to an item is the allow-list (no personal, free text, nesting)."""
-        return self.known is not None and not (self.fields or self.free_text or self.nested or self.derive_from)
+        return self.known is not None and not (
+            self.fields or self.free_text or self.nested or self.derive_from
+        )
 
     @cached_property
     def has_free_text(self) -> bool:
