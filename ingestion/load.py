@@ -21,12 +21,14 @@ the pull. `observed_at` is the batch's interval end; the ledger counts what the 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import psycopg
 from psycopg import sql
 
@@ -37,6 +39,21 @@ log = masked_logger(__name__)
 
 #: Rejects are written between COPY streams once this many are pending (bounds memory).
 REJECT_FLUSH = 500
+#: The last check before a row is written: a run of exactly 12 digits (a citizen id) in any value.
+#: Personal fields are pseudonyms of letters by then, so a match is an id in a field not declared
+#: personal. A long value (the record) is encoded, every digit mapped to "0" and every other
+#: byte to " " (one table lookup per byte), and searched for " 000000000000 " — a tenth of the
+#: cost of a regular expression over the same text; short values use the expression.
+_DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_TWELVE = b" " + b"0" * 12 + b" "
+_CITIZEN_ID_VALUE = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+
+
+def looks_like_citizen_id(value: str) -> bool:
+    """True when `value` holds a run of exactly 12 ASCII digits."""
+    if len(value) > 64:
+        return _TWELVE in b" %b " % value.encode().translate(_DIGITS_ONLY)
+    return _CITIZEN_ID_VALUE.search(value) is not None
 
 
 @dataclass(frozen=True)
@@ -64,6 +81,13 @@ class RawTable:
     columns: tuple[Column, ...]  # the columns a Row fills, in its order (batch_id and loaded_at excluded)
     key: tuple[str, ...] = ()  # the natural key columns; required for a snapshot entity
     indexes: tuple[Index, ...] = ()
+    #: SQL expressions over the columns that identify one record (default: `key`): copies of a
+    #: record inside one pull are duplicates, and one of them is kept (see `prefer`)
+    identity: tuple[str, ...] = ()
+    #: SQL order of preference among copies of one record, best first, before the final
+    #: tie-break on the record's content hash (md5 of `record::text`, highest first): the
+    #: source's own version or update time, never the order copies arrived in
+    prefer: tuple[str, ...] = ()
 
     @property
     def qualified(self) -> str:
@@ -144,13 +168,14 @@ def load_batch(
         raise ValueError(f"{table.qualified}: a snapshot table needs its key columns declared")
     started_wall = time.monotonic()
     started_at = datetime.now(UTC)
+    batch_id = _start(conn, key, run_id, started_at)
     try:
         with conn.transaction():
-            result = _load(conn, table, key, pages, run_id, started_at, started_wall, snapshot)
+            result = _load(conn, table, key, batch_id, pages, started_wall, snapshot)
             if before_commit is not None:
                 before_commit(conn, result)
-    except Exception as exc:
-        _record_failure(conn, key, run_id, started_at, exc)
+    except BaseException as exc:
+        _record_failure(conn, key, batch_id, exc)
         raise
     log.info(
         "batch %s %s.%s [%s, %s): %d rows%s, %d rejected, %d duplicates, %d pages in %.1f s%s",
@@ -172,13 +197,56 @@ def load_batch(
     return result
 
 
+def abandon_stale(conn: psycopg.Connection, source: str, entity: str) -> int:
+    """Mark `abandoned` the started batches of `source.entity` whose loading process is gone.
+
+    A started batch belongs to the PostgreSQL backend that committed it (`backend_pid`); when
+    that backend no longer exists the process was killed (or lost its connection) before it
+    could record the outcome. Live batches and attempts still running are left alone.
+    """
+    with conn.transaction():
+        cur = conn.execute(
+            """
+            update ops.batches as b
+            set status = 'abandoned', finished_at = clock_timestamp(),
+                error = 'abandoned: the loading process ended without finishing'
+            where b.source = %s and b.entity = %s and b.status = 'started'
+              and not exists (
+                  select from pg_stat_activity as a
+                  where a.pid = b.backend_pid and a.backend_start <= b.started_at
+              )
+            """,
+            (source, entity),
+        )
+        count = cur.rowcount
+    if count:
+        log.warning(
+            "%s.%s: %d batch(es) left started by a killed process marked abandoned", source, entity, count
+        )
+    return count
+
+
+def _start(conn: psycopg.Connection, key: BatchKey, run_id: str | None, started_at: datetime) -> int:
+    """Commit the batch's ledger row as `started` (after abandoning stale ones); its id."""
+    abandon_stale(conn, key.source, key.entity)
+    with conn.transaction():
+        return conn.execute(
+            """
+            insert into ops.batches
+                (source, entity, interval_start, interval_end, status, run_id, started_at, backend_pid)
+            values (%s, %s, %s, %s, 'started', %s, %s, pg_backend_pid())
+            returning batch_id
+            """,
+            (key.source, key.entity, key.interval_start, key.interval_end, run_id, started_at),
+        ).fetchone()[0]
+
+
 def _load(
     conn: psycopg.Connection,
     table: RawTable,
     key: BatchKey,
+    batch_id: int,
     pages: Iterable[Sequence[Row | Reject]],
-    run_id: str | None,
-    started_at: datetime,
     started_wall: float,
     snapshot: bool,
 ) -> BatchResult:
@@ -205,14 +273,6 @@ def _load(
             (replaced,),
         )
         conn.execute("update ops.batches set status = 'replaced' where batch_id = %s", (replaced,))
-    batch_id = conn.execute(
-        """
-        insert into ops.batches (source, entity, interval_start, interval_end, status, run_id, started_at)
-        values (%s, %s, %s, %s, 'succeeded', %s, %s)
-        returning batch_id
-        """,
-        (*interval, run_id, started_at),
-    ).fetchone()[0]
 
     if snapshot:
         conn.execute(
@@ -237,6 +297,8 @@ def _load(
             page_count += 1
             sink.write_page(page)
 
+    if sink.duplicates:
+        _keep_preferred_copies(conn, table, batch_id, in_pull=snapshot)
     received = sink.loaded
     unchanged = deleted = None
     stored = received
@@ -246,11 +308,11 @@ def _load(
     conn.execute(
         """
         update ops.batches
-        set rows_loaded = %s, rows_rejected = %s, pages = %s, rows_received = %s,
-            rows_unchanged = %s, rows_deleted = %s, finished_at = clock_timestamp()
+        set status = 'succeeded', rows_loaded = %s, rows_rejected = %s, pages = %s, rows_received = %s,
+            rows_unchanged = %s, rows_deleted = %s, rows_duplicate = %s, finished_at = clock_timestamp()
         where batch_id = %s
         """,
-        (stored, sink.rejected, page_count, received, unchanged, deleted, batch_id),
+        (stored, sink.rejected, page_count, received, unchanged, deleted, sink.duplicates, batch_id),
     )
     if replaced is not None:
         conn.execute("update ops.batches set replaced_by = %s where batch_id = %s", (batch_id, replaced))
@@ -283,6 +345,36 @@ def _load(
 
 #: The temporary table a snapshot pull is copied into before its changes are stored.
 _PULL = "dtimon_snapshot_pull"
+
+
+def _keep_preferred_copies(conn: psycopg.Connection, table: RawTable, batch_id: int, *, in_pull: bool) -> int:
+    """Delete all but the preferred copy of every record the pull sent more than once.
+
+    Every copy was written; the one kept is the first in the table's declared preference
+    (`RawTable.prefer`: the source's version or update time), then the highest content hash,
+    so the choice never depends on the order the copies arrived in. Returns the rows deleted.
+    """
+    identity = table.identity or table.key
+    if not identity:
+        raise ValueError(f"{table.qualified}: declare identity (or key) to resolve duplicates")
+    order = [*table.prefer, "md5(record::text) desc"]
+    target = sql.Identifier(_PULL) if in_pull else sql.Identifier(table.schema, table.name)
+    where = sql.SQL("") if in_pull else sql.SQL("where batch_id = %(batch_id)s")
+    query = sql.SQL(
+        """
+        delete from {target} as t using (
+            select ctid as row_ref, row_number() over (partition by {identity} order by {order}) as rank
+            from {target} {where}
+        ) as ranked
+        where t.ctid = ranked.row_ref and ranked.rank > 1
+        """
+    ).format(
+        target=target,
+        identity=sql.SQL(", ").join(sql.SQL(e) for e in identity),
+        order=sql.SQL(", ").join(sql.SQL(e) for e in order),
+        where=where,
+    )
+    return conn.execute(query, {"batch_id": batch_id}).rowcount
 
 
 def _store_changes(
@@ -348,6 +440,37 @@ def _store_changes(
     return changed, gone
 
 
+LEAK_REASON = "looks like a 12-digit citizen id in a field not declared personal; refused"
+
+
+def _leak_path(text: str) -> str:
+    """Where in a JSON record the citizen-id-like value is (its path), or "a value"."""
+    try:
+        record = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return "a value"
+
+    def walk(value: Any, path: str) -> str | None:
+        if type(value) is str:
+            return path if _CITIZEN_ID_VALUE.search(value) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return path if _CITIZEN_ID_VALUE.search(str(value)) else None
+        items = (
+            value.items()
+            if type(value) is dict
+            else ((None, v) for v in value)
+            if type(value) is list
+            else ()
+        )
+        for name, item in items:
+            found = walk(item, f"{path}.{name}" if name is not None and path else name or f"{path}[]")
+            if found:
+                return found
+        return None
+
+    return walk(record, "") or "a value"
+
+
 class _Sink:
     """Writes rows through one open `COPY` and rejects in between, deduplicating on the key."""
 
@@ -379,14 +502,18 @@ class _Sink:
             if isinstance(item, Reject):
                 self._pending_rejects.append(item)
                 continue
-            if item.key in self._seen:
-                self.duplicates += 1
+            leak = next((v for v in item.values if type(v) is str and looks_like_citizen_id(v)), None)
+            if leak is not None:
+                self._pending_rejects.append(Reject(mask_text(leak), f"{_leak_path(leak)}: {LEAK_REASON}"))
                 continue
-            self._seen.add(item.key)
+            if item.key in self._seen:
+                self.duplicates += 1  # written too: the preferred copy is kept at the end
+            else:
+                self._seen.add(item.key)
+                self.loaded += 1
             if self._copy is None:
                 self._open()
             self._copy.write_row((*self._prefix, *item.values))
-            self.loaded += 1
         if len(self._pending_rejects) >= REJECT_FLUSH:
             self._flush_rejects()
 
@@ -432,23 +559,21 @@ class _Sink:
         self._pending_rejects.clear()
 
 
-def _record_failure(
-    conn: psycopg.Connection, key: BatchKey, run_id: str | None, started_at: datetime, exc: BaseException
-) -> None:
-    """Write a `failed` ledger row in its own transaction (the batch itself was rolled back)."""
+def _record_failure(conn: psycopg.Connection, key: BatchKey, batch_id: int, exc: BaseException) -> None:
+    """Turn the started ledger row into `failed` with the error (the batch itself was rolled back)."""
     error = mask_text(f"{type(exc).__name__}: {exc}")[:2000]
     try:
         conn.rollback()
         with conn.transaction():
             conn.execute(
                 """
-                insert into ops.batches
-                    (source, entity, interval_start, interval_end, status, run_id, error, started_at)
-                values (%s, %s, %s, %s, 'failed', %s, %s, %s)
+                update ops.batches
+                set status = 'failed', error = %s, finished_at = clock_timestamp(), backend_pid = null
+                where batch_id = %s and status = 'started'
                 """,
-                (key.source, key.entity, key.interval_start, key.interval_end, run_id, error, started_at),
+                (error, batch_id),
             )
-    except psycopg.Error as ledger_exc:  # the database itself may be what failed
+    except psycopg.Error as ledger_exc:  # the database itself may be what failed: abandoned next run
         log.error("could not record the failed batch in ops.batches: %s", ledger_exc)
     log.error(
         "batch %s.%s [%s, %s) failed: %s", key.source, key.entity, key.interval_start, key.interval_end, error

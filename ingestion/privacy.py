@@ -15,8 +15,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import unicodedata
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -32,9 +34,54 @@ _HEX_TO_LETTERS = bytes.maketrans(b"0123456789abcdef", b"abcdefghijklmnop")
 _ID_RUN = re.compile(r"(?<!\d)(\d{9,12})(?!\d)")
 
 
+#: a separator between two digits ("0912 345 678", "056-090-001234"): removed before masking
+_DIGIT_SEPARATOR = re.compile(r"(?<=\d)[ .\-](?=\d)")
+#: personal values shorter than this are not searched for in free text (too many false hits)
+MIN_SEARCHED = 4
+
+
 def mask_text(text: str) -> str:
     """`text` with every run of 9–12 digits (an id or phone number) replaced by ***."""
     return _ID_RUN.sub("***", text)
+
+
+def normalise(value: str) -> str:
+    """One spelling of an identifier or name: Unicode NFC, case-folded, whitespace collapsed.
+
+    Pseudonyms are computed on this, so "Nguyễn Văn An" typed in NFC or NFD, in capitals
+    or with doubled spaces is one person with one pseudonym.
+    """
+    return " ".join(unicodedata.normalize("NFC", value).casefold().split())
+
+
+def spell_text(text: str) -> tuple[str, str]:
+    """(the text searched for personal values: normalised, separators between digits removed;
+    the text with every id-like digit run, even written with separators, replaced by ***)."""
+    joined = _DIGIT_SEPARATOR.sub("", text)
+    masked = _ID_RUN.sub("***", joined)
+    return normalise(joined), masked if masked != joined else text
+
+
+def scrub_text(text: str, personal: Sequence[str], spelled: tuple[str, str] | None = None) -> str:
+    """Free text without ids or the record's own personal values.
+
+    `personal` are the record's personal values, normalised (`normalise`, separators between
+    digits removed). The text is searched in that spelling too (NFC or NFD, any case, any
+    spacing); each value found is replaced by *** (the text is then kept in NFC with its
+    spaces collapsed), and every id-like digit run, even written with separators, by ***.
+    `spelled` is `spell_text(text)` when the caller has it already.
+    """
+    searched, masked = spelled or spell_text(text)
+    for value in personal:
+        if value in searched:
+            break
+    else:
+        return masked
+    found = [value for value in personal if value in searched]
+    joined = " ".join(unicodedata.normalize("NFC", _DIGIT_SEPARATOR.sub("", text)).split())
+    for value in found:
+        joined = re.sub(re.escape(value).replace(r"\ ", " "), "***", joined, flags=re.IGNORECASE)
+    return _ID_RUN.sub("***", joined)
 
 
 class Pseudonymiser:
@@ -55,6 +102,9 @@ class Pseudonymiser:
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         self._cache: dict[str, str] = {}
+        self._spelled: dict[str, str] = {}
+        self._texts: dict[str, tuple[str, str]] = {}  # free texts repeat (summaries, file names)
+        self._searched: list[str] = []  # the current record's personal values, normalised
 
     def digest(self, value: str) -> bytes:
         """HMAC-SHA-256 of `value` under the key."""
@@ -88,7 +138,7 @@ class Pseudonymiser:
             return known
         if value.startswith(PREFIX):
             return value  # already pseudonymised (e.g. a replayed export)
-        letters = self.digest(value.strip())[:16].hex().encode().translate(_HEX_TO_LETTERS)
+        letters = self.digest(normalise(value))[:16].hex().encode().translate(_HEX_TO_LETTERS)
         result = PREFIX + letters.decode()
         if len(self._cache) >= self.CACHE_SIZE:
             self._cache.clear()
@@ -104,30 +154,116 @@ class Pseudonymiser:
             value = str(value) if isinstance(value, int | float) else orjson.dumps(value).decode()
         return self.pseudonym(value)
 
-    def apply(self, record: MutableMapping[str, Any], policy: PersonalFields) -> MutableMapping[str, Any]:
-        """Replace, in place, every personal field of `record` named by `policy`; returns `record`."""
+    def apply(
+        self,
+        record: MutableMapping[str, Any],
+        policy: PersonalFields,
+        unknown: dict[str, int] | None = None,
+    ) -> MutableMapping[str, Any]:
+        """Make `record` safe to store, in place, by `policy`; returns `record`.
+
+        Personal fields become pseudonyms; free-text fields lose id-like digit runs and the
+        record's own personal values; with an allow-list (`policy.known`), every field not
+        declared is pseudonymised too and counted in `unknown` by its path (`List[].Field`).
+        """
         if policy.derive_from:
             derived = citizen_attributes(record.get(policy.derive_from))
             if derived:
                 record[policy.derived_key] = derived
-        hide = self.hide
+        searched: list[str] | None = None
+        if policy.has_free_text:
+            searched = self._searched  # reused: no new object per record
+            searched.clear()
+            self._personal_values(record, policy, searched)
+        self._apply(record, policy, searched, unknown, "")
+        return record
+
+    def _personal_values(self, record: Mapping[str, Any], policy: PersonalFields, out: list[str]) -> None:
+        """The normalised personal values of `record` (and its nested items), to search free text for."""
         for name in policy.fields:
-            if name in record:
-                record[name] = hide(record[name])
-        for name in policy.free_text:
             value = record.get(name)
-            if value:
-                record[name] = mask_text(value if type(value) is str else str(value))
-        for list_name, fields in policy.nested.items():
+            if type(value) is str and len(value) >= MIN_SEARCHED and not value.startswith(PREFIX):
+                spelled = self._spelled.get(value)
+                if spelled is None:
+                    spelled = _DIGIT_SEPARATOR.sub("", normalise(value))
+                    if len(self._spelled) >= self.CACHE_SIZE:
+                        self._spelled.clear()
+                    self._spelled[value] = spelled
+                if len(spelled) >= MIN_SEARCHED:
+                    out.append(spelled)
+        for list_name, sub in policy.personal_nested:
             items = record.get(list_name)
             if type(items) is not list:
                 continue
+            if isinstance(sub, PersonalFields):
+                for item in items:
+                    if type(item) is dict:
+                        self._personal_values(item, sub, out)
+            else:
+                self._personal_values_flat(items, sub, out)
+
+    def _personal_values_flat(self, items: list[Any], names: Sequence[str], out: list[str]) -> None:
+        for item in items:
+            if type(item) is dict:
+                for name in names:
+                    value = item.get(name)
+                    if type(value) is str and len(value) >= MIN_SEARCHED:
+                        out.append(_DIGIT_SEPARATOR.sub("", normalise(value)))
+
+    def _apply(
+        self,
+        record: MutableMapping[str, Any],
+        policy: PersonalFields,
+        searched: list[str] | None,
+        unknown: dict[str, int] | None,
+        prefix: str,
+    ) -> None:
+        hide = self.hide
+        for name in policy.free_text:
+            value = record.get(name)
+            if value:
+                text = value if type(value) is str else str(value)
+                if searched:
+                    spelled = self._texts.get(text)
+                    if spelled is None:
+                        spelled = spell_text(text)
+                        if len(self._texts) >= self.CACHE_SIZE:
+                            self._texts.clear()
+                        self._texts[text] = spelled
+                    record[name] = scrub_text(text, searched, spelled)
+                else:
+                    record[name] = mask_text(text)
+        for name in policy.fields:
+            if name in record:
+                record[name] = hide(record[name])
+        known = policy.known
+        if known is not None and not record.keys() <= known:
+            for name in [name for name in record if name not in known]:
+                record[name] = hide(record[name])
+                if unknown is not None:
+                    path = prefix + name
+                    unknown[path] = unknown.get(path, 0) + 1
+        for list_name, sub in policy.nested.items():
+            items = record.get(list_name)
+            if type(items) is not list or not items:
+                continue
+            if isinstance(sub, PersonalFields):
+                inner = f"{prefix}{list_name}[]."
+                if sub.only_known:  # nothing to hide unless a field is not declared
+                    sub_known = sub.known or frozenset()
+                    for item in items:
+                        if type(item) is dict and not item.keys() <= sub_known:
+                            self._apply(item, sub, searched, unknown, inner)
+                    continue
+                for item in items:
+                    if type(item) is dict:
+                        self._apply(item, sub, searched, unknown, inner)
+                continue
             for item in items:
                 if type(item) is dict:
-                    for name in fields:
+                    for name in sub:
                         if name in item:
                             item[name] = hide(item[name])
-        return record
 
 
 @dataclass(frozen=True)
@@ -141,10 +277,37 @@ class PersonalFields:
     """
 
     fields: Sequence[str]
-    nested: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    #: a list field → the personal fields of its items, or the items' own full policy
+    nested: Mapping[str, Sequence[str] | PersonalFields] = field(default_factory=dict)
     free_text: Sequence[str] = ()
     derive_from: str | None = None
     derived_key: str = "_applicant"
+    #: the allow-list: every field the source declares (personal, free text or plain);
+    #: None: no allow-list (only the named personal fields are hidden)
+    known: frozenset[str] | None = None
+
+    @cached_property
+    def personal_nested(self) -> tuple[tuple[str, Sequence[str] | PersonalFields], ...]:
+        """The nested lists whose items (or their own nested lists) hold personal fields."""
+        return tuple(
+            (name, sub)
+            for name, sub in self.nested.items()
+            if not isinstance(sub, PersonalFields) or sub.fields or sub.personal_nested
+        )
+
+    @cached_property
+    def only_known(self) -> bool:
+        """True when the only thing to do to an item is the allow-list (no personal, free text, nesting)."""
+        return self.known is not None and not (
+            self.fields or self.free_text or self.nested or self.derive_from
+        )
+
+    @cached_property
+    def has_free_text(self) -> bool:
+        """True when this policy or a nested one declares a free-text field."""
+        return bool(self.free_text) or any(
+            isinstance(sub, PersonalFields) and sub.has_free_text for sub in self.nested.values()
+        )
 
 
 def citizen_attributes(citizen_id: Any) -> dict[str, str] | None:

@@ -30,6 +30,7 @@ from ingestion.origins import claim, url_origin
 from ingestion.privacy import Pseudonymiser, mask_text, masked_logger
 from ingestion.schema import migrate
 from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Resume, Window
+from ingestion.sources.base import RENAME_MIN_RECORDS, RENAME_SHARE, Absent
 from ingestion.state import loaded_batch, read_watermark, store_cursor
 
 log = masked_logger(__name__)
@@ -51,21 +52,32 @@ def _reject_text(record: Any, entity: Entity, pseudonymiser: Pseudonymiser) -> s
         return mask_text(repr(record))
 
 
+class RenamedField(RuntimeError):
+    """A field every record carries is absent from a large share of a batch: the batch fails."""
+
+
 def parse_pages(
     entity: Entity,
     pages: Iterable[list[Any]],
     pseudonymiser: Pseudonymiser,
     item_ids: list[str] | None = None,
+    unknown: dict[str, int] | None = None,
 ) -> Iterator[list[Row | Reject]]:
     """Pseudonymise, then parse, every record of every page; malformed ones become `Reject`s.
 
-    With `item_ids`, the acknowledgement id of every record is appended to it as it passes.
+    With `item_ids`, the acknowledgement id of every record is appended to it as it passes;
+    with `unknown`, the fields the source's declarations do not know are counted by path.
+    A few records without a field every record carries are rejects; when it is absent from
+    more than RENAME_SHARE of the batch's records the batch fails (`RenamedField`).
     """
+    records = 0
+    absent: dict[str, int] = {}
     for page in pages:
         parsed: list[Row | Reject] = []
+        records += len(page)
         for record in page:
             if entity.personal is not None and isinstance(record, dict):
-                pseudonymiser.apply(record, entity.personal)
+                pseudonymiser.apply(record, entity.personal, unknown)
             if item_ids is not None and entity.acknowledge is not None:
                 try:
                     item_ids.append(entity.acknowledge.item_id(record))
@@ -73,9 +85,41 @@ def parse_pages(
                     log.warning("%s record without an item id: not acknowledged (served again)", entity.name)
             try:
                 parsed.append(entity.parse(record))
+            except Absent as exc:
+                absent[exc.field] = absent.get(exc.field, 0) + 1
+                parsed.append(Reject(_reject_text(record, entity, pseudonymiser), str(exc)))
             except Rejected as exc:
                 parsed.append(Reject(_reject_text(record, entity, pseudonymiser), str(exc)))
         yield parsed
+    for field, count in absent.items():
+        if count >= RENAME_MIN_RECORDS and count > RENAME_SHARE * records:
+            raise RenamedField(
+                f"{entity.name}: required field {field} is absent from {count} of {records} records "
+                f"({100 * count / records:.0f} %): renamed at the source?"
+            )
+
+
+def record_unknown_fields(
+    conn: psycopg.Connection, source: str, entity: str, unknown: dict[str, int]
+) -> None:
+    """Upsert the undeclared fields a batch carried into ops.unknown_fields (count added, last seen now)."""
+    if not unknown:
+        return
+    with conn.cursor() as cur:
+        cur.executemany(
+            """
+            insert into ops.unknown_fields (source, entity, field_path, records) values (%s, %s, %s, %s)
+            on conflict (source, entity, field_path) do update
+            set last_seen = now(), records = ops.unknown_fields.records + excluded.records
+            """,
+            [(source, entity, path, count) for path, count in sorted(unknown.items())],
+        )
+    log.warning(
+        "%s.%s: fields not declared by the source, stored pseudonymised: %s",
+        source,
+        entity,
+        ", ".join(f"{path} ({count})" for path, count in sorted(unknown.items())),
+    )
 
 
 def ingest(
@@ -124,9 +168,13 @@ def ingest(
             stored = read_watermark(conn, source, entity)
             where = Resume(pull.resume_from(stored.cursor if stored else None))
         item_ids: list[str] | None = [] if target.acknowledge is not None else None
-        pages = parse_pages(target, target.fetch(client, where, settings.page_size), pseudonymiser, item_ids)
+        unknown: dict[str, int] = {}
+        pages = parse_pages(
+            target, target.fetch(client, where, settings.page_size), pseudonymiser, item_ids, unknown
+        )
 
         def move_cursor(conn: psycopg.Connection, result: BatchResult) -> None:
+            record_unknown_fields(conn, source, entity, unknown)
             if isinstance(where, Resume):
                 store_cursor(conn, source, entity, where.next_value)
 

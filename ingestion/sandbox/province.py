@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+log = logging.getLogger(__name__)
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 STAMP_FORMAT = "%Y%m%d%H%M%S"
 
@@ -94,19 +96,23 @@ def export_province(province: Province, directory: Path) -> None:
     (directory / PROGRESS_FILE).write_bytes(_json_lines(province.progress))
 
 
-def load_province(directory: Path, clock_end: datetime | None = None) -> Province:
-    """Read the four files. `clock_end` defaults to 1 s after the latest record timestamp."""
+def load_province(
+    directory: Path, clock_end: datetime | None = None, skipped: list[str] | None = None
+) -> Province:
+    """Read the four files. `clock_end` defaults to 1 s after the latest record timestamp.
+
+    A line of a JSON-lines file that cannot be served is skipped and reported as
+    `file:line: reason` (logged, and appended to `skipped`); the rest is served.
+    """
     agencies = _read_array(directory / AGENCIES_FILE)
     procedures = _read_array(directory / PROCEDURES_FILE)
     with gc_paused():
-        dossiers = _read_lines(directory / DOSSIERS_FILE, ("MaHoSo", "_version", "_updated_at"))
-        progress = _read_lines(directory / PROGRESS_FILE, ("MaHoSo", "TrangThai", "ThoiDiemXuLy"))
-    for number, record in enumerate(dossiers, start=1):
-        _check_stamp(record, DOSSIERS_FILE, number, "_updated_at")
-        if not (record["_version"].isascii() and record["_version"].isdigit()):
-            raise ValueError(f"{DOSSIERS_FILE}: record {number}: _version is not an integer")
-    for number, record in enumerate(progress, start=1):
-        _check_stamp(record, PROGRESS_FILE, number, "ThoiDiemXuLy")
+        dossiers = _read_lines(
+            directory / DOSSIERS_FILE, ("MaHoSo", "_version", "_updated_at"), "_updated_at", skipped
+        )
+        progress = _read_lines(
+            directory / PROGRESS_FILE, ("MaHoSo", "TrangThai", "ThoiDiemXuLy"), "ThoiDiemXuLy", skipped
+        )
     if clock_end is None:
         stamps = [r["_updated_at"] for r in dossiers] + [r["ThoiDiemXuLy"] for r in progress]
         if not stamps:
@@ -136,24 +142,45 @@ def _read_array(path: Path) -> list[dict]:
     return data
 
 
-def _read_lines(path: Path, required: tuple[str, ...]) -> list[dict]:
+def _read_lines(
+    path: Path, required: tuple[str, ...], stamp_field: str, bad_lines: list[str] | None = None
+) -> list[dict]:
+    """The records of a JSON-lines file; a line the sandbox cannot serve is reported as
+    `file:line: reason` (logged, and appended to `bad_lines`) and skipped, the rest is served."""
     records = []
     with path.open("rb") as handle:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            record = orjson.loads(line)
-            if not isinstance(record, dict):
-                raise ValueError(f"{path.name}: line {line_no}: not a JSON object")
-            missing = [key for key in required if not isinstance(record.get(key), str)]
-            if missing:
-                raise ValueError(f"{path.name}: line {line_no}: missing string field(s) {missing}")
+            reason = None
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                record, reason = None, f"not JSON ({exc})"
+            if reason is None:
+                reason = _line_problem(record, required, stamp_field)
+            if reason is not None:
+                message = f"{path.name}:{line_no}: {reason}"
+                log.warning("skipped %s", message)
+                if bad_lines is not None:
+                    bad_lines.append(message)
+                continue
             records.append(record)
     return records
 
 
-def _check_stamp(record: dict, file_name: str, number: int, stamp_field: str) -> None:
+def _line_problem(record: Any, required: tuple[str, ...], stamp_field: str) -> str | None:
+    """Why a decoded line cannot be served (its order and paging fields), else None."""
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    missing = [key for key in required if not isinstance(record.get(key), str)]
+    if missing:
+        return f"missing string field(s) {missing}"
     try:
         parse_stamp(record[stamp_field])
     except ValueError as exc:
-        raise ValueError(f"{file_name}: record {number}: {stamp_field}: {exc}") from None
+        return f"{stamp_field}: {exc}"
+    version = record.get("_version")
+    if version is not None and not (version.isascii() and version.isdigit()):
+        return "_version is not an integer"
+    return None

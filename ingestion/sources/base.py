@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from ingestion.http import ApiClient, Auth, ExpiringTokenAuth, StaticToken, TokenAuth
@@ -20,6 +20,65 @@ from ingestion.privacy import PersonalFields
 
 class Rejected(ValueError):
     """A record that cannot be loaded; the message is the reason stored in ops.rejects."""
+
+
+class Absent(Rejected):
+    """A record without a field every record carries; `field` names it (counted per batch)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+#: What one record may hold, declared once for every source: longer is a reject, not a failure.
+MAX_KEY_CHARS = 200  # a natural key (dossier code, procedure code, agency code)
+MAX_TEXT_CHARS = 8 * 1024  # any one text value
+MAX_RECORD_CHARS = 256 * 1024  # the whole record as stored (JSON)
+#: Business plausibility of every date: no case before this year, none after the end of next year.
+EARLIEST_YEAR = 1990
+#: A batch fails (the field was renamed at the source?) when a field every record carries is
+#: absent from more than this share of its records, and from at least RENAME_MIN_RECORDS.
+RENAME_SHARE = 0.1
+RENAME_MIN_RECORDS = 5
+
+
+def latest_year() -> str:
+    """The last plausible year of a date: next year, as four digits."""
+    return str(date.today().year + 1)
+
+
+def nul_path(value: Any, path: str = "") -> str | None:
+    """The path of the first string holding a NUL character, else None."""
+    if type(value) is str:
+        return path or "value" if "\x00" in value else None
+    if type(value) is dict:
+        for name, item in value.items():
+            found = nul_path(item, f"{path}.{name}" if path else name)
+            if found:
+                return found
+    elif type(value) is list:
+        for item in value:
+            found = nul_path(item, f"{path}[]")
+            if found:
+                return found
+    return None
+
+
+def oversize_path(value: Any, limit: int, path: str = "") -> str | None:
+    """The path of the first string longer than `limit` characters, else None."""
+    if type(value) is str:
+        return path or "value" if len(value) > limit else None
+    if type(value) is dict:
+        for name, item in value.items():
+            found = oversize_path(item, limit, f"{path}.{name}" if path else name)
+            if found:
+                return found
+    elif type(value) is list:
+        for item in value:
+            found = oversize_path(item, limit, f"{path}[]")
+            if found:
+                return found
+    return None
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,23 @@ from ingestion.http import ApiClient, SourceError
 from ingestion.load import RawTable, Row
 from ingestion.localtime import BadTimestamp, format_compact, is_compact, parse_compact
 from ingestion.paging import Page, numbered_pages
-from ingestion.privacy import PersonalFields
-from ingestion.sources.base import Entity, Fetch, Rejected, Sandbox, Source, TokenLogin, Window
+from ingestion.sources.base import (
+    EARLIEST_YEAR,
+    MAX_KEY_CHARS,
+    MAX_RECORD_CHARS,
+    MAX_TEXT_CHARS,
+    Absent,
+    Entity,
+    Fetch,
+    Rejected,
+    Sandbox,
+    Source,
+    TokenLogin,
+    Window,
+    latest_year,
+    nul_path,
+    oversize_path,
+)
 from ingestion.sources.onestop_records import CHANNELS as CHANNEL_CODES
 from ingestion.sources.onestop_records import (
     DOSSIER_STATUSES,
@@ -40,6 +55,7 @@ from ingestion.sources.onestop_records import (
     Progress,
     Supplement,
     names,
+    privacy_policy,
     spec,
 )
 
@@ -54,12 +70,16 @@ STATUSES = codes(DOSSIER_STATUSES)
 CHANNELS = frozenset({""}) | codes(CHANNEL_CODES)
 _NUMBER = re.compile(NUMBER_PATTERN)
 
-DOSSIER_PERSONAL = PersonalFields(
-    fields=("ChuHoSo", "SoGiayToChuHoSo", "MaDoiTuong", "SoDienThoai", "Email", "Fax", "DiaChiChuHoSo"),
-    nested={"DinhDanhCHS": ("SoDinhDanh",)},
-    free_text=("TrichYeuHoSo", "GhiChu", "ThongTinKhac"),
-    derive_from="SoGiayToChuHoSo",
-)
+DOSSIER_LISTS = tuple(f.name for f in spec(Dossier) if f.items is not None)
+DOSSIER_PRESENT = tuple(f.name for f in spec(Dossier) if f.present)
+_EARLIEST = str(EARLIEST_YEAR)
+MAX_INTEGER = 2**31 - 1  # the raw table's integer column
+
+# Privacy by allow-list: every field declared in the record shapes, nothing else in clear.
+DOSSIER_PERSONAL = privacy_policy(Dossier, derive_from="SoGiayToChuHoSo")
+PROGRESS_PERSONAL = privacy_policy(Progress)
+PROCEDURE_PERSONAL = privacy_policy(Procedure)
+AGENCY_PERSONAL = privacy_policy(Agency)
 
 
 def _text(value: Any) -> str:
@@ -89,20 +109,29 @@ def _time(record: dict[str, Any], field: str, *, required: bool = False) -> date
         raise Rejected(f"{field}: {exc}") from None
 
 
-def _valid_times(record: dict[str, Any], fields: tuple[str, ...]) -> bool:
+def _valid_times(record: dict[str, Any], fields: tuple[str, ...], latest: str) -> bool:
     for field in fields:
         value = record.get(field)
-        if value and not (type(value) is str and is_compact(value)):
+        if value and not (type(value) is str and is_compact(value) and _EARLIEST <= value[:4] <= latest):
             return False
     return True
+
+
+def _plausible(name: str, text: str, latest: str) -> None:
+    """A time of a real case: from EARLIEST_YEAR to the end of next year (business plausibility)."""
+    if not _EARLIEST <= text[:4] <= latest:
+        raise Rejected(f"{name}={text!r} is outside the plausible years {_EARLIEST}–{latest}")
 
 
 def _check(record: Any, shape: type[msgspec.Struct], prefix: str = "") -> dict[str, Any]:
     """`record` holds what `shape` declares (see onestop_records); otherwise Rejected with the
     first problem, named by its path (`DanhSachLePhi.Gia=...`)."""
     record = _object(record)
+    latest = latest_year()
     for field in spec(shape):
         name = f"{prefix}{field.name}"
+        if field.present and field.name not in record:
+            raise Absent(field.name, f"{name} is absent (every record carries it, possibly empty)")
         if field.items is not None:
             for item in _items(record, field.name, name):
                 _check(item, field.items, f"{name}.")
@@ -117,12 +146,20 @@ def _check(record: Any, shape: type[msgspec.Struct], prefix: str = "") -> dict[s
         if kind is Kind.TIME:
             if not is_compact(text):
                 raise Rejected(f"{name}: {text!r} is not a yyyyMMddHHmmss time")
+            _plausible(name, text, latest)
+        elif kind is Kind.KEY:
+            if len(text) > MAX_KEY_CHARS:
+                raise Rejected(
+                    f"{name} is {len(text)} characters long, over the key limit of {MAX_KEY_CHARS}"
+                )
         elif kind is Kind.NUMBER:
             if not _NUMBER.match(text):
                 raise Rejected(f"{name}={text!r} is not a number")
         elif kind is Kind.INTEGER:
             if not (text.isascii() and text.isdigit()):
                 raise Rejected(f"{name}={value!r} is not an integer")
+            if len(text) > 9 and int(text) > MAX_INTEGER:
+                raise Rejected(f"{name} is over the largest version (2^31 - 1)")
         elif kind is Kind.CODE:
             allowed = field.allowed or frozenset()
             if text not in allowed:
@@ -147,7 +184,26 @@ def _object(record: Any) -> dict[str, Any]:
 
 
 def _dump(record: dict[str, Any]) -> str:
-    return orjson.dumps(record).decode()
+    """The record as stored, or Rejected when one of its values cannot or should not be stored."""
+    encoded = orjson.dumps(record)
+    if b"\\u0000" in encoded:  # PostgreSQL's jsonb and text refuse NUL
+        raise Rejected(f"{nul_path(record) or 'a field name'}: holds a NUL character (\\u0000)")
+    if len(encoded) > MAX_TEXT_CHARS:
+        text = encoded.decode()
+        if len(text) > MAX_RECORD_CHARS:
+            raise Rejected(f"record is {len(text)} characters long, over the limit of {MAX_RECORD_CHARS}")
+        path = oversize_path(record, MAX_TEXT_CHARS)
+        if path:
+            raise Rejected(f"{path} is over the text limit of {MAX_TEXT_CHARS} characters")
+        return text
+    return encoded.decode()
+
+
+def _in_order(record: dict[str, Any]) -> None:
+    """Received no later than finished (both compact local times, so they compare as text)."""
+    received, finished = _text(record.get("NgayTiepNhan")), _text(record.get("NgayKetThucXuLy"))
+    if received and finished and received > finished:
+        raise Rejected(f"NgayTiepNhan={received!r} is after NgayKetThucXuLy={finished!r}")
 
 
 def _is_clean_dossier(record: dict[str, Any]) -> bool:
@@ -159,20 +215,29 @@ def _is_clean_dossier(record: dict[str, Any]) -> bool:
     get = record.get
     code, version, updated = get("MaHoSo"), get("_version"), get("_updated_at")
     status, channel = get("TrangThaiHoSo"), get("KenhThucHien", "")
+    received, finished = get("NgayTiepNhan"), get("NgayKetThucXuLy")
+    latest = latest_year()
     if not (
         type(code) is str
         and code
+        and len(code) <= MAX_KEY_CHARS
         and type(version) is str
         and version.isdigit()
+        and len(version) <= 9
         and type(updated) is str
         and is_compact(updated)
+        and _EARLIEST <= updated[:4] <= latest
         and type(status) is str
         and status in STATUSES
         and type(channel) is str
         and channel in CHANNELS
-        and _valid_times(record, DOSSIER_DATES)
+        and _valid_times(record, DOSSIER_DATES, latest)
+        and not (received and finished and received > finished)
     ):
         return False
+    for field in DOSSIER_PRESENT:
+        if field not in record:
+            return False
     for field in TEXT_FIELDS:
         value = get(field)
         if value is not None and type(value) is not str:
@@ -182,7 +247,7 @@ def _is_clean_dossier(record: dict[str, Any]) -> bool:
         if type(supplements) is not list:
             return False
         for supplement in supplements:
-            if type(supplement) is not dict or not _valid_times(supplement, SUPPLEMENT_DATES):
+            if type(supplement) is not dict or not _valid_times(supplement, SUPPLEMENT_DATES, latest):
                 return False
     fees = get("DanhSachLePhi")
     if fees:
@@ -194,6 +259,10 @@ def _is_clean_dossier(record: dict[str, Any]) -> bool:
             amount = fee.get("Gia")
             if amount and not (type(amount) is str and amount.isascii() and amount.isdigit()):
                 return False
+    for field in DOSSIER_LISTS:
+        items = get(field)
+        if items and type(items) is not list:
+            return False
     return True
 
 
@@ -209,6 +278,7 @@ def parse_dossier(record: Any) -> Row:
 def _parse_dossier_checked(record: Any) -> Row:
     """Field by field, with the reason of the first problem: the path of anything unusual."""
     record = _check(record, Dossier)
+    _in_order(record)
     code = _text(record["MaHoSo"])
     version = int(_text(record["_version"]))
     updated_at = parse_compact(_text(record["_updated_at"]))
@@ -268,10 +338,19 @@ def _pull(path: str) -> Fetch:
     return fetch
 
 
-def _table(name: str, *columns: Column, key: tuple[str, ...] = (), indexes: tuple[str, ...] = ()) -> RawTable:
+def _table(
+    name: str,
+    *columns: Column,
+    key: tuple[str, ...] = (),
+    indexes: tuple[str, ...] = (),
+    identity: tuple[str, ...] = (),
+    prefer: tuple[str, ...] = (),
+) -> RawTable:
     """A raw table `raw.onestop__<name>`; `indexes` are its key index's name suffix (keyed on `key`)."""
     table = f"{NAME}__{name}"
-    return RawTable("raw", table, columns, key, tuple(Index(f"{table}_{i}", key) for i in indexes))
+    return RawTable(
+        "raw", table, columns, key, tuple(Index(f"{table}_{i}", key) for i in indexes), identity, prefer
+    )
 
 
 # The raw tables (the loader adds batch_id and loaded_at in front, and the snapshot columns
@@ -284,12 +363,14 @@ DOSSIERS_TABLE = _table(
     Column("record", "jsonb"),
     key=("ma_ho_so", "version"),
     indexes=("key",),
+    prefer=("source_updated_at desc",),
 )
 PROGRESS_TABLE = _table(
     "progress",
     Column("source_updated_at", "timestamptz"),
     Column("ma_ho_so", "text"),
     Column("record", "jsonb"),
+    identity=("ma_ho_so", "source_updated_at", "btrim(record ->> 'TrangThai')"),
 )
 PROCEDURES_TABLE = _table(
     "procedures",
@@ -297,6 +378,7 @@ PROCEDURES_TABLE = _table(
     Column("ma_tthc", "text"),
     Column("record", "jsonb"),
     key=("ma_tthc",),
+    prefer=("source_updated_at desc nulls last",),
 )
 AGENCIES_TABLE = _table(
     "agencies",
@@ -304,6 +386,7 @@ AGENCIES_TABLE = _table(
     Column("ma_don_vi", "text"),
     Column("record", "jsonb"),
     key=("ma_don_vi",),
+    prefer=("source_updated_at desc nulls last",),
 )
 
 
@@ -328,6 +411,7 @@ SOURCE = Source(
             _pull("/dvc/v1/tiendo"),
             parse_progress,
             windowed=True,
+            personal=PROGRESS_PERSONAL,
         ),
         Entity(
             "procedures",
@@ -335,6 +419,7 @@ SOURCE = Source(
             _pull("/dvc/v1/thutuc"),
             parse_procedure,
             windowed=False,
+            personal=PROCEDURE_PERSONAL,
         ),
         Entity(
             "agencies",
@@ -342,6 +427,7 @@ SOURCE = Source(
             _pull("/dvc/v1/coquan"),
             parse_agency,
             windowed=False,
+            personal=AGENCY_PERSONAL,
         ),
     ),
 )

@@ -17,6 +17,13 @@ Kinds (the native format sends every value as a string, "" when missing):
 - a list of a nested struct: missing or "" is the empty list.
 
 Surrounding spaces are ignored by every kind, on both sides.
+
+Privacy by allow-list: every field the source sends is declared here, as `Personal`
+(pseudonymised before anything else reads the record), `FreeText` (id-like digit runs and
+the record's own personal values masked) or plain (any other kind). A field not declared is
+pseudonymised and reported in `ops.unknown_fields` (`privacy_policy`). `Present` marks a
+field every record carries (possibly empty): a record without it is rejected, and a batch
+where it is absent from many records fails (the source renamed it).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from typing import Annotated, Any, get_args, get_origin, get_type_hints
 import msgspec
 
 from core.code_lists import codes
+from ingestion.privacy import PersonalFields
 
 #: The one-stop-shop's code lists: seeds in dbt_project/seeds/ that staging joins too.
 DOSSIER_STATUSES = "onestop_dossier_statuses"
@@ -47,8 +55,16 @@ class Kind(enum.Enum):
     INTEGER = "integer"
 
 
-def _kind(kind: Kind, code_list: str | None = None) -> msgspec.Meta:
-    extra: dict[str, Any] = {"kind": kind}
+class Privacy(enum.Enum):
+    PLAIN = "plain"
+    PERSONAL = "personal"
+    FREE_TEXT = "free_text"
+
+
+def _kind(
+    kind: Kind, code_list: str | None = None, privacy: Privacy = Privacy.PLAIN, present: bool = False
+) -> msgspec.Meta:
+    extra: dict[str, Any] = {"kind": kind, "privacy": privacy, "present": present}
     if code_list:
         extra["code_list"] = code_list
     return msgspec.Meta(extra=extra)
@@ -61,6 +77,12 @@ Number = Annotated[str, _kind(Kind.NUMBER)]
 Integer = Annotated[str, _kind(Kind.INTEGER)]
 Status = Annotated[str, _kind(Kind.CODE, DOSSIER_STATUSES)]
 Channel = Annotated[str, _kind(Kind.CODE, CHANNELS)]
+#: names, ids, phone numbers, e-mail and postal addresses of a person
+Personal = Annotated[str, _kind(Kind.TEXT, privacy=Privacy.PERSONAL)]
+#: text typed by a person (summaries, notes, file names)
+FreeText = Annotated[str, _kind(Kind.TEXT, privacy=Privacy.FREE_TEXT)]
+#: a time every record carries, possibly empty (absent from many records: renamed at the source)
+PresentTime = Annotated[str, _kind(Kind.TIME, present=True)]
 
 #: the pattern `onestop_number` accepts (after trimming), written the same way there
 NUMBER_PATTERN = r"^[0-9]+([.,][0-9]+)?$"
@@ -75,12 +97,55 @@ class Supplement(msgspec.Struct, kw_only=True):
     NgayTiepNhanBoSung: LocalTime = ""
     NgayHenTraTruoc: LocalTime = ""
     NgayHenTraMoi: LocalTime = ""
+    NguoiYeuCauBoSung: Personal = ""
+    NguoiTiepNhanBoSung: Personal = ""
+    NoiDungBoSung: FreeText = ""
 
 
 class DossierFee(msgspec.Struct, kw_only=True):
     """A fee of a dossier (DanhSachLePhi[])."""
 
     Gia: Number = ""
+    TenPhiLePhi: Text = ""
+    MaPhiLePhi: Text = ""
+    HinhThucThu: Text = ""
+    LoaiPhiLePhi: Text = ""
+
+
+class Identity(msgspec.Struct, kw_only=True):
+    """An identity document of the applicant (DinhDanhCHS[])."""
+
+    LoaiDinhDanh: Text = ""
+    SoDinhDanh: Personal = ""
+
+
+class LinkedDatabase(msgspec.Struct, kw_only=True):
+    """A national database the dossier was checked against (DSKetNoiCSDL[])."""
+
+    MaCSDL: Text = ""
+
+
+class Attachment(msgspec.Struct, kw_only=True):
+    """A file submitted with the dossier (TaiLieuNop[])."""
+
+    TepDinhKemId: Text = ""
+    TenTepDinhKem: FreeText = ""
+    IsDeleted: Text = ""
+    MaThanhPhanHoSo: Text = ""
+    DuongDanTaiTepTin: Text = ""  # a portal URL (ids only; the final check refuses a citizen id)
+    DuocSoHoa: Text = ""
+    DuocTaiSuDung: Text = ""
+    DuocLayTuKhoDMQG: Text = ""
+
+
+class ResultDocument(msgspec.Struct, kw_only=True):
+    """A result document of the dossier (DanhSachGiayToKetQua[])."""
+
+    TenGiayTo: FreeText = ""
+    MaThanhPhanHoSo: Text = ""
+    GiayToId: Text = ""
+    DuongDanTepTinKetQua: Text = ""  # a portal URL
+    MaGiayToKetQua: Text = ""
 
 
 class Dossier(msgspec.Struct, kw_only=True):
@@ -93,10 +158,28 @@ class Dossier(msgspec.Struct, kw_only=True):
     )
     MaHoSoKhac: Text = ""
     MaTTHC: Text = ""
+    TenTTHC: Text = ""
+    MaLinhVuc: Text = ""
+    TenLinhVuc: Text = ""
     DonViXuLy: Text = ""
     LoaiDoiTuong: Text = ""
+    ChuHoSo: Personal = ""
+    SoGiayToChuHoSo: Personal = ""
+    MaDoiTuong: Personal = ""
+    SoDienThoai: Personal = ""
+    Email: Personal = ""
+    Fax: Personal = ""
+    DiaChiChuHoSo: Personal = ""
+    TrichYeuHoSo: FreeText = ""
+    GhiChu: FreeText = ""
+    ThongTinKhac: FreeText = ""
+    HinhThuc: Text = ""
+    NoiNopHoSo: Text = ""
+    HoSoCoThanhPhanSoHoa: Text = ""
+    TaiKhoanDuocXacThucVoiVNeID: Text = ""
+    DuocThanhToanTrucTuyen: Text = ""
     NgayNopHoSo: LocalTime = ""
-    NgayTiepNhan: LocalTime = ""
+    NgayTiepNhan: PresentTime = ""
     NgayHenTra: LocalTime = ""
     NgayKetThucXuLy: LocalTime = ""
     NgayTra: LocalTime = ""
@@ -105,6 +188,10 @@ class Dossier(msgspec.Struct, kw_only=True):
     KenhThucHien: Channel = ""
     DanhSachHoSoBoSung: list[Supplement] = []
     DanhSachLePhi: list[DossierFee] = []
+    DinhDanhCHS: list[Identity] = []
+    DSKetNoiCSDL: list[LinkedDatabase] = []
+    TaiLieuNop: list[Attachment] = []
+    DanhSachGiayToKetQua: list[ResultDocument] = []
 
 
 class Progress(msgspec.Struct, kw_only=True):
@@ -115,10 +202,17 @@ class Progress(msgspec.Struct, kw_only=True):
     TrangThai: Status
     NgayBatDau: LocalTime = ""
     NgayKetThucTheoQuyDinh: LocalTime = ""
+    NguoiXuLy: Personal = ""
+    ChucDanh: Text = ""
+    PhongBanXuLy: Text = ""
+    NoiDungXuLy: FreeText = ""
 
 
 class ProcedureFee(msgspec.Struct, kw_only=True):
     MUCPHI: Number = ""
+    MAPHILEPHI: Text = ""
+    TENPHILEPHI: Text = ""
+    MOTA: Text = ""
 
 
 class TimeOption(msgspec.Struct, kw_only=True):
@@ -147,6 +241,11 @@ class Procedure(msgspec.Struct, kw_only=True):
 
     MATTHC: Key
     NGAYCAPNHAT: LocalTime = ""
+    TENTTHC: Text = ""
+    CAPTHUCHIEN: Text = ""
+    MUCDODVC: Text = ""
+    DUDIEUKIENTOANTRINH: Text = ""
+    TRANGTHAI: Text = ""
     CACHTHUCTHUCHIEN: list[DeliveryMethod] = []
     LINHVUCTHUCHIEN: list[Field] = []
     COQUANTHUCHIEN: list[ImplementingAgency] = []
@@ -157,6 +256,10 @@ class Agency(msgspec.Struct, kw_only=True):
 
     MADONVI: Key
     NGAYCAPNHAT: LocalTime = ""
+    TENDONVI: Text = ""
+    CAPDONVI: Text = ""
+    MADONVICHA: Text = ""
+    MADVHC: Text = ""
 
 
 @dataclass(frozen=True)
@@ -168,6 +271,8 @@ class FieldSpec:
     required: bool
     allowed: frozenset[str] | None = None  # codes of a Code field
     items: type[msgspec.Struct] | None = None  # struct of a nested list's items
+    privacy: Privacy = Privacy.PLAIN
+    present: bool = False  # every record carries it (possibly empty)
 
 
 @cache
@@ -181,19 +286,40 @@ def spec(shape: type[msgspec.Struct]) -> tuple[FieldSpec, ...]:
         if get_origin(hint) is list:
             found.append(FieldSpec(info.encode_name, None, required, items=get_args(hint)[0]))
             continue
-        kind, allowed = None, None
+        kind, allowed, privacy, present = None, None, Privacy.PLAIN, False
         for meta in get_args(hint)[1:]:
             extra = getattr(meta, "extra", None) or {}
             if "kind" in extra:
                 kind = extra["kind"]
+                privacy = extra.get("privacy", Privacy.PLAIN)
+                present = extra.get("present", False)
                 if "code_list" in extra:
                     allowed = codes(extra["code_list"])
             if getattr(meta, "min_length", None):
                 required = True
         if kind is None:
             raise TypeError(f"{shape.__name__}.{info.name} declares no kind")
-        found.append(FieldSpec(info.encode_name, kind, required, allowed))
+        found.append(FieldSpec(info.encode_name, kind, required, allowed, privacy=privacy, present=present))
     return tuple(found)
+
+
+@cache
+def privacy_policy(
+    shape: type[msgspec.Struct], derive_from: str | None = None, derived_key: str = "_applicant"
+) -> PersonalFields:
+    """The allow-list of `shape`: its personal and free-text fields, every declared name, nested too."""
+    fields = spec(shape)
+    known = {f.name for f in fields}
+    if derive_from:
+        known.add(derived_key)
+    return PersonalFields(
+        fields=tuple(f.name for f in fields if f.privacy is Privacy.PERSONAL),
+        nested={f.name: privacy_policy(f.items) for f in fields if f.items is not None},
+        free_text=tuple(f.name for f in fields if f.privacy is Privacy.FREE_TEXT),
+        derive_from=derive_from,
+        derived_key=derived_key,
+        known=frozenset(known),
+    )
 
 
 def names(shape: type[msgspec.Struct], kind: Kind) -> tuple[str, ...]:

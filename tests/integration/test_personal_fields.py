@@ -40,8 +40,10 @@ PERSONAL_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
         "Fax",
         "DiaChiChuHoSo",
         "DinhDanhCHS[].SoDinhDanh",
+        "DanhSachHoSoBoSung[].NguoiYeuCauBoSung",
+        "DanhSachHoSoBoSung[].NguoiTiepNhanBoSung",
     ),
-    ("onestop", "progress"): (),
+    ("onestop", "progress"): ("NguoiXuLy",),
     ("onestop", "procedures"): (),
     ("onestop", "agencies"): (),
 }
@@ -60,6 +62,10 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "Fax": "02583812345",
         "DiaChiChuHoSo": "12 Lê Lợi, Nha Trang",
         "DinhDanhCHS": [{"LoaiDinhDanh": "1", "SoDinhDanh": "056090001234"}],
+        "DanhSachHoSoBoSung": [
+            {"NguoiYeuCauBoSung": "Phạm Văn Cán Bộ", "NguoiTiepNhanBoSung": "", "NoiDungBoSung": ""}
+        ],
+        "GhiChu": "",
         "NgayNopHoSo": "20250904221000",
         "NgayTiepNhan": "20250905083015",
         "NgayHenTra": "20250912170000",
@@ -68,6 +74,29 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "_version": "1",
         "_updated_at": "20250905083015",
     },
+    ("onestop", "progress"): {
+        "MaHoSo": "000.00.12.H57-250905-00123",
+        "NguoiXuLy": "Phạm Văn Cán Bộ",
+        "ChucDanh": "Chuyên viên",
+        "ThoiDiemXuLy": "20250905090000",
+        "PhongBanXuLy": "Bộ phận một cửa",
+        "NoiDungXuLy": "",
+        "TrangThai": "2",
+        "NgayBatDau": "20250905083015",
+        "NgayKetThucTheoQuyDinh": "20250912170000",
+    },
+}
+
+#: How to make a sample malformed (the copy that must land in ops.rejects).
+BREAK: dict[tuple[str, str], tuple[str, str]] = {
+    ("onestop", "dossiers"): ("_version", "not-a-number"),
+    ("onestop", "progress"): ("TrangThai", "77"),
+}
+
+#: Free-text fields, where a person's name or id typed by a clerk must not survive either.
+FREE_TEXT: dict[tuple[str, str], tuple[str, ...]] = {
+    ("onestop", "dossiers"): ("TrichYeuHoSo", "GhiChu", "ThongTinKhac", "DanhSachHoSoBoSung[].NoiDungBoSung"),
+    ("onestop", "progress"): ("NoiDungXuLy",),
 }
 
 CASES = [(key, path) for key, paths in PERSONAL_FIELDS.items() for path in paths]
@@ -111,7 +140,8 @@ def test_a_personal_field_never_lands_in_clear(
     good = copy.deepcopy(SAMPLES[entity_key])
     _put(good, path, clear)
     bad = copy.deepcopy(good)
-    bad["_version"] = "not-a-number"  # malformed: this copy must land in ops.rejects
+    field, broken = BREAK[entity_key]
+    bad[field] = broken  # malformed: this copy must land in ops.rejects
     key = BatchKey(
         source_name, entity_name, datetime(2025, 9, 5, tzinfo=UTC), datetime(2025, 9, 6, tzinfo=UTC)
     )
@@ -126,3 +156,50 @@ def test_a_personal_field_never_lands_in_clear(
     summary = orjson.dumps(dataclasses.asdict(result)).decode()
     for where, text in (("raw/ops tables", stored), ("batch summary", summary), ("logs", caplog.text)):
         assert clear not in text, f"{path} reached {where} in clear"
+
+
+def _load_and_scan(
+    entity_key: tuple[str, str], good: dict[str, Any], warehouse_url: str, caplog: pytest.LogCaptureFixture
+) -> str:
+    source_name, entity_name = entity_key
+    entity = SOURCES[source_name].entity(entity_name)
+    bad = copy.deepcopy(good)
+    field, broken = BREAK[entity_key]
+    bad[field] = broken
+    key = BatchKey(
+        source_name, entity_name, datetime(2025, 9, 5, tzinfo=UTC), datetime(2025, 9, 6, tzinfo=UTC)
+    )
+    with caplog.at_level(logging.DEBUG), psycopg.connect(warehouse_url, autocommit=True) as conn:
+        migrate(conn)
+        result = load_batch(conn, entity.table, key, parse_pages(entity, [[good, bad]], Pseudonymiser("k")))
+        assert (result.rows_loaded, result.rows_rejected) == (1, 1)
+        return _database_text(conn) + caplog.text + orjson.dumps(dataclasses.asdict(result)).decode()
+
+
+FREE_CASES = [(key, path) for key, paths in FREE_TEXT.items() for path in paths]
+
+
+@pytest.mark.parametrize(("entity_key", "path"), FREE_CASES, ids=[f"{s}.{e}:{p}" for (s, e), p in FREE_CASES])
+def test_a_free_text_field_loses_the_records_own_personal_values(
+    entity_key: tuple[str, str], path: str, warehouse_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = copy.deepcopy(SAMPLES[entity_key])
+    person = "Phạm Văn Cán Bộ" if entity_key[1] == "progress" else "Nguyễn Văn An"
+    # another spelling of the record's own name (capitals, doubled space), its id with spaces
+    _put(good, path, f"Ông {person.upper().replace(' ', '  ')} nộp, số 056 090 001 234, gọi 0912 345 678")
+    text = _load_and_scan(entity_key, good, warehouse_url, caplog)
+    for clear in (person, person.upper(), "056090001234", "056 090 001 234", "0912 345 678"):
+        assert clear not in text and clear.casefold() not in text.casefold(), f"{clear!r} via {path}"
+    assert "nộp, số ***, gọi ***" in text
+
+
+@pytest.mark.parametrize("entity_key", list(SAMPLES), ids=[f"{s}.{e}" for s, e in SAMPLES])
+def test_an_undeclared_field_never_lands_in_clear(
+    entity_key: tuple[str, str], warehouse_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = copy.deepcopy(SAMPLES[entity_key])
+    clear = "Đặng Thị Sentinel-Undeclared"
+    good["HoTenNguoiNop"] = clear  # a field the source started sending, declared nowhere
+    good["DanhSachHoSoBoSung" if entity_key[1] == "dossiers" else "ChiTiet"] = [{"NguoiKy": clear}]
+    text = _load_and_scan(entity_key, good, warehouse_url, caplog)
+    assert clear not in text

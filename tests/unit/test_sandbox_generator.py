@@ -389,14 +389,30 @@ def test_loaded_clock_ends_one_second_after_the_last_record(tmp_path: Path) -> N
     assert loaded.dossiers == small.dossiers and loaded.progress == small.progress
 
 
-def test_load_rejects_broken_files(province: Province, tmp_path: Path) -> None:
+def test_load_skips_broken_lines_and_names_them(province: Province, tmp_path: Path) -> None:
     export_province(Province(province.agencies, province.procedures, [], [], province.clock_end), tmp_path)
-    (tmp_path / "dossiers.jsonl").write_text('{"MaHoSo": "A", "_version": "1", "_updated_at": "2025"}\n')
-    with pytest.raises(ValueError, match="_updated_at"):
-        load_province(tmp_path)
-    (tmp_path / "dossiers.jsonl").write_text('"just a string"\n')
-    with pytest.raises(ValueError, match="not a JSON object"):
-        load_province(tmp_path)
+    good = '{"MaHoSo": "A", "_version": "1", "_updated_at": "20250901080000"}'
+    (tmp_path / "dossiers.jsonl").write_text(
+        "\n".join(
+            [
+                good,
+                '{"MaHoSo": "B", "_version": "1", "_updated_at": "2025"}',
+                '"just a string"',
+                '{"MaHoSo": "C", "_vers',
+                good.replace('"A"', '"D"'),
+            ]
+        )
+        + "\n"
+    )
+    skipped: list[str] = []
+    loaded = load_province(tmp_path, skipped=skipped)
+    assert [d["MaHoSo"] for d in loaded.dossiers] == ["A", "D"]
+    assert [line.split(": ")[0] for line in skipped] == [
+        "dossiers.jsonl:2",
+        "dossiers.jsonl:3",
+        "dossiers.jsonl:4",
+    ]
+    assert "_updated_at" in skipped[0] and "not a JSON object" in skipped[1] and "not JSON" in skipped[2]
 
 
 def test_bad_arguments_are_refused() -> None:

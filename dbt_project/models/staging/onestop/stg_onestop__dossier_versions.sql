@@ -11,7 +11,7 @@ with raw_versions as (
         dossiers.record,
         row_number() over (
             partition by coalesce(codes.dossier_id, dossiers.ma_ho_so), dossiers.version
-            order by dossiers.loaded_at desc, dossiers.batch_id desc
+            order by dossiers.source_updated_at desc, md5(dossiers.record::text) desc
         ) as copy_rank
     from {{ source('onestop', 'dossiers') }} as dossiers
     left join {{ ref('stg_onestop__dossier_codes') }} as codes
@@ -47,6 +47,7 @@ select
     {{ onestop_array("record -> 'DanhSachHoSoBoSung'") }} as supplements,
     {{ onestop_ts("record ->> '_updated_at'") }} as version_updated_at,
     source_updated_at,
+    md5(record::text) as record_hash,
     batch_id,
     loaded_at
 from raw_versions

@@ -27,7 +27,7 @@ with ranked_versions as (
         source_updated_at,
         row_number() over (
             partition by dossier_id
-            order by version desc, source_updated_at desc, loaded_at desc
+            order by version desc, source_updated_at desc, record_hash desc
         ) as recency
     from {{ ref('stg_onestop__dossier_versions') }}
 ),
