@@ -739,10 +739,11 @@ def cmd_report(args: argparse.Namespace) -> None:
 
 
 def cmd_metabase(args: argparse.Namespace) -> None:
-    from publishing.metabase import apply, plan, render
+    from publishing.metabase.__main__ import main as metabase_main
 
-    settings = _settings(demo=False)
-    _say(render((apply if args.action == "apply" else plan)(settings)))
+    code = metabase_main([args.action])
+    if code:
+        raise SystemExit(code)
 
 
 def cmd_reset_source(args: argparse.Namespace) -> None:

@@ -8,12 +8,16 @@ questions run as the BI login, with their template tags substituted the way Meta
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -302,3 +306,23 @@ def test_the_command_line_plans_then_applies(
     monkeypatch.setenv("METABASE_PASSWORD", "wrong")
     assert main(["plan"]) == 2
     assert "HTTP 401" in capsys.readouterr().err
+
+
+def test_dtimon_metabase_plan_as_the_readme_prints_it(
+    fake: tuple[FakeMetabase, dict[str, str], Settings], tmp_path: Path
+) -> None:
+    """`.venv/bin/dtimon metabase plan` (README, Connect Metabase): the real command line."""
+    metabase, env, _ = fake
+    dtimon = Path(sys.executable).parent / "dtimon"
+    run_env = {**os.environ, **env, "DTIMON_HOME": str(tmp_path)}
+    planned = subprocess.run([str(dtimon), "metabase", "plan"], env=run_env, capture_output=True, text=True)
+    assert planned.returncode == 0, planned.stderr
+    assert "+ create database bi (dtimon bi)" in planned.stdout
+    assert metabase.writes == []
+    refused = subprocess.run(
+        [str(dtimon), "metabase", "plan"],
+        env={**run_env, "METABASE_PASSWORD": "wrong"},
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode != 0 and "HTTP 401" in refused.stderr and "Traceback" not in refused.stderr

@@ -234,3 +234,30 @@ def test_after_publish_renders_every_month_or_says_why_not(
     # an empty warehouse (nothing published yet): skipped with the reason, not an error
     skipped = render_after_publish(warehouse_url, tmp_path / "empty")
     assert set(skipped) == {"skipped"} and "nothing is published" in skipped["skipped"]
+
+
+def test_dtimon_report_as_the_readme_prints_it(
+    published: tuple[str, int], warehouse_url: str, tmp_path: Path
+) -> None:
+    """`.venv/bin/dtimon report`: every published month rendered, the path printed; nothing
+    published is one line and a non-zero exit."""
+    import os
+    import subprocess
+    import sys
+
+    dtimon = Path(sys.executable).parent / "dtimon"
+    url, _ = published
+    env = {**os.environ, "DTIMON_HOME": str(tmp_path), "DTIMON_WAREHOUSE_URL": url}
+    done = subprocess.run([str(dtimon), "report"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Index report: ") and "file://" in done.stdout
+    assert (tmp_path / "reports" / "index.html").exists()
+    assert sorted(p.name for p in (tmp_path / "reports").glob("dtimon-report-*.html"))
+    empty = subprocess.run(
+        [str(dtimon), "report"],
+        env={**env, "DTIMON_WAREHOUSE_URL": warehouse_url},
+        capture_output=True,
+        text=True,
+    )
+    assert empty.returncode != 0
+    assert len(empty.stderr.strip().splitlines()) == 1 and "Traceback" not in empty.stderr
