@@ -729,13 +729,16 @@ def cmd_rollback(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from publishing.report.after_publish import render_after_publish
+    from publishing.report.data import NothingPublished
+    from publishing.report.render import render_all
 
     settings = _settings(demo=False)
-    summary = render_after_publish(settings.warehouse_url, settings.reports_dir, args.lang)
-    if "skipped" in summary:
-        raise SystemExit(f"no report: {summary['skipped']}")
-    _say(f"Index report: {summary['latest']} ({summary['link']}); all months: {summary['index']}")
+    try:
+        pages = render_all(settings.warehouse_url, settings.reports_dir, args.lang)
+    except NothingPublished as exc:
+        raise UserError(f"no report: {exc}; run `make run` (or wait for the next build) first") from exc
+    latest = pages[-1].resolve()
+    _say(f"Index report: {latest} ({latest.as_uri()}); all months: {settings.reports_dir / 'index.html'}")
 
 
 def cmd_metabase(args: argparse.Namespace) -> None:
