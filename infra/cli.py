@@ -71,8 +71,13 @@ def _settings(demo: bool) -> Settings:
 
 
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
-    """True when nothing listens on host:port (so a server we start can bind it)."""
+    """True when nothing listens on host:port (so a server we start can bind it).
+
+    SO_REUSEADDR, as the servers we start set it: connections of a server stopped a moment ago
+    (TIME_WAIT) do not make its port look taken.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
@@ -336,8 +341,15 @@ def print_scorecard(settings: Settings, start: date, end: date, lang: str) -> No
         )
         with psycopg.connect(settings.warehouse_url) as conn:
             restated = restatement_count(conn, publication[0])
+            warnings = conn.execute(
+                "select failed_warning from ops.gate_results where publication_id = %s"
+                " order by validated_at desc limit 1",
+                (publication[0],),
+            ).fetchone()
         if restated:
             _say(summary(lang, "restated", count=restated))
+        if warnings and warnings[0]:
+            _say(summary(lang, "gate_warnings", count=warnings[0]))
 
 
 def print_report_path(settings: Settings, end: date, lang: str) -> None:
@@ -423,7 +435,8 @@ def cmd_run(args: argparse.Namespace) -> None:
     print_ingestion_summary(settings, start, end, args.lang)
     print_report_path(settings, end, args.lang)
     _say(summary(args.lang, "airflow_log", path=dagrun_log(settings)))
-    _say(summary(args.lang, "alerts", path=alert_log_path(settings)))
+    alerts = alert_log_path(settings)
+    _say(summary(args.lang, "alerts" if alerts.exists() else "no_alerts", path=alerts))
     seconds = Decimal(f"{time.monotonic() - started:.1f}")
     _say(summary(args.lang, "done", seconds=format_number(seconds, args.lang, 1)))
 

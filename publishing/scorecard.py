@@ -80,7 +80,9 @@ SUMMARY = {
         "all_reports": "Mọi tháng: {index}",
         "no_report": "Chưa có báo cáo chỉ số tháng {month} trong {folder} (tháng này chưa được công bố)",
         "airflow_log": "Nhật ký Airflow: {path}",
+        "gate_warnings": "Kiểm định dữ liệu: {count} cảnh báo (không chặn công bố): xem bi.dq_source_month",
         "alerts": "Cảnh báo (tác vụ lỗi): {path}",
+        "no_alerts": "Cảnh báo (tác vụ lỗi): chưa có (sẽ ghi vào {path})",
         "done": "Hoàn tất sau {seconds} giây.",
     },
     "en": {
@@ -95,7 +97,9 @@ SUMMARY = {
         "all_reports": "All months: {index}",
         "no_report": "No index report for {month} in {folder} (nothing published for it)",
         "airflow_log": "Airflow log: {path}",
+        "gate_warnings": "Gate: {count} warnings (not blocking): see bi.dq_source_month",
         "alerts": "Alerts (failed tasks): {path}",
+        "no_alerts": "Alerts (failed tasks): none yet (they go to {path})",
         "done": "Done in {seconds} s.",
     },
 }

@@ -27,7 +27,7 @@ from decimal import Decimal
 import dbt_fixtures as fx
 import psycopg
 import pytest
-from test_dbt_indicators import P1, PROVINCE, A, load_reference
+from test_dbt_indicators import P1, PEOPLES_COMMITTEE, PROVINCE, A, load_reference
 
 from infra.dbt import run_dbt
 from ingestion.schema import migrate
@@ -40,7 +40,7 @@ UNKNOWN_NAME = "Không xác định (mã không có trong danh mục)"
 def _load(conn: psycopg.Connection) -> None:
     load_reference(conn)
     agencies = fx.batch(conn, "agencies", "2025-09-02", "2025-09-03")
-    fx.insert_agency(conn, agencies, D, "Sở Lạ", "X", PROVINCE)
+    fx.insert_agency(conn, agencies, D, "Sở Lạ", "X", PEOPLES_COMMITTEE)
     september = fx.batch(conn, "dossiers", "2025-09-01", "2025-10-01")
     conn.execute(
         "update ops.batches set rows_loaded = 4, rows_rejected = 1 where batch_id = %s", (september,)
@@ -113,6 +113,17 @@ def test_unknown_agencies_are_one_explicit_member_and_stay_in_the_province(conn:
     assert all(name is not None for name, *_ in september.values())
     # October: no dossier of an unknown agency received → no unknown row for 766-3.3
     assert ("agency", "unknown") not in _rows(conn, "766-3.3", "2025-10-01")
+    # 2/2 online would be "met" with full points: the unknown member is no agency, so it is not
+    # assessed (no target, verdict or points) while the province row is
+    assessed = dict(
+        conn.execute(
+            "select unit_level, (target, met, points) from marts.ind_values__unit_month"
+            " where indicator_id = '766-2.1' and period_month = '2025-09-01' and unit_id in ('unknown', %s)",
+            (PROVINCE,),
+        ).fetchall()
+    )
+    assert assessed["agency"] == (None, None, None)
+    assert assessed["province"][0] is not None and assessed["province"][2] is not None
 
 
 def test_agency_level_off_the_code_list_is_unknown(conn: psycopg.Connection) -> None:

@@ -71,14 +71,16 @@ named_agencies as (
     order by agency_id asc, valid_from desc
 ),
 
--- The province of an agency is the level-1 unit of its QCVN 102 id (000.00.12.H57 → 000.00.00.H57).
+-- The province of an agency is the level-1 code of its QCVN 102 id (000.00.12.H57 → H57): the
+-- province row's unit_id, distinct from the provincial People's Committee's own agency id
+-- (000.00.00.H57), whose name the province row carries.
 catalogue_agencies as (
     select
         agency_id,
         agency_name,
         closed_at,
         false as is_unknown,
-        coalesce('000.00.00.' || substring(agency_id from '\.([A-Z][0-9]{2})$'), 'unknown') as province_id
+        coalesce(substring(agency_id from '\.([A-Z][0-9]{2})$'), 'unknown') as province_id
     from named_agencies
 ),
 
@@ -99,7 +101,7 @@ measures as (
         coalesce(catalogue_agencies.agency_id, 'unknown') as agency_id,
         coalesce(
             catalogue_agencies.province_id,
-            '000.00.00.' || substring(measured.agency_id from '\.([A-Z][0-9]{2})$'),
+            substring(measured.agency_id from '\.([A-Z][0-9]{2})$'),
             sole_province.province_id,
             'unknown'
         ) as province_id,
@@ -150,6 +152,7 @@ agency_values as (
         agency_provinces.agency_id as unit_id,
         agency_provinces.agency_name as unit_name,
         agency_provinces.province_id,
+        agency_provinces.is_unknown as is_unknown_member,
         coalesce(measures.numerator, 0) as numerator,
         coalesce(measures.denominator, 0) as denominator,
         covered_periods.is_complete,
@@ -181,13 +184,14 @@ province_values as (
         agency_values.province_id as unit_id,
         coalesce(min(named_agencies.agency_name), agency_values.province_id) as unit_name,
         agency_values.province_id,
+        false as is_unknown_member,
         sum(agency_values.numerator) as numerator,
         sum(agency_values.denominator) as denominator,
         bool_and(agency_values.is_complete) as is_complete,
         min(agency_values.as_of) as as_of
     from agency_values
     left join named_agencies
-        on agency_values.province_id = named_agencies.agency_id
+        on '000.00.00.' || agency_values.province_id = named_agencies.agency_id
     group by agency_values.indicator_id, agency_values.period_month, agency_values.province_id
 ),
 
@@ -198,6 +202,7 @@ unit_values as (
         unit_level,
         unit_id,
         unit_name,
+        is_unknown_member,
         numerator,
         denominator,
         is_complete,
@@ -210,6 +215,7 @@ unit_values as (
         unit_level,
         unit_id,
         unit_name,
+        is_unknown_member,
         numerator,
         denominator,
         is_complete,
@@ -235,8 +241,10 @@ valued as (
         end as value,  -- noqa: RF04
         catalogue.measure_unit,
         catalogue.direction,
-        targets.target,
-        targets.confirmed as target_confirmed,
+        -- the unknown member is no agency: no target, verdict or points are given to it
+        case when not unit_values.is_unknown_member then targets.target end as target,
+        case when not unit_values.is_unknown_member then targets.confirmed end as target_confirmed,
+        unit_values.is_unknown_member,
         catalogue.full_score_at,
         catalogue.max_points,
         unit_values.is_complete,
@@ -273,7 +281,7 @@ select
     max_points,
     -- least() skips NULLs: without the value test a unit with no dossiers would score full points
     case
-        when direction = 'higher_is_better' and value is not null
+        when direction = 'higher_is_better' and value is not null and not is_unknown_member
             then least(1, value / nullif(full_score_at, 0)) * max_points
     end as points,
     case when is_complete then 'complete' else 'provisional' end as period_status,
