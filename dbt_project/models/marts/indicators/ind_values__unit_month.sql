@@ -242,7 +242,7 @@ valued as (
         catalogue.measure_unit,
         catalogue.direction,
         -- the unknown member is no agency: no target, verdict or points are given to it
-        case when not unit_values.is_unknown_member then targets.target end as target,
+        case when not unit_values.is_unknown_member then targets.target end as target,  -- noqa: RF04
         case when not unit_values.is_unknown_member then targets.confirmed end as target_confirmed,
         unit_values.is_unknown_member,
         catalogue.full_score_at,
