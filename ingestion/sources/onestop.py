@@ -183,20 +183,20 @@ def _object(record: Any) -> dict[str, Any]:
     return record
 
 
-def _dump(record: dict[str, Any]) -> str:
-    """The record as stored, or Rejected when one of its values cannot or should not be stored."""
+def _dump(record: dict[str, Any]) -> bytes:
+    """The record as stored (JSON bytes, written as they are), or Rejected when one of its values
+    cannot or should not be stored."""
     encoded = orjson.dumps(record)
     if b"\\u0000" in encoded:  # PostgreSQL's jsonb and text refuse NUL
         raise Rejected(f"{nul_path(record) or 'a field name'}: holds a NUL character (\\u0000)")
     if len(encoded) > MAX_TEXT_CHARS:
-        text = encoded.decode()
-        if len(text) > MAX_RECORD_CHARS:
-            raise Rejected(f"record is {len(text)} characters long, over the limit of {MAX_RECORD_CHARS}")
+        characters = len(encoded.decode())
+        if characters > MAX_RECORD_CHARS:
+            raise Rejected(f"record is {characters} characters long, over the limit of {MAX_RECORD_CHARS}")
         path = oversize_path(record, MAX_TEXT_CHARS)
         if path:
             raise Rejected(f"{path} is over the text limit of {MAX_TEXT_CHARS} characters")
-        return text
-    return encoded.decode()
+    return encoded
 
 
 def _in_order(record: dict[str, Any]) -> None:
