@@ -233,9 +233,13 @@ class Pseudonymiser:
                     record[name] = scrub_text(text, searched, spelled)
                 else:
                     record[name] = mask_text(text)
+        cache = self._cache
         for name in policy.fields:
-            if name in record:
-                record[name] = hide(record[name])
+            value = record.get(name)
+            if value is None or value == "":
+                continue  # missing stays missing (as `hide` leaves it)
+            known_as = cache.get(value) if type(value) is str else None
+            record[name] = known_as if known_as is not None else hide(value)
         known = policy.known
         if known is not None and not record.keys() <= known:
             for name in [name for name in record if name not in known]:

@@ -66,6 +66,8 @@ NAME = "onestop"
 DOSSIER_DATES = tuple(f.name for f in spec(Dossier) if f.kind is Kind.TIME and not f.required)
 SUPPLEMENT_DATES = names(Supplement, Kind.TIME)
 TEXT_FIELDS = names(Dossier, Kind.TEXT)
+PROGRESS_DATES = tuple(f.name for f in spec(Progress) if f.kind is Kind.TIME and not f.required)
+PROGRESS_TEXTS = names(Progress, Kind.TEXT)
 STATUSES = codes(DOSSIER_STATUSES)
 CHANNELS = frozenset({""}) | codes(CHANNEL_CODES)
 _NUMBER = re.compile(NUMBER_PATTERN)
@@ -285,8 +287,33 @@ def _parse_dossier_checked(record: Any) -> Row:
     return Row((updated_at, code, version, _dump(record)), key=(code, version))
 
 
+def _is_clean_progress(record: dict[str, Any]) -> bool:
+    """The common case of a progress row in one pass: what `_check` accepts as it is, nothing else."""
+    get = record.get
+    code, at, status = get("MaHoSo"), get("ThoiDiemXuLy"), get("TrangThai")
+    latest = latest_year()
+    if not (
+        type(code) is str
+        and code.strip()
+        and len(code.strip()) <= MAX_KEY_CHARS
+        and type(at) is str
+        and is_compact(at)
+        and _EARLIEST <= at[:4] <= latest
+        and type(status) is str
+        and status in STATUSES
+        and _valid_times(record, PROGRESS_DATES, latest)
+    ):
+        return False
+    for field in PROGRESS_TEXTS:
+        value = get(field)
+        if value is not None and type(value) is not str:
+            return False
+    return True
+
+
 def parse_progress(record: Any) -> Row:
-    record = _check(record, Progress)
+    if not (type(record) is dict and _is_clean_progress(record)):
+        record = _check(record, Progress)
     code = _text(record["MaHoSo"])
     at = parse_compact(_text(record["ThoiDiemXuLy"]))
     status = _text(record["TrangThai"])
