@@ -495,8 +495,8 @@ def _copy_bytes(value: Any) -> bytes:
     kind = type(value)
     if kind is bytes or kind is str:
         data = value if kind is bytes else value.encode()
-        for raw, escaped in _COPY_ESCAPES:
-            if raw in data:
+        if b"\\" in data or b"\t" in data or b"\n" in data or b"\r" in data:
+            for raw, escaped in _COPY_ESCAPES:
                 data = data.replace(raw, escaped)
         return data
     if value is None:

@@ -74,6 +74,7 @@ _NUMBER = re.compile(NUMBER_PATTERN)
 
 DOSSIER_LISTS = tuple(f.name for f in spec(Dossier) if f.items is not None)
 DOSSIER_PRESENT = tuple(f.name for f in spec(Dossier) if f.present)
+_DOSSIER_PRESENT_SET = frozenset(DOSSIER_PRESENT)
 _EARLIEST = str(EARLIEST_YEAR)
 MAX_INTEGER = 2**31 - 1  # the raw table's integer column
 
@@ -237,9 +238,8 @@ def _is_clean_dossier(record: dict[str, Any]) -> bool:
         and not (received and finished and received > finished)
     ):
         return False
-    for field in DOSSIER_PRESENT:
-        if field not in record:
-            return False
+    if not record.keys() >= _DOSSIER_PRESENT_SET:
+        return False
     for field in TEXT_FIELDS:
         value = get(field)
         if value is not None and type(value) is not str:
