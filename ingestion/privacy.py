@@ -88,9 +88,7 @@ class Pseudonymiser:
     """Keyed, deterministic pseudonyms: `pseudonym(v)` is the same for the same key and value."""
 
     #: Pseudonyms remembered per instance (names and ids repeat); bounded, never written anywhere.
-    #: Small enough that a day's or a week's batch fills it, so an ingest task's peak memory does
-    #: not grow with its interval (~0.2 KiB an entry; the bench's two interval sizes).
-    CACHE_SIZE = 8_192
+    CACHE_SIZE = 50_000
 
     def __init__(self, key: str) -> None:
         if not key:
