@@ -7,8 +7,11 @@ table with `COPY`, writes malformed records to `ops.rejects` with their reason, 
 advances the watermark. Any failure rolls all of it back — the previous batch stays live,
 untouched — and the failure is recorded as a `failed` batch with its error.
 
-Memory is bounded by one page plus the set of natural keys already seen in the batch
-(used to drop records a source sends twice within one interval).
+Each page becomes one block of `COPY` text, built in bytes and written with one call; the
+cyclic garbage collector is off during a batch (records hold no cycles and are freed page
+by page). Memory is bounded by one page plus a fixed-size filter of the natural keys seen
+in the batch: when it says a key may have come before, the batch's copies of a record are
+resolved (and counted) in SQL at the end.
 
 A catalogue pulled whole on every run (a snapshot entity, `snapshot=True`) is stored only
 where it changed: the pull is copied into a temporary table, then one statement stores the
