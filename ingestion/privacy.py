@@ -210,6 +210,47 @@ class Pseudonymiser:
                     if type(value) is str and len(value) >= MIN_SEARCHED:
                         out.append(_DIGIT_SEPARATOR.sub("", normalise(value)))
 
+    def _apply_fields(
+        self,
+        records: Sequence[Any],
+        policy: PersonalFields,
+        searched: list[str] | None,
+        unknown: dict[str, int] | None,
+        prefix: str,
+    ) -> None:
+        """The fields of `policy` itself (not its nested lists) in every dict of `records`, in place."""
+        free_text, fields, known = policy.free_text, policy.fields, policy.known
+        texts, cache, hide = self._texts, self._cache, self.hide
+        for record in records:
+            if type(record) is not dict and not isinstance(record, MutableMapping):
+                continue  # an item that is not an object holds no fields
+            for name in free_text:
+                value = record.get(name)
+                if value:
+                    text = value if type(value) is str else str(value)
+                    if searched:
+                        spelled = texts.get(text)
+                        if spelled is None:
+                            spelled = spell_text(text)
+                            if len(texts) >= self.CACHE_SIZE:
+                                texts.clear()
+                            texts[text] = spelled
+                        record[name] = scrub_text(text, searched, spelled)
+                    else:
+                        record[name] = mask_text(text)
+            for name in fields:
+                value = record.get(name)
+                if value is None or value == "":
+                    continue  # missing stays missing (as `hide` leaves it)
+                known_as = cache.get(value) if type(value) is str else None
+                record[name] = known_as if known_as is not None else hide(value)
+            if known is not None and not record.keys() <= known:
+                for name in [name for name in record if name not in known]:
+                    record[name] = hide(record[name])
+                    if unknown is not None:
+                        path = prefix + name
+                        unknown[path] = unknown.get(path, 0) + 1
+
     def _apply(
         self,
         record: MutableMapping[str, Any],
@@ -218,31 +259,8 @@ class Pseudonymiser:
         unknown: dict[str, int] | None,
         prefix: str,
     ) -> None:
+        self._apply_fields((record,), policy, searched, unknown, prefix)
         hide = self.hide
-        for name in policy.free_text:
-            value = record.get(name)
-            if value:
-                text = value if type(value) is str else str(value)
-                if searched:
-                    spelled = self._texts.get(text)
-                    if spelled is None:
-                        spelled = spell_text(text)
-                        if len(self._texts) >= self.CACHE_SIZE:
-                            self._texts.clear()
-                        self._texts[text] = spelled
-                    record[name] = scrub_text(text, searched, spelled)
-                else:
-                    record[name] = mask_text(text)
-        for name in policy.fields:
-            if name in record:
-                record[name] = hide(record[name])
-        known = policy.known
-        if known is not None and not record.keys() <= known:
-            for name in [name for name in record if name not in known]:
-                record[name] = hide(record[name])
-                if unknown is not None:
-                    path = prefix + name
-                    unknown[path] = unknown.get(path, 0) + 1
         for list_name, sub in policy.nested.items():
             items = record.get(list_name)
             if type(items) is not list or not items:
@@ -255,9 +273,12 @@ class Pseudonymiser:
                         if type(item) is dict and not item.keys() <= sub_known:
                             self._apply(item, sub, searched, unknown, inner)
                     continue
-                for item in items:
-                    if type(item) is dict:
-                        self._apply(item, sub, searched, unknown, inner)
+                if sub.nested:
+                    for item in items:
+                        if type(item) is dict:
+                            self._apply(item, sub, searched, unknown, inner)
+                else:  # one call for the whole list
+                    self._apply_fields(items, sub, searched, unknown, inner)
                 continue
             for item in items:
                 if type(item) is dict:

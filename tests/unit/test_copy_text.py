@@ -1,0 +1,38 @@
+"""The loader's COPY text: values escaped as PostgreSQL's text format requires, and the page-wide
+check for a 12-digit citizen id (exactly 12 digits, not part of a longer run)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from ingestion.load import _copy_bytes, _holds_twelve_digits
+
+
+def test_values_become_copy_text_fields() -> None:
+    assert _copy_bytes(b'{"a":"x\\"y"}') == b'{"a":"x\\\\"y"}'  # backslash doubled
+    assert _copy_bytes("tab\there\nnew\rcr") == b"tab\\there\\nnew\\rcr"
+    assert _copy_bytes("Nguyễn") == "Nguyễn".encode()
+    assert _copy_bytes(None) == b"\\N"
+    assert _copy_bytes(42) == b"42"
+    assert _copy_bytes(True) == b"t"
+    at = datetime(2025, 9, 1, 8, 30, tzinfo=timezone(timedelta(hours=7)))
+    assert _copy_bytes(at) == b"2025-09-01T08:30:00+07:00"
+
+
+@pytest.mark.parametrize(
+    ("page", "found"),
+    [
+        (b"056090001234", True),  # at the very start
+        (b"a\t056090001234\t1\n", True),
+        (b'{"GhiChu":"cccd 056090001234"}\t7\n', True),
+        (b"20250901083000\t7\n", False),  # a 14-digit compact time
+        (b"0560900012345\t7\n", False),  # 13 digits
+        (b"05609000123\t7\n", False),  # 11 digits
+        (b"20250901083000 x 056090001234\n", True),  # a longer run before a 12-digit one
+        (b"", False),
+    ],
+)
+def test_a_run_of_exactly_twelve_digits_is_found_in_a_page(page: bytes, found: bool) -> None:
+    assert _holds_twelve_digits(page) is found
