@@ -6,7 +6,7 @@ from __future__ import annotations
 import dbt_fixtures as fx
 import psycopg
 import pytest
-from test_dbt_indicators import P1, A, load_reference
+from test_dbt_indicators import P1, A, load_dossier_of_an_uncovered_year, load_reference
 
 from infra import tasks
 from infra.dbt import DbtFailed
@@ -27,18 +27,7 @@ def test_a_failing_dbt_build_is_recorded_with_its_message(warehouse_url: str) ->
         migrate(conn)
         with conn.transaction():
             load_reference(conn)
-            batch_id = fx.batch(conn, "dossiers", "2025-09-01", "2025-10-01")
-            # Received in 2021 (no holiday calendar): the build's calendar test fails.
-            fx.insert_dossier(
-                conn,
-                batch_id,
-                fx.dossier(
-                    f"{A}-210301-00001", 1, updated="2025-09-10 08:00", status="4", channel="1",
-                    procedure=P1, received="2021-03-01 08:00",
-                ),
-            )  # fmt: skip
-            progress = fx.batch(conn, "progress", "2025-09-01", "2025-10-01")
-            fx.insert_progress(conn, progress, f"{A}-210301-00001", "2025-09-10 08:00", "4", "Xử lý")
+            load_dossier_of_an_uncovered_year(conn)  # the build's calendar test fails
     with pytest.raises(DbtFailed):
         tasks.dbt_build(run_id="run-broken", url=warehouse_url)
     runs = _runs(warehouse_url, "run-broken")

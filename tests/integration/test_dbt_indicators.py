@@ -34,7 +34,6 @@ would be 11 (late): the working-day calendar decides its verdict.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -100,6 +99,22 @@ def load_reference(conn: psycopg.Connection) -> None:
     agencies = fx.batch(conn, "agencies", "2025-09-01", "2025-10-01")
     fx.insert_agency(conn, agencies, A, "Sở Tư pháp", "2", "000.00.00.H57")
     fx.insert_agency(conn, agencies, C, "Sở Y tế", "2", "000.00.00.H57")
+
+
+def load_dossier_of_an_uncovered_year(conn: psycopg.Connection) -> None:
+    """A dossier received in 2021 and still open in September 2025: 2021 is not in
+    calendar_coverage, so the build's calendar test fails."""
+    batch_id = fx.batch(conn, "dossiers", "2025-09-01", "2025-10-01")
+    fx.insert_dossier(
+        conn,
+        batch_id,
+        fx.dossier(
+            f"{A}-210301-00001", 1, updated="2025-09-10 08:00", status="4", channel="1",
+            procedure=P1, received="2021-03-01 08:00",
+        ),
+    )  # fmt: skip
+    progress = fx.batch(conn, "progress", "2025-09-01", "2025-10-01")
+    fx.insert_progress(conn, progress, f"{A}-210301-00001", "2025-09-10 08:00", "4", "Xử lý")
 
 
 def load_september(conn: psycopg.Connection) -> None:
@@ -350,7 +365,6 @@ def load_september(conn: psycopg.Connection) -> None:
 @dataclass(frozen=True)
 class Built:
     url: str
-    seconds: float
 
 
 @pytest.fixture(scope="module")
@@ -359,9 +373,8 @@ def built(module_warehouse_url: str) -> Built:
         migrate(conn)
         with conn.transaction():
             load_september(conn)
-    started = time.monotonic()
     run_dbt(["build"], module_warehouse_url)
-    return Built(module_warehouse_url, time.monotonic() - started)
+    return Built(module_warehouse_url)
 
 
 @pytest.fixture(scope="module")
@@ -665,26 +678,12 @@ def test_source_freshness_passes_on_fresh_loads(built: Built) -> None:
     run_dbt(["source", "freshness"], built.url)
 
 
-def test_build_time_is_recorded(built: Built) -> None:
-    print(f"dbt build took {built.seconds:.1f} s")
-    assert built.seconds < 120
-
-
 def test_build_fails_when_a_dossier_year_has_no_holiday_calendar(warehouse_url: str) -> None:
     with psycopg.connect(warehouse_url) as conn:
         migrate(conn)
         with conn.transaction():
             load_reference(conn)
-            batch_id = fx.batch(conn, "dossiers", "2025-09-01", "2025-10-01")
-            # Received in 2021, still open in September 2025: 2021 is not in calendar_coverage.
-            fx.insert_dossier(
-                conn,
-                batch_id,
-                fx.dossier(
-                    f"{A}-210301-00001", 1, updated="2025-09-10 08:00", status="4", channel="1",
-                    procedure=P1, received="2021-03-01 08:00",
-                ),
-            )  # fmt: skip
+            load_dossier_of_an_uncovered_year(conn)
     with pytest.raises(DbtFailed, match="assert_holiday_calendar_covers_dossier_years"):
         run_dbt(["build"], warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
