@@ -103,6 +103,8 @@ class Pseudonymiser:
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         self._cache: dict[str, str] = {}
         self._spelled: dict[str, str] = {}
+        #: a personal string → (its pseudonym, its searched spelling or ""): one look-up a value
+        self._personal: dict[str, tuple[str, str]] = {}
         self._texts: dict[str, tuple[str, str]] = {}  # free texts repeat (summaries, file names)
         self._searched: list[str] = []  # the current record's personal values, normalised
 
@@ -138,12 +140,16 @@ class Pseudonymiser:
             return known
         if value.startswith(PREFIX):
             return value  # already pseudonymised (e.g. a replayed export)
-        letters = self.digest(normalise(value))[:16].hex().encode().translate(_HEX_TO_LETTERS)
-        result = PREFIX + letters.decode()
+        result = self._pseudonym(normalise(value))
         if len(self._cache) >= self.CACHE_SIZE:
             self._cache.clear()
         self._cache[value] = result
         return result
+
+    def _pseudonym(self, normalised: str) -> str:
+        """The pseudonym of a value already `normalise`d, computed (no cache, not a pseudonym)."""
+        letters = self.digest(normalised)[:16].hex().encode().translate(_HEX_TO_LETTERS)
+        return PREFIX + letters.decode()
 
     def hide(self, value: Any) -> Any:
         """The pseudonym of a personal value, whatever its JSON type; missing values stay missing."""
@@ -206,6 +212,24 @@ class Pseudonymiser:
             self._spelled[value] = spelled
         return spelled
 
+    def _personal_entry(self, value: str) -> tuple[str, str]:
+        """(the pseudonym of the personal string `value`, its searched spelling or "" when it is
+        not searched for in free text: shorter than MIN_SEARCHED, or a pseudonym already)."""
+        if value.startswith(PREFIX):
+            entry = (value, "")  # already pseudonymised (e.g. a replayed export)
+        else:
+            normalised, spelled = normalise(value), ""
+            if len(value) >= MIN_SEARCHED:
+                spelled = _DIGIT_SEPARATOR.sub("", normalised)
+                if len(spelled) < MIN_SEARCHED:
+                    spelled = ""
+            # not in the pseudonym cache too: this cache is the one asked for such values
+            entry = (self._pseudonym(normalised), spelled)
+        if len(self._personal) >= self.CACHE_SIZE:
+            self._personal.clear()
+        self._personal[value] = entry
+        return entry
+
     def _apply_fields(
         self,
         records: Sequence[Any],
@@ -222,7 +246,7 @@ class Pseudonymiser:
         for the caller to scrub, in `pending`; without it, free text only loses its id runs.
         """
         free_text, fields, known = policy.free_text, policy.fields, policy.known
-        cache, hide = self._cache, self.hide
+        cache, personal, hide = self._cache, self._personal, self.hide
         for record in records:
             if type(record) is not dict and not isinstance(record, MutableMapping):
                 continue  # an item that is not an object holds no fields
@@ -239,10 +263,14 @@ class Pseudonymiser:
                 if value is None or value == "":
                     continue  # missing stays missing (as `hide` leaves it)
                 if type(value) is str:
-                    if searched is not None and len(value) >= MIN_SEARCHED and not value.startswith(PREFIX):
-                        spelled = self._searched_spelling(value)
-                        if len(spelled) >= MIN_SEARCHED:
-                            searched.append(spelled)
+                    if searched is not None:
+                        entry = personal.get(value)
+                        if entry is None:
+                            entry = self._personal_entry(value)
+                        record[name] = entry[0]
+                        if entry[1]:
+                            searched.append(entry[1])
+                        continue
                     known_as = cache.get(value)
                     record[name] = known_as if known_as is not None else hide(value)
                 else:
