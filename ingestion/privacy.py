@@ -103,6 +103,8 @@ class Pseudonymiser:
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         self._cache: dict[str, str] = {}
         self._spelled: dict[str, str] = {}
+        #: a personal string → (its pseudonym, its searched spelling or ""): one look-up a value
+        self._personal: dict[str, tuple[str, str]] = {}
         self._texts: dict[str, tuple[str, str]] = {}  # free texts repeat (summaries, file names)
         self._searched: list[str] = []  # the current record's personal values, normalised
 
@@ -138,12 +140,16 @@ class Pseudonymiser:
             return known
         if value.startswith(PREFIX):
             return value  # already pseudonymised (e.g. a replayed export)
-        letters = self.digest(normalise(value))[:16].hex().encode().translate(_HEX_TO_LETTERS)
-        result = PREFIX + letters.decode()
+        result = self._pseudonym(normalise(value))
         if len(self._cache) >= self.CACHE_SIZE:
             self._cache.clear()
         self._cache[value] = result
         return result
+
+    def _pseudonym(self, normalised: str) -> str:
+        """The pseudonym of a value already `normalise`d, computed (no cache, not a pseudonym)."""
+        letters = self.digest(normalised)[:16].hex().encode().translate(_HEX_TO_LETTERS)
+        return PREFIX + letters.decode()
 
     def hide(self, value: Any) -> Any:
         """The pseudonym of a personal value, whatever its JSON type; missing values stay missing."""
@@ -170,45 +176,59 @@ class Pseudonymiser:
             derived = citizen_attributes(record.get(policy.derive_from))
             if derived:
                 record[policy.derived_key] = derived
-        searched: list[str] | None = None
-        if policy.has_free_text:
-            searched = self._searched  # reused: no new object per record
-            searched.clear()
-            self._personal_values(record, policy, searched)
-        self._apply(record, policy, searched, unknown, "")
+        if not policy.has_free_text:
+            self._apply(record, policy, None, unknown, "", None)
+            return record
+        # One walk: the personal values are collected as they are hidden, the free texts are
+        # scrubbed after it (they are searched for all of the record's personal values).
+        searched = self._searched  # reused: no new object per record
+        searched.clear()
+        pending: list[tuple[MutableMapping[str, Any], str, str]] = []
+        self._apply(record, policy, searched, unknown, "", pending)
+        if not pending:
+            return record
+        if not searched:
+            for item, name, text in pending:
+                item[name] = mask_text(text)
+            return record
+        texts = self._texts
+        for item, name, text in pending:
+            spelled = texts.get(text)
+            if spelled is None:
+                spelled = spell_text(text)
+                if len(texts) >= self.CACHE_SIZE:
+                    texts.clear()
+                texts[text] = spelled
+            item[name] = scrub_text(text, searched, spelled)
         return record
 
-    def _personal_values(self, record: Mapping[str, Any], policy: PersonalFields, out: list[str]) -> None:
-        """The normalised personal values of `record` (and its nested items), to search free text for."""
-        for name in policy.fields:
-            value = record.get(name)
-            if type(value) is str and len(value) >= MIN_SEARCHED and not value.startswith(PREFIX):
-                spelled = self._spelled.get(value)
-                if spelled is None:
-                    spelled = _DIGIT_SEPARATOR.sub("", normalise(value))
-                    if len(self._spelled) >= self.CACHE_SIZE:
-                        self._spelled.clear()
-                    self._spelled[value] = spelled
-                if len(spelled) >= MIN_SEARCHED:
-                    out.append(spelled)
-        for list_name, sub in policy.personal_nested:
-            items = record.get(list_name)
-            if type(items) is not list:
-                continue
-            if isinstance(sub, PersonalFields):
-                for item in items:
-                    if type(item) is dict:
-                        self._personal_values(item, sub, out)
-            else:
-                self._personal_values_flat(items, sub, out)
+    def _searched_spelling(self, value: str) -> str:
+        """`value` as searched for in free text: normalised, separators between digits removed."""
+        spelled = self._spelled.get(value)
+        if spelled is None:
+            spelled = _DIGIT_SEPARATOR.sub("", normalise(value))
+            if len(self._spelled) >= self.CACHE_SIZE:
+                self._spelled.clear()
+            self._spelled[value] = spelled
+        return spelled
 
-    def _personal_values_flat(self, items: list[Any], names: Sequence[str], out: list[str]) -> None:
-        for item in items:
-            if type(item) is dict:
-                for name in names:
-                    value = item.get(name)
-                    if type(value) is str and len(value) >= MIN_SEARCHED:
-                        out.append(_DIGIT_SEPARATOR.sub("", normalise(value)))
+    def _personal_entry(self, value: str) -> tuple[str, str]:
+        """(the pseudonym of the personal string `value`, its searched spelling or "" when it is
+        not searched for in free text: shorter than MIN_SEARCHED, or a pseudonym already)."""
+        if value.startswith(PREFIX):
+            entry = (value, "")  # already pseudonymised (e.g. a replayed export)
+        else:
+            normalised, spelled = normalise(value), ""
+            if len(value) >= MIN_SEARCHED:
+                spelled = _DIGIT_SEPARATOR.sub("", normalised)
+                if len(spelled) < MIN_SEARCHED:
+                    spelled = ""
+            # not in the pseudonym cache too: this cache is the one asked for such values
+            entry = (self._pseudonym(normalised), spelled)
+        if len(self._personal) >= self.CACHE_SIZE:
+            self._personal.clear()
+        self._personal[value] = entry
+        return entry
 
     def _apply_fields(
         self,
@@ -217,10 +237,16 @@ class Pseudonymiser:
         searched: list[str] | None,
         unknown: dict[str, int] | None,
         prefix: str,
+        pending: list[tuple[MutableMapping[str, Any], str, str]] | None,
     ) -> None:
-        """The fields of `policy` itself (not its nested lists) in every dict of `records`, in place."""
+        """The fields of `policy` itself (not its nested lists) in every dict of `records`, in place.
+
+        With `pending` (the record has free text somewhere), each personal value is added to
+        `searched` (in its searched spelling) before it is hidden, and each free text is left
+        for the caller to scrub, in `pending`; without it, free text only loses its id runs.
+        """
         free_text, fields, known = policy.free_text, policy.fields, policy.known
-        texts, cache, hide = self._texts, self._cache, self.hide
+        cache, personal, hide = self._cache, self._personal, self.hide
         for record in records:
             if type(record) is not dict and not isinstance(record, MutableMapping):
                 continue  # an item that is not an object holds no fields
@@ -228,22 +254,27 @@ class Pseudonymiser:
                 value = record.get(name)
                 if value:
                     text = value if type(value) is str else str(value)
-                    if searched:
-                        spelled = texts.get(text)
-                        if spelled is None:
-                            spelled = spell_text(text)
-                            if len(texts) >= self.CACHE_SIZE:
-                                texts.clear()
-                            texts[text] = spelled
-                        record[name] = scrub_text(text, searched, spelled)
+                    if pending is not None:
+                        pending.append((record, name, text))
                     else:
                         record[name] = mask_text(text)
             for name in fields:
                 value = record.get(name)
                 if value is None or value == "":
                     continue  # missing stays missing (as `hide` leaves it)
-                known_as = cache.get(value) if type(value) is str else None
-                record[name] = known_as if known_as is not None else hide(value)
+                if type(value) is str:
+                    if searched is not None:
+                        entry = personal.get(value)
+                        if entry is None:
+                            entry = self._personal_entry(value)
+                        record[name] = entry[0]
+                        if entry[1]:
+                            searched.append(entry[1])
+                        continue
+                    known_as = cache.get(value)
+                    record[name] = known_as if known_as is not None else hide(value)
+                else:
+                    record[name] = hide(value)
             if known is not None and not record.keys() <= known:
                 for name in [name for name in record if name not in known]:
                     record[name] = hide(record[name])
@@ -258,8 +289,9 @@ class Pseudonymiser:
         searched: list[str] | None,
         unknown: dict[str, int] | None,
         prefix: str,
+        pending: list[tuple[MutableMapping[str, Any], str, str]] | None,
     ) -> None:
-        self._apply_fields((record,), policy, searched, unknown, prefix)
+        self._apply_fields((record,), policy, searched, unknown, prefix, pending)
         hide = self.hide
         for list_name, sub in policy.nested.items():
             items = record.get(list_name)
@@ -271,20 +303,23 @@ class Pseudonymiser:
                     sub_known = sub.known or frozenset()
                     for item in items:
                         if type(item) is dict and not item.keys() <= sub_known:
-                            self._apply(item, sub, searched, unknown, inner)
+                            self._apply(item, sub, searched, unknown, inner, pending)
                     continue
                 if sub.nested:
                     for item in items:
                         if type(item) is dict:
-                            self._apply(item, sub, searched, unknown, inner)
+                            self._apply(item, sub, searched, unknown, inner, pending)
                 else:  # one call for the whole list
-                    self._apply_fields(items, sub, searched, unknown, inner)
+                    self._apply_fields(items, sub, searched, unknown, inner, pending)
                 continue
             for item in items:
                 if type(item) is dict:
                     for name in sub:
                         if name in item:
-                            item[name] = hide(item[name])
+                            value = item[name]
+                            if searched is not None and type(value) is str and len(value) >= MIN_SEARCHED:
+                                searched.append(self._searched_spelling(value))
+                            item[name] = hide(value)
 
 
 @dataclass(frozen=True)
