@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from core.settings import Settings, replace_database
@@ -63,3 +64,13 @@ def module_warehouse_url(pg_server: str) -> Iterator[str]:
 def module_airflow_db_url(pg_server: str) -> Iterator[str]:
     """A new, empty database for Airflow's metadata, shared by the tests of one module."""
     yield from _fresh_database(pg_server, "dtimon_test_airflow")
+
+
+@pytest.fixture
+def migrated_conn(warehouse_url: str) -> Iterator[psycopg.Connection]:
+    """An autocommit connection to a fresh warehouse with every migration and raw table applied."""
+    from ingestion.schema import migrate
+
+    with psycopg.connect(warehouse_url, autocommit=True) as connection:
+        migrate(connection)
+        yield connection

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -254,3 +255,18 @@ def insert_agency(
         observed,
         deleted,
     )
+
+
+def built(url: str, load: Callable[[psycopg.Connection], None]) -> Iterator[psycopg.Connection]:
+    """Migrate the warehouse at `url`, `load` hand-made rows in one transaction, run `dbt build`,
+    then yield an autocommit connection to read the models."""
+    from infra.dbt import run_dbt
+    from ingestion.schema import migrate
+
+    with psycopg.connect(url) as connection:
+        migrate(connection)
+        with connection.transaction():
+            load(connection)
+    run_dbt(["build"], url)
+    with psycopg.connect(url, autocommit=True) as connection:
+        yield connection

@@ -20,7 +20,6 @@ from ingestion.load import BatchKey, Reject, Row, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import RenamedField, parse_pages, record_unknown_fields
-from ingestion.schema import migrate
 from ingestion.sources.onestop import SOURCE
 
 DOSSIERS = SOURCE.entity("dossiers")
@@ -49,10 +48,8 @@ def _key(day: datetime = DAY) -> BatchKey:
 
 
 @pytest.fixture
-def conn(warehouse_url: str) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(warehouse_url, autocommit=True) as connection:
-        migrate(connection)
-        yield connection
+def conn(migrated_conn: psycopg.Connection) -> psycopg.Connection:
+    return migrated_conn
 
 
 def _load(conn: psycopg.Connection, records: list[Any], unknown: dict[str, int] | None = None, **kw: Any):

@@ -33,9 +33,6 @@ import dbt_fixtures as fx
 import psycopg
 import pytest
 
-from infra.dbt import run_dbt
-from ingestion.schema import migrate
-
 A1, A2, A3, A4 = "000.00.12.H57", "000.00.13.H57", "000.00.14.H57", "000.00.15.H57"
 P1, P2, P3 = "1.000001", "1.000002", "1.000003"
 
@@ -100,13 +97,7 @@ def load(conn: psycopg.Connection) -> None:
 
 @pytest.fixture(scope="module")
 def conn(module_warehouse_url: str) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(module_warehouse_url) as connection:
-        migrate(connection)
-        with connection.transaction():
-            load(connection)
-    run_dbt(["build"], module_warehouse_url)
-    with psycopg.connect(module_warehouse_url, autocommit=True) as connection:
-        yield connection
+    yield from fx.built(module_warehouse_url, load)
 
 
 def _versions(conn: psycopg.Connection, sql: str) -> dict[str, list[tuple]]:

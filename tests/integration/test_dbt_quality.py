@@ -29,9 +29,6 @@ import psycopg
 import pytest
 from test_dbt_indicators import P1, PEOPLES_COMMITTEE, PROVINCE, A, load_reference
 
-from infra.dbt import run_dbt
-from ingestion.schema import migrate
-
 D = "000.00.16.H57"
 STRANGER = "999.99.99.H57"
 UNKNOWN_NAME = "Không xác định (mã không có trong danh mục)"
@@ -86,13 +83,7 @@ def _load(conn: psycopg.Connection) -> None:
 
 @pytest.fixture(scope="module")
 def conn(module_warehouse_url: str) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(module_warehouse_url) as connection:
-        migrate(connection)
-        with connection.transaction():
-            _load(connection)
-    run_dbt(["build"], module_warehouse_url)
-    with psycopg.connect(module_warehouse_url, autocommit=True) as connection:
-        yield connection
+    yield from fx.built(module_warehouse_url, _load)
 
 
 def _rows(conn: psycopg.Connection, indicator: str, month: str) -> dict[tuple[str, str], tuple]:

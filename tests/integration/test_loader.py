@@ -13,7 +13,6 @@ from ingestion.load import BatchKey, Reject, Row, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
-from ingestion.schema import migrate
 from ingestion.sources.onestop import SOURCE
 
 DOSSIERS = SOURCE.entity("dossiers")
@@ -46,10 +45,8 @@ def _key(day: datetime = DAY) -> BatchKey:
 
 
 @pytest.fixture
-def conn(warehouse_url: str) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(warehouse_url, autocommit=True) as connection:
-        migrate(connection)
-        yield connection
+def conn(migrated_conn: psycopg.Connection) -> psycopg.Connection:
+    return migrated_conn
 
 
 def _raw(conn: psycopg.Connection) -> list[tuple]:

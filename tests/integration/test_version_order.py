@@ -9,7 +9,6 @@ higher content hash (md5 of `record::text`), never the later load.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +20,6 @@ from ingestion.load import BatchKey, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
-from ingestion.schema import migrate
 from ingestion.sources.onestop import SOURCE
 
 DOSSIERS = SOURCE.entity("dossiers")
@@ -68,10 +66,8 @@ def _chosen(conn: psycopg.Connection, url: str) -> list[tuple]:
 
 
 @pytest.fixture
-def conn(warehouse_url: str) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(warehouse_url, autocommit=True) as connection:
-        migrate(connection)
-        yield connection
+def conn(migrated_conn: psycopg.Connection) -> psycopg.Connection:
+    return migrated_conn
 
 
 def test_rerunning_days_out_of_order_chooses_the_same_versions(
