@@ -73,7 +73,7 @@ from ingestion.runner import parse_pages
 from ingestion.sandbox.generator import generate_province
 from ingestion.sandbox.province import Province, export_province
 from ingestion.schema import migrate
-from ingestion.sources import Entity
+from ingestion.sources import Entity, Window
 from ingestion.sources.onestop import SOURCE
 
 ENTITIES: tuple[Entity, ...] = (SOURCE.entity("dossiers"), SOURCE.entity("progress"))
@@ -121,6 +121,7 @@ class Workload:
 
     pages: dict[str, list[bytes]]  # entity name → JSON bytes of each page's envelope
     records: dict[str, int]
+    page_size: int
     copy_files: dict[str, Path] = field(default_factory=dict)
     expected: dict[str, tuple[int, str]] = field(default_factory=dict)  # entity → (rows, md5)
 
@@ -140,17 +141,31 @@ def build_workload(scale: float, months: int, page_size: int) -> tuple[Workload,
             for i in range(0, len(items), page_size)
         ]
         records[entity] = len(items)
-    return Workload(pages, records), province
+    return Workload(pages, records, page_size), province
 
 
-def _decoded(pages: list[bytes]) -> Iterator[list[Any]]:
-    """Each page decoded from its bytes, as `ApiClient.get_json` hands it to the fetcher."""
-    for page in pages:
-        yield orjson.loads(page)["data"]
+class MemoryClient:
+    """Serves an entity's pages from memory to its real fetch, as `ApiClient` serves them over
+    HTTP (`get_json_body`, page numbers from 1): the fetch's own decoding and paging run."""
+
+    def __init__(self, pages: list[bytes]) -> None:
+        self._pages = pages
+
+    def get_json_body(self, path: str, params: dict[str, Any] | None = None) -> bytes:
+        number = int((params or {})["page"])
+        if number > len(self._pages):
+            return orjson.dumps({"error_code": "0", "message": "", "total": 0, "data": []})
+        return self._pages[number - 1]
 
 
-def _parsed_rows(entity: Entity, pages: list[bytes]) -> Iterator[Row]:
-    for page in parse_pages(entity, _decoded(pages), Pseudonymiser(PSEUDONYM_KEY)):
+def fetched(entity: Entity, work: Workload) -> Iterator[list[Any]]:
+    """The entity's pages through its real fetch (decoding, paging) from memory."""
+    window = Window(PULL_START, PULL_END)
+    return entity.fetch(MemoryClient(work.pages[entity.name]), window, work.page_size)  # type: ignore[arg-type]
+
+
+def _parsed_rows(entity: Entity, work: Workload) -> Iterator[Row]:
+    for page in parse_pages(entity, fetched(entity, work), Pseudonymiser(PSEUDONYM_KEY)):
         for item in page:
             if isinstance(item, Row):
                 yield item
@@ -200,7 +215,7 @@ def way_loader(conn: psycopg.Connection, work: Workload) -> int:
     rows = 0
     for entity in ENTITIES:
         key = BatchKey("onestop", entity.name, PULL_START, PULL_END)
-        pages = parse_pages(entity, _decoded(work.pages[entity.name]), Pseudonymiser(PSEUDONYM_KEY))
+        pages = parse_pages(entity, fetched(entity, work), Pseudonymiser(PSEUDONYM_KEY))
         rows += load_batch(conn, entity.table, key, pages).rows_loaded
     return rows
 
@@ -215,7 +230,7 @@ def way_pandas(engine: Any, work: Workload) -> int:
         # a JSONB column takes the value, not its text
         values = [
             (1, *row.values[:-1], orjson.loads(row.values[-1]))
-            for row in _parsed_rows(entity, work.pages[entity.name])
+            for row in _parsed_rows(entity, work)
         ]
         frame = pd.DataFrame(values, columns=columns)
         frame.to_sql(
@@ -250,7 +265,7 @@ def way_dlt(url: str, work: Workload, pipelines_dir: Path, name: str) -> int:
         names = entity.table.column_names
 
         def rows() -> Iterator[dict[str, Any]]:
-            for row in _parsed_rows(entity, work.pages[entity.name]):
+            for row in _parsed_rows(entity, work):
                 item = dict(zip(names, row.values, strict=True))
                 item["record"] = orjson.loads(item["record"])  # a JSON column takes the value, not its text
                 yield item

@@ -173,14 +173,23 @@ class ApiClient:
         """POST a JSON body and return the answer's body (e.g. an acknowledgement)."""
         return self._call("POST", path, body=body, accept=accept).content
 
+    def get_json_body(self, path: str, params: Mapping[str, Any] | None = None) -> bytes:
+        """A JSON answer's body undecoded, for a source that decodes it into its declared shapes
+        (`json_body` decodes it the way `get_json` does when that fails)."""
+        return self._call("GET", path, params=params).content
+
     @staticmethod
     def _decode_json(response: requests.Response, method: str, path: str) -> Any:
-        try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError as exc:
-            raise SourceError(
-                f"{method} {path}: answer is not JSON: {mask_text(response.text[:200])!r}"
-            ) from exc
+        return json_body(response.content, f"{method} {path}")
+
+
+def json_body(content: bytes, what: str) -> Any:
+    """An answer's body decoded as JSON, or SourceError naming `what` ("GET /path") and its start."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        start = content[:200].decode(errors="replace")
+        raise SourceError(f"{what}: answer is not JSON: {mask_text(start)!r}") from exc
 
     def _login(self) -> str:
         assert isinstance(self.auth, TokenAuth)

@@ -513,6 +513,34 @@ def _copy_bytes(value: Any) -> bytes:
     return _copy_bytes(str(value))
 
 
+def _copy_column(values: tuple[Any, ...]) -> list[bytes] | tuple[bytes, ...]:
+    """One column of a page as COPY text fields (`_copy_bytes` of each value), a column at a time.
+
+    A column of one type is converted without looking at each value's type, and a text column
+    is searched for the bytes COPY escapes once, all of its values joined: only a column where
+    one occurs (rare: JSON writes a tab or a newline as an escape, but a backslash as itself)
+    is escaped value by value.
+    """
+    kind = type(values[0])
+    if kind is bytes or kind is str:
+        if all(type(v) is kind for v in values):
+            joined = (b"" if kind is bytes else "").join(values)
+            if kind is str:
+                joined = joined.encode()
+            if not (b"\\" in joined or b"\t" in joined or b"\n" in joined or b"\r" in joined):
+                return values if kind is bytes else [v.encode() for v in values]
+    elif kind is int and all(type(v) is int for v in values):
+        return [b"%d" % v for v in values]
+    return [_copy_bytes(v) for v in values]
+
+
+def _copy_page(rows: list[tuple[Any, ...]], end: bytes) -> bytes:
+    """Rows of values as one block of COPY text, each line ending with `end` (from its newline on)."""
+    columns = [_copy_column(column) for column in zip(*rows, strict=True)]
+    line = b"\t".join([b"%s"] * len(columns)) + end
+    return b"".join([line % fields for fields in zip(*columns, strict=True)])
+
+
 def _holds_twelve_digits(data: bytes) -> bool:
     """True when `data` holds a run of exactly 12 ASCII digits (a page of COPY text at once).
 
@@ -591,8 +619,7 @@ class _Sink:
             self._flush_rejects()
 
     def _encode(self, rows: list[Row]) -> bytes:
-        field, end = _copy_bytes, self._end
-        return b"".join([b"\t".join([field(v) for v in row[0]]) + end for row in rows])
+        return _copy_page([row[0] for row in rows], self._end)
 
     def _without_leaks(self, rows: list[Row]) -> list[Row]:
         kept = []

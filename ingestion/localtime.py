@@ -20,7 +20,7 @@ class BadTimestamp(ValueError):
 
 
 @cache
-def _valid_parts() -> tuple[frozenset[str], frozenset[str]]:
+def valid_parts() -> tuple[frozenset[str], frozenset[str]]:
     """Every valid `yyyyMMdd` (FIRST_YEAR–LAST_YEAR) and every valid `HHmmss`: validating a time is then
     two set lookups, which matters when a million records carry seven times each. Built once,
     on first use (~0.1 s)."""
@@ -35,7 +35,7 @@ def _valid_parts() -> tuple[frozenset[str], frozenset[str]]:
 
 def is_compact(text: str) -> bool:
     """True when `text` is a valid `yyyyMMddHHmmss` time (years FIRST_YEAR–LAST_YEAR)."""
-    days, times = _valid_parts()
+    days, times = valid_parts()
     return len(text) == 14 and text[:8] in days and text[8:] in times
 
 
@@ -44,6 +44,12 @@ def parse_compact(text: str) -> datetime:
     if not is_compact(text):
         raise BadTimestamp(f"{text!r} is not a yyyyMMddHHmmss time")
     return datetime.fromisoformat(f"{text[:8]}T{text[8:]}+07:00")
+
+
+def compact_iso(text: str) -> str:
+    """A `yyyyMMddHHmmss` local time that `is_compact` accepted, as ISO 8601 text with its offset:
+    what COPY reads into a timestamptz, written without building a datetime (once per row)."""
+    return f"{text[:4]}-{text[4:6]}-{text[6:8]}T{text[8:10]}:{text[10:12]}:{text[12:14]}+07:00"
 
 
 def format_compact(moment: datetime) -> str:

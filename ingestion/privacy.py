@@ -106,6 +106,7 @@ class Pseudonymiser:
         #: a personal string → (its pseudonym, its searched spelling or ""): one look-up a value
         self._personal: dict[str, tuple[str, str]] = {}
         self._texts: dict[str, tuple[str, str]] = {}  # free texts repeat (summaries, file names)
+        self._attributes: dict[str, dict[str, str]] = {}  # citizen id → its attributes ({} for none)
         self._searched: list[str] = []  # the current record's personal values, normalised
 
     def digest(self, value: str) -> bytes:
@@ -173,7 +174,7 @@ class Pseudonymiser:
         declared is pseudonymised too and counted in `unknown` by its path (`List[].Field`).
         """
         if policy.derive_from:
-            derived = citizen_attributes(record.get(policy.derive_from))
+            derived = self._citizen_attributes(record.get(policy.derive_from))
             if derived:
                 record[policy.derived_key] = derived
         if not policy.has_free_text:
@@ -185,22 +186,81 @@ class Pseudonymiser:
         searched.clear()
         pending: list[tuple[MutableMapping[str, Any], str, str]] = []
         self._apply(record, policy, searched, unknown, "", pending)
-        if not pending:
-            return record
-        if not searched:
-            for item, name, text in pending:
-                item[name] = mask_text(text)
-            return record
-        texts = self._texts
         for item, name, text in pending:
-            spelled = texts.get(text)
-            if spelled is None:
-                spelled = spell_text(text)
-                if len(texts) >= self.CACHE_SIZE:
-                    texts.clear()
-                texts[text] = spelled
-            item[name] = scrub_text(text, searched, spelled)
+            item[name] = self._scrubbed(text, searched)
         return record
+
+    def apply_declared(self, record: Any, policy: PersonalFields) -> Any:
+        """`apply` for a record decoded into its declared shape (`ingestion.records.declared`),
+        in place; returns `record`.
+
+        Such a record holds only declared fields, every value a string, a list of declared
+        items or absent (UNSET), so the walk reads attributes and looks nothing else up: no
+        undeclared field to find, no type to test. It visits the fields in `apply`'s order
+        and hides, searches and scrubs them by the same rules, so both give the same record
+        (tests/unit/test_privacy.py compares them).
+        """
+        if policy.derive_from:
+            derived = self._citizen_attributes(getattr(record, policy.derive_from))
+            if derived:
+                setattr(record, policy.derived_key, derived)
+        searched = self._searched
+        searched.clear()
+        pending: list[tuple[Any, str, str]] = []
+        self._hide_declared(record, policy, searched, pending)
+        for item, name, text in pending:
+            setattr(item, name, self._scrubbed(text, searched))
+        return record
+
+    def _hide_declared(
+        self, record: Any, policy: PersonalFields, searched: list[str], pending: list[tuple[Any, str, str]]
+    ) -> None:
+        for name in policy.free_text:
+            text = getattr(record, name)
+            if text:  # "" and UNSET are both false
+                pending.append((record, name, text))
+        personal = self._personal
+        for name in policy.fields:
+            value = getattr(record, name)
+            if value:
+                entry = personal.get(value)
+                if entry is None:
+                    entry = self._personal_entry(value)
+                setattr(record, name, entry[0])
+                if entry[1]:
+                    searched.append(entry[1])
+        for list_name, sub in policy.personal_or_free_nested:
+            items = getattr(record, list_name)
+            if items:
+                for item in items:
+                    self._hide_declared(item, sub, searched, pending)
+
+    def _scrubbed(self, text: str, searched: list[str]) -> str:
+        """A free text of a record whose personal values (searched spellings) are `searched`,
+        scrubbed (`scrub_text`): each id-like digit run, even written with separators, and each
+        of those values found in it, replaced by ***."""
+        spelled = self._texts.get(text)
+        if spelled is None:
+            spelled = spell_text(text)
+            if len(self._texts) >= self.CACHE_SIZE:
+                self._texts.clear()
+            self._texts[text] = spelled
+        return scrub_text(text, searched, spelled) if searched else spelled[1]
+
+    def _citizen_attributes(self, value: Any) -> dict[str, str] | None:
+        """`citizen_attributes(value)`, remembered per id (the same person files many versions).
+
+        The dict is shared by the records of that id: it is only ever encoded, never changed.
+        """
+        if type(value) is not str or len(value) != 12:
+            return None
+        known = self._attributes.get(value)
+        if known is None:
+            known = citizen_attributes(value) or {}
+            if len(self._attributes) >= self.CACHE_SIZE:
+                self._attributes.clear()
+            self._attributes[value] = known
+        return known or None
 
     def _searched_spelling(self, value: str) -> str:
         """`value` as searched for in free text: normalised, separators between digits removed."""
@@ -349,6 +409,22 @@ class PersonalFields:
             (name, sub)
             for name, sub in self.nested.items()
             if not isinstance(sub, PersonalFields) or sub.fields or sub.personal_nested
+        )
+
+    @cached_property
+    def personal_or_free_nested(self) -> tuple[tuple[str, PersonalFields], ...]:
+        """The nested lists (declared as policies) whose items hold a personal or free-text field,
+        at any depth: the only ones a record decoded into its declared shape needs visited."""
+        for name, sub in self.nested.items():
+            if not isinstance(sub, PersonalFields):  # a bare list of names declares no shape
+                raise TypeError(
+                    f"nested list {name}: a declared record's items need their own PersonalFields"
+                )
+        return tuple(
+            (name, sub)
+            for name, sub in self.nested.items()
+            if isinstance(sub, PersonalFields)
+            and (sub.fields or sub.has_free_text or sub.personal_or_free_nested)
         )
 
     @cached_property

@@ -202,6 +202,25 @@ class Acknowledge:
 
 
 @dataclass(frozen=True)
+class DeclaredParse:
+    """The fast path of an entity whose records are declared as a msgspec shape.
+
+    The fetch decodes pages straight into `shape` (`ingestion.records.declared` of the
+    declaration) wherever they fit it. For such a record, `clean(record)` is True when every
+    value is exactly what staging reads, so that the checked path (`Entity.parse`) would accept
+    it as it is; the record's personal data is then hidden in place, it is encoded as stored,
+    and `row(record, stored)` builds its row from it and those JSON bytes. Anything else — a
+    record that does not fit the shape, is not clean, or whose stored form is refused —
+    takes the checked path as a dict, which gives the reason. Both paths give the same row
+    for a record both accept (each source's tests compare them).
+    """
+
+    shape: type
+    clean: Callable[[Any], bool]
+    row: Callable[[Any, bytes], Row]
+
+
+@dataclass(frozen=True)
 class Entity:
     name: str
     table: RawTable
@@ -211,6 +230,7 @@ class Entity:
     personal: PersonalFields | None = None
     cursor: Cursor | None = None  # default: WINDOW if windowed, else SNAPSHOT
     acknowledge: Acknowledge | None = None
+    declared: DeclaredParse | None = None  # the fast path, when the records are declared as a shape
 
     def __post_init__(self) -> None:
         if self.cursor is not None and (self.cursor.kind == "window") != self.windowed:

@@ -15,24 +15,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, Generic, TypeVar
 
 import msgspec
 import orjson
 
-from core.code_lists import codes
 from core.migrations import Column, Index
-from ingestion.http import ApiClient, SourceError
+from ingestion.http import ApiClient, SourceError, json_body
 from ingestion.load import RawTable, Row
-from ingestion.localtime import BadTimestamp, format_compact, is_compact, parse_compact
+from ingestion.localtime import (
+    BadTimestamp,
+    compact_iso,
+    format_compact,
+    is_compact,
+    parse_compact,
+    valid_parts,
+)
 from ingestion.paging import Page, numbered_pages
+from ingestion.records import declared
 from ingestion.sources.base import (
     EARLIEST_YEAR,
     MAX_KEY_CHARS,
     MAX_RECORD_CHARS,
     MAX_TEXT_CHARS,
     Absent,
+    DeclaredParse,
     Entity,
     Fetch,
     Rejected,
@@ -44,37 +54,22 @@ from ingestion.sources.base import (
     nul_path,
     oversize_path,
 )
-from ingestion.sources.onestop_records import CHANNELS as CHANNEL_CODES
 from ingestion.sources.onestop_records import (
-    DOSSIER_STATUSES,
     NUMBER_PATTERN,
     Agency,
     Dossier,
     Kind,
     Procedure,
     Progress,
-    Supplement,
-    names,
     privacy_policy,
     spec,
 )
 
 NAME = "onestop"
+T = TypeVar("T")
+UNSET = msgspec.UNSET
 
-# Field lists and code lists come from the record shapes (onestop_records) and the code-list
-# seeds (core.code_lists): declared once, read here.
-DOSSIER_DATES = tuple(f.name for f in spec(Dossier) if f.kind is Kind.TIME and not f.required)
-SUPPLEMENT_DATES = names(Supplement, Kind.TIME)
-TEXT_FIELDS = names(Dossier, Kind.TEXT)
-PROGRESS_DATES = tuple(f.name for f in spec(Progress) if f.kind is Kind.TIME and not f.required)
-PROGRESS_TEXTS = names(Progress, Kind.TEXT)
-STATUSES = codes(DOSSIER_STATUSES)
-CHANNELS = frozenset({""}) | codes(CHANNEL_CODES)
 _NUMBER = re.compile(NUMBER_PATTERN)
-
-DOSSIER_LISTS = tuple(f.name for f in spec(Dossier) if f.items is not None)
-DOSSIER_PRESENT = tuple(f.name for f in spec(Dossier) if f.present)
-_DOSSIER_PRESENT_SET = frozenset(DOSSIER_PRESENT)
 _EARLIEST = str(EARLIEST_YEAR)
 MAX_INTEGER = 2**31 - 1  # the raw table's integer column
 
@@ -110,14 +105,6 @@ def _time(record: dict[str, Any], field: str, *, required: bool = False) -> date
         return parse_compact(value)
     except BadTimestamp as exc:
         raise Rejected(f"{field}: {exc}") from None
-
-
-def _valid_times(record: dict[str, Any], fields: tuple[str, ...], latest: str) -> bool:
-    for field in fields:
-        value = record.get(field)
-        if value and not (type(value) is str and is_compact(value) and _EARLIEST <= value[:4] <= latest):
-            return False
-    return True
 
 
 def _plausible(name: str, text: str, latest: str) -> None:
@@ -209,115 +196,143 @@ def _in_order(record: dict[str, Any]) -> None:
         raise Rejected(f"NgayTiepNhan={received!r} is after NgayKetThucXuLy={finished!r}")
 
 
-def _is_clean_dossier(record: dict[str, Any]) -> bool:
-    """The common case in one pass, building nothing: every value in its native text form and valid.
-
-    False sends the record down the checked path, which accepts the tolerable (numbers for
-    strings, padded codes) and rejects the rest with its reason.
-    """
-    get = record.get
-    code, version, updated = get("MaHoSo"), get("_version"), get("_updated_at")
-    status, channel = get("TrangThaiHoSo"), get("KenhThucHien", "")
-    received, finished = get("NgayTiepNhan"), get("NgayKetThucXuLy")
-    latest = latest_year()
-    if not (
-        type(code) is str
-        and code
-        and len(code) <= MAX_KEY_CHARS
-        and type(version) is str
-        and version.isdigit()
-        and len(version) <= 9
-        and type(updated) is str
-        and is_compact(updated)
-        and _EARLIEST <= updated[:4] <= latest
-        and type(status) is str
-        and status in STATUSES
-        and type(channel) is str
-        and channel in CHANNELS
-        and _valid_times(record, DOSSIER_DATES, latest)
-        and not (received and finished and received > finished)
-    ):
-        return False
-    if not record.keys() >= _DOSSIER_PRESENT_SET:
-        return False
-    for field in TEXT_FIELDS:
-        value = get(field)
-        if value is not None and type(value) is not str:
-            return False
-    supplements = get("DanhSachHoSoBoSung")
-    if supplements:
-        if type(supplements) is not list:
-            return False
-        for supplement in supplements:
-            if type(supplement) is not dict or not _valid_times(supplement, SUPPLEMENT_DATES, latest):
-                return False
-    fees = get("DanhSachLePhi")
-    if fees:
-        if type(fees) is not list:
-            return False
-        for fee in fees:
-            if type(fee) is not dict:
-                return False
-            amount = fee.get("Gia")
-            if amount and not (type(amount) is str and amount.isascii() and amount.isdigit()):
-                return False
-    for field in DOSSIER_LISTS:
-        items = get(field)
-        if items and type(items) is not list:
-            return False
-    return True
-
-
 def parse_dossier(record: Any) -> Row:
-    if type(record) is dict and _is_clean_dossier(record):
-        code = record["MaHoSo"].strip()
-        version = int(record["_version"])
-        updated_at = parse_compact(record["_updated_at"])
-        return Row((updated_at, code, version, _dump(record)), key=(code, version))
-    return _parse_dossier_checked(record)
-
-
-def _parse_dossier_checked(record: Any) -> Row:
-    """Field by field, with the reason of the first problem: the path of anything unusual."""
+    """The checked path, field by field, with the reason of the first problem."""
     record = _check(record, Dossier)
     _in_order(record)
     code = _text(record["MaHoSo"])
     version = int(_text(record["_version"]))
-    updated_at = parse_compact(_text(record["_updated_at"]))
+    updated_at = compact_iso(_text(record["_updated_at"]))
     return Row((updated_at, code, version, _dump(record)), key=(code, version))
 
 
-def _is_clean_progress(record: dict[str, Any]) -> bool:
-    """The common case of a progress row in one pass: what `_check` accepts as it is, nothing else."""
-    get = record.get
-    code, at, status = get("MaHoSo"), get("ThoiDiemXuLy"), get("TrangThai")
-    latest = latest_year()
-    if not (
-        type(code) is str
-        and code.strip()
-        and len(code.strip()) <= MAX_KEY_CHARS
-        and type(at) is str
-        and is_compact(at)
-        and _EARLIEST <= at[:4] <= latest
-        and type(status) is str
-        and status in STATUSES
-        and _valid_times(record, PROGRESS_DATES, latest)
-    ):
-        return False
-    for field in PROGRESS_TEXTS:
-        value = get(field)
-        if value is not None and type(value) is not str:
+def parse_progress(record: Any) -> Row:
+    record = _check(record, Progress)
+    code = _text(record["MaHoSo"])
+    at = compact_iso(_text(record["ThoiDiemXuLy"]))
+    status = _text(record["TrangThai"])
+    return Row((at, code, _dump(record)), key=(code, record["ThoiDiemXuLy"], status))
+
+
+# --- the fast path: records decoded straight into their declared shapes --------------------
+
+
+@dataclass(frozen=True)
+class _Plain:
+    """The fields of one declared shape by what `_check` checks of them (read once from `spec`)."""
+
+    required: tuple[str, ...]
+    present: tuple[str, ...]
+    times: tuple[str, ...]
+    keys: tuple[str, ...]
+    numbers: tuple[str, ...]
+    integers: tuple[str, ...]
+    codes: tuple[tuple[str, frozenset[str]], ...]
+    lists: tuple[tuple[str, _Plain], ...]  # only the lists whose items have something to check
+
+    @property
+    def checks(self) -> bool:
+        return any((self.required, self.present, self.times, self.keys, self.numbers, self.integers,
+                    self.codes, self.lists))  # fmt: skip
+
+
+@cache
+def _plain(shape: type[msgspec.Struct]) -> _Plain:
+    fields = spec(shape)
+
+    def of(kind: Kind) -> tuple[str, ...]:
+        return tuple(f.name for f in fields if f.kind is kind)
+
+    lists = ((f.name, _plain(f.items)) for f in fields if f.items is not None)
+    return _Plain(
+        required=tuple(f.name for f in fields if f.required),
+        present=tuple(f.name for f in fields if f.present),
+        times=of(Kind.TIME),
+        keys=of(Kind.KEY),
+        numbers=of(Kind.NUMBER),
+        integers=of(Kind.INTEGER),
+        codes=tuple((f.name, f.allowed or frozenset()) for f in fields if f.kind is Kind.CODE),
+        lists=tuple((name, plain) for name, plain in lists if plain.checks),
+    )
+
+
+@cache
+def _plausible_times(latest: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(every `yyyyMMdd` from EARLIEST_YEAR to the end of `latest`, every `HHmmss`): a time
+    `_check` accepts as it is is 14 characters whose halves are in these."""
+    days, times = valid_parts()
+    return frozenset(day for day in days if _EARLIEST <= day[:4] <= latest), times
+
+
+def _is_plain(record: Any, plain: _Plain, latest: str) -> bool:
+    """True when `_check` accepts every value of a declared record exactly as it is: no value
+    to trim, no number standing for a string, nothing it would refuse. False is not a verdict:
+    the record then takes the checked path, which accepts the tolerable and gives the reason
+    for the rest. Absent (UNSET) and "" are both false."""
+    for name in plain.required:
+        value = getattr(record, name)
+        if not (value and value.strip()):
             return False
+    for name in plain.present:
+        if getattr(record, name) is UNSET:
+            return False
+    if plain.times:
+        days, times = _plausible_times(latest)
+        for name in plain.times:
+            value = getattr(record, name)
+            if value and not (len(value) == 14 and value[:8] in days and value[8:] in times):
+                return False
+    for name in plain.keys:
+        value = getattr(record, name)
+        if value and (len(value) > MAX_KEY_CHARS or value != value.strip()):
+            return False
+    for name in plain.numbers:
+        value = getattr(record, name)
+        if value and not (value.isascii() and value.isdigit()) and not _NUMBER.match(value):
+            return False
+    for name in plain.integers:
+        value = getattr(record, name)
+        if value and not (len(value) <= 9 and value.isascii() and value.isdigit()):
+            return False
+    for name, allowed in plain.codes:
+        value = getattr(record, name)
+        if value and value not in allowed:
+            return False
+    for name, items_plain in plain.lists:
+        items = getattr(record, name)
+        if items:
+            for item in items:
+                if not _is_plain(item, items_plain, latest):
+                    return False
     return True
 
 
-def parse_progress(record: Any) -> Row:
-    if not (type(record) is dict and _is_clean_progress(record)):
-        record = _check(record, Progress)
-    code = _text(record["MaHoSo"])
-    at = parse_compact(_text(record["ThoiDiemXuLy"]))
-    status = _text(record["TrangThai"])
-    return Row((at, code, _dump(record)), key=(code, record["ThoiDiemXuLy"], status))
+DOSSIER_SHAPE = declared(Dossier, ((DOSSIER_PERSONAL.derived_key, dict[str, str]),))
+PROGRESS_SHAPE = declared(Progress)
+
+
+_DOSSIER_PLAIN, _PROGRESS_PLAIN = _plain(Dossier), _plain(Progress)
+
+
+def _plain_dossier(record: Any) -> bool:
+    if not _is_plain(record, _DOSSIER_PLAIN, latest_year()):
+        return False
+    received, finished = record.NgayTiepNhan, record.NgayKetThucXuLy
+    return not (received and finished and received > finished)
+
+
+def _dossier_row(record: Any, stored: bytes) -> Row:
+    code, version = record.MaHoSo, int(record._version)
+    return Row((compact_iso(record._updated_at), code, version, stored), key=(code, version))
+
+
+def _plain_progress(record: Any) -> bool:
+    return _is_plain(record, _PROGRESS_PLAIN, latest_year())
+
+
+def _progress_row(record: Any, stored: bytes) -> Row:
+    code, at = record.MaHoSo.strip(), record.ThoiDiemXuLy
+    return Row((compact_iso(at), code, stored), key=(code, at, record.TrangThai))
 
 
 def parse_procedure(record: Any) -> Row:
@@ -350,7 +365,61 @@ def _envelope(body: Any, path: str) -> Page:
     return Page(data, total)
 
 
-def _pull(path: str) -> Fetch:
+class _Envelope(msgspec.Struct, Generic[T]):
+    """The envelope of a list endpoint as the fast path decodes it (`_envelope` checks it)."""
+
+    data: list[T]
+    error_code: Any = None
+    message: Any = ""
+    total: Any = None
+
+
+@cache
+def _page_decoders(
+    shape: type | None,
+) -> tuple[msgspec.json.Decoder, msgspec.json.Decoder, msgspec.json.Decoder]:
+    """(a page of `shape` records, a page of records undecoded, one `shape` record)."""
+    return (
+        msgspec.json.Decoder(_Envelope[shape] if shape is not None else _Envelope[Any]),
+        msgspec.json.Decoder(_Envelope[msgspec.Raw]),
+        msgspec.json.Decoder(shape if shape is not None else Any),
+    )
+
+
+def decode_page(body: bytes, path: str, shape: type | None = None) -> Page:
+    """A list endpoint's answer: its records decoded into `shape` (their declared shape)
+    wherever they fit it, as dicts (or whatever JSON they are) where they do not.
+
+    The whole page is decoded in one pass when every record fits; otherwise each record is
+    decoded on its own, so one odd record leaves the others on the fast path.
+    """
+    whole, undecoded, one = _page_decoders(shape)
+    try:
+        envelope = whole.decode(body)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        try:
+            envelope = undecoded.decode(body)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            return _envelope(json_body(body, f"GET {path}"), path)  # its checks name the problem
+        records = []
+        for raw in envelope.data:
+            try:
+                records.append(one.decode(raw))
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                records.append(orjson.loads(raw))
+        envelope.data = records
+    return _envelope(
+        {
+            "error_code": envelope.error_code,
+            "message": envelope.message,
+            "total": envelope.total,
+            "data": envelope.data,
+        },
+        path,
+    )
+
+
+def _pull(path: str, shape: type | None = None) -> Fetch:
     def fetch(client: ApiClient, window: Window | None, page_size: int) -> Iterator[list[Any]]:
         params: dict[str, Any] = {"page_size": page_size}
         if window is not None:
@@ -358,7 +427,7 @@ def _pull(path: str) -> Fetch:
             params["updated_to"] = format_compact(window.end)
 
         def page(number: int) -> Page:
-            return _envelope(client.get_json(path, {**params, "page": number}), path)
+            return decode_page(client.get_json_body(path, {**params, "page": number}), path, shape)
 
         yield from numbered_pages(page, page_size)
 
@@ -427,18 +496,20 @@ SOURCE = Source(
         Entity(
             "dossiers",
             DOSSIERS_TABLE,
-            _pull("/dvc/v1/hoso"),
+            _pull("/dvc/v1/hoso", DOSSIER_SHAPE),
             parse_dossier,
             windowed=True,
             personal=DOSSIER_PERSONAL,
+            declared=DeclaredParse(DOSSIER_SHAPE, _plain_dossier, _dossier_row),
         ),
         Entity(
             "progress",
             PROGRESS_TABLE,
-            _pull("/dvc/v1/tiendo"),
+            _pull("/dvc/v1/tiendo", PROGRESS_SHAPE),
             parse_progress,
             windowed=True,
             personal=PROGRESS_PERSONAL,
+            declared=DeclaredParse(PROGRESS_SHAPE, _plain_progress, _progress_row),
         ),
         Entity(
             "procedures",
