@@ -16,7 +16,7 @@ import hashlib
 import logging
 import re
 import unicodedata
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from core.settings import ConfigError, Settings
+from ingestion.records import attribute, compiled
 
 PREFIX = "psn:"
 #: Published, not secret: used only when DTIMON_ENV is demo or test, and says so.
@@ -215,25 +216,7 @@ class Pseudonymiser:
     def _hide_declared(
         self, record: Any, policy: PersonalFields, searched: list[str], pending: list[tuple[Any, str, str]]
     ) -> None:
-        for name in policy.free_text:
-            text = getattr(record, name)
-            if text:  # "" and UNSET are both false
-                pending.append((record, name, text))
-        personal = self._personal
-        for name in policy.fields:
-            value = getattr(record, name)
-            if value:
-                entry = personal.get(value)
-                if entry is None:
-                    entry = self._personal_entry(value)
-                setattr(record, name, entry[0])
-                if entry[1]:
-                    searched.append(entry[1])
-        for list_name, sub in policy.personal_or_free_nested:
-            items = getattr(record, list_name)
-            if items:
-                for item in items:
-                    self._hide_declared(item, sub, searched, pending)
+        policy.declared_walk(record, searched, pending, self._personal, self._personal_entry)
 
     def _scrubbed(self, text: str, searched: list[str]) -> str:
         """A free text of a record whose personal values (searched spellings) are `searched`,
@@ -426,6 +409,41 @@ class PersonalFields:
             if isinstance(sub, PersonalFields)
             and (sub.fields or sub.has_free_text or sub.personal_or_free_nested)
         )
+
+    @cached_property
+    def declared_walk(self) -> Callable[..., None]:
+        """The walk of `Pseudonymiser.apply_declared` over a record decoded into its declared shape,
+        written for this policy as straight-line code (`ingestion.records.compiled`).
+
+        Called as `walk(record, searched, pending, personal, entry_of)`: each free text
+        (non-empty) is appended to `pending` as (record, name, text); each personal value is
+        replaced by its pseudonym (`personal` is the cache of entries, `entry_of` computes a
+        missing one) and its searched spelling, if any, appended to `searched`; then the items
+        of every nested list that holds either, in that order — `apply`'s order.
+        """
+        lines = ["def walk(r, searched, pending, personal, entry_of):"]
+        names: dict[str, Any] = {}
+        for name in [attribute("record", n) for n in self.free_text]:
+            lines += [f"    t = r.{name}", f"    if t: pending.append((r, {name!r}, t))"]
+        for name in [attribute("record", n) for n in self.fields]:
+            lines += [
+                f"    v = r.{name}",
+                "    if v:",
+                "        e = personal.get(v)",
+                "        if e is None: e = entry_of(v)",
+                f"        r.{name} = e[0]",
+                "        if e[1]: searched.append(e[1])",
+            ]
+        for name, sub in self.personal_or_free_nested:
+            attribute("record", name)
+            names[f"walk_{name}"] = sub.declared_walk
+            lines += [
+                f"    for item in r.{name} or ():",
+                f"        walk_{name}(item, searched, pending, personal, entry_of)",
+            ]
+        if len(lines) == 1:
+            lines.append("    pass")
+        return compiled(lines, names, "privacy walk")
 
     @cached_property
     def only_known(self) -> bool:

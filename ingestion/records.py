@@ -21,6 +21,8 @@ check, run on the decoded struct before anything else reads it.
 
 from __future__ import annotations
 
+import keyword
+from collections.abc import Callable
 from functools import cache
 from typing import Any, get_args, get_origin, get_type_hints
 
@@ -60,3 +62,26 @@ def declared(shape: type[msgspec.Struct], extra: tuple[tuple[str, Any], ...] = (
         forbid_unknown_fields=True,
         module=__name__,
     )
+
+
+def attribute(shape_name: str, field: str) -> str:
+    """`field` checked as an attribute name generated code may read (`r.<field>`)."""
+    if not field.isidentifier() or keyword.iskeyword(field):
+        raise ValueError(f"{shape_name}.{field}: not a name the fast path can read")
+    return field
+
+
+def compiled(lines: list[str], names: dict[str, Any], label: str) -> Callable[..., Any]:
+    """The function defined by `lines` (its `def` first), compiled with `names` as its globals;
+    its source is kept in its `source` attribute.
+
+    The fast path's per-record steps are written from a shape's declarations as straight-line
+    code reading each field by name (`r.MaHoSo`), because they run for every record and a
+    loop over field names with `getattr` costs about twice as much. `attribute` guards each name.
+    """
+    source = "\n".join([*lines, ""])
+    namespace = dict(names)
+    exec(compile(source, f"<{label}>", "exec"), namespace)  # noqa: S102
+    function = namespace[lines[0].split()[1].split("(")[0]]
+    function.source = source
+    return function

@@ -14,8 +14,7 @@ are pseudonymised before parsing, so even a rejected record is stored without th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import cache
 from typing import Any, Generic, TypeVar
@@ -35,7 +34,7 @@ from ingestion.localtime import (
     valid_parts,
 )
 from ingestion.paging import Page, numbered_pages
-from ingestion.records import declared
+from ingestion.records import attribute, compiled, declared
 from ingestion.sources.base import (
     EARLIEST_YEAR,
     MAX_KEY_CHARS,
@@ -217,45 +216,6 @@ def parse_progress(record: Any) -> Row:
 # --- the fast path: records decoded straight into their declared shapes --------------------
 
 
-@dataclass(frozen=True)
-class _Plain:
-    """The fields of one declared shape by what `_check` checks of them (read once from `spec`)."""
-
-    required: tuple[str, ...]
-    present: tuple[str, ...]
-    times: tuple[str, ...]
-    keys: tuple[str, ...]
-    numbers: tuple[str, ...]
-    integers: tuple[str, ...]
-    codes: tuple[tuple[str, frozenset[str]], ...]
-    lists: tuple[tuple[str, _Plain], ...]  # only the lists whose items have something to check
-
-    @property
-    def checks(self) -> bool:
-        return any((self.required, self.present, self.times, self.keys, self.numbers, self.integers,
-                    self.codes, self.lists))  # fmt: skip
-
-
-@cache
-def _plain(shape: type[msgspec.Struct]) -> _Plain:
-    fields = spec(shape)
-
-    def of(kind: Kind) -> tuple[str, ...]:
-        return tuple(f.name for f in fields if f.kind is kind)
-
-    lists = ((f.name, _plain(f.items)) for f in fields if f.items is not None)
-    return _Plain(
-        required=tuple(f.name for f in fields if f.required),
-        present=tuple(f.name for f in fields if f.present),
-        times=of(Kind.TIME),
-        keys=of(Kind.KEY),
-        numbers=of(Kind.NUMBER),
-        integers=of(Kind.INTEGER),
-        codes=tuple((f.name, f.allowed or frozenset()) for f in fields if f.kind is Kind.CODE),
-        lists=tuple((name, plain) for name, plain in lists if plain.checks),
-    )
-
-
 @cache
 def _plausible_times(latest: str) -> tuple[frozenset[str], frozenset[str]]:
     """(every `yyyyMMdd` from EARLIEST_YEAR to the end of `latest`, every `HHmmss`): a time
@@ -264,58 +224,65 @@ def _plausible_times(latest: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(day for day in days if _EARLIEST <= day[:4] <= latest), times
 
 
-def _is_plain(record: Any, plain: _Plain, latest: str) -> bool:
-    """True when `_check` accepts every value of a declared record exactly as it is: no value
-    to trim, no number standing for a string, nothing it would refuse. False is not a verdict:
-    the record then takes the checked path, which accepts the tolerable and gives the reason
-    for the rest. Absent (UNSET) and "" are both false."""
-    for name in plain.required:
-        value = getattr(record, name)
-        if not (value and value.strip()):
-            return False
-    for name in plain.present:
-        if getattr(record, name) is UNSET:
-            return False
-    if plain.times:
-        days, times = _plausible_times(latest)
-        for name in plain.times:
-            value = getattr(record, name)
-            if value and not (len(value) == 14 and value[:8] in days and value[8:] in times):
-                return False
-    for name in plain.keys:
-        value = getattr(record, name)
-        if value and (len(value) > MAX_KEY_CHARS or value != value.strip()):
-            return False
-    for name in plain.numbers:
-        value = getattr(record, name)
-        if value and not (value.isascii() and value.isdigit()) and not _NUMBER.match(value):
-            return False
-    for name in plain.integers:
-        value = getattr(record, name)
-        if value and not (len(value) <= 9 and value.isascii() and value.isdigit()):
-            return False
-    for name, allowed in plain.codes:
-        value = getattr(record, name)
-        if value and value not in allowed:
-            return False
-    for name, items_plain in plain.lists:
-        items = getattr(record, name)
-        if items:
-            for item in items:
-                if not _is_plain(item, items_plain, latest):
-                    return False
-    return True
+PlainCheck = Callable[[Any, frozenset[str], frozenset[str]], bool]
+
+
+@cache
+def plain_check(shape: type[msgspec.Struct]) -> PlainCheck | None:
+    """A function telling whether `_check` accepts every value of a record decoded into its
+    declared shape exactly as it is — no value to trim, no number standing for a string,
+    nothing it would refuse — given `_plausible_times`; None when the shape has nothing to check.
+
+    False is not a verdict: the record then takes the checked path, which accepts the
+    tolerable and gives the reason for the rest. The function is written from the shape's
+    declarations (`spec`) as straight-line code (`ingestion.records.compiled`; measured: 3.1
+    against 4.4 µs a dossier version for a loop over the fields).
+    """
+    lines = ["def check(r, days, times):"]
+    names: dict[str, Any] = {"UNSET": UNSET, "MAX_KEY": MAX_KEY_CHARS, "number": _NUMBER.match}
+    for field in spec(shape):
+        name = attribute(shape.__name__, field.name)
+        tests = []
+        if field.items is not None:
+            items = plain_check(field.items)
+            if items is not None:
+                names[f"check_{name}"] = items
+                lines += [
+                    f"    for item in r.{name} or ():",
+                    f"        if not check_{name}(item, days, times): return False",
+                ]
+            continue
+        if field.required:
+            tests.append("not (v and v.strip())")
+        if field.present:
+            tests.append("v is UNSET")
+        if field.kind is Kind.TIME:
+            tests.append("v and not (len(v) == 14 and v[:8] in days and v[8:] in times)")
+        elif field.kind is Kind.KEY:
+            tests.append("v and (len(v) > MAX_KEY or v != v.strip())")
+        elif field.kind is Kind.NUMBER:
+            tests.append("v and not (v.isascii() and v.isdigit()) and not number(v)")
+        elif field.kind is Kind.INTEGER:
+            tests.append("v and not (len(v) <= 9 and v.isascii() and v.isdigit())")
+        elif field.kind is Kind.CODE:
+            names[f"codes_{name}"] = field.allowed or frozenset()
+            tests.append(f"v and v not in codes_{name}")
+        if tests:
+            lines.append(f"    v = r.{name}")
+            lines += [f"    if {test}: return False" for test in tests]
+    if len(lines) == 1:
+        return None
+    return compiled([*lines, "    return True"], names, f"plain check of {shape.__name__}")
 
 
 DOSSIER_SHAPE = declared(Dossier, ((DOSSIER_PERSONAL.derived_key, dict[str, str]),))
 PROGRESS_SHAPE = declared(Progress)
-
-
-_DOSSIER_PLAIN, _PROGRESS_PLAIN = _plain(Dossier), _plain(Progress)
+_DOSSIER_PLAIN, _PROGRESS_PLAIN = plain_check(Dossier), plain_check(Progress)
 
 
 def _plain_dossier(record: Any) -> bool:
-    if not _is_plain(record, _DOSSIER_PLAIN, latest_year()):
+    assert _DOSSIER_PLAIN is not None
+    if not _DOSSIER_PLAIN(record, *_plausible_times(latest_year())):
         return False
     received, finished = record.NgayTiepNhan, record.NgayKetThucXuLy
     return not (received and finished and received > finished)
@@ -327,7 +294,8 @@ def _dossier_row(record: Any, stored: bytes) -> Row:
 
 
 def _plain_progress(record: Any) -> bool:
-    return _is_plain(record, _PROGRESS_PLAIN, latest_year())
+    assert _PROGRESS_PLAIN is not None
+    return _PROGRESS_PLAIN(record, *_plausible_times(latest_year()))
 
 
 def _progress_row(record: Any, stored: bytes) -> Row:
