@@ -228,10 +228,7 @@ def way_pandas(engine: Any, work: Workload) -> int:
     for entity in ENTITIES:
         columns = ["batch_id", *entity.table.column_names]
         # a JSONB column takes the value, not its text
-        values = [
-            (1, *row.values[:-1], orjson.loads(row.values[-1]))
-            for row in _parsed_rows(entity, work)
-        ]
+        values = [(1, *row.values[:-1], orjson.loads(row.values[-1])) for row in _parsed_rows(entity, work)]
         frame = pd.DataFrame(values, columns=columns)
         frame.to_sql(
             entity.table.name,

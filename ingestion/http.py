@@ -182,15 +182,6 @@ class ApiClient:
     def _decode_json(response: requests.Response, method: str, path: str) -> Any:
         return json_body(response.content, f"{method} {path}")
 
-
-def json_body(content: bytes, what: str) -> Any:
-    """An answer's body decoded as JSON, or SourceError naming `what` ("GET /path") and its start."""
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError as exc:
-        start = content[:200].decode(errors="replace")
-        raise SourceError(f"{what}: answer is not JSON: {mask_text(start)!r}") from exc
-
     def _login(self) -> str:
         assert isinstance(self.auth, TokenAuth)
         self.logins += 1
@@ -292,3 +283,12 @@ def json_body(content: bytes, what: str) -> Any:
             wait = self.policy.backoff(attempt, self._rng)
         log.warning("%s; attempt %d of %d, retrying in %.2f s", what, attempt, self.policy.max_attempts, wait)
         self._sleep(wait)
+
+
+def json_body(content: bytes, what: str) -> Any:
+    """An answer's body decoded as JSON, or SourceError naming `what` ("GET /path") and its start."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        start = content[:200].decode(errors="replace")
+        raise SourceError(f"{what}: answer is not JSON: {mask_text(start)!r}") from exc

@@ -1,6 +1,6 @@
 """A declared record shape as the loader's fast path decodes it: strictly, in one pass.
 
-A source declares each record once as a msgspec struct (e.g. `ingestion/sources/onestop_records.py`).
+A source declares each record once as a msgspec struct (its `*_records` module).
 `declared(shape)` derives from it the type a page is decoded into on the fast path:
 
 - every declared field, and nothing else: a field the declaration does not know fails the

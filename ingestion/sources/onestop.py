@@ -374,7 +374,7 @@ def decode_page(body: bytes, path: str, shape: type | None = None) -> Page:
             try:
                 records.append(one.decode(raw))
             except (msgspec.ValidationError, msgspec.DecodeError):
-                records.append(orjson.loads(raw))
+                records.append(msgspec.json.decode(raw))
         envelope.data = records
     return _envelope(
         {

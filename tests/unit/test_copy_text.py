@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ingestion.load import _copy_bytes, _holds_twelve_digits
+from ingestion.load import _copy_bytes, _copy_page, _holds_twelve_digits
 
 
 def test_values_become_copy_text_fields() -> None:
@@ -36,3 +36,17 @@ def test_values_become_copy_text_fields() -> None:
 )
 def test_a_run_of_exactly_twelve_digits_is_found_in_a_page(page: bytes, found: bool) -> None:
     assert _holds_twelve_digits(page) is found
+
+
+def test_a_page_is_written_column_by_column_as_each_value_would_be() -> None:
+    """`_copy_page` converts a column at a time; each line is still its values' `_copy_bytes`."""
+    at = datetime(2025, 9, 1, 8, 30, tzinfo=timezone(timedelta(hours=7)))
+    pages = [
+        [("20250901T083000+07", "X-1", 3, b'{"a":"b"}'), ("20250902T083000+07", "X-2", 4, b'{"a":"c"}')],
+        [("a\tb", "back\\slash", 1, b'{"a":"x\\"y"}'), ("new\nline", "cr\r", 2, b"{}")],  # escaped
+        [(None, "X", None, b"{}"), (at, None, True, "Nguyễn")],  # mixed types in a column
+        [(1.5, False, -7, b"")],
+    ]
+    for rows in pages:
+        expected = b"".join(b"\t".join(_copy_bytes(v) for v in row) + b"\t9\n" for row in rows)
+        assert _copy_page(rows, b"\t9\n") == expected

@@ -24,8 +24,10 @@ from ingestion.sources.onestop_records import (
     TIME_LIMIT_UNITS,
     Agency,
     Dossier,
+    Identity,
     Procedure,
     Progress,
+    Supplement,
     spec,
 )
 
@@ -53,27 +55,31 @@ def test_a_record_missing_a_required_field_is_not_its_shape() -> None:
         msgspec.convert({"MaHoSo": "X", "_version": "1", "_updated_at": "20250101000000"}, Dossier)
 
 
-def test_the_parser_takes_its_field_lists_from_the_shapes() -> None:
-    assert onestop.DOSSIER_DATES == (
-        "NgayNopHoSo", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayTra", "NgayTuChoi",
-    )  # fmt: skip
-    assert onestop.SUPPLEMENT_DATES == (
-        "NgayBoSung",
-        "NgayTiepNhanBoSung",
-        "NgayHenTraTruoc",
-        "NgayHenTraMoi",
-    )
-    assert onestop.TEXT_FIELDS[:7] == (
-        "MaHoSoKhac", "MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "DonViXuLy", "LoaiDoiTuong",
-    )  # fmt: skip
-    assert {"ChuHoSo", "SoGiayToChuHoSo", "TrichYeuHoSo"} <= set(onestop.TEXT_FIELDS)  # every field declared
-    [status] = [field for field in spec(Dossier) if field.name == "TrangThaiHoSo"]
-    assert status.required and status.allowed == onestop.STATUSES
+def test_the_fast_path_takes_its_checks_from_the_shapes() -> None:
+    """The fast path's check is written from the declarations: each time, code and key of the
+    shape is read and checked by its kind, and nothing it does not declare."""
+    check = onestop.plain_check(Dossier)
+    assert check is not None
+    times = ["NgayNopHoSo", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayTra", "NgayTuChoi"]
+    for name in [*times, "_updated_at"]:
+        assert f"    v = r.{name}\n    " in check.source
+        assert check.source.count("v[:8] in days") == len(times) + 1
+    assert "if v and v not in codes_TrangThaiHoSo" in check.source
+    assert "r.ChuHoSo" not in check.source  # a text: nothing to check
+    supplement = onestop.plain_check(Supplement)
+    assert supplement is not None and supplement.source.count("v[:8] in days") == 4
+    assert onestop.plain_check(Identity) is None  # texts only
+    assert "check_DinhDanhCHS" not in check.source and "check_DanhSachHoSoBoSung" in check.source
 
 
 def test_the_parser_codes_are_the_seed_codes() -> None:
-    assert onestop.STATUSES == {str(n) for n in range(1, 11)} == codes(DOSSIER_STATUSES)
-    assert onestop.CHANNELS == {"", "1", "2", "3"} == codes(CHANNELS) | {""}
+    check = onestop.plain_check(Dossier)
+    assert check is not None
+    namespace = check.__globals__
+    assert namespace["codes_TrangThaiHoSo"] == {str(n) for n in range(1, 11)} == codes(DOSSIER_STATUSES)
+    assert namespace["codes_KenhThucHien"] == {"1", "2", "3"} == codes(CHANNELS)
+    [status] = [field for field in spec(Dossier) if field.name == "TrangThaiHoSo"]
+    assert status.required and status.allowed == codes(DOSSIER_STATUSES)
 
 
 def test_every_code_list_is_a_described_seed() -> None:

@@ -1,0 +1,206 @@
+"""The loader's fast path: records decoded straight into their declared shapes.
+
+The fast path may only take a record the checked path accepts as it is, and must give the row
+the checked path gives (the stored record compared as JSON: key order and spacing are jsonb's
+business). Both are run here on the sandbox generator's records and on every field of a record
+set to awkward values, one at a time.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from typing import Any
+
+import msgspec
+import orjson
+import pytest
+
+from ingestion.http import SourceError
+from ingestion.load import Row
+from ingestion.privacy import Pseudonymiser
+from ingestion.records import declared, jsonb_key_order
+from ingestion.runner import _as_declared, _declared_row, parse_pages
+from ingestion.sandbox.generator import generate_province
+from ingestion.sources import Rejected
+from ingestion.sources.onestop import SOURCE, decode_page
+from ingestion.sources.onestop_records import Dossier, spec
+
+DOSSIERS, PROGRESS = SOURCE.entity("dossiers"), SOURCE.entity("progress")
+REJECTED = "rejected"
+CITIZEN_ID = "056090001234"
+
+
+@pytest.fixture(scope="module")
+def province():
+    return generate_province(3, 0.05, date(2025, 8, 1), date(2025, 9, 1))
+
+
+def fast_row(entity: Any, record: Any) -> Row | None:
+    """The row the fast path gives `record`, or None when it leaves it to the checked path."""
+    assert entity.declared is not None
+    decoded = _as_declared(copy.deepcopy(record), entity.declared.shape)
+    if type(decoded) is not entity.declared.shape:
+        return None
+    return _declared_row(decoded, entity, entity.declared, Pseudonymiser("k"))
+
+
+def checked_row(entity: Any, record: Any) -> Row | str:
+    """The row the checked path gives `record` (personal data hidden first), or REJECTED."""
+    record = copy.deepcopy(record)
+    if isinstance(record, dict):
+        Pseudonymiser("k").apply(record, entity.personal, {})
+    try:
+        return entity.parse(record)
+    except Rejected:
+        return REJECTED
+
+
+def as_compared(row: Row) -> tuple[Any, ...]:
+    values = tuple(orjson.loads(v) if isinstance(v, bytes) else v for v in row.values)
+    return values, row.key
+
+
+@pytest.mark.parametrize("entity", [DOSSIERS, PROGRESS], ids=lambda e: e.name)
+def test_every_generated_record_takes_the_fast_path_and_gets_the_checked_row(entity: Any, province) -> None:
+    records = province.dossiers if entity is DOSSIERS else province.progress
+    assert len(records) > 100
+    for record in records:
+        fast = fast_row(entity, record)
+        assert fast is not None, record
+        checked = checked_row(entity, record)
+        assert checked is not REJECTED
+        assert as_compared(fast) == as_compared(checked)
+
+
+AWKWARD: list[Any] = [
+    "", " ", "  x  ", "5", " 5", "5 ", "0", "5,5", "5.5", "1.", "abc", "9" * 10, "2147483648",
+    "20250901083000", "20250230000000", "20250901250000", "19891231235959", "19900101000000",
+    "21990101000000", "2025090108300", "202509010830000", " 20250901083000", "\u00a020250901083000",
+    "1", "10", "11", " 1", "X" * 201, "X" * 9000, "Nguyễn Văn An", CITIZEN_ID, f"cccd {CITIZEN_ID}",
+    "a\x00b", 5, 5.0, 5.5, 0, None, True, [], {}, ["x"], [{}], {"a": "b"},
+]  # fmt: skip
+AWKWARD_ITEMS: list[Any] = [
+    None, "", [], ["x"], [{}], [{"Unknown": "x"}], [{"NgayBoSung": "2025"}], [{"NgayBoSung": 5}],
+    [{"Gia": "1,5"}], [{"Gia": "abc"}], [{"Gia": 500}], [{"SoDinhDanh": CITIZEN_ID}],
+    [{"NoiDungBoSung": "gọi Nguyễn Văn An 0912 345 678", "NguoiYeuCauBoSung": "Nguyễn Văn An"}],
+]  # fmt: skip
+
+
+def _dossier(province) -> dict[str, Any]:
+    """A generated dossier version that fills its lists (supplements, fees)."""
+    for record in province.dossiers:
+        if record.get("DanhSachHoSoBoSung") and record.get("DanhSachLePhi") and record.get("NgayKetThucXuLy"):
+            return record
+    raise AssertionError("no generated dossier with supplements, fees and an end")
+
+
+def test_a_record_the_fast_path_takes_is_one_the_checked_path_accepts_the_same(province) -> None:
+    """Every field set to every awkward value (or removed), one at a time, and an undeclared one added."""
+    base = _dossier(province)
+    taken = tried = 0
+    for field in spec(Dossier):
+        values = AWKWARD_ITEMS if field.items is not None else AWKWARD
+        for value in [*values, msgspec.UNSET]:
+            record = copy.deepcopy(base)
+            if value is msgspec.UNSET:
+                record.pop(field.name, None)
+            else:
+                record[field.name] = value
+            tried += 1
+            fast = fast_row(DOSSIERS, record)
+            if fast is None:
+                continue
+            taken += 1
+            checked = checked_row(DOSSIERS, record)
+            assert checked is not REJECTED, (field.name, value)
+            assert as_compared(fast) == as_compared(checked), (field.name, value)
+    assert tried > 1000 and 0.1 < taken / tried < 0.9  # both paths are exercised
+    assert fast_row(DOSSIERS, base | {"TruongMoi": "x"}) is None  # undeclared: the checked path counts it
+
+
+def test_a_record_the_checked_path_refuses_never_takes_the_fast_path(province) -> None:
+    base = _dossier(province)
+    refused = [
+        {"NgayTiepNhan": base["NgayKetThucXuLy"][:4] + "9999999999"},  # not a time
+        {"NgayTiepNhan": "20991231000000"},  # after the end of processing, and beyond the plausible years
+        {"TrangThaiHoSo": "0"},
+        {"MaHoSo": "   "},
+        {"GhiChu": "a\x00b"},
+        {"_version": "99999999999"},
+    ]
+    for change in refused:
+        record = base | change
+        assert checked_row(DOSSIERS, record) is REJECTED, change
+        assert fast_row(DOSSIERS, record) is None, change
+
+
+def test_both_privacy_walks_leave_the_same_record() -> None:
+    record = {
+        "MaHoSo": "000.00.12.H57-250905-00123",
+        "ChuHoSo": "Nguyễn Văn An",
+        "SoGiayToChuHoSo": CITIZEN_ID,
+        "SoDienThoai": "0912 345 678",
+        "DiaChiChuHoSo": "Số 12 Lê Lợi, phường Phú Hội",
+        "TrichYeuHoSo": "Ông NGUYỄN  VĂN AN (số 056-090-001234) ở Số 12 Lê Lợi, phường Phú Hội",
+        "GhiChu": "gọi 0912.345.678",
+        "ThongTinKhac": "không có",
+        "DinhDanhCHS": [{"LoaiDinhDanh": "1", "SoDinhDanh": CITIZEN_ID}],
+        "DanhSachHoSoBoSung": [
+            {"NguoiYeuCauBoSung": "Trần Thị Bình", "NoiDungBoSung": "bà trần thị bình yêu cầu bổ sung"}
+        ],
+        "TaiLieuNop": [{"TenTepDinhKem": f"cccd_{CITIZEN_ID}.pdf"}],
+    }
+    policy = DOSSIERS.personal
+    as_dict = Pseudonymiser("k").apply(copy.deepcopy(record), policy)
+    shape = declared(Dossier, (("_applicant", dict[str, str]),))
+    as_declared = msgspec.to_builtins(
+        Pseudonymiser("k").apply_declared(msgspec.convert(record, shape), policy)
+    )
+    assert as_declared == as_dict
+    text = orjson.dumps(as_dict).decode()
+    for clear in ("Nguyễn", "NGUYỄN", "Bình", "bình", "345", "Lê Lợi", CITIZEN_ID, "001234"):
+        assert clear not in text, clear
+    assert as_dict["_applicant"]["birth_province_code"] == "056"
+
+
+def test_declared_fields_are_in_jsonb_key_order() -> None:
+    shape = declared(Dossier)
+    names = [f.encode_name for f in msgspec.structs.fields(shape)]
+    assert names == sorted(names, key=jsonb_key_order)
+    assert names[:3] == ["Fax", "Email", "GhiChu"]  # shorter first, then by bytes
+    assert {f.name for f in spec(Dossier)} == set(names)
+
+
+def _page(records: list[Any], **envelope: Any) -> bytes:
+    return orjson.dumps({"error_code": "0", "message": "", "total": len(records), "data": records} | envelope)
+
+
+def test_a_page_is_decoded_into_the_shape_and_an_odd_record_alone_is_left_as_it_came(province) -> None:
+    shape = DOSSIERS.declared.shape
+    good = province.dossiers[:3]
+    page = decode_page(_page(good), "/dvc/v1/hoso", shape)
+    assert page.total == 3 and [type(r) for r in page.records] == [shape] * 3
+    odd = [good[0], good[1] | {"NewField": "x"}, "not an object", good[2] | {"_version": 3}]
+    page = decode_page(_page(odd), "/dvc/v1/hoso", shape)
+    assert [type(r) for r in page.records] == [shape, dict, str, dict]
+    assert page.records[1]["NewField"] == "x" and page.records[3]["_version"] == 3
+    # the odd ones are rejected or hidden on the checked path; nothing is lost
+    [parsed] = list(parse_pages(DOSSIERS, [page.records], Pseudonymiser("k"), unknown=(unknown := {})))
+    assert [type(item).__name__ for item in parsed] == ["Row", "Row", "Reject", "Row"]
+    assert unknown == {"NewField": 1}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"<html>busy</html>", "answer is not JSON"),
+        (orjson.dumps({"error_code": "1", "message": "sai token", "data": []}), "error_code '1': sai token"),
+        (orjson.dumps({"error_code": 0, "data": {"a": 1}}), "'data' is not a list"),
+        (orjson.dumps({"error_code": 0, "total": "many", "data": []}), "'total'='many' is not a number"),
+        (orjson.dumps([1, 2]), "answer is not a JSON object"),
+    ],
+)
+def test_a_bad_envelope_is_a_source_error_naming_the_problem(body: bytes, message: str) -> None:
+    with pytest.raises(SourceError, match=message):
+        decode_page(body, "/dvc/v1/hoso", DOSSIERS.declared.shape)
