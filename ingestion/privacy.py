@@ -470,9 +470,9 @@ def citizen_attributes(citizen_id: Any) -> dict[str, str] | None:
         return None
     century_sex = int(citizen_id[3])
     century = 1900 + 100 * (century_sex // 2)
-    return {
-        "birth_year": str(century + int(citizen_id[4:6])),
+    return {  # in jsonb's key order (shorter keys first), like every record the loader writes
         "sex": "F" if century_sex % 2 else "M",
+        "birth_year": str(century + int(citizen_id[4:6])),
         "birth_province_code": citizen_id[:3],
     }
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 import psycopg
 import pytest
 
@@ -147,3 +149,22 @@ def test_every_record_of_every_page_lands(conn: psycopg.Connection, count: int) 
     result = load_batch(conn, DOSSIERS.table, _key(), _pages(records, size=500))
     assert result.rows_loaded == count == len(_raw(conn))
     assert result.pages == -(-count // 500)
+
+
+def test_records_reach_the_server_with_their_keys_in_jsonb_order(migrated_conn: psycopg.Connection) -> None:
+    """The fast path encodes a record's keys in the order jsonb stores them (nested objects too),
+    so PostgreSQL has nothing to sort; its own key order must be the declared one."""
+    key = BatchKey("onestop", "dossiers", DAY, DAY + timedelta(days=1))
+    record = _dossier(1) | {"DanhSachLePhi": [{"Gia": "5000", "MaPhiLePhi": "LP", "TenPhiLePhi": "Lệ phí"}]}
+    load_batch(migrated_conn, DOSSIERS.table, key, _pages([record]))
+    stored = migrated_conn.execute("select record::text from raw.onestop__dossiers").fetchone()[0]
+    [row] = next(_pages([record]))
+    assert isinstance(row, Row)
+    sent = row.values[3].decode()
+    assert _key_order(stored) == _key_order(sent)
+    assert orjson.loads(stored) == orjson.loads(sent)
+
+
+def _key_order(text: str) -> list[Any]:
+    """Every object's keys in the order the JSON text writes them, nested objects included."""
+    return json.loads(text, object_pairs_hook=lambda pairs: [(k, v) for k, v in pairs])
