@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
@@ -187,8 +188,8 @@ class Pseudonymiser:
         searched.clear()
         pending: list[tuple[MutableMapping[str, Any], str, str]] = []
         self._apply(record, policy, searched, unknown, "", pending)
-        for item, name, text in pending:
-            item[name] = self._scrubbed(text, searched)
+        if pending:
+            self._scrub(pending, searched, operator.setitem)
         return record
 
     def apply_declared(self, record: Any, policy: PersonalFields) -> Any:
@@ -209,8 +210,8 @@ class Pseudonymiser:
         searched.clear()
         pending: list[tuple[Any, str, str]] = []
         self._hide_declared(record, policy, searched, pending)
-        for item, name, text in pending:
-            setattr(item, name, self._scrubbed(text, searched))
+        if pending:
+            self._scrub(pending, searched, setattr)
         return record
 
     def _hide_declared(
@@ -218,17 +219,32 @@ class Pseudonymiser:
     ) -> None:
         policy.declared_walk(record, searched, pending, self._personal, self._personal_entry)
 
-    def _scrubbed(self, text: str, searched: list[str]) -> str:
-        """A free text of a record whose personal values (searched spellings) are `searched`,
-        scrubbed (`scrub_text`): each id-like digit run, even written with separators, and each
-        of those values found in it, replaced by ***."""
-        spelled = self._texts.get(text)
-        if spelled is None:
-            spelled = spell_text(text)
-            if len(self._texts) >= self.CACHE_SIZE:
-                self._texts.clear()
-            self._texts[text] = spelled
-        return scrub_text(text, searched, spelled) if searched else spelled[1]
+    def _scrub(
+        self,
+        pending: list[tuple[Any, str, str]],
+        searched: list[str],
+        assign: Callable[[Any, str, str], None],
+    ) -> None:
+        """Scrub each free text in `pending` (item, name, text) by `scrub_text` — every id-like
+        digit run, even written with separators, and each of the record's personal values
+        (their searched spellings, `searched`) found in it replaced by *** — and `assign` it
+        back (`setattr` or `operator.setitem`). A text's spellings are remembered: texts repeat."""
+        cache = self._texts
+        for item, name, text in pending:
+            spelled = cache.get(text)
+            if spelled is None:
+                spelled = spell_text(text)
+                if len(cache) >= self.CACHE_SIZE:
+                    cache.clear()
+                cache[text] = spelled
+            in_text = spelled[0]
+            for value in searched:
+                if value in in_text:
+                    assign(item, name, scrub_text(text, searched, spelled))
+                    break
+            else:
+                if spelled[1] is not text:
+                    assign(item, name, spelled[1])
 
     def _citizen_attributes(self, value: Any) -> dict[str, str] | None:
         """`citizen_attributes(value)`, remembered per id (the same person files many versions).
