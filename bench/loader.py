@@ -10,13 +10,14 @@ rows (count and md5 of the declared columns, checked after every measurement):
   to parse, hash or send): the fastest this server takes these rows.
 - `copy_stdin`: the same file streamed by this client (`COPY … FROM STDIN`, 1 MiB blocks):
   the limit for any client.
-- `loader`: dtimon's code path — each page's JSON bytes decoded as the HTTP client does,
-  `ingestion.runner.parse_pages` (pseudonymise, validate, parse) and `ingestion.load.load_batch`.
-- `pandas`: the same decode + `parse_pages`, then a DataFrame written with
+- `loader`: dtimon's code path — the entity's own fetch reading the pages from memory
+  (`MemoryClient`: its decoding into the declared shapes and its paging run as over HTTP),
+  `ingestion.runner.parse_pages` (validate, pseudonymise, parse) and `ingestion.load.load_batch`.
+- `pandas`: the same fetch and `parse_pages`, then a DataFrame (times as datetimes) written with
   `DataFrame.to_sql(name, engine, schema=, if_exists="append", index=False)` on a SQLAlchemy
   engine — the documented call with its default `method`
   (https://pandas.pydata.org/docs/reference/api/pandas.DataFrame.to_sql.html).
-- `dlt`: the same decode + `parse_pages`, then `dlt.pipeline(destination=dlt.destinations.postgres(
+- `dlt`: the same fetch and `parse_pages` (times as datetimes), then `dlt.pipeline(destination=dlt.destinations.postgres(
   credentials=<url>))`, `pipeline.run(resources)` — dlt's default pipeline (extract, normalize,
   load as `insert_values`), its working directory in `.dtimon/bench/dlt`
   (https://dlthub.com/docs/dlt-ecosystem/destinations/postgres).
@@ -227,8 +228,11 @@ def way_pandas(engine: Any, work: Workload) -> int:
     rows = 0
     for entity in ENTITIES:
         columns = ["batch_id", *entity.table.column_names]
-        # a JSONB column takes the value, not its text
-        values = [(1, *row.values[:-1], orjson.loads(row.values[-1])) for row in _parsed_rows(entity, work)]
+        # a timestamptz column takes a datetime and a JSONB column the value, not their text
+        values = [
+            (1, datetime.fromisoformat(row.values[0]), *row.values[1:-1], orjson.loads(row.values[-1]))
+            for row in _parsed_rows(entity, work)
+        ]
         frame = pd.DataFrame(values, columns=columns)
         frame.to_sql(
             entity.table.name,
@@ -264,7 +268,9 @@ def way_dlt(url: str, work: Workload, pipelines_dir: Path, name: str) -> int:
         def rows() -> Iterator[dict[str, Any]]:
             for row in _parsed_rows(entity, work):
                 item = dict(zip(names, row.values, strict=True))
-                item["record"] = orjson.loads(item["record"])  # a JSON column takes the value, not its text
+                # a timestamp column takes a datetime and a JSON column the value, not their text
+                item["source_updated_at"] = datetime.fromisoformat(item["source_updated_at"])
+                item["record"] = orjson.loads(item["record"])
                 yield item
 
         return dlt.resource(rows(), name=entity.name, columns={"record": {"data_type": "json"}})

@@ -108,7 +108,6 @@ class Pseudonymiser:
         #: a personal string → (its pseudonym, its searched spelling or ""): one look-up a value
         self._personal: dict[str, tuple[str, str]] = {}
         self._texts: dict[str, tuple[str, str]] = {}  # free texts repeat (summaries, file names)
-        self._attributes: dict[str, dict[str, str]] = {}  # citizen id → its attributes ({} for none)
         self._searched: list[str] = []  # the current record's personal values, normalised
 
     def digest(self, value: str) -> bytes:
@@ -176,7 +175,7 @@ class Pseudonymiser:
         declared is pseudonymised too and counted in `unknown` by its path (`List[].Field`).
         """
         if policy.derive_from:
-            derived = self._citizen_attributes(record.get(policy.derive_from))
+            derived = citizen_attributes(record.get(policy.derive_from))
             if derived:
                 record[policy.derived_key] = derived
         if not policy.has_free_text:
@@ -203,7 +202,7 @@ class Pseudonymiser:
         (tests/unit/test_privacy.py compares them).
         """
         if policy.derive_from:
-            derived = self._citizen_attributes(getattr(record, policy.derive_from))
+            derived = citizen_attributes(getattr(record, policy.derive_from))
             if derived:
                 setattr(record, policy.derived_key, derived)
         searched = self._searched
@@ -245,21 +244,6 @@ class Pseudonymiser:
             else:
                 if spelled[1] is not text:
                     assign(item, name, spelled[1])
-
-    def _citizen_attributes(self, value: Any) -> dict[str, str] | None:
-        """`citizen_attributes(value)`, remembered per id (the same person files many versions).
-
-        The dict is shared by the records of that id: it is only ever encoded, never changed.
-        """
-        if type(value) is not str or len(value) != 12:
-            return None
-        known = self._attributes.get(value)
-        if known is None:
-            known = citizen_attributes(value) or {}
-            if len(self._attributes) >= self.CACHE_SIZE:
-                self._attributes.clear()
-            self._attributes[value] = known
-        return known or None
 
     def _searched_spelling(self, value: str) -> str:
         """`value` as searched for in free text: normalised, separators between digits removed."""
@@ -482,15 +466,23 @@ def citizen_attributes(citizen_id: Any) -> dict[str, str] | None:
     Position 4 encodes century and sex (0/1: 1900s male/female, 2/3: 2000s, …), positions
     5–6 the year within the century, positions 1–3 the province code.
     """
-    if not isinstance(citizen_id, str) or len(citizen_id) != 12 or not citizen_id.isdigit():
+    if (
+        type(citizen_id) is not str
+        or len(citizen_id) != 12
+        or not (citizen_id.isascii() and citizen_id.isdigit())
+    ):
         return None
-    century_sex = int(citizen_id[3])
-    century = 1900 + 100 * (century_sex // 2)
-    return {  # in jsonb's key order (shorter keys first), like every record the loader writes
-        "sex": "F" if century_sex % 2 else "M",
-        "birth_year": str(century + int(citizen_id[4:6])),
-        "birth_province_code": citizen_id[:3],
-    }
+    sex, birth_year = _BIRTH[citizen_id[3:6]]
+    return {"sex": sex, "birth_year": birth_year, "birth_province_code": citizen_id[:3]}  # jsonb's key order
+
+
+#: positions 4–6 of a citizen id (century and sex, year in the century) → (sex, birth year):
+#: a thousand entries, read instead of computed once a record
+_BIRTH = {
+    f"{century_sex}{year:02d}": ("F" if century_sex % 2 else "M", str(1900 + 100 * (century_sex // 2) + year))
+    for century_sex in range(10)
+    for year in range(100)
+}
 
 
 class MaskingAdapter(logging.LoggerAdapter):
