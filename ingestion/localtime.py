@@ -5,7 +5,8 @@ Sources send wall-clock times without an offset; everything dtimon stores carrie
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+import calendar
+from datetime import datetime, timedelta, timezone
 from functools import cache
 
 #: Asia/Ho_Chi_Minh has been UTC+7 without daylight saving since 13 June 1975: a fixed offset is
@@ -23,11 +24,12 @@ class BadTimestamp(ValueError):
 def valid_parts() -> tuple[frozenset[str], frozenset[str]]:
     """Every valid `yyyyMMdd` (FIRST_YEAR–LAST_YEAR) and every valid `HHmmss`: validating a time is then
     two set lookups, which matters when a million records carry seven times each. Built once,
-    on first use (~0.1 s)."""
-    first = date(FIRST_YEAR, 1, 1)
+    on first use (~30 ms)."""
     days = frozenset(
-        (first + timedelta(days=n)).strftime("%Y%m%d")
-        for n in range((date(LAST_YEAR + 1, 1, 1) - first).days)
+        f"{year:04d}{month:02d}{day:02d}"
+        for year in range(FIRST_YEAR, LAST_YEAR + 1)
+        for month in range(1, 13)
+        for day in range(1, calendar.monthrange(year, month)[1] + 1)
     )
     times = frozenset(f"{h:02d}{m:02d}{s:02d}" for h in range(24) for m in range(60) for s in range(60))
     return days, times

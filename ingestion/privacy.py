@@ -31,7 +31,7 @@ PREFIX = "psn:"
 #: Published, not secret: used only when DTIMON_ENV is demo or test, and says so.
 DEMO_KEY = "dtimon-demo-key-not-secret"
 _BLOCK = 64  # SHA-256 block size
-_HEX_TO_LETTERS = bytes.maketrans(b"0123456789abcdef", b"abcdefghijklmnop")
+_HEX_TO_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
 #: 9- or 12-digit runs (old and new citizen ids) and 10–11 digit phone numbers.
 _ID_RUN = re.compile(r"(?<!\d)(\d{9,12})(?!\d)")
 
@@ -150,8 +150,7 @@ class Pseudonymiser:
 
     def _pseudonym(self, normalised: str) -> str:
         """The pseudonym of a value already `normalise`d, computed (no cache, not a pseudonym)."""
-        letters = self.digest(normalised)[:16].hex().encode().translate(_HEX_TO_LETTERS)
-        return PREFIX + letters.decode()
+        return PREFIX + self.digest(normalised)[:16].hex().translate(_HEX_TO_LETTERS)
 
     def hide(self, value: Any) -> Any:
         """The pseudonym of a personal value, whatever its JSON type; missing values stay missing."""

@@ -112,6 +112,7 @@ def parse_pages(
     records = 0
     absent: dict[str, int] = {}
     declared = entity.declared
+    shape = declared.shape if declared is not None else None
     for page in pages:
         parsed: list[Row | Reject] = []
         records += len(page)
@@ -119,7 +120,7 @@ def parse_pages(
             if declared is not None:
                 if type(record) is dict:  # handed over decoded (a test, a replay): the same fast path
                     record = _as_declared(record, declared.shape)
-                if type(record) is declared.shape:
+                if type(record) is shape:
                     row = _declared_row(record, entity, declared, pseudonymiser)
                     if row is not None:
                         if item_ids is not None:

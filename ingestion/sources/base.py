@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from ingestion.http import ApiClient, Auth, ExpiringTokenAuth, StaticToken, TokenAuth
 from ingestion.load import RawTable, Row
+from ingestion.localtime import valid_parts
 from ingestion.privacy import PersonalFields
 
 
@@ -49,17 +50,30 @@ def latest_year() -> str:
     Asked once a record: `date.today()` is read again only once the local day it was read on
     is over (a clock read instead of a calendar one: 0.75 µs less a record).
     """
-    until, year = _latest
-    if time.time() < until:
-        return year
+    return _plausible()[1]
+
+
+def plausible_times() -> tuple[frozenset[str], frozenset[str]]:
+    """(every `yyyyMMdd` from EARLIEST_YEAR to the end of `latest_year()`, every `HHmmss`): a
+    plausible `yyyyMMddHHmmss` time is 14 characters whose halves are in these (two set
+    look-ups a time; read once a record, rebuilt once a day)."""
+    return _plausible()[2]
+
+
+def _plausible() -> list[Any]:
+    if time.time() < _calendar[0]:
+        return _calendar
     today = date.today()
     tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time()).timestamp()
-    _latest[:] = [tomorrow, str(today.year + 1)]
-    return _latest[1]
+    latest, earliest = str(today.year + 1), str(EARLIEST_YEAR)
+    days, times = valid_parts()
+    plausible = frozenset(day for day in days if earliest <= day[:4] <= latest)
+    _calendar[:] = [tomorrow, latest, (plausible, times)]
+    return _calendar
 
 
-#: [the end of the local day latest_year was read on (epoch seconds), its answer]
-_latest: list[Any] = [0.0, ""]
+#: [the end of the local day it was read on (epoch seconds), latest_year(), plausible_times()]
+_calendar: list[Any] = [0.0, "", (frozenset(), frozenset())]
 
 
 def nul_path(value: Any, path: str = "") -> str | None:

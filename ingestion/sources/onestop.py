@@ -31,7 +31,6 @@ from ingestion.localtime import (
     format_compact,
     is_compact,
     parse_compact,
-    valid_parts,
 )
 from ingestion.paging import Page, numbered_pages
 from ingestion.records import attribute, compiled, declared
@@ -52,6 +51,7 @@ from ingestion.sources.base import (
     latest_year,
     nul_path,
     oversize_path,
+    plausible_times,
 )
 from ingestion.sources.onestop_records import (
     NUMBER_PATTERN,
@@ -216,14 +216,6 @@ def parse_progress(record: Any) -> Row:
 # --- the fast path: records decoded straight into their declared shapes --------------------
 
 
-@cache
-def _plausible_times(latest: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(every `yyyyMMdd` from EARLIEST_YEAR to the end of `latest`, every `HHmmss`): a time
-    `_check` accepts as it is is 14 characters whose halves are in these."""
-    days, times = valid_parts()
-    return frozenset(day for day in days if _EARLIEST <= day[:4] <= latest), times
-
-
 PlainCheck = Callable[[Any, frozenset[str], frozenset[str]], bool]
 
 
@@ -231,7 +223,7 @@ PlainCheck = Callable[[Any, frozenset[str], frozenset[str]], bool]
 def plain_check(shape: type[msgspec.Struct]) -> PlainCheck | None:
     """A function telling whether `_check` accepts every value of a record decoded into its
     declared shape exactly as it is — no value to trim, no number standing for a string,
-    nothing it would refuse — given `_plausible_times`; None when the shape has nothing to check.
+    nothing it would refuse — given `plausible_times()`; None when the shape has nothing to check.
 
     False is not a verdict: the record then takes the checked path, which accepts the
     tolerable and gives the reason for the rest. The function is written from the shape's
@@ -282,7 +274,7 @@ _DOSSIER_PLAIN, _PROGRESS_PLAIN = plain_check(Dossier), plain_check(Progress)
 
 def _plain_dossier(record: Any) -> bool:
     assert _DOSSIER_PLAIN is not None
-    if not _DOSSIER_PLAIN(record, *_plausible_times(latest_year())):
+    if not _DOSSIER_PLAIN(record, *plausible_times()):
         return False
     received, finished = record.NgayTiepNhan, record.NgayKetThucXuLy
     return not (received and finished and received > finished)
@@ -295,7 +287,7 @@ def _dossier_row(record: Any, stored: bytes) -> Row:
 
 def _plain_progress(record: Any) -> bool:
     assert _PROGRESS_PLAIN is not None
-    return _PROGRESS_PLAIN(record, *_plausible_times(latest_year()))
+    return _PROGRESS_PLAIN(record, *plausible_times())
 
 
 def _progress_row(record: Any, stored: bytes) -> Row:

@@ -105,3 +105,10 @@ def test_logs_never_show_id_numbers(caplog: pytest.LogCaptureFixture) -> None:
     assert CITIZEN_ID not in text and "123456789" not in text and "0912345678" not in text
     assert "000.00.12.H57-250905-00123" in text  # dossier codes and dates stay readable
     assert mask_text("at 20250901083015") == "at 20250901083015"
+
+
+def test_pseudonyms_stay_the_same_across_versions_of_dtimon() -> None:
+    """Stored pseudonyms link a person across loads and years: their text must never change."""
+    psn = Pseudonymiser("k")
+    assert psn.pseudonym("Nguyễn Văn An") == "psn:kholgpkaecfhaiggpdolidipbdmmecgc"
+    assert psn.pseudonym("056090001234") == "psn:lfjomajdnbienaildfbpjlidjchdfjai"
