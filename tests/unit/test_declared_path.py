@@ -204,3 +204,14 @@ def test_a_page_is_decoded_into_the_shape_and_an_odd_record_alone_is_left_as_it_
 def test_a_bad_envelope_is_a_source_error_naming_the_problem(body: bytes, message: str) -> None:
     with pytest.raises(SourceError, match=message):
         decode_page(body, "/dvc/v1/hoso", DOSSIERS.declared.shape)
+
+
+def test_a_record_refused_after_its_personal_data_was_hidden_is_rejected_without_it(province) -> None:
+    """A NUL character shows only once the record is encoded, after the fast path hid its
+    personal data: the checked path then names the field, and the reject holds no clear value."""
+    record = _dossier(province) | {"GhiChu": "gọi Nguyễn Văn An\x00", "ChuHoSo": "Nguyễn Văn An"}
+    [[reject]] = list(parse_pages(DOSSIERS, [[record]], Pseudonymiser("k")))
+    assert type(reject).__name__ == "Reject"
+    assert reject.reason.startswith("GhiChu: holds a NUL character")
+    assert "Nguyễn" not in reject.text and record["SoGiayToChuHoSo"] not in reject.text
+    assert Pseudonymiser("k").pseudonym("Nguyễn Văn An") in reject.text
