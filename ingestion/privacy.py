@@ -198,24 +198,15 @@ class Pseudonymiser:
         items or absent (UNSET), so the walk reads attributes and looks nothing else up: no
         undeclared field to find, no type to test. It visits the fields in `apply`'s order
         and hides, searches and scrubs them by the same rules, so both give the same record
-        (tests/unit/test_privacy.py compares them).
+        (tests/unit/test_declared_path.py compares them).
         """
-        if policy.derive_from:
-            derived = citizen_attributes(getattr(record, policy.derive_from))
-            if derived:
-                setattr(record, policy.derived_key, derived)
         searched = self._searched
         searched.clear()
         pending: list[tuple[Any, str, str]] = []
-        self._hide_declared(record, policy, searched, pending)
+        policy.declared_walk(record, searched, pending, self._personal, self._personal_entry)
         if pending:
             self._scrub(pending, searched, setattr)
         return record
-
-    def _hide_declared(
-        self, record: Any, policy: PersonalFields, searched: list[str], pending: list[tuple[Any, str, str]]
-    ) -> None:
-        policy.declared_walk(record, searched, pending, self._personal, self._personal_entry)
 
     def _scrub(
         self,
@@ -414,14 +405,20 @@ class PersonalFields:
         """The walk of `Pseudonymiser.apply_declared` over a record decoded into its declared shape,
         written for this policy as straight-line code (`ingestion.records.compiled`).
 
-        Called as `walk(record, searched, pending, personal, entry_of)`: each free text
+        Called as `walk(record, searched, pending, personal, entry_of)`: the citizen id's
+        attributes are kept (`derive_from`); each free text
         (non-empty) is appended to `pending` as (record, name, text); each personal value is
         replaced by its pseudonym (`personal` is the cache of entries, `entry_of` computes a
         missing one) and its searched spelling, if any, appended to `searched`; then the items
         of every nested list that holds either, in that order — `apply`'s order.
         """
         lines = ["def walk(r, searched, pending, personal, entry_of):"]
-        names: dict[str, Any] = {}
+        names: dict[str, Any] = {"attributes": citizen_attributes}
+        if self.derive_from:  # the attributes kept from the citizen id, before it is hidden
+            lines += [
+                f"    d = attributes(r.{attribute('record', self.derive_from)})",
+                f"    if d: r.{attribute('record', self.derived_key)} = d",
+            ]
         for name in [attribute("record", n) for n in self.free_text]:
             lines += [f"    t = r.{name}", f"    if t: pending.append((r, {name!r}, t))"]
         for name in [attribute("record", n) for n in self.fields]:

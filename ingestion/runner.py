@@ -16,7 +16,7 @@ that already holds a live batch of such an entity reports that batch and pulls n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +32,7 @@ from ingestion.privacy import Pseudonymiser, mask_text, masked_logger
 from ingestion.records import ENCODER
 from ingestion.schema import migrate
 from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Resume, Window
-from ingestion.sources.base import MAX_TEXT_CHARS, RENAME_MIN_RECORDS, RENAME_SHARE, Absent, DeclaredParse
+from ingestion.sources.base import MAX_TEXT_CHARS, RENAME_MIN_RECORDS, RENAME_SHARE, Absent
 from ingestion.state import loaded_batch, read_watermark, store_cursor
 
 log = masked_logger(__name__)
@@ -72,23 +72,30 @@ def _as_declared(record: dict[str, Any], shape: type) -> Any:
         return record
 
 
-def _declared_row(
-    record: Any, entity: Entity, declared: DeclaredParse, pseudonymiser: Pseudonymiser
-) -> Row | None:
-    """The fast path (`DeclaredParse`): the row of a clean record, or None for the checked path.
+def _fast_path(entity: Entity, pseudonymiser: Pseudonymiser) -> Callable[[Any], Row | None]:
+    """The fast path of `entity` (`DeclaredParse`): a function giving the row of a clean record
+    decoded into its declared shape, or None for the checked path.
 
     A record whose stored form holds a NUL character, or is longer than one text value may be,
-    goes to the checked path too, which says which value; its personal data is hidden by then, and
-    hiding it again there changes nothing (a pseudonym stays itself, a scrubbed text stays).
+    goes to the checked path too, which says which value; its personal data is hidden by then,
+    and hiding it again there changes nothing (a pseudonym stays itself, a scrubbed text stays).
     """
-    if not declared.clean(record):
-        return None
-    if entity.personal is not None:
-        pseudonymiser.apply_declared(record, entity.personal)
-    stored = ENCODER.encode(record)
-    if len(stored) > MAX_TEXT_CHARS or b"\\u0000" in stored:
-        return None
-    return declared.row(record, stored)
+    declared, policy = entity.declared, entity.personal
+    assert declared is not None
+    clean, make_row, encode = declared.clean, declared.row, ENCODER.encode
+    hide = pseudonymiser.apply_declared
+
+    def row_of(record: Any) -> Row | None:
+        if not clean(record):
+            return None
+        if policy is not None:
+            hide(record, policy)
+        stored = encode(record)
+        if len(stored) > MAX_TEXT_CHARS or b"\\u0000" in stored:
+            return None
+        return make_row(record, stored)
+
+    return row_of
 
 
 class RenamedField(RuntimeError):
@@ -113,6 +120,7 @@ def parse_pages(
     absent: dict[str, int] = {}
     declared = entity.declared
     shape = declared.shape if declared is not None else None
+    row_of = _fast_path(entity, pseudonymiser) if declared is not None else None
     for page in pages:
         parsed: list[Row | Reject] = []
         records += len(page)
@@ -121,7 +129,7 @@ def parse_pages(
                 if type(record) is dict:  # handed over decoded (a test, a replay): the same fast path
                     record = _as_declared(record, declared.shape)
                 if type(record) is shape:
-                    row = _declared_row(record, entity, declared, pseudonymiser)
+                    row = row_of(record)  # type: ignore[misc]
                     if row is not None:
                         if item_ids is not None:
                             _note_item_id(entity, msgspec.to_builtins(record), item_ids)

@@ -20,7 +20,7 @@ from ingestion.http import SourceError
 from ingestion.load import Row
 from ingestion.privacy import Pseudonymiser
 from ingestion.records import declared, jsonb_key_order
-from ingestion.runner import _as_declared, _declared_row, parse_pages
+from ingestion.runner import _as_declared, _fast_path, parse_pages
 from ingestion.sandbox.generator import generate_province
 from ingestion.sources import Rejected
 from ingestion.sources.onestop import SOURCE, decode_page
@@ -42,7 +42,7 @@ def fast_row(entity: Any, record: Any) -> Row | None:
     decoded = _as_declared(copy.deepcopy(record), entity.declared.shape)
     if type(decoded) is not entity.declared.shape:
         return None
-    return _declared_row(decoded, entity, entity.declared, Pseudonymiser("k"))
+    return _fast_path(entity, Pseudonymiser("k"))(decoded)
 
 
 def checked_row(entity: Any, record: Any) -> Row | str:
