@@ -290,13 +290,15 @@ def _plain_dossier(record: Any) -> bool:
 
 
 def _dossier_row(record: Any, stored: bytes) -> Row:
+    """The row of a plain dossier version (its key has nothing to trim: `plain_check`)."""
     code, version = record.MaHoSo, int(record._version)
-    return Row((compact_iso(record._updated_at), code, version, stored), key=(code, version))
+    return Row((compact_iso(record._updated_at), code, version, stored), (code, version))
 
 
 def _progress_row(record: Any, stored: bytes) -> Row:
-    code, at = record.MaHoSo.strip(), record.ThoiDiemXuLy
-    return Row((compact_iso(at), code, stored), key=(code, at, record.TrangThai))
+    """The row of a plain progress record (its key has nothing to trim: `plain_check`)."""
+    code, at = record.MaHoSo, record.ThoiDiemXuLy
+    return Row((compact_iso(at), code, stored), (code, at, record.TrangThai))
 
 
 def parse_procedure(record: Any) -> Row:
