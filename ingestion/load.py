@@ -7,7 +7,7 @@ table with `COPY`, writes malformed records to `ops.rejects` with their reason, 
 advances the watermark. Any failure rolls all of it back — the previous batch stays live,
 untouched — and the failure is recorded as a `failed` batch with its error.
 
-Each page becomes one block of `COPY` text, built in bytes and written with one call; the
+Each page becomes one block of `COPY` text, built in bytes a column at a time and written with one call; the
 cyclic garbage collector is off during a batch (records hold no cycles and are freed page
 by page). Memory is bounded by one page plus a fixed-size filter of the natural keys seen
 in the batch: when it says a key may have come before, the batch's copies of a record are
@@ -518,8 +518,8 @@ def _copy_column(values: tuple[Any, ...]) -> list[bytes] | tuple[bytes, ...]:
 
     A column of one type is converted without looking at each value's type, and a text column
     is searched for the bytes COPY escapes once, all of its values joined: only a column where
-    one occurs (rare: JSON writes a tab or a newline as an escape, but a backslash as itself)
-    is escaped value by value.
+    one occurs is escaped value by value (a JSON record holds no tab or newline, and a
+    backslash only where it escapes a quote, a backslash or a control character).
     """
     kind = type(values[0])
     if kind is bytes or kind is str:
@@ -535,7 +535,8 @@ def _copy_column(values: tuple[Any, ...]) -> list[bytes] | tuple[bytes, ...]:
 
 
 def _copy_page(rows: list[tuple[Any, ...]], end: bytes) -> bytes:
-    """Rows of values as one block of COPY text, each line ending with `end` (from its newline on)."""
+    """Rows of values as one block of COPY text, each line ending with `end` (any fields the
+    loader appends, such as the batch id, and the newline)."""
     columns = [_copy_column(column) for column in zip(*rows, strict=True)]
     line = b"\t".join([b"%s"] * len(columns)) + end
     return b"".join([line % fields for fields in zip(*columns, strict=True)])
