@@ -173,21 +173,22 @@ class Pseudonymiser:
         record's own personal values; with an allow-list (`policy.known`), every field not
         declared is pseudonymised too and counted in `unknown` by its path (`List[].Field`).
         """
-        if policy.derive_from:
-            derived = citizen_attributes(record.get(policy.derive_from))
-            if derived:
-                record[policy.derived_key] = derived
+        # read before the id is hidden, stored after the walk: the derived key is the loader's,
+        # so a value the source sent under it is an undeclared field like any other
+        derived = citizen_attributes(record.get(policy.derive_from)) if policy.derive_from else None
         if not policy.has_free_text:
             self._apply(record, policy, None, unknown, "", None)
-            return record
-        # One walk: the personal values are collected as they are hidden, the free texts are
-        # scrubbed after it (they are searched for all of the record's personal values).
-        searched = self._searched  # reused: no new object per record
-        searched.clear()
-        pending: list[tuple[MutableMapping[str, Any], str, str]] = []
-        self._apply(record, policy, searched, unknown, "", pending)
-        if pending:
-            self._scrub(pending, searched, operator.setitem)
+        else:
+            # One walk: the personal values are collected as they are hidden, the free texts are
+            # scrubbed after it (they are searched for all of the record's personal values).
+            searched = self._searched  # reused: no new object per record
+            searched.clear()
+            pending: list[tuple[MutableMapping[str, Any], str, str]] = []
+            self._apply(record, policy, searched, unknown, "", pending)
+            if pending:
+                self._scrub(pending, searched, operator.setitem)
+        if derived:
+            record[policy.derived_key] = derived
         return record
 
     def apply_declared(self, record: Any, policy: PersonalFields) -> Any:
@@ -362,7 +363,8 @@ class PersonalFields:
     `fields` are top-level string fields; `nested` maps a list field to the personal fields
     of its items; `free_text` fields keep their text with id-like digit runs masked;
     `derive_from` names the citizen-id field whose coarse attributes are kept (under
-    `derived_key`) before it is pseudonymised.
+    `derived_key`, a name only the loader writes: a source's value under it is undeclared)
+    before it is pseudonymised.
     """
 
     fields: Sequence[str]

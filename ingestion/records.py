@@ -43,9 +43,11 @@ def jsonb_key_order(name: str) -> tuple[int, bytes]:
 
 
 @cache
-def declared(shape: type[msgspec.Struct], extra: tuple[tuple[str, Any], ...] = ()) -> type[msgspec.Struct]:
-    """The strict decode type of `shape` (see the module docstring); `extra` adds fields the
-    loader itself fills (name, type), such as the attributes derived from a citizen id."""
+def declared(shape: type[msgspec.Struct], loader_fields: tuple[str, ...] = ()) -> type[msgspec.Struct]:
+    """The strict decode type of `shape` (see the module docstring); `loader_fields` are fields
+    the loader itself fills (the attributes derived from a citizen id): a record that carries
+    one from its source does not fit the shape (it takes the checked path, where that value is
+    an undeclared field)."""
     hints = get_type_hints(shape)
     fields: list[tuple[str, Any, Any]] = []
     for info in msgspec.structs.fields(shape):
@@ -55,7 +57,7 @@ def declared(shape: type[msgspec.Struct], extra: tuple[tuple[str, Any], ...] = (
         else:
             kind = str
         fields.append((info.encode_name, kind | UnsetType, UNSET))
-    fields.extend((name, kind | UnsetType, UNSET) for name, kind in extra)
+    fields.extend((name, UnsetType, UNSET) for name in loader_fields)  # set after decoding only
     fields.sort(key=lambda field: jsonb_key_order(field[0]))
     return msgspec.defstruct(
         f"Declared{shape.__name__}",

@@ -72,27 +72,30 @@ def _as_declared(record: dict[str, Any], shape: type) -> Any:
         return record
 
 
-def _fast_path(entity: Entity, pseudonymiser: Pseudonymiser) -> Callable[[Any], Row | None]:
-    """The fast path of `entity` (`DeclaredParse`): a function giving the row of a clean record
-    decoded into its declared shape, or None for the checked path.
+#: What the fast path answers for a clean record whose stored form it refuses (a NUL
+#: character, longer than one text value may be): its personal data is hidden already.
+HIDDEN = object()
 
-    A record whose stored form holds a NUL character, or is longer than one text value may be,
-    goes to the checked path too, which says which value; its personal data is hidden by then,
-    and hiding it again there changes nothing (a pseudonym stays itself, a scrubbed text stays).
+
+def _fast_path(entity: Entity, pseudonymiser: Pseudonymiser) -> Callable[[Any], Any]:
+    """The fast path of `entity` (`DeclaredParse`) as a function of a record decoded into its
+    declared shape: its row; None when it is not clean (untouched: the checked path takes it
+    as it came); HIDDEN when its stored form is refused — the checked path then takes it as it
+    is (its personal data hidden, its citizen attributes kept) and names the value.
     """
     declared, policy = entity.declared, entity.personal
     assert declared is not None
     clean, make_row, encode = declared.clean, declared.row, ENCODER.encode
     hide = pseudonymiser.apply_declared
 
-    def row_of(record: Any) -> Row | None:
+    def row_of(record: Any) -> Any:
         if not clean(record):
             return None
         if policy is not None:
             hide(record, policy)
         stored = encode(record)
         if len(stored) > MAX_TEXT_CHARS or b"\\u0000" in stored:
-            return None
+            return HIDDEN
         return make_row(record, stored)
 
     return row_of
@@ -125,18 +128,20 @@ def parse_pages(
         parsed: list[Row | Reject] = []
         records += len(page)
         for record in page:
+            hidden = False
             if declared is not None:
                 if type(record) is dict:  # handed over decoded (a test, a replay): the same fast path
                     record = _as_declared(record, declared.shape)
                 if type(record) is shape:
                     row = row_of(record)  # type: ignore[misc]
-                    if row is not None:
+                    if row is not None and row is not HIDDEN:
                         if item_ids is not None:
                             _note_item_id(entity, msgspec.to_builtins(record), item_ids)
                         parsed.append(row)
                         continue
+                    hidden = row is HIDDEN
                     record = msgspec.to_builtins(record)  # the checked path below names the problem
-            if entity.personal is not None and isinstance(record, dict):
+            if entity.personal is not None and not hidden and isinstance(record, dict):
                 pseudonymiser.apply(record, entity.personal, unknown)
             if item_ids is not None:
                 _note_item_id(entity, record, item_ids)

@@ -275,7 +275,7 @@ def plain_check(shape: type[msgspec.Struct], *, record: bool = False) -> PlainCh
     return compiled([*lines, "    return True"], names, f"plain check of {shape.__name__}")
 
 
-DOSSIER_SHAPE = declared(Dossier, ((DOSSIER_PERSONAL.derived_key, dict[str, str]),))
+DOSSIER_SHAPE = declared(Dossier, (DOSSIER_PERSONAL.derived_key,))
 PROGRESS_SHAPE = declared(Progress)
 _DOSSIER_PLAIN = plain_check(Dossier, record=True)
 _PROGRESS_PLAIN = plain_check(Progress, record=True)

@@ -310,8 +310,6 @@ def privacy_policy(
     """The allow-list of `shape`: its personal and free-text fields, every declared name, nested too."""
     fields = spec(shape)
     known = {f.name for f in fields}
-    if derive_from:
-        known.add(derived_key)
     return PersonalFields(
         fields=tuple(f.name for f in fields if f.privacy is Privacy.PERSONAL),
         nested={f.name: privacy_policy(f.items) for f in fields if f.items is not None},

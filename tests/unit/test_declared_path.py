@@ -42,7 +42,8 @@ def fast_row(entity: Any, record: Any) -> Row | None:
     decoded = _as_declared(copy.deepcopy(record), entity.declared.shape)
     if type(decoded) is not entity.declared.shape:
         return None
-    return _fast_path(entity, Pseudonymiser("k"))(decoded)
+    row = _fast_path(entity, Pseudonymiser("k"))(decoded)
+    return row if isinstance(row, Row) else None
 
 
 def checked_row(entity: Any, record: Any) -> Row | str:
@@ -153,7 +154,7 @@ def test_both_privacy_walks_leave_the_same_record() -> None:
     }
     policy = DOSSIERS.personal
     as_dict = Pseudonymiser("k").apply(copy.deepcopy(record), policy)
-    shape = declared(Dossier, (("_applicant", dict[str, str]),))
+    shape = declared(Dossier, ("_applicant",))
     as_declared = msgspec.to_builtins(
         Pseudonymiser("k").apply_declared(msgspec.convert(record, shape), policy)
     )
@@ -215,3 +216,35 @@ def test_a_record_refused_after_its_personal_data_was_hidden_is_rejected_without
     assert reject.reason.startswith("GhiChu: holds a NUL character")
     assert "Nguyễn" not in reject.text and record["SoGiayToChuHoSo"] not in reject.text
     assert Pseudonymiser("k").pseudonym("Nguyễn Văn An") in reject.text
+
+
+@pytest.mark.parametrize("citizen_id", ["", CITIZEN_ID], ids=["no id", "an id"])
+def test_a_value_the_source_sends_under_the_loaders_own_key_is_undeclared(province, citizen_id: str) -> None:
+    """`_applicant` is written by the loader (attributes read off the citizen id): a source
+    sending its own is sending an undeclared field — hidden, counted, never stored in clear."""
+    record = _dossier(province) | {"SoGiayToChuHoSo": citizen_id, "_applicant": {"ten": "Nguyễn Văn An"}}
+    unknown: dict[str, int] = {}
+    [[row]] = list(parse_pages(DOSSIERS, [[record]], Pseudonymiser("k"), unknown=unknown))
+    stored = orjson.loads(row.values[3])
+    assert unknown == {"_applicant": 1} and "Nguyễn" not in row.values[3].decode()
+    if citizen_id:
+        assert stored["_applicant"] == {"sex": "M", "birth_year": "1990", "birth_province_code": "056"}
+    else:
+        assert stored["_applicant"].startswith("psn:")
+
+
+def test_a_long_record_the_fast_path_refuses_keeps_its_attributes_on_the_checked_path(province) -> None:
+    """Longer than one text value may be, yet no value too long: the checked path stores it,
+    with its personal data hidden once and its citizen attributes, and counts nothing undeclared."""
+    record = _dossier(province) | {
+        "GhiChu": "a" * 5000,
+        "ThongTinKhac": "b" * 5000,
+        "SoGiayToChuHoSo": CITIZEN_ID,
+    }
+    unknown: dict[str, int] = {}
+    [[row]] = list(parse_pages(DOSSIERS, [[record]], Pseudonymiser("k"), unknown=unknown))
+    assert isinstance(row, Row) and unknown == {}
+    stored = orjson.loads(row.values[3])
+    assert stored["_applicant"]["birth_province_code"] == "056"
+    assert stored["SoGiayToChuHoSo"] == Pseudonymiser("k").pseudonym(CITIZEN_ID)
+    assert as_compared(row) == as_compared(checked_row(DOSSIERS, record))
