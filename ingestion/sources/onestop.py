@@ -112,6 +112,17 @@ def _plausible(name: str, text: str, latest: str) -> None:
         raise Rejected(f"{name}={text!r} is outside the plausible years {_EARLIEST}–{latest}")
 
 
+def _is_a_date(text: str) -> bool:
+    """`text` is a real `yyyyMMddHHmmss` time of any year (`is_compact` knows 1976–2199 only)."""
+    if not (len(text) == 14 and text.isascii() and text.isdigit()):
+        return False
+    try:
+        datetime.strptime(text, "%Y%m%d%H%M%S")
+    except ValueError:
+        return False
+    return True
+
+
 def _check(record: Any, shape: type[msgspec.Struct], prefix: str = "") -> dict[str, Any]:
     """`record` holds what `shape` declares (see onestop_records); otherwise Rejected with the
     first problem, named by its path (`DanhSachLePhi.Gia=...`)."""
@@ -134,6 +145,8 @@ def _check(record: Any, shape: type[msgspec.Struct], prefix: str = "") -> dict[s
         kind = field.kind
         if kind is Kind.TIME:
             if not is_compact(text):
+                if _is_a_date(text):  # a real time, but of a year nobody files a case in
+                    _plausible(name, text, latest)
                 raise Rejected(f"{name}: {text!r} is not a yyyyMMddHHmmss time")
             _plausible(name, text, latest)
         elif kind is Kind.KEY:

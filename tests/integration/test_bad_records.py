@@ -127,7 +127,8 @@ BAD = [
     ({"MaHoSoKhac": "abc\u0000def"}, "MaHoSoKhac: holds a NUL character"),
     ({"MaHoSo": "X" * 20_000}, "MaHoSo is 20000 characters long, over the key limit of 200"),
     ({"TrichYeuHoSo": "y" * 9000}, "TrichYeuHoSo is over the text limit of 8192 characters"),
-    ({"NgayNopHoSo": "19000101000000"}, "NgayNopHoSo: '19000101000000' is not a yyyyMMddHHmmss time"),
+    ({"NgayNopHoSo": "19000101000000"}, "NgayNopHoSo='19000101000000' is outside the plausible years 1990–"),
+    ({"NgayNopHoSo": "19000230000000"}, "NgayNopHoSo: '19000230000000' is not a yyyyMMddHHmmss time"),
     ({"NgayNopHoSo": "19891231235959"}, "NgayNopHoSo='19891231235959' is outside the plausible years 1990–"),
     ({"NgayHenTra": "21000101000000"}, "NgayHenTra='21000101000000' is outside the plausible years"),
     (
