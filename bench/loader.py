@@ -418,7 +418,25 @@ def machine(conn: psycopg.Connection) -> dict[str, Any]:
         "postgresql": conn.execute("show server_version").fetchone()[0],
         "python": platform.python_version(),
         "kernel": platform.release(),
+        "dtimon_commit": _commit(),
     }
+
+
+def _commit() -> str:
+    """The code measured: the git commit, `+changes` when the work tree differs from it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        )
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git work tree)"
+    return head.stdout.strip() + ("+changes" if status.stdout.strip() else "")
 
 
 def run(
@@ -679,7 +697,8 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"# Loader benchmark, {result['started_at']}",
         "",
         f"`make bench` on {host['cores']} cores, {host['memory_gib']} GiB, PostgreSQL {host['postgresql']}, "
-        f"Python {host['python']} (a machine shared with other work: see the load averages).",
+        f"Python {host['python']} (a machine shared with other work: see the load averages); "
+        f"dtimon at {host.get('dtimon_commit', 'an unrecorded commit')}.",
         f"Records: {work['generator']}: {work['dossier_versions']:,} dossier versions "
         f"(~{work['dossier_page_bytes_per_record']:,} bytes each in the pages) and {work['progress_rows']:,} "
         f"progress rows; pages of {work['page_size']}; {work['rounds']} interleaved rounds; every way "
