@@ -23,31 +23,22 @@ from psycopg import sql
 
 from bench.loader import (
     ENTITIES,
-    PULL_END,
-    PULL_START,
+    CopyText,
     Workload,
     _bench_database,
     _checksums,
     _reset,
     _server_root,
     build_workload,
+    copy_text_writer,
     fetched,
     server_cpu,
 )
 from bench.pull import PSEUDONYM_KEY
 from core.settings import Settings
-from ingestion.load import BatchKey, _Sink
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.schema import migrate
-
-
-class _Kept:
-    def __init__(self) -> None:
-        self.blocks: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        self.blocks.append(data)
 
 
 def copy_text(work: Workload, *, declared: bool) -> dict[str, list[bytes]]:
@@ -61,9 +52,7 @@ def copy_text(work: Workload, *, declared: bool) -> dict[str, list[bytes]]:
         else:
             entity = dataclasses.replace(entity, declared=None)
             pages = (orjson.loads(page)["data"] for page in work.pages[entity.name])
-        key = BatchKey("onestop", entity.name, PULL_START, PULL_END)
-        sink = _Sink(None, sql.SQL(""), key, 1, with_batch_id=True)  # type: ignore[arg-type]
-        sink._copy = kept = _Kept()
+        sink = copy_text_writer(entity, kept := CopyText())
         for page in parse_pages(entity, pages, Pseudonymiser(PSEUDONYM_KEY)):
             sink.write_page(page)
         out[entity.name] = kept.blocks

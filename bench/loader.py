@@ -67,7 +67,7 @@ from bench.harness import (
 from bench.pull import PSEUDONYM_KEY
 from core.settings import Settings, replace_database
 from infra import postgres
-from ingestion.load import BatchKey, RawTable, Row, load_batch
+from ingestion.load import BatchKey, RawTable, Row, _Sink, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
@@ -163,6 +163,30 @@ def fetched(entity: Entity, work: Workload) -> Iterator[list[Any]]:
     """The entity's pages through its real fetch (decoding, paging) from memory."""
     window = Window(PULL_START, PULL_END)
     return entity.fetch(MemoryClient(work.pages[entity.name]), window, work.page_size)  # type: ignore[arg-type]
+
+
+class CopyText:
+    """Keeps the `COPY` text the loader writes (or, `keep=False`, only its size), in place of a connection."""
+
+    def __init__(self, *, keep: bool = True) -> None:
+        self.blocks: list[bytes] = []
+        self.bytes = 0
+        self._keep = keep
+
+    def write(self, data: bytes) -> None:
+        self.bytes += len(data)
+        if self._keep:
+            self.blocks.append(data)
+
+
+def copy_text_writer(entity: Entity, into: CopyText) -> _Sink:
+    """The loader's page writer for `entity` — `COPY` text, the final 12-digit check, the
+    duplicate filter — writing into `into` instead of a connection (batch id 1)."""
+    sink = _Sink(
+        None, sql.SQL(""), BatchKey("onestop", entity.name, PULL_START, PULL_END), 1, with_batch_id=True
+    )  # type: ignore[arg-type]
+    sink._copy = into
+    return sink
 
 
 def _parsed_rows(entity: Entity, work: Workload) -> Iterator[Row]:

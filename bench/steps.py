@@ -26,19 +26,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from psycopg import sql
-
-from bench.loader import ENTITIES, PULL_END, PULL_START, Workload, build_workload, fetched
+from bench.loader import ENTITIES, CopyText, Workload, build_workload, copy_text_writer, fetched
 from bench.pull import PSEUDONYM_KEY
-from ingestion.load import BatchKey, _Sink
 from ingestion.privacy import Pseudonymiser
 from ingestion.records import ENCODER
 from ingestion.sources import Entity
-
-
-class _Nowhere:
-    def write(self, data: bytes) -> None:
-        pass
 
 
 def _best(step: Callable[[], Any], records: int, passes: int = 3) -> float:
@@ -76,11 +68,9 @@ def entity_steps(entity: Entity, work: Workload) -> dict[str, float]:
         lambda: [[declared.row(r, ENCODER.encode(r)) for r in p] for p in pages], records
     )
     rows = [[declared.row(r, ENCODER.encode(r)) for r in p] for p in pages]
-    key = BatchKey("onestop", entity.name, PULL_START, PULL_END)
 
     def copy_text() -> None:
-        sink = _Sink(None, sql.SQL(""), key, 1, with_batch_id=True)  # type: ignore[arg-type]
-        sink._copy = _Nowhere()
+        sink = copy_text_writer(entity, CopyText(keep=False))
         for page in rows:
             sink.write_page(page)
 

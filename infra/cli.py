@@ -506,16 +506,11 @@ def cmd_docs(args: argparse.Namespace) -> None:
     _say(f"dbt docs built in {folder}")
     if args.no_serve:
         return
-    from publishing.report.serve import make_server
+    from publishing.report.serve import make_server, serve_until_interrupted
 
     server = make_server(folder, port)
     _say(f"dbt docs: http://127.0.0.1:{port}/ (Ctrl-C to stop)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 import psycopg
 from psycopg import sql
 
+from publishing.catalog import schema_columns
+
 log = logging.getLogger(__name__)
 
 READER_ROLE = "dtimon_bi_reader"
@@ -104,19 +106,8 @@ PERSONAL_VALUES = {
 
 def find_personal_data(conn: psycopg.Connection, schema: str = "bi") -> list[str]:
     """Every column of `schema` named for personal data, or holding values that look personal."""
-    columns = conn.execute(
-        """
-        select c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
-        from pg_class as c
-        inner join pg_namespace as n on c.relnamespace = n.oid
-        inner join pg_attribute as a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-        where n.nspname = %s and c.relkind in ('v', 'r', 'm')
-        order by c.relname, a.attnum
-        """,
-        (schema,),
-    ).fetchall()
     found: list[str] = []
-    for table, column, type_name in columns:
+    for table, _, column, type_name, _ in schema_columns(conn, schema):
         if PERSONAL_COLUMN.search(column):
             found.append(f"{schema}.{table}.{column}: named for personal data")
         if not (type_name in {"text", "jsonb", "json"} or type_name.startswith("character")):

@@ -19,6 +19,7 @@ import psycopg
 import yaml
 
 from core.settings import PROJECT_ROOT
+from publishing.catalog import schema_columns
 
 DBT_DIR = PROJECT_ROOT / "dbt_project"
 
@@ -83,19 +84,8 @@ def semantic_type(relation: str, column: str, overrides: dict[tuple[str, str], s
 def bi_relations(conn: psycopg.Connection, schema: str = "bi") -> list[Relation]:
     """Every view and table of `bi` with its description and its columns' descriptions."""
     overrides = yaml_semantic_types()
-    rows = conn.execute(
-        """
-        select c.relname, obj_description(c.oid, 'pg_class'), a.attname, col_description(c.oid, a.attnum)
-        from pg_class as c
-        inner join pg_namespace as n on c.relnamespace = n.oid
-        inner join pg_attribute as a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-        where n.nspname = %s and c.relkind in ('v', 'r', 'm')
-        order by c.relname, a.attnum
-        """,
-        (schema,),
-    ).fetchall()
     relations: dict[str, tuple[str | None, list[Column]]] = {}
-    for table, table_comment, column, column_comment in rows:
+    for table, table_comment, column, _, column_comment in schema_columns(conn, schema):
         _, columns = relations.setdefault(table, (table_comment, []))
         columns.append(Column(column, column_comment, semantic_type(table, column, overrides)))
     return [Relation(name, comment, tuple(columns)) for name, (comment, columns) in relations.items()]

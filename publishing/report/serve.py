@@ -45,6 +45,16 @@ def make_server(directory: Path, port: int, host: str = "127.0.0.1") -> Threadin
     return ThreadingHTTPServer((host, port), handler)
 
 
+def serve_until_interrupted(server: ThreadingHTTPServer) -> None:
+    """Serve until Ctrl-C (a normal way to stop, not an error), then close the socket."""
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m publishing.report.serve", description=__doc__.splitlines()[0]
@@ -57,12 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     directory = args.dir or settings.reports_dir
     server = make_server(directory, settings.report_port if args.port is None else args.port)
     log.info("serving %s on http://127.0.0.1:%d/", directory, server.server_address[1])
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server)
     return 0
 
 
