@@ -112,3 +112,48 @@ def test_pseudonyms_stay_the_same_across_versions_of_dtimon() -> None:
     psn = Pseudonymiser("k")
     assert psn.pseudonym("Nguyễn Văn An") == "psn:kholgpkaecfhaiggpdolidipbdmmecgc"
     assert psn.pseudonym("056090001234") == "psn:lfjomajdnbienaildfbpjlidjchdfjai"
+
+
+def test_a_batch_remembers_a_bounded_number_of_values_and_gives_the_same_pseudonyms() -> None:
+    """Memory is bounded whatever the interval: beyond CACHE_SIZE distinct values (or free
+    texts) the least recently used are dropped, and a dropped value hides the same way again."""
+
+    class Small(Pseudonymiser):
+        CACHE_SIZE = 3
+
+    policy = PersonalFields(fields=("ChuHoSo", "SoGiayToChuHoSo"), free_text=("TrichYeuHoSo",))
+    small, reference = Small("k"), Pseudonymiser("k")
+    for _ in range(2):  # the second pass meets every value again after it was dropped
+        for number in range(10):
+            name, citizen_id = f"Lê Văn {chr(65 + number)}", f"0790900123{number:02d}"
+            record = {
+                "ChuHoSo": name,
+                "SoGiayToChuHoSo": citizen_id,
+                "TrichYeuHoSo": f"Hồ sơ số {number} của {name.upper()}",
+            }
+            out = small.apply(dict(record), policy)
+            assert out == reference.apply(dict(record), policy)
+            assert out["TrichYeuHoSo"] == f"Hồ sơ số {number} của ***"
+            assert out["SoGiayToChuHoSo"] == reference.pseudonym(citizen_id)
+    assert small._entry.cache_info().currsize == small._spelling.cache_info().currsize == 3
+    assert small._entry.cache_info().misses == 40  # each of 20 values computed again on the second pass
+
+
+def test_names_in_a_list_are_searched_in_free_text_by_the_same_rule_as_fields() -> None:
+    """A value already a pseudonym (a replayed export) stays as it is and is not searched for,
+    nor is one shorter than MIN_SEARCHED once its separators go; the others are."""
+    psn = Pseudonymiser("k")
+    already = psn.pseudonym("Trần Thị Bình")
+    record = {
+        "Ghi": f"bổ sung bởi Lê Văn Tám, 1 2 3, {already}",
+        "DanhSach": [{"Nguoi": "Lê Văn Tám"}, {"Nguoi": "1 2 3"}, {"Nguoi": already}],
+    }
+    policy = PersonalFields(fields=(), nested={"DanhSach": ("Nguoi",)}, free_text=("Ghi",))
+    out = psn.apply(record, policy)
+    # (a text where a value was found keeps its digits without their separators: scrub_text)
+    assert out["Ghi"] == f"bổ sung bởi ***, 123, {already}"
+    assert [item["Nguoi"] for item in out["DanhSach"]] == [
+        psn.pseudonym("Lê Văn Tám"),
+        psn.pseudonym("1 2 3"),
+        already,
+    ]
