@@ -407,33 +407,36 @@ class PersonalFields:
         searched spelling) and its searched spelling, if any, appended to `searched`; then
         the items of every nested list that holds either, in that order — `apply`'s order.
         """
-        lines = ["def walk(r, searched, pending, entry):"]
-        names: dict[str, Any] = {"attributes": citizen_attributes}
-        if self.derive_from:  # the attributes kept from the citizen id, before it is hidden
-            lines += [
-                f"    d = attributes(r.{attribute('record', self.derive_from)})",
-                f"    if d: r.{attribute('record', self.derived_key)} = d",
-            ]
-        for name in [attribute("record", n) for n in self.free_text]:
-            lines += [f"    t = r.{name}", f"    if t: pending.append((r, {name!r}, t))"]
-        for name in [attribute("record", n) for n in self.fields]:
-            lines += [
-                f"    v = r.{name}",
-                "    if v:",
-                "        e = entry(v)",
-                f"        r.{name} = e[0]",
-                "        if e[1]: searched.append(e[1])",
-            ]
-        for name, sub in self.personal_or_free_nested:
-            attribute("record", name)
-            names[f"walk_{name}"] = sub.declared_walk
-            lines += [
-                f"    for item in r.{name} or ():",
-                f"        walk_{name}(item, searched, pending, entry)",
-            ]
+        lines = ["def walk(r, searched, pending, entry):", *self._walk_lines("r", "    ", 1)]
         if len(lines) == 1:
             lines.append("    pass")
-        return compiled(lines, names, "privacy walk")
+        return compiled(lines, {"attributes": citizen_attributes}, "privacy walk")
+
+    def _walk_lines(self, r: str, indent: str, depth: int) -> list[str]:
+        """The lines of `declared_walk` for the item named `r`, at `indent`; a nested list's
+        items are walked inline (named `i1`, `i2`, … by depth: no call an item)."""
+        lines = []
+        if self.derive_from:  # the attributes kept from the citizen id, before it is hidden
+            lines += [
+                f"d = attributes({r}.{attribute('record', self.derive_from)})",
+                f"if d: {r}.{attribute('record', self.derived_key)} = d",
+            ]
+        for name in [attribute("record", n) for n in self.free_text]:
+            lines += [f"t = {r}.{name}", f"if t: pending.append(({r}, {name!r}, t))"]
+        for name in [attribute("record", n) for n in self.fields]:
+            lines += [
+                f"v = {r}.{name}",
+                "if v:",
+                "    e = entry(v)",
+                f"    {r}.{name} = e[0]",
+                "    if e[1]: searched.append(e[1])",
+            ]
+        lines = [indent + line for line in lines]
+        for name, sub in self.personal_or_free_nested:
+            item = f"i{depth}"
+            lines.append(f"{indent}for {item} in {r}.{attribute('record', name)} or ():")
+            lines += sub._walk_lines(item, indent + "    ", depth + 1) or [f"{indent}    pass"]
+        return lines
 
     @cached_property
     def only_known(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+from types import SimpleNamespace
 
 import pytest
 
@@ -157,3 +158,49 @@ def test_names_in_a_list_are_searched_in_free_text_by_the_same_rule_as_fields() 
         psn.pseudonym("1 2 3"),
         already,
     ]
+
+
+def test_the_declared_walk_reaches_lists_within_lists_as_apply_does() -> None:
+    """The walk written for a declared shape inlines nested lists at any depth (`i1`, `i2`, …)
+    and leaves each item as `apply` leaves the same record as dicts."""
+    policy = PersonalFields(
+        fields=("ChuHoSo",),
+        free_text=("GhiChu",),
+        nested={
+            "Buoc": PersonalFields(
+                fields=("CanBo",),
+                nested={"YKien": PersonalFields(fields=("NguoiGui",), free_text=("NoiDung",))},
+            )
+        },
+    )
+
+    def record() -> dict:
+        return {
+            "ChuHoSo": "Lê Thị Hoa",
+            "GhiChu": "gọi Lê Thị Hoa",
+            "Buoc": [
+                {
+                    "CanBo": "Phan Văn Đức",
+                    "YKien": [{"NguoiGui": "Võ An", "NoiDung": "ông Phan Văn Đức đã nhận"}],
+                },
+                {"CanBo": "", "YKien": []},
+            ],
+        }
+
+    def as_items(value: object) -> object:
+        if isinstance(value, dict):
+            return SimpleNamespace(**{k: as_items(v) for k, v in value.items()})
+        return [as_items(v) for v in value] if isinstance(value, list) else value
+
+    def as_dicts(value: object) -> object:
+        if isinstance(value, SimpleNamespace):
+            return {k: as_dicts(v) for k, v in vars(value).items()}
+        return [as_dicts(v) for v in value] if isinstance(value, list) else value
+
+    psn = Pseudonymiser("k")
+    expected = psn.apply(record(), policy)
+    walked = psn.apply_declared(as_items(record()), policy)
+    assert as_dicts(walked) == expected
+    assert expected["Buoc"][0]["YKien"][0]["NguoiGui"] == psn.pseudonym("Võ An")
+    assert expected["Buoc"][0]["YKien"][0]["NoiDung"] == "ông *** đã nhận"
+    assert "i2" in policy.declared_walk.source
