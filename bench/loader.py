@@ -701,10 +701,11 @@ def render_table(result: dict[str, Any]) -> str:
         "peak RSS of one ingest task (VmHWM, MiB, median min–max): "
         + ", ".join(
             f"{ways[w]['label'].removeprefix('dtimon pull over HTTP').strip(', ') or 'whole period'} "
-            f"{ways[w]['rows']:,} rows {ways[w]['peak_rss_mib']['median']:.0f} "
-            f"({ways[w]['peak_rss_mib']['min']:.0f}–{ways[w]['peak_rss_mib']['max']:.0f})"
+            f"{ways[w]['rows']:,} rows {ways[w]['peak_rss_mib']['median']:.1f} "
+            f"({ways[w]['peak_rss_mib']['min']:.1f}–{ways[w]['peak_rss_mib']['max']:.1f})"
             for w in ("http_pull_week", "http_pull")
-        ),
+        )
+        + f"; whole period ÷ week {result['peak_rss_full_vs_week']:.3f}",
         "load average (1 min) before each round: "
         + " ".join(f"{x['load_1m']:.2f}" for x in result["load_average_before_round"]),
         "",
@@ -765,10 +766,12 @@ def render_markdown(result: dict[str, Any]) -> str:
     for w in ("http_pull_week", "http_pull"):
         m = ways[w]["peak_rss_mib"]
         lines.append(
-            f"- {ways[w]['label']}: {ways[w]['rows']:,} rows, {m['median']:.0f} MiB (min–max {m['min']:.0f}–{m['max']:.0f}); "
+            f"- {ways[w]['label']}: {ways[w]['rows']:,} rows, {m['median']:.1f} MiB (min–max {m['min']:.1f}–{m['max']:.1f}); "
             f"{ways[w]['rss_before_pull_mib']['median']:.0f} MiB before the pull"
         )
     lines += [
+        "",
+        f"Whole period ÷ week: {result['peak_rss_full_vs_week']:.3f}.",
         "",
         "Load average (1 min) before each round: "
         + ", ".join(f"{x['load_1m']:.2f}" for x in result["load_average_before_round"])

@@ -130,8 +130,9 @@ class Pseudonymiser:
     #: Distinct values (and, apart, free texts) remembered, the least recently used dropped
     #: first: at most about 1.5 MiB each (~380 bytes a value), however long the interval. On
     #: the sandbox's month (17,348 distinct values met 6 times each, a dossier's versions days
-    #: apart) this computes 34,000 pseudonyms where an unbounded cache computes 17,400 — about
-    #: 1 µs a row — and keeps one ingest task's peak memory flat (README, "Benchmark").
+    #: apart) this computes 34,100 pseudonyms where an unbounded cache computes 17,400 (2.5 µs
+    #: each: about 1 µs a row) and keeps one ingest task's peak memory flat from a week to three
+    #: months (README, "Benchmark", with 8,192 and 6,000 entries tried).
     CACHE_SIZE = 4096
 
     def __init__(self, key: str) -> None:
