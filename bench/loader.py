@@ -447,13 +447,14 @@ def machine(conn: psycopg.Connection) -> dict[str, Any]:
 
 
 def _commit() -> str:
-    """The code measured: the git commit, `+changes` when the work tree differs from it."""
+    """The code measured: the git commit, `+changes` when the work tree differs from it (results
+    files aside: a run rewrites them)."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
         )
         status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)bench/results"],
             capture_output=True,
             text=True,
             check=True,
