@@ -32,7 +32,7 @@ from ingestion.privacy import Pseudonymiser, mask_text, masked_logger
 from ingestion.records import ENCODER
 from ingestion.schema import migrate
 from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Resume, Window
-from ingestion.sources.base import MAX_TEXT_CHARS, RENAME_MIN_RECORDS, RENAME_SHARE, Absent
+from ingestion.sources.base import MAX_TEXT_CHARS, RENAME_MIN_RECORDS, RENAME_SHARE, Absent, holds_nul
 from ingestion.state import loaded_batch, read_watermark, store_cursor
 
 log = masked_logger(__name__)
@@ -94,7 +94,7 @@ def _fast_path(entity: Entity, pseudonymiser: Pseudonymiser) -> Callable[[Any], 
         if policy is not None:
             hide(record, policy)
         stored = encode(record)
-        if len(stored) > MAX_TEXT_CHARS or b"\\u0000" in stored:
+        if len(stored) > MAX_TEXT_CHARS or holds_nul(stored):
             return HIDDEN
         return make_row(record, stored)
 

@@ -8,6 +8,7 @@ acknowledged), how the client logs in, its schedule and its sandbox. The registr
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -74,6 +75,21 @@ def _plausible() -> list[Any]:
 
 #: [the end of the local day it was read on (epoch seconds), latest_year(), plausible_times()]
 _calendar: list[Any] = [0.0, "", (frozenset(), frozenset())]
+
+
+def holds_nul(encoded: bytes) -> bool:
+    """True when JSON bytes hold an escaped NUL character (`\\u0000`), which PostgreSQL's jsonb
+    and text refuse; a text that only spells it (an escaped backslash, then `u0000`) does not.
+
+    The escape starts with a backslash and most records hold none, so that is looked for
+    first (memchr): about 50 ns a dossier version where the search for the escape itself
+    costs 1.2 µs.
+    """
+    return b"\\" in encoded and b"\\u0000" in encoded and _NUL_ESCAPE.search(encoded) is not None
+
+
+#: `\u0000` after an even number of backslashes (each pair is one escaped backslash)
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
 def nul_path(value: Any, path: str = "") -> str | None:

@@ -6,12 +6,15 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import orjson
 import pytest
 
+from ingestion.load import Row
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.sources import Rejected
+from ingestion.sources.base import holds_nul
 from ingestion.sources.onestop import (
     SOURCE,
     parse_agency,
@@ -83,6 +86,32 @@ def test_numbers_where_strings_are_expected_are_accepted() -> None:
 def test_malformed_dossiers_are_rejected_with_the_reason(change: dict[str, Any], reason: str) -> None:
     with pytest.raises(Rejected, match=reason.replace("(", r"\(")):
         parse_dossier(copy.deepcopy(DOSSIER) | change)
+
+
+@pytest.mark.parametrize(
+    ("value", "held"),
+    [
+        ({"GhiChu": "x\x00y"}, True),  # a NUL character, escaped as \u0000
+        ({"GhiChu": "\\\x00"}, True),  # a backslash, then a NUL character
+        ({"Ghi\x00Chu": "x"}, True),  # in a field name
+        ({"GhiChu": "C:\\u0000"}, False),  # the text spells it: an escaped backslash, then u0000
+        ({"GhiChu": 'a "quoted" tab\t and \\ backslash'}, False),
+        ({"GhiChu": "Nguyễn Văn An"}, False),
+    ],
+)
+def test_a_nul_character_is_told_from_a_text_that_spells_its_escape(
+    value: dict[str, Any], held: bool
+) -> None:
+    assert holds_nul(orjson.dumps(value)) is held
+    assert holds_nul(msgspec.json.encode(value)) is held
+
+
+def test_a_text_spelling_the_nul_escape_is_stored_on_both_paths() -> None:
+    record = copy.deepcopy(DOSSIER) | {"GhiChu": "xem C:\\u0000.txt"}
+    checked = parse_dossier(copy.deepcopy(record))
+    [[fast]] = list(parse_pages(SOURCE.entity("dossiers"), [[copy.deepcopy(record)]], Pseudonymiser("k")))
+    assert type(fast) is Row and fast.values[:3] == checked.values[:3]
+    assert orjson.loads(fast.values[3])["GhiChu"] == "xem C:\\u0000.txt"
 
 
 def test_non_object_records_are_rejected() -> None:
