@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from ingestion.load import _copy_bytes, _copy_page, _holds_twelve_digits
+from ingestion.load import _CHUNK, _copy_bytes, _copy_page, _holds_twelve_digits
 
 
 def test_values_become_copy_text_fields() -> None:
@@ -31,11 +31,28 @@ def test_values_become_copy_text_fields() -> None:
         (b"0560900012345\t7\n", False),  # 13 digits
         (b"05609000123\t7\n", False),  # 11 digits
         (b"20250901083000 x 056090001234\n", True),  # a longer run before a 12-digit one
+        (b"x 056090001234", True),  # at the very end
+        (b"x 0560900012345", False),
+        (b"1" * 24 + b" 7", False),  # 24 digits: twice 12 zeros, once 13, yet no run of 12
         (b"", False),
     ],
 )
 def test_a_run_of_exactly_twelve_digits_is_found_in_a_page(page: bytes, found: bool) -> None:
     assert _holds_twelve_digits(page) is found
+
+
+@pytest.mark.parametrize("offset", [-14, -13, -12, -7, -1, 0, 1, 11, 12])
+@pytest.mark.parametrize(("run", "found"), [(b"056090001234", True), (b"20250901083000", False)])
+def test_a_run_is_judged_whole_wherever_the_page_is_cut_in_chunks(
+    offset: int, run: bytes, found: bool
+) -> None:
+    """A long page is counted in chunks (`_CHUNK` bytes, then up to a non-digit): a run near a
+    cut is judged whole, neither missed nor seen as a shorter one."""
+    filler = '{"TenTTHC":"Cấp giấy phép xây dựng"} 1 22 333\t'.encode()
+    page = (filler * (3 * _CHUNK // len(filler)))[: _CHUNK + offset] + b" " + run + b"\t" + filler * 40
+    assert _holds_twelve_digits(page) is found
+    page_with_digits_around = (b"9" * (_CHUNK + offset)) + b" " + run + b" " + b"8" * 30 + b"\n"
+    assert _holds_twelve_digits(page_with_digits_around) is found
 
 
 def test_a_page_is_written_column_by_column_as_each_value_would_be() -> None:
