@@ -34,6 +34,7 @@ from ingestion.privacy import Pseudonymiser
 from ingestion.records import ENCODER
 from ingestion.runner import _fast_path
 from ingestion.sources import Entity
+from ingestion.sources.base import plausible_times
 
 
 def _best(step: Callable[[], Any], records: int, passes: int = 3) -> float:
@@ -46,11 +47,11 @@ def _best(step: Callable[[], Any], records: int, passes: int = 3) -> float:
     return 1e6 * best / records
 
 
-def _stored_row(entity: Entity) -> Callable[[Any], Any]:
+def _stored_row(entity: Entity) -> Callable[[Any, frozenset[str], frozenset[str]], Any]:
     """The fast path's last steps (`ingestion.runner._fast_path` itself, its check and
     pseudonymisation taken out): the record encoded as stored, its size and NUL checked, its row."""
     assert entity.declared is not None
-    declared = dataclasses.replace(entity.declared, clean=lambda record: True)
+    declared = dataclasses.replace(entity.declared, clean=lambda record, days, times: True)
     return _fast_path(dataclasses.replace(entity, declared=declared, personal=None), Pseudonymiser("unused"))
 
 
@@ -71,12 +72,13 @@ def entity_steps(entity: Entity, work: Workload) -> dict[str, float]:
 
     figures = {"decode": _best(decode, records)}
     pages = decode()
-    figures["check"] = _best(lambda: [[declared.clean(r) for r in p] for p in pages], records)
+    days, times = plausible_times()
+    figures["check"] = _best(lambda: [[declared.clean(r, days, times) for r in p] for p in pages], records)
     fresh = [decode() for _ in range(3)]  # pseudonymising changes a record: each pass its own
     figures["pseudonymise"] = _best(lambda: pseudonymise(fresh.pop()), records)
     pseudonymise(pages)
     stored_row = _stored_row(entity)
-    figures["encode_row"] = _best(lambda: [[stored_row(r) for r in p] for p in pages], records)
+    figures["encode_row"] = _best(lambda: [[stored_row(r, days, times) for r in p] for p in pages], records)
     rows = [[declared.row(r, ENCODER.encode(r)) for r in p] for p in pages]
 
     def copy_text() -> None:

@@ -516,19 +516,21 @@ def _copy_bytes(value: Any) -> bytes:
 def _copy_column(values: tuple[Any, ...]) -> list[bytes] | tuple[bytes, ...]:
     """One column of a page as COPY text fields (`_copy_bytes` of each value), a column at a time.
 
-    A column of one type is converted without looking at each value's type, and a text column
-    is searched for the bytes COPY escapes once, all of its values joined: only a column where
-    one occurs is escaped value by value (a JSON record holds no tab or newline, and a
-    backslash only where it escapes a quote, a backslash or a control character).
+    A column of text is joined whole — which also tells that every value is text: joining
+    refuses anything else — and searched once for the bytes COPY escapes: only a column where
+    one occurs, or that holds another type, is converted value by value (a JSON record holds no
+    tab or newline, and a backslash only where it escapes a quote, a backslash or a control
+    character). An integer column is written without looking at each value's type again.
     """
     kind = type(values[0])
     if kind is bytes or kind is str:
-        if all(type(v) is kind for v in values):
-            joined = (b"" if kind is bytes else "").join(values)
-            if kind is str:
-                joined = joined.encode()
+        try:
+            joined = b"".join(values) if kind is bytes else "".join(values).encode()
+        except TypeError:  # a value of another type (None, a number) among them
+            pass
+        else:
             if not (b"\\" in joined or b"\t" in joined or b"\n" in joined or b"\r" in joined):
-                return values if kind is bytes else [v.encode() for v in values]
+                return values if kind is bytes else list(map(str.encode, values))
     elif kind is int and all(type(v) is int for v in values):
         return [b"%d" % v for v in values]
     return [_copy_bytes(v) for v in values]

@@ -32,7 +32,14 @@ from ingestion.privacy import Pseudonymiser, mask_text, masked_logger
 from ingestion.records import ENCODER
 from ingestion.schema import migrate
 from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Resume, Window
-from ingestion.sources.base import MAX_TEXT_CHARS, RENAME_MIN_RECORDS, RENAME_SHARE, Absent, holds_nul
+from ingestion.sources.base import (
+    MAX_TEXT_CHARS,
+    RENAME_MIN_RECORDS,
+    RENAME_SHARE,
+    Absent,
+    holds_nul,
+    plausible_times,
+)
 from ingestion.state import loaded_batch, read_watermark, store_cursor
 
 log = masked_logger(__name__)
@@ -79,7 +86,7 @@ HIDDEN = object()
 
 def _fast_path(entity: Entity, pseudonymiser: Pseudonymiser) -> Callable[[Any], Any]:
     """The fast path of `entity` (`DeclaredParse`) as a function of a record decoded into its
-    declared shape: its row; None when it is not clean (untouched: the checked path takes it
+    declared shape and `plausible_times()` (read once a page): its row; None when it is not clean (untouched: the checked path takes it
     as it came); HIDDEN when its stored form is refused — the checked path then takes it as it
     is (its personal data hidden, its citizen attributes kept) and names the value.
     """
@@ -88,8 +95,8 @@ def _fast_path(entity: Entity, pseudonymiser: Pseudonymiser) -> Callable[[Any], 
     clean, make_row, encode = declared.clean, declared.row, ENCODER.encode
     hide = pseudonymiser.apply_declared
 
-    def row_of(record: Any) -> Any:
-        if not clean(record):
+    def row_of(record: Any, days: frozenset[str], times: frozenset[str]) -> Any:
+        if not clean(record, days, times):
             return None
         if policy is not None:
             hide(record, policy)
@@ -127,13 +134,14 @@ def parse_pages(
     for page in pages:
         parsed: list[Row | Reject] = []
         records += len(page)
+        days, times = plausible_times()
         for record in page:
             hidden = False
             if declared is not None:
                 if type(record) is dict:  # handed over decoded (a test, a replay): the same fast path
                     record = _as_declared(record, declared.shape)
                 if type(record) is shape:
-                    row = row_of(record)  # type: ignore[misc]
+                    row = row_of(record, days, times)  # type: ignore[misc]
                     if row is not None and row is not HIDDEN:
                         if item_ids is not None:
                             _note_item_id(entity, msgspec.to_builtins(record), item_ids)

@@ -57,7 +57,7 @@ def latest_year() -> str:
 def plausible_times() -> tuple[frozenset[str], frozenset[str]]:
     """(every `yyyyMMdd` from EARLIEST_YEAR to the end of `latest_year()`, every `HHmmss`): a
     plausible `yyyyMMddHHmmss` time is 14 characters whose halves are in these (two set
-    look-ups a time; read once a record, rebuilt once a day)."""
+    look-ups a time; read once a page, rebuilt once a day)."""
     return _plausible()[2]
 
 
@@ -237,9 +237,9 @@ class DeclaredParse:
     """The fast path of an entity whose records are declared as a msgspec shape.
 
     The fetch decodes pages straight into `shape` (`ingestion.records.declared` of the
-    declaration) wherever they fit it. For such a record, `clean(record)` is True when every
-    value is exactly what staging reads, so that the checked path (`Entity.parse`) would accept
-    it as it is; the record's personal data is then hidden in place, it is encoded as stored,
+    declaration) wherever they fit it. For such a record, `clean(record, days, times)` (with
+    `plausible_times()`, read once a page) is True when every value is exactly what staging
+    reads, so that the checked path (`Entity.parse`) would accept it as it is; the record's personal data is then hidden in place, it is encoded as stored,
     and `row(record, stored)` builds its row from it and those JSON bytes. Anything else — a
     record that does not fit the shape, is not clean, or whose stored form is refused —
     takes the checked path as a dict, which gives the reason. Both paths give the same row
@@ -247,7 +247,7 @@ class DeclaredParse:
     """
 
     shape: type
-    clean: Callable[[Any], bool]
+    clean: Callable[[Any, frozenset[str], frozenset[str]], bool]
     row: Callable[[Any, bytes], Row]
 
 

@@ -52,12 +52,12 @@ from ingestion.sources.base import (
     latest_year,
     nul_path,
     oversize_path,
-    plausible_times,
 )
 from ingestion.sources.onestop_records import (
     NUMBER_PATTERN,
     Agency,
     Dossier,
+    FieldSpec,
     Kind,
     Procedure,
     Progress,
@@ -233,30 +233,47 @@ def parse_progress(record: Any) -> Row:
 PlainCheck = Callable[..., bool]
 
 
+def _refused(field: FieldSpec, name: str) -> str:
+    """The test of `plain_check` that is True for a non-empty `v` the kind of `field` (read as
+    `r.<name>`) refuses; "" when its kind has none."""
+    if field.kind is Kind.TIME:
+        return "not (len(v) == 14 and v[:8] in days and v[8:] in times)"
+    if field.kind is Kind.KEY:
+        return "(len(v) > MAX_KEY or v != v.strip())"
+    if field.kind is Kind.NUMBER:
+        return "(not (v.isascii() and v.isdigit()) and not number(v))"
+    if field.kind is Kind.INTEGER:
+        return "not (len(v) <= 9 and v.isascii() and v.isdigit())"
+    if field.kind is Kind.CODE:
+        return f"v not in codes_{name}"
+    return ""
+
+
+def _refuses_blank(field: FieldSpec) -> bool:
+    """True when `_refused(field)` refuses every blank value (spaces only) by itself."""
+    if field.kind is Kind.CODE:
+        return all(code.strip() for code in field.allowed or ())
+    return field.kind in (Kind.TIME, Kind.KEY, Kind.INTEGER)
+
+
 @cache
-def plain_check(shape: type[msgspec.Struct], *, record: bool = False) -> PlainCheck | None:
+def plain_check(shape: type[msgspec.Struct]) -> PlainCheck | None:
     """A function telling whether `_check` accepts every value of a record decoded into its
     declared shape exactly as it is — no value to trim, no number standing for a string,
     nothing it would refuse; None when the shape has nothing to check. It is called with the
-    record and `plausible_times()`, or (`record=True`, for a whole record) with the record
-    alone, reading `plausible_times()` itself.
+    record and `plausible_times()`, read once a page by the caller.
 
     False is not a verdict: the record then takes the checked path, which accepts the
     tolerable and gives the reason for the rest. The function is written from the shape's
     declarations (`spec`) as straight-line code (`ingestion.records.compiled`; measured: 3.1
-    against 4.4 µs a dossier version for a loop over the fields).
+    against 4.4 µs a dossier version for a loop over the fields). A required field whose kind
+    refuses a blank value by itself (a time, a key, an integer, a code none of whose values is
+    blank) is tested once, `not v or` its kind's test, without a `strip()` of its own.
     """
-    lines = ["def check(r):", "    days, times = plausible()"] if record else ["def check(r, days, times):"]
-    start = len(lines)
-    names: dict[str, Any] = {
-        "UNSET": UNSET,
-        "MAX_KEY": MAX_KEY_CHARS,
-        "number": _NUMBER.match,
-        "plausible": plausible_times,
-    }
+    lines = ["def check(r, days, times):"]
+    names: dict[str, Any] = {"UNSET": UNSET, "MAX_KEY": MAX_KEY_CHARS, "number": _NUMBER.match}
     for field in spec(shape):
         name = attribute(shape.__name__, field.name)
-        tests = []
         if field.items is not None:
             items = plain_check(field.items)
             if items is not None:
@@ -266,38 +283,34 @@ def plain_check(shape: type[msgspec.Struct], *, record: bool = False) -> PlainCh
                     f"        if not check_{name}(item, days, times): return False",
                 ]
             continue
-        if field.required:
-            tests.append("not (v and v.strip())")
-        if field.present:
-            tests.append("v is UNSET")
-        if field.kind is Kind.TIME:
-            tests.append("v and not (len(v) == 14 and v[:8] in days and v[8:] in times)")
-        elif field.kind is Kind.KEY:
-            tests.append("v and (len(v) > MAX_KEY or v != v.strip())")
-        elif field.kind is Kind.NUMBER:
-            tests.append("v and not (v.isascii() and v.isdigit()) and not number(v)")
-        elif field.kind is Kind.INTEGER:
-            tests.append("v and not (len(v) <= 9 and v.isascii() and v.isdigit())")
-        elif field.kind is Kind.CODE:
+        refused = _refused(field, name)  # the kind's test: True for a value it refuses, blank or not
+        if field.kind is Kind.CODE:
             names[f"codes_{name}"] = field.allowed or frozenset()
-            tests.append(f"v and v not in codes_{name}")
+        if field.required and refused and _refuses_blank(field):
+            tests = [f"not v or {refused}"]
+        else:
+            tests = ["not (v and v.strip())"] if field.required else []
+            if field.present:
+                tests.append("v is UNSET")
+            if refused:
+                tests.append(f"v and {refused}")
         if tests:
             lines.append(f"    v = r.{name}")
             lines += [f"    if {test}: return False" for test in tests]
-    if len(lines) == start:
+    if len(lines) == 1:
         return None
     return compiled([*lines, "    return True"], names, f"plain check of {shape.__name__}")
 
 
 DOSSIER_SHAPE = declared(Dossier, (DOSSIER_PERSONAL.derived_key,))
 PROGRESS_SHAPE = declared(Progress)
-_DOSSIER_PLAIN = plain_check(Dossier, record=True)
-_PROGRESS_PLAIN = plain_check(Progress, record=True)
+_DOSSIER_PLAIN = plain_check(Dossier)
+_PROGRESS_PLAIN = plain_check(Progress)
 
 
-def _plain_dossier(record: Any) -> bool:
+def _plain_dossier(record: Any, days: frozenset[str], times: frozenset[str]) -> bool:
     assert _DOSSIER_PLAIN is not None
-    if not _DOSSIER_PLAIN(record):
+    if not _DOSSIER_PLAIN(record, days, times):
         return False
     received, finished = record.NgayTiepNhan, record.NgayKetThucXuLy
     return not (received and finished and received > finished)

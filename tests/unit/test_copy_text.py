@@ -63,6 +63,7 @@ def test_a_page_is_written_column_by_column_as_each_value_would_be() -> None:
         [("a\tb", "back\\slash", 1, b'{"a":"x\\"y"}'), ("new\nline", "cr\r", 2, b"{}")],  # escaped
         [(None, "X", None, b"{}"), (at, None, True, "Nguyễn")],  # mixed types in a column
         [(1.5, False, -7, b"")],
+        [("X", "Y", 1, b"{}"), (None, 5, None, "Nguyễn")],  # another type after the first value's
     ]
     for rows in pages:
         expected = b"".join(b"\t".join(_copy_bytes(v) for v in row) + b"\t9\n" for row in rows)

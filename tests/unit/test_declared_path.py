@@ -23,6 +23,7 @@ from ingestion.records import declared, jsonb_key_order
 from ingestion.runner import _as_declared, _fast_path, parse_pages
 from ingestion.sandbox.generator import generate_province
 from ingestion.sources import Rejected
+from ingestion.sources.base import plausible_times
 from ingestion.sources.onestop import SOURCE, decode_page
 from ingestion.sources.onestop_records import Dossier, spec
 
@@ -42,7 +43,7 @@ def fast_row(entity: Any, record: Any) -> Row | None:
     decoded = _as_declared(copy.deepcopy(record), entity.declared.shape)
     if type(decoded) is not entity.declared.shape:
         return None
-    row = _fast_path(entity, Pseudonymiser("k"))(decoded)
+    row = _fast_path(entity, Pseudonymiser("k"))(decoded, *plausible_times())
     return row if isinstance(row, Row) else None
 
 

@@ -64,7 +64,8 @@ def test_the_fast_path_takes_its_checks_from_the_shapes() -> None:
     for name in [*times, "_updated_at"]:
         assert f"    v = r.{name}\n    " in check.source
         assert check.source.count("v[:8] in days") == len(times) + 1
-    assert "if v and v not in codes_TrangThaiHoSo" in check.source
+    assert "if not v or v not in codes_TrangThaiHoSo" in check.source  # required: blank is no code
+    assert "if v and v not in codes_KenhThucHien" in check.source
     assert "r.ChuHoSo" not in check.source  # a text: nothing to check
     supplement = onestop.plain_check(Supplement)
     assert supplement is not None and supplement.source.count("v[:8] in days") == 4
