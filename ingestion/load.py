@@ -50,7 +50,7 @@ REJECT_FLUSH = 500
 #: cost of a regular expression over the same text; short values use the expression.
 _DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
 _TWELVE = b" " + b"0" * 12 + b" "
-_RUN_12, _RUN_13 = b"0" * 12, b"0" * 13
+_RUN_12 = b"0" * 12
 _CITIZEN_ID_VALUE = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 
 
@@ -547,31 +547,32 @@ def _copy_page(rows: list[tuple[Any, ...]], end: bytes) -> bytes:
 def _holds_twelve_digits(data: bytes) -> bool:
     """True when `data` holds a run of exactly 12 ASCII digits (a page of COPY text at once).
 
-    Digits become "0" and every other byte " "; every run of at least 12 digits followed by a
-    non-digit is one match of 12 zeros and a space, of at least 13 digits one of 13 zeros and
-    a space, so the counts differ exactly when a run of 12 exists. The text is counted in
-    chunks of about `_CHUNK` bytes, each ending just after a non-digit (no run spans two): on
-    a text that short CPython searches without switching to its two-way algorithm, which on
-    these zeros and spaces is slower (0.4 µs a dossier version saved). A search for the run
-    with a space on both sides is several times slower on text full of spaces.
+    Digits become "0" and every other byte " ", and the text is searched for `_TWELVE` (12
+    zeros between two spaces; the first and last runs, which lack one, are tested apart). It
+    is searched in chunks of about `_CHUNK` bytes, each ending just after a non-digit and read
+    from the space before it, so a run lies whole in one chunk with its spaces: on a text that
+    short CPython searches without switching to its two-way algorithm, whose skips are lost on
+    these two letters (5 times slower here), and its simple search skips 12 bytes at each
+    space. 0.8 µs a dossier version and 0.2 a progress row less than counting runs of 12 and of
+    13 digits, the last way.
     """
     digits = data.translate(_DIGITS_ONLY)
-    if digits.endswith(_RUN_12) and not digits.endswith(_RUN_13):
+    if digits.startswith(_FIRST_12) or digits.endswith(_LAST_12) or digits == _RUN_12:
         return True
     size, start = len(digits), 0
     while start < size:
         end = digits.find(_SPACE, start + _CHUNK) + 1 or size
-        if digits.count(_ENDED_12, start, end) != digits.count(_ENDED_13, start, end):
+        if digits.find(_TWELVE, start - 1 if start else 0, end) >= 0:
             return True
         start = end
     return False
 
 
-#: `_holds_twelve_digits`' chunk: under 30,000 bytes, where CPython's substring count keeps to
+#: `_holds_twelve_digits`' chunk: under 30,000 bytes, where CPython's substring search keeps to
 #: its simple skipping search
 _CHUNK = 25_000
 _SPACE = ord(" ")
-_ENDED_12, _ENDED_13 = _RUN_12 + b" ", _RUN_13 + b" "
+_FIRST_12, _LAST_12 = _RUN_12 + b" ", b" " + _RUN_12
 
 
 def _leak(values: tuple[Any, ...]) -> str | None:

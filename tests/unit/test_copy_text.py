@@ -3,6 +3,8 @@ check for a 12-digit citizen id (exactly 12 digits, not part of a longer run).""
 
 from __future__ import annotations
 
+import random
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -24,7 +26,9 @@ def test_values_become_copy_text_fields() -> None:
 @pytest.mark.parametrize(
     ("page", "found"),
     [
-        (b"056090001234", True),  # at the very start
+        (b"056090001234", True),  # the whole text
+        (b"056090001234\tx", True),  # at the very start
+        (b"0560900012345\tx", False),
         (b"a\t056090001234\t1\n", True),
         (b'{"GhiChu":"cccd 056090001234"}\t7\n', True),
         (b"20250901083000\t7\n", False),  # a 14-digit compact time
@@ -53,6 +57,28 @@ def test_a_run_is_judged_whole_wherever_the_page_is_cut_in_chunks(
     assert _holds_twelve_digits(page) is found
     page_with_digits_around = (b"9" * (_CHUNK + offset)) + b" " + run + b" " + b"8" * 30 + b"\n"
     assert _holds_twelve_digits(page_with_digits_around) is found
+
+
+def test_the_page_check_agrees_with_a_regular_expression_on_random_pages() -> None:
+    """Pages of random digit runs (1–15 digits) and other bytes, two to three chunks long, some
+    cut right after a run: the check says what the expression says of each."""
+    expression = re.compile(rb"(?<![0-9])[0-9]{12}(?![0-9])")
+    rng = random.Random(20251130)
+    for _ in range(60):
+        parts, size = [], 0
+        while size < rng.randint(2 * _CHUNK, 3 * _CHUNK):
+            run = b"".join(
+                rng.choice(b"0123456789").to_bytes() for _ in range(rng.choice([1, 4, 10, 11, 13, 14, 15]))
+            )
+            if rng.random() < 0.0001:
+                run = b"1" * 12
+            part = run + rng.choice([b" ", b"\t", b'","', "ễ".encode(), b"x"])
+            parts.append(part)
+            size += len(part)
+        page = b"".join(parts)
+        if rng.random() < 0.3:
+            page = page.rstrip(b' \t",x\xbb\x85\xe1')  # ends with a run
+        assert _holds_twelve_digits(page) is (expression.search(page) is not None)
 
 
 def test_a_page_is_written_column_by_column_as_each_value_would_be() -> None:
