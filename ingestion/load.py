@@ -538,10 +538,11 @@ def _copy_column(values: tuple[Any, ...]) -> list[bytes] | tuple[bytes, ...]:
 
 def _copy_page(rows: list[tuple[Any, ...]], end: bytes) -> bytes:
     """Rows of values as one block of COPY text, each line ending with `end` (any fields the
-    loader appends, such as the batch id, and the newline)."""
+    loader appends, such as the batch id, and the newline): each line's fields joined by tabs and
+    the lines by `end`, with an empty last one for the last `end` (no formatting a row, no copy
+    of the page to append it)."""
     columns = [_copy_column(column) for column in zip(*rows, strict=True)]
-    line = b"\t".join([b"%s"] * len(columns)) + end
-    return b"".join([line % fields for fields in zip(*columns, strict=True)])
+    return end.join([*map(b"\t".join, zip(*columns, strict=True)), b""])
 
 
 def _holds_twelve_digits(data: bytes) -> bool:
