@@ -75,7 +75,8 @@ MAX_INTEGER = 2**31 - 1  # the raw table's integer column
 
 # Privacy by allow-list: every field declared in the record shapes, nothing else in clear.
 DOSSIER_PERSONAL = privacy_policy(Dossier, derive_from="SoGiayToChuHoSo")
-PROGRESS_PERSONAL = privacy_policy(Progress)
+#: a step's officer and text recur (801 combinations in the sandbox's 15,244 steps of a month)
+PROGRESS_PERSONAL = privacy_policy(Progress, repeats=True)
 PROCEDURE_PERSONAL = privacy_policy(Procedure)
 AGENCY_PERSONAL = privacy_policy(Agency)
 

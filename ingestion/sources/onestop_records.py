@@ -305,9 +305,14 @@ def spec(shape: type[msgspec.Struct]) -> tuple[FieldSpec, ...]:
 
 @cache
 def privacy_policy(
-    shape: type[msgspec.Struct], derive_from: str | None = None, derived_key: str = "_applicant"
+    shape: type[msgspec.Struct],
+    derive_from: str | None = None,
+    derived_key: str = "_applicant",
+    *,
+    repeats: bool = False,
 ) -> PersonalFields:
-    """The allow-list of `shape`: its personal and free-text fields, every declared name, nested too."""
+    """The allow-list of `shape`: its personal and free-text fields, every declared name, nested
+    too (`repeats`: see `PersonalFields`)."""
     fields = spec(shape)
     known = {f.name for f in fields}
     return PersonalFields(
@@ -317,6 +322,7 @@ def privacy_policy(
         derive_from=derive_from,
         derived_key=derived_key,
         known=frozenset(known),
+        repeats=repeats,
     )
 
 

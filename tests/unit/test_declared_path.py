@@ -75,6 +75,19 @@ def test_every_generated_record_takes_the_fast_path_and_gets_the_checked_row(ent
         assert as_compared(fast) == as_compared(checked)
 
 
+@pytest.mark.parametrize("entity", [DOSSIERS, PROGRESS], ids=lambda e: e.name)
+def test_a_batch_with_one_pseudonymiser_gets_the_checked_rows(entity: Any, province) -> None:
+    """The whole batch through `parse_pages` with one pseudonymiser, whose caches (and, for
+    progress rows, the combinations it remembers: `repeats`) serve record after record."""
+    records = province.dossiers if entity is DOSSIERS else province.progress
+    pages = [
+        [_as_declared(copy.deepcopy(r), entity.declared.shape) for r in records[i : i + 50]]
+        for i in range(0, len(records), 50)
+    ]
+    rows = [row for page in parse_pages(entity, pages, Pseudonymiser("k")) for row in page]
+    assert [as_compared(row) for row in rows] == [as_compared(checked_row(entity, r)) for r in records]
+
+
 AWKWARD: list[Any] = [
     "", " ", "  x  ", "5", " 5", "5 ", "0", "5,5", "5.5", "1.", "abc", "9" * 10, "2147483648",
     "20250901083000", "20250230000000", "20250901250000", "19891231235959", "19900101000000",

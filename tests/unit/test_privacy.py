@@ -204,3 +204,49 @@ def test_the_declared_walk_reaches_lists_within_lists_as_apply_does() -> None:
     assert expected["Buoc"][0]["YKien"][0]["NguoiGui"] == psn.pseudonym("Võ An")
     assert expected["Buoc"][0]["YKien"][0]["NoiDung"] == "ông *** đã nhận"
     assert "i2" in policy.declared_walk.source
+
+
+def test_a_policy_that_repeats_gives_each_combination_what_the_walk_gives_it() -> None:
+    """`repeats`: a combination of officer and text met before in the batch is given what it
+    became then, without computing it again; every record ends as the plain walk leaves it,
+    and the memory of combinations is emptied once full."""
+    plain = PersonalFields(
+        fields=("CanBo",), free_text=("NoiDung",), known=frozenset({"Ma", "CanBo", "NoiDung"})
+    )
+    repeated = PersonalFields(fields=plain.fields, free_text=plain.free_text, known=plain.known, repeats=True)
+    combinations = [
+        ("Phan Văn Đức", "ông Phan Văn Đức đã nhận, gọi 0912 345 678"),
+        ("Võ An", "Tiếp nhận hồ sơ"),
+        ("", "Hệ thống tự động chuyển"),
+        ("Phan Văn Đức", "Tiếp nhận hồ sơ"),
+    ]
+
+    def records() -> list[SimpleNamespace]:
+        return [
+            SimpleNamespace(Ma=f"X-{n}", CanBo=officer, NoiDung=text)
+            for n, (officer, text) in enumerate(combinations * 3)
+        ]
+
+    expected = [vars(Pseudonymiser("k").apply_declared(r, plain)) for r in records()]
+    psn = Pseudonymiser("k")
+    computed: list[str] = []
+    walk = psn._walk_declared
+    psn._walk_declared = lambda record, policy: (computed.append(record.CanBo), walk(record, policy))  # type: ignore[method-assign]
+    assert [vars(psn.apply_declared(r, repeated)) for r in records()] == expected
+    assert len(computed) == len(combinations)  # each combination walked once
+    assert expected[0]["NoiDung"] == "ông *** đã nhận, gọi ***"
+
+    psn.CACHE_SIZE = 2  # type: ignore[misc]
+    psn._repeats = None  # a batch of another policy in between starts afresh
+    computed.clear()
+    assert [vars(psn.apply_declared(r, repeated)) for r in records()] == expected
+    assert len(computed) > len(combinations)  # forgotten when full, computed again
+
+
+def test_only_a_flat_policy_can_repeat() -> None:
+    with pytest.raises(ValueError, match="repeats"):
+        PersonalFields(fields=("SoCCCD",), derive_from="SoCCCD", repeats=True)
+    with pytest.raises(ValueError, match="repeats"):
+        PersonalFields(fields=(), nested={"Buoc": PersonalFields(fields=("CanBo",))}, repeats=True)
+    with pytest.raises(ValueError, match="repeats"):
+        PersonalFields(fields=(), repeats=True)
