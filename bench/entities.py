@@ -21,50 +21,23 @@ import time
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 
 from bench.loader import (
     ENTITIES,
-    PULL_END,
-    PULL_START,
-    Workload,
     _bench_database,
     _checksums,
-    _copy_columns,
     _prepare_copy_files,
     _reset,
     _server_root,
-    _table_sql,
     build_workload,
-    fetched,
+    copy_stdin_entity,
+    load_entity,
     server_cpu,
 )
-from bench.pull import PSEUDONYM_KEY
 from core.settings import Settings
-from ingestion.load import BatchKey, load_batch
-from ingestion.privacy import Pseudonymiser
-from ingestion.runner import parse_pages
 from ingestion.schema import migrate
-from ingestion.sources import Entity
 
 WAYS = ("COPY FROM STDIN", "loader")
-
-
-def _load(conn: psycopg.Connection, entity: Entity, work: Workload, way: str) -> None:
-    if way == "loader":
-        key = BatchKey("onestop", entity.name, PULL_START, PULL_END)
-        pages = parse_pages(entity, fetched(entity, work), Pseudonymiser(PSEUDONYM_KEY))
-        load_batch(conn, entity.table, key, pages)
-        return
-    query = sql.SQL("copy {} ({}) from stdin").format(_table_sql(entity.table), _copy_columns(entity.table))
-    with (
-        conn.transaction(),
-        conn.cursor() as cur,
-        cur.copy(query) as copy,
-        work.copy_files[entity.name].open("rb") as source,
-    ):
-        while block := source.read(1 << 20):
-            copy.write(block)
 
 
 def measure(scale: float, rounds: int) -> dict[tuple[str, str], tuple[float, float, float]]:
@@ -86,7 +59,8 @@ def measure(scale: float, rounds: int) -> dict[tuple[str, str], tuple[float, flo
                         _reset(conn)
                         gc.collect()
                         server, client, started = server_cpu(root), time.process_time(), time.perf_counter()
-                        _load(conn, entity, work, way)
+                        load = load_entity if way == "loader" else copy_stdin_entity
+                        load(conn, entity, work)
                         wall = time.perf_counter() - started
                         client, server = time.process_time() - client, server_cpu(root) - server
                         left = _checksums(conn, "loader")[entity.name]

@@ -220,29 +220,35 @@ def way_copy_server(conn: psycopg.Connection, work: Workload) -> int:
     return sum(rows for rows, _ in work.expected.values())
 
 
+def copy_stdin_entity(conn: psycopg.Connection, entity: Entity, work: Workload) -> None:
+    """`COPY FROM STDIN` of one entity's final rows (its file, in 1 MiB blocks): the limit for a client."""
+    query = sql.SQL("copy {} ({}) from stdin").format(_table_sql(entity.table), _copy_columns(entity.table))
+    with (
+        conn.transaction(),
+        conn.cursor() as cur,
+        cur.copy(query) as copy,
+        work.copy_files[entity.name].open("rb") as source,
+    ):
+        while block := source.read(1 << 20):
+            copy.write(block)
+
+
+def load_entity(conn: psycopg.Connection, entity: Entity, work: Workload) -> int:
+    """One entity through the loader's real code path (its fetch from memory, `parse_pages`,
+    `load_batch`); the rows loaded."""
+    key = BatchKey("onestop", entity.name, PULL_START, PULL_END)
+    pages = parse_pages(entity, fetched(entity, work), Pseudonymiser(PSEUDONYM_KEY))
+    return load_batch(conn, entity.table, key, pages).rows_loaded
+
+
 def way_copy_stdin(conn: psycopg.Connection, work: Workload) -> int:
     for entity in ENTITIES:
-        query = sql.SQL("copy {} ({}) from stdin").format(
-            _table_sql(entity.table), _copy_columns(entity.table)
-        )
-        with (
-            conn.transaction(),
-            conn.cursor() as cur,
-            cur.copy(query) as copy,
-            work.copy_files[entity.name].open("rb") as source,
-        ):
-            while block := source.read(1 << 20):
-                copy.write(block)
+        copy_stdin_entity(conn, entity, work)
     return sum(rows for rows, _ in work.expected.values())
 
 
 def way_loader(conn: psycopg.Connection, work: Workload) -> int:
-    rows = 0
-    for entity in ENTITIES:
-        key = BatchKey("onestop", entity.name, PULL_START, PULL_END)
-        pages = parse_pages(entity, fetched(entity, work), Pseudonymiser(PSEUDONYM_KEY))
-        rows += load_batch(conn, entity.table, key, pages).rows_loaded
-    return rows
+    return sum(load_entity(conn, entity, work) for entity in ENTITIES)
 
 
 def way_pandas(engine: Any, work: Workload) -> int:
