@@ -472,7 +472,8 @@ def publish(conn: psycopg.Connection, publication_id: int) -> str:
         _point_bi_at(conn, schema, relations)
         conn.execute("update ops.publications set status = 'superseded' where status = 'published'")
         conn.execute(
-            "update ops.publications set status = 'published', published_at = now() where publication_id = %s",
+            "update ops.publications set status = 'published', published_at = now(), live_since = now()"
+            " where publication_id = %s",
             (publication_id,),
         )
         _prune(conn)
@@ -494,13 +495,14 @@ def rollback(conn: psycopg.Connection, to_publication_id: int | None = None) -> 
         target = to_publication_id
         if target is None:
             row = conn.execute(
-                "select publication_id from ops.publications where status = 'superseded' "
-                "order by published_at desc limit 1"
+                "select publication_id from ops.publications where status = 'superseded' and pruned_at is null"
+                " order by live_since desc nulls last limit 1"
             ).fetchone()
             if row is None:
                 raise PublishRefused("no earlier publication to roll back to")
             target = row[0]
         schema = _status_check(conn, target, {"superseded", "rolled_back"})
+        _refuse_pruned(conn, target)
         relations = conn.execute(
             "select relations from ops.publications where publication_id = %s", (target,)
         ).fetchone()[0]
@@ -510,7 +512,7 @@ def rollback(conn: psycopg.Connection, to_publication_id: int | None = None) -> 
                 "update ops.publications set status = 'rolled_back' where publication_id = %s", current
             )
         conn.execute(
-            "update ops.publications set status = 'published', published_at = now() where publication_id = %s",
+            "update ops.publications set status = 'published', live_since = now() where publication_id = %s",
             (target,),
         )
         return schema
@@ -518,13 +520,33 @@ def rollback(conn: psycopg.Connection, to_publication_id: int | None = None) -> 
     return _switch(conn, step, "rollback")
 
 
+def _refuse_pruned(conn: psycopg.Connection, publication_id: int) -> None:
+    """A rollback to a publication whose copy was dropped is refused, naming the ones kept."""
+    pruned = conn.execute(
+        "select pruned_at from ops.publications where publication_id = %s", (publication_id,)
+    ).fetchone()[0]
+    if pruned is None:
+        return
+    kept = [
+        str(n)
+        for (n,) in conn.execute(
+            "select publication_id from ops.publications where status in ('superseded', 'rolled_back')"
+            " and pruned_at is null order by publication_id"
+        ).fetchall()
+    ]
+    raise PublishRefused(
+        f"publication {publication_id} cannot be restored: its copy was pruned on {pruned:%Y-%m-%d %H:%M} UTC "
+        f"(the last {KEEP_PUBLICATIONS} are kept); restorable: {', '.join(kept) or 'none'}"
+    )
+
+
 def _prune(conn: psycopg.Connection) -> None:
-    """Keep the live publication and the last few before it; drop older copies."""
+    """Keep the live publication and the last few before it; drop older copies (noted once)."""
     old = conn.execute(
         """
         select publication_id, schema_name from ops.publications
-        where status in ('superseded', 'rolled_back')
-        order by published_at desc nulls last
+        where status in ('superseded', 'rolled_back') and pruned_at is null
+        order by live_since desc nulls last, publication_id desc
         offset %s
         """,
         (KEEP_PUBLICATIONS,),
@@ -532,7 +554,8 @@ def _prune(conn: psycopg.Connection) -> None:
     for publication_id, schema in old:
         conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
         conn.execute(
-            "update ops.publications set note = coalesce(note || '; ', '') || 'copy pruned' where publication_id = %s",
+            "update ops.publications set pruned_at = now(),"
+            " note = coalesce(note || '; ', '') || 'copy pruned' where publication_id = %s",
             (publication_id,),
         )
 

@@ -193,6 +193,43 @@ def test_rollback_restores_previous_publication(conn: psycopg.Connection, wareho
     assert _bi_rows(conn) == first
 
 
+def _times(conn: psycopg.Connection) -> dict[int, tuple]:
+    rows = conn.execute(
+        "select publication_id, status, published_at, live_since, pruned_at, note from ops.publications"
+    ).fetchall()
+    return {row[0]: row[1:] for row in rows}
+
+
+def test_rollback_keeps_published_at_and_records_its_own_time(
+    conn: psycopg.Connection, warehouse_url: str
+) -> None:
+    _, first = _build_and_publish(conn, warehouse_url)
+    _, second = _build_and_publish(conn, warehouse_url)
+    before = _times(conn)
+    pub.rollback(conn)
+    after = _times(conn)
+    assert after[first.publication_id][0] == "published"
+    assert after[first.publication_id][1] == before[first.publication_id][1]  # first published, unchanged
+    assert after[first.publication_id][2] > before[second.publication_id][2]  # live again since now
+    assert after[second.publication_id][:2] == ("rolled_back", before[second.publication_id][1])
+
+
+def test_pruning_is_noted_once_and_a_pruned_copy_is_refused_in_one_line(
+    conn: psycopg.Connection, warehouse_url: str
+) -> None:
+    ids = [
+        _build_and_publish(conn, warehouse_url)[1].publication_id for _ in range(pub.KEEP_PUBLICATIONS + 3)
+    ]
+    times = _times(conn)
+    pruned = [i for i in ids if times[i][3] is not None]
+    assert pruned == ids[:2]  # the live one and the five before it are kept
+    assert all(times[i][4] == "copy pruned" for i in pruned)
+    with pytest.raises(pub.PublishRefused, match=f"publication {ids[0]} cannot be restored") as refused:
+        pub.rollback(conn, ids[0])
+    assert "\n" not in str(refused.value) and f"restorable: {ids[2]}" in str(refused.value)
+    assert _times(conn)[ids[-1]][0] == "published"  # bi left as it was
+
+
 def test_undeclared_indicator_mart_fails_the_gate(conn: psycopg.Connection, warehouse_url: str) -> None:
     conn.execute("create table marts.ind_new__agency_month as table marts.ind_values__unit_month")
     candidate = pub.stage_candidate(conn)

@@ -1,0 +1,356 @@
+"""The privacy scan: personal data written where it does not belong never lands in clear.
+
+A province is exported, personal data is injected where a source could drift (personal
+fields renamed; names, ids in every spelling, phones and e-mails in every free-text field,
+an id in a code and in a natural key, rejected records full of them), and `dtimon run`
+ingests the files through Airflow. Then every text, json and bytea column of every schema
+of the warehouse and of Airflow's database, every file under DTIMON_HOME and the lines the
+PostgreSQL server logged meanwhile are searched for the clear values: none may be found.
+
+The fields come from each entity's declared privacy policy; a new interface adds its own
+injection to `INJECTIONS`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import orjson
+import psycopg
+import pytest
+from psycopg import sql
+
+from core.settings import Settings
+from infra.airflow_env import sqlalchemy_url
+from ingestion.privacy import PersonalFields
+from ingestion.sandbox.generator import generate_province
+from ingestion.sandbox.province import DOSSIERS_FILE, PROGRESS_FILE, export_province
+from ingestion.sources import SOURCES
+
+pytestmark = pytest.mark.e2e
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+START, END = date(2025, 9, 1), date(2025, 9, 8)
+#: one dossier key in this many gets personal data injected
+EVERY = 6
+BAD_DATE = "20251345990000"
+TEXT_TYPES = ("text", "jsonb", "json", "character varying", "character", "bytea", "ARRAY")
+
+
+def _ascii(text: str) -> str:
+    """The text without Vietnamese diacritics, as people type it on a phone."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _is_citizen_id(value: str) -> bool:
+    return len(value) == 12 and value.isascii() and value.isdigit()
+
+
+def _is_name(value: str) -> bool:
+    return 2 <= len(value.split()) <= 5 and not any(c.isdigit() or c in ",@" for c in value)
+
+
+def _is_phone(value: str) -> bool:
+    return value.startswith("0") and value.isdigit() and len(value) in (10, 11)
+
+
+def spellings(value: str) -> list[str]:
+    """The ways a person writes `value` in free text: ids grouped with separators and after
+    a prefix, phones with spaces, dots or +84, names without diacritics."""
+    if _is_citizen_id(value):
+        a, b, c, d = value[:3], value[3:6], value[6:9], value[9:]
+        return [
+            value,
+            f"{a}.{b}.{c}.{d}",
+            f"{a} {b} {c} {d}",
+            f"{value[:4]}-{value[4:8]}-{value[8:]}",
+            f"{a} {b} {value[6:]}",
+            f"CCCD: {value}",
+            f"số định danh {a}.{b}.{c}.{d}",
+        ]
+    if _is_phone(value):
+        rest = value[1:]
+        return [
+            value,
+            f"{value[:4]} {value[4:7]} {value[7:]}",
+            f"+84 {rest}",
+            f"{value[:4]}.{value[4:7]}.{value[7:]}",
+        ]
+    if " " in value.strip():
+        return [value, _ascii(value), value.upper()]
+    return [value]
+
+
+@dataclass
+class Injected:
+    """What was written where it does not belong, and what the scan must not find."""
+
+    needles: set[str] = field(default_factory=set)
+    #: keys of the dossiers whose records carry injected data
+    keys: set[str] = field(default_factory=set)
+    renamed: set[str] = field(default_factory=set)
+    rejects: int = 0
+
+    def person(self, values: list[str]) -> str:
+        """A free text naming every value of `values` in every spelling; the values become needles."""
+        written = [s for v in values if v for s in spellings(v)]
+        for text in written:
+            if len(text) >= 6:
+                self.needles.add(text)
+        return "Liên hệ: " + "; ".join(written)
+
+
+def _personal_values(record: dict[str, Any], policy: PersonalFields) -> list[str]:
+    """Every personal value of `record` by its declared policy, nested lists included."""
+    values = [record[name] for name in policy.fields if isinstance(record.get(name), str) and record[name]]
+    for name, sub in policy.nested.items():
+        for item in record.get(name) or []:
+            if isinstance(item, dict):
+                sub_policy = sub if isinstance(sub, PersonalFields) else PersonalFields(fields=tuple(sub))
+                values += _personal_values(item, sub_policy)
+    return values
+
+
+def _write_free_text(record: dict[str, Any], policy: PersonalFields, text: str) -> None:
+    """`text` in every free-text field of `record`, nested items included."""
+    for name in policy.free_text:
+        record[name] = text
+    for name, sub in policy.nested.items():
+        if isinstance(sub, PersonalFields):
+            for item in record.get(name) or []:
+                if isinstance(item, dict):
+                    _write_free_text(item, sub, text)
+
+
+def _in_window(stamp: str) -> bool:
+    return START.strftime("%Y%m%d") <= stamp[:8] < END.strftime("%Y%m%d")
+
+
+def inject_onestop(folder: Path, injected: Injected) -> None:
+    """Drift in the one-stop-shop's files: see the module docstring."""
+    source = SOURCES["onestop"]
+    dossier_policy = source.entity("dossiers").personal
+    progress_policy = source.entity("progress").personal
+    assert dossier_policy is not None and progress_policy is not None
+    dossiers = [orjson.loads(line) for line in (folder / DOSSIERS_FILE).read_bytes().splitlines()]
+    progress = [orjson.loads(line) for line in (folder / PROGRESS_FILE).read_bytes().splitlines()]
+    keys = sorted({r["MaHoSo"] for r in dossiers if _in_window(r["_updated_at"])})
+    chosen = keys[::EVERY]
+    renamed = set(chosen[::3])  # personal fields renamed at the source
+    noted = set(chosen) - renamed  # the applicant named in the dossier's progress notes
+    people: dict[str, list[str]] = {}
+    extra: list[dict[str, Any]] = []
+    last_id = ""
+    for record in dossiers:
+        key = record["MaHoSo"]
+        if key not in chosen:
+            continue
+        values = _personal_values(record, dossier_policy)
+        people[key] = values
+        _write_free_text(record, dossier_policy, injected.person(values))
+        citizen_id = record.get(dossier_policy.derive_from or "") or ""
+        if _is_citizen_id(citizen_id):
+            record["MaHoSoKhac"] = (
+                f"CCCD-{citizen_id[:3]}.{citizen_id[3:6]}.{citizen_id[6:9]}.{citizen_id[9:]}"
+            )
+            injected.needles.add(citizen_id)
+            last_id = citizen_id
+        if key in renamed:
+            for name in dossier_policy.fields:
+                if name in record:
+                    record[name + "Cu"] = record.pop(name)
+                    injected.renamed.add(name + "Cu")
+        injected.keys.add(key)
+        if _in_window(record["_updated_at"]) and len(extra) < 2:
+            # a later version the parser refuses (an impossible date), full of personal data
+            bad = json.loads(json.dumps(record))
+            bad["_version"] = str(int(bad["_version"]) + 100)
+            bad["NgayTiepNhan"] = BAD_DATE
+            extra.append(bad)
+    if last_id:
+        # a natural key holding a citizen id: the only place where an id makes a reject
+        bad = json.loads(json.dumps(dossiers[0]))
+        bad["MaHoSo"] = f"CCCD {last_id[:3]} {last_id[3:6]} {last_id[6:9]} {last_id[9:]}"
+        bad["_updated_at"] = START.strftime("%Y%m%d") + "120000"
+        injected.needles.add(bad["MaHoSo"])
+        extra.append(bad)
+    injected.rejects = len(extra)
+    for record in progress:
+        if record["MaHoSo"] in noted and record["MaHoSo"] in people:
+            # names (2–5 words, what the rule searches a note for), phones and e-mails
+            names = [v for v in people[record["MaHoSo"]] if _is_name(v) or _is_phone(v) or "@" in v]
+            _write_free_text(record, progress_policy, injected.person(names))
+    (folder / DOSSIERS_FILE).write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in dossiers + extra))
+    (folder / PROGRESS_FILE).write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in progress))
+
+
+#: per registered source, how its exported files are given drift (a new interface adds its own)
+INJECTIONS: dict[str, Callable[[Path, Injected], None]] = {"onestop": inject_onestop}
+
+
+def _needle_forms(needles: set[str]) -> list[str]:
+    """Each needle lower-cased, and as JSON writes it with non-ASCII escaped (some logs do)."""
+    forms = set()
+    for needle in needles:
+        forms.add(needle.lower())
+        forms.add(json.dumps(needle)[1:-1].lower())
+    return sorted(forms)
+
+
+def _chunks(conn: psycopg.Connection, schema: str, table: str, column: str) -> Iterator[str]:
+    query = sql.SQL("select {col}::text from {tbl} where {col} is not null").format(
+        col=sql.Identifier(column), tbl=sql.Identifier(schema, table)
+    )
+    with conn.cursor(name="scan") as cur:
+        cur.itersize = 2000
+        cur.execute(query)
+        batch: list[str] = []
+        size = 0
+        for (value,) in cur:
+            batch.append(value)
+            size += len(value)
+            if size > 4_000_000:
+                yield "\n".join(batch).lower()
+                batch, size = [], 0
+        if batch:
+            yield "\n".join(batch).lower()
+
+
+def scan_database(url: str, needles: list[str]) -> list[str]:
+    """`schema.table.column: needle` for every needle found in a text-like column."""
+    hits: list[str] = []
+    with psycopg.connect(url) as conn:
+        columns = conn.execute(
+            """
+            select table_schema, table_name, column_name from information_schema.columns
+            where table_schema not in ('pg_catalog', 'information_schema') and data_type = any(%s)
+            order by 1, 2, 3
+            """,
+            (list(TEXT_TYPES),),
+        ).fetchall()
+        for schema, table, column in columns:
+            with conn.transaction():
+                for chunk in _chunks(conn, schema, table, column):
+                    hits += [f"{schema}.{table}.{column}: {n}" for n in needles if n in chunk]
+    return sorted(set(hits))
+
+
+def scan_files(root: Path, needles: list[str]) -> list[str]:
+    hits = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        text = path.read_bytes().decode("utf-8", errors="replace").lower()
+        hits += [f"{path.relative_to(root)}: {n}" for n in needles if n in text]
+    return hits
+
+
+@pytest.fixture(scope="module")
+def drift_run(
+    module_warehouse_url: str, module_airflow_db_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("drifted-province")
+    province = generate_province(seed=20250901, scale=0.3, start=date(2025, 6, 3), end=END)
+    export_province(province, folder)
+    injected = Injected()
+    for source in SOURCES:
+        INJECTIONS[source](folder, injected)
+    home = tmp_path_factory.mktemp("dtimon-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "DTIMON_"))}
+    env.update(
+        {
+            "DTIMON_HOME": str(home),
+            "DTIMON_WAREHOUSE_URL": module_warehouse_url,
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(module_airflow_db_url),
+            "DTIMON_SANDBOX_PORT": str(_free_port()),
+            "DTIMON_AIRFLOW_PORT": str(_free_port()),
+            "DTIMON_SANDBOX_DATA_DIR": str(folder),
+            "DTIMON_DEMO_START": START.isoformat(),
+            "DTIMON_DEMO_END": END.isoformat(),
+            "DTIMON_LANG": "en",
+        }
+    )
+    server_log = _server_log()
+    log_start = server_log.stat().st_size if server_log else 0
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "dtimon"), "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=PROJECT_ROOT,
+    )
+    assert proc.returncode == 0, f"dtimon run failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    logged = ""
+    if server_log:
+        with server_log.open("rb") as handle:
+            handle.seek(log_start)
+            logged = handle.read().decode("utf-8", errors="replace").lower()
+    return {
+        "injected": injected,
+        "home": home,
+        "output": (proc.stdout + proc.stderr).lower(),
+        "server_log": logged,
+        "warehouse": module_warehouse_url,
+        "airflow": module_airflow_db_url,
+    }
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_log() -> Path | None:
+    """The embedded server's log, when the tests run on it."""
+    settings = Settings.from_env()
+    if not settings.embedded:
+        return None
+    found = sorted(settings.pgdata.glob("*.log")) + sorted((settings.pgdata / "log").glob("*"))
+    return found[0] if found else None
+
+
+def test_the_drift_reached_the_warehouse(drift_run: dict[str, Any]) -> None:
+    """The scan below is not vacuous: the injected records were ingested, pseudonymised."""
+    injected: Injected = drift_run["injected"]
+    with psycopg.connect(drift_run["warehouse"]) as conn:
+        loaded = conn.execute(
+            "select count(distinct record->>'MaHoSo') from raw.onestop__dossiers"
+            " where record->>'MaHoSo' = any(%s) and record->>'GhiChu' like 'Liên hệ: %%'",
+            (sorted(injected.keys),),
+        ).fetchone()[0]
+        unknown = {r[0] for r in conn.execute("select field_path from ops.unknown_fields").fetchall()}
+        rejects = conn.execute("select count(*) from ops.rejects").fetchone()[0]
+        alt_codes = conn.execute(
+            "select count(*) from bi.fct_dossier where dossier_alt_code like '%%psn:%%'"
+        ).fetchone()[0]
+    assert loaded >= len(injected.keys) // 2
+    assert injected.renamed <= unknown
+    assert rejects >= injected.rejects
+    assert alt_codes > 0
+    assert len(injected.needles) > 100
+
+
+def test_no_injected_value_in_any_database(drift_run: dict[str, Any]) -> None:
+    needles = _needle_forms(drift_run["injected"].needles)
+    hits = scan_database(drift_run["warehouse"], needles) + scan_database(drift_run["airflow"], needles)
+    assert hits == []
+
+
+def test_no_injected_value_in_any_file_or_log(drift_run: dict[str, Any]) -> None:
+    needles = _needle_forms(drift_run["injected"].needles)
+    hits = scan_files(drift_run["home"], needles)
+    hits += [f"server log: {n}" for n in needles if n in drift_run["server_log"]]
+    hits += [f"dtimon run output: {n}" for n in needles if n in drift_run["output"]]
+    assert hits == []
