@@ -30,6 +30,16 @@ PASSWORD_VAR = "DBT_ENV_SECRET_DTIMON_PASSWORD"
 class DbtFailed(RuntimeError):
     """A dbt command exited non-zero. The message names the command and ends with dbt's last lines."""
 
+    def __init__(self, message: str, returncode: int = 2) -> None:
+        super().__init__(message)
+        self.returncode = returncode
+
+    @property
+    def deterministic(self) -> bool:
+        """dbt's exit code 1 is a handled error (a failing test, a model or compile error): running
+        again on the same data fails again. 2 is an unhandled one (a lost connection): worth a retry."""
+        return self.returncode == 1
+
 
 def dbt_executable() -> Path:
     return Path(sys.executable).parent / "dbt"
@@ -116,6 +126,7 @@ def run_dbt(args: list[str], warehouse_url: str) -> None:
         output = "\n".join(tail)
         raise DbtFailed(
             f"`{shown}` failed with exit code {returncode} on {mask_url(warehouse_url)}; "
-            f"last lines of its output:\n{output}"
+            f"last lines of its output:\n{output}",
+            returncode,
         )
     log.info("`%s` succeeded", shown)

@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 
-from core.settings import Settings
+from core.settings import ConfigError, Settings
 from core.warehouse_url import PgUrl, mask_url
 from infra.airflow_env import WAREHOUSE_CONN_ID, source_conn_id
 from ingestion.sources import Endpoint
@@ -68,22 +68,40 @@ def source_endpoint(source: str) -> Endpoint:
     return endpoint_of_connection(Connection.get(source_conn_id(source)))
 
 
+@contextmanager
+def fail_without_retry(*deterministic: type[BaseException]) -> Iterator[None]:
+    """Errors that a retry on the same data would meet again fail the task at once (Airflow's
+    AirflowFailException): no retry, the alert goes out with the first attempt's message."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        yield
+    except deterministic as error:
+        raise AirflowFailException(f"{type(error).__name__}: {error}") from error
+
+
 def ingest(
     source: str, entity: str, interval_start: datetime, interval_end: datetime, run_id: str
 ) -> dict[str, Any]:
-    """Load one source entity for one data interval; returns the batch summary (for XCom)."""
+    """Load one source entity for one data interval; returns the batch summary (for XCom). A
+    renamed field, a record the database refuses or a second origin fails without retry."""
+    from ingestion.origins import OriginMismatch
+    from ingestion.runner import RenamedField
     from ingestion.runner import ingest as run_ingest
 
-    result = run_ingest(
-        source,
-        entity,
-        interval_start,
-        interval_end,
-        endpoint=source_endpoint(source),
-        settings=Settings.from_env(),
-        warehouse_url=warehouse_url(),
-        run_id=run_id,
-    )
+    with fail_without_retry(
+        RenamedField, OriginMismatch, ConfigError, psycopg.DataError, psycopg.IntegrityError
+    ):
+        result = run_ingest(
+            source,
+            entity,
+            interval_start,
+            interval_end,
+            endpoint=source_endpoint(source),
+            settings=Settings.from_env(),
+            warehouse_url=warehouse_url(),
+            run_id=run_id,
+        )
     return dataclasses.asdict(result)
 
 
@@ -157,13 +175,19 @@ def recorded_step(url: str, step: str, run_id: str | None) -> Iterator[None]:
 def dbt_build(run_id: str | None = None, url: str | None = None) -> None:
     """Check source freshness, then build and test every model (seeds, models, tests in DAG order).
     Each step is recorded in ops.build_runs, a failure with dbt's message."""
-    from infra.dbt import run_dbt
+    from infra.dbt import DbtFailed, run_dbt
 
     url = url or warehouse_url()
-    with recorded_step(url, "dbt source freshness", run_id):
-        run_dbt(["source", "freshness"], url)
-    with recorded_step(url, "dbt build", run_id):
-        run_dbt(["build"], url)
+    try:
+        with recorded_step(url, "dbt source freshness", run_id):
+            run_dbt(["source", "freshness"], url)
+        with recorded_step(url, "dbt build", run_id):
+            run_dbt(["build"], url)
+    except DbtFailed as error:
+        if not error.deterministic:
+            raise
+        with fail_without_retry(DbtFailed):
+            raise
 
 
 def stage_candidate(run_id: str) -> dict[str, Any]:
