@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
@@ -92,6 +93,29 @@ class SourceEntity:
     raw_table: str
 
 
+@dataclass(frozen=True)
+class CodeListTable:
+    """A table of the warehouse holding a code-list seed's rows (`core.code_lists`), synced at every
+    migrate, and the foreign key through which a column accepts exactly those codes."""
+
+    seed: str
+    schema: str
+    table: str
+    key: str
+    #: (schema, table, column) whose values must be codes of the list
+    referenced_by: tuple[str, str, str]
+
+    @property
+    def constraint(self) -> str:
+        return f"{self.referenced_by[1]}_{self.referenced_by[2]}_fk"
+
+
+#: The warehouse's own code lists (ops.batches.status is one of the seed batch_statuses).
+CODE_LISTS = (
+    CodeListTable("batch_statuses", "ops", "batch_statuses", "status", ("ops", "batches", "status")),
+)
+
+
 def migration_ids() -> list[str]:
     """The versioned migrations shipped with this code, in the order they apply."""
     return sorted(p.stem for p in MIGRATIONS_DIR.glob("*.sql") if not p.name.endswith(".rollback.sql"))
@@ -118,6 +142,9 @@ def migrate(
             if pending:
                 _apply(conninfo)
                 log.info("applied migrations %s", ", ".join(pending))
+            with conn.transaction():
+                for code_list in CODE_LISTS:
+                    _sync_code_list(conn, code_list)
             if tables or source_entities:
                 with conn.transaction():
                     for table in tables:
@@ -159,6 +186,51 @@ def _apply(conninfo: str) -> None:
             backend.apply_migrations(backend.to_apply(migrations))
     finally:
         backend.connection.close()
+
+
+def _sync_code_list(conn: psycopg.Connection, code_list: CodeListTable) -> None:
+    """Make the code list's table hold the seed's rows (a code no longer listed is dropped unless a
+    row still uses it), and the referencing column's foreign key exist."""
+    from core.code_lists import code_list as seed_rows
+
+    table = sql.Identifier(code_list.schema, code_list.table)
+    key = sql.Identifier(code_list.key)
+    rows = [dict(row) for row in seed_rows(code_list.seed)]
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in rows[0])
+    conn.execute(
+        sql.SQL(
+            "insert into {table} ({columns}) select {columns} from json_populate_recordset(null::{table}, %s)"
+            " on conflict ({key}) do update set ({columns}) = row({excluded})"
+        ).format(
+            table=table,
+            columns=columns,
+            key=key,
+            excluded=sql.SQL(", ").join(sql.SQL("excluded.") + sql.Identifier(c) for c in rows[0]),
+        ),
+        (orjson.dumps(rows).decode(),),
+    )
+    schema, referencing, column = code_list.referenced_by
+    referencing_table, referencing_column = sql.Identifier(schema, referencing), sql.Identifier(column)
+    conn.execute(
+        sql.SQL(
+            "delete from {table} as listed where listed.{key} <> all(%s)"
+            " and not exists (select from {referencing} as used where used.{column} = listed.{key})"
+        ).format(table=table, key=key, referencing=referencing_table, column=referencing_column),
+        ([row[code_list.key] for row in rows],),
+    )
+    if conn.execute("select 1 from pg_constraint where conname = %s", (code_list.constraint,)).fetchone():
+        return
+    conn.execute(
+        sql.SQL(
+            "alter table {referencing} add constraint {name} foreign key ({column}) references {table} ({key})"
+        ).format(
+            referencing=referencing_table,
+            name=sql.Identifier(code_list.constraint),
+            column=referencing_column,
+            table=table,
+            key=key,
+        )
+    )
 
 
 def _sync_table(conn: psycopg.Connection, table: Table) -> None:

@@ -29,7 +29,9 @@ live_batches as (
         on
             batches.source_name = windowed_entities.source_name
             and batches.entity_name = windowed_entities.entity_name
-    where batches.status = 'succeeded'
+    inner join {{ ref('batch_statuses') }} as statuses
+        on batches.status = statuses.status
+    where statuses.is_live
 ),
 
 ordered_batches as (

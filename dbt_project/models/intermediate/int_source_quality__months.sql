@@ -3,13 +3,15 @@
 -- (succeeded) batches only — a replaced or failed attempt is not what the figures are built from.
 with live_batches as (
     select
-        source_name,
-        entity_name,
-        date_trunc('month', {{ local_date('interval_start') }})::date as period_month,
-        rows_loaded,
-        rows_rejected
-    from {{ ref('stg_ops__batches') }}
-    where status = 'succeeded'
+        batches.source_name,
+        batches.entity_name,
+        date_trunc('month', {{ local_date('batches.interval_start') }})::date as period_month,
+        batches.rows_loaded,
+        batches.rows_rejected
+    from {{ ref('stg_ops__batches') }} as batches
+    inner join {{ ref('batch_statuses') }} as statuses
+        on batches.status = statuses.status
+    where statuses.is_live
 ),
 
 months as (

@@ -1,0 +1,120 @@
+"""Recovery through Airflow: an ingest killed in the middle of its COPY, then `dtimon run` again,
+publishes with no hand edit (the killed batch is marked abandoned, which the build accepts)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+
+from infra.airflow_env import sqlalchemy_url
+
+pytestmark = pytest.mark.e2e
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DTIMON = Path(sys.executable).parent / "dtimon"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def run_env(
+    module_warehouse_url: str, module_airflow_db_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "DTIMON_"))}
+    env.update(
+        {
+            "DTIMON_HOME": str(tmp_path_factory.mktemp("dtimon-home")),
+            "DTIMON_WAREHOUSE_URL": module_warehouse_url,
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(module_airflow_db_url),
+            "DTIMON_SANDBOX_PORT": str(_free_port()),
+            "DTIMON_AIRFLOW_PORT": str(_free_port()),
+            "DTIMON_SANDBOX_SCALE": "0.2",
+            "DTIMON_DEMO_START": "2025-09-01",
+            "DTIMON_DEMO_END": "2025-09-04",
+            "DTIMON_PAGE_SIZE": "20",
+            "DTIMON_LANG": "en",
+        }
+    )
+    return env
+
+
+def _copy_in_progress(url: str) -> bool:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return bool(
+            conn.execute(
+                "select count(*) from pg_stat_progress_copy where datname = current_database()"
+            ).fetchone()[0]
+        )
+
+
+def _kill_mid_copy(env: dict[str, str], url: str) -> None:
+    """Start `dtimon run`, slow its source down, and SIGKILL it while a COPY is open."""
+    proc = subprocess.Popen(
+        [str(DTIMON), "run"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    sandbox = f"http://127.0.0.1:{env['DTIMON_SANDBOX_PORT']}"
+    deadline = time.monotonic() + 300
+    armed = False
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if not armed:
+                try:  # every page answers slowly: the loader's COPY stays open between pages
+                    requests.post(
+                        f"{sandbox}/_sim/fault",
+                        json={"mode": "latency", "count": 500, "seconds": 0.3},
+                        timeout=2,
+                    ).raise_for_status()
+                    armed = True
+                except requests.RequestException:
+                    pass
+            elif _copy_in_progress(url):
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=30)
+                return
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    pytest.fail("no COPY was seen in progress before the run ended")
+
+
+def test_a_killed_ingest_is_followed_by_a_publish_with_no_hand_edit(
+    run_env: dict[str, str], module_warehouse_url: str
+) -> None:
+    _kill_mid_copy(run_env, module_warehouse_url)
+    down = subprocess.run(
+        [str(DTIMON), "down"], env=run_env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert down.returncode == 0, down.stdout + down.stderr  # the sandbox the killed run left
+    with psycopg.connect(module_warehouse_url) as conn:
+        assert conn.execute("select count(*) from ops.batches where status = 'started'").fetchone()[0] == 1
+    rerun = subprocess.run(
+        [str(DTIMON), "run"], env=run_env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900
+    )
+    assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
+    with psycopg.connect(module_warehouse_url) as conn:
+        statuses = dict(conn.execute("select status, count(*) from ops.batches group by 1").fetchall())
+        published = conn.execute(
+            "select count(*) from ops.publications where status = 'published'"
+        ).fetchone()[0]
+        values = conn.execute("select count(*) from bi.ind_values__unit_month").fetchone()[0]
+    assert statuses.get("abandoned") == 1 and "started" not in statuses
+    assert published == 1 and values > 0
