@@ -180,6 +180,12 @@ class Settings:
     def airflow_db_url(self) -> str:
         return replace_database(self.warehouse_url, AIRFLOW_DB)
 
+    def accepts_shrink(self, source: str, entity: str) -> bool:
+        """True when the operator accepts that a catalogue pull of `source.entity` loses keys:
+        `DTIMON_ACCEPT_SHRINK` lists `source.entity` or `source` names, comma-separated."""
+        accepted = {n.strip() for n in self.variables.get("DTIMON_ACCEPT_SHRINK", "").split(",") if n.strip()}
+        return source in accepted or f"{source}.{entity}" in accepted
+
     def source(self, name: str, *, port_offset: int = 0) -> SourceSettings:
         """The settings of source `name`: `DTIMON_<NAME>_URL`, `_USERNAME`, `_PASSWORD`, `_TOKEN`,
         `_SANDBOX_PORT` (default: DTIMON_SANDBOX_PORT + `port_offset`, which the source declares)."""

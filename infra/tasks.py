@@ -84,14 +84,15 @@ def ingest(
     source: str, entity: str, interval_start: datetime, interval_end: datetime, run_id: str
 ) -> dict[str, Any]:
     """Load one source entity for one data interval; returns the batch summary (for XCom). A
-    renamed field, a record the database refuses or a second origin fails without retry."""
+    renamed field, a shrinking catalogue, a record the database refuses or a second origin fails
+    without retry."""
+    from ingestion.load import CatalogueShrank
     from ingestion.origins import OriginMismatch
     from ingestion.runner import RenamedField
     from ingestion.runner import ingest as run_ingest
 
-    with fail_without_retry(
-        RenamedField, OriginMismatch, ConfigError, psycopg.DataError, psycopg.IntegrityError
-    ):
+    deterministic = (RenamedField, CatalogueShrank, OriginMismatch, ConfigError)
+    with fail_without_retry(*deterministic, psycopg.DataError, psycopg.IntegrityError):
         result = run_ingest(
             source,
             entity,

@@ -1,8 +1,8 @@
 """The one loader: streamed pages → PostgreSQL `COPY` into `raw`, one transaction per batch.
 
 A batch is one source entity over one interval. In a single transaction the loader
-replaces the interval's previous batch (its raw rows are deleted and it is marked
-`replaced`), records the new batch in `ops.batches`, streams every page's rows into the raw
+replaces the interval's previous batch (it is marked `replaced`; its raw rows are deleted, or,
+for a catalogue, carried into the new batch: a re-run never erases a version), records the new batch in `ops.batches`, streams every page's rows into the raw
 table with `COPY`, writes malformed records to `ops.rejects` with their reason, and
 advances the watermark. Any failure rolls all of it back — the previous batch stays live,
 untouched — and the failure is recorded as a `failed` batch with its error.
@@ -19,7 +19,9 @@ records whose hash (md5 of the record as stored, `record::text` of the jsonb) di
 the latest stored version of their key as of the batch's interval end, plus a tombstone
 (`is_deleted`, record `{}`) for every key whose latest version is live but is absent from
 the pull. `observed_at` is the batch's interval end; the ledger counts what the pull had
-(`rows_received`), what was stored (`rows_loaded`), `rows_unchanged` and `rows_deleted`.
+(`rows_received`), the rows the batch holds (`rows_loaded`: what it stored, plus what it carried
+from the batch it replaced), `rows_unchanged` and `rows_deleted`. A pull that would lose all the
+live keys, or more than `max_shrink` of them, is refused (`CatalogueShrank`).
 """
 
 from __future__ import annotations
@@ -154,6 +156,10 @@ class BatchFailed(RuntimeError):
     """Loading a batch failed; nothing of it was written (the failure is in ops.batches)."""
 
 
+class CatalogueShrank(RuntimeError):
+    """A catalogue pull lost more of the live keys than the entity allows: refused as suspicious."""
+
+
 def load_batch(
     conn: psycopg.Connection,
     table: RawTable,
@@ -162,6 +168,7 @@ def load_batch(
     *,
     run_id: str | None = None,
     snapshot: bool = False,
+    max_shrink: float | None = None,
     before_commit: Callable[[psycopg.Connection, BatchResult], None] | None = None,
 ) -> BatchResult:
     """Load `pages` as the batch of `key`, replacing any earlier batch of the same interval.
@@ -170,6 +177,8 @@ def load_batch(
     pull itself), so the source is read while rows stream into PostgreSQL. `snapshot`: the
     pages are a complete catalogue, stored only where it changed (see the module docstring).
     `before_commit` runs last inside the batch's transaction (e.g. to move a cursor with the batch).
+    `max_shrink`: a snapshot pull that would lose more than this share of the live keys (or all of
+    them) fails the batch (`CatalogueShrank`); None accepts any pull.
     """
     if snapshot and not table.key:
         raise ValueError(f"{table.qualified}: a snapshot table needs its key columns declared")
@@ -183,7 +192,7 @@ def load_batch(
     gc.disable()
     try:
         with conn.transaction():
-            result = _load(conn, table, key, batch_id, pages, started_wall, snapshot)
+            result = _load(conn, table, key, batch_id, pages, started_wall, snapshot, max_shrink)
             if before_commit is not None:
                 before_commit(conn, result)
     except BaseException as exc:
@@ -264,6 +273,7 @@ def _load(
     pages: Iterable[Sequence[Row | Reject]],
     started_wall: float,
     snapshot: bool,
+    max_shrink: float | None = None,
 ) -> BatchResult:
     interval = (key.source, key.entity, key.interval_start, key.interval_end)
     if snapshot:  # every interval of a catalogue compares with the same stored versions
@@ -282,11 +292,16 @@ def _load(
         interval,
     ).fetchone()
     replaced = previous[0] if previous else None
+    carried = 0
     if replaced is not None:
-        conn.execute(
-            sql.SQL("delete from {} where batch_id = %s").format(sql.Identifier(table.schema, table.name)),
-            (replaced,),
-        )
+        raw = sql.Identifier(table.schema, table.name)
+        if snapshot:
+            # a catalogue's rows are versions of its history, which a re-run never erases: they
+            # move to the new batch, which stores only what differs from them
+            query = sql.SQL("update {} set batch_id = %s where batch_id = %s").format(raw)
+            carried = conn.execute(query, (batch_id, replaced)).rowcount
+        else:  # a window's rows are the pull's: replaced by the new pull
+            conn.execute(sql.SQL("delete from {} where batch_id = %s").format(raw), (replaced,))
         conn.execute("update ops.batches set status = 'replaced' where batch_id = %s", (replaced,))
 
     if snapshot:
@@ -319,8 +334,9 @@ def _load(
     unchanged = deleted = None
     stored = received
     if snapshot:
-        changed, deleted = _store_changes(conn, table, batch_id, key.interval_end)
-        stored, unchanged = changed + deleted, received - changed
+        changed, deleted = _store_changes(conn, table, key, batch_id, max_shrink)
+        # the batch's rows: the versions carried from the batch it replaced and what it stored
+        stored, unchanged = carried + changed + deleted, received - changed
     conn.execute(
         """
         update ops.batches
@@ -394,14 +410,18 @@ def _keep_preferred_copies(conn: psycopg.Connection, table: RawTable, batch_id: 
 
 
 def _store_changes(
-    conn: psycopg.Connection, table: RawTable, batch_id: int, observed_at: datetime
+    conn: psycopg.Connection, table: RawTable, key: BatchKey, batch_id: int, max_shrink: float | None
 ) -> tuple[int, int]:
     """Store the pulled records that changed and tombstones for the keys that disappeared.
 
     One statement: `latest` is the newest stored version of every key observed up to this
-    batch (the replaced batch's rows are already gone); both inserts read that same state.
-    Returns (records stored, tombstones stored).
+    batch (a replaced batch's versions included: they were carried into this one); both
+    inserts read that same state. A pull that would lose more than `max_shrink` of the live
+    keys, or all of them, raises `CatalogueShrank` first. Returns (records stored, tombstones stored).
     """
+    observed_at = key.interval_end
+    if max_shrink is not None:
+        _refuse_shrink(conn, table, key, max_shrink)
     keys = sql.SQL(", ").join(map(sql.Identifier, table.key))
     on_key = sql.SQL(" and ").join(
         sql.SQL("pulled.{0} = latest.{0}").format(sql.Identifier(k)) for k in table.key
@@ -420,7 +440,7 @@ def _store_changes(
             select distinct on ({keys}) {keys}, record_hash, is_deleted
             from {raw}
             where observed_at <= %(observed_at)s
-            order by {keys}, observed_at desc, batch_id desc
+            order by {keys}, observed_at desc, loaded_at desc, batch_id desc
         ),
         pulled as (
             select {columns}, md5(record::text) as record_hash from {pull}
@@ -454,6 +474,36 @@ def _store_changes(
     changed, gone = conn.execute(query, {"batch_id": batch_id, "observed_at": observed_at}).fetchone()
     conn.execute(sql.SQL("drop table {}").format(sql.Identifier(_PULL)))
     return changed, gone
+
+
+def _refuse_shrink(conn: psycopg.Connection, table: RawTable, key: BatchKey, max_shrink: float) -> None:
+    """Raise CatalogueShrank when the pull would lose (tombstone) all the keys live as of the batch's
+    interval end, or more than `max_shrink` of them."""
+    keys = sql.SQL(", ").join(map(sql.Identifier, table.key))
+    on_key = sql.SQL(" and ").join(
+        sql.SQL("pull.{0} = latest.{0}").format(sql.Identifier(k)) for k in table.key
+    )
+    live, lost = conn.execute(
+        sql.SQL(
+            """
+            with latest as (
+                select distinct on ({keys}) {keys}, is_deleted from {raw} where observed_at <= %s
+                order by {keys}, observed_at desc, loaded_at desc, batch_id desc
+            )
+            select count(*), count(*) filter (where not exists (select from {pull} as pull where {on_key}))
+            from latest where not is_deleted
+            """
+        ).format(
+            keys=keys, raw=sql.Identifier(table.schema, table.name), pull=sql.Identifier(_PULL), on_key=on_key
+        ),
+        (key.interval_end,),
+    ).fetchone()
+    if live and (lost == live or lost > max_shrink * live):
+        raise CatalogueShrank(
+            f"{key.source}.{key.entity}: the pull lacks {lost} of the {live} live records "
+            f"({100 * lost / live:.0f} %, more than the {100 * max_shrink:.0f} % allowed): refused as "
+            f"suspicious; if the catalogue really shrank, rerun with DTIMON_ACCEPT_SHRINK={key.source}.{key.entity}"
+        )
 
 
 LEAK_REASON = "looks like a 12-digit citizen id in a field not declared personal; refused"

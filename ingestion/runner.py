@@ -255,6 +255,7 @@ def ingest(
             pages,
             run_id=run_id,
             snapshot=target.snapshot,
+            max_shrink=None if settings.accepts_shrink(source, entity) else target.max_shrink,
             before_commit=move_cursor,
         )
         if target.acknowledge is not None and item_ids:

@@ -262,6 +262,9 @@ class Entity:
     cursor: Cursor | None = None  # default: WINDOW if windowed, else SNAPSHOT
     acknowledge: Acknowledge | None = None
     declared: DeclaredParse | None = None  # the fast path, when the records are declared as a shape
+    #: a snapshot (catalogue) pull that would lose more than this share of the live keys — or all
+    #: of them — is refused as suspicious unless the operator accepts it (DTIMON_ACCEPT_SHRINK)
+    max_shrink: float = 0.1
 
     def __post_init__(self) -> None:
         if self.cursor is not None and (self.cursor.kind == "window") != self.windowed:

@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from ingestion.load import BatchKey, BatchResult, load_batch
+from ingestion.load import BatchKey, BatchResult, CatalogueShrank, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
@@ -33,7 +33,9 @@ def _agency(code: str, name: str | None = None) -> dict[str, Any]:
     }
 
 
-def _pull(conn: psycopg.Connection, day: int, records: list[Any]) -> BatchResult:
+def _pull(
+    conn: psycopg.Connection, day: int, records: list[Any], max_shrink: float | None = None
+) -> BatchResult:
     start = DAY + timedelta(days=day)
     pages = [records[i : i + 2] for i in range(0, len(records), 2)]
     return load_batch(
@@ -43,6 +45,7 @@ def _pull(conn: psycopg.Connection, day: int, records: list[Any]) -> BatchResult
         parse_pages(AGENCIES, pages, Pseudonymiser("test-key")),
         run_id=f"day{day}",
         snapshot=True,
+        max_shrink=max_shrink,
     )
 
 
@@ -70,7 +73,9 @@ def _latest(conn: psycopg.Connection) -> list[tuple]:
         """
         select ma_don_vi, record ->> 'TENDONVI' from (
             select ma_don_vi, record, is_deleted,
-                row_number() over (partition by ma_don_vi order by observed_at desc, batch_id desc) as recency
+                row_number() over (
+                    partition by ma_don_vi order by observed_at desc, loaded_at desc, batch_id desc
+                ) as recency
             from raw.onestop__agencies
         ) as snapshots
         where recency = 1 and not is_deleted order by ma_don_vi
@@ -169,7 +174,8 @@ def test_a_rerun_of_the_same_interval_changes_nothing(conn: psycopg.Connection) 
     rerun = _pull(conn, 1, [_agency("01", "Sở Tư pháp"), _agency("03")])
 
     assert _stored(conn) == before
-    assert (rerun.rows_loaded, rerun.rows_unchanged, rerun.rows_deleted) == (2, 1, 1)
+    # the interval's two stored rows are carried to the rerun's batch; both pulled records are unchanged
+    assert (rerun.rows_loaded, rerun.rows_unchanged, rerun.rows_deleted) == (2, 2, 0)
     assert rerun.replaced_batch_id is not None
     assert [row[0] for row in _ledger(conn)] == ["succeeded", "replaced", "succeeded", "succeeded"]
 
@@ -180,3 +186,43 @@ def test_rejected_and_duplicate_records_are_not_stored(conn: psycopg.Connection)
     # a reject is not a disappearance: the next day's pull with it rejected again deletes nothing
     result = _pull(conn, 1, [_agency("01"), _agency("02"), {"TENDONVI": "no id"}])
     assert (result.rows_loaded, result.rows_deleted) == (0, 0)
+
+
+def test_a_rerun_never_erases_history(conn: psycopg.Connection) -> None:
+    """Re-running the first interval with a smaller catalogue (accepted) keeps every earlier version."""
+    _pull(conn, 0, [_agency("01"), _agency("02"), _agency("03")])
+    _pull(conn, 1, [_agency("01"), _agency("02"), _agency("03")])
+    rerun = _pull(conn, 0, [_agency("01"), _agency("03", "Sở Xây dựng")])
+    assert sorted(_stored(conn), key=str) == [
+        ("01", "Sở 01", False, 1),
+        ("02", "Sở 02", False, 1),
+        ("02", None, True, 1),
+        ("03", "Sở 03", False, 1),
+        ("03", "Sở Xây dựng", False, 1),
+    ]
+    assert (rerun.rows_loaded, rerun.rows_deleted) == (5, 1)  # 3 carried, one change, one tombstone
+    assert _latest(conn) == [("01", "Sở 01"), ("03", "Sở Xây dựng")]  # the later observation wins
+
+
+@pytest.mark.parametrize("shrunk", [[], [_agency("01")]], ids=["empty", "lost two of three"])
+def test_a_shrinking_catalogue_is_refused_unless_accepted(
+    conn: psycopg.Connection, shrunk: list[Any]
+) -> None:
+    _pull(conn, 0, [_agency("01"), _agency("02"), _agency("03")], max_shrink=0.1)
+    before = _stored(conn)
+    for day in (0, 1):  # a rerun of the interval or the next one
+        with pytest.raises(
+            CatalogueShrank, match=r"onestop.agencies: the pull lacks \d of the 3 live records"
+        ):
+            _pull(conn, day, shrunk, max_shrink=0.1)
+        assert _stored(conn) == before
+    assert [row[0] for row in _ledger(conn)] == ["succeeded", "failed", "failed"]
+    accepted = _pull(conn, 1, shrunk, max_shrink=None)
+    assert accepted.rows_deleted == 3 - len(shrunk)
+
+
+def test_a_small_loss_within_the_share_is_stored(conn: psycopg.Connection) -> None:
+    catalogue = [_agency(f"{n:02d}") for n in range(1, 21)]
+    _pull(conn, 0, catalogue, max_shrink=0.1)
+    result = _pull(conn, 1, catalogue[2:] + [_agency("21")], max_shrink=0.1)  # 2 of 20 lost: 10 %
+    assert (result.rows_loaded, result.rows_deleted) == (3, 2)
