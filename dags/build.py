@@ -3,7 +3,8 @@ index report and Metabase.
 
 Scheduled on the raw-table Assets the ingest DAGs emit. Nothing reaches `bi` unless dbt's
 tests and the gate passed: a failure stops the run before publish, leaving BI on the last
-good publication (the failed candidate and its gate result stay in `ops`). `publish` emits
+good publication (the failed candidate is rejected, its copy dropped, and its gate result stays
+in `ops`). The gate owns the `gate.passed` Asset, which `publish` reads; `publish` emits
 the `bi` Asset; the report and the Metabase provisioning run only after it succeeded.
 """
 
@@ -15,7 +16,7 @@ from operator import or_
 from airflow.sdk import AssetAll, dag, get_current_context, task
 
 from infra import tasks
-from infra.dag_defaults import bi_asset, dag_kwargs, raw_asset
+from infra.dag_defaults import bi_asset, dag_kwargs, gate_asset, raw_asset
 from ingestion.sources import SOURCES
 
 # A build runs once every entity of a source has landed (one ingest run), for any source.
@@ -39,11 +40,11 @@ def dtimon_build() -> None:
     def stage_candidate() -> dict:
         return tasks.stage_candidate(get_current_context()["run_id"])
 
-    @task(retries=0)
+    @task(retries=0, outlets=[gate_asset()])
     def gate(candidate: dict) -> dict:
         return tasks.gate(candidate, get_current_context()["run_id"])
 
-    @task(retries=0, outlets=[bi_asset()])
+    @task(retries=0, inlets=[gate_asset()], outlets=[bi_asset()])
     def publish(candidate: dict) -> str:
         return tasks.publish(candidate)
 

@@ -54,6 +54,11 @@ def raw_asset(source: str, entity: str) -> Asset:
     return Asset(name=f"raw.{source}__{entity}", uri=f"dtimon://warehouse/raw/{source}__{entity}")
 
 
+def gate_asset() -> Asset:
+    """The Asset the gate emits when it passed a candidate: what publishing waits on."""
+    return Asset(name="gate.passed", uri="dtimon://warehouse/gate/passed")
+
+
 def bi_asset() -> Asset:
     """The Asset the build DAG emits when it has published `bi`: what Metabase and the report read.
 

@@ -204,16 +204,22 @@ def stage_candidate(run_id: str) -> dict[str, Any]:
     }
 
 
-def gate(candidate: dict[str, Any], run_id: str) -> dict[str, Any]:
-    """Validate the candidate; on failure reject it (bi untouched) and fail the task."""
+def gate(candidate: dict[str, Any], run_id: str, url: str | None = None) -> dict[str, Any]:
+    """Validate the candidate. Whatever stops it — a failed expectation or an exception inside the
+    gate — the candidate is rejected (its copy dropped, bi untouched) and the task fails."""
     from expectations.gate import GateFailed, validate
     from publishing.publish import reject
 
-    url = warehouse_url()
+    url = url or warehouse_url()
     with recorded_step(url, "gate", run_id):
-        result = validate(
-            url, candidate["publication_id"], candidate["schema"], candidate["relations"], run_id
-        )
+        try:
+            result = validate(
+                url, candidate["publication_id"], candidate["schema"], candidate["relations"], run_id
+            )
+        except BaseException as error:
+            with psycopg.connect(url, autocommit=True) as conn:
+                reject(conn, candidate["publication_id"], "the gate could not run: " + build_message(error))
+            raise
         if not result.success:
             with psycopg.connect(url, autocommit=True) as conn:
                 reject(conn, candidate["publication_id"], result.summary())

@@ -230,6 +230,30 @@ def test_pruning_is_noted_once_and_a_pruned_copy_is_refused_in_one_line(
     assert _times(conn)[ids[-1]][0] == "published"  # bi left as it was
 
 
+def test_a_gate_that_raises_leaves_no_candidate(
+    conn: psycopg.Connection, warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infra import tasks
+
+    _build_and_publish(conn, warehouse_url)
+    live = _bi_rows(conn)
+    candidate = pub.stage_candidate(conn, run_id="test")
+
+    def broken(*args: object) -> None:
+        raise ConnectionResetError("the server closed the connection unexpectedly")
+
+    monkeypatch.setattr("expectations.gate.validate", broken)
+    with pytest.raises(ConnectionResetError):
+        tasks.gate({"publication_id": candidate.publication_id, "schema": candidate.schema,
+                    "relations": list(candidate.relations)}, "test", url=warehouse_url)  # fmt: skip
+    status, note = conn.execute(
+        "select status, note from ops.publications where publication_id = %s", (candidate.publication_id,)
+    ).fetchone()
+    assert status == "rejected" and "the gate could not run: ConnectionResetError" in note
+    assert conn.execute("select to_regnamespace(%s)", (candidate.schema,)).fetchone()[0] is None
+    assert _bi_rows(conn) == live
+
+
 def test_undeclared_indicator_mart_fails_the_gate(conn: psycopg.Connection, warehouse_url: str) -> None:
     conn.execute("create table marts.ind_new__agency_month as table marts.ind_values__unit_month")
     candidate = pub.stage_candidate(conn)

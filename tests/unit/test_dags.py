@@ -62,6 +62,8 @@ def test_build_publishes_only_after_the_gate(dagbag: Any) -> None:
     assert dag.get_task("gate").upstream_task_ids == {"stage_candidate"}
     assert dag.get_task("stage_candidate").upstream_task_ids == {"dbt_build"}
     assert dag.get_task("dbt_build").retries >= 1
+    assert [a.name for a in dag.get_task("gate").outlets] == ["gate.passed"]
+    assert [a.name for a in publish.inlets] == ["gate.passed"]
     assert Path(dag.fileloc).parent.name == "dags"
     ingest = dagbag.dags["ingest_onestop"]
     emitted = {a.name for t in ingest.tasks for a in t.outlets}
