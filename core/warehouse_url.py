@@ -98,12 +98,12 @@ class PgUrl:
             auth += "@"
         options = list(self.options)
         host = f"[{self.host}]" if ":" in self.host else self.host
-        if host.startswith("/"):  # a Unix socket directory travels as a parameter
-            options.insert(0, ("host", host))
-            host = ""
         port = f":{self.port}" if self.port else ""
+        if host.startswith("/"):  # a Unix socket directory travels as a parameter, its port too
+            options[:0] = [("host", host), *([("port", str(self.port))] if self.port else [])]
+            host = port = ""
         path = "/" + quote(self.database, safe="") if self.database else ""
-        return urlunsplit((scheme, f"{auth}{host}{port}", path, urlencode(options), ""))
+        return urlunsplit((scheme, f"{auth}{host}{port}", path, urlencode(options, safe="/"), ""))
 
     def masked(self) -> str:
         return mask_url(self.render())
