@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from core.errors import ConfigError
@@ -122,6 +123,13 @@ class PgUrl:
     def sqlalchemy(self) -> str:
         """The URL SQLAlchemy (Airflow's metadata database) takes: driver psycopg2."""
         return self.render("postgresql+psycopg2")
+
+    def sqlalchemy_with_host(self) -> tuple[str, dict[str, Any]]:
+        """For tools that insist on a host name in the URL (Great Expectations' PostgresDatasource):
+        a socket folder is replaced by `localhost` there and given back in create_engine's kwargs."""
+        if not self.host.startswith("/"):
+            return self.sqlalchemy(), {}
+        return replace(self, host="localhost").sqlalchemy(), {"connect_args": {"host": self.host}}
 
 
 def replace_database(url: str, database: str) -> str:

@@ -156,10 +156,10 @@ def initdb(settings: Settings) -> None:
 #: Who may connect, and how: the owner (`postgres`) only over the private Unix socket, as the
 #: OS user running dtimon (peer, map `dtimon`); every role, the owner too, with a SCRAM-SHA-256
 #: password over TCP (the server listens on 127.0.0.1 only). No role is trusted.
-PG_HBA = """\
+PG_HBA = f"""\
 # Written by dtimon (infra/postgres.py) at every start: edits here are replaced.
 # TYPE  DATABASE  USER      ADDRESS        METHOD
-local   all       postgres                 peer map=dtimon
+local   all       postgres                 peer map={IDENT_MAP}
 local   all       all                      scram-sha-256
 host    all       all       127.0.0.1/32   scram-sha-256
 """

@@ -156,3 +156,12 @@ def test_the_embedded_warehouse_is_reached_over_a_short_socket_path_at_any_depth
     other = Settings.from_env({"DTIMON_HOME": str(deep / "other"), "DTIMON_PG_PORT": "65535"})
     assert other.socket_dir != settings.socket_dir  # one per installation
     assert settings.socket_dir.name.startswith(f"dtimon-{os.geteuid()}-")
+
+
+def test_a_socket_url_for_tools_that_want_a_host_name() -> None:
+    assert PgUrl.parse(SOCKET_URL).sqlalchemy_with_host() == (
+        "postgresql+psycopg2://postgres@localhost:55432/dtimon",
+        {"connect_args": {"host": "/tmp/dtimon-0-ab12cd34"}},
+    )
+    tcp = "postgresql://u:p@db.example:6543/w"
+    assert PgUrl.parse(tcp).sqlalchemy_with_host() == (sqlalchemy_url(tcp), {})
