@@ -278,7 +278,7 @@ def way_pandas(engine: Any, work: Workload) -> int:
 
 def _dlt_credentials(url: str) -> dict[str, Any]:
     """The bench database URL as dlt's credentials; dlt insists on a password, which the
-    embedded server (trust on its local socket/port) ignores when the URL has none."""
+    embedded server ignores when the URL has none (its owner logs in by peer on the socket)."""
     parts = psycopg.conninfo.conninfo_to_dict(url)
     return {
         "database": parts["dbname"],

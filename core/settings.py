@@ -6,6 +6,7 @@ Every setting has a `DTIMON_*` environment variable; nothing else is read. Code 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from core.errors import ConfigError
-from core.warehouse_url import mask_url, replace_database
+from core.warehouse_url import PgUrl, mask_url, replace_database
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,6 +24,9 @@ DEFAULT_DEMO_START = date(2025, 9, 1)
 DEFAULT_DEMO_END = date(2025, 10, 1)
 WAREHOUSE_DB = "dtimon"
 AIRFLOW_DB = "airflow"
+#: Where the embedded server's Unix socket folder is made: short, so a socket path stays far
+#: below PostgreSQL's 107-byte limit however deep the checkout is.
+SOCKET_ROOT = Path("/tmp")
 
 
 def _date(env: Mapping[str, str], name: str, default: date) -> date:
@@ -60,6 +64,13 @@ __all__ = ["ConfigError", "Settings", "SourceSettings", "mask_url", "replace_dat
 #: Credentials the sandboxes accept when a source's are not configured.
 SANDBOX_USERNAME = "dtimon"
 SANDBOX_PASSWORD = "sandbox"
+
+
+def socket_dir_of(pgdata: Path, uid: int) -> Path:
+    """The embedded server's private socket folder: one per OS user and data folder,
+    `/tmp/dtimon-<uid>-<8 hex of the data folder's path>`."""
+    digest = hashlib.sha256(str(pgdata).encode()).hexdigest()[:8]
+    return SOCKET_ROOT / f"dtimon-{uid}-{digest}"
 
 
 def source_prefix(source: str) -> str:
@@ -152,6 +163,11 @@ class Settings:
         return self.home / "pgdata"
 
     @property
+    def socket_dir(self) -> Path:
+        """The embedded server's Unix socket folder (the owner's only way in)."""
+        return socket_dir_of(self.pgdata, os.geteuid())
+
+    @property
     def run_dir(self) -> Path:
         """Pid files and logs of the processes `dtimon up` starts."""
         return self.home / "run"
@@ -174,7 +190,9 @@ class Settings:
     def warehouse_url(self) -> str:
         if self.warehouse_url_override:
             return self.warehouse_url_override
-        return f"postgresql://postgres@127.0.0.1:{self.pg_port}/{WAREHOUSE_DB}"
+        # the owner logs in over the private socket (peer authentication), never over TCP
+        owner = PgUrl(host=str(self.socket_dir), port=self.pg_port, user="postgres", database=WAREHOUSE_DB)
+        return owner.render()
 
     @property
     def airflow_db_url(self) -> str:

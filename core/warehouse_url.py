@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from core.errors import ConfigError
@@ -98,12 +99,12 @@ class PgUrl:
             auth += "@"
         options = list(self.options)
         host = f"[{self.host}]" if ":" in self.host else self.host
-        if host.startswith("/"):  # a Unix socket directory travels as a parameter
-            options.insert(0, ("host", host))
-            host = ""
         port = f":{self.port}" if self.port else ""
+        if host.startswith("/"):  # a Unix socket directory travels as a parameter, its port too
+            options[:0] = [("host", host), *([("port", str(self.port))] if self.port else [])]
+            host = port = ""
         path = "/" + quote(self.database, safe="") if self.database else ""
-        return urlunsplit((scheme, f"{auth}{host}{port}", path, urlencode(options), ""))
+        return urlunsplit((scheme, f"{auth}{host}{port}", path, urlencode(options, safe="/"), ""))
 
     def masked(self) -> str:
         return mask_url(self.render())
@@ -122,6 +123,13 @@ class PgUrl:
     def sqlalchemy(self) -> str:
         """The URL SQLAlchemy (Airflow's metadata database) takes: driver psycopg2."""
         return self.render("postgresql+psycopg2")
+
+    def sqlalchemy_with_host(self) -> tuple[str, dict[str, Any]]:
+        """For tools that insist on a host name in the URL (Great Expectations' PostgresDatasource):
+        a socket folder is replaced by `localhost` there and given back in create_engine's kwargs."""
+        if not self.host.startswith("/"):
+            return self.sqlalchemy(), {}
+        return replace(self, host="localhost").sqlalchemy(), {"connect_args": {"host": self.host}}
 
 
 def replace_database(url: str, database: str) -> str:

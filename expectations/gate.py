@@ -99,9 +99,8 @@ def validate(
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm bars in task logs
-    datasource = context.data_sources.add_postgres(
-        "candidate", connection_string=PgUrl.parse(warehouse_url).sqlalchemy()
-    )
+    url, engine_kwargs = PgUrl.parse(warehouse_url).sqlalchemy_with_host()  # GX wants a host name
+    datasource = context.data_sources.add_postgres("candidate", connection_string=url, kwargs=engine_kwargs)
     definitions = []
     for spec in specs:
         asset = datasource.add_table_asset(name=spec.relation, table_name=spec.relation, schema_name=schema)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,6 +20,9 @@ from ingestion.origins import url_origin
 from ingestion.sources import SOURCES, Source
 
 WAREHOUSE_CONN_ID = "dtimon_warehouse"
+#: The simple auth manager's one user (role admin), and the file Airflow keeps passwords in.
+ADMIN_USER = "admin"
+PASSWORDS_FILE = "simple_auth_manager_passwords.json.generated"
 DEFAULT_API_PORT = 8080
 AIRFLOW_PORT_VARIABLE = "DTIMON_AIRFLOW_PORT"
 
@@ -124,7 +128,10 @@ def airflow_env(settings: Settings, base: Mapping[str, str] | None = None) -> di
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(api_port + 4),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        # task logs are their owner's only (Airflow's defaults are 0o775 and 0o664)
+        "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FOLDER_PERMISSIONS": "0o700",
+        "AIRFLOW__LOGGING__FILE_TASK_HANDLER_NEW_FILE_PERMISSIONS": "0o600",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
         **connections(settings),
         "DTIMON_HOME": str(settings.home),
         "DTIMON_ENV": settings.environment,
@@ -135,3 +142,31 @@ def airflow_env(settings: Settings, base: Mapping[str, str] | None = None) -> di
         if key == "PATH" or key not in env:
             env[key] = value
     return env
+
+
+def passwords_file(settings: Settings) -> Path:
+    """Where Airflow's simple auth manager reads its users' passwords (JSON, user → password)."""
+    return settings.airflow_home / PASSWORDS_FILE
+
+
+def ensure_admin_password(settings: Settings) -> str:
+    """The Airflow admin's password, generated here into its 0600 file if it has none yet.
+
+    Airflow would generate one itself and write it to the api-server's log; with the password
+    already in the file it does neither.
+    """
+    path = passwords_file(settings)
+    try:
+        passwords = json.loads(path.read_text() or "{}")
+    except FileNotFoundError:
+        passwords = {}
+    except ValueError as exc:
+        raise ConfigError(f"{path} is not JSON ({exc}): delete it and run `make up` again") from exc
+    if ADMIN_USER not in passwords:
+        passwords[ADMIN_USER] = secrets.token_urlsafe(16)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(json.dumps(passwords) + "\n")
+    return str(passwords[ADMIN_USER])

@@ -14,7 +14,6 @@ dtimon reset-source SOURCE  delete everything ingested from SOURCE (to fill it f
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import socket
@@ -35,7 +34,8 @@ import requests
 from core.settings import PROJECT_ROOT, ConfigError, Settings, SourceSettings, mask_url
 from core.warehouse_url import PgUrl
 from infra import postgres, processes
-from infra.airflow_env import airflow_env, source_origin, source_settings
+from infra.airflow_env import airflow_env, ensure_admin_password, source_origin, source_settings
+from infra.home import PRIVATE_UMASK, secure_home
 from ingestion.sources import SOURCES, Source
 
 log = logging.getLogger("dtimon")
@@ -67,6 +67,7 @@ def _settings(demo: bool) -> Settings:
                 f"DTIMON_WAREHOUSE_URL: {exc}; expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE "
                 "(or unset it to use the embedded PostgreSQL)"
             ) from exc
+    secure_home(settings)
     return settings
 
 
@@ -625,6 +626,7 @@ def cmd_up(args: argparse.Namespace) -> None:
     for line in marked.stderr.splitlines():
         if line.startswith("marked ") and not line.startswith("marked 0 "):
             _say(line)
+    password = ensure_admin_password(settings)  # before the api-server, which would log one it made
     components = airflow_components(settings, env)
     for component in components:
         processes.start(settings.run_dir, component.name, component.argv, env)
@@ -632,36 +634,17 @@ def cmd_up(args: argparse.Namespace) -> None:
         f"Waiting for Airflow at {env['AIRFLOW__API__BASE_URL']} (api-server, scheduler, dag-processor, triggerer) ..."
     )
     wait_healthy(settings.run_dir, components, timeout=240)
-    for secret in ("simple_auth_manager_passwords.json.generated", "airflow.cfg"):  # passwords, keys
-        secure_file(settings.airflow_home / secret)
     build_docs(settings)
     web = web_components(settings)
     for component in web:
         processes.start(settings.run_dir, component.name, component.argv, os.environ)
     wait_healthy(settings.run_dir, web, timeout=30, poll=0.25)
-    _say(
-        f"Airflow UI: {env['AIRFLOW__API__BASE_URL']} (user admin, password {_airflow_admin_password(settings)})"
-    )
+    _say(f"Airflow UI: {env['AIRFLOW__API__BASE_URL']} (user admin, password {password})")
     _say(f"Index report: {web[0].url}/   dbt docs: {web[1].url}/")
     _say(f"Sources: {describe_sources(settings)}")
     _say(f"Warehouse: {mask_url(settings.warehouse_url)}")
     _say(f"Alerts (failed tasks): {alert_log_path(settings)}")
     _say("Stop everything with: make down")
-
-
-def secure_file(path: Path) -> None:
-    """Readable by its owner only (a file that holds a secret)."""
-    if path.exists():
-        path.chmod(0o600)
-
-
-def _airflow_admin_password(settings: Settings) -> str:
-    """The password Airflow's simple auth manager generated for `admin` (kept in AIRFLOW_HOME)."""
-    path = settings.airflow_home / "simple_auth_manager_passwords.json.generated"
-    try:
-        return str(json.loads(path.read_text())["admin"])
-    except (OSError, KeyError, ValueError):
-        return f"(see {path})"
 
 
 def cmd_down(args: argparse.Namespace) -> None:
@@ -852,6 +835,7 @@ def _fail(message: str, exc: BaseException, debug: bool) -> int:
 def main(argv: list[str] | None = None) -> None:
     """Run one command; every mistake a user can make ends as one line on stderr and exit 1."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    os.umask(PRIVATE_UMASK)  # for dtimon and every process it starts
     debug = "--debug" in argv or os.environ.get("DTIMON_DEBUG", "") not in {"", "0"}
     if "--debug" in argv and argv[:1] != ["airflow"]:
         argv.remove("--debug")

@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from infra.home import PRIVATE_UMASK
+
 log = logging.getLogger(__name__)
 
 
@@ -77,8 +79,9 @@ def start(
     existing = pid_of(run_dir, name)
     if existing:
         return existing
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     logfile = log_file(run_dir, name).open("ab")
+    os.chmod(logfile.fileno(), 0o600)
     proc = subprocess.Popen(
         list(argv),
         env=dict(env),
@@ -86,6 +89,7 @@ def start(
         stdout=logfile,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        umask=PRIVATE_UMASK,  # what it writes (logs, passwords, keys) is its owner's only
     )
     _pid_file(run_dir, name).write_text(str(proc.pid))
     if ready is None:

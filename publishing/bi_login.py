@@ -65,7 +65,7 @@ def apply_bi_password(conn: psycopg.Connection, env: Mapping[str, str] | None = 
     """Give the login role the password in DTIMON_BI_PASSWORD; True when the role can log in with it.
 
     Without the variable the role keeps no password: password authentication refuses it
-    (a trust-authenticated local server, like the embedded one, lets anyone in as any role).
+    (the embedded server asks every role but its owner for one, over TCP and its socket alike).
     """
     password = (os.environ if env is None else env).get(PASSWORD_ENV) or ""
     if not password:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from core.settings import ConfigError, Settings
+from core.warehouse_url import DEFAULT_PORT, PgUrl
 from publishing.bi_login import LOGIN_ROLE, PASSWORD_ENV
 
 #: The name of the warehouse connection in Metabase: how provisioning finds it again.
@@ -39,8 +39,10 @@ class MetabaseConfig:
         cls, settings: Settings, env: Mapping[str, str] | None = None, warehouse_url: str | None = None
     ) -> MetabaseConfig:
         env = os.environ if env is None else env
-        warehouse = urlsplit(warehouse_url or settings.warehouse_url)
-        port = env.get("DTIMON_BI_PORT") or str(warehouse.port or 5432)
+        warehouse = PgUrl.parse(warehouse_url or settings.warehouse_url)
+        # the owner's socket folder is no host for Metabase: it logs in over TCP on the same port
+        host = "" if warehouse.host.startswith("/") else warehouse.host
+        port = env.get("DTIMON_BI_PORT") or str(warehouse.port or DEFAULT_PORT)
         if not port.isdigit():
             raise ConfigError(f"DTIMON_BI_PORT={port!r} is not a port number")
         config = cls(
@@ -48,9 +50,9 @@ class MetabaseConfig:
             api_key=env.get("METABASE_API_KEY") or None,
             user=env.get("METABASE_USER") or None,
             password=env.get("METABASE_PASSWORD") or None,
-            bi_host=env.get("DTIMON_BI_HOST") or warehouse.hostname or "127.0.0.1",
+            bi_host=env.get("DTIMON_BI_HOST") or host or "127.0.0.1",
             bi_port=int(port),
-            bi_database=env.get("DTIMON_BI_DATABASE") or warehouse.path.lstrip("/"),
+            bi_database=env.get("DTIMON_BI_DATABASE") or warehouse.database,
             bi_user=LOGIN_ROLE,
             bi_password=env.get(PASSWORD_ENV) or None,
         )

@@ -2,13 +2,15 @@
 nothing, and `bi` holds no personal data.
 
 `bi` is published from hand-written marts with the contract's columns (bi_fixtures); the
-password comes from DTIMON_BI_PASSWORD as in production (on a trust-authenticated local
-server it is not checked, on a password-authenticated one it is).
+password comes from DTIMON_BI_PASSWORD as in production, and the login connects over TCP
+with it, as Metabase does. Runs on the embedded server (PostgreSQL 16) or, with
+DTIMON_WAREHOUSE_URL, on another (PostgreSQL 15 too).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import secrets
 from collections.abc import Iterator
 
@@ -17,6 +19,9 @@ import pytest
 from bi_fixtures import build_bi, catalogue
 
 from core.migrations import MIGRATIONS_DIR, migrate
+from core.settings import AIRFLOW_DB, Settings
+from core.warehouse_url import PgUrl, replace_database
+from infra import postgres
 from publishing.bi_login import (
     LOGIN_ROLE,
     READER_ROLE,
@@ -47,7 +52,10 @@ def owner(module_warehouse_url: str) -> Iterator[psycopg.Connection]:
 
 @pytest.fixture(scope="module")
 def login(owner: psycopg.Connection, module_warehouse_url: str) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(module_warehouse_url, user=LOGIN_ROLE, password=PASSWORD, autocommit=True) as conn:
+    """The BI login over TCP with its password, as Metabase connects."""
+    with psycopg.connect(
+        module_warehouse_url, host="127.0.0.1", user=LOGIN_ROLE, password=PASSWORD, autocommit=True
+    ) as conn:
         yield conn
 
 
@@ -122,29 +130,107 @@ def test_the_login_reads_no_other_schema(owner: psycopg.Connection, login: psyco
             login.execute(f'select * from "{schema}"."{table}" limit 1')
 
 
-@pytest.mark.parametrize(
-    "statement",
-    [
-        "create table public.scratch (x int)",
-        "create table bi.scratch (x int)",
-        "create temporary table scratch (x int)",
-        "create schema scratch",
-        "insert into bi.ind_values__unit_month (indicator_id) values ('x')",
-        "update bi.indicator_catalogue set name_vi = 'x'",
-        "delete from bi.restatements",
-        "create view bi.scratch as select 1 as x",
-    ],
-)
-def test_the_login_writes_nothing(login: psycopg.Connection, statement: str) -> None:
-    # sessions start read-only; lift that to prove the privileges themselves refuse the write
-    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
-        login.execute(statement)
+WRITES = [
+    "create table public.scratch (x int)",
+    "create table bi.scratch (x int)",
+    "create temporary table scratch (x int)",
+    "create schema scratch",
+    "insert into bi.ind_values__unit_month (indicator_id) values ('x')",
+    "update bi.indicator_catalogue set name_vi = 'x'",
+    "delete from bi.restatements",
+    "create view bi.scratch as select 1 as x",
+    "copy (select 1) to program 'id'",
+    "copy bi.restatements from program 'id'",
+]
+
+
+@pytest.fixture
+def writable_login(login: psycopg.Connection) -> Iterator[psycopg.Connection]:
+    """The login with its read-only default lifted, as any role may: what is left is its privileges."""
     login.execute("set default_transaction_read_only = off")
     try:
+        yield login
+    finally:
+        login.execute("reset default_transaction_read_only")
+
+
+def test_the_login_starts_read_only(login: psycopg.Connection) -> None:
+    assert login.execute("show default_transaction_read_only").fetchone() == ("on",)
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+        login.execute("create schema scratch")  # a utility statement: refused as read-only first
+
+
+@pytest.mark.parametrize("statement", WRITES)
+def test_the_login_writes_nothing_by_privilege(writable_login: psycopg.Connection, statement: str) -> None:
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        writable_login.execute(statement)
+
+
+@pytest.mark.parametrize("statement", WRITES)
+def test_begin_read_write_lifts_nothing_but_the_default(login: psycopg.Connection, statement: str) -> None:
+    login.autocommit = False
+    try:
+        login.execute("begin read write")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             login.execute(statement)
     finally:
-        login.execute("reset default_transaction_read_only")
+        login.rollback()
+        login.autocommit = True
+
+
+def test_the_login_has_no_create_or_temporary_anywhere(
+    owner: psycopg.Connection, settings: Settings, module_warehouse_url: str
+) -> None:
+    """Not in any schema of the warehouse, nor in any database dtimon creates (every database of
+    the embedded server); CONNECT on the warehouse only."""
+    schemas = [name for (name,) in owner.execute("select nspname from pg_namespace")]
+    created = [
+        (name, privilege)
+        for name in schemas
+        for privilege in ("CREATE",)
+        if owner.execute("select has_schema_privilege(%s, %s, %s)", (LOGIN_ROLE, name, privilege)).fetchone()[
+            0
+        ]
+    ]
+    assert created == []
+    warehouse = PgUrl.parse(module_warehouse_url).database
+    query = "select datname from pg_database where datallowconn"
+    databases = [name for (name,) in owner.execute(query)] if settings.embedded else [warehouse]
+    for database in databases:
+        row = owner.execute(
+            "select has_database_privilege(%s, %s, 'CONNECT'), has_database_privilege(%s, %s, 'CREATE'),"
+            " has_database_privilege(%s, %s, 'TEMPORARY')",
+            (LOGIN_ROLE, database) * 3,
+        ).fetchone()
+        assert row == (database == warehouse, False, False), database
+
+
+def test_the_login_cannot_connect_to_other_databases(
+    owner: psycopg.Connection, settings: Settings, pg_server: str
+) -> None:
+    others = [AIRFLOW_DB, "postgres"] if settings.embedded else []
+    with contextlib.ExitStack() as stack:
+        if not settings.embedded:  # a database dtimon creates on a server given by URL
+            name = "dtimon_test_other_" + secrets.token_hex(4)
+            postgres.ensure_database(pg_server, name)
+            stack.callback(postgres.drop_database, pg_server, name)
+            others.append(name)
+        else:
+            postgres.ensure_database(pg_server, AIRFLOW_DB)
+        for database in others:
+            url = replace_database(pg_server, database)
+            with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+                psycopg.connect(url, host="127.0.0.1", user=LOGIN_ROLE, password=PASSWORD).close()
+
+
+def test_no_role_dtimon_creates_may_run_programs_or_touch_server_files(owner: psycopg.Connection) -> None:
+    rows = owner.execute(
+        "select rolname, rolsuper, pg_has_role(rolname, 'pg_execute_server_program', 'usage'),"
+        " pg_has_role(rolname, 'pg_read_server_files', 'usage'), pg_has_role(rolname, 'pg_write_server_files', 'usage')"
+        " from pg_roles where rolname in (%s, %s) order by 1",
+        (READER_ROLE, LOGIN_ROLE),
+    ).fetchall()
+    assert rows == [(READER_ROLE, False, False, False, False), (LOGIN_ROLE, False, False, False, False)]
 
 
 def test_bi_holds_no_personal_data(owner: psycopg.Connection) -> None:
@@ -179,6 +265,10 @@ def test_the_role_migration_applies_and_is_re_runnable(warehouse_url: str) -> No
         assert conn.execute(
             "select count(*) from pg_roles where rolname in (%s, %s)", (LOGIN_ROLE, READER_ROLE)
         ).fetchone() == (2,)
+        conn.execute((MIGRATIONS_DIR / "0700_bi_connect.sql").read_text())
         assert conn.execute(
-            "select has_database_privilege('public', current_database(), 'temporary')"
-        ).fetchone() == (False,)
+            "select has_database_privilege('public', current_database(), 'temporary'),"
+            " has_database_privilege('public', current_database(), 'connect'),"
+            " has_database_privilege(%s, current_database(), 'connect')",
+            (READER_ROLE,),
+        ).fetchone() == (False, False, True)

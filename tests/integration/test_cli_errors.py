@@ -108,6 +108,22 @@ def test_port_in_use_is_refused_before_anything_starts(env: dict[str, str]) -> N
     assert not (Path(env["DTIMON_HOME"]) / "pgdata").exists()  # no server was started
 
 
+def test_embedded_server_that_cannot_start_says_why_in_one_line(env: dict[str, str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env["DTIMON_PG_PORT"] = str(port)
+        # `docs --no-serve` checks no port first: the server's own failure must be the one line
+        assert_one_line(
+            env,
+            ["docs", "--no-serve"],
+            f"embedded PostgreSQL did not start on 127.0.0.1:{port}",
+            "could not create any TCP/IP sockets",
+            "Address already in use",
+        )
+
+
 def test_data_folder_without_agencies(env: dict[str, str], tmp_path: Path) -> None:
     env["DTIMON_SANDBOX_DATA_DIR"] = str(tmp_path)
     assert_one_line(env, ["run"], "has no agencies.json")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from core.errors import ConfigError
@@ -110,3 +113,55 @@ def test_dbt_profile_variables_come_from_the_same_parts() -> None:
     }
     with pytest.raises(ConfigError):
         connection_env("postgresql://u@h:5432/")
+
+
+SOCKET_URL = "postgresql://postgres@/dtimon?host=/tmp/dtimon-0-ab12cd34&port=55432"
+
+
+def test_a_socket_url_keeps_its_folder_and_port_as_parameters() -> None:
+    parts = PgUrl.parse(SOCKET_URL)
+    assert (parts.host, parts.port, parts.user, parts.database) == (
+        "/tmp/dtimon-0-ab12cd34",
+        55432,
+        "postgres",
+        "dtimon",
+    )
+    assert parts.render() == SOCKET_URL
+    assert replace_database(SOCKET_URL, "airflow") == SOCKET_URL.replace("/dtimon?", "/airflow?")
+    assert sqlalchemy_url(SOCKET_URL) == SOCKET_URL.replace("postgresql://", "postgresql+psycopg2://")
+    assert mask_url(SOCKET_URL) == SOCKET_URL
+
+
+def test_a_socket_url_through_airflow_and_dbt() -> None:
+    from airflow.models.connection import Connection
+
+    assert url_of_connection(Connection.from_json(postgres_conn(SOCKET_URL), conn_id="w")) == SOCKET_URL
+    env = connection_env(SOCKET_URL)
+    assert (env["DTIMON_DBT_HOST"], env["DTIMON_DBT_PORT"], env["DTIMON_DBT_USER"]) == (
+        "/tmp/dtimon-0-ab12cd34",
+        "55432",
+        "postgres",
+    )
+
+
+def test_the_embedded_warehouse_is_reached_over_a_short_socket_path_at_any_depth(tmp_path: Path) -> None:
+    from core.settings import Settings
+
+    deep = tmp_path.joinpath(*(["a-rather-long-folder-name"] * 12))  # a checkout 300+ characters deep
+    settings = Settings.from_env({"DTIMON_HOME": str(deep / ".dtimon"), "DTIMON_PG_PORT": "65535"})
+    parts = PgUrl.parse(settings.warehouse_url)
+    assert parts.host == str(settings.socket_dir) and parts.port == 65535 and parts.user == "postgres"
+    socket_path = settings.socket_dir / ".s.PGSQL.65535"
+    assert len(str(settings.pgdata)) > 300 and len(str(socket_path).encode()) < 64  # PostgreSQL's limit: 107
+    other = Settings.from_env({"DTIMON_HOME": str(deep / "other"), "DTIMON_PG_PORT": "65535"})
+    assert other.socket_dir != settings.socket_dir  # one per installation
+    assert settings.socket_dir.name.startswith(f"dtimon-{os.geteuid()}-")
+
+
+def test_a_socket_url_for_tools_that_want_a_host_name() -> None:
+    assert PgUrl.parse(SOCKET_URL).sqlalchemy_with_host() == (
+        "postgresql+psycopg2://postgres@localhost:55432/dtimon",
+        {"connect_args": {"host": "/tmp/dtimon-0-ab12cd34"}},
+    )
+    tcp = "postgresql://u:p@db.example:6543/w"
+    assert PgUrl.parse(tcp).sqlalchemy_with_host() == (sqlalchemy_url(tcp), {})
