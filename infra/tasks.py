@@ -187,7 +187,12 @@ def gate(candidate: dict[str, Any], run_id: str) -> dict[str, Any]:
     url = warehouse_url()
     with recorded_step(url, "gate", run_id):
         result = validate(
-            url, candidate["publication_id"], candidate["schema"], candidate["relations"], run_id
+            url,
+            candidate["publication_id"],
+            candidate["schema"],
+            candidate["relations"],
+            run_id,
+            home=Settings.from_env().home,  # keeps the run and its Data Docs in .dtimon/gx
         )
         if not result.success:
             with psycopg.connect(url, autocommit=True) as conn:

@@ -5,12 +5,19 @@ Runs real Great Expectations against real PostgreSQL over small marts written he
 
 from __future__ import annotations
 
+import stat
+import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
 
+from core.warehouse_url import PgUrl
+from expectations import data_docs
 from expectations.gate import validate
 from publishing import publish as pub
 from publishing import scorecard
@@ -70,9 +77,13 @@ def conn(warehouse_url: str) -> Iterator[psycopg.Connection]:
         yield connection
 
 
-def _build_and_publish(conn: psycopg.Connection, url: str) -> tuple[bool, pub.Candidate]:
+def _build_and_publish(
+    conn: psycopg.Connection, url: str, home: Path | None = None
+) -> tuple[bool, pub.Candidate]:
     candidate = pub.stage_candidate(conn, run_id="test")
-    result = validate(url, candidate.publication_id, candidate.schema, list(candidate.relations), "test")
+    result = validate(
+        url, candidate.publication_id, candidate.schema, list(candidate.relations), "test", home=home
+    )
     if result.success:
         pub.publish(conn, candidate.publication_id)
     else:
@@ -223,3 +234,69 @@ def test_scorecard_reads_the_published_values_and_the_catalogue(
     assert any(
         line.split()[-4:] == ["days", "30/10", "met", "—"] and "3.0" in line for line in block.splitlines()
     )
+
+
+def test_gate_keeps_offline_data_docs_without_secrets_or_values(
+    conn: psycopg.Connection, warehouse_url: str, tmp_path: Path
+) -> None:
+    """With a home, each run's suites and results are kept in <home>/gx with its Data Docs: pages
+    loading nothing from outside, owner-only files, the URL and password absent, and a failing
+    row shown by its key, never by its value."""
+    role, password = f"gx_{uuid.uuid4().hex[:8]}", "Pw-" + uuid.uuid4().hex
+    conn.execute(sql.SQL("create role {} login superuser password {}").format(sql.Identifier(role), password))
+    try:
+        url = PgUrl.parse(warehouse_url)
+        with_password = replace(url, user=role, password=password, host=url.host or "127.0.0.1").render()
+        conn.execute(
+            f"update {IND} set period_status = 'VALUE-NOT-SHOWN' where {A1} and indicator_id = '766-3.3'"
+        )
+        candidate = pub.stage_candidate(conn, run_id="docs")
+        result = validate(
+            with_password,
+            candidate.publication_id,
+            candidate.schema,
+            list(candidate.relations),
+            "docs",
+            home=tmp_path,
+        )
+    finally:
+        conn.execute(sql.SQL("drop role {}").format(sql.Identifier(role)))
+    assert not result.success and "period_status" in " ".join(result.failed_critical)
+    # a second run in the same project replaces the suites and keeps both runs' results
+    conn.execute(f"update {IND} set period_status = 'complete'")
+    assert _build_and_publish(conn, warehouse_url, tmp_path)[0]
+
+    project = data_docs.project_dir(tmp_path)
+    site = data_docs.site_dir(tmp_path)
+    pages = sorted(site.rglob("*.html"))
+    assert (site / "index.html") in pages
+    # a validation result page and a suite page per relation
+    for relation in ("dim_agency", "indicator_catalogue", "ind_values__unit_month"):
+        runs = {
+            page.parts[-3]
+            for page in pages
+            if f"gate__{relation}" in str(page) and "validations" in page.parts
+        }
+        assert runs == {f"{candidate.schema}__docs", "pub_000002__test"}, relation
+        assert (site / "expectations" / f"gate__{relation}.html").is_file(), relation
+    files = [path for path in project.rglob("*") if path.is_file()]
+    texts = {path: path.read_bytes() for path in files}
+    for secret in (password, with_password, PgUrl.parse(with_password).sqlalchemy(), "VALUE-NOT-SHOWN"):
+        assert not [path for path, data in texts.items() if secret.encode() in data], secret
+    assert b"${DTIMON_WAREHOUSE_URL}" in (project / "great_expectations.yml").read_bytes()
+    assert stat.S_IMODE(project.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(path.stat().st_mode) for path in files} == {0o600}
+    assert {stat.S_IMODE(path.stat().st_mode) for path in project.rglob("*") if path.is_dir()} == {0o700}
+    # the page counts the failing row; the stored results name it by its key
+    page = next(p for p in pages if "gate__ind_values__unit_month" in str(p) and "validations" in p.parts)
+    assert "1 unexpected values found" in page.read_text(encoding="utf-8")
+    assert [path for path, data in texts.items() if path.suffix == ".json" and b"000.00.01.H57" in data]
+    stored = conn.execute(
+        "select results::text from ops.gate_results where publication_id = %s", (candidate.publication_id,)
+    ).fetchone()[0]
+    assert "VALUE-NOT-SHOWN" not in stored and "000.00.01.H57" in stored
+    for page in pages:  # every page offline: rewriting it again finds nothing left to rewrite
+        depth = len(page.relative_to(site).parts) - 1
+        html = page.read_text(encoding="utf-8")
+        assert data_docs.rewrite_page(html, "../" * depth, site) == html
+        assert "https://" not in html
