@@ -18,6 +18,7 @@ import sys
 from collections.abc import Mapping
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import BinaryIO
 
 from core.settings import Settings
 
@@ -51,6 +52,17 @@ class _Handler(SimpleHTTPRequestHandler):
                 self.directory = str(folder)  # one handler per request: nothing shared
                 return super().translate_path("/" + bare[len(prefix) :])
         return super().translate_path(path)
+
+    def send_head(self) -> BinaryIO | None:
+        """A mount whose folder does not exist yet gets a 404 saying why."""
+        bare = self.path.split("?", 1)[0].split("#", 1)[0]
+        for prefix, folder in self.mounts.items():
+            if (bare == prefix.rstrip("/") or bare.startswith(prefix)) and not folder.is_dir():
+                self.send_error(
+                    404, f"Nothing at {prefix} yet (the gate's Data Docs appear after its first run)"
+                )
+                return None
+        return super().send_head()
 
     def end_headers(self) -> None:
         self.send_header("Content-Security-Policy", self.policy)

@@ -126,3 +126,20 @@ def test_docs_policy_lets_pages_load_their_own_files_and_nothing_else(docs_serve
         # no other host, no scheme wildcard, no eval
         sources = {source for sources in policy.values() for source in sources}
         assert sources <= {"'self'", "'unsafe-inline'", "data:", "'none'"}, sources
+
+
+def test_docs_before_any_gate_run_say_so(tmp_path: Path) -> None:
+    (tmp_path / "target").mkdir()
+    server = make_docs_server(tmp_path / "target", tmp_path / "home", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(f"{base}/gx/", timeout=5)
+        assert error.value.code == 404 and "after its first run" in error.value.read().decode()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    assert not (tmp_path / "home").exists()  # serving creates nothing in dtimon's home
