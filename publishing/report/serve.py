@@ -44,24 +44,31 @@ class _Handler(SimpleHTTPRequestHandler):
         self.mounts = mounts
         super().__init__(*args, **kwargs)  # handles the request: attributes first
 
-    def translate_path(self, path: str) -> str:
-        """A path under a mount's prefix is looked up in that mount's folder."""
+    def _mount(self, path: str) -> tuple[str, Path, str] | None:
+        """The mount a request path falls under, if any: its prefix, its folder and the path
+        inside it (query and fragment dropped, as the base class drops them)."""
         bare = path.split("?", 1)[0].split("#", 1)[0]
         for prefix, folder in self.mounts.items():
             if bare == prefix.rstrip("/") or bare.startswith(prefix):
-                self.directory = str(folder)  # one handler per request: nothing shared
-                return super().translate_path("/" + bare[len(prefix) :])
-        return super().translate_path(path)
+                return prefix, folder, "/" + bare[len(prefix) :]
+        return None
+
+    def translate_path(self, path: str) -> str:
+        """A path under a mount's prefix is looked up in that mount's folder."""
+        mount = self._mount(path)
+        if mount is None:
+            return super().translate_path(path)
+        self.directory = str(mount[1])  # one handler per request: nothing shared
+        return super().translate_path(mount[2])
 
     def send_head(self) -> BinaryIO | None:
         """A mount whose folder does not exist yet gets a 404 saying why."""
-        bare = self.path.split("?", 1)[0].split("#", 1)[0]
-        for prefix, folder in self.mounts.items():
-            if (bare == prefix.rstrip("/") or bare.startswith(prefix)) and not folder.is_dir():
-                self.send_error(
-                    404, f"Nothing at {prefix} yet (the gate's Data Docs appear after its first run)"
-                )
-                return None
+        mount = self._mount(self.path)
+        if mount is not None and not mount[1].is_dir():
+            self.send_error(
+                404, f"Nothing at {mount[0]} yet (the gate's Data Docs appear after its first run)"
+            )
+            return None
         return super().send_head()
 
     def end_headers(self) -> None:

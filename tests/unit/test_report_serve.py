@@ -108,6 +108,7 @@ def test_docs_serves_dbt_at_the_root_and_the_data_docs_at_gx(docs_served: tuple[
     assert _get(f"{base}/gx/index.html?d=1")[1] == "<p>GX index</p>"
     assert _get(f"{base}/gx/expectations/gate__dim_agency.html")[1] == "<p>suite</p>"
     assert _get(f"{base}/gx")[1] == "<p>GX index</p>"  # redirected to /gx/
+    assert _get(f"{base}/gx?d=1")[1] == "<p>GX index</p>"
     # only the site: not the GX project around it, nor anything else
     assert _get(f"{base}/gx/../../../great_expectations.yml")[0] == 404
     assert _get(f"{base}/gx/%2e%2e/%2e%2e/%2e%2e/great_expectations.yml")[0] == 404
