@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -157,11 +158,13 @@ def install_assets(site: Path) -> None:
     shutil.copytree(ASSETS_DIR, site / VENDOR, ignore=shutil.ignore_patterns("README.md"), dirs_exist_ok=True)
 
 
-def rewrite_site(site: Path) -> list[Path]:
-    """Rewrite every HTML page of the site in place (see rewrite_page); the pages changed."""
+def rewrite_site(site: Path, since: float = 0.0) -> list[Path]:
+    """Rewrite the site's HTML pages written at or after `since` (a time.time(); default every
+    page) in place (see rewrite_page); the pages changed. Older pages were rewritten by the
+    build that wrote them."""
     changed: list[Path] = []
     for page in sorted(site.rglob("*.html")):
-        if VENDOR in page.relative_to(site).parts:
+        if VENDOR in page.relative_to(site).parts or page.stat().st_mtime < since:
             continue
         html = page.read_text(encoding="utf-8")
         depth = len(page.relative_to(site).parts) - 1
@@ -185,9 +188,16 @@ def restrict(root: Path) -> None:
 def build(context: Any, home: Path, resources: Iterable[Any]) -> Path:
     """Render the pages of `resources` (suite and validation result identifiers) and the index,
     make the site offline and owner-only; returns the site's root."""
-    context.build_data_docs(resource_identifiers=list(resources))
     site = site_dir(home)
+    # pages older than the last build that completed were made offline by it (a build that
+    # failed leaves its pages to the next one)
+    stamp = site.parent / ".offline-since"
+    since = stamp.stat().st_mtime - 1 if stamp.exists() else 0.0  # 1 s: coarse file timestamps
+    started = time.time()
+    context.build_data_docs(resource_identifiers=list(resources))
     install_assets(site)
-    rewrite_site(site)
+    rewrite_site(site, since=since)
+    stamp.touch()
+    os.utime(stamp, (started, started))
     restrict(project_dir(home))
     return site

@@ -3,7 +3,9 @@ copy (or is a link dropped), pages are rewritten to it, and any other external U
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 
 import great_expectations
@@ -126,3 +128,32 @@ def test_rewrite_site_rewrites_every_page_at_its_depth_and_fails_loudly(tmp_path
 def test_a_logo_gx_did_not_copy_into_the_site_fails(tmp_path: Path) -> None:
     with pytest.raises(ExternalUrl, match="logo-long.png"):
         rewrite_page(f'<img src="{GX_IMAGES}logo-long.png">', "", tmp_path)
+
+
+class _FakeContext:
+    """Stands for GX's context: build_data_docs writes one page per resource, as GX does."""
+
+    def __init__(self, site: Path, html: str) -> None:
+        self.site, self.html = site, html
+
+    def build_data_docs(self, resource_identifiers: list[str]) -> None:
+        (self.site / "static" / "images").mkdir(parents=True, exist_ok=True)
+        (self.site / "static" / "images" / "logo-long.png").write_bytes(b"png")
+        for name in [*resource_identifiers, "index"]:
+            (self.site / f"{name}.html").write_text(self.html, encoding="utf-8")
+
+
+def test_build_rewrites_new_pages_and_the_ones_a_failed_build_left(tmp_path: Path) -> None:
+    site = data_docs.site_dir(tmp_path)
+    site.mkdir(parents=True)
+    unknown = '<script src="https://cdn.example.com/x.js"></script>'
+    with pytest.raises(ExternalUrl):
+        data_docs.build(_FakeContext(site, _page() + unknown), tmp_path, ["first"])
+    (site / "first.html").write_text(_page(), encoding="utf-8")  # as GX left it: CDN URLs
+    old = site / "first.html"
+    os.utime(old, (old.stat().st_mtime - 60, old.stat().st_mtime - 60))
+    data_docs.build(_FakeContext(site, _page()), tmp_path, ["second"])
+    for page in ("first", "second", "index"):
+        assert "https://" not in (site / f"{page}.html").read_text(), page
+    assert (site / "_vendor" / CDN_ASSETS[_fa()]).is_file()
+    assert stat.S_IMODE(data_docs.project_dir(tmp_path).stat().st_mode) == 0o700
