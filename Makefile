@@ -20,7 +20,7 @@ down: $(STAMP)  ## stop what run/up started
 status: $(STAMP)  ## liveness of each component from its health check, and where the alert log is
 	$(BIN)/dtimon status
 
-docs: $(STAMP)  ## build the dbt docs and serve them on 127.0.0.1 (DTIMON_DOCS_PORT)
+docs: $(STAMP)  ## build the dbt docs and serve them, with the gate's GX Data Docs at /gx/, on 127.0.0.1 (DTIMON_DOCS_PORT)
 	$(BIN)/dtimon docs
 
 lint: $(STAMP)  ## ruff and sqlfluff (dbt templater)

@@ -1,13 +1,18 @@
 """The gate: validate a candidate build with Great Expectations (GX Core 1.x) before publishing.
 
 Validation runs as SQL inside PostgreSQL (a GX SQL datasource over the candidate schema;
-nothing is pulled into pandas). Every run is stored in `ops.gate_results`, pass or fail.
+nothing is pulled into pandas). Every run is stored in `ops.gate_results`, pass or fail. Given
+dtimon's home, the run is also kept in the GX project `<home>/gx` and its Data Docs are rebuilt
+there (expectations.data_docs); the verdict is the same either way.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -19,6 +24,10 @@ from core.warehouse_url import PgUrl
 from expectations.suites import CRITICAL, DQ_RELATION, DQ_SHARES, Indicator, QualityShare, suites_for
 
 log = logging.getLogger(__name__)
+
+#: The GX config variable the stored datasource names instead of the warehouse URL.
+WAREHOUSE_VARIABLE = "DTIMON_WAREHOUSE_URL"
+DATASOURCE = "candidate"
 
 
 class GateFailed(RuntimeError):
@@ -78,16 +87,44 @@ def _describe(expectation_result: Any) -> str:
     return f"{config.type}({', '.join(f'{k}={v}' for k, v in kwargs.items())}){suffix}"
 
 
+def result_format(key: Sequence[str]) -> dict[str, Any]:
+    """What a result keeps of failing rows: their key columns only, never a tested value or a
+    sample row (a value could be personal; results go to ops.gate_results and the Data Docs)."""
+    return {
+        "result_format": "SUMMARY",
+        "unexpected_index_column_names": list(key),
+        "exclude_unexpected_values": True,
+        "include_unexpected_rows": False,
+    }
+
+
+def _replace(factory: Any, name: str) -> None:
+    """Delete `name` from a GX store if a previous run left it (each run adds it afresh)."""
+    if any(item.name == name for item in factory.all()):
+        factory.delete(name)
+
+
 def validate(
     warehouse_url: str,
     publication_id: int,
     schema: str,
     relations: list[str],
     run_id: str | None = None,
+    *,
+    home: Path | None = None,
 ) -> GateResult:
-    """Run the suites over `schema`, store the result, and return it (does not raise on failure)."""
+    """Run the suites over `schema`, store the result, and return it (does not raise on failure).
+    With `home` (Settings.home) the run is kept in `<home>/gx` and its Data Docs rebuilt."""
     import great_expectations as gx
+    from great_expectations.checkpoint.checkpoint import CheckpointResult
+    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    from expectations import data_docs
 
     migrate(warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
@@ -97,31 +134,51 @@ def validate(
             lambda: _quality_shares(conn, schema),
         )
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm bars in task logs
+    # the stored datasource names the variable; its value is given to this process only
     url, engine_kwargs = PgUrl.parse(warehouse_url).sqlalchemy_with_host()  # GX wants a host name
-    datasource = context.data_sources.add_postgres("candidate", connection_string=url, kwargs=engine_kwargs)
+    variables = {WAREHOUSE_VARIABLE: url}
+    if home is None:
+        context = gx.get_context(mode="ephemeral", runtime_environment=variables)
+    else:
+        context = data_docs.file_context(home, variables)
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm bars in task logs
+    if DATASOURCE in context.data_sources.all():
+        context.data_sources.delete(DATASOURCE)
+    datasource = context.data_sources.add_postgres(
+        DATASOURCE, connection_string=f"${{{WAREHOUSE_VARIABLE}}}", kwargs=engine_kwargs
+    )
+    # one run id for every relation; each validation definition runs with its relation's key
+    gx_run = RunIdentifier(run_name=f"{schema}__{run_id or 'manual'}", run_time=datetime.now(UTC))
+    results = {}
+    resources: list[Any] = []
     definitions = []
     for spec in specs:
+        name = f"gate__{spec.relation}"
         asset = datasource.add_table_asset(name=spec.relation, table_name=spec.relation, schema_name=schema)
         batch = asset.add_batch_definition_whole_table(name=f"{spec.relation}__whole")
-        suite = context.suites.add(gx.ExpectationSuite(name=f"gate__{spec.relation}"))
+        _replace(context.validation_definitions, name)
+        _replace(context.suites, name)
+        suite = context.suites.add(gx.ExpectationSuite(name=name))
         for expectation in spec.expectations:
             suite.add_expectation(expectation)
-        definitions.append(
-            context.validation_definitions.add(
-                gx.ValidationDefinition(name=f"gate__{spec.relation}", data=batch, suite=suite)
-            )
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=batch, suite=suite)
         )
-    checkpoint = context.checkpoints.add(
-        gx.Checkpoint(
-            name="dtimon_gate",
-            validation_definitions=definitions,
-            result_format={"result_format": "SUMMARY"},
+        definitions.append(definition)
+        validation = definition.run(result_format=result_format(spec.key), run_id=gx_run)
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=name),
+            run_id=gx_run,
+            batch_identifier=validation.batch_id,
         )
+        results[key] = validation
+        resources += [key, ExpectationSuiteIdentifier(name=name)]
+    outcome = CheckpointResult(
+        run_id=gx_run,
+        run_results=results,
+        checkpoint_config=gx.Checkpoint(name="dtimon_gate", validation_definitions=definitions),
+        success=all(validation.success for validation in results.values()),
     )
-    outcome = checkpoint.run()
-
     evaluated = 0
     failed_critical: list[str] = []
     failed_warning: list[str] = []
@@ -159,6 +216,9 @@ def validate(
             ),
         ).fetchone()[0]
     result = GateResult(gate_result_id, success, evaluated, failed_critical, failed_warning)
+    if home is not None:  # after the verdict is stored; a page the build cannot make offline raises
+        site = data_docs.build(context, home, resources)
+        log.info("gate Data Docs: %s", site / "index.html")
     log.info(result.summary())
     for warning in failed_warning:
         log.warning("gate warning: %s", warning)

@@ -69,6 +69,8 @@ MALFORMED_BY_UNIT: dict[str, str] = {
 class SuiteSpec:
     relation: str
     expectations: Sequence[gxe.Expectation]
+    #: the relation's key: what results show of a failing row (see gate.result_format)
+    key: Sequence[str] = ()
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,7 @@ def indicator_suite(relation: str, grain: Sequence[str], computed: Sequence[Indi
                 column="value", min_value=0.5, severity=WARNING
             ),
         ],
+        tuple(grain),
     )
 
 
@@ -199,6 +202,7 @@ def keyed_suite(relation: str, key: Sequence[str]) -> SuiteSpec:
     return SuiteSpec(
         relation,
         [gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL), *_key_expectations(key)],
+        tuple(key),
     )
 
 
@@ -236,7 +240,7 @@ def quality_suite(
                 CRITICAL if refused else WARNING,
             )
         )
-    return SuiteSpec(relation, checks)
+    return SuiteSpec(relation, checks, DQ_KEY)
 
 
 def suites_for(

@@ -505,12 +505,19 @@ def cmd_docs(args: argparse.Namespace) -> None:
     migrate(settings.warehouse_url)
     folder = build_docs(settings)
     _say(f"dbt docs built in {folder}")
+    from expectations.data_docs import site_dir
+
+    gx_index = site_dir(settings.home) / "index.html"
+    gx_state = "" if gx_index.is_file() else " (none yet: each gate run builds them)"
+    _say(f"GX Data Docs of the gate's runs: {gx_index}{gx_state}")
     if args.no_serve:
         return
-    from publishing.report.serve import make_server, serve_until_interrupted
+    from publishing.report.serve import GX_PREFIX, make_docs_server, serve_until_interrupted
 
-    server = make_server(folder, port)
-    _say(f"dbt docs: http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+    server = make_docs_server(folder, settings.home, port)
+    _say(
+        f"dbt docs: http://127.0.0.1:{port}/   GX Data Docs: http://127.0.0.1:{port}{GX_PREFIX} (Ctrl-C to stop)"
+    )
     serve_until_interrupted(server)
 
 
@@ -561,7 +568,7 @@ def airflow_components(settings: Settings, env: Mapping[str, str]) -> list[Compo
 
 
 def web_components(settings: Settings) -> list[Component]:
-    """The index report and the dbt docs, each a static server on 127.0.0.1."""
+    """The index report, and the dbt docs with the GX Data Docs at /gx/: two static servers on 127.0.0.1."""
     from infra.dbt import DBT_PROJECT_DIR
 
     serve = [sys.executable, "-m", "publishing.report.serve"]
@@ -572,7 +579,7 @@ def web_components(settings: Settings) -> list[Component]:
         Component("report", [*serve, "--port", str(settings.report_port)], _http_ok(report + "/"), report),
         Component(
             "dbt-docs",
-            [*serve, "--dir", str(target), "--port", str(docs_port(settings))],
+            [*serve, "--docs", "--dir", str(target), "--port", str(docs_port(settings))],
             _http_ok(docs + "/"),
             docs,
         ),
@@ -640,7 +647,7 @@ def cmd_up(args: argparse.Namespace) -> None:
         processes.start(settings.run_dir, component.name, component.argv, os.environ)
     wait_healthy(settings.run_dir, web, timeout=30, poll=0.25)
     _say(f"Airflow UI: {env['AIRFLOW__API__BASE_URL']} (user admin, password {password})")
-    _say(f"Index report: {web[0].url}/   dbt docs: {web[1].url}/")
+    _say(f"Index report: {web[0].url}/   dbt docs: {web[1].url}/   GX Data Docs: {web[1].url}/gx/")
     _say(f"Sources: {describe_sources(settings)}")
     _say(f"Warehouse: {mask_url(settings.warehouse_url)}")
     _say(f"Alerts (failed tasks): {alert_log_path(settings)}")
@@ -797,7 +804,7 @@ def _parser() -> argparse.ArgumentParser:
         ("metabase", cmd_metabase, "plan or apply the Metabase definitions"),
         ("backfill", cmd_backfill, "ingest one source over a date range through Airflow"),
         ("airflow", cmd_airflow, "run an `airflow` command with the project's environment"),
-        ("docs", cmd_docs, "build the dbt docs and serve them on 127.0.0.1"),
+        ("docs", cmd_docs, "build the dbt docs and serve them with the GX Data Docs on 127.0.0.1"),
     ):
         p = sub.add_parser(name, help=helptext)
         p.set_defaults(func=func)

@@ -214,7 +214,12 @@ def gate(candidate: dict[str, Any], run_id: str, url: str | None = None) -> dict
     with recorded_step(url, "gate", run_id):
         try:
             result = validate(
-                url, candidate["publication_id"], candidate["schema"], candidate["relations"], run_id
+                url,
+                candidate["publication_id"],
+                candidate["schema"],
+                candidate["relations"],
+                run_id,
+                home=Settings.from_env().home,  # keeps the run and its Data Docs in .dtimon/gx
             )
         except BaseException as error:
             with psycopg.connect(url, autocommit=True) as conn:

@@ -1,8 +1,11 @@
-"""Serve the rendered reports on localhost (what `make up` runs beside Airflow).
+"""Serve the rendered reports, or the docs, on localhost (what `make up` runs beside Airflow).
 
 `python -m publishing.report.serve [--dir DIR] [--port PORT]`: a read-only static server
 bound to 127.0.0.1 over the reports folder (default DTIMON_HOME/reports, port
 DTIMON_REPORT_PORT or 8104). The pages need nothing from it but themselves.
+
+`--docs`: the dbt docs (`--dir`) at / and the gate's GX Data Docs (DTIMON_HOME/gx's site) at
+/gx/, under a policy letting a page load its own site's files and nothing from anywhere else.
 """
 
 from __future__ import annotations
@@ -12,20 +15,64 @@ import functools
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import BinaryIO
 
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
+#: The reports are self-contained: nothing may be requested, not even from this server.
+REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+#: The dbt docs fetch their manifest.json and catalog.json; the GX Data Docs load their vendored
+#: scripts, styles, fonts and images. Both only from this server; both have inline scripts and styles.
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline';"
+    " img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none';"
+    " frame-ancestors 'none'"
+)
+#: Where `--docs` serves the GX Data Docs.
+GX_PREFIX = "/gx/"
+
+
 class _Handler(SimpleHTTPRequestHandler):
+    def __init__(self, *args: object, policy: str, mounts: Mapping[str, Path], **kwargs: object) -> None:
+        self.policy = policy
+        self.mounts = mounts
+        super().__init__(*args, **kwargs)  # handles the request: attributes first
+
+    def _mount(self, path: str) -> tuple[str, Path, str] | None:
+        """The mount a request path falls under, if any: its prefix, its folder and the path
+        inside it (query and fragment dropped, as the base class drops them)."""
+        bare = path.split("?", 1)[0].split("#", 1)[0]
+        for prefix, folder in self.mounts.items():
+            if bare == prefix.rstrip("/") or bare.startswith(prefix):
+                return prefix, folder, "/" + bare[len(prefix) :]
+        return None
+
+    def translate_path(self, path: str) -> str:
+        """A path under a mount's prefix is looked up in that mount's folder."""
+        mount = self._mount(path)
+        if mount is None:
+            return super().translate_path(path)
+        self.directory = str(mount[1])  # one handler per request: nothing shared
+        return super().translate_path(mount[2])
+
+    def send_head(self) -> BinaryIO | None:
+        """A mount whose folder does not exist yet gets a 404 saying why."""
+        mount = self._mount(self.path)
+        if mount is not None and not mount[1].is_dir():
+            self.send_error(
+                404, f"Nothing at {mount[0]} yet (the gate's Data Docs appear after its first run)"
+            )
+            return None
+        return super().send_head()
+
     def end_headers(self) -> None:
-        self.send_header(
-            "Content-Security-Policy",
-            "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:",
-        )
+        self.send_header("Content-Security-Policy", self.policy)
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
@@ -38,11 +85,27 @@ class _Handler(SimpleHTTPRequestHandler):
         log.info("%s %s", self.address_string(), format % args)
 
 
-def make_server(directory: Path, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    """A server over `directory` (not started); port 0 picks a free one."""
+def make_server(
+    directory: Path,
+    port: int,
+    host: str = "127.0.0.1",
+    *,
+    policy: str = REPORT_POLICY,
+    mounts: Mapping[str, Path] | None = None,
+) -> ThreadingHTTPServer:
+    """A server over `directory` (not started), and over each `mounts` folder at its prefix
+    ("/gx/"); every reply carries `policy`. Port 0 picks a free one."""
     directory.mkdir(parents=True, exist_ok=True)
-    handler = functools.partial(_Handler, directory=str(directory))
+    handler = functools.partial(_Handler, directory=str(directory), policy=policy, mounts=dict(mounts or {}))
     return ThreadingHTTPServer((host, port), handler)
+
+
+def make_docs_server(dbt_docs: Path, home: Path, port: int) -> ThreadingHTTPServer:
+    """The dbt docs at / and the GX Data Docs of dtimon's `home` at /gx/ (what `dtimon docs` and
+    `make up` serve)."""
+    from expectations.data_docs import site_dir
+
+    return make_server(dbt_docs, port, policy=DOCS_POLICY, mounts={GX_PREFIX: site_dir(home)})
 
 
 def serve_until_interrupted(server: ThreadingHTTPServer) -> None:
@@ -61,11 +124,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--dir", type=Path, help="reports folder (default: DTIMON_HOME/reports)")
     parser.add_argument("--port", type=int, help="port on 127.0.0.1 (default: DTIMON_REPORT_PORT, 8104)")
+    parser.add_argument(
+        "--docs", action="store_true", help="serve the dbt docs of --dir at / and the GX Data Docs at /gx/"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
-    directory = args.dir or settings.reports_dir
-    server = make_server(directory, settings.report_port if args.port is None else args.port)
+    port = settings.report_port if args.port is None else args.port
+    if args.docs:
+        if args.dir is None:
+            parser.error("--docs needs --dir (the dbt docs folder)")
+        directory = args.dir
+        server = make_docs_server(directory, settings.home, port)
+    else:
+        directory = args.dir or settings.reports_dir
+        server = make_server(directory, port)
     log.info("serving %s on http://127.0.0.1:%d/", directory, server.server_address[1])
     serve_until_interrupted(server)
     return 0

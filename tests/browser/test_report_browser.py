@@ -9,7 +9,6 @@ CI; under CI=true a missing browser fails (`infra/install_browser.sh` installs i
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -17,30 +16,11 @@ from pathlib import Path
 import psycopg
 import pytest
 import report_fixtures as rf
-from playwright import sync_api
+from chromium import ARTIFACTS, browser, require_chromium
 
 from publishing.report import render_report
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / ".dtimon" / "artifacts"
-LAUNCH_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{CHROMIUM} is missing on CI: .ci/run must call infra/install_browser.sh", pytrace=False)
-    pytest.skip(
-        f"{CHROMIUM} is absent (install it with infra/install_browser.sh, as CI does)",
-        allow_module_level=True,
-    )
+require_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -52,19 +32,8 @@ def report(module_warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture(scope="module")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),  # a fresh --user-data-dir
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=LAUNCH_FLAGS,
-            viewport={"width": 1100, "height": 1500},
-            offline=True,
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    with browser(tmp_path_factory.mktemp("chromium-profile"), offline=True) as context:
+        yield context
 
 
 def _percent_vi(ratio: Decimal) -> str:

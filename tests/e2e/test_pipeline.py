@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from core.warehouse_url import PgUrl
 from infra.airflow_env import sqlalchemy_url
 
 pytestmark = pytest.mark.e2e
@@ -304,3 +305,19 @@ def test_readme_commands_run_as_printed(
     assert docs.returncode == 0, docs.stdout[-3000:] + docs.stderr[-3000:]
     target = PROJECT_ROOT / "dbt_project" / "target"
     assert (target / "index.html").is_file() and (target / "catalog.json").is_file()
+    # every gate run of `dtimon run` rebuilt the GX Data Docs in DTIMON_HOME/gx, which `dtimon docs`
+    # names; the project stores the warehouse as ${DTIMON_WAREHOUSE_URL}, never the URL itself
+    gx = Path(run_env["DTIMON_HOME"]) / "gx"
+    assert (
+        f"GX Data Docs of the gate's runs: {gx / 'uncommitted/data_docs/local_site/index.html'}\n"
+        in docs.stdout
+    )
+    stored = b"".join(path.read_bytes() for path in gx.rglob("*") if path.is_file())
+    url = PgUrl.parse(run_env["DTIMON_WAREHOUSE_URL"])
+    for secret in (
+        run_env["DTIMON_WAREHOUSE_URL"],
+        url.sqlalchemy(),
+        *([url.password] if url.password else []),
+    ):
+        assert secret.encode() not in stored
+    assert b"${DTIMON_WAREHOUSE_URL}" in stored

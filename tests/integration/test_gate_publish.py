@@ -5,60 +5,24 @@ Runs real Great Expectations against real PostgreSQL over small marts written he
 
 from __future__ import annotations
 
+import stat
+import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import psycopg
 import pytest
+from gate_fixtures import MARTS_DDL
+from psycopg import sql
 
+from core.warehouse_url import PgUrl
+from expectations import data_docs
 from expectations.gate import validate
 from publishing import publish as pub
 from publishing import scorecard
 
-MARTS_DDL = """
-create schema marts;
-create schema reference;
-create table reference.indicator_catalogue (
-    indicator_id text, framework text, name_vi text, name_en text, unit text, direction text,
-    full_score_at numeric, max_points numeric, sources text, measure text
-);
-insert into reference.indicator_catalogue values
-    ('766-2.1', '766', 'Đúng hạn', 'On time', 'ratio', 'higher_is_better', 1.00, 20, 'onestop', 'measure__766_2_1'),
-    ('766-3.3', '766', 'Trực tuyến', 'Online', 'ratio', 'higher_is_better', 0.50, null, 'onestop', 'measure__766_3_3'),
-    ('766-2.2', '766', 'Thời gian', 'Time', 'duration', 'lower_is_better', null, null, 'onestop', 'measure__766_2_2'),
-    ('766-9.9', '766', 'Chưa tính', 'Not computed', 'ratio', 'higher_is_better', null, null, null, null);
-create table reference.indicator_targets (indicator_id text, year_from int, target numeric);
-create table marts.dim_agency (agency_id text, valid_from timestamptz, agency_name text);
-comment on table marts.dim_agency is 'Agencies';
-comment on column marts.dim_agency.agency_name is 'Tên cơ quan';
-insert into marts.dim_agency values
-    ('000.00.01.H57', '2025-09-01', 'Sở Tư pháp'), ('000.00.02.H57', '2025-09-01', 'Sở Nội vụ');
-create table marts.ind_values__unit_month (
-    indicator_id text, framework text, period_month date, unit_level text, unit_id text, unit_name text,
-    numerator numeric, denominator numeric, value numeric, measure_unit text, direction text,
-    target numeric, target_confirmed boolean, met boolean, full_score_at numeric, max_points numeric,
-    points numeric, period_status text, period_as_of timestamptz
-);
-insert into marts.ind_values__unit_month values
-    ('766-2.1', '766', '2025-09-01', 'agency', '000.00.01.H57', 'Sở Tư pháp', 9, 10, 0.9, 'ratio',
-     'higher_is_better', 0.95, false, false, 1.00, 20, 18, 'complete', '2025-10-01 00:00+07'),
-    ('766-2.1', '766', '2025-09-01', 'agency', '000.00.02.H57', 'Sở Nội vụ', 4, 4, 1.0, 'ratio',
-     'higher_is_better', 0.95, false, true, 1.00, 20, 20, 'complete', '2025-10-01 00:00+07'),
-    ('766-2.1', '766', '2025-09-01', 'province', '000.00.00.H57', 'UBND', 13, 14, 0.9286, 'ratio',
-     'higher_is_better', 0.95, false, false, 1.00, 20, 18.57, 'complete', '2025-10-01 00:00+07'),
-    ('766-3.3', '766', '2025-09-01', 'agency', '000.00.01.H57', 'Sở Tư pháp', 6, 10, 0.6, 'ratio',
-     'higher_is_better', 0.50, true, true, 0.50, null, null, 'complete', '2025-10-01 00:00+07'),
-    ('766-3.3', '766', '2025-09-01', 'agency', '000.00.02.H57', 'Sở Nội vụ', 0, 0, null, 'ratio',
-     'higher_is_better', 0.50, true, null, 0.50, null, null, 'complete', '2025-10-01 00:00+07'),
-    ('766-3.3', '766', '2025-09-01', 'province', '000.00.00.H57', 'UBND', 6, 10, 0.6, 'ratio',
-     'higher_is_better', 0.50, true, true, 0.50, null, null, 'complete', '2025-10-01 00:00+07'),
-    ('766-2.2', '766', '2025-09-01', 'agency', '000.00.01.H57', 'Sở Tư pháp', 30, 10, 3.0, 'duration',
-     'lower_is_better', 5, false, true, null, null, null, 'complete', '2025-10-01 00:00+07'),
-    ('766-2.2', '766', '2025-09-01', 'agency', '000.00.02.H57', 'Sở Nội vụ', 0, 0, null, 'duration',
-     'lower_is_better', 5, false, null, null, null, null, 'complete', '2025-10-01 00:00+07'),
-    ('766-2.2', '766', '2025-09-01', 'province', '000.00.00.H57', 'UBND', 30, 10, 3.0, 'duration',
-     'lower_is_better', 5, false, true, null, null, null, 'complete', '2025-10-01 00:00+07');
-"""
 IND = "marts.ind_values__unit_month"
 A1 = "unit_id = '000.00.01.H57'"
 
@@ -70,9 +34,13 @@ def conn(warehouse_url: str) -> Iterator[psycopg.Connection]:
         yield connection
 
 
-def _build_and_publish(conn: psycopg.Connection, url: str) -> tuple[bool, pub.Candidate]:
+def _build_and_publish(
+    conn: psycopg.Connection, url: str, home: Path | None = None
+) -> tuple[bool, pub.Candidate]:
     candidate = pub.stage_candidate(conn, run_id="test")
-    result = validate(url, candidate.publication_id, candidate.schema, list(candidate.relations), "test")
+    result = validate(
+        url, candidate.publication_id, candidate.schema, list(candidate.relations), "test", home=home
+    )
     if result.success:
         pub.publish(conn, candidate.publication_id)
     else:
@@ -284,3 +252,69 @@ def test_scorecard_reads_the_published_values_and_the_catalogue(
     assert any(
         line.split()[-4:] == ["days", "30/10", "met", "—"] and "3.0" in line for line in block.splitlines()
     )
+
+
+def test_gate_keeps_offline_data_docs_without_secrets_or_values(
+    conn: psycopg.Connection, warehouse_url: str, tmp_path: Path
+) -> None:
+    """With a home, each run's suites and results are kept in <home>/gx with its Data Docs: pages
+    loading nothing from outside, owner-only files, the URL and password absent, and a failing
+    row shown by its key, never by its value."""
+    role, password = f"gx_{uuid.uuid4().hex[:8]}", "Pw-" + uuid.uuid4().hex
+    conn.execute(sql.SQL("create role {} login superuser password {}").format(sql.Identifier(role), password))
+    try:
+        url = PgUrl.parse(warehouse_url)
+        with_password = replace(url, user=role, password=password, host=url.host or "127.0.0.1").render()
+        conn.execute(
+            f"update {IND} set period_status = 'VALUE-NOT-SHOWN' where {A1} and indicator_id = '766-3.3'"
+        )
+        candidate = pub.stage_candidate(conn, run_id="docs")
+        result = validate(
+            with_password,
+            candidate.publication_id,
+            candidate.schema,
+            list(candidate.relations),
+            "docs",
+            home=tmp_path,
+        )
+    finally:
+        conn.execute(sql.SQL("drop role {}").format(sql.Identifier(role)))
+    assert not result.success and "period_status" in " ".join(result.failed_critical)
+    # a second run in the same project replaces the suites and keeps both runs' results
+    conn.execute(f"update {IND} set period_status = 'complete'")
+    assert _build_and_publish(conn, warehouse_url, tmp_path)[0]
+
+    project = data_docs.project_dir(tmp_path)
+    site = data_docs.site_dir(tmp_path)
+    pages = sorted(site.rglob("*.html"))
+    assert (site / "index.html") in pages
+    # a validation result page and a suite page per relation
+    for relation in ("dim_agency", "indicator_catalogue", "ind_values__unit_month"):
+        runs = {
+            page.parts[-3]
+            for page in pages
+            if f"gate__{relation}" in str(page) and "validations" in page.parts
+        }
+        assert runs == {f"{candidate.schema}__docs", "pub_000002__test"}, relation
+        assert (site / "expectations" / f"gate__{relation}.html").is_file(), relation
+    files = [path for path in project.rglob("*") if path.is_file()]
+    texts = {path: path.read_bytes() for path in files}
+    for secret in (password, with_password, PgUrl.parse(with_password).sqlalchemy(), "VALUE-NOT-SHOWN"):
+        assert not [path for path, data in texts.items() if secret.encode() in data], secret
+    assert b"${DTIMON_WAREHOUSE_URL}" in (project / "great_expectations.yml").read_bytes()
+    assert stat.S_IMODE(project.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(path.stat().st_mode) for path in files} == {0o600}
+    assert {stat.S_IMODE(path.stat().st_mode) for path in project.rglob("*") if path.is_dir()} == {0o700}
+    # the page counts the failing row; the stored results name it by its key
+    page = next(p for p in pages if "gate__ind_values__unit_month" in str(p) and "validations" in p.parts)
+    assert "1 unexpected values found" in page.read_text(encoding="utf-8")
+    assert [path for path, data in texts.items() if path.suffix == ".json" and b"000.00.01.H57" in data]
+    stored = conn.execute(
+        "select results::text from ops.gate_results where publication_id = %s", (candidate.publication_id,)
+    ).fetchone()[0]
+    assert "VALUE-NOT-SHOWN" not in stored and "000.00.01.H57" in stored
+    for page in pages:  # every page offline: rewriting it again finds nothing left to rewrite
+        depth = len(page.relative_to(site).parts) - 1
+        html = page.read_text(encoding="utf-8")
+        assert data_docs.rewrite_page(html, "../" * depth, site) == html
+        assert "https://" not in html

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from test_gate_publish import MARTS_DDL
+from gate_fixtures import MARTS_DDL
 
 from expectations.gate import validate
 from publishing import publish as pub

@@ -1,0 +1,48 @@
+"""Small marts for tests of the real gate: two agencies and their province, three computed
+indicators (a ratio with points, a ratio without, a duration) and one the catalogue declares
+without computing. Shared by the gate's integration tests and the Data Docs browser test."""
+
+MARTS_DDL = """
+create schema marts;
+create schema reference;
+create table reference.indicator_catalogue (
+    indicator_id text, framework text, name_vi text, name_en text, unit text, direction text,
+    full_score_at numeric, max_points numeric, sources text, measure text
+);
+insert into reference.indicator_catalogue values
+    ('766-2.1', '766', 'Đúng hạn', 'On time', 'ratio', 'higher_is_better', 1.00, 20, 'onestop', 'measure__766_2_1'),
+    ('766-3.3', '766', 'Trực tuyến', 'Online', 'ratio', 'higher_is_better', 0.50, null, 'onestop', 'measure__766_3_3'),
+    ('766-2.2', '766', 'Thời gian', 'Time', 'duration', 'lower_is_better', null, null, 'onestop', 'measure__766_2_2'),
+    ('766-9.9', '766', 'Chưa tính', 'Not computed', 'ratio', 'higher_is_better', null, null, null, null);
+create table reference.indicator_targets (indicator_id text, year_from int, target numeric);
+create table marts.dim_agency (agency_id text, valid_from timestamptz, agency_name text);
+comment on table marts.dim_agency is 'Agencies';
+comment on column marts.dim_agency.agency_name is 'Tên cơ quan';
+insert into marts.dim_agency values
+    ('000.00.01.H57', '2025-09-01', 'Sở Tư pháp'), ('000.00.02.H57', '2025-09-01', 'Sở Nội vụ');
+create table marts.ind_values__unit_month (
+    indicator_id text, framework text, period_month date, unit_level text, unit_id text, unit_name text,
+    numerator numeric, denominator numeric, value numeric, measure_unit text, direction text,
+    target numeric, target_confirmed boolean, met boolean, full_score_at numeric, max_points numeric,
+    points numeric, period_status text, period_as_of timestamptz
+);
+insert into marts.ind_values__unit_month values
+    ('766-2.1', '766', '2025-09-01', 'agency', '000.00.01.H57', 'Sở Tư pháp', 9, 10, 0.9, 'ratio',
+     'higher_is_better', 0.95, false, false, 1.00, 20, 18, 'complete', '2025-10-01 00:00+07'),
+    ('766-2.1', '766', '2025-09-01', 'agency', '000.00.02.H57', 'Sở Nội vụ', 4, 4, 1.0, 'ratio',
+     'higher_is_better', 0.95, false, true, 1.00, 20, 20, 'complete', '2025-10-01 00:00+07'),
+    ('766-2.1', '766', '2025-09-01', 'province', '000.00.00.H57', 'UBND', 13, 14, 0.9286, 'ratio',
+     'higher_is_better', 0.95, false, false, 1.00, 20, 18.57, 'complete', '2025-10-01 00:00+07'),
+    ('766-3.3', '766', '2025-09-01', 'agency', '000.00.01.H57', 'Sở Tư pháp', 6, 10, 0.6, 'ratio',
+     'higher_is_better', 0.50, true, true, 0.50, null, null, 'complete', '2025-10-01 00:00+07'),
+    ('766-3.3', '766', '2025-09-01', 'agency', '000.00.02.H57', 'Sở Nội vụ', 0, 0, null, 'ratio',
+     'higher_is_better', 0.50, true, null, 0.50, null, null, 'complete', '2025-10-01 00:00+07'),
+    ('766-3.3', '766', '2025-09-01', 'province', '000.00.00.H57', 'UBND', 6, 10, 0.6, 'ratio',
+     'higher_is_better', 0.50, true, true, 0.50, null, null, 'complete', '2025-10-01 00:00+07'),
+    ('766-2.2', '766', '2025-09-01', 'agency', '000.00.01.H57', 'Sở Tư pháp', 30, 10, 3.0, 'duration',
+     'lower_is_better', 5, false, true, null, null, null, 'complete', '2025-10-01 00:00+07'),
+    ('766-2.2', '766', '2025-09-01', 'agency', '000.00.02.H57', 'Sở Nội vụ', 0, 0, null, 'duration',
+     'lower_is_better', 5, false, null, null, null, null, 'complete', '2025-10-01 00:00+07'),
+    ('766-2.2', '766', '2025-09-01', 'province', '000.00.00.H57', 'UBND', 30, 10, 3.0, 'duration',
+     'lower_is_better', 5, false, true, null, null, null, 'complete', '2025-10-01 00:00+07');
+"""
