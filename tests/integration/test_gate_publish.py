@@ -207,7 +207,7 @@ def test_a_gate_that_raises_leaves_no_candidate(
     live = _bi_rows(conn)
     candidate = pub.stage_candidate(conn, run_id="test")
 
-    def broken(*args: object) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
         raise ConnectionResetError("the server closed the connection unexpectedly")
 
     monkeypatch.setattr("expectations.gate.validate", broken)
