@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from core.settings import ConfigError, Settings
 from ingestion.personal_text import (
     citizen_id_pattern,
+    holds_citizen_id,
     mask_contacts,
     may_hold_citizen_id,
     replace_contacts,
@@ -430,6 +431,8 @@ class Pseudonymiser:
         """
         met, heads = self._met, self._met_heads
         case = value_of(record, policy.case_key) if policy.case_key else None
+        # a key holding a citizen id is refused by the parser: its people are not stored under it
+        noted = policy.case_people and case and not holds_citizen_id(case)
         if policy.has_free_text:  # `_searched` is this record's only after a walk with free text
             for value in self._searched:
                 for spelling in self._run_spellings(value):
@@ -439,7 +442,7 @@ class Pseudonymiser:
                             heads.clear()
                         met[spelling] = None
                         heads[spelling.partition(" ")[0]] = None
-                    if policy.case_people and case:
+                    if noted:
                         self._note_person(case, spelling)
         if not policy.has_free_text:
             return
