@@ -182,6 +182,7 @@ class TextRuns:
     as (start, end, spelling normalised, spelling without diacritics)."""
 
     __slots__ = ("_pseudonyms", "heads", "spans", "text")
+    heads: dict[str, list[tuple[int, int, str, str]]]
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -197,14 +198,19 @@ class TextRuns:
                     spelling = " ".join([w[2] for w in words[i : j + 1]])
                     spans.append((words[i][0], words[j][1], spelling, " ".join(plain[i : j + 1])))
         self.spans = spans
-        #: the first words of the runs, in both spellings: a run can be a value met only if its
+        #: the runs by their first word, in both spellings: a run can be a value met only if its
         #: first word is one of theirs (tested first, on a few words)
-        self.heads = frozenset(s.partition(" ")[0] for span in spans for s in span[2:])
+        self.heads = {}
+        for span in spans:
+            for spelling in {span[2].partition(" ")[0], span[3].partition(" ")[0]}:
+                self.heads.setdefault(spelling, []).append(span)
         self._pseudonyms: list[tuple[str, str]] | None = None
 
-    def spelled(self, met: Mapping[str, Any]) -> list[tuple[int, int, str, str]]:
-        """The runs spelled as one of `met`."""
-        return [span for span in self.spans if span[2] in met or span[3] in met]
+    def spelled(self, met: Mapping[str, Any], heads: Iterable[str]) -> list[tuple[int, int, str, str]]:
+        """The runs spelled as one of `met`, among those starting with one of `heads`."""
+        return [
+            span for head in heads for span in self.heads.get(head, ()) if span[2] in met or span[3] in met
+        ]
 
     def pseudonymised(
         self, known: frozenset[str], pseudonym: Callable[[str], str]
@@ -451,7 +457,7 @@ class Pseudonymiser:
             runs = self._runs(text)
             if not runs.spans:
                 continue
-            found = [] if heads.keys().isdisjoint(runs.heads) else runs.spelled(met)
+            found = runs.spelled(met, runs.heads.keys() & heads.keys())
             if known:
                 found += runs.pseudonymised(known, self._run_pseudonym)
             if found:
@@ -464,7 +470,7 @@ class Pseudonymiser:
         pseudonyms. Its separators stay as they are (no digits joined)."""
         text = _ID_RUN.sub("***", replace_contacts(text, self.pseudonym))
         runs = TextRuns(text)
-        found = runs.spelled(self._met)
+        found = runs.spelled(self._met, runs.heads.keys() & self._met_heads.keys())
         return runs.replaced(found, self.pseudonym) if found else text
 
     def _note_person(self, case: str, spelling: str) -> None:
