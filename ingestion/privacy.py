@@ -7,7 +7,9 @@ sources and loads without the warehouse ever holding the value. Pseudonyms are w
 with letters only (`psn:` + 32 letters a–p) so they can never be mistaken for an id number.
 
 The coarse attributes indicators need (birth year, sex, birth-registration province) are
-read off a 12-digit citizen id before it is hashed (DOMAIN.md §2, §6).
+read off a 12-digit citizen id before it is hashed (DOMAIN.md §2, §6). Ids, phone numbers and
+e-mails are also recognised by their form anywhere (`ingestion.personal_text`), and free text
+is searched for the people of the batch and of the record's case (`scrub_people`).
 """
 
 from __future__ import annotations
@@ -359,13 +361,15 @@ class Pseudonymiser:
         self,
         record: MutableMapping[str, Any],
         policy: PersonalFields,
-        unknown: dict[str, int] | None = None,
+        unknown: dict[Any, int] | None = None,
     ) -> MutableMapping[str, Any]:
         """Make `record` safe to store, in place, by `policy`; returns `record`.
 
-        Personal fields become pseudonyms; free-text fields lose id-like digit runs and the
-        record's own personal values; with an allow-list (`policy.known`), every field not
-        declared is pseudonymised too and counted in `unknown` by its path (`List[].Field`).
+        Personal fields become pseudonyms; free-text fields lose ids, phone numbers and e-mails
+        (their pseudonyms), other id-like digit runs and the record's own personal values (***);
+        with an allow-list (`policy.known`), every field not declared is pseudonymised too and
+        counted in `unknown` by its path (`List[].Field`); last, a plain field holding a
+        citizen id is pseudonymised (`hide_ids`). The search across records is `scrub_people`.
         """
         # read before the id is hidden, stored after the walk: the derived key is the loader's,
         # so a value the source sent under it is an undeclared field like any other
@@ -543,7 +547,7 @@ class Pseudonymiser:
         records: Sequence[Any],
         policy: PersonalFields,
         searched: list[str] | None,
-        unknown: dict[str, int] | None,
+        unknown: dict[Any, int] | None,
         prefix: str,
         pending: list[tuple[MutableMapping[str, Any], str, str]] | None,
     ) -> None:
@@ -597,7 +601,7 @@ class Pseudonymiser:
         record: MutableMapping[str, Any],
         policy: PersonalFields,
         searched: list[str] | None,
-        unknown: dict[str, int] | None,
+        unknown: dict[Any, int] | None,
         prefix: str,
         pending: list[tuple[MutableMapping[str, Any], str, str]] | None,
     ) -> None:
@@ -641,7 +645,7 @@ class PersonalFields:
     """Which fields of a source record are personal data.
 
     `fields` are top-level string fields; `nested` maps a list field to the personal fields
-    of its items; `free_text` fields keep their text with id-like digit runs masked;
+    of its items; `free_text` fields keep their text, scrubbed (`Pseudonymiser.apply`);
     `derive_from` names the citizen-id field whose coarse attributes are kept (under
     `derived_key`, a name only the loader writes: a source's value under it is undeclared)
     before it is pseudonymised.

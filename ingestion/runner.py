@@ -303,7 +303,7 @@ def ingest(
             stored = read_watermark(conn, source, entity)
             where = Resume(pull.resume_from(stored.cursor if stored else None))
         item_ids: list[str] | None = [] if target.acknowledge is not None else None
-        unknown: dict[str, int] = {}
+        unknown: dict[Any, int] = {}
         pages = parse_pages(
             target,
             target.fetch(client, where, settings.page_size),
