@@ -23,12 +23,16 @@ import orjson
 import psycopg
 import pytest
 
+from core.settings import Settings
 from infra.dbt import run_dbt
 from ingestion.load import BatchKey, BatchResult, case_people, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.personal_text import holds_citizen_id
-from ingestion.privacy import Pseudonymiser, sealer, unseal, without_diacritics
-from ingestion.runner import parse_pages, record_unknown_fields
+from ingestion.privacy import DEMO_KEY, Pseudonymiser, sealer, unseal, without_diacritics
+from ingestion.runner import ingest, parse_pages, record_unknown_fields
+from ingestion.sandbox.province import Province
+from ingestion.sandbox.server import SandboxServer
+from ingestion.sources import Endpoint
 from ingestion.sources.onestop import SOURCE
 
 DOSSIERS, PROGRESS = SOURCE.entity("dossiers"), SOURCE.entity("progress")
@@ -268,3 +272,39 @@ def test_the_staging_models_read_the_scrubbed_rows(conns, warehouse_url: str) ->
         "select coalesce(string_agg(t::text, chr(10)), '') from staging.stg_onestop__dossiers as t"
     ).fetchone()[0]
     assert NAME not in text and not holds_citizen_id(text)
+
+
+def test_ingest_against_the_sandbox_stores_the_people_and_hides_them_days_later(warehouse_url: str) -> None:
+    """`ingest` itself (the look-up on its own connection, the operator's key from settings):
+    the dossier's day stores its people, the progress day two days later finds them."""
+    day1 = datetime(2025, 9, 1, tzinfo=VN_TZ)
+    dossier = _dossier(1, _updated_at="20250901090000")
+    note = _progress(f"gọi bà {NAME.lower()} (tran thi binh)", "20250903090000")
+    broken = _progress(f"bà {NAME} CCCD {ID}", "20250903100000", TrangThai="X")
+    province = Province(
+        agencies=[],
+        procedures=[],
+        dossiers=[dossier],
+        progress=[note, broken],
+        clock_end=datetime(2025, 10, 1),
+    )
+    settings = Settings.from_env({"DTIMON_ENV": "test", "DTIMON_REJECTS_KEY": "operator-secret"})
+    with SandboxServer(province, username="u", password="p", log=False) as server:
+        for entity, day in (("dossiers", day1), ("progress", day1 + timedelta(days=2))):
+            result = ingest(
+                "onestop",
+                entity,
+                day,
+                day + timedelta(days=1),
+                endpoint=Endpoint(server.url, "u", "p"),
+                settings=settings,
+                warehouse_url=warehouse_url,
+            )
+            assert result.rows_loaded == 1
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        [(stored,)] = conn.execute("select record ->> 'NoiDungXuLy' from raw.onestop__progress").fetchall()
+        demo = Pseudonymiser(DEMO_KEY).pseudonym  # DTIMON_ENV=test: the published key
+        assert stored == f"gọi bà {demo('trần thị bình')} ({demo('tran thi binh')})"
+        [(sealed,)] = conn.execute("select original_sealed from ops.rejects").fetchall()
+        assert orjson.loads(unseal("operator-secret", sealed))["NoiDungXuLy"] == broken["NoiDungXuLy"]
+        _assert_nowhere(conn, NAME, "tran thi binh")
