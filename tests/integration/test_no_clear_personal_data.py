@@ -25,7 +25,7 @@ import pytest
 
 from core.settings import Settings
 from infra.dbt import run_dbt
-from ingestion.load import BatchKey, BatchResult, case_people, load_batch
+from ingestion.load import LEAK_REASON, BatchKey, BatchResult, Row, case_people, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.personal_text import holds_citizen_id
 from ingestion.privacy import DEMO_KEY, Pseudonymiser, sealer, unseal, without_diacritics
@@ -308,3 +308,23 @@ def test_ingest_against_the_sandbox_stores_the_people_and_hides_them_days_later(
         [(sealed,)] = conn.execute("select original_sealed from ops.rejects").fetchall()
         assert orjson.loads(unseal("operator-secret", sealed))["NoiDungXuLy"] == broken["NoiDungXuLy"]
         _assert_nowhere(conn, NAME, "tran thi binh")
+
+
+def test_the_loaders_last_check_refuses_only_what_the_matcher_calls_an_id(conns) -> None:
+    """Rows handed to the loader as they are (nothing pseudonymised them): a 12-digit code that is
+    no id by the rule is written; an id in any spelling is a reject, stored masked."""
+    conn = conns[0]
+
+    def row(n: int, alt_code: str) -> Row:
+        code = f"000.00.12.H57-250901-{n:05d}"
+        record = orjson.dumps({"MaHoSo": code, "MaHoSoKhac": alt_code})
+        return Row(("2025-09-01T09:00:00+07:00", code, 1, record), (code, 1))
+
+    rows = [row(1, "999068947676"), row(2, "20250903101530"), row(3, "CCCD-046.068.947.676"), row(4, ID)]
+    result = load_batch(
+        conn, DOSSIERS.table, BatchKey("onestop", "dossiers", DAY, DAY + timedelta(days=1)), [rows]
+    )
+    assert (result.rows_loaded, result.rows_rejected) == (2, 2)
+    rejects = conn.execute("select reason from ops.rejects").fetchall()
+    assert rejects == [(f"MaHoSoKhac: {LEAK_REASON}",)] * 2
+    _assert_nowhere(conn, "046.068.947.676", ID)
