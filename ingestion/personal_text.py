@@ -40,6 +40,18 @@ _LABEL = re.compile(r"(?:cccd|cmnd|số\s+định\s+danh)(?:\s*[:\-]\s*|\s+)$", 
 _LABEL_CHARS = 24
 
 
+def _trie(codes: set[str]) -> str:
+    """An expression matching exactly `codes` (digit strings of one length), nested by digit:
+    a flat alternation of 63 codes is tried one after the other at every candidate, this one
+    reads a digit at each step."""
+    if all(len(code) == 1 for code in codes):
+        return f"[{''.join(sorted(codes))}]" if len(codes) > 1 else next(iter(codes))
+    by_first: dict[str, set[str]] = {}
+    for code in codes:
+        by_first.setdefault(code[0], set()).add(code[1:])
+    return "(?:" + "|".join(f"{first}{_trie(rest)}" for first, rest in sorted(by_first.items())) + ")"
+
+
 def _id_expression(provinces: frozenset[str]) -> str:
     """The id without its label: 12 digits in one of the spellings, the first three a province
     code, no digit group next to it. Written to start with a literal digit where every code
@@ -51,9 +63,9 @@ def _id_expression(provinces: frozenset[str]) -> str:
     )
     if len(heads) == 1:
         head = heads.pop()
-        tails = "|".join(sorted(code[1:] for code in provinces))
-        return rf"{head}(?<![0-9]{head})(?<![0-9]{_SEP}{head})(?:{tails}){rest}"
-    return rf"(?<![0-9])(?<![0-9]{_SEP})(?:{'|'.join(sorted(provinces))}){rest}"
+        tails = _trie({code[1:] for code in provinces})
+        return rf"{head}(?<![0-9]{head})(?<![0-9]{_SEP}{head}){tails}{rest}"
+    return rf"(?<![0-9])(?<![0-9]{_SEP}){_trie(set(provinces))}{rest}"
 
 
 @cache
