@@ -28,7 +28,7 @@ from core.settings import Settings
 from ingestion.http import ApiClient, RetryPolicy
 from ingestion.load import BatchKey, BatchResult, People, Reject, Row, case_people, load_batch
 from ingestion.origins import claim, url_origin
-from ingestion.personal_text import may_hold_citizen_id
+from ingestion.personal_text import holds_citizen_id, may_hold_citizen_id
 from ingestion.privacy import Pseudonymiser, masked_logger, sealer, value_of
 from ingestion.records import ENCODER
 from ingestion.schema import migrate
@@ -182,7 +182,9 @@ def parse_pages(
         days, times = plausible_times()
         known = _NOBODY
         if people is not None and case_key:
-            known = people({key for record in page if (key := value_of(record, case_key))})
+            # a key holding a citizen id (a reject to be) is not sent to the warehouse either
+            keys = {key for record in page if (key := value_of(record, case_key))}
+            known = people([key for key in keys if not holds_citizen_id(key)])
         for record in page:
             hidden = False
             original = None
