@@ -148,6 +148,8 @@ _WORD = re.compile(r"\w+")
 #: word runs searched across records: names are 2–5 words; longer values (addresses) are only
 #: searched for in their own record
 RUN_WORDS = (2, 5)
+#: free texts up to this long have their word runs remembered (`Pseudonymiser._runs`)
+RUNS_REMEMBERED_CHARS = 256
 
 
 def _plain_letters() -> dict[int, str]:
@@ -458,7 +460,9 @@ class Pseudonymiser:
             return
         known = people.get(case, frozenset()) if case else frozenset()
         for item, name, text in _free_texts(record, policy):
-            runs = self._runs(text)
+            # a text's runs are remembered when it is short (standard texts repeat; a long note's
+            # runs would hold megabytes)
+            runs = self._runs(text) if len(text) <= RUNS_REMEMBERED_CHARS else TextRuns(text)
             if not runs.spans:
                 continue
             found = runs.spelled(met, runs.heads.keys() & heads.keys())
