@@ -181,6 +181,11 @@ def run_spellings(value: str) -> tuple[str, ...]:
     return (spelling,) if plain == spelling else (spelling, plain)
 
 
+def _run_entries(pseudonym: Callable[[str], str], value: str) -> tuple[tuple[str, str, str], ...]:
+    """(spelling, its first word, its `pseudonym`) of each spelling of `run_spellings(value)`."""
+    return tuple((s, s.partition(" ")[0], pseudonym(s)) for s in run_spellings(value))
+
+
 class TextRuns:
     """The runs of 2–5 consecutive words of a free text (words separated by spaces only), each
     as (start, end, spelling normalised, spelling without diacritics)."""
@@ -304,10 +309,11 @@ class Pseudonymiser:
         )
         #: a free text → its runs of 2–5 words (`TextRuns`), for the search across records
         self._runs: Callable[[str], TextRuns] = lru_cache(maxsize=self.CACHE_SIZE // 4)(TextRuns)
-        #: a personal value's searched spelling → its word runs' spellings (`run_spellings`)
-        self._run_spellings: Callable[[str], tuple[str, ...]] = lru_cache(maxsize=self.CACHE_SIZE)(
-            run_spellings
-        )
+        #: a personal value's searched spelling → (spelling, first word, pseudonym) of each of its
+        #: word runs' spellings (`run_spellings`)
+        self._run_entries: Callable[[str], tuple[tuple[str, str, str], ...]] = lru_cache(
+            maxsize=self.CACHE_SIZE
+        )(partial(_run_entries, partial(_first, self._entry)))
         #: the run spellings of the personal values met so far in the batch, and their first
         #: words (both emptied when full)
         self._met: dict[str, None] = {}
@@ -441,31 +447,39 @@ class Pseudonymiser:
         value met in the batch, or whose pseudonym is one of `people[case]` (the case's people as
         stored, whatever day), is replaced by its pseudonym.
         """
+        if not policy.has_free_text:  # `_searched` is this record's only after a walk with free text
+            return
         met, heads = self._met, self._met_heads
         case = value_of(record, policy.case_key) if policy.case_key else None
         # a key holding a citizen id is refused by the parser: its people are not stored under it
         noted = policy.case_people and case and not holds_citizen_id(case)
-        if policy.has_free_text:  # `_searched` is this record's only after a walk with free text
-            for value in self._searched:
-                for spelling in self._run_spellings(value):
-                    if spelling not in met:
-                        if len(met) >= 2 * self.CACHE_SIZE:
-                            met.clear()
-                            heads.clear()
-                        met[spelling] = None
-                        heads[spelling.partition(" ")[0]] = None
-                    if noted:
-                        self._note_person(case, spelling)
-        if not policy.has_free_text:
-            return
+        for value in self._searched:
+            for spelling, head, pseudonym in self._run_entries(value):
+                if spelling not in met:
+                    if len(met) >= 2 * self.CACHE_SIZE:
+                        met.clear()
+                        heads.clear()
+                    met[spelling] = None
+                    heads[head] = None
+                if noted:
+                    self._note_person((case, pseudonym))
         known = people.get(case, frozenset()) if case else frozenset()
-        for item, name, text in _free_texts(record, policy):
+        if isinstance(record, dict):
+            texts = list(_free_texts(record, policy))
+        else:
+            texts = []
+            policy.free_text_walk(record, texts)
+        for item, name, text in texts:
             # a text's runs are remembered when it is short (standard texts repeat; a long note's
             # runs would hold megabytes)
             runs = self._runs(text) if len(text) <= RUNS_REMEMBERED_CHARS else TextRuns(text)
             if not runs.spans:
                 continue
-            found = runs.spelled(met, runs.heads.keys() & heads.keys())
+            found = (
+                []
+                if heads.keys().isdisjoint(runs.heads)
+                else runs.spelled(met, runs.heads.keys() & heads.keys())
+            )
             if known:
                 found += runs.pseudonymised(known, self._run_pseudonym)
             if found:
@@ -481,8 +495,8 @@ class Pseudonymiser:
         found = runs.spelled(self._met, runs.heads.keys() & self._met_heads.keys())
         return runs.replaced(found, self.pseudonym) if found else text
 
-    def _note_person(self, case: str, spelling: str) -> None:
-        person = (case, self.pseudonym(spelling))
+    def _note_person(self, person: tuple[str, str]) -> None:
+        """Note (case key, pseudonym) to store, once a batch (up to a bounded number remembered)."""
         if person not in self._people_seen:
             if len(self._people_seen) >= 4 * self.CACHE_SIZE:
                 self._people_seen.clear()
@@ -751,6 +765,27 @@ class PersonalFields:
             {"policy": self},
             "repeated walk",
         )
+
+    @cached_property
+    def free_text_walk(self) -> Callable[..., None]:
+        """`walk(record, texts)` appends (item, name, text) of every non-empty free text of a
+        record decoded into its declared shape to `texts`, nested too (`_free_texts` for such a
+        record, written for this policy as straight-line code)."""
+        lines = ["def walk(r, texts):", *self._text_lines("r", "    ", 1)]
+        if len(lines) == 1:
+            lines.append("    pass")
+        return compiled(lines, {}, "free texts")
+
+    def _text_lines(self, r: str, indent: str, depth: int) -> list[str]:
+        lines = []
+        for name in [attribute("record", n) for n in self.free_text]:
+            lines += [f"{indent}t = {r}.{name}", f"{indent}if t: texts.append(({r}, {name!r}, t))"]
+        for name, sub in self.nested.items():
+            if isinstance(sub, PersonalFields) and sub.has_free_text:
+                item = f"i{depth}"
+                lines.append(f"{indent}for {item} in {r}.{attribute('record', name)} or ():")
+                lines += sub._text_lines(item, indent + "    ", depth + 1)
+        return lines
 
     def _walk_lines(self, r: str, indent: str, depth: int) -> list[str]:
         """The lines of `declared_walk` for the item named `r`, at `indent`; a nested list's
