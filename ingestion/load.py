@@ -41,10 +41,11 @@ from ingestion.privacy import mask_text, masked_logger
 
 log = masked_logger(__name__)
 
-#: Rejects (and a case's people) are written between COPY streams once this many are pending
-#: (bounds memory).
+#: Rejects are written between COPY streams once this many are pending (bounds memory).
 REJECT_FLUSH = 500
-PEOPLE_FLUSH = 5000
+#: The people of cases (`People`) likewise: a few a dossier, so a flush (a COPY restarted) every
+#: few thousand dossiers, a few MiB pending at most.
+PEOPLE_FLUSH = 20_000
 
 
 def looks_like_citizen_id(value: str) -> bool:
