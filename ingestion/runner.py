@@ -218,7 +218,9 @@ def parse_pages(
                 if isinstance(exc, Absent):
                     absent[exc.field] = absent.get(exc.field, 0) + 1
                 sealed = seal(original) if seal is not None and original is not None else None
-                parsed.append(Reject(_reject_text(record, entity, pseudonymiser), str(exc), sealed))
+                # the reason may quote a value: scrubbed like the record's text
+                reason = pseudonymiser.scrub_loose(str(exc))
+                parsed.append(Reject(_reject_text(record, entity, pseudonymiser), reason, sealed))
         taken = pseudonymiser.take_people()
         if taken and people is not None:
             parsed.append(People([case for case, _ in taken], [pseudonym for _, pseudonym in taken]))

@@ -328,3 +328,16 @@ def test_the_loaders_last_check_refuses_only_what_the_matcher_calls_an_id(conns)
     rejects = conn.execute("select reason from ops.rejects").fetchall()
     assert rejects == [(f"MaHoSoKhac: {LEAK_REASON}",)] * 2
     _assert_nowhere(conn, "046.068.947.676", ID)
+
+
+def test_a_reason_quoting_a_value_is_scrubbed_too(conns) -> None:
+    """A refused plain value is quoted in the reason: an id there, or a name met in the batch,
+    is stored only as its pseudonym."""
+    conn = conns[0]
+    _load(
+        conns, DOSSIERS, [_dossier(1), _dossier(2, TrangThaiHoSo=NAME), _dossier(3, NgayHenTra=f"CCCD {ID}")]
+    )
+    reasons = [r for (r,) in conn.execute("select reason from ops.rejects order by reject_id")]
+    assert reasons[0].startswith(f"TrangThaiHoSo='{psn('trần thị bình')}' is not one of the codes")
+    assert reasons[1].startswith(f"NgayHenTra: '{psn(ID)}' is not a yyyyMMddHHmmss time")
+    _assert_nowhere(conn, NAME, ID)
