@@ -145,6 +145,7 @@ def _first(entry: Callable[[str], tuple[str, str]], value: str) -> str:
 CITIZEN_ID_REASON = "citizen id"
 #: a word of free text (letters, digits)
 _WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"[0-9]")
 #: word runs searched across records: names are 2–5 words; longer values (addresses) are only
 #: searched for in their own record
 RUN_WORDS = (2, 5)
@@ -172,40 +173,67 @@ def without_diacritics(text: str) -> str:
 
 def run_spellings(value: str) -> tuple[str, ...]:
     """The spellings a personal value (normalised) is searched for across records: its words
-    joined by one space, with and without diacritics, when it has 2–5 words; else none."""
+    joined by one space, with and without diacritics, when it is 2–5 words of letters only (a
+    name; an e-mail, a code or an address with its number is found by pattern or not at all
+    across records); else none."""
+    if _DIGIT.search(value) or "@" in value:  # most personal values of a record: ids, contacts
+        return ()
     words = _WORD.findall(value)
-    if not RUN_WORDS[0] <= len(words) <= RUN_WORDS[1]:
+    if not RUN_WORDS[0] <= len(words) <= RUN_WORDS[1] or not all(map(str.isalpha, words)):
         return ()
     spelling = " ".join(words)
     plain = without_diacritics(spelling)
     return (spelling,) if plain == spelling else (spelling, plain)
 
 
-def _run_entries(pseudonym: Callable[[str], str], value: str) -> tuple[tuple[str, str, str], ...]:
-    """(spelling, its first word, its `pseudonym`) of each spelling of `run_spellings(value)`."""
-    return tuple((s, s.partition(" ")[0], pseudonym(s)) for s in run_spellings(value))
+def _run_heads(value: str) -> tuple[tuple[str, str], ...]:
+    """(spelling, its first word) of each spelling of `run_spellings(value)`."""
+    return tuple((s, s.partition(" ")[0]) for s in run_spellings(value))
 
 
 class TextRuns:
     """The runs of 2–5 consecutive words of a free text (words separated by spaces only), each
-    as (start, end, spelling normalised, spelling without diacritics)."""
+    as (start, end, spelling normalised, spelling without diacritics), positions in `text`: the
+    free text in NFC."""
 
     __slots__ = ("_pseudonyms", "heads", "spans", "text")
     heads: dict[str, list[tuple[int, int, str, str]]]
 
     def __init__(self, text: str) -> None:
+        if not unicodedata.is_normalized("NFC", text):  # a run is replaced in the text in NFC
+            text = unicodedata.normalize("NFC", text)
         self.text = text
-        words = [(m.start(), m.end(), normalise(m.group())) for m in _WORD.finditer(text)]
-        plain = [without_diacritics(w[2]) for w in words]
+        folded = text.casefold()
         spans = []
         low, high = RUN_WORDS
-        for i in range(len(words) - 1):
-            for j in range(i + 1, min(i + high, len(words))):
-                if not text[words[j - 1][1] : words[j][0]].isspace():
-                    break
-                if j - i + 1 >= low:
-                    spelling = " ".join([w[2] for w in words[i : j + 1]])
-                    spans.append((words[i][0], words[j][1], spelling, " ".join(plain[i : j + 1])))
+        if len(folded) == len(text):
+            # the usual text: normalised and case-folded at once, a run read off as a slice
+            plain_text = without_diacritics(folded)
+            bounds = [m.span() for m in _WORD.finditer(folded)]
+            for i in range(len(bounds) - 1):
+                start, single = bounds[i][0], True  # single: the words are one space apart
+                for j in range(i + 1, min(i + high, len(bounds))):
+                    gap = folded[bounds[j - 1][1] : bounds[j][0]]
+                    if not gap.isspace():
+                        break
+                    single = single and gap == " "
+                    if j - i + 1 >= low:
+                        end = bounds[j][1]
+                        if single:
+                            spans.append((start, end, folded[start:end], plain_text[start:end]))
+                        else:
+                            spelling = " ".join(folded[start:end].split())
+                            spans.append((start, end, spelling, without_diacritics(spelling)))
+        else:  # case-folding changed a length (ß → ss): the words one by one
+            words = [(m.start(), m.end(), normalise(m.group())) for m in _WORD.finditer(text)]
+            plain = [without_diacritics(w[2]) for w in words]
+            for i in range(len(words) - 1):
+                for j in range(i + 1, min(i + high, len(words))):
+                    if not text[words[j - 1][1] : words[j][0]].isspace():
+                        break
+                    if j - i + 1 >= low:
+                        spelling = " ".join([w[2] for w in words[i : j + 1]])
+                        spans.append((words[i][0], words[j][1], spelling, " ".join(plain[i : j + 1])))
         self.spans = spans
         #: the runs by their first word, in both spellings: a run can be a value met only if its
         #: first word is one of theirs (tested first, on a few words)
@@ -309,16 +337,18 @@ class Pseudonymiser:
         )
         #: a free text → its runs of 2–5 words (`TextRuns`), for the search across records
         self._runs: Callable[[str], TextRuns] = lru_cache(maxsize=self.CACHE_SIZE // 4)(TextRuns)
-        #: a personal value's searched spelling → (spelling, first word, pseudonym) of each of its
-        #: word runs' spellings (`run_spellings`)
-        self._run_entries: Callable[[str], tuple[tuple[str, str, str], ...]] = lru_cache(
-            maxsize=self.CACHE_SIZE
-        )(partial(_run_entries, partial(_first, self._entry)))
+        #: a personal value's searched spelling → (spelling, first word) of each of its word runs'
+        #: spellings (`run_spellings`)
+        self._run_heads: Callable[[str], tuple[tuple[str, str], ...]] = lru_cache(maxsize=self.CACHE_SIZE)(
+            _run_heads
+        )
         #: the run spellings of the personal values met so far in the batch, and their first
         #: words (both emptied when full)
         self._met: dict[str, None] = {}
         self._met_heads: dict[str, None] = {}
-        #: a run of words → its pseudonym, for the search by pseudonym (runs repeat across texts)
+        #: a run of words → its pseudonym, for the people of a case: noted from personal values and
+        #: searched for in free text (runs repeat across texts; kept apart from `_entry`, whose
+        #: entries they would push out)
         self._run_pseudonym: Callable[[str], str] = lru_cache(maxsize=2 * self.CACHE_SIZE)(
             partial(_first, partial(_personal_entry, self._inner, self._outer))
         )
@@ -454,7 +484,7 @@ class Pseudonymiser:
         # a key holding a citizen id is refused by the parser: its people are not stored under it
         noted = policy.case_people and case and not holds_citizen_id(case)
         for value in self._searched:
-            for spelling, head, pseudonym in self._run_entries(value):
+            for spelling, head in self._run_heads(value):
                 if spelling not in met:
                     if len(met) >= 2 * self.CACHE_SIZE:
                         met.clear()
@@ -462,7 +492,7 @@ class Pseudonymiser:
                     met[spelling] = None
                     heads[head] = None
                 if noted:
-                    self._note_person((case, pseudonym))
+                    self._note_person((case, self._run_pseudonym(spelling)))
         known = people.get(case, frozenset()) if case else frozenset()
         if isinstance(record, dict):
             texts = list(_free_texts(record, policy))

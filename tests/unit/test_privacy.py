@@ -366,3 +366,16 @@ def test_sealed_originals_open_only_with_the_key() -> None:
     assert unseal("operator-secret", sealed) == b'{"ChuHoSo":"Nguyen Van An"}'
     with pytest.raises(InvalidTag):
         unseal("another", sealed)
+
+
+def test_word_runs_are_spelled_alike_whatever_the_texts_normal_form() -> None:
+    import unicodedata
+
+    from ingestion.privacy import TextRuns
+
+    text = "Gặp ông NGUYỄN  Văn Đạt, rồi bà Lê\tThị Hoa."
+    nfc, nfd = TextRuns(text), TextRuns(unicodedata.normalize("NFD", text))
+    assert [s[2:] for s in nfc.spans] == [s[2:] for s in nfd.spans]
+    assert ("nguyễn văn đạt", "nguyen van dat") in [s[2:] for s in nfc.spans]
+    assert ("lê thị hoa", "le thi hoa") in [s[2:] for s in nfc.spans]
+    assert not any("đạt rồi" in s[2] for s in nfc.spans)  # a comma ends a run
