@@ -9,9 +9,10 @@ alter table ops.unknown_fields add primary key (source, entity, field_path, reas
 comment on column ops.unknown_fields.reason is
     'undeclared: the source shapes do not declare the field; citizen id: a declared plain field held a citizen id (in any spelling), stored pseudonymised.';
 
--- The pseudonyms of a case's people (a dossier's applicant, ids, contacts, undeclared values),
--- of their spelling with and without diacritics, written with the batch that met them: free
--- text of any later record of the case (a progress step, another day) is searched for them.
+-- The pseudonyms of a case's people (the names among a dossier's personal values, undeclared
+-- ones included), of their spelling with and without diacritics, written with the batch that
+-- met them: free text of any later record of the case (a progress step, another day) is
+-- searched for them.
 create table if not exists ops.case_people (
     source text not null,
     case_key text not null,
@@ -21,7 +22,7 @@ create table if not exists ops.case_people (
     primary key (source, case_key, entity, pseudonym)
 );
 comment on table ops.case_people is
-    'Pseudonyms (never clear values) of the personal values of each case (source, case key: a dossier code), in their word-run spellings with and without diacritics. The pseudonymiser looks them up a page at a time to hide a case''s people from the free text of its later records.';
+    'Pseudonyms (never clear values) of the names among the personal values of each case (source, case key: a dossier code), spelled with and without diacritics. The pseudonymiser looks them up a page at a time to hide a case''s people from the free text of its later records.';
 
 -- Only with DTIMON_REJECTS_KEY set: the refused record as received, AES-GCM encrypted.
 alter table ops.rejects add column if not exists original_sealed bytea;
