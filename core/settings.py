@@ -123,6 +123,9 @@ class Settings:
     demo_end: date
     page_size: int
     report_port: int = 8104
+    #: DTIMON_REJECTS_KEY: when set, a refused record's original text is kept in ops.rejects,
+    #: encrypted with it (AES-GCM); when unset, only its pseudonymised text is kept
+    rejects_key: str | None = None
     #: every `DTIMON_*` variable, for the settings named after a registered source
     variables: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -145,6 +148,7 @@ class Settings:
             demo_end=_date(env, "DTIMON_DEMO_END", DEFAULT_DEMO_END),
             page_size=_int(env, "DTIMON_PAGE_SIZE", 200),
             report_port=_int(env, "DTIMON_REPORT_PORT", 8104),
+            rejects_key=env.get("DTIMON_REJECTS_KEY") or None,
             variables={key: value for key, value in env.items() if key.startswith("DTIMON_")},
         )
         if settings.demo_end <= settings.demo_start:

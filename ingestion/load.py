@@ -27,7 +27,6 @@ live keys, or more than `max_shrink` of them, is refused (`CatalogueShrank`).
 from __future__ import annotations
 
 import gc
-import re
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -39,28 +38,25 @@ import psycopg
 from psycopg import sql
 
 from core.migrations import Column, Index
+from ingestion.personal_text import holds_citizen_id, may_hold_citizen_id
 from ingestion.privacy import mask_text, masked_logger
 
 log = masked_logger(__name__)
 
 #: Rejects are written between COPY streams once this many are pending (bounds memory).
 REJECT_FLUSH = 500
-#: The last check before a row is written: a run of exactly 12 digits (a citizen id) in any value.
-#: Personal fields are pseudonyms of letters by then, so a match is an id in a field not declared
-#: personal. A long value (the record) is encoded, every digit mapped to "0" and every other
-#: byte to " " (one table lookup per byte), and searched for " 000000000000 " — a tenth of the
-#: cost of a regular expression over the same text; short values use the expression.
-_DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
-_TWELVE = b" " + b"0" * 12 + b" "
-_RUN_12 = b"0" * 12
-_CITIZEN_ID_VALUE = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+#: The people of cases (`People`) likewise: a few a dossier, so a flush (a COPY restarted) every
+#: few thousand dossiers, a few MiB pending at most.
+PEOPLE_FLUSH = 20_000
 
 
 def looks_like_citizen_id(value: str) -> bool:
-    """True when `value` holds a run of exactly 12 ASCII digits."""
-    if len(value) > 64:
-        return _TWELVE in b" %b " % value.encode().translate(_DIGITS_ONLY)
-    return _CITIZEN_ID_VALUE.search(value) is not None
+    """True when `value` holds a citizen id in any spelling (`ingestion.personal_text`).
+
+    The last check before a row is written: personal fields are pseudonyms of letters and every
+    other value had its ids pseudonymised by then, so a match is a leak the pseudonymiser missed.
+    """
+    return holds_citizen_id(value)
 
 
 class Row(NamedTuple):
@@ -75,10 +71,33 @@ class Row(NamedTuple):
 
 
 class Reject(NamedTuple):
-    """A record that cannot be loaded: its text (personal data already pseudonymised) and why."""
+    """A record that cannot be loaded: its text (personal data already pseudonymised) and why;
+    `original`: its text as received, encrypted (only when the operator keeps originals)."""
 
     text: str
     reason: str
+    original: bytes | None = None
+
+
+class People(NamedTuple):
+    """The pseudonyms of the people of cases met in a page (`case_keys[i]` ↔ `pseudonyms[i]`),
+    stored in ops.case_people so that a later record of the case has them hidden."""
+
+    case_keys: list[str]
+    pseudonyms: list[str]
+
+
+def case_people(conn: psycopg.Connection, source: str, keys: Iterable[str]) -> dict[str, frozenset[str]]:
+    """The pseudonyms stored for the people of each case of `keys` (one query), by case key."""
+    found: dict[str, set[str]] = {}
+    keys = list(keys)
+    if keys:
+        for key, pseudonym in conn.execute(
+            "select case_key, pseudonym from ops.case_people where source = %s and case_key = any(%s)",
+            (source, keys),
+        ):
+            found.setdefault(key, set()).add(pseudonym)
+    return {key: frozenset(values) for key, values in found.items()}
 
 
 @dataclass(frozen=True)
@@ -164,7 +183,7 @@ def load_batch(
     conn: psycopg.Connection,
     table: RawTable,
     key: BatchKey,
-    pages: Iterable[Sequence[Row | Reject]],
+    pages: Iterable[Sequence[Row | Reject | People]],
     *,
     run_id: str | None = None,
     snapshot: bool = False,
@@ -270,7 +289,7 @@ def _load(
     table: RawTable,
     key: BatchKey,
     batch_id: int,
-    pages: Iterable[Sequence[Row | Reject]],
+    pages: Iterable[Sequence[Row | Reject | People]],
     started_wall: float,
     snapshot: bool,
     max_shrink: float | None = None,
@@ -506,11 +525,11 @@ def _refuse_shrink(conn: psycopg.Connection, table: RawTable, key: BatchKey, max
         )
 
 
-LEAK_REASON = "looks like a 12-digit citizen id in a field not declared personal; refused"
+LEAK_REASON = "holds a citizen id the pseudonymiser did not hide; refused"
 
 
 def _leak_path(text: str) -> str:
-    """Where in a JSON record the citizen-id-like value is (its path), or "a value"."""
+    """Where in a JSON record the citizen id is (its path), or "a value"."""
     try:
         record = orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -518,9 +537,7 @@ def _leak_path(text: str) -> str:
 
     def walk(value: Any, path: str) -> str | None:
         if type(value) is str:
-            return path if _CITIZEN_ID_VALUE.search(value) else None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return path if _CITIZEN_ID_VALUE.search(str(value)) else None
+            return path if looks_like_citizen_id(value) else None
         items = (
             value.items()
             if type(value) is dict
@@ -595,42 +612,17 @@ def _copy_page(rows: list[tuple[Any, ...]], end: bytes) -> bytes:
     return end.join([*map(b"\t".join, zip(*columns, strict=True)), b""])
 
 
-def _holds_twelve_digits(data: bytes) -> bool:
-    """True when `data` holds a run of exactly 12 ASCII digits (a page of COPY text at once).
-
-    Digits become "0" and every other byte " ", and the text is searched for `_TWELVE` (12
-    zeros between two spaces; the first and last runs, which lack one, are tested apart). It
-    is searched in chunks of about `_CHUNK` bytes, each ending just after a non-digit and read
-    from the space before it, so a run lies whole in one chunk with its spaces: on a text that
-    short CPython searches without switching to its two-way algorithm, whose skips are lost on
-    these two letters (the check 4 times slower on the whole text), and its simple search skips
-    12 bytes at each space: 0.8 µs a dossier version and 0.2 a progress row less than counting
-    runs of 12 and of 13 digits, as it did before.
-    """
-    digits = data.translate(_DIGITS_ONLY)
-    if digits.startswith(_FIRST_12) or digits.endswith(_LAST_12) or digits == _RUN_12:
-        return True
-    size, start = len(digits), 0
-    while start < size:
-        end = digits.find(_SPACE, start + _CHUNK) + 1 or size
-        if digits.find(_TWELVE, start - 1 if start else 0, end) >= 0:
-            return True
-        start = end
-    return False
-
-
-#: `_holds_twelve_digits`' chunk: under 30,000 bytes, where CPython's substring search keeps to
-#: its simple skipping search
-_CHUNK = 25_000
-_SPACE = ord(" ")
-_FIRST_12, _LAST_12 = _RUN_12 + b" ", b" " + _RUN_12
+def _holds_citizen_id(data: bytes) -> bool:
+    """True when `data` (a page of COPY text at once) holds a citizen id in any spelling (the
+    matcher read in bytes: no decoding of the page)."""
+    return may_hold_citizen_id(data)
 
 
 def _leak(values: tuple[Any, ...]) -> str | None:
     """The first text value (str or bytes) of a row that looks like it holds a citizen id."""
     for value in values:
         if type(value) is bytes:
-            if _TWELVE in b" %b " % value.translate(_DIGITS_ONLY):
+            if _holds_citizen_id(value):
                 return value.decode(errors="replace")
         elif type(value) is str and looks_like_citizen_id(value):
             return value
@@ -666,18 +658,24 @@ class _Sink:
         self._copy: Any = None
         self._copy_cm: Any = None
         self._pending_rejects: list[Reject] = []
+        self._pending_people: tuple[list[str], list[str]] = ([], [])
         self._seen = bytearray(_SEEN_BITS // 8)
         self.written = 0
         self.rejected = 0
         self.maybe_duplicates = False
 
-    def write_page(self, page: Sequence[Row | Reject]) -> None:
+    def write_page(self, page: Sequence[Row | Reject | People]) -> None:
         rows = [item for item in page if type(item) is Row]
         if len(rows) < len(page):
-            self._pending_rejects.extend(item for item in page if type(item) is not Row)
+            for item in page:
+                if type(item) is Reject:
+                    self._pending_rejects.append(item)
+                elif type(item) is People:
+                    self._pending_people[0].extend(item.case_keys)
+                    self._pending_people[1].extend(item.pseudonyms)
         if rows:
             data = self._encode(rows)
-            if _holds_twelve_digits(data):
+            if _holds_citizen_id(data):
                 rows = self._without_leaks(rows)
                 data = self._encode(rows)
             if rows:
@@ -686,7 +684,7 @@ class _Sink:
                     self._open()
                 self._copy.write(data)
                 self.written += len(rows)
-        if len(self._pending_rejects) >= REJECT_FLUSH:
+        if len(self._pending_rejects) >= REJECT_FLUSH or len(self._pending_people[0]) >= PEOPLE_FLUSH:
             self._flush_rejects()
 
     def _encode(self, rows: list[Row]) -> bytes:
@@ -741,14 +739,35 @@ class _Sink:
             self._cursor = None
 
     def _flush_rejects(self) -> None:
+        """Write the pending rejects and people of cases (between COPY streams)."""
         self._close_copy()
+        keys, pseudonyms = self._pending_people
+        if keys:
+            self._conn.execute(
+                """
+                insert into ops.case_people (source, entity, case_key, pseudonym)
+                select %s, %s, k, p from unnest(%s::text[], %s::text[]) as t (k, p)
+                on conflict do nothing
+                """,
+                (self._key.source, self._key.entity, keys, pseudonyms),
+            )
+            keys.clear()
+            pseudonyms.clear()
         if not self._pending_rejects:
             return
         with self._conn.cursor() as cur:
             cur.executemany(
-                "insert into ops.rejects (batch_id, source, entity, record_text, reason) values (%s, %s, %s, %s, %s)",
+                "insert into ops.rejects (batch_id, source, entity, record_text, reason, original_sealed)"
+                " values (%s, %s, %s, %s, %s, %s)",
                 [
-                    (self._batch_id, self._key.source, self._key.entity, r.text, mask_text(r.reason))
+                    (
+                        self._batch_id,
+                        self._key.source,
+                        self._key.entity,
+                        r.text,
+                        mask_text(r.reason),
+                        r.original,
+                    )
                     for r in self._pending_rejects
                 ],
             )

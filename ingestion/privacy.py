@@ -7,7 +7,9 @@ sources and loads without the warehouse ever holding the value. Pseudonyms are w
 with letters only (`psn:` + 32 letters a–p) so they can never be mistaken for an id number.
 
 The coarse attributes indicators need (birth year, sex, birth-registration province) are
-read off a 12-digit citizen id before it is hashed (DOMAIN.md §2, §6).
+read off a 12-digit citizen id before it is hashed (DOMAIN.md §2, §6). Ids, phone numbers and
+e-mails are also recognised by their form anywhere (`ingestion.personal_text`), and free text
+is searched for the people of the batch and of the record's case (`scrub_people`).
 """
 
 from __future__ import annotations
@@ -16,16 +18,27 @@ import binascii
 import hashlib
 import logging
 import operator
+import os
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, partial
 from typing import Any
 
+import msgspec
 import orjson
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from core.settings import ConfigError, Settings
+from ingestion.personal_text import (
+    citizen_id_pattern,
+    holds_citizen_id,
+    mask_contacts,
+    may_hold_citizen_id,
+    replace_contacts,
+    whole_citizen_id,
+)
 from ingestion.records import attribute, compiled
 
 PREFIX = "psn:"
@@ -46,8 +59,9 @@ MIN_SEARCHED = 4
 
 
 def mask_text(text: str) -> str:
-    """`text` with every run of 9–12 digits (an id or phone number) replaced by ***."""
-    return _ID_RUN.sub("***", text)
+    """`text` with every citizen id, phone number and e-mail address in any spelling
+    (`ingestion.personal_text`), and every other run of 9–12 digits, replaced by ***."""
+    return _ID_RUN.sub("***", mask_contacts(text))
 
 
 def normalise(value: str) -> str:
@@ -59,31 +73,35 @@ def normalise(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value).casefold().split())
 
 
-def spell_text(text: str) -> tuple[str, str]:
+def spell_text(text: str, pseudonym: Callable[[str], str] | None = None) -> tuple[str, str, str]:
     """(the text searched for personal values: normalised, separators between digits removed;
-    the text with every id-like digit run, even written with separators, replaced by ***)."""
-    joined = _DIGIT_SEPARATOR.sub("", text)
+    the text with its citizen ids, phone numbers and e-mail addresses replaced by their
+    `pseudonym` (*** without one) and every other id-like digit run, even written with
+    separators, by ***; the text with only the former replaced)."""
+    base = replace_contacts(text, pseudonym) if pseudonym is not None else mask_contacts(text)
+    joined = _DIGIT_SEPARATOR.sub("", base)
     masked = _ID_RUN.sub("***", joined)
-    return normalise(joined), masked if masked != joined else text
+    return normalise(joined), masked if masked != joined else base, base
 
 
-def scrub_text(text: str, personal: Sequence[str], spelled: tuple[str, str] | None = None) -> str:
-    """Free text without ids or the record's own personal values.
+def scrub_text(text: str, personal: Sequence[str], spelled: tuple[str, str, str] | None = None) -> str:
+    """Free text without ids, contacts or the record's own personal values.
 
     `personal` are the record's personal values, normalised (`normalise`, separators between
     digits removed). The text is searched in that spelling too (NFC or NFD, any case, any
     spacing); each value found is replaced by *** (the text is then kept in NFC with its
-    spaces collapsed), and every id-like digit run, even written with separators, by ***.
-    `spelled` is `spell_text(text)` when the caller has it already.
+    spaces collapsed); ids, phone numbers and e-mail addresses as `spell_text` replaces them,
+    and every other id-like digit run, even written with separators, by ***.
+    `spelled` is `spell_text(text, …)` when the caller has it already.
     """
-    searched, masked = spelled or spell_text(text)
+    searched, masked, base = spelled or spell_text(text)
     for value in personal:
         if value in searched:
             break
     else:
         return masked
     found = [value for value in personal if value in searched]
-    joined = " ".join(unicodedata.normalize("NFC", _DIGIT_SEPARATOR.sub("", text)).split())
+    joined = " ".join(unicodedata.normalize("NFC", _DIGIT_SEPARATOR.sub("", base)).split())
     for value in found:
         joined = re.sub(re.escape(value).replace(r"\ ", " "), "***", joined, flags=re.IGNORECASE)
     return _ID_RUN.sub("***", joined)
@@ -116,6 +134,167 @@ def _personal_entry(inner: Any, outer: Any, value: str) -> tuple[str, str]:
     hexed = binascii.hexlify(_digest(inner, outer, normalised)[:16])
     pseudonym = (_PREFIX_BYTES + hexed.translate(_HEX_TO_LETTERS)).decode()
     return pseudonym, spelled if len(value) >= MIN_SEARCHED and len(spelled) >= MIN_SEARCHED else ""
+
+
+def _first(entry: Callable[[str], tuple[str, str]], value: str) -> str:
+    """The pseudonym of `value` from a `_personal_entry` function."""
+    return entry(value)[0]
+
+
+#: the reason a field holding a citizen id is counted in ops.unknown_fields
+CITIZEN_ID_REASON = "citizen id"
+#: a word of free text (letters, digits)
+_WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"[0-9]")
+#: word runs searched across records: names are 2–5 words; longer values (addresses) are only
+#: searched for in their own record
+RUN_WORDS = (2, 5)
+#: free texts up to this long have their word runs remembered (`Pseudonymiser._runs`)
+RUNS_REMEMBERED_CHARS = 256
+
+
+def _plain_letters() -> dict[int, str]:
+    """Each precomposed Latin letter → its base letter (đ → d too): `without_diacritics`' table."""
+    table = {ord("đ"): "d", ord("Đ"): "D"}
+    for code in range(0xC0, 0x2000):
+        base = unicodedata.normalize("NFD", chr(code))
+        if len(base) > 1 and base[0].isascii() and all(unicodedata.combining(c) for c in base[1:]):
+            table[code] = base[0]
+    return table
+
+
+_PLAIN_LETTERS = _plain_letters()
+
+
+def without_diacritics(text: str) -> str:
+    """`text` (in NFC) without its diacritics, đ → d too."""
+    return text.translate(_PLAIN_LETTERS)
+
+
+def run_spellings(value: str) -> tuple[str, ...]:
+    """The spellings a personal value (normalised) is searched for across records: its words
+    joined by one space, with and without diacritics, when it is 2–5 words of letters only (a
+    name; an e-mail, a code or an address with its number is found by pattern or not at all
+    across records); else none."""
+    if _DIGIT.search(value) or "@" in value:  # most personal values of a record: ids, contacts
+        return ()
+    words = _WORD.findall(value)
+    if not RUN_WORDS[0] <= len(words) <= RUN_WORDS[1] or not all(map(str.isalpha, words)):
+        return ()
+    spelling = " ".join(words)
+    plain = without_diacritics(spelling)
+    return (spelling,) if plain == spelling else (spelling, plain)
+
+
+def _run_heads(value: str) -> tuple[tuple[str, str], ...]:
+    """(spelling, its first word) of each spelling of `run_spellings(value)`."""
+    return tuple((s, s.partition(" ")[0]) for s in run_spellings(value))
+
+
+class TextRuns:
+    """The runs of 2–5 consecutive words of a free text (words separated by spaces only), each
+    as (start, end, spelling normalised, spelling without diacritics), positions in `text`: the
+    free text in NFC."""
+
+    __slots__ = ("_pseudonyms", "heads", "spans", "text")
+    heads: dict[str, list[tuple[int, int, str, str]]]
+
+    def __init__(self, text: str) -> None:
+        if not unicodedata.is_normalized("NFC", text):  # a run is replaced in the text in NFC
+            text = unicodedata.normalize("NFC", text)
+        self.text = text
+        folded = text.casefold()
+        spans = []
+        low, high = RUN_WORDS
+        if len(folded) == len(text):
+            # the usual text: normalised and case-folded at once, a run read off as a slice
+            plain_text = without_diacritics(folded)
+            bounds = [m.span() for m in _WORD.finditer(folded)]
+            for i in range(len(bounds) - 1):
+                start, single = bounds[i][0], True  # single: the words are one space apart
+                for j in range(i + 1, min(i + high, len(bounds))):
+                    gap = folded[bounds[j - 1][1] : bounds[j][0]]
+                    if not gap.isspace():
+                        break
+                    single = single and gap == " "
+                    if j - i + 1 >= low:
+                        end = bounds[j][1]
+                        if single:
+                            spans.append((start, end, folded[start:end], plain_text[start:end]))
+                        else:
+                            spelling = " ".join(folded[start:end].split())
+                            spans.append((start, end, spelling, without_diacritics(spelling)))
+        else:  # case-folding changed a length (ß → ss): the words one by one
+            words = [(m.start(), m.end(), normalise(m.group())) for m in _WORD.finditer(text)]
+            plain = [without_diacritics(w[2]) for w in words]
+            for i in range(len(words) - 1):
+                for j in range(i + 1, min(i + high, len(words))):
+                    if not text[words[j - 1][1] : words[j][0]].isspace():
+                        break
+                    if j - i + 1 >= low:
+                        spelling = " ".join([w[2] for w in words[i : j + 1]])
+                        spans.append((words[i][0], words[j][1], spelling, " ".join(plain[i : j + 1])))
+        self.spans = spans
+        #: the runs by their first word, in both spellings: a run can be a value met only if its
+        #: first word is one of theirs (tested first, on a few words)
+        self.heads = {}
+        for span in spans:
+            for spelling in {span[2].partition(" ")[0], span[3].partition(" ")[0]}:
+                self.heads.setdefault(spelling, []).append(span)
+        self._pseudonyms: list[tuple[str, str]] | None = None
+
+    def spelled(self, met: Mapping[str, Any], heads: Iterable[str]) -> list[tuple[int, int, str, str]]:
+        """The runs spelled as one of `met`, among those starting with one of `heads`."""
+        return [
+            span for head in heads for span in self.heads.get(head, ()) if span[2] in met or span[3] in met
+        ]
+
+    def pseudonymised(
+        self, known: frozenset[str], pseudonym: Callable[[str], str]
+    ) -> list[tuple[int, int, str, str]]:
+        """The runs whose pseudonym (of either spelling) is one of `known` (computed once a text)."""
+        if self._pseudonyms is None:
+            self._pseudonyms = [
+                (pseudonym(s[2]), pseudonym(s[3]) if s[3] != s[2] else "") for s in self.spans
+            ]
+        return [s for s, (a, b) in zip(self.spans, self._pseudonyms, strict=True) if a in known or b in known]
+
+    def replaced(self, found: list[tuple[int, int, str, str]], pseudonym: Callable[[str], str]) -> str:
+        """The text with the runs `found` replaced by their pseudonyms, the longest first where they overlap."""
+        parts, at = [], 0
+        for start, end, spelling, _ in sorted(found, key=lambda s: (s[0], s[0] - s[1])):
+            if start >= at:
+                parts += [self.text[at:start], pseudonym(spelling)]
+                at = end
+        return "".join([*parts, self.text[at:]])
+
+
+def value_of(record: Any, name: str) -> str | None:
+    """The text of field `name` of a dict or declared record, or None (for anything else too)."""
+    value = record.get(name) if isinstance(record, dict) else getattr(record, name, None)
+    return value.strip() or None if type(value) is str else None
+
+
+def _free_texts(record: Any, policy: PersonalFields) -> Iterator[tuple[Any, str, str]]:
+    """(item, name, text) of every non-empty free text of a dict or declared record, nested too."""
+    is_dict = isinstance(record, dict)
+    for name in policy.free_text:
+        text = record.get(name) if is_dict else getattr(record, name, None)
+        if type(text) is str and text:
+            yield record, name, text
+    for name, sub in policy.nested.items():
+        if isinstance(sub, PersonalFields) and sub.has_free_text:
+            items = record.get(name) if is_dict else getattr(record, name, None)
+            for item in items if type(items) is list else ():
+                if isinstance(item, dict) if is_dict else isinstance(item, msgspec.Struct):
+                    yield from _free_texts(item, sub)
+
+
+def _assign(item: Any, name: str, value: str) -> None:
+    if isinstance(item, dict):
+        item[name] = value
+    else:
+        setattr(item, name, value)
 
 
 class Pseudonymiser:
@@ -152,8 +331,30 @@ class Pseudonymiser:
         self._entry: Callable[[str], tuple[str, str]] = lru_cache(maxsize=self.CACHE_SIZE)(
             partial(_personal_entry, self._inner, self._outer)
         )
-        #: a free text → `spell_text` of it (summaries and file names repeat)
-        self._spelling: Callable[[str], tuple[str, str]] = lru_cache(maxsize=self.CACHE_SIZE)(spell_text)
+        #: a free text → `spell_text` of it, contacts pseudonymised (summaries and file names repeat)
+        self._spelling: Callable[[str], tuple[str, str, str]] = lru_cache(maxsize=self.CACHE_SIZE)(
+            partial(spell_text, pseudonym=partial(_first, self._entry))
+        )
+        #: a free text → its runs of 2–5 words (`TextRuns`), for the search across records
+        self._runs: Callable[[str], TextRuns] = lru_cache(maxsize=self.CACHE_SIZE // 4)(TextRuns)
+        #: a personal value's searched spelling → (spelling, first word) of each of its word runs'
+        #: spellings (`run_spellings`)
+        self._run_heads: Callable[[str], tuple[tuple[str, str], ...]] = lru_cache(maxsize=self.CACHE_SIZE)(
+            _run_heads
+        )
+        #: the run spellings of the personal values met so far in the batch, and their first
+        #: words (both emptied when full)
+        self._met: dict[str, None] = {}
+        self._met_heads: dict[str, None] = {}
+        #: a run of words → its pseudonym, for the people of a case: noted from personal values and
+        #: searched for in free text (runs repeat across texts; kept apart from `_entry`, whose
+        #: entries they would push out)
+        self._run_pseudonym: Callable[[str], str] = lru_cache(maxsize=2 * self.CACHE_SIZE)(
+            partial(_first, partial(_personal_entry, self._inner, self._outer))
+        )
+        #: (case key, pseudonym) of the people of the cases met, to store (`take_people`)
+        self._people: list[tuple[str, str]] = []
+        self._people_seen: set[tuple[str, str]] = set()
         self._searched: list[str] = []  # the current record's personal values, normalised
         #: for the last policy that `repeats` met: the walked values → what they became
         self._repeats: PersonalFields | None = None
@@ -198,13 +399,15 @@ class Pseudonymiser:
         self,
         record: MutableMapping[str, Any],
         policy: PersonalFields,
-        unknown: dict[str, int] | None = None,
+        unknown: dict[Any, int] | None = None,
     ) -> MutableMapping[str, Any]:
         """Make `record` safe to store, in place, by `policy`; returns `record`.
 
-        Personal fields become pseudonyms; free-text fields lose id-like digit runs and the
-        record's own personal values; with an allow-list (`policy.known`), every field not
-        declared is pseudonymised too and counted in `unknown` by its path (`List[].Field`).
+        Personal fields become pseudonyms; free-text fields lose ids, phone numbers and e-mails
+        (their pseudonyms), other id-like digit runs and the record's own personal values (***);
+        with an allow-list (`policy.known`), every field not declared is pseudonymised too and
+        counted in `unknown` by its path (`List[].Field`); last, a plain field holding a
+        citizen id is pseudonymised (`hide_ids`). The search across records is `scrub_people`.
         """
         # read before the id is hidden, stored after the walk: the derived key is the loader's,
         # so a value the source sent under it is an undeclared field like any other
@@ -222,7 +425,118 @@ class Pseudonymiser:
                 self._scrub(pending, searched, operator.setitem)
         if derived:
             record[policy.derived_key] = derived
+        self.hide_ids(record, policy, unknown)
         return record
+
+    def hide_ids(
+        self,
+        record: MutableMapping[str, Any],
+        policy: PersonalFields,
+        unknown: dict[Any, int] | None = None,
+    ) -> None:
+        """Replace, in place, every value of `record` that holds a citizen id in any spelling by its
+        pseudonym (an id on its own: the pseudonym of its 12 digits, as in a personal field), and
+        count its path in `unknown` under (path, CITIZEN_ID_REASON). Natural keys (`policy.keys`)
+        are left for the parser to refuse. Personal fields are pseudonyms and free text scrubbed
+        by then, so only plain fields can still hold one."""
+        try:
+            encoded = orjson.dumps(record)
+        except TypeError:
+            encoded = repr(record).encode()
+        if may_hold_citizen_id(encoded):
+            self._hide_ids(record, policy.keys, unknown, "")
+
+    def _hide_ids(self, value: Any, keys: frozenset[str], unknown: dict[Any, int] | None, path: str) -> None:
+        """`hide_ids` below `value` (a dict or a list), whose path is `path` (`List[].`)."""
+        if type(value) is list:
+            named: Iterable[tuple[Any, Any]] = enumerate(value)
+        elif isinstance(value, dict):
+            named = list(value.items())
+        else:
+            return
+        for name, item in named:
+            if type(item) is str:
+                if name in keys or not citizen_id_pattern().search(item):
+                    continue
+                value[name] = self.pseudonym(whole_citizen_id(item) or item)
+                if unknown is not None:
+                    found = (path + name if type(name) is str else path.rstrip("."), CITIZEN_ID_REASON)
+                    unknown[found] = unknown.get(found, 0) + 1
+            elif type(item) is list:
+                self._hide_ids(item, frozenset(), unknown, f"{path}{name}[]." if type(name) is str else path)
+            elif isinstance(item, dict):
+                self._hide_ids(item, frozenset(), unknown, f"{path}{name}." if type(name) is str else path)
+
+    def scrub_people(self, record: Any, policy: PersonalFields, people: Mapping[str, frozenset[str]]) -> None:
+        """The search across records, after `apply` or `apply_declared` walked `record` (a dict or
+        a declared record), in place.
+
+        The record's personal values (their runs of 2–5 words, with and without diacritics) are
+        remembered for the batch and, for a policy with `case_people`, noted as the people of its
+        case (`take_people`). Then each run of 2–5 words of its free texts that spells a personal
+        value met in the batch, or whose pseudonym is one of `people[case]` (the case's people as
+        stored, whatever day), is replaced by its pseudonym.
+        """
+        if not policy.has_free_text:  # `_searched` is this record's only after a walk with free text
+            return
+        met, heads = self._met, self._met_heads
+        case = value_of(record, policy.case_key) if policy.case_key else None
+        # a key holding a citizen id is refused by the parser: its people are not stored under it
+        noted = policy.case_people and case and not holds_citizen_id(case)
+        for value in self._searched:
+            for spelling, head in self._run_heads(value):
+                if spelling not in met:
+                    if len(met) >= 2 * self.CACHE_SIZE:
+                        met.clear()
+                        heads.clear()
+                    met[spelling] = None
+                    heads[head] = None
+                if noted:
+                    self._note_person((case, self._run_pseudonym(spelling)))
+        known = people.get(case, frozenset()) if case else frozenset()
+        if isinstance(record, dict):
+            texts = list(_free_texts(record, policy))
+        else:
+            texts = []
+            policy.free_text_walk(record, texts)
+        for item, name, text in texts:
+            # a text's runs are remembered when it is short (standard texts repeat; a long note's
+            # runs would hold megabytes)
+            runs = self._runs(text) if len(text) <= RUNS_REMEMBERED_CHARS else TextRuns(text)
+            if not runs.spans:
+                continue
+            found = (
+                []
+                if heads.keys().isdisjoint(runs.heads)
+                else runs.spelled(met, runs.heads.keys() & heads.keys())
+            )
+            if known:
+                found += runs.pseudonymised(known, self._run_pseudonym)
+            if found:
+                _assign(item, name, runs.replaced(found, self.pseudonym))
+
+    def scrub_loose(self, text: str) -> str:
+        """`text` (a refused record's text, JSON or not) scrubbed as free text: citizen ids (even
+        in a key), phone numbers and e-mails replaced by their pseudonyms, other id-like digit
+        runs by ***, and the personal values met in the batch (runs of 2–5 words) by their
+        pseudonyms. Its separators stay as they are (no digits joined)."""
+        text = _ID_RUN.sub("***", replace_contacts(text, self.pseudonym))
+        runs = TextRuns(text)
+        found = runs.spelled(self._met, runs.heads.keys() & self._met_heads.keys())
+        return runs.replaced(found, self.pseudonym) if found else text
+
+    def _note_person(self, person: tuple[str, str]) -> None:
+        """Note (case key, pseudonym) to store, once a batch (up to a bounded number remembered)."""
+        if person not in self._people_seen:
+            if len(self._people_seen) >= 4 * self.CACHE_SIZE:
+                self._people_seen.clear()
+            self._people_seen.add(person)
+            self._people.append(person)
+
+    def take_people(self) -> list[tuple[str, str]]:
+        """The (case key, pseudonym) noted since the last call (`scrub_people`), to store."""
+        taken, self._people = self._people, []
+        return taken
 
     def apply_declared(self, record: Any, policy: PersonalFields) -> Any:
         """`apply` for a record decoded into its declared shape (`ingestion.records.declared`),
@@ -238,6 +552,7 @@ class Pseudonymiser:
         loader).
         """
         if policy.repeats:
+            self._searched.clear()  # a remembered combination adds no value of its own
             if policy is not self._repeats:  # one memo a policy: another policy starts afresh
                 self._repeats, self._repeated = policy, {}
             policy.repeated_walk(record, self._repeated, self._walk_declared, self.CACHE_SIZE)
@@ -280,7 +595,7 @@ class Pseudonymiser:
         records: Sequence[Any],
         policy: PersonalFields,
         searched: list[str] | None,
-        unknown: dict[str, int] | None,
+        unknown: dict[Any, int] | None,
         prefix: str,
         pending: list[tuple[MutableMapping[str, Any], str, str]] | None,
     ) -> None:
@@ -316,7 +631,15 @@ class Pseudonymiser:
                     record[name] = hide(value)
             if known is not None and not record.keys() <= known:
                 for name in [name for name in record if name not in known]:
-                    record[name] = hide(record[name])
+                    value = record[name]
+                    if type(value) is str and value and searched is not None:
+                        # an undeclared (perhaps renamed) field's value is searched for like a personal one
+                        entry = entry_of(value)
+                        record[name] = entry[0]
+                        if entry[1]:
+                            searched.append(entry[1])
+                    else:
+                        record[name] = hide(value)
                     if unknown is not None:
                         path = prefix + name
                         unknown[path] = unknown.get(path, 0) + 1
@@ -326,7 +649,7 @@ class Pseudonymiser:
         record: MutableMapping[str, Any],
         policy: PersonalFields,
         searched: list[str] | None,
-        unknown: dict[str, int] | None,
+        unknown: dict[Any, int] | None,
         prefix: str,
         pending: list[tuple[MutableMapping[str, Any], str, str]] | None,
     ) -> None:
@@ -370,7 +693,7 @@ class PersonalFields:
     """Which fields of a source record are personal data.
 
     `fields` are top-level string fields; `nested` maps a list field to the personal fields
-    of its items; `free_text` fields keep their text with id-like digit runs masked;
+    of its items; `free_text` fields keep their text, scrubbed (`Pseudonymiser.apply`);
     `derive_from` names the citizen-id field whose coarse attributes are kept (under
     `derived_key`, a name only the loader writes: a source's value under it is undeclared)
     before it is pseudonymised.
@@ -391,6 +714,13 @@ class PersonalFields:
     #: lists to walk and without `derive_from`: what a combination becomes is then a function
     #: of those values alone.
     repeats: bool = False
+    #: the natural-key fields: never rewritten (a citizen id there makes the record a reject)
+    keys: frozenset[str] = frozenset()
+    #: the field naming the case (dossier) a record belongs to: its free text is searched for the
+    #: people stored for that case (`Pseudonymiser.scrub_people`)
+    case_key: str | None = None
+    #: the record's personal values are the people of its case (stored for later records)
+    case_people: bool = False
 
     def __post_init__(self) -> None:
         if self.repeats and (
@@ -466,6 +796,27 @@ class PersonalFields:
             "repeated walk",
         )
 
+    @cached_property
+    def free_text_walk(self) -> Callable[..., None]:
+        """`walk(record, texts)` appends (item, name, text) of every non-empty free text of a
+        record decoded into its declared shape to `texts`, nested too (`_free_texts` for such a
+        record, written for this policy as straight-line code)."""
+        lines = ["def walk(r, texts):", *self._text_lines("r", "    ", 1)]
+        if len(lines) == 1:
+            lines.append("    pass")
+        return compiled(lines, {}, "free texts")
+
+    def _text_lines(self, r: str, indent: str, depth: int) -> list[str]:
+        lines = []
+        for name in [attribute("record", n) for n in self.free_text]:
+            lines += [f"{indent}t = {r}.{name}", f"{indent}if t: texts.append(({r}, {name!r}, t))"]
+        for name, sub in self.nested.items():
+            if isinstance(sub, PersonalFields) and sub.has_free_text:
+                item = f"i{depth}"
+                lines.append(f"{indent}for {item} in {r}.{attribute('record', name)} or ():")
+                lines += sub._text_lines(item, indent + "    ", depth + 1)
+        return lines
+
     def _walk_lines(self, r: str, indent: str, depth: int) -> list[str]:
         """The lines of `declared_walk` for the item named `r`, at `indent`; a nested list's
         items are walked inline (named `i1`, `i2`, … by depth: no call an item)."""
@@ -530,6 +881,30 @@ _BIRTH = {
     for century_sex in range(10)
     for year in range(100)
 }
+
+
+def _aes_key(key: str) -> bytes:
+    """The 256-bit AES key of a configured secret (its SHA-256)."""
+    return hashlib.sha256(key.encode()).digest()
+
+
+def sealer(key: str) -> Callable[[bytes], bytes]:
+    """A function sealing bytes with AES-256-GCM under `key` (DTIMON_REJECTS_KEY): a random
+    12-byte nonce, then the ciphertext and its tag. Only `unseal` with the key reads it."""
+    if not key:
+        raise ConfigError("the rejects key is empty")
+    aead = AESGCM(_aes_key(key))
+
+    def seal(data: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + aead.encrypt(nonce, data, None)
+
+    return seal
+
+
+def unseal(key: str, sealed: bytes) -> bytes:
+    """The bytes `sealer(key)` sealed (an operator reading a refused record's original)."""
+    return AESGCM(_aes_key(key)).decrypt(sealed[:12], sealed[12:], None)
 
 
 class MaskingAdapter(logging.LoggerAdapter):

@@ -16,7 +16,7 @@ that already holds a live batch of such an entity reports that batch and pulls n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -26,9 +26,10 @@ import psycopg
 
 from core.settings import Settings
 from ingestion.http import ApiClient, RetryPolicy
-from ingestion.load import BatchKey, BatchResult, Reject, Row, load_batch
+from ingestion.load import BatchKey, BatchResult, People, Reject, Row, case_people, load_batch
 from ingestion.origins import claim, url_origin
-from ingestion.privacy import Pseudonymiser, mask_text, masked_logger
+from ingestion.personal_text import holds_citizen_id, may_hold_citizen_id
+from ingestion.privacy import Pseudonymiser, masked_logger, sealer, value_of
 from ingestion.records import ENCODER
 from ingestion.schema import migrate
 from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Resume, Window
@@ -45,20 +46,47 @@ from ingestion.state import loaded_batch, read_watermark, store_cursor
 log = masked_logger(__name__)
 
 
+#: the type of a function that looks up the people of cases by key (`ingestion.load.case_people`)
+CasePeople = Callable[[Iterable[str]], Mapping[str, frozenset[str]]]
+_NOBODY: Mapping[str, frozenset[str]] = {}
+#: the reason of an undeclared field in ops.unknown_fields (the other: `CITIZEN_ID_REASON`)
+UNDECLARED = "undeclared"
+
+
 def _reject_text(record: Any, entity: Entity, pseudonymiser: Pseudonymiser) -> str:
-    """The rejected record as text, with its personal data pseudonymised like a good one's."""
+    """The rejected record as text, with its personal data hidden like a good one's: personal
+    fields pseudonymised (a dict record has been walked already; a JSON string of an object, or
+    the objects of a list, are walked here), and the whole text scrubbed as free text
+    (`Pseudonymiser.scrub_loose`: citizen ids, even in a key, phone numbers, e-mails, the batch's
+    personal values) — a line that is no JSON at all included."""
     if isinstance(record, str):
         try:
-            decoded = orjson.loads(record)  # a record sent as a JSON string of an object
+            record = orjson.loads(record)  # a record sent as a JSON string of an object
         except orjson.JSONDecodeError:
-            return mask_text(record)
-        if isinstance(decoded, dict) and entity.personal is not None:
-            pseudonymiser.apply(decoded, entity.personal)
-        record = decoded
+            return pseudonymiser.scrub_loose(record)
+        if isinstance(record, dict) and entity.personal is not None:
+            pseudonymiser.apply(record, entity.personal)
+    if type(record) is list and entity.personal is not None:
+        for item in record:
+            if isinstance(item, dict):
+                pseudonymiser.apply(item, entity.personal)
     try:
-        return mask_text(orjson.dumps(record).decode())
+        text = orjson.dumps(record).decode()
     except TypeError:
-        return mask_text(repr(record))
+        text = repr(record)
+    return pseudonymiser.scrub_loose(text)
+
+
+def _original(record: Any) -> bytes:
+    """`record` as received, in bytes (to be sealed)."""
+    if isinstance(record, str):
+        return record.encode()
+    if isinstance(record, msgspec.Struct):
+        return ENCODER.encode(record)
+    try:
+        return orjson.dumps(record)
+    except TypeError:
+        return repr(record).encode()
 
 
 def _note_item_id(entity: Entity, record: Any, item_ids: list[str]) -> None:
@@ -84,24 +112,33 @@ def _as_declared(record: dict[str, Any], shape: type) -> Any:
 HIDDEN = object()
 
 
-def _fast_path(entity: Entity, pseudonymiser: Pseudonymiser) -> Callable[[Any], Any]:
+def _fast_path(entity: Entity, pseudonymiser: Pseudonymiser) -> Callable[..., Any]:
     """The fast path of `entity` (`DeclaredParse`) as a function of a record decoded into its
-    declared shape and `plausible_times()` (read once a page): its row; None when it is not clean (untouched: the checked path takes it
-    as it came); HIDDEN when its stored form is refused — the checked path then takes it as it
-    is (its personal data hidden, its citizen attributes kept) and names the value.
+    declared shape, `plausible_times()` (read once a page) and the people of the page's cases
+    (`case_people`, by case key): its row; None when it is not clean (untouched: the checked
+    path takes it as it came); HIDDEN when its stored form is refused or holds a citizen id
+    (in a plain field: the checked path pseudonymises it and counts the field; in a key: it
+    refuses the record) — the checked path then takes it as it is (its personal data hidden,
+    its free text scrubbed, its citizen attributes kept) and names the value.
     """
     declared, policy = entity.declared, entity.personal
     assert declared is not None
     clean, make_row, encode = declared.clean, declared.row, ENCODER.encode
-    hide = pseudonymiser.apply_declared
+    hide, scrub = pseudonymiser.apply_declared, pseudonymiser.scrub_people
 
-    def row_of(record: Any, days: frozenset[str], times: frozenset[str]) -> Any:
+    def row_of(
+        record: Any,
+        days: frozenset[str],
+        times: frozenset[str],
+        people: Mapping[str, frozenset[str]] = _NOBODY,
+    ) -> Any:
         if not clean(record, days, times):
             return None
         if policy is not None:
             hide(record, policy)
+            scrub(record, policy, people)
         stored = encode(record)
-        if len(stored) > MAX_TEXT_CHARS or holds_nul(stored):
+        if len(stored) > MAX_TEXT_CHARS or holds_nul(stored) or may_hold_citizen_id(stored):
             return HIDDEN
         return make_row(record, stored)
 
@@ -117,31 +154,47 @@ def parse_pages(
     pages: Iterable[list[Any]],
     pseudonymiser: Pseudonymiser,
     item_ids: list[str] | None = None,
-    unknown: dict[str, int] | None = None,
-) -> Iterator[list[Row | Reject]]:
+    unknown: dict[Any, int] | None = None,
+    people: CasePeople | None = None,
+    seal: Callable[[bytes], bytes] | None = None,
+) -> Iterator[list[Row | Reject | People]]:
     """Pseudonymise, then parse, every record of every page; malformed ones become `Reject`s.
 
     With `item_ids`, the acknowledgement id of every record is appended to it as it passes;
-    with `unknown`, the fields the source's declarations do not know are counted by path.
+    with `unknown`, the fields the source's declarations do not know are counted by path, and
+    the plain fields that held a citizen id by (path, CITIZEN_ID_REASON). With `people` (the
+    look-up of `case_people`, one call a page), free text is also scrubbed of the stored people
+    of the record's case; each page ends with the people of the cases it met (`People`), to
+    store. With `seal`, a reject keeps its original text sealed by it (`sealer`).
     A few records without a field every record carries are rejects; when it is absent from
     more than RENAME_SHARE of the batch's records the batch fails (`RenamedField`).
     """
     records = 0
     absent: dict[str, int] = {}
-    declared = entity.declared
+    declared, policy = entity.declared, entity.personal
     shape = declared.shape if declared is not None else None
     row_of = _fast_path(entity, pseudonymiser) if declared is not None else None
+    case_key = policy.case_key if policy is not None else None
+    encode = ENCODER.encode
     for page in pages:
-        parsed: list[Row | Reject] = []
+        parsed: list[Row | Reject | People] = []
         records += len(page)
         days, times = plausible_times()
+        known = _NOBODY
+        if people is not None and case_key:
+            # a key holding a citizen id (a reject to be) is not sent to the warehouse either
+            keys = {key for record in page if (key := value_of(record, case_key))}
+            known = people([key for key in keys if not holds_citizen_id(key)])
         for record in page:
             hidden = False
+            original = None
             if declared is not None:
                 if type(record) is dict:  # handed over decoded (a test, a replay): the same fast path
                     record = _as_declared(record, declared.shape)
                 if type(record) is shape:
-                    row = row_of(record, days, times)  # type: ignore[misc]
+                    if seal is not None:
+                        original = encode(record)
+                    row = row_of(record, days, times, known)  # type: ignore[misc]
                     if row is not None and row is not HIDDEN:
                         if item_ids is not None:
                             _note_item_id(entity, msgspec.to_builtins(record), item_ids)
@@ -149,17 +202,28 @@ def parse_pages(
                         continue
                     hidden = row is HIDDEN
                     record = msgspec.to_builtins(record)  # the checked path below names the problem
-            if entity.personal is not None and not hidden and isinstance(record, dict):
-                pseudonymiser.apply(record, entity.personal, unknown)
+            if seal is not None and original is None:
+                original = _original(record)
+            if policy is not None and isinstance(record, dict):
+                if hidden:  # walked and scrubbed already; ids left in plain fields hidden now
+                    pseudonymiser.hide_ids(record, policy, unknown)
+                else:
+                    pseudonymiser.apply(record, policy, unknown)
+                    pseudonymiser.scrub_people(record, policy, known)
             if item_ids is not None:
                 _note_item_id(entity, record, item_ids)
             try:
                 parsed.append(entity.parse(record))
-            except Absent as exc:
-                absent[exc.field] = absent.get(exc.field, 0) + 1
-                parsed.append(Reject(_reject_text(record, entity, pseudonymiser), str(exc)))
-            except Rejected as exc:
-                parsed.append(Reject(_reject_text(record, entity, pseudonymiser), str(exc)))
+            except (Absent, Rejected) as exc:
+                if isinstance(exc, Absent):
+                    absent[exc.field] = absent.get(exc.field, 0) + 1
+                sealed = seal(original) if seal is not None and original is not None else None
+                # the reason may quote a value: scrubbed like the record's text
+                reason = pseudonymiser.scrub_loose(str(exc))
+                parsed.append(Reject(_reject_text(record, entity, pseudonymiser), reason, sealed))
+        taken = pseudonymiser.take_people()
+        if taken and people is not None:
+            parsed.append(People([case for case, _ in taken], [pseudonym for _, pseudonym in taken]))
         yield parsed
     for field, count in absent.items():
         if count >= RENAME_MIN_RECORDS and count > RENAME_SHARE * records:
@@ -170,25 +234,28 @@ def parse_pages(
 
 
 def record_unknown_fields(
-    conn: psycopg.Connection, source: str, entity: str, unknown: dict[str, int]
+    conn: psycopg.Connection, source: str, entity: str, unknown: dict[Any, int]
 ) -> None:
-    """Upsert the undeclared fields a batch carried into ops.unknown_fields (count added, last seen now)."""
+    """Upsert the fields a batch reported into ops.unknown_fields (count added, last seen now): a
+    path (undeclared field) or (path, reason) (`CITIZEN_ID_REASON`: a plain field held an id)."""
     if not unknown:
         return
+    found = sorted(((k, UNDECLARED) if type(k) is str else k, count) for k, count in unknown.items())
     with conn.cursor() as cur:
         cur.executemany(
             """
-            insert into ops.unknown_fields (source, entity, field_path, records) values (%s, %s, %s, %s)
-            on conflict (source, entity, field_path) do update
+            insert into ops.unknown_fields (source, entity, field_path, reason, records)
+            values (%s, %s, %s, %s, %s)
+            on conflict (source, entity, field_path, reason) do update
             set last_seen = now(), records = ops.unknown_fields.records + excluded.records
             """,
-            [(source, entity, path, count) for path, count in sorted(unknown.items())],
+            [(source, entity, path, reason, count) for (path, reason), count in found],
         )
     log.warning(
-        "%s.%s: fields not declared by the source, stored pseudonymised: %s",
+        "%s.%s: fields stored pseudonymised: %s",
         source,
         entity,
-        ", ".join(f"{path} ({count})" for path, count in sorted(unknown.items())),
+        ", ".join(f"{path} ({reason}, {count})" for (path, reason), count in found),
     )
 
 
@@ -217,6 +284,8 @@ def ingest(
     with (
         ApiClient(endpoint.url, auth=spec.client_auth(endpoint), policy=policy) as client,
         psycopg.connect(warehouse_url, autocommit=True) as conn,
+        # the people of cases are looked up beside the batch's COPY, on a connection of their own
+        psycopg.connect(warehouse_url, autocommit=True) as lookup,
     ):
         migrate(warehouse_url)
         claim(conn, source, endpoint.origin or url_origin(endpoint.url))
@@ -238,9 +307,15 @@ def ingest(
             stored = read_watermark(conn, source, entity)
             where = Resume(pull.resume_from(stored.cursor if stored else None))
         item_ids: list[str] | None = [] if target.acknowledge is not None else None
-        unknown: dict[str, int] = {}
+        unknown: dict[Any, int] = {}
         pages = parse_pages(
-            target, target.fetch(client, where, settings.page_size), pseudonymiser, item_ids, unknown
+            target,
+            target.fetch(client, where, settings.page_size),
+            pseudonymiser,
+            item_ids,
+            unknown,
+            people=lambda keys: case_people(lookup, source, keys),
+            seal=sealer(settings.rejects_key) if settings.rejects_key else None,
         )
 
         def move_cursor(conn: psycopg.Connection, result: BatchResult) -> None:

@@ -19,8 +19,10 @@ Kinds (the native format sends every value as a string, "" when missing):
 Surrounding spaces are ignored by every kind, on both sides.
 
 Privacy by allow-list: every field the source sends is declared here, as `Personal`
-(pseudonymised before anything else reads the record), `FreeText` (id-like digit runs and
-the record's own personal values masked) or plain (any other kind). A field not declared is
+(pseudonymised before anything else reads the record), `FreeText` (citizen ids, phone numbers,
+e-mails and personal values of the record, the batch and its dossier hidden: `ingestion.privacy`)
+or plain (any other kind: a citizen id found there is pseudonymised, except in a `Key`, where it
+makes the record a reject). A field not declared is
 pseudonymised and reported in `ops.unknown_fields` (`privacy_policy`). `Present` marks a
 field every record carries (possibly empty): a record without it is rejected, and a batch
 where it is absent from many records fails (the source renamed it).
@@ -310,9 +312,11 @@ def privacy_policy(
     derived_key: str = "_applicant",
     *,
     repeats: bool = False,
+    case_key: str | None = None,
+    case_people: bool = False,
 ) -> PersonalFields:
     """The allow-list of `shape`: its personal and free-text fields, every declared name, nested
-    too (`repeats`: see `PersonalFields`)."""
+    too, and its natural-key fields (`repeats`, `case_key`, `case_people`: see `PersonalFields`)."""
     fields = spec(shape)
     known = {f.name for f in fields}
     return PersonalFields(
@@ -323,6 +327,9 @@ def privacy_policy(
         derived_key=derived_key,
         known=frozenset(known),
         repeats=repeats,
+        keys=frozenset(f.name for f in fields if f.kind is Kind.KEY),
+        case_key=case_key,
+        case_people=case_people,
     )
 
 

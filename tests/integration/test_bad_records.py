@@ -111,7 +111,10 @@ def test_notes_lose_ids_and_the_records_own_personal_values() -> None:
     assert isinstance(row, Row)
     import orjson
 
-    assert orjson.loads(row.values[-1])["GhiChu"] == "Bà *** (cccd ***, đt ***) nộp thay"
+    psn = Pseudonymiser("k")  # an id (with its label) and a phone number become their pseudonyms
+    assert orjson.loads(row.values[-1])["GhiChu"] == (
+        f"Bà *** ({psn.pseudonym(CITIZEN_ID)}, đt {psn.pseudonym('0912345678')}) nộp thay"
+    )
 
 
 def test_one_person_one_pseudonym_whatever_the_spelling() -> None:
@@ -137,7 +140,8 @@ BAD = [
     ),
     ({"TrangThaiHoSo": "77"}, "TrangThaiHoSo='77' is not one of the codes"),
     ({"_version": "99999999999"}, "_version is over the largest version (2^31 - 1)"),
-    ({"MaHoSoKhac": CITIZEN_ID}, "MaHoSoKhac: looks like a 12-digit citizen id"),
+    # an id in a plain field is pseudonymised and kept (test_no_clear_personal_data); in a key, refused
+    ({"MaHoSo": f"HS-{CITIZEN_ID}"}, "MaHoSo: holds a citizen id"),
     ({"TaiLieuNop": [{"TenTepDinhKem": "t" * 7000}] * 40}, "over the limit of 262144"),
     (
         {"DanhSachHoSoBoSung": [{"NoiDungBoSung": "x\u0000"}]},

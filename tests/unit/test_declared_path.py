@@ -9,6 +9,7 @@ set to awkward values, one at a time.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -18,7 +19,8 @@ import pytest
 
 from ingestion.http import SourceError
 from ingestion.load import Row
-from ingestion.privacy import Pseudonymiser
+from ingestion.personal_text import holds_citizen_id
+from ingestion.privacy import Pseudonymiser, without_diacritics
 from ingestion.records import declared, jsonb_key_order
 from ingestion.runner import _as_declared, _fast_path, parse_pages
 from ingestion.sandbox.generator import generate_province
@@ -94,6 +96,7 @@ AWKWARD: list[Any] = [
     "21990101000000", "2025090108300", "202509010830000", " 20250901083000", "\u00a020250901083000",
     "1", "10", "11", " 1", "X" * 201, "X" * 9000, "Nguyễn Văn An", CITIZEN_ID, f"cccd {CITIZEN_ID}",
     "a\x00b", 5, 5.0, 5.5, 0, None, True, [], {}, ["x"], [{}], {"a": "b"},
+    "046.068.947.676", "CCCD-046.068.947.676", "0460 6894 7676", "999068947676", "gọi 0912 345 678",
 ]  # fmt: skip
 AWKWARD_ITEMS: list[Any] = [
     None, "", [], ["x"], [{}], [{"Unknown": "x"}], [{"NgayBoSung": "2025"}], [{"NgayBoSung": 5}],
@@ -262,3 +265,45 @@ def test_a_long_record_the_fast_path_refuses_keeps_its_attributes_on_the_checked
     assert stored["_applicant"]["birth_province_code"] == "056"
     assert stored["SoGiayToChuHoSo"] == Pseudonymiser("k").pseudonym(CITIZEN_ID)
     assert as_compared(row) == as_compared(checked_row(DOSSIERS, record))
+
+
+@pytest.mark.parametrize(
+    "written", ["046.068.947.676", "CCCD-046.068.947.676", "0460 6894 7676", "046068947676"]
+)
+def test_an_id_in_a_plain_field_gives_the_same_row_on_both_paths(province, written: str) -> None:
+    """The fast path hands a record whose stored form holds an id to the checked path, which
+    pseudonymises the field and counts it: the row is the checked path's."""
+    record = _dossier(province) | {"MaHoSoKhac": written}
+    unknown: dict = {}
+    [[row]] = list(parse_pages(DOSSIERS, [[copy.deepcopy(record)]], Pseudonymiser("k"), unknown=unknown))
+    assert isinstance(row, Row) and unknown == {("MaHoSoKhac", "citizen id"): 1}
+    assert as_compared(row) == as_compared(checked_row(DOSSIERS, record))
+    assert orjson.loads(row.values[3])["MaHoSoKhac"] == Pseudonymiser("k").pseudonym("046068947676")
+    assert not holds_citizen_id(row.values[3].decode())
+
+
+def test_an_id_in_a_natural_key_makes_a_reject_without_the_id(province) -> None:
+    record = _dossier(province) | {"MaHoSo": "HS-046.068.947.676"}
+    assert fast_row(DOSSIERS, record) is None and checked_row(DOSSIERS, record) is REJECTED
+    [[reject]] = list(parse_pages(DOSSIERS, [[record]], Pseudonymiser("k")))
+    assert type(reject).__name__ == "Reject" and reject.reason.startswith("MaHoSo: holds a citizen id")
+    assert not holds_citizen_id(reject.text) and Pseudonymiser("k").pseudonym("046068947676") in reject.text
+
+
+def test_names_met_across_the_batch_are_scrubbed_alike_on_both_paths(province) -> None:
+    """A later record's free text naming an earlier record's applicant (with and without
+    diacritics): the fast path and the checked path (the same entity without its declared
+    shape) give the same rows, and neither keeps the name."""
+    first, second, third = (copy.deepcopy(r) for r in province.dossiers[:3])
+    name = first["ChuHoSo"]
+    second["GhiChu"] = f"liên hệ {name} ({name.upper()}), {without_diacritics(name)}"
+    third["TrichYeuHoSo"] = f"ủy quyền cho {without_diacritics(name).lower()}"
+    checked_only = dataclasses.replace(DOSSIERS, declared=None)
+    fast = [r for p in parse_pages(DOSSIERS, [[first, second], [third]], Pseudonymiser("k")) for r in p]
+    checked = [
+        r for p in parse_pages(checked_only, [[first, second], [third]], Pseudonymiser("k")) for r in p
+    ]
+    assert [as_compared(r) for r in fast] == [as_compared(r) for r in checked]
+    text = b" ".join(r.values[3] for r in fast).decode()
+    for clear in (name, name.upper(), without_diacritics(name), without_diacritics(name).lower()):
+        assert clear not in text, clear

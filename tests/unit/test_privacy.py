@@ -61,7 +61,7 @@ def test_apply_replaces_personal_fields_nested_ones_and_masks_free_text() -> Non
     assert out["SoGiayToChuHoSo"] == out["DinhDanhCHS"][0]["SoDinhDanh"] == psn.pseudonym(CITIZEN_ID)
     assert out["SoDienThoai"].startswith("psn:")
     assert out["Email"] == ""  # nothing to hide stays as sent
-    assert out["TrichYeuHoSo"] == "Cấp bản sao cho công dân số ***"
+    assert out["TrichYeuHoSo"] == f"Cấp bản sao cho công dân số {psn.pseudonym(CITIZEN_ID)}"
     assert out["_applicant"] == {"birth_year": "1990", "sex": "F", "birth_province_code": "079"}
     assert CITIZEN_ID not in repr(out) and "Bình" not in repr(out)
 
@@ -234,7 +234,8 @@ def test_a_policy_that_repeats_gives_each_combination_what_the_walk_gives_it() -
     psn._walk_declared = lambda record, policy: (computed.append(record.CanBo), walk(record, policy))  # type: ignore[method-assign]
     assert [vars(psn.apply_declared(r, repeated)) for r in records()] == expected
     assert len(computed) == len(combinations)  # each combination walked once
-    assert expected[0]["NoiDung"] == "ông *** đã nhận, gọi ***"
+    # the officer's own name masked; the phone number, whoever's, replaced by its pseudonym
+    assert expected[0]["NoiDung"] == f"ông *** đã nhận, gọi {psn.pseudonym('0912345678')}"
 
     psn.CACHE_SIZE = 2  # type: ignore[misc]
     psn._repeats = None  # a batch of another policy in between starts afresh
@@ -250,3 +251,131 @@ def test_only_a_flat_policy_can_repeat() -> None:
         PersonalFields(fields=(), nested={"Buoc": PersonalFields(fields=("CanBo",))}, repeats=True)
     with pytest.raises(ValueError, match="repeats"):
         PersonalFields(fields=(), repeats=True)
+
+
+def test_an_id_in_a_plain_field_is_pseudonymised_and_counted_but_a_key_is_left_to_refuse() -> None:
+    policy = PersonalFields(fields=("ChuHoSo",), free_text=("GhiChu",), keys=frozenset({"MaHoSo"}))
+    psn = Pseudonymiser("k")
+    unknown: dict = {}
+    record = {
+        "MaHoSo": "X-046068947676",
+        "MaHoSoKhac": "CCCD-046.068.947.676",
+        "TenTTHC": "Hồ sơ của 0460 6894 7676 và thêm",
+        "DonViXuLy": "000.00.12.H57",
+        "Ds": [{"Ma": "046-068-947-676"}],
+        "GhiChu": "số 046 068 947 676",
+    }
+    psn.apply(record, policy, unknown)
+    assert record["MaHoSo"] == "X-046068947676"  # the parser refuses it: a key is stored as sent
+    assert record["MaHoSoKhac"] == record["Ds"][0]["Ma"] == psn.pseudonym("046068947676")
+    assert record["TenTTHC"] == psn.pseudonym("Hồ sơ của 0460 6894 7676 và thêm")
+    assert record["DonViXuLy"] == "000.00.12.H57"
+    assert record["GhiChu"] == f"số {psn.pseudonym('046068947676')}"
+    assert unknown == {
+        ("MaHoSoKhac", "citizen id"): 1,
+        ("TenTTHC", "citizen id"): 1,
+        ("Ds[].Ma", "citizen id"): 1,
+    }
+
+
+def test_a_12_digit_code_that_is_no_id_is_kept() -> None:
+    record = {"MaHoSoKhac": "999068947676", "Ma": "20250903101530", "GhiChu": "mã 999068947676"}
+    Pseudonymiser("k").apply(record, PersonalFields(fields=(), free_text=("GhiChu",)), unknown := {})
+    assert record["MaHoSoKhac"] == "999068947676" and record["Ma"] == "20250903101530" and unknown == {}
+    assert record["GhiChu"] == "mã ***"  # free text: any 9–12 digit run still masked
+
+
+DOSSIER_POLICY = PersonalFields(
+    fields=("ChuHoSo", "SoDienThoai"),
+    free_text=("GhiChu",),
+    known=frozenset({"MaHoSo", "ChuHoSo", "SoDienThoai", "GhiChu"}),
+    case_key="MaHoSo",
+    case_people=True,
+)
+NOTE_POLICY = PersonalFields(fields=("CanBo",), free_text=("NoiDung",), case_key="MaHoSo")
+
+
+def test_free_text_loses_the_names_met_in_the_batch_with_or_without_diacritics() -> None:
+    psn = Pseudonymiser("k")
+    first = {"MaHoSo": "A", "ChuHoSo": "Nguyễn Văn Đạt", "GhiChu": ""}
+    psn.apply(first, DOSSIER_POLICY)
+    psn.scrub_people(first, DOSSIER_POLICY, {})
+    note = {
+        "MaHoSo": "B",
+        "CanBo": "Lê Thị Hoa",
+        "NoiDung": "Đã gọi ông NGUYEN VAN DAT, rồi ông Nguyễn  Văn Đạt.",
+    }
+    psn.apply(note, NOTE_POLICY)
+    psn.scrub_people(note, NOTE_POLICY, {})
+    assert note["NoiDung"] == (
+        f"Đã gọi ông {psn.pseudonym('nguyen van dat')}, rồi ông {psn.pseudonym('nguyễn văn đạt')}."
+    )
+    assert {case for case, _ in psn.take_people()} == {"A"}  # only a dossier's people are stored
+
+
+def test_free_text_loses_the_people_stored_for_its_case_found_by_pseudonym() -> None:
+    """Another day: the batch never met the name, the case's stored pseudonyms name it."""
+    earlier = Pseudonymiser("k")
+    dossier = {"MaHoSo": "A", "ChuHoSo": "Trần Thị Bình", "GhiChu": "x"}
+    earlier.apply(dossier, DOSSIER_POLICY)
+    earlier.scrub_people(dossier, DOSSIER_POLICY, {})
+    stored = earlier.take_people()
+    people = {"A": frozenset(p for case, p in stored if case == "A")}
+    assert len(people["A"]) == 2  # with and without diacritics
+    later = Pseudonymiser("k")
+    for text, spelling in [
+        ("gặp bà Trần Thị Bình", "trần thị bình"),
+        ("gặp bà tran thi binh", "tran thi binh"),
+    ]:
+        note = {"MaHoSo": "A", "CanBo": "", "NoiDung": text}
+        later.scrub_people(note, NOTE_POLICY, people)
+        assert note["NoiDung"] == f"gặp bà {later.pseudonym(spelling)}"
+        other = {"MaHoSo": "B", "CanBo": "", "NoiDung": text}  # another case's note keeps it
+        later.scrub_people(other, NOTE_POLICY, people)
+        assert other["NoiDung"] == text
+
+
+def test_a_renamed_name_field_is_searched_for_in_the_records_free_text() -> None:
+    psn = Pseudonymiser("k")
+    record = {"MaHoSo": "A", "ChuHoSoMoi": "Phạm Văn Long", "GhiChu": "ông Phạm Văn Long nộp"}
+    psn.apply(record, DOSSIER_POLICY, unknown := {})
+    assert record["ChuHoSoMoi"] == psn.pseudonym("Phạm Văn Long") and unknown == {"ChuHoSoMoi": 1}
+    assert "Phạm" not in record["GhiChu"] and "Long" not in record["GhiChu"]
+
+
+def test_the_batch_memory_of_names_is_bounded() -> None:
+    psn = Pseudonymiser("k")
+    for n in range(2 * Pseudonymiser.CACHE_SIZE + 10):
+        record = {"MaHoSo": str(n), "ChuHoSo": f"Nguyễn Văn {n:05d}x", "GhiChu": "x"}
+        psn.apply(record, DOSSIER_POLICY)
+        psn.scrub_people(record, DOSSIER_POLICY, {})
+        psn.take_people()
+    assert (
+        len(psn._met) <= 2 * Pseudonymiser.CACHE_SIZE
+        and len(psn._people_seen) <= 4 * Pseudonymiser.CACHE_SIZE
+    )
+
+
+def test_sealed_originals_open_only_with_the_key() -> None:
+    from cryptography.exceptions import InvalidTag
+
+    from ingestion.privacy import sealer, unseal
+
+    sealed = sealer("operator-secret")(b'{"ChuHoSo":"Nguyen Van An"}')
+    assert b"Nguyen" not in sealed and sealed != sealer("operator-secret")(b'{"ChuHoSo":"Nguyen Van An"}')
+    assert unseal("operator-secret", sealed) == b'{"ChuHoSo":"Nguyen Van An"}'
+    with pytest.raises(InvalidTag):
+        unseal("another", sealed)
+
+
+def test_word_runs_are_spelled_alike_whatever_the_texts_normal_form() -> None:
+    import unicodedata
+
+    from ingestion.privacy import TextRuns
+
+    text = "Gặp ông NGUYỄN  Văn Đạt, rồi bà Lê\tThị Hoa."
+    nfc, nfd = TextRuns(text), TextRuns(unicodedata.normalize("NFD", text))
+    assert [s[2:] for s in nfc.spans] == [s[2:] for s in nfd.spans]
+    assert ("nguyễn văn đạt", "nguyen van dat") in [s[2:] for s in nfc.spans]
+    assert ("lê thị hoa", "le thi hoa") in [s[2:] for s in nfc.spans]
+    assert not any("đạt rồi" in s[2] for s in nfc.spans)  # a comma ends a run
