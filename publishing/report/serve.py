@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import io
 import logging
 import os
 import sys
@@ -36,12 +37,31 @@ DOCS_POLICY = (
 )
 #: Where `--docs` serves the GX Data Docs.
 GX_PREFIX = "/gx/"
+#: What the report server answers at / before the first publication has been rendered.
+NOTHING_PUBLISHED = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>Báo cáo chỉ số: chưa có số liệu công bố</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;color:#222}
+p{line-height:1.5}.en{color:#555}</style></head>
+<body><h1>Chưa có số liệu được công bố</h1>
+<p>Báo cáo chỉ số xuất hiện ở đây sau lần công bố đầu tiên (khi luồng dữ liệu đã nạp
+và kiểm định xong một ngày).</p>
+<p class="en" lang="en">Nothing has been published yet: the index report appears here after
+the first publication.</p></body></html>
+""".encode()
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    def __init__(self, *args: object, policy: str, mounts: Mapping[str, Path], **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        policy: str,
+        mounts: Mapping[str, Path],
+        empty_page: bytes | None = None,
+        **kwargs: object,
+    ) -> None:
         self.policy = policy
         self.mounts = mounts
+        self.empty_page = empty_page
         super().__init__(*args, **kwargs)  # handles the request: attributes first
 
     def _mount(self, path: str) -> tuple[str, Path, str] | None:
@@ -62,7 +82,19 @@ class _Handler(SimpleHTTPRequestHandler):
         return super().translate_path(mount[2])
 
     def send_head(self) -> BinaryIO | None:
-        """A mount whose folder does not exist yet gets a 404 saying why."""
+        """A mount whose folder does not exist yet gets a 404 saying why; / before anything was
+        rendered gets `empty_page` (a healthy server with nothing to show yet)."""
+        bare = self.path.split("?", 1)[0].split("#", 1)[0]
+        if (
+            self.empty_page is not None
+            and bare in ("/", "/index.html")
+            and not (Path(self.directory) / "index.html").is_file()
+        ):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(self.empty_page)))
+            self.end_headers()
+            return io.BytesIO(self.empty_page)
         mount = self._mount(self.path)
         if mount is not None and not mount[1].is_dir():
             self.send_error(
@@ -92,11 +124,15 @@ def make_server(
     *,
     policy: str = REPORT_POLICY,
     mounts: Mapping[str, Path] | None = None,
+    empty_page: bytes | None = None,
 ) -> ThreadingHTTPServer:
     """A server over `directory` (not started), and over each `mounts` folder at its prefix
-    ("/gx/"); every reply carries `policy`. Port 0 picks a free one."""
+    ("/gx/"); every reply carries `policy`; `empty_page` answers / while `directory` has no
+    index.html. Port 0 picks a free one."""
     directory.mkdir(parents=True, exist_ok=True)
-    handler = functools.partial(_Handler, directory=str(directory), policy=policy, mounts=dict(mounts or {}))
+    handler = functools.partial(
+        _Handler, directory=str(directory), policy=policy, mounts=dict(mounts or {}), empty_page=empty_page
+    )
     return ThreadingHTTPServer((host, port), handler)
 
 
@@ -138,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         server = make_docs_server(directory, settings.home, port)
     else:
         directory = args.dir or settings.reports_dir
-        server = make_server(directory, port)
+        server = make_server(directory, port, empty_page=NOTHING_PUBLISHED)
     log.info("serving %s on http://127.0.0.1:%d/", directory, server.server_address[1])
     serve_until_interrupted(server)
     return 0

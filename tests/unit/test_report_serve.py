@@ -144,3 +144,26 @@ def test_docs_before_any_gate_run_say_so(tmp_path: Path) -> None:
         server.server_close()
         thread.join(5)
     assert not (tmp_path / "home").exists()  # serving creates nothing in dtimon's home
+
+
+def test_the_report_server_is_healthy_before_anything_is_published(tmp_path: Path) -> None:
+    """`make up` on a warehouse with nothing published: / says so (200), other paths are 404."""
+    from publishing.report.serve import NOTHING_PUBLISHED, REPORT_POLICY
+
+    server = make_server(tmp_path / "reports", 0, empty_page=NOTHING_PUBLISHED)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        status, body, headers = _get(base + "/")
+        assert (
+            status == 200 and "Chưa có số liệu được công bố" in body and "Nothing has been published" in body
+        )
+        assert headers["content-security-policy"] == REPORT_POLICY
+        assert _get(base + "/dtimon-report-2025-09.html")[0] == 404
+        (tmp_path / "reports" / "index.html").write_text("<p>index</p>", encoding="utf-8")
+        assert _get(base + "/")[1] == "<p>index</p>"  # the rendered report once there is one
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
