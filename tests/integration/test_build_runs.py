@@ -6,6 +6,7 @@ from __future__ import annotations
 import dbt_fixtures as fx
 import psycopg
 import pytest
+from airflow.sdk.exceptions import AirflowFailException
 from test_dbt_indicators import P1, A, load_dossier_of_an_uncovered_year, load_reference
 
 from infra import tasks
@@ -28,8 +29,9 @@ def test_a_failing_dbt_build_is_recorded_with_its_message(warehouse_url: str) ->
         with conn.transaction():
             load_reference(conn)
             load_dossier_of_an_uncovered_year(conn)  # the build's calendar test fails
-    with pytest.raises(DbtFailed):
+    with pytest.raises(AirflowFailException) as failed:  # a failing test fails again: no retry
         tasks.dbt_build(run_id="run-broken", url=warehouse_url)
+    assert isinstance(failed.value.__cause__, DbtFailed) and failed.value.__cause__.returncode == 1
     runs = _runs(warehouse_url, "run-broken")
     assert len(runs) == 2, runs
     (freshness, build) = runs
@@ -70,7 +72,7 @@ def test_a_failing_freshness_check_is_recorded_and_stops_the_build(warehouse_url
         migrate(conn)
         with conn.transaction():
             load_reference(conn)  # no dossier and no progress loaded: the sources are not fresh
-    with pytest.raises(DbtFailed):
+    with pytest.raises(AirflowFailException, match="DbtFailed"):  # stale: no retry
         tasks.dbt_build(run_id="run-stale", url=warehouse_url)
     ((step, status, finished, message),) = _runs(warehouse_url, "run-stale")
     assert (step, status, finished) == ("dbt source freshness", "failed", True)
