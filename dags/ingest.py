@@ -2,8 +2,9 @@
 
 Each run pulls exactly its data interval (the source's inclusive window end gives the
 overlap), loads every entity of the source into `raw` as one batch per entity (re-running
-an interval replaces its batches), and emits one Airflow Asset per raw table, which the
-build DAG is scheduled on. Backfill with `airflow backfill create --dag-id ingest_<source>`.
+an interval replaces its batches; an entity whose free text names a case's people loads after
+the entities that store them), and emits one Airflow Asset per raw table, which the build DAG
+is scheduled on. Backfill with `airflow backfill create --dag-id ingest_<source>`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def build_ingest_dag(source: str, entities: list[str], cron: str) -> None:
         **dag_kwargs(tags=["ingest", source], doc_md=__doc__),
     )
     def ingest_dag() -> None:
+        loads = {}
         for entity in entities:
 
             @task(task_id=f"load_{entity}", outlets=[raw_asset(source, entity)])
@@ -36,7 +38,12 @@ def build_ingest_dag(source: str, entities: list[str], cron: str) -> None:
                     context["run_id"],
                 )
 
-            load()
+            loads[entity] = load()
+        # free text that names a case's people is scrubbed with the people stored for that case:
+        # the entities storing them load first, so the same interval's cases are known
+        for entity, upstream in SOURCES[source].loads_after().items():
+            for name in upstream:
+                loads[name] >> loads[entity]
 
     ingest_dag()
 

@@ -74,25 +74,26 @@ def normalise(value: str) -> str:
 
 
 def spell_text(text: str, pseudonym: Callable[[str], str] | None = None) -> tuple[str, str, str]:
-    """(the text searched for personal values: normalised, separators between digits removed;
+    """(the text searched for personal values: normalised, without diacritics, separators between
+    digits removed;
     the text with its citizen ids, phone numbers and e-mail addresses replaced by their
     `pseudonym` (*** without one) and every other id-like digit run, even written with
     separators, by ***; the text with only the former replaced)."""
     base = replace_contacts(text, pseudonym) if pseudonym is not None else mask_contacts(text)
     joined = _DIGIT_SEPARATOR.sub("", base)
     masked = _ID_RUN.sub("***", joined)
-    return normalise(joined), masked if masked != joined else base, base
+    return without_diacritics(normalise(joined)), masked if masked != joined else base, base
 
 
 def scrub_text(text: str, personal: Sequence[str], spelled: tuple[str, str, str] | None = None) -> str:
     """Free text without ids, contacts or the record's own personal values.
 
-    `personal` are the record's personal values, normalised (`normalise`, separators between
-    digits removed). The text is searched in that spelling too (NFC or NFD, any case, any
-    spacing); each value found is replaced by *** (the text is then kept in NFC with its
-    spaces collapsed); ids, phone numbers and e-mail addresses as `spell_text` replaces them,
-    and every other id-like digit run, even written with separators, by ***.
-    `spelled` is `spell_text(text, …)` when the caller has it already.
+    `personal` are the record's personal values in their searched spelling (`normalise`d, without
+    diacritics, separators between digits removed). The text is searched in that spelling too (NFC
+    or NFD, any case, any spacing, with or without diacritics); each value found is replaced by
+    *** (the text is then kept in NFC with its spaces collapsed); ids, phone numbers and e-mail
+    addresses as `spell_text` replaces them, and every other id-like digit run, even written with
+    separators, by ***. `spelled` is `spell_text(text, …)` when the caller has it already.
     """
     searched, masked, base = spelled or spell_text(text)
     for value in personal:
@@ -100,11 +101,22 @@ def scrub_text(text: str, personal: Sequence[str], spelled: tuple[str, str, str]
             break
     else:
         return masked
-    found = [value for value in personal if value in searched]
     joined = " ".join(unicodedata.normalize("NFC", _DIGIT_SEPARATOR.sub("", base)).split())
-    for value in found:
-        joined = re.sub(re.escape(value).replace(r"\ ", " "), "***", joined, flags=re.IGNORECASE)
-    return _ID_RUN.sub("***", joined)
+    folded = without_diacritics(joined)  # letter for letter: its positions are joined's
+    spans = sorted(
+        match.span()
+        for value in personal
+        if value in searched
+        for match in re.finditer(re.escape(value).replace(r"\ ", " "), folded, flags=re.IGNORECASE)
+    )
+    kept, end = [], 0
+    for start, stop in spans:
+        if start >= end:
+            kept.append(joined[end:start] + "***")
+            end = stop
+        elif stop > end:  # overlapping values: the later one extends the hidden part
+            end = stop
+    return _ID_RUN.sub("***", "".join(kept) + joined[end:])
 
 
 def _digest(inner: Any, outer: Any, value: str) -> bytes:
@@ -130,7 +142,7 @@ def _personal_entry(inner: Any, outer: Any, value: str) -> tuple[str, str]:
         normalised = spelled = value  # an id or a phone number: already in both spellings
     else:
         normalised = normalise(value)
-        spelled = _DIGIT_SEPARATOR.sub("", normalised)
+        spelled = without_diacritics(_DIGIT_SEPARATOR.sub("", normalised))
     hexed = binascii.hexlify(_digest(inner, outer, normalised)[:16])
     pseudonym = (_PREFIX_BYTES + hexed.translate(_HEX_TO_LETTERS)).decode()
     return pseudonym, spelled if len(value) >= MIN_SEARCHED and len(spelled) >= MIN_SEARCHED else ""

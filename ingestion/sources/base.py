@@ -343,6 +343,17 @@ class Source:
     auth: AuthSpec
     sandbox: Sandbox | None = None
 
+    def loads_after(self) -> dict[str, list[str]]:
+        """entity → the entities it must load after in one interval: free text naming a case's
+        people is scrubbed with the people stored for that case (`case_key`), so the entities
+        whose records store them (`case_people`) load first."""
+        storing = [e.name for e in self.entities if e.personal is not None and e.personal.case_people]
+        return {
+            e.name: storing
+            for e in self.entities
+            if storing and e.personal is not None and e.personal.case_key and not e.personal.case_people
+        }
+
     def entity(self, name: str) -> Entity:
         for entity in self.entities:
             if entity.name == name:

@@ -149,14 +149,19 @@ def inject_onestop(folder: Path, injected: Injected) -> None:
     renamed = set(chosen[::3])  # personal fields renamed at the source
     noted = set(chosen) - renamed  # the applicant named in the dossier's progress notes
     people: dict[str, list[str]] = {}
+    first_seen: dict[str, str] = {}
     extra: list[dict[str, Any]] = []
     last_id = ""
+    # the people a later note may name: those of the first version ingested, from its time on
+    for record in sorted(dossiers, key=lambda r: r["_updated_at"]):
+        if record["MaHoSo"] in noted and _in_window(record["_updated_at"]) and record["MaHoSo"] not in people:
+            people[record["MaHoSo"]] = _personal_values(record, dossier_policy)
+            first_seen[record["MaHoSo"]] = record["_updated_at"]
     for record in dossiers:
         key = record["MaHoSo"]
         if key not in chosen:
             continue
         values = _personal_values(record, dossier_policy)
-        people[key] = values
         _write_free_text(record, dossier_policy, injected.person(values))
         citizen_id = record.get(dossier_policy.derive_from or "") or ""
         if _is_citizen_id(citizen_id):
@@ -186,9 +191,10 @@ def inject_onestop(folder: Path, injected: Injected) -> None:
         extra.append(bad)
     injected.rejects = len(extra)
     for record in progress:
-        if record["MaHoSo"] in noted and record["MaHoSo"] in people:
+        key = record["MaHoSo"]
+        if key in noted and key in people and record["ThoiDiemXuLy"] >= first_seen[key]:
             # names (2–5 words, what the rule searches a note for), phones and e-mails
-            names = [v for v in people[record["MaHoSo"]] if _is_name(v) or _is_phone(v) or "@" in v]
+            names = [v for v in people[key] if _is_name(v) or _is_phone(v) or "@" in v]
             _write_free_text(record, progress_policy, injected.person(names))
     (folder / DOSSIERS_FILE).write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in dossiers + extra))
     (folder / PROGRESS_FILE).write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in progress))

@@ -54,6 +54,19 @@ def test_ingest_tasks_retry_and_emit_one_asset_per_raw_table(dagbag: Any) -> Non
         assert [a.name for a in task.outlets] == [f"raw.onestop__{task.task_id.removeprefix('load_')}"]
 
 
+def test_entities_naming_a_case_load_after_those_storing_its_people(dagbag: Any) -> None:
+    from infra.dag_defaults import ingest_dag_id
+    from ingestion.sources import SOURCES
+
+    ordered = 0
+    for source in SOURCES.values():
+        dag = dagbag.dags[ingest_dag_id(source.name)]
+        for entity, upstream in source.loads_after().items():
+            assert {f"load_{u}" for u in upstream} <= dag.get_task(f"load_{entity}").upstream_task_ids
+            ordered += 1
+    assert ordered  # the one-stop's progress notes name their dossiers' people
+
+
 def test_build_publishes_only_after_the_gate(dagbag: Any) -> None:
     dag = dagbag.dags["dtimon_build"]
     publish = dag.get_task("publish")
