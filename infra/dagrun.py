@@ -110,6 +110,53 @@ def task_logs_for_the_ui() -> Iterator[None]:
         sdk_dag._run_task = original
 
 
+@contextlib.contextmanager
+def reruns_keep_their_history() -> Iterator[None]:
+    """Make `dag.test` keep what a day's earlier attempt left in Airflow's history.
+
+    `dag.test` clears the task instances of a run at the same logical date (each finished try
+    is kept in Airflow's task-instance history), then deletes that run — its tries with it —
+    and creates a new one. Here the run is started again instead, so its tasks' next tries
+    follow the earlier ones in the UI; a run with no logical date (the build) is always a new
+    run, never one that replaces an earlier build.
+    """
+    import airflow.models.dagrun as dagrun_module
+    from airflow.utils.state import DagRunState
+    from sqlalchemy import select
+
+    original = dagrun_module.get_or_create_dagrun
+
+    def get_or_restart(*, dag: Any, logical_date: datetime | None, session: Any, **kwargs: Any) -> Any:
+        if logical_date is None:
+            run = dag.create_dagrun(
+                run_id=kwargs["run_id"], logical_date=None, data_interval=kwargs["data_interval"],
+                run_after=kwargs["run_after"], conf=kwargs["conf"], run_type=DagRunType.MANUAL,
+                state=DagRunState.RUNNING, triggered_by=kwargs["triggered_by"],
+                triggering_user_name=kwargs["triggering_user_name"], start_date=kwargs["start_date"],
+                session=session,
+            )  # fmt: skip
+            session.commit()
+            return run
+        DagRun = dagrun_module.DagRun
+        run = session.scalar(
+            select(DagRun).where(DagRun.dag_id == dag.dag_id, DagRun.logical_date == logical_date)
+        )
+        if run is None:
+            return original(dag=dag, logical_date=logical_date, session=session, **kwargs)
+        run.state = DagRunState.RUNNING
+        run.start_date, run.end_date = kwargs["start_date"], None
+        session.commit()
+        return run
+
+    from airflow.utils.types import DagRunType
+
+    dagrun_module.get_or_create_dagrun = get_or_restart
+    try:
+        yield
+    finally:
+        dagrun_module.get_or_create_dagrun = original
+
+
 def record_truthfully(dag_run: Any, started: datetime) -> None:
     """The run started at `started` (dag.test records its logical date), triggered by `dtimon run`."""
     from airflow.models.dagrun import DagRun
@@ -203,7 +250,7 @@ def _failed_tasks(dag_run: Any) -> list[str]:
 def run_dag(dag: Any, logical_date: datetime | None, out: IO[str], label: str) -> None:
     started = time.monotonic()
     wall_start = datetime.now(UTC)
-    with task_logs_for_the_ui():
+    with task_logs_for_the_ui(), reruns_keep_their_history():
         dag_run = dag.test(logical_date=logical_date)
     record_truthfully(dag_run, wall_start)
     elapsed = time.monotonic() - started
