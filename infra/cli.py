@@ -479,31 +479,31 @@ def cmd_backfill(args: argparse.Namespace) -> None:
     preflight(settings)
     postgres.ensure_server(settings)
     check_origin(settings)
+    # this connection holds the backfill's lock while it runs (a killed run's backfill is refused next time)
     with psycopg.connect(settings.warehouse_url, autocommit=True) as conn:
         try:
             backfill_id = open_backfill(conn, args.source, args.start, args.end)
         except BackfillRefused as exc:
             raise UserError(str(exc)) from None
-    _say(f"dtimon backfill {args.source}: {args.start} → {args.end}, staged as backfill {backfill_id}")
-    for note in backfill_notes(SOURCES[args.source]):
-        _say(note)
-    started_sandboxes = start_sandboxes(settings)
-    failed: BaseException | None = None
-    try:
-        run_dags(
-            settings,
-            args.start,
-            args.end,
-            ingest=[ingest_dag_id(args.source)],
-            conf={"backfill_id": backfill_id},
-        )
-    except (UserError, KeyboardInterrupt) as exc:
-        failed = exc
-    finally:
-        for name in started_sandboxes:
-            processes.stop(settings.run_dir, name)
-    _say(f"Airflow log: {dagrun_log(settings)}")
-    with psycopg.connect(settings.warehouse_url, autocommit=True) as conn:
+        _say(f"dtimon backfill {args.source}: {args.start} → {args.end}, staged as backfill {backfill_id}")
+        for note in backfill_notes(SOURCES[args.source]):
+            _say(note)
+        started_sandboxes = start_sandboxes(settings)
+        failed: BaseException | None = None
+        try:
+            run_dags(
+                settings,
+                args.start,
+                args.end,
+                ingest=[ingest_dag_id(args.source)],
+                conf={"backfill_id": backfill_id},
+            )
+        except (UserError, KeyboardInterrupt) as exc:
+            failed = exc
+        finally:
+            for name in started_sandboxes:
+                processes.stop(settings.run_dir, name)
+        _say(f"Airflow log: {dagrun_log(settings)}")
         state, publication_id = backfill(conn, backfill_id)
         if state.status == "published":
             _say(f"backfill {backfill_id} published as publication {publication_id}")

@@ -42,9 +42,21 @@ def staged_backfill(conn: psycopg.Connection) -> Backfill | None:
     return Backfill(*row) if row else None
 
 
+#: Session advisory lock (key, backfill id) held by the process running a backfill while it runs.
+_RUNNING = "select {}(hashtext('dtimon.backfill'), %s::int)"
+
+
 def open_backfill(conn: psycopg.Connection, source: str, start: date, end: date) -> int:
-    """Record a new staged backfill of `source` over local days [start, end); its id. Refused
-    while another backfill is staged."""
+    """Record a new staged backfill of `source` over local days [start, end); its id. `conn` holds
+    the backfill's lock until it closes, so keep it open while the backfill runs. Refused while
+    another backfill is staged and running; one whose process is gone is refused first."""
+    other = staged_backfill(conn)
+    if (
+        other is not None
+        and conn.execute(_RUNNING.format("pg_try_advisory_lock"), (other.backfill_id,)).fetchone()[0]
+    ):
+        conn.execute(_RUNNING.format("pg_advisory_unlock"), (other.backfill_id,))
+        refuse_backfill(conn, other.backfill_id, "abandoned: its dtimon backfill ended without finishing")
     with conn.transaction():
         conn.execute("lock table ops.backfills in share row exclusive mode")
         other = staged_backfill(conn)
@@ -53,10 +65,12 @@ def open_backfill(conn: psycopg.Connection, source: str, start: date, end: date)
                 f"backfill {other.backfill_id} ({other.source} {other.range_start} → {other.range_end}) is "
                 "still staged: wait for it to be published or refused"
             )
-        return conn.execute(
+        backfill_id = conn.execute(
             "insert into ops.backfills (source, range_start, range_end) values (%s, %s, %s) returning backfill_id",
             (source, start, end),
         ).fetchone()[0]
+    conn.execute(_RUNNING.format("pg_advisory_lock"), (backfill_id,))
+    return backfill_id
 
 
 def _staged_batches(conn: psycopg.Connection, backfill_id: int) -> list[int]:
