@@ -5,7 +5,9 @@ replaces the interval's previous batch (it is marked `replaced`; its raw rows ar
 for a catalogue, carried into the new batch: a re-run never erases a version), records the new batch in `ops.batches`, streams every page's rows into the raw
 table with `COPY`, writes malformed records to `ops.rejects` with their reason, and
 advances the watermark. Any failure rolls all of it back — the previous batch stays live,
-untouched — and the failure is recorded as a `failed` batch with its error.
+untouched — and the failure is recorded as a `failed` batch with its error. A backfill's batch
+is loaded `staged` instead (`backfill_id`): it replaces nothing and moves no watermark until its
+backfill publishes (`promote_staged`: the same replacement, later) or is refused (`refuse_staged`).
 
 Each page becomes one block of `COPY` text, built in bytes a column at a time and written with one call; the
 cyclic garbage collector is off during a batch (records hold no cycles and are freed page
