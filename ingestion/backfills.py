@@ -16,6 +16,7 @@ from datetime import date
 import psycopg
 
 from ingestion.load import promote_staged, refuse_staged
+from ingestion.localtime import VN_TZ
 from ingestion.privacy import mask_text, masked_logger
 
 log = masked_logger(__name__)
@@ -130,16 +131,17 @@ def backfill(conn: psycopg.Connection, backfill_id: int) -> tuple[Backfill, int 
 
 def failure_reason(conn: psycopg.Connection, backfill_id: int) -> str | None:
     """What went wrong since backfill `backfill_id` started, in one line: the latest failed load of
-    its source (a broken day) or failed build step (dbt, the gate), or None when nothing says."""
+    its source (a broken day, named by its local date) or failed build step (dbt, the gate), or
+    None when nothing says."""
     row = conn.execute(
         """
         with started as (
-            select source, created_at from ops.backfills where backfill_id = %s
+            select source, created_at from ops.backfills where backfill_id = %(backfill_id)s
         ),
         failures as (
             select batches.finished_at as failed_at,
-                format('ingest of %%s.%%s [%%s, %%s) failed: %%s', batches.source, batches.entity,
-                    batches.interval_start, batches.interval_end, batches.error) as reason
+                format('ingest of %%s.%%s for %%s failed: %%s', batches.source, batches.entity,
+                    (batches.interval_start at time zone %(zone)s)::date, batches.error) as reason
             from ops.batches as batches, started
             where batches.source = started.source and batches.status = 'failed'
               and batches.started_at >= started.created_at
@@ -150,7 +152,7 @@ def failure_reason(conn: psycopg.Connection, backfill_id: int) -> str | None:
         )
         select reason from failures order by failed_at desc nulls last limit 1
         """,
-        (backfill_id,),
+        {"backfill_id": backfill_id, "zone": VN_TZ.utcoffset(None)},
     ).fetchone()
     if row is None:
         return None

@@ -209,3 +209,28 @@ def test_a_passing_backfill_publishes_once_and_its_batches_replace_the_live_ones
     assert _ledger(conn)[-2:] == [(staged, "replaced", again), (again, "succeeded", None)]
     rollback_to = pub.rollback(conn)
     assert rollback_to == f"pub_{first:06d}"  # the previous publication stays restorable
+
+
+def test_a_broken_day_refuses_the_whole_range(conn: psycopg.Connection) -> None:
+    live = _load(conn, range(1, 3))
+    raw = _raw(conn)
+    backfill_id = open_backfill(conn, "onestop", date(2025, 9, 3), date(2025, 9, 5))
+    first_day = _load(conn, range(1, 6), backfill_id)
+
+    def broken() -> Iterator[list[Any]]:
+        yield from parse_pages(DOSSIERS, [[_record(9)]], Pseudonymiser("k"))
+        raise ConnectionError("the source went away")
+
+    next_day = BatchKey("onestop", "dossiers", KEY.interval_end, KEY.interval_end + timedelta(days=1))
+    with pytest.raises(ConnectionError):
+        load_batch(conn, DOSSIERS.table, next_day, broken(), backfill_id=backfill_id)
+    reason = failure_reason(conn, backfill_id)
+    assert (
+        reason
+        and reason.startswith("ingest of onestop.dossiers for 2025-09-04 failed")
+        and "the source went away" in reason
+    )
+
+    refuse_backfill(conn, backfill_id, reason)  # what dtimon backfill does when a day fails
+    assert _raw(conn) == raw  # the good day's staged rows are gone too: the range is refused whole
+    assert _ledger(conn)[:2] == [(live, "succeeded", None), (first_day, "refused", None)]
