@@ -70,7 +70,8 @@ def open_backfill(conn: psycopg.Connection, source: str, start: date, end: date)
             "insert into ops.backfills (source, range_start, range_end) values (%s, %s, %s) returning backfill_id",
             (source, start, end),
         ).fetchone()[0]
-    conn.execute(_RUNNING.format("pg_advisory_lock"), (backfill_id,))
+        # held before the row is visible, so no one takes this backfill for a dead one
+        conn.execute(_RUNNING.format("pg_advisory_lock"), (backfill_id,))
     return backfill_id
 
 
