@@ -6,6 +6,8 @@ tests and the gate passed: a failure stops the run before publish, leaving BI on
 good publication (the failed candidate is rejected, its copy dropped, and its gate result stays
 in `ops`). The gate owns the `gate.passed` Asset, which `publish` reads; `publish` emits
 the `bi` Asset; the report and the Metabase provisioning run only after it succeeded.
+A run whose conf names a `backfill_id` builds from that backfill's staged batches and, if it
+publishes, makes them live in the publish transaction (`dtimon backfill`).
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ BUILD_TRIGGER = reduce(
 def dtimon_build() -> None:
     @task(retries=1)
     def dbt_build() -> None:
-        tasks.dbt_build(run_id=get_current_context()["run_id"])
+        context = get_current_context()
+        tasks.dbt_build(run_id=context["run_id"], backfill_id=tasks.backfill_of(context["dag_run"].conf))
 
     @task(retries=0)
     def stage_candidate() -> dict:
@@ -46,7 +49,7 @@ def dtimon_build() -> None:
 
     @task(retries=0, inlets=[gate_asset()], outlets=[bi_asset()])
     def publish(candidate: dict) -> str:
-        return tasks.publish(candidate)
+        return tasks.publish(candidate, tasks.backfill_of(get_current_context()["dag_run"].conf))
 
     @task(retries=1)
     def index_report() -> dict:

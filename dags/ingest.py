@@ -4,7 +4,8 @@ Each run pulls exactly its data interval (the source's inclusive window end give
 overlap), loads every entity of the source into `raw` as one batch per entity (re-running
 an interval replaces its batches; an entity whose free text names a case's people loads after
 the entities that store them), and emits one Airflow Asset per raw table, which the build DAG
-is scheduled on. Backfill with `airflow backfill create --dag-id ingest_<source>`.
+is scheduled on. A run whose conf names a `backfill_id` stages its batches for that backfill
+(`dtimon backfill`, see ingestion/backfills.py) instead of replacing the live ones.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from airflow.sdk import dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from infra.dag_defaults import LOCAL_TZ, dag_kwargs, ingest_dag_id, raw_asset
-from infra.tasks import ingest
+from infra.tasks import backfill_of, ingest
 from ingestion.sources import SOURCES
 
 
@@ -36,6 +37,7 @@ def build_ingest_dag(source: str, entities: list[str], cron: str) -> None:
                     context["data_interval_start"],
                     context["data_interval_end"],
                     context["run_id"],
+                    backfill_of(context["dag_run"].conf),
                 )
 
             loads[entity] = load()

@@ -9,11 +9,13 @@ dtimon rollback   point `bi` back at the previous publication
 dtimon report     render the index report (one HTML page per published month) from `bi`
 dtimon metabase   plan|apply the Metabase definitions (publishing/metabase/) against METABASE_URL
 dtimon reset-source SOURCE  delete everything ingested from SOURCE (to fill it from another origin)
+dtimon backfill SOURCE --from D --to D  re-ingest days staged, build and gate them, publish or refuse as a whole
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import socket
@@ -130,9 +132,11 @@ def check_data_dir(settings: Settings) -> None:
         )
 
 
-def check_date_range(start: date, end: date) -> None:
+def check_date_range(start: date, end: date, names: tuple[str, str] = ("--start", "--end")) -> None:
     if start >= end:
-        raise UserError(f"--start {start} is not before --end {end}: --end is the day after the last day")
+        raise UserError(
+            f"{names[0]} {start} is not before {names[1]} {end}: {names[1]} is the day after the last day"
+        )
 
 
 def preflight(settings: Settings) -> None:
@@ -264,11 +268,18 @@ def _airflow(settings: Settings, *args: str) -> None:
 
 
 def run_dags(
-    settings: Settings, start: date, end: date, *, ingest: list[str] | None = None, build: bool = True
+    settings: Settings,
+    start: date,
+    end: date,
+    *,
+    ingest: list[str] | None = None,
+    build: bool = True,
+    conf: dict[str, int] | None = None,
 ) -> None:
     """Ingest every daily interval of [start, end) and build, through Airflow, showing progress.
 
-    `ingest`: ingest DAG ids (default: every registered source's); `build`: run the build DAG after.
+    `ingest`: ingest DAG ids (default: every registered source's); `build`: run the build DAG after;
+    `conf`: every DAG run's conf (a backfill's id).
     """
     settings.run_dir.mkdir(parents=True, exist_ok=True)
     logpath = new_dagrun_log(settings)
@@ -279,6 +290,8 @@ def run_dags(
     for dag_id in ingest or []:
         argv += ["--ingest", dag_id]
     argv += ["--start", start.isoformat(), "--end", end.isoformat()]
+    if conf:
+        argv += ["--conf", json.dumps(conf)]
     with logpath.open("wb") as logfile:
         proc = subprocess.Popen(
             argv, env=env, stdout=logfile, stderr=subprocess.STDOUT, pass_fds=(write_fd,), cwd=PROJECT_ROOT
@@ -442,25 +455,65 @@ def cmd_run(args: argparse.Namespace) -> None:
     _say(summary(args.lang, "done", seconds=format_number(seconds, args.lang, 1)))
 
 
+def backfill_notes(source: Source) -> list[str]:
+    """One line for each entity a backfill does not stage, saying what it does with it instead."""
+    notes = []
+    for entity in source.entities:
+        if entity.pull.resumes or entity.acknowledge is not None:
+            notes.append(f"  {entity.name}: its items cannot be read again; rebuilt from raw only")
+        elif entity.snapshot:
+            notes.append(f"  {entity.name}: a catalogue, pulled as usual (live at once; its history is kept)")
+    return notes
+
+
 def cmd_backfill(args: argparse.Namespace) -> None:
+    """Stage the source's days, build and gate them, and publish them or refuse them as a whole."""
     from infra.dag_defaults import ingest_dag_id
+    from ingestion.backfills import BackfillRefused, backfill, failure_reason, open_backfill, refuse_backfill
+    from publishing.publish import current_publication
 
     settings = _settings(demo=True)
-    check_date_range(args.start, args.end)
+    check_date_range(args.start, args.end, ("--from", "--to"))
     check_data_dir(settings)
     check_ports(ports_to_start(settings, airflow=False))
     preflight(settings)
-    _say(f"dtimon backfill {args.source}: {args.start} → {args.end}")
     postgres.ensure_server(settings)
     check_origin(settings)
-    started_sandboxes = start_sandboxes(settings)
-    try:
-        run_dags(settings, args.start, args.end, ingest=[ingest_dag_id(args.source)], build=False)
-    finally:
-        for name in started_sandboxes:
-            processes.stop(settings.run_dir, name)
-    _say(f"Airflow log: {dagrun_log(settings)}")
-    _say("bi changes at the next build (`make run`, or the dtimon_build DAG)")
+    # this connection holds the backfill's lock while it runs (a killed run's backfill is refused next time)
+    with psycopg.connect(settings.warehouse_url, autocommit=True) as conn:
+        try:
+            backfill_id = open_backfill(conn, args.source, args.start, args.end)
+        except BackfillRefused as exc:
+            raise UserError(str(exc)) from None
+        _say(f"dtimon backfill {args.source}: {args.start} → {args.end}, staged as backfill {backfill_id}")
+        for note in backfill_notes(SOURCES[args.source]):
+            _say(note)
+        started_sandboxes = start_sandboxes(settings)
+        failed: BaseException | None = None
+        try:
+            run_dags(
+                settings,
+                args.start,
+                args.end,
+                ingest=[ingest_dag_id(args.source)],
+                conf={"backfill_id": backfill_id},
+            )
+        except (UserError, KeyboardInterrupt) as exc:
+            failed = exc
+        finally:
+            for name in started_sandboxes:
+                processes.stop(settings.run_dir, name)
+        _say(f"Airflow log: {dagrun_log(settings)}")
+        state, publication_id = backfill(conn, backfill_id)
+        if state.status == "published":
+            _say(f"backfill {backfill_id} published as publication {publication_id}")
+            return
+        reason = failure_reason(conn, backfill_id) or (str(failed) if failed else "its build did not publish")
+        if state.status == "staged":
+            refuse_backfill(conn, backfill_id, reason)
+        live = current_publication(conn)
+    shown = f"bi still shows publication {live[0]}" if live else "nothing is published"
+    raise UserError(f"backfill {backfill_id} refused: {reason} ({shown}; the earlier batches stay live)")
 
 
 def cmd_airflow(args: argparse.Namespace) -> None:
@@ -802,7 +855,11 @@ def _parser() -> argparse.ArgumentParser:
         ("reset-source", cmd_reset_source, "delete everything ingested from one source"),
         ("report", cmd_report, "render the index report from what is published"),
         ("metabase", cmd_metabase, "plan or apply the Metabase definitions"),
-        ("backfill", cmd_backfill, "ingest one source over a date range through Airflow"),
+        (
+            "backfill",
+            cmd_backfill,
+            "re-ingest one source's days, staged, and publish them if the gate passes",
+        ),
         ("airflow", cmd_airflow, "run an `airflow` command with the project's environment"),
         ("docs", cmd_docs, "build the dbt docs and serve them with the GX Data Docs on 127.0.0.1"),
     ):

@@ -144,7 +144,7 @@ def reruns_keep_their_history() -> Iterator[None]:
         if run is None:
             return original(dag=dag, logical_date=logical_date, session=session, **kwargs)
         run.state = DagRunState.RUNNING
-        run.start_date, run.end_date = kwargs["start_date"], None
+        run.start_date, run.end_date, run.conf = kwargs["start_date"], None, kwargs["conf"]
         session.commit()
         return run
 
@@ -247,11 +247,13 @@ def _failed_tasks(dag_run: Any) -> list[str]:
     return [ti.task_id for ti in dag_run.get_task_instances() if ti.state not in ("success", "skipped")]
 
 
-def run_dag(dag: Any, logical_date: datetime | None, out: IO[str], label: str) -> None:
+def run_dag(
+    dag: Any, logical_date: datetime | None, out: IO[str], label: str, conf: dict[str, Any] | None = None
+) -> None:
     started = time.monotonic()
     wall_start = datetime.now(UTC)
     with task_logs_for_the_ui(), reruns_keep_their_history():
-        dag_run = dag.test(logical_date=logical_date)
+        dag_run = dag.test(logical_date=logical_date, run_conf=conf)
     record_truthfully(dag_run, wall_start)
     elapsed = time.monotonic() - started
     state = str(dag_run.state)
@@ -273,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build", action="store_true", help="run the build DAG afterwards")
     parser.add_argument("--start", type=date.fromisoformat)
     parser.add_argument("--end", type=date.fromisoformat, help="exclusive")
+    parser.add_argument("--conf", type=json.loads, help="the conf of every run, as JSON (a backfill's id)")
     parser.add_argument(
         "--fail-abandoned", action="store_true", help="only mark runs a killed run left `running` as failed"
     )
@@ -303,9 +306,9 @@ def main(argv: list[str] | None = None) -> int:
             dag = dagbag.get_dag(dag_id)
             for interval_start, interval_end in daily_intervals(args.start, args.end):
                 # A manual run's data interval is the schedule period that ends at its logical date.
-                run_dag(dag, interval_end, out, f"{interval_start:%Y-%m-%d}")
+                run_dag(dag, interval_end, out, f"{interval_start:%Y-%m-%d}", args.conf)
         if args.build:
-            run_dag(dagbag.get_dag("dtimon_build"), None, out, "build")
+            run_dag(dagbag.get_dag("dtimon_build"), None, out, "build", args.conf)
     except DagRunFailed as exc:
         out.write(f"FAILED: {exc}\n")
         return 1

@@ -81,9 +81,15 @@ def fail_without_retry(*deterministic: type[BaseException]) -> Iterator[None]:
 
 
 def ingest(
-    source: str, entity: str, interval_start: datetime, interval_end: datetime, run_id: str
+    source: str,
+    entity: str,
+    interval_start: datetime,
+    interval_end: datetime,
+    run_id: str,
+    backfill_id: int | None = None,
 ) -> dict[str, Any]:
-    """Load one source entity for one data interval; returns the batch summary (for XCom). A
+    """Load one source entity for one data interval (staged for `backfill_id`, when given);
+    returns the batch summary (for XCom), empty when the backfill does not pull the entity. A
     renamed field, a shrinking catalogue, a record the database refuses or a second origin fails
     without retry."""
     from ingestion.load import CatalogueShrank
@@ -102,8 +108,9 @@ def ingest(
             settings=Settings.from_env(),
             warehouse_url=warehouse_url(),
             run_id=run_id,
+            backfill_id=backfill_id,
         )
-    return dataclasses.asdict(result)
+    return dataclasses.asdict(result) if result is not None else {}
 
 
 #: Longest message kept in ops.build_runs (its tail: dbt ends with what failed).
@@ -173,17 +180,26 @@ def recorded_step(url: str, step: str, run_id: str | None) -> Iterator[None]:
     finish("succeeded", None)
 
 
-def dbt_build(run_id: str | None = None, url: str | None = None) -> None:
-    """Check source freshness, then build and test every model (seeds, models, tests in DAG order).
-    Each step is recorded in ops.build_runs, a failure with dbt's message."""
+def backfill_of(conf: dict[str, Any] | None) -> int | None:
+    """The backfill a DAG run works for: its conf's `backfill_id` (None for an ordinary run)."""
+    value = (conf or {}).get("backfill_id")
+    return None if value is None else int(value)
+
+
+def dbt_build(run_id: str | None = None, url: str | None = None, backfill_id: int | None = None) -> None:
+    """Check source freshness, then build and test every model (seeds, models, tests in DAG order);
+    with `backfill_id`, staging reads that backfill's staged batches in place of the live ones of
+    their intervals (dbt var `backfill_id`). Each step is recorded in ops.build_runs, a failure
+    with dbt's message."""
     from infra.dbt import DbtFailed, run_dbt
 
     url = url or warehouse_url()
+    build = ["build"] if backfill_id is None else ["build", "--vars", f"{{backfill_id: {int(backfill_id)}}}"]
     try:
         with recorded_step(url, "dbt source freshness", run_id):
             run_dbt(["source", "freshness"], url)
         with recorded_step(url, "dbt build", run_id):
-            run_dbt(["build"], url)
+            run_dbt(build, url)
     except DbtFailed as error:
         if not error.deterministic:
             raise
@@ -232,11 +248,12 @@ def gate(candidate: dict[str, Any], run_id: str, url: str | None = None) -> dict
     return {"gate_result_id": result.gate_result_id, "evaluated": result.evaluated}
 
 
-def publish(candidate: dict[str, Any]) -> str:
+def publish(candidate: dict[str, Any], backfill_id: int | None = None) -> str:
+    """Publish the candidate (and make backfill `backfill_id`'s staged batches live with it)."""
     from publishing.publish import publish as do_publish
 
     with psycopg.connect(warehouse_url(), autocommit=True) as conn:
-        return do_publish(conn, candidate["publication_id"])
+        return do_publish(conn, candidate["publication_id"], backfill_id=backfill_id)
 
 
 def render_report() -> dict[str, Any]:

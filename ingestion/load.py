@@ -5,7 +5,9 @@ replaces the interval's previous batch (it is marked `replaced`; its raw rows ar
 for a catalogue, carried into the new batch: a re-run never erases a version), records the new batch in `ops.batches`, streams every page's rows into the raw
 table with `COPY`, writes malformed records to `ops.rejects` with their reason, and
 advances the watermark. Any failure rolls all of it back — the previous batch stays live,
-untouched — and the failure is recorded as a `failed` batch with its error.
+untouched — and the failure is recorded as a `failed` batch with its error. A backfill's batch
+is loaded `staged` instead (`backfill_id`): it replaces nothing and moves no watermark until its
+backfill publishes (`promote_staged`: the same replacement, later) or is refused (`refuse_staged`).
 
 Each page becomes one block of `COPY` text, built in bytes a column at a time and written with one call; the
 cyclic garbage collector is off during a batch (records hold no cycles and are freed page
@@ -189,6 +191,7 @@ def load_batch(
     snapshot: bool = False,
     max_shrink: float | None = None,
     before_commit: Callable[[psycopg.Connection, BatchResult], None] | None = None,
+    backfill_id: int | None = None,
 ) -> BatchResult:
     """Load `pages` as the batch of `key`, replacing any earlier batch of the same interval.
 
@@ -198,7 +201,11 @@ def load_batch(
     `before_commit` runs last inside the batch's transaction (e.g. to move a cursor with the batch).
     `max_shrink`: a snapshot pull that would lose more than this share of the live keys (or all of
     them) fails the batch (`CatalogueShrank`); None accepts any pull.
+    `backfill_id`: the batch is loaded `staged` for that backfill and replaces nothing yet: it
+    becomes live with `promote_staged` (when the backfill publishes) or `refused` (`refuse_staged`).
     """
+    if snapshot and backfill_id is not None:
+        raise ValueError(f"{table.qualified}: a catalogue is not staged (its pull never erases history)")
     if snapshot and not table.key:
         raise ValueError(f"{table.qualified}: a snapshot table needs its key columns declared")
     started_wall = time.monotonic()
@@ -211,7 +218,7 @@ def load_batch(
     gc.disable()
     try:
         with conn.transaction():
-            result = _load(conn, table, key, batch_id, pages, started_wall, snapshot, max_shrink)
+            result = _load(conn, table, key, batch_id, pages, started_wall, snapshot, max_shrink, backfill_id)
             if before_commit is not None:
                 before_commit(conn, result)
     except BaseException as exc:
@@ -293,35 +300,15 @@ def _load(
     started_wall: float,
     snapshot: bool,
     max_shrink: float | None = None,
+    backfill_id: int | None = None,
 ) -> BatchResult:
-    interval = (key.source, key.entity, key.interval_start, key.interval_end)
     if snapshot:  # every interval of a catalogue compares with the same stored versions
         conn.execute("select pg_advisory_xact_lock(hashtext(%s || '/' || %s), 0)", (key.source, key.entity))
-    conn.execute(
-        "select pg_advisory_xact_lock(hashtext(%s || '/' || %s), hashtext(%s::text || '/' || %s::text))",
-        interval,
-    )
-    previous = conn.execute(
-        """
-        select batch_id from ops.batches
-        where source = %s and entity = %s and interval_start = %s and interval_end = %s
-          and status = 'succeeded'
-        for update
-        """,
-        interval,
-    ).fetchone()
-    replaced = previous[0] if previous else None
+    # a staged batch replaces nothing until its backfill publishes (`promote_staged`)
+    replaced = None if backfill_id is not None else _live_batch(conn, key)
     carried = 0
     if replaced is not None:
-        raw = sql.Identifier(table.schema, table.name)
-        if snapshot:
-            # a catalogue's rows are versions of its history, which a re-run never erases: they
-            # move to the new batch, which stores only what differs from them
-            query = sql.SQL("update {} set batch_id = %s where batch_id = %s").format(raw)
-            carried = conn.execute(query, (batch_id, replaced)).rowcount
-        else:  # a window's rows are the pull's: replaced by the new pull
-            conn.execute(sql.SQL("delete from {} where batch_id = %s").format(raw), (replaced,))
-        conn.execute("update ops.batches set status = 'replaced' where batch_id = %s", (replaced,))
+        carried = _replace(conn, sql.Identifier(table.schema, table.name), replaced, batch_id, carry=snapshot)
 
     if snapshot:
         conn.execute(
@@ -359,23 +346,19 @@ def _load(
     conn.execute(
         """
         update ops.batches
-        set status = 'succeeded', rows_loaded = %s, rows_rejected = %s, pages = %s, rows_received = %s,
-            rows_unchanged = %s, rows_deleted = %s, rows_duplicate = %s, finished_at = clock_timestamp()
+        set status = %s, backfill_id = %s, rows_loaded = %s, rows_rejected = %s, pages = %s,
+            rows_received = %s, rows_unchanged = %s, rows_deleted = %s, rows_duplicate = %s,
+            finished_at = clock_timestamp()
         where batch_id = %s
         """,
-        (stored, sink.rejected, page_count, received, unchanged, deleted, duplicates, batch_id),
+        (
+            "succeeded" if backfill_id is None else "staged",
+            backfill_id,
+            *(stored, sink.rejected, page_count, received, unchanged, deleted, duplicates, batch_id),
+        ),
     )
-    if replaced is not None:
-        conn.execute("update ops.batches set replaced_by = %s where batch_id = %s", (batch_id, replaced))
-    conn.execute(
-        """
-        insert into ops.watermarks (source, entity, watermark, batch_id) values (%s, %s, %s, %s)
-        on conflict (source, entity) do update
-        set watermark = excluded.watermark, batch_id = excluded.batch_id, updated_at = now()
-        where ops.watermarks.watermark <= excluded.watermark
-        """,
-        (key.source, key.entity, key.interval_end, batch_id),
-    )
+    if backfill_id is None:
+        _advance_watermark(conn, key, batch_id)
     return BatchResult(
         batch_id=batch_id,
         source=key.source,
@@ -391,6 +374,98 @@ def _load(
         rows_received=received,
         rows_unchanged=unchanged,
         rows_deleted=deleted,
+    )
+
+
+def _live_batch(conn: psycopg.Connection, key: BatchKey) -> int | None:
+    """Lock the interval of `key` (until the transaction ends) and its live batch; that batch's id."""
+    interval = (key.source, key.entity, key.interval_start, key.interval_end)
+    conn.execute(
+        "select pg_advisory_xact_lock(hashtext(%s || '/' || %s), hashtext(%s::text || '/' || %s::text))",
+        interval,
+    )
+    previous = conn.execute(
+        """
+        select batch_id from ops.batches
+        where source = %s and entity = %s and interval_start = %s and interval_end = %s
+          and status = 'succeeded'
+        for update
+        """,
+        interval,
+    ).fetchone()
+    return previous[0] if previous else None
+
+
+def _replace(
+    conn: psycopg.Connection, raw: sql.Composable, replaced: int, batch_id: int, *, carry: bool
+) -> int:
+    """Mark batch `replaced` replaced by `batch_id` and delete its raw rows — or, with `carry` (a
+    catalogue: its rows are versions of its history, which a re-run never erases), move them to
+    `batch_id`, which then stores only what differs from them. Returns the rows carried."""
+    carried = 0
+    if carry:
+        query = sql.SQL("update {} set batch_id = %s where batch_id = %s").format(raw)
+        carried = conn.execute(query, (batch_id, replaced)).rowcount
+    else:  # a window's rows are the pull's: replaced by the new pull
+        conn.execute(sql.SQL("delete from {} where batch_id = %s").format(raw), (replaced,))
+    conn.execute(
+        "update ops.batches set status = 'replaced', replaced_by = %s where batch_id = %s",
+        (batch_id, replaced),
+    )
+    return carried
+
+
+def _advance_watermark(conn: psycopg.Connection, key: BatchKey, batch_id: int) -> None:
+    conn.execute(
+        """
+        insert into ops.watermarks (source, entity, watermark, batch_id) values (%s, %s, %s, %s)
+        on conflict (source, entity) do update
+        set watermark = excluded.watermark, batch_id = excluded.batch_id, updated_at = now()
+        where ops.watermarks.watermark <= excluded.watermark
+        """,
+        (key.source, key.entity, key.interval_end, batch_id),
+    )
+
+
+def _staged(conn: psycopg.Connection, batch_id: int) -> tuple[BatchKey, sql.Composable]:
+    """The interval of staged batch `batch_id` (row locked) and its raw table."""
+    row = conn.execute(
+        """
+        select b.source, b.entity, b.interval_start, b.interval_end, e.raw_table, b.status
+        from ops.batches as b
+        inner join ops.source_entities as e on e.source = b.source and e.entity = b.entity
+        where b.batch_id = %s
+        for update of b
+        """,
+        (batch_id,),
+    ).fetchone()
+    if row is None or row[5] != "staged":
+        raise ValueError(f"batch {batch_id} is not staged ({row[5] if row else 'no such batch'})")
+    schema, _, name = row[4].partition(".")
+    return BatchKey(*row[:4]), sql.Identifier(schema, name)
+
+
+def promote_staged(conn: psycopg.Connection, batch_id: int) -> int | None:
+    """Make staged batch `batch_id` live, inside the caller's transaction, exactly as a reload
+    does: the interval's live batch is replaced (its raw rows deleted) and the watermark moves.
+    Returns the id of the batch it replaced."""
+    key, raw = _staged(conn, batch_id)
+    replaced = _live_batch(conn, key)
+    if replaced is not None:
+        _replace(conn, raw, replaced, batch_id, carry=False)
+    conn.execute("update ops.batches set status = 'succeeded' where batch_id = %s", (batch_id,))
+    _advance_watermark(conn, key, batch_id)
+    return replaced
+
+
+def refuse_staged(conn: psycopg.Connection, batch_id: int, reason: str) -> None:
+    """Mark staged batch `batch_id` refused with `reason` and delete its raw rows (the interval's
+    live batch stays live), inside the caller's transaction."""
+    _, raw = _staged(conn, batch_id)
+    conn.execute(sql.SQL("delete from {} where batch_id = %s").format(raw), (batch_id,))
+    conn.execute(
+        "update ops.batches set status = 'refused', error = %s where batch_id = %s",
+        (mask_text(reason)[:2000], batch_id),
     )
 
 

@@ -12,6 +12,10 @@ acknowledgement are acknowledged only after the batch committed. Neither a curso
 pull nor an acknowledged one can read an interval's items again, so re-running an interval
 that already holds a live batch of such an entity reports that batch and pulls nothing
 (replacing it would delete what the source no longer serves).
+
+A backfill (`backfill_id`) loads a windowed entity as a `staged` batch (`ingestion.backfills`);
+a catalogue is pulled as usual (its pull never erases history); a cursor-based or acknowledged
+entity is not pulled at all: the backfill rebuilds it from what raw holds.
 """
 
 from __future__ import annotations
@@ -270,8 +274,10 @@ def ingest(
     warehouse_url: str,
     run_id: str | None = None,
     policy: RetryPolicy | None = None,
-) -> BatchResult:
-    """Load `source.entity` for [interval_start, interval_end) into raw, replacing that interval's batch."""
+    backfill_id: int | None = None,
+) -> BatchResult | None:
+    """Load `source.entity` for [interval_start, interval_end) into raw, replacing that interval's batch
+    (or, for backfill `backfill_id`, staged beside it). None: a backfill does not pull this entity."""
     if interval_start.tzinfo is None or interval_end.tzinfo is None:
         raise ValueError("interval bounds must be timezone-aware")
     if interval_end <= interval_start:
@@ -281,6 +287,14 @@ def ingest(
     key = BatchKey(source, entity, interval_start, interval_end)
     pseudonymiser = Pseudonymiser.from_settings(settings)
     pull = target.pull
+    if backfill_id is not None and (pull.resumes or target.acknowledge is not None):
+        log.info(
+            "%s.%s: its items cannot be re-read; backfill %s rebuilds it from raw only",
+            source,
+            entity,
+            backfill_id,
+        )
+        return None
     with (
         ApiClient(endpoint.url, auth=spec.client_auth(endpoint), policy=policy) as client,
         psycopg.connect(warehouse_url, autocommit=True) as conn,
@@ -332,6 +346,7 @@ def ingest(
             snapshot=target.snapshot,
             max_shrink=None if settings.accepts_shrink(source, entity) else target.max_shrink,
             before_commit=move_cursor,
+            backfill_id=None if target.snapshot else backfill_id,
         )
         if target.acknowledge is not None and item_ids:
             acknowledge(client, target, item_ids)

@@ -454,8 +454,12 @@ def _switch(conn: psycopg.Connection, step: Callable[[], str], what: str) -> str
             time.sleep(random.uniform(0.01, min(0.5, 0.02 * attempt)))
 
 
-def publish(conn: psycopg.Connection, publication_id: int) -> str:
-    """Switch `bi` to the candidate, in one transaction, only if the gate passed it."""
+def publish(conn: psycopg.Connection, publication_id: int, backfill_id: int | None = None) -> str:
+    """Switch `bi` to the candidate, in one transaction, only if the gate passed it; with
+    `backfill_id` (the candidate was built from that backfill), its staged batches become live in
+    the same transaction, replacing the batches of their intervals."""
+    from ingestion.backfills import publish_backfill
+
     migrate(conn)
     apply_bi_password(conn)
 
@@ -476,6 +480,8 @@ def publish(conn: psycopg.Connection, publication_id: int) -> str:
             " where publication_id = %s",
             (publication_id,),
         )
+        if backfill_id is not None:
+            publish_backfill(conn, backfill_id, publication_id)
         _prune(conn)
         return schema
 

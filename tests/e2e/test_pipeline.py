@@ -284,13 +284,28 @@ def _leave_a_run_running(module_airflow_db_url: str) -> str:
 
 
 def test_readme_commands_run_as_printed(
-    two_runs: dict, run_env: dict[str, str], module_airflow_db_url: str
+    two_runs: dict, run_env: dict[str, str], module_airflow_db_url: str, module_warehouse_url: str
 ) -> None:
     """`dtimon backfill`, `dtimon airflow …` and `dtimon docs` (the README's commands) work as printed."""
     killed = _leave_a_run_running(module_airflow_db_url)
+    with psycopg.connect(module_warehouse_url) as conn:
+        before = conn.execute("select max(publication_id) from ops.publications").fetchone()[0]
     backfill = _dtimon(run_env, "backfill", "onestop", "--from", "2025-09-03", "--to", "2025-09-04")
     assert backfill.returncode == 0, backfill.stdout[-3000:] + backfill.stderr[-3000:]
     assert "ingest_onestop     2025-09-03" in backfill.stdout
+    # staged, built and gated through Airflow, then published with its batches made live
+    published = re.search(r"^backfill (\d+) published as publication (\d+)$", backfill.stdout, re.MULTILINE)
+    assert published and int(published[2]) > before, backfill.stdout[-3000:]
+    with psycopg.connect(module_warehouse_url) as conn:
+        ledger = conn.execute(
+            "select status, count(*) from ops.batches where backfill_id = %s group by 1", (int(published[1]),)
+        ).fetchall()
+        assert ledger == [("succeeded", 2)]  # dossiers and progress; the catalogues pulled as usual
+        live = conn.execute(
+            "select count(*) from ops.batches where status = 'succeeded' and interval_start = %s::timestamptz",
+            ("2025-09-03T00:00:00+07:00",),
+        ).fetchone()[0]
+        assert live == 4  # one succeeded batch per entity and interval
     # the run a killed `dtimon run` left `running` is marked failed at the next start
     assert "marked 1 run(s) left running by a killed `dtimon run` as failed" in backfill.stdout
     state = _airflow_rows(

@@ -88,6 +88,11 @@ def test_bad_arguments(env: dict[str, str]) -> None:
     assert_one_line(env, ["scorecard", "--start", "yesterday"], "'yesterday' is not a date")
     assert_one_line(env, ["run", "--start", "2025-10-01", "--end", "2025-09-01"], "is not before --end")
     assert_one_line(env, ["rollback", "--to", "two"], "invalid int value")
+    backfill = ["backfill", "onestop", "--from", "2025-09-04", "--to", "2025-09-03"]
+    assert_one_line(env, backfill, "--from 2025-09-04 is not before --to 2025-09-03")
+    assert_one_line(
+        env, ["backfill", "nosuch", "--from", "2025-09-03", "--to", "2025-09-04"], "invalid choice"
+    )
     assert_one_line(env, ["frobnicate"], "invalid choice")
 
 

@@ -1,5 +1,5 @@
 -- Coverage per source and local day, from the batch ledger: a day is covered by a source when
--- every windowed entity of the source (ops.source_entities) has succeeded batches spanning the
+-- every windowed entity of the source (ops.source_entities) has live batches (`live_batch_ids`) spanning the
 -- whole day (one gap-free run of intervals from local midnight to the next). A partly loaded day
 -- is not covered. No source is named here: the registry says which entities count.
 with windowed_entities as (
@@ -29,9 +29,7 @@ live_batches as (
         on
             batches.source_name = windowed_entities.source_name
             and batches.entity_name = windowed_entities.entity_name
-    inner join {{ ref('batch_statuses') }} as statuses
-        on batches.status = statuses.status
-    where statuses.is_live
+    where batches.batch_id in ({{ live_batch_ids() }})
 ),
 
 ordered_batches as (

@@ -1,6 +1,7 @@
 -- What each source entity sent per local month of its batches (month of the interval start): the
 -- records received, loaded into raw and refused by the loader (ops.rejects), over its live
--- (succeeded) batches only — a replaced or failed attempt is not what the figures are built from.
+-- batches only (`live_batch_ids`: a backfill's build, its staged ones in their place) — a replaced or
+-- failed attempt is not what the figures are built from.
 with live_batches as (
     select
         batches.source_name,
@@ -9,9 +10,7 @@ with live_batches as (
         batches.rows_loaded,
         batches.rows_rejected
     from {{ ref('stg_ops__batches') }} as batches
-    inner join {{ ref('batch_statuses') }} as statuses
-        on batches.status = statuses.status
-    where statuses.is_live
+    where batches.batch_id in ({{ live_batch_ids() }})
 ),
 
 months as (

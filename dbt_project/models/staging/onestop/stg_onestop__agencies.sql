@@ -12,4 +12,4 @@ select
     source_updated_at,
     batch_id,
     loaded_at
-from {{ source('onestop', 'agencies') }}
+from {{ live_rows(source('onestop', 'agencies')) }} as agency_states

@@ -7,7 +7,7 @@ with recoded_versions as (
         dossiers.version,
         dossiers.loaded_at,
         dossiers.batch_id
-    from {{ source('onestop', 'dossiers') }} as dossiers
+    from {{ live_rows(source('onestop', 'dossiers')) }} as dossiers
     where
         coalesce(dossiers.record ->> 'MaHoSoKhac', '') <> ''
         and dossiers.record ->> 'MaHoSoKhac' <> dossiers.ma_ho_so

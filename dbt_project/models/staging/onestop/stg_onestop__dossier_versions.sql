@@ -13,7 +13,7 @@ with raw_versions as (
             partition by coalesce(codes.dossier_id, dossiers.ma_ho_so), dossiers.version
             order by dossiers.source_updated_at desc, md5(dossiers.record::text) desc
         ) as copy_rank
-    from {{ source('onestop', 'dossiers') }} as dossiers
+    from {{ live_rows(source('onestop', 'dossiers')) }} as dossiers
     left join {{ ref('stg_onestop__dossier_codes') }} as codes
         on dossiers.ma_ho_so = codes.alt_code
 )

@@ -18,4 +18,4 @@ select
     source_updated_at,
     batch_id,
     loaded_at
-from {{ source('onestop', 'procedures') }}
+from {{ live_rows(source('onestop', 'procedures')) }} as procedure_states

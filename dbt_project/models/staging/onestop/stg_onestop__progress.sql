@@ -14,7 +14,7 @@ with raw_progress as (
                 progress.record ->> 'TrangThai'
             order by progress.loaded_at desc, progress.batch_id desc
         ) as copy_rank
-    from {{ source('onestop', 'progress') }} as progress
+    from {{ live_rows(source('onestop', 'progress')) }} as progress
     left join {{ ref('stg_onestop__dossier_codes') }} as codes
         on progress.ma_ho_so = codes.alt_code
 )
