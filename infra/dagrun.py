@@ -145,6 +145,7 @@ def reruns_keep_their_history() -> Iterator[None]:
             return original(dag=dag, logical_date=logical_date, session=session, **kwargs)
         run.state = DagRunState.RUNNING
         run.start_date, run.end_date, run.conf = kwargs["start_date"], None, kwargs["conf"]
+        run.dag = dag  # what create_dagrun would have attached
         session.commit()
         return run
 

@@ -124,6 +124,16 @@ def test_airflow_records_the_runs_truthfully(
         assert state == "success"
         assert (triggered_by, user) == ("CLI", "dtimon run"), dag_id
         assert 0 < seconds < 600, (dag_id, seconds)  # not the ~429 days of start = logical date
+    # the second `dtimon run` re-ran each day in its run: the first attempt's tries stay in history
+    earlier = _airflow_rows(
+        module_airflow_db_url,
+        "select count(*), min(try_number) from task_instance_history where dag_id = 'ingest_onestop'",
+    )
+    tries = _airflow_rows(
+        module_airflow_db_url, "select distinct try_number from task_instance where dag_id = 'ingest_onestop'"
+    )
+    assert earlier[0][0] >= 7 * 4 and earlier[0][1] == 1 and tries == [(2,)], (earlier, tries)
+    assert len([r for r in runs if r[0] == "dtimon_build"]) == 2  # each build is a run of its own
     dag_id, run_id = next((r[0], r[1]) for r in runs if r[0] == "dtimon_build")
     logs = Path(run_env["DTIMON_HOME"]) / "airflow" / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}"
     dbt_log = logs / "task_id=dbt_build" / "attempt=1.log"
