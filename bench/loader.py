@@ -280,13 +280,17 @@ def _dlt_credentials(url: str) -> dict[str, Any]:
     """The bench database URL as dlt's credentials; dlt insists on a password, which the
     embedded server ignores when the URL has none (its owner logs in by peer on the socket)."""
     parts = psycopg.conninfo.conninfo_to_dict(url)
-    return {
+    host = parts.get("host", "127.0.0.1")
+    credentials: dict[str, Any] = {
         "database": parts["dbname"],
         "username": parts["user"],
         "password": parts.get("password") or "unused",
-        "host": parts.get("host", "127.0.0.1"),
+        "host": host,
         "port": int(parts.get("port", 5432)),
     }
+    if host.startswith("/"):  # a socket folder: dlt's URL needs a host name, libpq's `host` option wins
+        credentials |= {"host": "localhost", "query": {"host": host}}
+    return credentials
 
 
 def way_dlt(url: str, work: Workload, pipelines_dir: Path, name: str) -> int:
