@@ -65,3 +65,19 @@ def test_proc_stat_cpu_counts_after_the_command_name() -> None:
     line = "4242 (postgres: a) b) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 100 20 20 0 1 0 99 0 0"
     assert proc_cpu_seconds(line, 100) == 3.0
     assert proc_cpu_seconds(line, 100, children=True) == 4.2
+
+
+def test_dlt_reaches_a_socket_folder_through_libpq_s_host_option() -> None:
+    from bench.loader import _dlt_credentials
+
+    socket = _dlt_credentials("postgresql://postgres@/dtimon_bench?host=/tmp/dtimon-0-ab12cd34&port=55432")
+    assert socket == {
+        "database": "dtimon_bench",
+        "username": "postgres",
+        "password": "unused",
+        "host": "localhost",
+        "port": 55432,
+        "query": {"host": "/tmp/dtimon-0-ab12cd34"},
+    }
+    tcp = _dlt_credentials("postgresql://bench:secret@127.0.0.1:5432/dtimon_bench")
+    assert tcp["host"] == "127.0.0.1" and "query" not in tcp and tcp["password"] == "secret"
