@@ -1,8 +1,9 @@
 """The gate's expectation suites, as code.
 
-Each published relation has a suite. Indicator marts (`ind_*`) share one contract plus the key
-of their grain, declared here; a candidate holding an `ind_*` table with no declared grain fails
-the gate, so a new indicator mart cannot reach BI unchecked. Which indicators may appear, and the
+Each published relation has a suite. Keys and non-null columns come from the dbt models' YAML
+(`expectations.dbt_keys`), never from a list kept here. Indicator marts (`ind_*`) share one
+contract plus the key of their grain; a candidate holding an `ind_*` table whose YAML declares no
+grain fails the gate, so a new indicator mart cannot reach BI unchecked. Which indicators may appear, and the
 range each value must lie in, come from the indicator catalogue copied into the candidate (its
 rows with a `measure` are the computed indicators): a row of an indicator the catalogue does not
 compute, or whose unit, direction or value disagrees with the catalogue, is refused.
@@ -18,7 +19,7 @@ Severity follows GX: CRITICAL blocks publishing, WARNING is reported only.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -27,25 +28,13 @@ from pathlib import Path
 import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
 
+from expectations.dbt_keys import DeclaredRelation, declared_relations
+
 CRITICAL = FailureSeverity.CRITICAL
 WARNING = FailureSeverity.WARNING
 
-#: Grain (unique key) of every indicator mart.
-INDICATOR_GRAINS: dict[str, tuple[str, ...]] = {
-    "ind_values__unit_month": ("indicator_id", "unit_level", "unit_id", "period_month"),
-}
-
-#: Keys of the other published relations.
-RELATION_KEYS: dict[str, tuple[str, ...]] = {
-    "dim_agency": ("agency_id", "valid_from"),
-    "dim_procedure": ("procedure_id", "valid_from"),
-    "fct_dossier": ("dossier_id",),
-    "indicator_catalogue": ("indicator_id",),
-}
-
-#: The data-quality mart and its key; its shares are checked against DQ_THRESHOLDS_FILE.
+#: The data-quality mart; its shares are checked against DQ_THRESHOLDS_FILE.
 DQ_RELATION = "dq_source_month"
-DQ_KEY: tuple[str, ...] = ("source_name", "entity_name", "period_month")
 #: The dbt seed declaring the data-quality thresholds (dbt reads it too; see its `reason` column).
 DQ_THRESHOLDS_FILE = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "dq_thresholds.csv"
 #: What each share of the data-quality mart counts, for the gate's messages.
@@ -100,12 +89,14 @@ def dq_refuse_thresholds(path: Path = DQ_THRESHOLDS_FILE) -> dict[str, Decimal]:
 
 
 class UndeclaredRelation(RuntimeError):
-    """An indicator mart exists in the candidate but has no declared grain."""
+    """An indicator mart exists in the candidate but its YAML declares no grain."""
 
 
-def _key_expectations(key: Sequence[str]) -> list[gxe.Expectation]:
+def _key_expectations(key: Sequence[str], not_null: Sequence[str] = ()) -> list[gxe.Expectation]:
+    """The key is unique and, with the YAML's other non-null columns, never NULL."""
     checks: list[gxe.Expectation] = [
-        gxe.ExpectColumnValuesToNotBeNull(column=column, severity=CRITICAL) for column in key
+        gxe.ExpectColumnValuesToNotBeNull(column=column, severity=CRITICAL)
+        for column in dict.fromkeys([*key, *not_null])
     ]
     if len(key) == 1:
         checks.append(gxe.ExpectColumnValuesToBeUnique(column=key[0], severity=CRITICAL))
@@ -146,14 +137,15 @@ def _indicator_expectations(indicator: Indicator) -> list[gxe.Expectation]:
     ]
 
 
-def indicator_suite(relation: str, grain: Sequence[str], computed: Sequence[Indicator]) -> SuiteSpec:
+def indicator_suite(
+    relation: str, grain: Sequence[str], computed: Sequence[Indicator], not_null: Sequence[str] = ()
+) -> SuiteSpec:
     """The contract every indicator mart satisfies, with one check per computed indicator."""
     return SuiteSpec(
         relation,
         [
             gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-            *_key_expectations(grain),
-            gxe.ExpectColumnValuesToNotBeNull(column="numerator", severity=CRITICAL),
+            *_key_expectations(grain, (*not_null, "numerator")),
             gxe.ExpectColumnValuesToBeBetween(column="numerator", min_value=0, severity=CRITICAL),
             gxe.ExpectColumnValuesToBeInSet(
                 column="indicator_id", value_set=[i.indicator_id for i in computed], severity=CRITICAL
@@ -164,7 +156,6 @@ def indicator_suite(relation: str, grain: Sequence[str], computed: Sequence[Indi
             gxe.ExpectColumnValuesToBeInSet(
                 column="period_status", value_set=["complete", "provisional"], severity=CRITICAL
             ),
-            gxe.ExpectColumnValuesToNotBeNull(column="period_as_of", severity=CRITICAL),
             *(check for indicator in computed for check in _indicator_expectations(indicator)),
             _no_rows(
                 "met_inconsistent: met must be NULL exactly when value or target is NULL, and follow the direction",
@@ -198,10 +189,13 @@ def indicator_suite(relation: str, grain: Sequence[str], computed: Sequence[Indi
     )
 
 
-def keyed_suite(relation: str, key: Sequence[str]) -> SuiteSpec:
+def keyed_suite(relation: str, key: Sequence[str], not_null: Sequence[str] = ()) -> SuiteSpec:
     return SuiteSpec(
         relation,
-        [gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL), *_key_expectations(key)],
+        [
+            gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+            *_key_expectations(key, not_null),
+        ],
         tuple(key),
     )
 
@@ -211,12 +205,15 @@ def _percent(share: Decimal) -> str:
 
 
 def quality_suite(
-    relation: str, shares: Sequence[QualityShare], refuse_above: dict[str, Decimal]
+    relation: str,
+    shares: Sequence[QualityShare],
+    refuse_above: dict[str, Decimal],
+    declared: DeclaredRelation,
 ) -> SuiteSpec:
     """Key checks, then per share kind one catch-all refusal above its threshold, and one check
     per non-zero share of a source entity-month naming it (refused above the threshold, else a
     warning), so the gate's message says which source, entity, month and share."""
-    checks: list[gxe.Expectation] = list(_key_expectations(DQ_KEY))
+    checks: list[gxe.Expectation] = list(_key_expectations(declared.key, declared.not_null))
     for measure, limit in sorted(refuse_above.items()):
         checks.append(
             _no_rows(
@@ -240,28 +237,34 @@ def quality_suite(
                 CRITICAL if refused else WARNING,
             )
         )
-    return SuiteSpec(relation, checks, DQ_KEY)
+    return SuiteSpec(relation, checks, declared.key)
 
 
 def suites_for(
     relations: Sequence[str],
     computed: Callable[[], Sequence[Indicator]],
     quality: Callable[[], Sequence[QualityShare]] = tuple,
+    declared: Mapping[str, DeclaredRelation] | None = None,
 ) -> list[SuiteSpec]:
     """The suites to run over a candidate holding `relations`; `computed` reads the catalogue,
-    `quality` the non-zero shares of the data-quality mart."""
+    `quality` the non-zero shares of the data-quality mart, `declared` what the dbt YAML says
+    of each relation (read from dbt_project when not given)."""
+    declared = declared_relations() if declared is None else declared
     specs: list[SuiteSpec] = []
-    undeclared = [r for r in relations if r.startswith("ind_") and r not in INDICATOR_GRAINS]
+    undeclared = [r for r in relations if r.startswith("ind_") and not (r in declared and declared[r].key)]
     if undeclared:
         raise UndeclaredRelation(
-            f"indicator marts without a declared grain in expectations/suites.py: {', '.join(undeclared)}"
+            f"indicator marts whose dbt YAML declares no grain (unique_combination_of_columns): {', '.join(undeclared)}"
         )
     indicators = list(computed())
     for relation in relations:
-        if relation in INDICATOR_GRAINS:
-            specs.append(indicator_suite(relation, INDICATOR_GRAINS[relation], indicators))
+        found = declared.get(relation)
+        if found is None or not found.key:
+            continue  # a relation the gate makes itself (restatements, publication history)
+        if relation.startswith("ind_"):
+            specs.append(indicator_suite(relation, found.key, indicators, found.not_null))
         elif relation == DQ_RELATION:
-            specs.append(quality_suite(relation, list(quality()), dq_refuse_thresholds()))
-        elif relation in RELATION_KEYS:
-            specs.append(keyed_suite(relation, RELATION_KEYS[relation]))
+            specs.append(quality_suite(relation, list(quality()), dq_refuse_thresholds(), found))
+        else:
+            specs.append(keyed_suite(relation, found.key, found.not_null))
     return specs

@@ -66,3 +66,53 @@ def test_quality_thresholds_come_from_the_seed_and_name_each_share() -> None:
         "reject_share_not_zero: onestop progress 2025-09: 5.0 % of records rejected by the loader"
         " (at most 5.0 %)": WARNING,
     }
+
+
+def test_keys_and_non_null_columns_come_from_the_dbt_yaml(tmp_path: Path) -> None:
+    from expectations.dbt_keys import declared_relations
+
+    (tmp_path / "_marts.yml").write_text(
+        """
+models:
+  - name: fct_thing
+    columns:
+      - name: thing_id
+        data_tests: [unique, not_null]
+      - name: agency_id
+        data_tests:
+          - not_null:
+              config:
+                severity: warn
+      - name: status_code
+        data_tests: [not_null]
+  - name: ind_new__unit_week
+    data_tests:
+      - unique_combination_of_columns:
+          arguments:
+            combination_of_columns: [indicator_id, unit_id, period_week]
+  - name: ind_undeclared__unit_day
+""",
+        encoding="utf-8",
+    )
+    declared = declared_relations([tmp_path])
+    assert (declared["fct_thing"].key, declared["fct_thing"].not_null) == (
+        ("thing_id",),
+        ("thing_id", "status_code"),
+    )
+    (thing, indicator) = suites_for(["fct_thing", "ind_new__unit_week"], lambda: [], declared=declared)
+    assert thing.key == ("thing_id",) and indicator.key == ("indicator_id", "unit_id", "period_week")
+    null_checks = {
+        e.column for e in thing.expectations if type(e).__name__ == "ExpectColumnValuesToNotBeNull"
+    }
+    assert null_checks == {"thing_id", "status_code"}  # agency_id warns in dbt: not a gate failure
+    with pytest.raises(UndeclaredRelation, match="ind_undeclared__unit_day"):
+        suites_for(["ind_undeclared__unit_day"], lambda: [], declared=declared)
+
+
+def test_every_published_mart_has_a_suite_keyed_as_its_yaml_says() -> None:
+    from expectations.dbt_keys import declared_relations
+
+    declared = declared_relations()
+    marts = [name for name in declared if name.startswith(("dim_", "fct_", "ind_"))]
+    specs = suites_for(marts, lambda: [], declared=declared)
+    assert {spec.relation: spec.key for spec in specs} == {name: declared[name].key for name in marts}
