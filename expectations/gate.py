@@ -8,6 +8,7 @@ there (expectations.data_docs); the verdict is the same either way.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,17 @@ from psycopg import sql
 
 from core.migrations import migrate
 from core.warehouse_url import PgUrl
-from expectations.suites import CRITICAL, DQ_RELATION, DQ_SHARES, Indicator, QualityShare, suites_for
+from expectations.dbt_keys import DBT_PROJECT
+from expectations.suites import (
+    CRITICAL,
+    DQ_RELATION,
+    DQ_SHARES,
+    MOVE_FAILURE,
+    Indicator,
+    LiveBaseline,
+    QualityShare,
+    suites_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +52,11 @@ class GateResult:
     evaluated: int
     failed_critical: list[str]
     failed_warning: list[str]
+
+    @property
+    def refused_for_moves_only(self) -> bool:
+        """Refused, and only because values moved beyond fail_move (--accept-moves may publish it)."""
+        return bool(self.failed_critical) and all(MOVE_FAILURE in text for text in self.failed_critical)
 
     def summary(self) -> str:
         verdict = "passed" if self.success else "FAILED"
@@ -74,6 +90,55 @@ def _quality_shares(conn: psycopg.Connection, schema: str) -> list[QualityShare]
         ).format(measure=sql.Identifier(measure), table=sql.Identifier(schema, DQ_RELATION))
         shares.extend(QualityShare(row[0], row[1], row[2], measure, row[3]) for row in conn.execute(query))
     return shares
+
+
+#: Where the measure macros live (one file measure__<indicator>.sql each, named in the catalogue).
+MEASURE_MACROS = DBT_PROJECT / "macros" / "indicators"
+
+
+def _record_measure_hashes(conn: psycopg.Connection, publication_id: int, schema: str) -> None:
+    """Store md5(measure macro file, catalogue row) of each indicator the candidate computes."""
+    if conn.execute("select to_regclass(%s)", (f"{schema}.indicator_catalogue",)).fetchone()[0] is None:
+        return
+    query = sql.SQL(
+        "select indicator_id, measure, row_to_json(catalogue)::text from {} as catalogue where measure is not null"
+    ).format(sql.Identifier(schema, "indicator_catalogue"))
+    rows = []
+    for indicator_id, measure, catalogue_row in conn.execute(query).fetchall():
+        macro = MEASURE_MACROS / f"{measure}.sql"
+        text = macro.read_text(encoding="utf-8") if macro.is_file() else ""
+        rows.append((publication_id, indicator_id, hashlib.md5((text + catalogue_row).encode()).hexdigest()))
+    with conn.cursor() as cur:
+        cur.executemany(
+            "insert into ops.measure_hashes (publication_id, indicator_id, measure_hash) values (%s, %s, %s)"
+            " on conflict (publication_id, indicator_id) do update set measure_hash = excluded.measure_hash",
+            rows,
+        )
+
+
+def _live_baseline(conn: psycopg.Connection, publication_id: int, schema: str) -> LiveBaseline | None:
+    """The live publication to compare with, and the indicators whose hash it shares; None before
+    the first publication or when its copy is gone."""
+    row = conn.execute(
+        "select publication_id, schema_name from ops.publications where status = 'published'"
+    ).fetchone()
+    if row is None or row[0] == publication_id:
+        return None
+    live_id, live_schema = row
+    if conn.execute("select to_regclass(%s)", (f"{live_schema}.indicator_catalogue",)).fetchone()[0] is None:
+        return None
+    judged = conn.execute(
+        """
+        select candidate_hash.indicator_id
+        from ops.measure_hashes as candidate_hash
+        inner join ops.measure_hashes as live_hash
+            on live_hash.indicator_id = candidate_hash.indicator_id and live_hash.measure_hash = candidate_hash.measure_hash
+        where candidate_hash.publication_id = %s and live_hash.publication_id = %s
+        order by 1
+        """,
+        (publication_id, live_id),
+    ).fetchall()
+    return LiveBaseline(live_schema, schema, tuple(indicator for (indicator,) in judged))
 
 
 def _describe(expectation_result: Any) -> str:
@@ -128,10 +193,12 @@ def validate(
 
     migrate(warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
+        _record_measure_hashes(conn, publication_id, schema)
         specs = suites_for(
             relations,
             lambda: _computed_indicators(conn, schema),
             lambda: _quality_shares(conn, schema),
+            baseline=_live_baseline(conn, publication_id, schema),
         )
 
     # the stored datasource names the variable; its value is given to this process only
@@ -200,8 +267,9 @@ def validate(
         gate_result_id = conn.execute(
             """
             insert into ops.gate_results
-                (publication_id, schema_name, run_id, success, evaluated, failed_critical, failed_warning, results)
-            values (%s, %s, %s, %s, %s, %s, %s, %s)
+                (publication_id, schema_name, run_id, success, evaluated, failed_critical, failed_warning,
+                 results, refused_for_moves_only)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
             returning gate_result_id
             """,
             (
@@ -213,6 +281,7 @@ def validate(
                 len(failed_critical),
                 len(failed_warning),
                 document,
+                GateResult(0, success, evaluated, failed_critical, failed_warning).refused_for_moves_only,
             ),
         ).fetchone()[0]
     result = GateResult(gate_result_id, success, evaluated, failed_critical, failed_warning)

@@ -54,6 +54,37 @@ MALFORMED_BY_UNIT: dict[str, str] = {
 }
 
 
+#: Names (query comments) of the checks comparing a candidate with the live publication; a build
+#: refused by no other critical check may be published on an operator's word (--accept-moves).
+MOVE_FAILURE = "indicator_moved_beyond_fail_move"
+MOVE_WARNING = "indicator_moved_beyond_warn_move"
+
+
+def move(unit: str, live: Decimal, candidate: Decimal) -> Decimal | None:
+    """How far a value moved, in the unit of the catalogue's warn_move / fail_move: percentage
+    points for a ratio, a share of the live value otherwise (None from a live value of 0)."""
+    if unit == "ratio":
+        return 100 * abs(candidate - live)
+    return abs(candidate - live) / abs(live) if live else None
+
+
+#: The same rule in SQL over a candidate row `candidate_value`, the live row `live_value` and the
+#: candidate's catalogue row `catalogue` (NULL when a value is NULL or the live value is 0).
+MOVE_SQL = (
+    "case when catalogue.unit = 'ratio' then 100 * abs(candidate_value.value - live_value.value)"
+    " else abs(candidate_value.value - live_value.value) / nullif(abs(live_value.value), 0) end"
+)
+
+
+@dataclass(frozen=True)
+class LiveBaseline:
+    """What a candidate's indicator values are compared with: the live publication."""
+
+    live_schema: str  # the schema bi reads
+    candidate_schema: str  # whose catalogue gives warn_move and fail_move
+    judged: tuple[str, ...]  # indicators whose measure hash equals the live publication's
+
+
 @dataclass(frozen=True)
 class SuiteSpec:
     relation: str
@@ -137,10 +168,63 @@ def _indicator_expectations(indicator: Indicator) -> list[gxe.Expectation]:
     ]
 
 
+def _qualified(schema: str, relation: str) -> str:
+    return '"' + schema.replace('"', '""') + '"."' + relation.replace('"', '""') + '"'
+
+
+def move_expectations(relation: str, grain: Sequence[str], baseline: LiveBaseline) -> list[gxe.Expectation]:
+    """A value of a month complete in the live publication that moved beyond the catalogue's
+    fail_move refuses the build, beyond warn_move warns; a (unit, period) value the live
+    publication has and the candidate lost refuses it. Only indicators whose measure and
+    catalogue row are unchanged (`judged`) are compared: a legitimate change of a measure moves
+    its values on purpose."""
+    if not baseline.judged:
+        return []
+    live = _qualified(baseline.live_schema, relation)
+    catalogue = _qualified(baseline.candidate_schema, "indicator_catalogue")
+    judged = ", ".join(_literal(i) for i in baseline.judged)
+    same_key = " and ".join(f"candidate_value.{c} = live_value.{c}" for c in grain)
+
+    def moved(name: str, limit: str, severity: FailureSeverity) -> gxe.UnexpectedRowsExpectation:
+        return gxe.UnexpectedRowsExpectation(
+            unexpected_rows_query=(
+                f"select /* {name} */ candidate_value.* from {{batch}} as candidate_value"
+                f" inner join {live} as live_value on {same_key}"
+                f" inner join {catalogue} as catalogue on catalogue.indicator_id = candidate_value.indicator_id"
+                f" where live_value.period_status = 'complete' and candidate_value.indicator_id in ({judged})"
+                f" and {MOVE_SQL} > catalogue.{limit}"
+            ),
+            description=(
+                f"{name}: a value of a month complete in the live publication moved beyond the catalogue's"
+                f" {limit} (points for a ratio, a share of the value otherwise)"
+            ),
+            severity=severity,
+        )
+
+    return [
+        moved(MOVE_FAILURE, "fail_move", CRITICAL),
+        moved(MOVE_WARNING, "warn_move", WARNING),
+        gxe.UnexpectedRowsExpectation(
+            unexpected_rows_query=(
+                f"select /* published_value_disappeared */ live_value.* from {live} as live_value"
+                f" left join {{batch}} as candidate_value on {same_key}"
+                f" where candidate_value.indicator_id is null and live_value.indicator_id in ({judged})"
+            ),
+            description="published_value_disappeared: every unit and period the live publication shows is still there",
+            severity=CRITICAL,
+        ),
+    ]
+
+
 def indicator_suite(
-    relation: str, grain: Sequence[str], computed: Sequence[Indicator], not_null: Sequence[str] = ()
+    relation: str,
+    grain: Sequence[str],
+    computed: Sequence[Indicator],
+    not_null: Sequence[str] = (),
+    baseline: LiveBaseline | None = None,
 ) -> SuiteSpec:
-    """The contract every indicator mart satisfies, with one check per computed indicator."""
+    """The contract every indicator mart satisfies, with one check per computed indicator and,
+    given the live publication, the checks of moves against it."""
     return SuiteSpec(
         relation,
         [
@@ -184,6 +268,7 @@ def indicator_suite(
             gxe.ExpectColumnProportionOfNonNullValuesToBeBetween(
                 column="value", min_value=0.5, severity=WARNING
             ),
+            *(move_expectations(relation, grain, baseline) if baseline is not None else ()),
         ],
         tuple(grain),
     )
@@ -245,10 +330,12 @@ def suites_for(
     computed: Callable[[], Sequence[Indicator]],
     quality: Callable[[], Sequence[QualityShare]] = tuple,
     declared: Mapping[str, DeclaredRelation] | None = None,
+    baseline: LiveBaseline | None = None,
 ) -> list[SuiteSpec]:
     """The suites to run over a candidate holding `relations`; `computed` reads the catalogue,
     `quality` the non-zero shares of the data-quality mart, `declared` what the dbt YAML says
-    of each relation (read from dbt_project when not given)."""
+    of each relation (read from dbt_project when not given), `baseline` the live publication
+    the indicator values are compared with (none before the first publication)."""
     declared = declared_relations() if declared is None else declared
     specs: list[SuiteSpec] = []
     undeclared = [r for r in relations if r.startswith("ind_") and not (r in declared and declared[r].key)]
@@ -262,7 +349,7 @@ def suites_for(
         if found is None or not found.key:
             continue  # a relation the gate makes itself (restatements, publication history)
         if relation.startswith("ind_"):
-            specs.append(indicator_suite(relation, found.key, indicators, found.not_null))
+            specs.append(indicator_suite(relation, found.key, indicators, found.not_null, baseline))
         elif relation == DQ_RELATION:
             specs.append(quality_suite(relation, list(quality()), dq_refuse_thresholds(), found))
         else:
