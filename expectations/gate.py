@@ -23,6 +23,7 @@ from psycopg import sql
 from core.migrations import migrate
 from core.warehouse_url import PgUrl
 from expectations.dbt_keys import DBT_PROJECT
+from expectations.raw_checks import CALENDAR, RawEntity, raw_suite
 from expectations.suites import (
     CRITICAL,
     DQ_RELATION,
@@ -31,6 +32,7 @@ from expectations.suites import (
     Indicator,
     LiveBaseline,
     QualityShare,
+    SuiteSpec,
     suites_for,
 )
 
@@ -141,6 +143,23 @@ def _live_baseline(conn: psycopg.Connection, publication_id: int, schema: str) -
     return LiveBaseline(live_schema, schema, tuple(indicator for (indicator,) in judged))
 
 
+def _raw_suite(conn: psycopg.Connection, publication_id: int) -> SuiteSpec:
+    """The checks of what was ingested (expectations.raw_checks), over the registry's entities."""
+    entities = [
+        RawEntity(*row)
+        for row in conn.execute(
+            "select source, entity, windowed, raw_table from ops.source_entities order by source, entity"
+        ).fetchall()
+        if conn.execute("select to_regclass(%s)", (row[3],)).fetchone()[0] is not None
+    ]
+    live = conn.execute(
+        "select created_at from ops.publications where status = 'published' and publication_id <> %s",
+        (publication_id,),
+    ).fetchone()
+    calendar = conn.execute("select to_regclass(%s)", (CALENDAR,)).fetchone()[0] is not None
+    return raw_suite(entities, live[0].isoformat() if live else None, calendar)
+
+
 def _describe(expectation_result: Any) -> str:
     config = expectation_result.expectation_config
     if config.description:  # a query check says what it checks in its description
@@ -200,6 +219,7 @@ def validate(
             lambda: _quality_shares(conn, schema),
             baseline=_live_baseline(conn, publication_id, schema),
         )
+        specs.append(_raw_suite(conn, publication_id))
 
     # the stored datasource names the variable; its value is given to this process only
     url, engine_kwargs = PgUrl.parse(warehouse_url).sqlalchemy_with_host()  # GX wants a host name
@@ -221,7 +241,9 @@ def validate(
     definitions = []
     for spec in specs:
         name = f"gate__{spec.relation}"
-        asset = datasource.add_table_asset(name=spec.relation, table_name=spec.relation, schema_name=schema)
+        asset = datasource.add_table_asset(
+            name=spec.relation, table_name=spec.relation, schema_name=spec.schema or schema
+        )
         batch = asset.add_batch_definition_whole_table(name=f"{spec.relation}__whole")
         _replace(context.validation_definitions, name)
         _replace(context.suites, name)

@@ -91,6 +91,8 @@ class SuiteSpec:
     expectations: Sequence[gxe.Expectation]
     #: the relation's key: what results show of a failing row (see gate.result_format)
     key: Sequence[str] = ()
+    #: the relation's schema when it is not the candidate's (the raw checks run over ops)
+    schema: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ def _key_expectations(key: Sequence[str], not_null: Sequence[str] = ()) -> list[
     return checks
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -160,9 +162,9 @@ def _indicator_expectations(indicator: Indicator) -> list[gxe.Expectation]:
     return [
         _no_rows(
             f"indicator_row_malformed: {indicator.indicator_id} ({indicator.unit}, {indicator.direction})",
-            f"indicator_id = {_literal(indicator.indicator_id)} and ("
-            f"measure_unit is distinct from {_literal(indicator.unit)}"
-            f" or direction is distinct from {_literal(indicator.direction)}"
+            f"indicator_id = {sql_literal(indicator.indicator_id)} and ("
+            f"measure_unit is distinct from {sql_literal(indicator.unit)}"
+            f" or direction is distinct from {sql_literal(indicator.direction)}"
             f" or {malformed})",
         )
     ]
@@ -182,7 +184,7 @@ def move_expectations(relation: str, grain: Sequence[str], baseline: LiveBaselin
         return []
     live = _qualified(baseline.live_schema, relation)
     catalogue = _qualified(baseline.candidate_schema, "indicator_catalogue")
-    judged = ", ".join(_literal(i) for i in baseline.judged)
+    judged = ", ".join(sql_literal(i) for i in baseline.judged)
     same_key = " and ".join(f"candidate_value.{c} = live_value.{c}" for c in grain)
 
     def moved(name: str, limit: str, severity: FailureSeverity) -> gxe.UnexpectedRowsExpectation:
@@ -316,8 +318,8 @@ def quality_suite(
                 f"{name}: {share.source_name} {share.entity_name} {share.period_month:%Y-%m}:"
                 f" {_percent(share.share)} {DQ_SHARES.get(share.measure, share.measure)}"
                 f" ({verdict} {_percent(limit) if limit is not None else 'no threshold'})",
-                f"source_name = {_literal(share.source_name)} and entity_name = {_literal(share.entity_name)}"
-                f" and period_month = {_literal(share.period_month.isoformat())}"
+                f"source_name = {sql_literal(share.source_name)} and entity_name = {sql_literal(share.entity_name)}"
+                f" and period_month = {sql_literal(share.period_month.isoformat())}"
                 f" and {share.measure} > {limit if refused else 0}",
                 CRITICAL if refused else WARNING,
             )
