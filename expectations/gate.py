@@ -166,8 +166,15 @@ def _describe(expectation_result: Any) -> str:
         kwargs = {"description": config.description}
     else:
         kwargs = {k: v for k, v in config.kwargs.items() if k not in {"batch_id", "value_set"}}
-    observed = (expectation_result.result or {}).get("unexpected_count")
+    outcome = expectation_result.result or {}
+    observed = outcome.get("unexpected_count") or outcome.get("observed_value")  # a query check's row count
     suffix = f" ({observed} unexpected)" if observed else ""
+    info = expectation_result.exception_info or {}
+    # flat, or one entry per metric GX computed
+    raised = [i for i in (info, *info.values()) if isinstance(i, dict) and i.get("raised_exception")]
+    if raised:  # a check that could not run fails; say so, apart from a check that found rows
+        message = str(raised[0].get("exception_message") or "").strip()
+        suffix += f" (could not run: {message.splitlines()[0] if message else 'error'})"
     return f"{config.type}({', '.join(f'{k}={v}' for k, v in kwargs.items())}){suffix}"
 
 

@@ -88,6 +88,8 @@ def test_bad_arguments(env: dict[str, str]) -> None:
     assert_one_line(env, ["scorecard", "--start", "yesterday"], "'yesterday' is not a date")
     assert_one_line(env, ["run", "--start", "2025-10-01", "--end", "2025-09-01"], "is not before --end")
     assert_one_line(env, ["rollback", "--to", "two"], "invalid int value")
+    assert_one_line(env, ["publish", "--accept-moves", "two"], "invalid int value")
+    assert_one_line(env, ["publish"], "--accept-moves")
     assert_one_line(env, ["frobnicate"], "invalid choice")
 
 
@@ -165,6 +167,12 @@ def test_rollback_refusals(published: dict[str, str]) -> None:
     code, lines = dtimon(published, "rollback")
     assert code == 0, lines
     assert_one_line(published, ["rollback"], "refused: no earlier publication to roll back to")
+
+
+def test_accept_moves_refusals(published: dict[str, str]) -> None:
+    assert_one_line(published, ["publish", "--accept-moves", "99"], "refused: publication 99 does not exist")
+    # a build that passed the gate (now superseded) was not refused for moves: nothing to accept
+    assert_one_line(published, ["publish", "--accept-moves", "1"], "refused: publication 1 is superseded")
 
 
 def test_broken_pipe_is_quiet(published: dict[str, str]) -> None:

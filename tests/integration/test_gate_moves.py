@@ -34,6 +34,7 @@ def _gate(conn: psycopg.Connection, url: str) -> tuple[GateResult, int]:
     """Stage, gate and publish or reject, as infra.tasks.gate does."""
     candidate = pub.stage_candidate(conn, run_id="test")
     result = validate(url, candidate.publication_id, candidate.schema, list(candidate.relations), "test")
+    assert not any("could not run" in text for text in result.failed_critical + result.failed_warning)
     if result.success:
         pub.publish(conn, candidate.publication_id)
     else:

@@ -22,7 +22,7 @@ from infra.dbt import run_dbt
 from ingestion.load import BatchKey, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
-from ingestion.runner import parse_pages
+from ingestion.runner import RenamedField, parse_pages
 from ingestion.schema import migrate
 from ingestion.sources.onestop import SOURCE
 from publishing import publish as pub
@@ -96,6 +96,11 @@ def test_a_working_day_without_rows_fails_and_a_thin_one_warns(
     assert "day_volume_zero: onestop.dossiers" in critical
     assert "day_volume_unusual: onestop.dossiers" in warnings
     assert "raw_rows_differ_from_ledger" not in critical  # the loader's counts are what raw holds
+    assert "could not run" not in critical + warnings
+    zero = next(text for text in result.failed_critical if "day_volume_zero" in text)
+    assert zero.endswith("(1 unexpected)")  # 22 September only
+    thin = next(text for text in result.failed_warning if "day_volume_unusual" in text)
+    assert thin.endswith("(1 unexpected)")  # 23 September only
     assert conn.execute("select count(*) from ops.publications where status = 'published'").fetchone()[0] == 0
 
 
@@ -105,3 +110,35 @@ def test_a_batch_missing_rows_in_raw_fails(conn: psycopg.Connection, module_ware
     )
     result = _gate(conn, module_warehouse_url)
     assert "raw_rows_differ_from_ledger: onestop.dossiers" in " | ".join(result.failed_critical)
+
+
+def test_a_renamed_field_that_may_be_empty_fails_its_batch_by_name(conn: psycopg.Connection) -> None:
+    """Issue 17: KenhThucHien renamed in a day's versions was stored as an unknown field and moved
+    766-3.3 and NQ17-01. Now the batch fails naming it, and nothing of it is live or in raw."""
+    day = date(2025, 9, 24)
+    start = datetime(day.year, day.month, day.day, tzinfo=VN_TZ)
+    records = []
+    for n in range(6):
+        record = fx.dossier(
+            f"{A}-250924-{n:05d}", 1, updated="2025-09-24 09:00", status="2", channel="2", procedure=P1,
+            received="2025-09-24 09:00",
+        )  # fmt: skip
+        record["KenhThucHienMoi"] = record.pop("KenhThucHien")
+        records.append(record)
+    with pytest.raises(RenamedField, match="KenhThucHien is absent from 6 of 6 records"):
+        load_batch(
+            conn,
+            DOSSIERS.table,
+            BatchKey("onestop", "dossiers", start, start + timedelta(days=1)),
+            parse_pages(DOSSIERS, [records], Pseudonymiser("k")),
+        )
+    status = conn.execute(
+        "select status from ops.batches where entity = 'dossiers' and interval_start = %s", (start,)
+    ).fetchone()[0]
+    assert status == "failed"
+    assert (
+        conn.execute(
+            "select count(*) from raw.onestop__dossiers where ma_ho_so like '%%-250924-%%'"
+        ).fetchone()[0]
+        == 0
+    )
