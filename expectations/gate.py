@@ -8,6 +8,7 @@ there (expectations.data_docs); the verdict is the same either way.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,19 @@ from psycopg import sql
 
 from core.migrations import migrate
 from core.warehouse_url import PgUrl
-from expectations.suites import CRITICAL, DQ_RELATION, DQ_SHARES, Indicator, QualityShare, suites_for
+from expectations.dbt_keys import DBT_PROJECT
+from expectations.raw_checks import CALENDAR, RawEntity, raw_suite
+from expectations.suites import (
+    CRITICAL,
+    DQ_RELATION,
+    DQ_SHARES,
+    MOVE_FAILURE,
+    Indicator,
+    LiveBaseline,
+    QualityShare,
+    SuiteSpec,
+    suites_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +54,11 @@ class GateResult:
     evaluated: int
     failed_critical: list[str]
     failed_warning: list[str]
+
+    @property
+    def refused_for_moves_only(self) -> bool:
+        """Refused, and only because values moved beyond fail_move (--accept-moves may publish it)."""
+        return bool(self.failed_critical) and all(MOVE_FAILURE in text for text in self.failed_critical)
 
     def summary(self) -> str:
         verdict = "passed" if self.success else "FAILED"
@@ -76,14 +94,87 @@ def _quality_shares(conn: psycopg.Connection, schema: str) -> list[QualityShare]
     return shares
 
 
+#: Where the measure macros live (one file measure__<indicator>.sql each, named in the catalogue).
+MEASURE_MACROS = DBT_PROJECT / "macros" / "indicators"
+
+
+def _record_measure_hashes(conn: psycopg.Connection, publication_id: int, schema: str) -> None:
+    """Store md5(measure macro file, catalogue row) of each indicator the candidate computes."""
+    if conn.execute("select to_regclass(%s)", (f"{schema}.indicator_catalogue",)).fetchone()[0] is None:
+        return
+    query = sql.SQL(
+        "select indicator_id, measure, row_to_json(catalogue)::text from {} as catalogue where measure is not null"
+    ).format(sql.Identifier(schema, "indicator_catalogue"))
+    rows = []
+    for indicator_id, measure, catalogue_row in conn.execute(query).fetchall():
+        macro = MEASURE_MACROS / f"{measure}.sql"
+        text = macro.read_text(encoding="utf-8") if macro.is_file() else ""
+        rows.append((publication_id, indicator_id, hashlib.md5((text + catalogue_row).encode()).hexdigest()))
+    with conn.cursor() as cur:
+        cur.executemany(
+            "insert into ops.measure_hashes (publication_id, indicator_id, measure_hash) values (%s, %s, %s)"
+            " on conflict (publication_id, indicator_id) do update set measure_hash = excluded.measure_hash",
+            rows,
+        )
+
+
+def _live_baseline(conn: psycopg.Connection, publication_id: int, schema: str) -> LiveBaseline | None:
+    """The live publication to compare with, and the indicators whose hash it shares; None before
+    the first publication or when its copy is gone."""
+    row = conn.execute(
+        "select publication_id, schema_name from ops.publications where status = 'published'"
+    ).fetchone()
+    if row is None or row[0] == publication_id:
+        return None
+    live_id, live_schema = row
+    if conn.execute("select to_regclass(%s)", (f"{live_schema}.indicator_catalogue",)).fetchone()[0] is None:
+        return None
+    judged = conn.execute(
+        """
+        select candidate_hash.indicator_id
+        from ops.measure_hashes as candidate_hash
+        inner join ops.measure_hashes as live_hash
+            on live_hash.indicator_id = candidate_hash.indicator_id and live_hash.measure_hash = candidate_hash.measure_hash
+        where candidate_hash.publication_id = %s and live_hash.publication_id = %s
+        order by 1
+        """,
+        (publication_id, live_id),
+    ).fetchall()
+    return LiveBaseline(live_schema, schema, tuple(indicator for (indicator,) in judged))
+
+
+def _raw_suite(conn: psycopg.Connection, publication_id: int) -> SuiteSpec:
+    """The checks of what was ingested (expectations.raw_checks), over the registry's entities."""
+    entities = [
+        RawEntity(*row)
+        for row in conn.execute(
+            "select source, entity, windowed, raw_table from ops.source_entities order by source, entity"
+        ).fetchall()
+        if conn.execute("select to_regclass(%s)", (row[3],)).fetchone()[0] is not None
+    ]
+    live = conn.execute(
+        "select created_at from ops.publications where status = 'published' and publication_id <> %s",
+        (publication_id,),
+    ).fetchone()
+    calendar = conn.execute("select to_regclass(%s)", (CALENDAR,)).fetchone()[0] is not None
+    return raw_suite(entities, live[0].isoformat() if live else None, calendar)
+
+
 def _describe(expectation_result: Any) -> str:
     config = expectation_result.expectation_config
     if config.description:  # a query check says what it checks in its description
         kwargs = {"description": config.description}
     else:
         kwargs = {k: v for k, v in config.kwargs.items() if k not in {"batch_id", "value_set"}}
-    observed = (expectation_result.result or {}).get("unexpected_count")
+    outcome = expectation_result.result or {}
+    observed = outcome.get("unexpected_count") or outcome.get("observed_value")  # a query check's row count
     suffix = f" ({observed} unexpected)" if observed else ""
+    info = expectation_result.exception_info or {}
+    # flat, or one entry per metric GX computed
+    raised = [i for i in (info, *info.values()) if isinstance(i, dict) and i.get("raised_exception")]
+    if raised:  # a check that could not run fails; say so, apart from a check that found rows
+        message = str(raised[0].get("exception_message") or "").strip()
+        suffix += f" (could not run: {message.splitlines()[0] if message else 'error'})"
     return f"{config.type}({', '.join(f'{k}={v}' for k, v in kwargs.items())}){suffix}"
 
 
@@ -128,11 +219,14 @@ def validate(
 
     migrate(warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
+        _record_measure_hashes(conn, publication_id, schema)
         specs = suites_for(
             relations,
             lambda: _computed_indicators(conn, schema),
             lambda: _quality_shares(conn, schema),
+            baseline=_live_baseline(conn, publication_id, schema),
         )
+        specs.append(_raw_suite(conn, publication_id))
 
     # the stored datasource names the variable; its value is given to this process only
     url, engine_kwargs = PgUrl.parse(warehouse_url).sqlalchemy_with_host()  # GX wants a host name
@@ -154,7 +248,9 @@ def validate(
     definitions = []
     for spec in specs:
         name = f"gate__{spec.relation}"
-        asset = datasource.add_table_asset(name=spec.relation, table_name=spec.relation, schema_name=schema)
+        asset = datasource.add_table_asset(
+            name=spec.relation, table_name=spec.relation, schema_name=spec.schema or schema
+        )
         batch = asset.add_batch_definition_whole_table(name=f"{spec.relation}__whole")
         _replace(context.validation_definitions, name)
         _replace(context.suites, name)
@@ -200,8 +296,9 @@ def validate(
         gate_result_id = conn.execute(
             """
             insert into ops.gate_results
-                (publication_id, schema_name, run_id, success, evaluated, failed_critical, failed_warning, results)
-            values (%s, %s, %s, %s, %s, %s, %s, %s)
+                (publication_id, schema_name, run_id, success, evaluated, failed_critical, failed_warning,
+                 results, refused_for_moves_only)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
             returning gate_result_id
             """,
             (
@@ -213,6 +310,7 @@ def validate(
                 len(failed_critical),
                 len(failed_warning),
                 document,
+                GateResult(0, success, evaluated, failed_critical, failed_warning).refused_for_moves_only,
             ),
         ).fetchone()[0]
     result = GateResult(gate_result_id, success, evaluated, failed_critical, failed_warning)

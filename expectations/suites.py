@@ -1,8 +1,9 @@
 """The gate's expectation suites, as code.
 
-Each published relation has a suite. Indicator marts (`ind_*`) share one contract plus the key
-of their grain, declared here; a candidate holding an `ind_*` table with no declared grain fails
-the gate, so a new indicator mart cannot reach BI unchecked. Which indicators may appear, and the
+Each published relation has a suite. Keys and non-null columns come from the dbt models' YAML
+(`expectations.dbt_keys`), never from a list kept here. Indicator marts (`ind_*`) share one
+contract plus the key of their grain; a candidate holding an `ind_*` table whose YAML declares no
+grain fails the gate, so a new indicator mart cannot reach BI unchecked. Which indicators may appear, and the
 range each value must lie in, come from the indicator catalogue copied into the candidate (its
 rows with a `measure` are the computed indicators): a row of an indicator the catalogue does not
 compute, or whose unit, direction or value disagrees with the catalogue, is refused.
@@ -18,7 +19,7 @@ Severity follows GX: CRITICAL blocks publishing, WARNING is reported only.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -27,25 +28,13 @@ from pathlib import Path
 import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
 
+from expectations.dbt_keys import DeclaredRelation, declared_relations
+
 CRITICAL = FailureSeverity.CRITICAL
 WARNING = FailureSeverity.WARNING
 
-#: Grain (unique key) of every indicator mart.
-INDICATOR_GRAINS: dict[str, tuple[str, ...]] = {
-    "ind_values__unit_month": ("indicator_id", "unit_level", "unit_id", "period_month"),
-}
-
-#: Keys of the other published relations.
-RELATION_KEYS: dict[str, tuple[str, ...]] = {
-    "dim_agency": ("agency_id", "valid_from"),
-    "dim_procedure": ("procedure_id", "valid_from"),
-    "fct_dossier": ("dossier_id",),
-    "indicator_catalogue": ("indicator_id",),
-}
-
-#: The data-quality mart and its key; its shares are checked against DQ_THRESHOLDS_FILE.
+#: The data-quality mart; its shares are checked against DQ_THRESHOLDS_FILE.
 DQ_RELATION = "dq_source_month"
-DQ_KEY: tuple[str, ...] = ("source_name", "entity_name", "period_month")
 #: The dbt seed declaring the data-quality thresholds (dbt reads it too; see its `reason` column).
 DQ_THRESHOLDS_FILE = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "dq_thresholds.csv"
 #: What each share of the data-quality mart counts, for the gate's messages.
@@ -65,12 +54,45 @@ MALFORMED_BY_UNIT: dict[str, str] = {
 }
 
 
+#: Names (query comments) of the checks comparing a candidate with the live publication; a build
+#: refused by no other critical check may be published on an operator's word (--accept-moves).
+MOVE_FAILURE = "indicator_moved_beyond_fail_move"
+MOVE_WARNING = "indicator_moved_beyond_warn_move"
+
+
+def move(unit: str, live: Decimal, candidate: Decimal) -> Decimal | None:
+    """How far a value moved, in the unit of the catalogue's warn_move / fail_move: percentage
+    points for a ratio, a share of the live value otherwise (None from a live value of 0)."""
+    if unit == "ratio":
+        return 100 * abs(candidate - live)
+    return abs(candidate - live) / abs(live) if live else None
+
+
+#: The same rule in SQL over a candidate row `candidate_value`, the live row `live_value` and the
+#: candidate's catalogue row `catalogue` (NULL when a value is NULL or the live value is 0).
+MOVE_SQL = (
+    "case when catalogue.unit = 'ratio' then 100 * abs(candidate_value.value - live_value.value)"
+    " else abs(candidate_value.value - live_value.value) / nullif(abs(live_value.value), 0) end"
+)
+
+
+@dataclass(frozen=True)
+class LiveBaseline:
+    """What a candidate's indicator values are compared with: the live publication."""
+
+    live_schema: str  # the schema bi reads
+    candidate_schema: str  # whose catalogue gives warn_move and fail_move
+    judged: tuple[str, ...]  # indicators whose measure hash equals the live publication's
+
+
 @dataclass(frozen=True)
 class SuiteSpec:
     relation: str
     expectations: Sequence[gxe.Expectation]
     #: the relation's key: what results show of a failing row (see gate.result_format)
     key: Sequence[str] = ()
+    #: the relation's schema when it is not the candidate's (the raw checks run over ops)
+    schema: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,12 +122,14 @@ def dq_refuse_thresholds(path: Path = DQ_THRESHOLDS_FILE) -> dict[str, Decimal]:
 
 
 class UndeclaredRelation(RuntimeError):
-    """An indicator mart exists in the candidate but has no declared grain."""
+    """An indicator mart exists in the candidate but its YAML declares no grain."""
 
 
-def _key_expectations(key: Sequence[str]) -> list[gxe.Expectation]:
+def _key_expectations(key: Sequence[str], not_null: Sequence[str] = ()) -> list[gxe.Expectation]:
+    """The key is unique and, with the YAML's other non-null columns, never NULL."""
     checks: list[gxe.Expectation] = [
-        gxe.ExpectColumnValuesToNotBeNull(column=column, severity=CRITICAL) for column in key
+        gxe.ExpectColumnValuesToNotBeNull(column=column, severity=CRITICAL)
+        for column in dict.fromkeys([*key, *not_null])
     ]
     if len(key) == 1:
         checks.append(gxe.ExpectColumnValuesToBeUnique(column=key[0], severity=CRITICAL))
@@ -114,7 +138,7 @@ def _key_expectations(key: Sequence[str]) -> list[gxe.Expectation]:
     return checks
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -138,22 +162,76 @@ def _indicator_expectations(indicator: Indicator) -> list[gxe.Expectation]:
     return [
         _no_rows(
             f"indicator_row_malformed: {indicator.indicator_id} ({indicator.unit}, {indicator.direction})",
-            f"indicator_id = {_literal(indicator.indicator_id)} and ("
-            f"measure_unit is distinct from {_literal(indicator.unit)}"
-            f" or direction is distinct from {_literal(indicator.direction)}"
+            f"indicator_id = {sql_literal(indicator.indicator_id)} and ("
+            f"measure_unit is distinct from {sql_literal(indicator.unit)}"
+            f" or direction is distinct from {sql_literal(indicator.direction)}"
             f" or {malformed})",
         )
     ]
 
 
-def indicator_suite(relation: str, grain: Sequence[str], computed: Sequence[Indicator]) -> SuiteSpec:
-    """The contract every indicator mart satisfies, with one check per computed indicator."""
+def _qualified(schema: str, relation: str) -> str:
+    return '"' + schema.replace('"', '""') + '"."' + relation.replace('"', '""') + '"'
+
+
+def move_expectations(relation: str, grain: Sequence[str], baseline: LiveBaseline) -> list[gxe.Expectation]:
+    """A value of a month complete in the live publication that moved beyond the catalogue's
+    fail_move refuses the build, beyond warn_move warns; a (unit, period) value the live
+    publication has and the candidate lost refuses it. Only indicators whose measure and
+    catalogue row are unchanged (`judged`) are compared: a legitimate change of a measure moves
+    its values on purpose."""
+    if not baseline.judged:
+        return []
+    live = _qualified(baseline.live_schema, relation)
+    catalogue = _qualified(baseline.candidate_schema, "indicator_catalogue")
+    judged = ", ".join(sql_literal(i) for i in baseline.judged)
+    same_key = " and ".join(f"candidate_value.{c} = live_value.{c}" for c in grain)
+
+    def moved(name: str, limit: str, severity: FailureSeverity) -> gxe.UnexpectedRowsExpectation:
+        return gxe.UnexpectedRowsExpectation(
+            unexpected_rows_query=(
+                f"select /* {name} */ candidate_value.* from {{batch}} as candidate_value"
+                f" inner join {live} as live_value on {same_key}"
+                f" inner join {catalogue} as catalogue on catalogue.indicator_id = candidate_value.indicator_id"
+                f" where live_value.period_status = 'complete' and candidate_value.indicator_id in ({judged})"
+                f" and {MOVE_SQL} > catalogue.{limit}"
+            ),
+            description=(
+                f"{name}: a value of a month complete in the live publication moved beyond the catalogue's"
+                f" {limit} (points for a ratio, a share of the value otherwise)"
+            ),
+            severity=severity,
+        )
+
+    return [
+        moved(MOVE_FAILURE, "fail_move", CRITICAL),
+        moved(MOVE_WARNING, "warn_move", WARNING),
+        gxe.UnexpectedRowsExpectation(
+            unexpected_rows_query=(
+                f"select /* published_value_disappeared */ live_value.* from {live} as live_value"
+                f" left join {{batch}} as candidate_value on {same_key}"
+                f" where candidate_value.indicator_id is null and live_value.indicator_id in ({judged})"
+            ),
+            description="published_value_disappeared: every unit and period the live publication shows is still there",
+            severity=CRITICAL,
+        ),
+    ]
+
+
+def indicator_suite(
+    relation: str,
+    grain: Sequence[str],
+    computed: Sequence[Indicator],
+    not_null: Sequence[str] = (),
+    baseline: LiveBaseline | None = None,
+) -> SuiteSpec:
+    """The contract every indicator mart satisfies, with one check per computed indicator and,
+    given the live publication, the checks of moves against it."""
     return SuiteSpec(
         relation,
         [
             gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-            *_key_expectations(grain),
-            gxe.ExpectColumnValuesToNotBeNull(column="numerator", severity=CRITICAL),
+            *_key_expectations(grain, (*not_null, "numerator")),
             gxe.ExpectColumnValuesToBeBetween(column="numerator", min_value=0, severity=CRITICAL),
             gxe.ExpectColumnValuesToBeInSet(
                 column="indicator_id", value_set=[i.indicator_id for i in computed], severity=CRITICAL
@@ -164,7 +242,6 @@ def indicator_suite(relation: str, grain: Sequence[str], computed: Sequence[Indi
             gxe.ExpectColumnValuesToBeInSet(
                 column="period_status", value_set=["complete", "provisional"], severity=CRITICAL
             ),
-            gxe.ExpectColumnValuesToNotBeNull(column="period_as_of", severity=CRITICAL),
             *(check for indicator in computed for check in _indicator_expectations(indicator)),
             _no_rows(
                 "met_inconsistent: met must be NULL exactly when value or target is NULL, and follow the direction",
@@ -193,15 +270,19 @@ def indicator_suite(relation: str, grain: Sequence[str], computed: Sequence[Indi
             gxe.ExpectColumnProportionOfNonNullValuesToBeBetween(
                 column="value", min_value=0.5, severity=WARNING
             ),
+            *(move_expectations(relation, grain, baseline) if baseline is not None else ()),
         ],
         tuple(grain),
     )
 
 
-def keyed_suite(relation: str, key: Sequence[str]) -> SuiteSpec:
+def keyed_suite(relation: str, key: Sequence[str], not_null: Sequence[str] = ()) -> SuiteSpec:
     return SuiteSpec(
         relation,
-        [gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL), *_key_expectations(key)],
+        [
+            gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+            *_key_expectations(key, not_null),
+        ],
         tuple(key),
     )
 
@@ -211,12 +292,15 @@ def _percent(share: Decimal) -> str:
 
 
 def quality_suite(
-    relation: str, shares: Sequence[QualityShare], refuse_above: dict[str, Decimal]
+    relation: str,
+    shares: Sequence[QualityShare],
+    refuse_above: dict[str, Decimal],
+    declared: DeclaredRelation,
 ) -> SuiteSpec:
     """Key checks, then per share kind one catch-all refusal above its threshold, and one check
     per non-zero share of a source entity-month naming it (refused above the threshold, else a
     warning), so the gate's message says which source, entity, month and share."""
-    checks: list[gxe.Expectation] = list(_key_expectations(DQ_KEY))
+    checks: list[gxe.Expectation] = list(_key_expectations(declared.key, declared.not_null))
     for measure, limit in sorted(refuse_above.items()):
         checks.append(
             _no_rows(
@@ -234,34 +318,42 @@ def quality_suite(
                 f"{name}: {share.source_name} {share.entity_name} {share.period_month:%Y-%m}:"
                 f" {_percent(share.share)} {DQ_SHARES.get(share.measure, share.measure)}"
                 f" ({verdict} {_percent(limit) if limit is not None else 'no threshold'})",
-                f"source_name = {_literal(share.source_name)} and entity_name = {_literal(share.entity_name)}"
-                f" and period_month = {_literal(share.period_month.isoformat())}"
+                f"source_name = {sql_literal(share.source_name)} and entity_name = {sql_literal(share.entity_name)}"
+                f" and period_month = {sql_literal(share.period_month.isoformat())}"
                 f" and {share.measure} > {limit if refused else 0}",
                 CRITICAL if refused else WARNING,
             )
         )
-    return SuiteSpec(relation, checks, DQ_KEY)
+    return SuiteSpec(relation, checks, declared.key)
 
 
 def suites_for(
     relations: Sequence[str],
     computed: Callable[[], Sequence[Indicator]],
     quality: Callable[[], Sequence[QualityShare]] = tuple,
+    declared: Mapping[str, DeclaredRelation] | None = None,
+    baseline: LiveBaseline | None = None,
 ) -> list[SuiteSpec]:
     """The suites to run over a candidate holding `relations`; `computed` reads the catalogue,
-    `quality` the non-zero shares of the data-quality mart."""
+    `quality` the non-zero shares of the data-quality mart, `declared` what the dbt YAML says
+    of each relation (read from dbt_project when not given), `baseline` the live publication
+    the indicator values are compared with (none before the first publication)."""
+    declared = declared_relations() if declared is None else declared
     specs: list[SuiteSpec] = []
-    undeclared = [r for r in relations if r.startswith("ind_") and r not in INDICATOR_GRAINS]
+    undeclared = [r for r in relations if r.startswith("ind_") and not (r in declared and declared[r].key)]
     if undeclared:
         raise UndeclaredRelation(
-            f"indicator marts without a declared grain in expectations/suites.py: {', '.join(undeclared)}"
+            f"indicator marts whose dbt YAML declares no grain (unique_combination_of_columns): {', '.join(undeclared)}"
         )
     indicators = list(computed())
     for relation in relations:
-        if relation in INDICATOR_GRAINS:
-            specs.append(indicator_suite(relation, INDICATOR_GRAINS[relation], indicators))
+        found = declared.get(relation)
+        if found is None or not found.key:
+            continue  # a relation the gate makes itself (restatements, publication history)
+        if relation.startswith("ind_"):
+            specs.append(indicator_suite(relation, found.key, indicators, found.not_null, baseline))
         elif relation == DQ_RELATION:
-            specs.append(quality_suite(relation, list(quality()), dq_refuse_thresholds()))
-        elif relation in RELATION_KEYS:
-            specs.append(keyed_suite(relation, RELATION_KEYS[relation]))
+            specs.append(quality_suite(relation, list(quality()), dq_refuse_thresholds(), found))
+        else:
+            specs.append(keyed_suite(relation, found.key, found.not_null))
     return specs

@@ -6,6 +6,7 @@ dtimon down       stop everything `run`/`up` started, by process id
 dtimon status     what is running
 dtimon scorecard  print the scorecard from what is published in `bi`
 dtimon rollback   point `bi` back at the previous publication
+dtimon publish --accept-moves BUILD  publish a build the gate refused only for moves, on your word
 dtimon report     render the index report (one HTML page per published month) from `bi`
 dtimon metabase   plan|apply the Metabase definitions (publishing/metabase/) against METABASE_URL
 dtimon reset-source SOURCE  delete everything ingested from SOURCE (to fill it from another origin)
@@ -779,6 +780,19 @@ def cmd_rollback(args: argparse.Namespace) -> None:
     _say(f"bi now reads {schema}")
 
 
+def cmd_publish(args: argparse.Namespace) -> None:
+    """Publish a build the gate refused only because values moved beyond their fail_move; the
+    operator (the OS user) is recorded in ops.publications.accepted_moves_by."""
+    import getpass
+
+    from publishing.publish import publish
+
+    settings = _settings(demo=False)
+    with psycopg.connect(settings.warehouse_url, autocommit=True) as conn:
+        schema = publish(conn, args.accept_moves, accepted_moves_by=getpass.getuser())
+    _say(f"bi now reads {schema} (moves accepted by {getpass.getuser()})")
+
+
 def cmd_report(args: argparse.Namespace) -> None:
     from publishing.report.data import NothingPublished
     from publishing.report.render import render_all
@@ -852,6 +866,7 @@ def _parser() -> argparse.ArgumentParser:
         ("status", cmd_status, "show what is running"),
         ("scorecard", cmd_scorecard, "print the published scorecard"),
         ("rollback", cmd_rollback, "point bi back at an earlier publication"),
+        ("publish", cmd_publish, "publish a build the gate refused only for moves (--accept-moves BUILD)"),
         ("reset-source", cmd_reset_source, "delete everything ingested from one source"),
         ("report", cmd_report, "render the index report from what is published"),
         ("metabase", cmd_metabase, "plan or apply the Metabase definitions"),
@@ -877,6 +892,14 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument("source", choices=sorted(SOURCES), help="a registered source")
         if name == "rollback":
             p.add_argument("--to", type=int, help="publication id (default: the previous one)")
+        if name == "publish":
+            p.add_argument(
+                "--accept-moves",
+                type=int,
+                required=True,
+                metavar="BUILD",
+                help="publication id the gate refused",
+            )
         if name == "backfill":
             p.add_argument("source", choices=sorted(SOURCES), help="a registered source")
             p.add_argument("--from", dest="start", type=_day, required=True, help="first day")

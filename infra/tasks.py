@@ -242,8 +242,14 @@ def gate(candidate: dict[str, Any], run_id: str, url: str | None = None) -> dict
                 reject(conn, candidate["publication_id"], "the gate could not run: " + build_message(error))
             raise
         if not result.success:
+            # a build refused only for moves keeps its copy: `dtimon publish --accept-moves` may publish it
             with psycopg.connect(url, autocommit=True) as conn:
-                reject(conn, candidate["publication_id"], result.summary())
+                reject(
+                    conn,
+                    candidate["publication_id"],
+                    result.summary(),
+                    keep_copy=result.refused_for_moves_only,
+                )
             raise GateFailed(result.summary())
     return {"gate_result_id": result.gate_result_id, "evaluated": result.evaluated}
 

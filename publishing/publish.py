@@ -336,12 +336,14 @@ def restatement_count(conn: psycopg.Connection, publication_id: int) -> int:
     ).fetchone()[0]
 
 
-def reject(conn: psycopg.Connection, publication_id: int, note: str) -> None:
-    """Mark a candidate rejected and drop its copy; `bi` is not touched."""
+def reject(conn: psycopg.Connection, publication_id: int, note: str, *, keep_copy: bool = False) -> None:
+    """Mark a candidate rejected and drop its copy (kept with `keep_copy`: a build refused only
+    for moves, which `publish(..., accepted_moves_by=...)` may still publish); `bi` is not touched."""
     with conn.transaction():
         conn.execute(_LOCK)
         schema = _status_check(conn, publication_id, {"candidate"})
-        conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
+        if not keep_copy:
+            conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
         conn.execute(
             "update ops.publications set status = 'rejected', note = %s where publication_id = %s",
             (note[:2000], publication_id),
@@ -361,14 +363,20 @@ def _status_check(conn: psycopg.Connection, publication_id: int, allowed: set[st
     return schema
 
 
-def _gate_passed(conn: psycopg.Connection, publication_id: int) -> bool:
+def _gate_verdict(conn: psycopg.Connection, publication_id: int) -> tuple[bool, bool]:
+    """(passed, refused for moves only) of the candidate's latest gate result."""
     if conn.execute("select to_regclass('ops.gate_results')").fetchone()[0] is None:
-        return False
+        return False, False
     row = conn.execute(
-        "select success from ops.gate_results where publication_id = %s order by validated_at desc limit 1",
+        "select success, refused_for_moves_only from ops.gate_results where publication_id = %s"
+        " order by validated_at desc limit 1",
         (publication_id,),
     ).fetchone()
-    return bool(row and row[0])
+    return (bool(row[0]), bool(row[1])) if row else (False, False)
+
+
+def _now(conn: psycopg.Connection) -> str:
+    return conn.execute("select to_char(now() at time zone 'UTC', 'YYYY-MM-DD HH24:MI UTC')").fetchone()[0]
 
 
 def _lock_bi_views(conn: psycopg.Connection) -> list[str]:
@@ -454,10 +462,18 @@ def _switch(conn: psycopg.Connection, step: Callable[[], str], what: str) -> str
             time.sleep(random.uniform(0.01, min(0.5, 0.02 * attempt)))
 
 
-def publish(conn: psycopg.Connection, publication_id: int, backfill_id: int | None = None) -> str:
-    """Switch `bi` to the candidate, in one transaction, only if the gate passed it; with
+def publish(
+    conn: psycopg.Connection,
+    publication_id: int,
+    backfill_id: int | None = None,
+    *,
+    accepted_moves_by: str | None = None,
+) -> str:
+    """Switch `bi` to the candidate, in one transaction, only if the gate passed it. With
     `backfill_id` (the candidate was built from that backfill), its staged batches become live in
-    the same transaction, replacing the batches of their intervals."""
+    the same transaction, replacing the batches of their intervals. With `accepted_moves_by` (an
+    operator's name), a build the gate refused only because values moved beyond their fail_move
+    is published too, and who accepted the moves is recorded."""
     from ingestion.backfills import publish_backfill
 
     migrate(conn)
@@ -465,8 +481,17 @@ def publish(conn: psycopg.Connection, publication_id: int, backfill_id: int | No
 
     def step() -> str:
         conn.execute(_LOCK)
-        schema = _status_check(conn, publication_id, {"candidate"})
-        if not _gate_passed(conn, publication_id):
+        allowed = {"candidate", "rejected"} if accepted_moves_by else {"candidate"}
+        schema = _status_check(conn, publication_id, allowed)
+        passed, moves_only = _gate_verdict(conn, publication_id)
+        if accepted_moves_by:
+            if not moves_only:
+                raise PublishRefused(
+                    f"publication {publication_id} was not refused for moves only; --accept-moves cannot publish it"
+                )
+            if conn.execute("select to_regnamespace(%s)", (schema,)).fetchone()[0] is None:
+                raise PublishRefused(f"publication {publication_id}: its copy {schema} is gone")
+        elif not passed:
             raise PublishRefused(
                 f"publication {publication_id} has no passing gate result; bi is left on the last good publication"
             )
@@ -476,9 +501,9 @@ def publish(conn: psycopg.Connection, publication_id: int, backfill_id: int | No
         _point_bi_at(conn, schema, relations)
         conn.execute("update ops.publications set status = 'superseded' where status = 'published'")
         conn.execute(
-            "update ops.publications set status = 'published', published_at = now(), live_since = now()"
-            " where publication_id = %s",
-            (publication_id,),
+            "update ops.publications set status = 'published', published_at = now(), live_since = now(),"
+            " accepted_moves_by = %s where publication_id = %s",
+            (f"{accepted_moves_by} at {_now(conn)}" if accepted_moves_by else None, publication_id),
         )
         if backfill_id is not None:
             publish_backfill(conn, backfill_id, publication_id)

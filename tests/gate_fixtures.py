@@ -7,15 +7,26 @@ create schema marts;
 create schema reference;
 create table reference.indicator_catalogue (
     indicator_id text, framework text, name_vi text, name_en text, unit text, direction text,
-    full_score_at numeric, max_points numeric, sources text, measure text
+    full_score_at numeric, max_points numeric, sources text, measure text,
+    code text default 'x', confirmed boolean default true, warn_move numeric, fail_move numeric
 );
 insert into reference.indicator_catalogue values
-    ('766-2.1', '766', 'Đúng hạn', 'On time', 'ratio', 'higher_is_better', 1.00, 20, 'onestop', 'measure__766_2_1'),
-    ('766-3.3', '766', 'Trực tuyến', 'Online', 'ratio', 'higher_is_better', 0.50, null, 'onestop', 'measure__766_3_3'),
-    ('766-2.2', '766', 'Thời gian', 'Time', 'duration', 'lower_is_better', null, null, 'onestop', 'measure__766_2_2'),
-    ('766-9.9', '766', 'Chưa tính', 'Not computed', 'ratio', 'higher_is_better', null, null, null, null);
-create table reference.indicator_targets (indicator_id text, year_from int, target numeric);
-create table marts.dim_agency (agency_id text, valid_from timestamptz, agency_name text);
+    ('766-2.1', '766', 'Đúng hạn', 'On time', 'ratio', 'higher_is_better', 1.00, 20, 'onestop', 'measure__766_2_1',
+     'x', true, 10, 20),
+    ('766-3.3', '766', 'Trực tuyến', 'Online', 'ratio', 'higher_is_better', 0.50, null, 'onestop', 'measure__766_3_3',
+     'x', true, 10, 20),
+    ('766-2.2', '766', 'Thời gian', 'Time', 'duration', 'lower_is_better', null, null, 'onestop', 'measure__766_2_2',
+     'x', true, 0.5, 1),
+    ('766-9.9', '766', 'Chưa tính', 'Not computed', 'ratio', 'higher_is_better', null, null, null, null,
+     'x', true, null, null);
+create table reference.indicator_targets (
+    indicator_id text, valid_from_year int, target numeric, confirmed boolean, source text
+);
+insert into reference.indicator_targets values ('766-2.1', 2025, 0.95, false, 'test');
+create table marts.dim_agency (
+    agency_id text, valid_from timestamptz, agency_name text, is_current boolean default true,
+    agency_level text default 'province'
+);
 comment on table marts.dim_agency is 'Agencies';
 comment on column marts.dim_agency.agency_name is 'Tên cơ quan';
 insert into marts.dim_agency values

@@ -282,6 +282,8 @@ def plain_check(shape: type[msgspec.Struct]) -> PlainCheck | None:
     for field in spec(shape):
         name = attribute(shape.__name__, field.name)
         if field.items is not None:
+            if field.present:
+                lines.append(f"    if r.{name} is UNSET: return False")
             items = plain_check(field.items)
             if items is not None:
                 names[f"check_{name}"] = items

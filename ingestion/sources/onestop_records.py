@@ -23,9 +23,13 @@ Privacy by allow-list: every field the source sends is declared here, as `Person
 e-mails and personal values of the record, the batch and its dossier hidden: `ingestion.privacy`)
 or plain (any other kind: a citizen id found there is pseudonymised, except in a `Key`, where it
 makes the record a reject). A field not declared is
-pseudonymised and reported in `ops.unknown_fields` (`privacy_policy`). `Present` marks a
-field every record carries (possibly empty): a record without it is rejected, and a batch
-where it is absent from many records fails (the source renamed it).
+pseudonymised and reported in `ops.unknown_fields` (`privacy_policy`).
+
+Every top-level field of a record shape (`Record`) is present in every record the source sends
+(possibly empty) unless declared `Optional`: a record without it is rejected, and a batch where
+it is absent from more than RENAME_SHARE of its records fails by the field's name (the source
+renamed it; a renamed field would otherwise be stored as an unknown one and the indicators
+reading it would silently change). Fields of nested items may be absent.
 """
 
 from __future__ import annotations
@@ -63,10 +67,8 @@ class Privacy(enum.Enum):
     FREE_TEXT = "free_text"
 
 
-def _kind(
-    kind: Kind, code_list: str | None = None, privacy: Privacy = Privacy.PLAIN, present: bool = False
-) -> msgspec.Meta:
-    extra: dict[str, Any] = {"kind": kind, "privacy": privacy, "present": present}
+def _kind(kind: Kind, code_list: str | None = None, privacy: Privacy = Privacy.PLAIN) -> msgspec.Meta:
+    extra: dict[str, Any] = {"kind": kind, "privacy": privacy}
     if code_list:
         extra["code_list"] = code_list
     return msgspec.Meta(extra=extra)
@@ -83,11 +85,15 @@ Channel = Annotated[str, _kind(Kind.CODE, CHANNELS)]
 Personal = Annotated[str, _kind(Kind.TEXT, privacy=Privacy.PERSONAL)]
 #: text typed by a person (summaries, notes, file names)
 FreeText = Annotated[str, _kind(Kind.TEXT, privacy=Privacy.FREE_TEXT)]
-#: a time every record carries, possibly empty (absent from many records: renamed at the source)
-PresentTime = Annotated[str, _kind(Kind.TIME, present=True)]
+#: marks a top-level field a record may leave out (the source does not always send it)
+OPTIONAL = msgspec.Meta(extra={"optional": True})
 
 #: the pattern `onestop_number` accepts (after trimming), written the same way there
 NUMBER_PATTERN = r"^[0-9]+([.,][0-9]+)?$"
+
+
+class Record(msgspec.Struct, kw_only=True):
+    """A top-level record shape: each of its fields is present in every record unless `OPTIONAL`."""
 
 
 class Supplement(msgspec.Struct, kw_only=True):
@@ -150,7 +156,7 @@ class ResultDocument(msgspec.Struct, kw_only=True):
     MaGiayToKetQua: Text = ""
 
 
-class Dossier(msgspec.Struct, kw_only=True):
+class Dossier(Record, kw_only=True):
     """One dossier version (DongBoHoSoMC record)."""
 
     MaHoSo: Key
@@ -170,18 +176,18 @@ class Dossier(msgspec.Struct, kw_only=True):
     MaDoiTuong: Personal = ""
     SoDienThoai: Personal = ""
     Email: Personal = ""
-    Fax: Personal = ""
+    Fax: Annotated[Personal, OPTIONAL] = ""  # not sent by every portal
     DiaChiChuHoSo: Personal = ""
     TrichYeuHoSo: FreeText = ""
     GhiChu: FreeText = ""
-    ThongTinKhac: FreeText = ""
+    ThongTinKhac: Annotated[FreeText, OPTIONAL] = ""  # not sent by every portal
     HinhThuc: Text = ""
     NoiNopHoSo: Text = ""
     HoSoCoThanhPhanSoHoa: Text = ""
     TaiKhoanDuocXacThucVoiVNeID: Text = ""
     DuocThanhToanTrucTuyen: Text = ""
     NgayNopHoSo: LocalTime = ""
-    NgayTiepNhan: PresentTime = ""
+    NgayTiepNhan: LocalTime = ""
     NgayHenTra: LocalTime = ""
     NgayKetThucXuLy: LocalTime = ""
     NgayTra: LocalTime = ""
@@ -196,7 +202,7 @@ class Dossier(msgspec.Struct, kw_only=True):
     DanhSachGiayToKetQua: list[ResultDocument] = []
 
 
-class Progress(msgspec.Struct, kw_only=True):
+class Progress(Record, kw_only=True):
     """One processing step (CapNhatTienDoHoSoMC record)."""
 
     MaHoSo: Key
@@ -238,7 +244,7 @@ class ImplementingAgency(msgspec.Struct, kw_only=True):
     TENDONVI: Text = ""
 
 
-class Procedure(msgspec.Struct, kw_only=True):
+class Procedure(Record, kw_only=True):
     """One procedure of the catalogue (LayThuTuc record)."""
 
     MATTHC: Key
@@ -253,7 +259,7 @@ class Procedure(msgspec.Struct, kw_only=True):
     COQUANTHUCHIEN: list[ImplementingAgency] = []
 
 
-class Agency(msgspec.Struct, kw_only=True):
+class Agency(Record, kw_only=True):
     """One agency of the catalogue (LayDanhMucCoQuan record)."""
 
     MADONVI: Key
@@ -274,27 +280,35 @@ class FieldSpec:
     allowed: frozenset[str] | None = None  # codes of a Code field
     items: type[msgspec.Struct] | None = None  # struct of a nested list's items
     privacy: Privacy = Privacy.PLAIN
-    present: bool = False  # every record carries it (possibly empty)
+    present: bool = False  # every record carries it (possibly empty): top-level, not OPTIONAL
+
+
+def _optional(hint: Any) -> bool:
+    return any(getattr(meta, "extra", None) and meta.extra.get("optional") for meta in get_args(hint)[1:])
 
 
 @cache
 def spec(shape: type[msgspec.Struct]) -> tuple[FieldSpec, ...]:
     """The declared fields of `shape`, in declaration order."""
     hints = get_type_hints(shape, include_extras=True)
+    record = issubclass(shape, Record)
     found = []
     for info in msgspec.structs.fields(shape):
         hint = hints[info.name]
         required = info.required
-        if get_origin(hint) is list:
-            found.append(FieldSpec(info.encode_name, None, required, items=get_args(hint)[0]))
+        present = record and not _optional(hint)
+        listed = get_args(hint)[0] if get_origin(hint) is Annotated else hint
+        if get_origin(listed) is list:
+            found.append(
+                FieldSpec(info.encode_name, None, required, items=get_args(listed)[0], present=present)
+            )
             continue
-        kind, allowed, privacy, present = None, None, Privacy.PLAIN, False
+        kind, allowed, privacy = None, None, Privacy.PLAIN
         for meta in get_args(hint)[1:]:
             extra = getattr(meta, "extra", None) or {}
             if "kind" in extra:
                 kind = extra["kind"]
                 privacy = extra.get("privacy", Privacy.PLAIN)
-                present = extra.get("present", False)
                 if "code_list" in extra:
                     allowed = codes(extra["code_list"])
             if getattr(meta, "min_length", None):
@@ -336,3 +350,9 @@ def privacy_policy(
 def names(shape: type[msgspec.Struct], kind: Kind) -> tuple[str, ...]:
     """Native names of the fields of `shape` of one kind."""
     return tuple(f.name for f in spec(shape) if f.kind is kind)
+
+
+def blank_record(shape: type[msgspec.Struct]) -> dict[str, Any]:
+    """A record of `shape` carrying every field it must carry, each empty ("" or []): what a
+    hand-written record (a test, a replay) starts from."""
+    return {f.name: ([] if f.items is not None else "") for f in spec(shape) if f.present}

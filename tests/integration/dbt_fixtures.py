@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ingestion.sources.onestop_records import Dossier, blank_record
+
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -77,7 +79,7 @@ def dossier(
     agency_name: str = "Sở Tư pháp",
 ) -> dict[str, Any]:
     """A native dossier record (one version)."""
-    return {
+    return blank_record(Dossier) | {
         "MaHoSo": code,
         "MaHoSoKhac": alt_code,
         "MaTTHC": procedure,

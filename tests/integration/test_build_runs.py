@@ -3,6 +3,8 @@ message (masked, bounded) before the error goes on, and a success is recorded to
 
 from __future__ import annotations
 
+import contextlib
+
 import dbt_fixtures as fx
 import psycopg
 import pytest
@@ -67,16 +69,17 @@ def test_a_good_build_is_recorded_as_succeeded(warehouse_url: str) -> None:
     ]
 
 
-def test_a_failing_freshness_check_is_recorded_and_stops_the_build(warehouse_url: str) -> None:
+def test_a_stale_source_only_warns_and_the_build_goes_on(warehouse_url: str) -> None:
+    """Freshness is a warning (issue 17: dbt's error_after dropped; the gate reports source_stale)."""
     with psycopg.connect(warehouse_url) as conn:
         migrate(conn)
         with conn.transaction():
             load_reference(conn)  # no dossier and no progress loaded: the sources are not fresh
-    with pytest.raises(AirflowFailException, match="DbtFailed"):  # stale: no retry
+    with contextlib.suppress(Exception):  # how the build itself ends is not the point here
         tasks.dbt_build(run_id="run-stale", url=warehouse_url)
-    ((step, status, finished, message),) = _runs(warehouse_url, "run-stale")
-    assert (step, status, finished) == ("dbt source freshness", "failed", True)
-    assert "Failure in source" in message
+    runs = _runs(warehouse_url, "run-stale")
+    assert runs[0][:3] == ("dbt source freshness", "succeeded", True)
+    assert [run[0] for run in runs] == ["dbt source freshness", "dbt build"]
 
 
 def test_build_message_is_masked_and_bounded() -> None:

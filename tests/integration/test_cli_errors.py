@@ -93,6 +93,8 @@ def test_bad_arguments(env: dict[str, str]) -> None:
     assert_one_line(
         env, ["backfill", "nosuch", "--from", "2025-09-03", "--to", "2025-09-04"], "invalid choice"
     )
+    assert_one_line(env, ["publish", "--accept-moves", "two"], "invalid int value")
+    assert_one_line(env, ["publish"], "--accept-moves")
     assert_one_line(env, ["frobnicate"], "invalid choice")
 
 
@@ -170,6 +172,12 @@ def test_rollback_refusals(published: dict[str, str]) -> None:
     code, lines = dtimon(published, "rollback")
     assert code == 0, lines
     assert_one_line(published, ["rollback"], "refused: no earlier publication to roll back to")
+
+
+def test_accept_moves_refusals(published: dict[str, str]) -> None:
+    assert_one_line(published, ["publish", "--accept-moves", "99"], "refused: publication 99 does not exist")
+    # a build that passed the gate (now superseded) was not refused for moves: nothing to accept
+    assert_one_line(published, ["publish", "--accept-moves", "1"], "refused: publication 1 is superseded")
 
 
 def test_broken_pipe_is_quiet(published: dict[str, str]) -> None:

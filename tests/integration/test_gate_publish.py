@@ -154,9 +154,13 @@ def test_publish_without_gate_result_is_refused(conn: psycopg.Connection) -> Non
 def test_rollback_restores_previous_publication(conn: psycopg.Connection, warehouse_url: str) -> None:
     _build_and_publish(conn, warehouse_url)
     first = _bi_rows(conn)
-    conn.execute("delete from marts.ind_values__unit_month where unit_id = '000.00.02.H57'")
+    # a late dossier: 766-2.2 of agency 01 and the province move by 10 % (below warn_move)
+    conn.execute(
+        "update marts.ind_values__unit_month set numerator = 33, value = 3.3"
+        " where indicator_id = '766-2.2' and unit_id in ('000.00.01.H57', '000.00.00.H57')"
+    )
     ok, _ = _build_and_publish(conn, warehouse_url)
-    assert ok and len(_bi_rows(conn)) == 6
+    assert ok and _bi_rows(conn) != first
     pub.rollback(conn)
     assert _bi_rows(conn) == first
 

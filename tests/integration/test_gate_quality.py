@@ -20,7 +20,8 @@ from publishing import publish as pub
 DQ_DDL = """
 create table marts.dq_source_month (
     source_name text, entity_name text, period_month date, records_received bigint,
-    records_rejected bigint, reject_share numeric, dossiers bigint, unknown_share numeric
+    records_rejected bigint, reject_share numeric, dossiers bigint, unknown_share numeric,
+    period_status text default 'complete'
 );
 """
 

@@ -17,6 +17,7 @@ from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.schema import migrate
 from ingestion.sources.onestop import SOURCE
+from ingestion.sources.onestop_records import Procedure, blank_record
 
 #: What ingestion/sql/ops.sql, onestop.sql (catalogues), publications.sql and gate_results.sql
 #: created before versioned migrations (trimmed to the tables and columns that matter here).
@@ -179,7 +180,11 @@ def test_a_warehouse_built_by_the_old_ddl_adopts_the_migrations(warehouse_url: s
             for code in ("1.000001", "1.000002"):
                 conn.execute(
                     "insert into raw.onestop__procedures (batch_id, ma_tthc, record) values (%s, %s, %s)",
-                    (batch, code, Jsonb({"MATTHC": code, "TENTTHC": f"Thủ tục {code}"})),
+                    (
+                        batch,
+                        code,
+                        Jsonb(blank_record(Procedure) | {"MATTHC": code, "TENTTHC": f"Thủ tục {code}"}),
+                    ),
                 )
 
     assert migrate(warehouse_url) == migration_ids()
@@ -203,8 +208,8 @@ def test_a_warehouse_built_by_the_old_ddl_adopts_the_migrations(warehouse_url: s
 
         # the next pull compares with the adopted rows: one procedure changed, one unchanged
         records = [
-            {"MATTHC": "1.000001", "TENTTHC": "Thủ tục 1.000001"},
-            {"MATTHC": "1.000002", "TENTTHC": "Thủ tục 1.000002 (sửa đổi)"},
+            blank_record(Procedure) | {"MATTHC": "1.000001", "TENTTHC": "Thủ tục 1.000001"},
+            blank_record(Procedure) | {"MATTHC": "1.000002", "TENTTHC": "Thủ tục 1.000002 (sửa đổi)"},
         ]
         start = DAY + timedelta(days=2)
         result = load_batch(

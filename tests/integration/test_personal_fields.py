@@ -27,6 +27,7 @@ from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.schema import migrate
 from ingestion.sources import SOURCES
+from ingestion.sources.onestop_records import Dossier, Progress, blank_record
 
 #: Where each source entity carries personal data: top-level field names, and
 #: "List[].Field" for a field of the items of a list.
@@ -50,7 +51,8 @@ PERSONAL_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
 
 #: A valid record per entity that carries personal data, in the native format.
 SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
-    ("onestop", "dossiers"): {
+    ("onestop", "dossiers"): blank_record(Dossier)
+    | {
         "MaHoSo": "000.00.12.H57-250905-00123",
         "MaTTHC": "1.001234",
         "KenhThucHien": "2",
@@ -74,7 +76,8 @@ SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "_version": "1",
         "_updated_at": "20250905083015",
     },
-    ("onestop", "progress"): {
+    ("onestop", "progress"): blank_record(Progress)
+    | {
         "MaHoSo": "000.00.12.H57-250905-00123",
         "NguoiXuLy": "Phạm Văn Cán Bộ",
         "ChucDanh": "Chuyên viên",

@@ -18,6 +18,7 @@ from ingestion.sandbox.province import Province
 from ingestion.sandbox.server import SandboxServer
 from ingestion.schema import migrate
 from ingestion.sources import SOURCES, Endpoint
+from ingestion.sources.onestop_records import Dossier, blank_record
 
 DAY = datetime(2025, 9, 1, tzinfo=VN_TZ)
 
@@ -93,7 +94,7 @@ def test_reset_source_starts_afresh(conn: psycopg.Connection) -> None:
 
 
 def _dossier(n: int) -> dict[str, str]:
-    return {
+    return blank_record(Dossier) | {
         "MaHoSo": f"000.00.03.H57-250901-{n:05d}",
         "MaTTHC": "1.000001",
         "KenhThucHien": "1",

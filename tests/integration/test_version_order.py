@@ -21,6 +21,7 @@ from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.sources.onestop import SOURCE
+from ingestion.sources.onestop_records import Dossier, blank_record
 
 DOSSIERS = SOURCE.entity("dossiers")
 DAY1 = datetime(2025, 9, 1, tzinfo=VN_TZ)
@@ -28,7 +29,7 @@ DAY2 = DAY1 + timedelta(days=1)
 
 
 def _dossier(code: str, promised: str, updated: str) -> dict[str, Any]:
-    return {
+    return blank_record(Dossier) | {
         "MaHoSo": code,
         "MaTTHC": "1.001234",
         "KenhThucHien": "2",

@@ -66,10 +66,13 @@ def test_the_fast_path_takes_its_checks_from_the_shapes() -> None:
         assert check.source.count("v[:8] in days") == len(times) + 1
     assert "if not v or v not in codes_TrangThaiHoSo" in check.source  # required: blank is no code
     assert "if v and v not in codes_KenhThucHien" in check.source
-    assert "r.ChuHoSo" not in check.source  # a text: nothing to check
+    # a text: checked for presence only (every top-level field), an OPTIONAL one not at all
+    assert "    v = r.ChuHoSo\n    if v is UNSET: return False\n    v = " in check.source
+    assert "r.Fax" not in check.source
     supplement = onestop.plain_check(Supplement)
     assert supplement is not None and supplement.source.count("v[:8] in days") == 4
     assert onestop.plain_check(Identity) is None  # texts only
+    assert "if r.DinhDanhCHS is UNSET: return False" in check.source
     assert "check_DinhDanhCHS" not in check.source and "check_DanhSachHoSoBoSung" in check.source
 
 

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from expectations.suites import MALFORMED_BY_UNIT, Indicator, UndeclaredRelation, suites_for
+from expectations.suites import (
+    CRITICAL,
+    MALFORMED_BY_UNIT,
+    WARNING,
+    Indicator,
+    UndeclaredRelation,
+    suites_for,
+)
 
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 
@@ -66,3 +73,100 @@ def test_quality_thresholds_come_from_the_seed_and_name_each_share() -> None:
         "reject_share_not_zero: onestop progress 2025-09: 5.0 % of records rejected by the loader"
         " (at most 5.0 %)": WARNING,
     }
+
+
+def test_keys_and_non_null_columns_come_from_the_dbt_yaml(tmp_path: Path) -> None:
+    from expectations.dbt_keys import declared_relations
+
+    (tmp_path / "_marts.yml").write_text(
+        """
+models:
+  - name: fct_thing
+    columns:
+      - name: thing_id
+        data_tests: [unique, not_null]
+      - name: agency_id
+        data_tests:
+          - not_null:
+              config:
+                severity: warn
+      - name: status_code
+        data_tests: [not_null]
+  - name: ind_new__unit_week
+    data_tests:
+      - unique_combination_of_columns:
+          arguments:
+            combination_of_columns: [indicator_id, unit_id, period_week]
+  - name: ind_undeclared__unit_day
+""",
+        encoding="utf-8",
+    )
+    declared = declared_relations([tmp_path])
+    assert (declared["fct_thing"].key, declared["fct_thing"].not_null) == (
+        ("thing_id",),
+        ("thing_id", "status_code"),
+    )
+    (thing, indicator) = suites_for(["fct_thing", "ind_new__unit_week"], lambda: [], declared=declared)
+    assert thing.key == ("thing_id",) and indicator.key == ("indicator_id", "unit_id", "period_week")
+    null_checks = {
+        e.column for e in thing.expectations if type(e).__name__ == "ExpectColumnValuesToNotBeNull"
+    }
+    assert null_checks == {"thing_id", "status_code"}  # agency_id warns in dbt: not a gate failure
+    with pytest.raises(UndeclaredRelation, match="ind_undeclared__unit_day"):
+        suites_for(["ind_undeclared__unit_day"], lambda: [], declared=declared)
+
+
+def test_every_published_mart_has_a_suite_keyed_as_its_yaml_says() -> None:
+    from expectations.dbt_keys import declared_relations
+
+    declared = declared_relations()
+    marts = [name for name in declared if name.startswith(("dim_", "fct_", "ind_"))]
+    specs = suites_for(marts, lambda: [], declared=declared)
+    assert {spec.relation: spec.key for spec in specs} == {name: declared[name].key for name in marts}
+
+
+@pytest.mark.parametrize(
+    ("unit", "live", "candidate", "expected"),
+    [
+        # issue 17: 766-3.3 published 28/141 where the truth was 60/141: 22.7 points
+        ("ratio", "0.425531914893617", "0.198581560283688", "22.6950354609929"),
+        ("ratio", "0.9", "0.75", "15.00"),  # 15 points: above warn_move 10, below fail_move 20
+        ("duration", "3.0", "4.0", "0.3333333333333333333333333333"),  # a third of the value
+        ("duration", "3.0", "6.5", "1.166666666666666666666666667"),
+        ("count", "0", "5", None),  # a share of nothing: not judged
+    ],
+)
+def test_a_move_is_in_points_for_a_ratio_and_relative_otherwise(
+    unit: str, live: str, candidate: str, expected: str | None
+) -> None:
+    from decimal import Decimal
+
+    from expectations.suites import move
+
+    found = move(unit, Decimal(live), Decimal(candidate))
+    assert found == (None if expected is None else Decimal(expected))
+
+
+def test_moves_are_judged_only_for_unchanged_measures_against_the_live_publication() -> None:
+    from expectations.suites import MOVE_FAILURE, MOVE_WARNING, LiveBaseline
+
+    computed = [
+        Indicator("766-2.1", "ratio", "higher_is_better"),
+        Indicator("766-3.3", "ratio", "higher_is_better"),
+    ]
+    baseline = LiveBaseline("pub_000001", "pub_000002", ("766-2.1",))  # 766-3.3's measure changed
+    (spec,) = suites_for(["ind_values__unit_month"], lambda: computed, baseline=baseline)
+    queries = {
+        q.split("*/")[0]: (q, e.severity)
+        for e in spec.expectations
+        if (q := getattr(e, "unexpected_rows_query", None))
+    }
+    failure, severity = next(v for k, v in queries.items() if MOVE_FAILURE in k)
+    assert severity == CRITICAL and "in ('766-2.1')" in failure and "766-3.3" not in failure
+    assert '"pub_000001"."ind_values__unit_month"' in failure and "catalogue.fail_move" in failure
+    assert "live_value.period_status = 'complete'" in failure
+    assert next(v for k, v in queries.items() if MOVE_WARNING in k)[1] == WARNING
+    assert any("published_value_disappeared" in k for k in queries)
+    # before the first publication, or with every measure changed: nothing to compare
+    (first,) = suites_for(["ind_values__unit_month"], lambda: computed)
+    assert not any(MOVE_FAILURE in str(getattr(e, "unexpected_rows_query", "")) for e in first.expectations)
