@@ -25,11 +25,13 @@ or plain (any other kind: a citizen id found there is pseudonymised, except in a
 makes the record a reject). A field not declared is
 pseudonymised and reported in `ops.unknown_fields` (`privacy_policy`).
 
-Every top-level field of a record shape (`Record`) is present in every record the source sends
-(possibly empty) unless declared `Optional`: a record without it is rejected, and a batch where
-it is absent from more than RENAME_SHARE of its records fails by the field's name (the source
-renamed it; a renamed field would otherwise be stored as an unknown one and the indicators
-reading it would silently change). Fields of nested items may be absent.
+Every top-level plain field of a record shape (`Record`) is present in every record the source
+sends (possibly empty) unless declared `OPTIONAL`: a record without it is rejected, and a batch
+where it is absent from more than RENAME_SHARE of its records fails by the field's name (the
+source renamed it; a renamed field would otherwise be stored as an unknown one and the
+indicators reading it would silently change). Personal and free-text fields may be absent (no
+indicator reads them; one renamed is hidden as an undeclared field), and so may fields of
+nested items.
 """
 
 from __future__ import annotations
@@ -176,11 +178,11 @@ class Dossier(Record, kw_only=True):
     MaDoiTuong: Personal = ""
     SoDienThoai: Personal = ""
     Email: Personal = ""
-    Fax: Annotated[Personal, OPTIONAL] = ""  # not sent by every portal
+    Fax: Personal = ""
     DiaChiChuHoSo: Personal = ""
     TrichYeuHoSo: FreeText = ""
     GhiChu: FreeText = ""
-    ThongTinKhac: Annotated[FreeText, OPTIONAL] = ""  # not sent by every portal
+    ThongTinKhac: FreeText = ""
     HinhThuc: Text = ""
     NoiNopHoSo: Text = ""
     HoSoCoThanhPhanSoHoa: Text = ""
@@ -315,6 +317,8 @@ def spec(shape: type[msgspec.Struct]) -> tuple[FieldSpec, ...]:
                 required = True
         if kind is None:
             raise TypeError(f"{shape.__name__}.{info.name} declares no kind")
+        # personal and free-text fields feed no indicator: one renamed is hidden as an undeclared field
+        present = present and privacy is Privacy.PLAIN
         found.append(FieldSpec(info.encode_name, kind, required, allowed, privacy=privacy, present=present))
     return tuple(found)
 

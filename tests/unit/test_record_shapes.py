@@ -66,9 +66,10 @@ def test_the_fast_path_takes_its_checks_from_the_shapes() -> None:
         assert check.source.count("v[:8] in days") == len(times) + 1
     assert "if not v or v not in codes_TrangThaiHoSo" in check.source  # required: blank is no code
     assert "if v and v not in codes_KenhThucHien" in check.source
-    # a text: checked for presence only (every top-level field), an OPTIONAL one not at all
-    assert "    v = r.ChuHoSo\n    if v is UNSET: return False\n    v = " in check.source
-    assert "r.Fax" not in check.source
+    # a plain text: checked for presence only (every top-level plain field); a personal or
+    # free-text one not at all (no indicator reads it: one renamed is hidden as undeclared)
+    assert "    v = r.MaHoSoKhac\n    if v is UNSET: return False\n    v = " in check.source
+    assert "r.ChuHoSo" not in check.source and "r.GhiChu" not in check.source
     supplement = onestop.plain_check(Supplement)
     assert supplement is not None and supplement.source.count("v[:8] in days") == 4
     assert onestop.plain_check(Identity) is None  # texts only
