@@ -6,19 +6,17 @@ PostgreSQL), pointed at fresh databases so it never touches a developer's own st
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import psycopg
 import pytest
+from e2e_env import dtimon_env
 from psycopg import sql
 
 from core.warehouse_url import PgUrl
-from infra.airflow_env import sqlalchemy_url
 
 pytestmark = pytest.mark.e2e
 
@@ -26,31 +24,19 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CITIZEN_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def run_env(
     module_warehouse_url: str, module_airflow_db_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "DTIMON_"))}
-    env.update(
-        {
-            "DTIMON_HOME": str(tmp_path_factory.mktemp("dtimon-home")),
-            "DTIMON_WAREHOUSE_URL": module_warehouse_url,
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(module_airflow_db_url),
-            "DTIMON_SANDBOX_PORT": str(_free_port()),
-            "DTIMON_AIRFLOW_PORT": str(_free_port()),
-            "DTIMON_SANDBOX_SCALE": "0.3",
-            "DTIMON_DEMO_START": "2025-09-01",
-            "DTIMON_DEMO_END": "2025-09-08",
-            "DTIMON_LANG": "en",
-        }
+    home = tmp_path_factory.mktemp("dtimon-home")
+    return dtimon_env(
+        module_warehouse_url,
+        module_airflow_db_url,
+        home,
+        DTIMON_SANDBOX_SCALE="0.3",
+        DTIMON_DEMO_START="2025-09-01",
+        DTIMON_DEMO_END="2025-09-08",
     )
-    return env
 
 
 def _run(env: dict[str, str]) -> str:

@@ -14,7 +14,6 @@ injection to `INJECTIONS`.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import unicodedata
@@ -27,10 +26,10 @@ from typing import Any
 import orjson
 import psycopg
 import pytest
+from e2e_env import dtimon_env
 from psycopg import sql
 
 from core.settings import Settings
-from infra.airflow_env import sqlalchemy_url
 from ingestion.privacy import PersonalFields
 from ingestion.sandbox.generator import generate_province
 from ingestion.sandbox.province import DOSSIERS_FILE, PROGRESS_FILE, export_province
@@ -272,19 +271,13 @@ def drift_run(
     for source in SOURCES:
         INJECTIONS[source](folder, injected)
     home = tmp_path_factory.mktemp("dtimon-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "DTIMON_"))}
-    env.update(
-        {
-            "DTIMON_HOME": str(home),
-            "DTIMON_WAREHOUSE_URL": module_warehouse_url,
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(module_airflow_db_url),
-            "DTIMON_SANDBOX_PORT": str(_free_port()),
-            "DTIMON_AIRFLOW_PORT": str(_free_port()),
-            "DTIMON_SANDBOX_DATA_DIR": str(folder),
-            "DTIMON_DEMO_START": START.isoformat(),
-            "DTIMON_DEMO_END": END.isoformat(),
-            "DTIMON_LANG": "en",
-        }
+    env = dtimon_env(
+        module_warehouse_url,
+        module_airflow_db_url,
+        home,
+        DTIMON_SANDBOX_DATA_DIR=str(folder),
+        DTIMON_DEMO_START=START.isoformat(),
+        DTIMON_DEMO_END=END.isoformat(),
     )
     server_log = _server_log()
     log_start = server_log.stat().st_size if server_log else 0
@@ -310,14 +303,6 @@ def drift_run(
         "warehouse": module_warehouse_url,
         "airflow": module_airflow_db_url,
     }
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _server_log() -> Path | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,8 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
-
-from infra.airflow_env import sqlalchemy_url
+from e2e_env import dtimon_env
 
 pytestmark = pytest.mark.e2e
 
@@ -23,32 +21,20 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DTIMON = Path(sys.executable).parent / "dtimon"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def run_env(
     module_warehouse_url: str, module_airflow_db_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "DTIMON_"))}
-    env.update(
-        {
-            "DTIMON_HOME": str(tmp_path_factory.mktemp("dtimon-home")),
-            "DTIMON_WAREHOUSE_URL": module_warehouse_url,
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(module_airflow_db_url),
-            "DTIMON_SANDBOX_PORT": str(_free_port()),
-            "DTIMON_AIRFLOW_PORT": str(_free_port()),
-            "DTIMON_SANDBOX_SCALE": "0.2",
-            "DTIMON_DEMO_START": "2025-09-01",
-            "DTIMON_DEMO_END": "2025-09-04",
-            "DTIMON_PAGE_SIZE": "20",
-            "DTIMON_LANG": "en",
-        }
+    home = tmp_path_factory.mktemp("dtimon-home")
+    return dtimon_env(
+        module_warehouse_url,
+        module_airflow_db_url,
+        home,
+        DTIMON_SANDBOX_SCALE="0.2",
+        DTIMON_DEMO_START="2025-09-01",
+        DTIMON_DEMO_END="2025-09-04",
+        DTIMON_PAGE_SIZE="20",
     )
-    return env
 
 
 def _copy_in_progress(url: str) -> bool:

@@ -23,6 +23,7 @@ from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.schema import migrate
 from ingestion.sources.onestop import SOURCE
+from ingestion.sources.onestop_records import Dossier, blank_record
 from publishing import publish as pub
 
 DOSSIERS = SOURCE.entity("dossiers")
@@ -97,7 +98,7 @@ def conn(warehouse_url: str) -> Iterator[psycopg.Connection]:
 
 
 def _record(n: int) -> dict[str, Any]:
-    return {
+    return blank_record(Dossier) | {
         "MaHoSo": f"{A}-250903-{n:05d}",
         "MaTTHC": P1,
         "KenhThucHien": "2",
