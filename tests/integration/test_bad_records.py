@@ -15,13 +15,13 @@ from typing import Any
 
 import psycopg
 import pytest
+from native_records import native_dossier
 
 from ingestion.load import BatchKey, Reject, Row, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import RenamedField, parse_pages, record_unknown_fields
 from ingestion.sources.onestop import SOURCE
-from ingestion.sources.onestop_records import Dossier, blank_record
 
 DOSSIERS = SOURCE.entity("dossiers")
 DAY = datetime(2025, 9, 1, tzinfo=VN_TZ)
@@ -30,22 +30,7 @@ CITIZEN_ID = "056090001234"
 
 
 def _dossier(n: int, version: int = 1, **change: Any) -> dict[str, Any]:
-    return (
-        blank_record(Dossier)
-        | {
-            "MaHoSo": f"000.00.12.H57-250901-{n:05d}",
-            "MaTTHC": "1.001234",
-            "KenhThucHien": "2",
-            "ChuHoSo": NAME,
-            "SoGiayToChuHoSo": CITIZEN_ID,
-            "NgayTiepNhan": "20250901080000",
-            "NgayHenTra": "20250910170000",
-            "TrangThaiHoSo": "4",
-            "_version": str(version),
-            "_updated_at": "20250901090000",
-        }
-        | change
-    )
+    return native_dossier(n, version, ChuHoSo=NAME, SoGiayToChuHoSo=CITIZEN_ID) | change
 
 
 def _key(day: datetime = DAY) -> BatchKey:

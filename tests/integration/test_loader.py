@@ -10,13 +10,13 @@ from typing import Any
 import orjson
 import psycopg
 import pytest
+from native_records import native_dossier
 
 from ingestion.load import BatchKey, Reject, Row, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.sources.onestop import SOURCE
-from ingestion.sources.onestop_records import Dossier, blank_record
 
 DOSSIERS = SOURCE.entity("dossiers")
 DAY = datetime(2025, 9, 1, tzinfo=VN_TZ)
@@ -24,22 +24,8 @@ CITIZEN_ID = "056090001234"
 
 
 def _dossier(n: int, version: int = 1, **change: Any) -> dict[str, Any]:
-    return (
-        blank_record(Dossier)
-        | {
-            "MaHoSo": f"000.00.12.H57-250901-{n:05d}",
-            "MaTTHC": "1.001234",
-            "KenhThucHien": "2",
-            "ChuHoSo": "Lê Thị Hoa",
-            "SoGiayToChuHoSo": CITIZEN_ID,
-            "NgayTiepNhan": "20250901080000",
-            "NgayHenTra": "20250910170000",
-            "TrangThaiHoSo": "4",
-            "_version": str(version),
-            "_updated_at": f"202509010{8 + n % 2}{n % 60:02d}00",
-        }
-        | change
-    )
+    """A version whose update time depends on `n` (the load order does not follow the keys)."""
+    return native_dossier(n, version, _updated_at=f"202509010{8 + n % 2}{n % 60:02d}00") | change
 
 
 def _pages(records: list[Any], size: int = 3) -> Iterator[list[Row | Reject]]:

@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 import psycopg
 import pytest
+from native_records import native_dossier
 
 from core.settings import Settings
 from infra.dbt import run_dbt
@@ -34,7 +35,7 @@ from ingestion.sandbox.province import Province
 from ingestion.sandbox.server import SandboxServer
 from ingestion.sources import Endpoint
 from ingestion.sources.onestop import SOURCE
-from ingestion.sources.onestop_records import Dossier, Progress, blank_record
+from ingestion.sources.onestop_records import Progress, blank_record
 
 DOSSIERS, PROGRESS = SOURCE.entity("dossiers"), SOURCE.entity("progress")
 DAY = datetime(2025, 9, 1, tzinfo=VN_TZ)
@@ -45,23 +46,7 @@ KEY = "k"
 
 
 def _dossier(n: int = 1, **change: Any) -> dict[str, Any]:
-    return (
-        blank_record(Dossier)
-        | {
-            "MaHoSo": f"000.00.12.H57-250901-{n:05d}",
-            "MaTTHC": "1.001234",
-            "KenhThucHien": "2",
-            "ChuHoSo": NAME,
-            "SoGiayToChuHoSo": ID,
-            "SoDienThoai": "0912345678",
-            "NgayTiepNhan": "20250901080000",
-            "NgayHenTra": "20250910170000",
-            "TrangThaiHoSo": "4",
-            "_version": "1",
-            "_updated_at": "20250901090000",
-        }
-        | change
-    )
+    return native_dossier(n, ChuHoSo=NAME, SoGiayToChuHoSo=ID, SoDienThoai="0912345678") | change
 
 
 def _progress(note: str, at: str = "20250903090000", **change: Any) -> dict[str, Any]:
