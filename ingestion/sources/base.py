@@ -249,6 +249,8 @@ class DeclaredParse:
     shape: type
     clean: Callable[[Any, frozenset[str], frozenset[str]], bool]
     row: Callable[[Any, bytes], Row]
+    #: the declaration the shape is derived from (`ingestion.declarations`)
+    record: type | None = None
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,14 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from core.migrations import migration_ids
+from ingestion.declarations import blank_record
 from ingestion.load import BatchKey, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.schema import migrate
 from ingestion.sources.onestop import SOURCE
-from ingestion.sources.onestop_records import Procedure, blank_record
+from ingestion.sources.onestop_records import Procedure
 
 #: What ingestion/sql/ops.sql, onestop.sql (catalogues), publications.sql and gate_results.sql
 #: created before versioned migrations (trimmed to the tables and columns that matter here).

@@ -22,12 +22,13 @@ import orjson
 import psycopg
 import pytest
 
+from ingestion.declarations import blank_record
 from ingestion.load import BatchKey, load_batch
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.schema import migrate
 from ingestion.sources import SOURCES
-from ingestion.sources.onestop_records import Dossier, Progress, blank_record
+from ingestion.sources.onestop_records import Dossier, Progress
 
 #: Where each source entity carries personal data: top-level field names, and
 #: "List[].Field" for a field of the items of a list.

@@ -17,6 +17,7 @@ import msgspec
 import orjson
 import pytest
 
+from ingestion.declarations import spec
 from ingestion.http import SourceError
 from ingestion.load import Row
 from ingestion.personal_text import holds_citizen_id
@@ -27,7 +28,7 @@ from ingestion.sandbox.generator import generate_province
 from ingestion.sources import Rejected
 from ingestion.sources.base import plausible_times
 from ingestion.sources.onestop import SOURCE, decode_page
-from ingestion.sources.onestop_records import Dossier, spec
+from ingestion.sources.onestop_records import Dossier
 
 DOSSIERS, PROGRESS = SOURCE.entity("dossiers"), SOURCE.entity("progress")
 REJECTED = "rejected"
