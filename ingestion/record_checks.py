@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -23,22 +24,22 @@ import msgspec
 import orjson
 
 from ingestion.declarations import FieldSpec, Kind, spec
+from ingestion.load import Row
 from ingestion.localtime import is_compact
 from ingestion.personal_text import holds_citizen_id
-from ingestion.records import attribute, compiled, declared
-from ingestion.sources.base import (
+from ingestion.record_rules import (
     EARLIEST_YEAR,
     MAX_KEY_CHARS,
     MAX_RECORD_CHARS,
     MAX_TEXT_CHARS,
     Absent,
-    DeclaredParse,
     Rejected,
     holds_nul,
     latest_year,
     nul_path,
     oversize_path,
 )
+from ingestion.records import attribute, compiled, declared
 
 UNSET = msgspec.UNSET
 #: the pattern of a decimal (after trimming), written the same way in the staging macros
@@ -222,6 +223,27 @@ def stored_form(record: dict[str, Any]) -> bytes:
         if path:
             raise Rejected(f"{path} is over the text limit of {MAX_TEXT_CHARS} characters")
     return encoded
+
+
+@dataclass(frozen=True)
+class DeclaredParse:
+    """The fast path of an entity whose records are declared as a msgspec shape.
+
+    The fetch decodes pages straight into `shape` (`ingestion.records.declared` of the
+    declaration) wherever they fit it. For such a record, `clean(record, days, times)` (with
+    `plausible_times()`, read once a page) is True when every value is exactly what staging
+    reads, so that the checked path (`Entity.parse`) would accept it as it is; the record's personal data is then hidden in place, it is encoded as stored,
+    and `row(record, stored)` builds its row from it and those JSON bytes. Anything else — a
+    record that does not fit the shape, is not clean, or whose stored form is refused —
+    takes the checked path as a dict, which gives the reason. Both paths give the same row
+    for a record both accept (each source's tests compare them).
+    """
+
+    shape: type
+    clean: Callable[[Any, frozenset[str], frozenset[str]], bool]
+    row: Callable[[Any, bytes], Row]
+    #: the declaration the shape is derived from (`ingestion.declarations`)
+    record: type | None = None
 
 
 # --- the fast path's check ------------------------------------------------------------------

@@ -34,10 +34,7 @@ from ingestion.load import BatchKey, BatchResult, People, Reject, Row, case_peop
 from ingestion.origins import claim, url_origin
 from ingestion.personal_text import holds_citizen_id, may_hold_citizen_id
 from ingestion.privacy import Pseudonymiser, masked_logger, sealer, value_of
-from ingestion.records import ENCODER
-from ingestion.schema import migrate
-from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Resume, Window
-from ingestion.sources.base import (
+from ingestion.record_rules import (
     MAX_TEXT_CHARS,
     RENAME_MIN_RECORDS,
     RENAME_SHARE,
@@ -45,6 +42,9 @@ from ingestion.sources.base import (
     holds_nul,
     plausible_times,
 )
+from ingestion.records import ENCODER
+from ingestion.schema import migrate
+from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Resume, Window
 from ingestion.state import loaded_batch, read_watermark, store_cursor
 
 log = masked_logger(__name__)

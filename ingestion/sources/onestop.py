@@ -27,7 +27,8 @@ from ingestion.load import RawTable, Row
 from ingestion.localtime import compact_iso, format_compact, parse_compact
 from ingestion.paging import Page, numbered_pages
 from ingestion.record_checks import check_record, fast_path, stored_form, text
-from ingestion.sources.base import Entity, Fetch, Rejected, Sandbox, Source, TokenLogin, Window
+from ingestion.record_rules import Rejected
+from ingestion.sources.base import Entity, Fetch, Sandbox, Source, TokenLogin, Window
 from ingestion.sources.onestop_records import Agency, Dossier, Procedure, Progress
 
 NAME = "onestop"

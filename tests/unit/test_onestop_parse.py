@@ -13,9 +13,9 @@ import pytest
 from ingestion.declarations import blank_record
 from ingestion.load import Row
 from ingestion.privacy import Pseudonymiser
+from ingestion.record_rules import RENAME_MIN_RECORDS, holds_nul
 from ingestion.runner import RenamedField, parse_pages
 from ingestion.sources import Rejected
-from ingestion.sources.base import RENAME_MIN_RECORDS, holds_nul
 from ingestion.sources.onestop import (
     SOURCE,
     parse_agency,
