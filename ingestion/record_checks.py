@@ -184,7 +184,7 @@ def check_record(record: Any, shape: type[msgspec.Struct], prefix: str = "") -> 
             if not (value_text.isascii() and value_text.isdigit()):
                 raise Rejected(f"{name}={value!r} is not an integer")
             if len(value_text) > 9 and int(value_text) > MAX_INTEGER:
-                raise Rejected(f"{name} is over the largest integer (2^31 - 1)")
+                raise Rejected(f"{name} is over the largest version (2^31 - 1)")
         elif kind is Kind.CODE:
             allowed = field.allowed or frozenset()
             if value_text not in allowed:
