@@ -31,10 +31,10 @@ from typing import Any
 from bench.loader import ENTITIES, CopyText, Workload, build_workload, copy_text_writer, fetched
 from bench.pull import PSEUDONYM_KEY
 from ingestion.privacy import Pseudonymiser
+from ingestion.record_rules import plausible_times
 from ingestion.records import ENCODER
 from ingestion.runner import _fast_path
 from ingestion.sources import Entity
-from ingestion.sources.base import plausible_times
 
 
 def _best(step: Callable[[], Any], records: int, passes: int = 3) -> float:

@@ -52,13 +52,14 @@ REJECT_FLUSH = 500
 PEOPLE_FLUSH = 20_000
 
 
-def looks_like_citizen_id(value: str) -> bool:
-    """True when `value` holds a citizen id in any spelling (`ingestion.personal_text`).
+def looks_like_citizen_id(value: str, opaque: tuple[str, ...] = ()) -> bool:
+    """True when `value` holds a citizen id in any spelling (`ingestion.personal_text`), other
+    than a whole value of one of the `opaque` identifier forms.
 
     The last check before a row is written: personal fields are pseudonyms of letters and every
     other value had its ids pseudonymised by then, so a match is a leak the pseudonymiser missed.
     """
-    return holds_citizen_id(value)
+    return holds_citizen_id(value, opaque)
 
 
 class Row(NamedTuple):
@@ -192,6 +193,7 @@ def load_batch(
     max_shrink: float | None = None,
     before_commit: Callable[[psycopg.Connection, BatchResult], None] | None = None,
     backfill_id: int | None = None,
+    opaque: tuple[str, ...] = (),
 ) -> BatchResult:
     """Load `pages` as the batch of `key`, replacing any earlier batch of the same interval.
 
@@ -203,6 +205,8 @@ def load_batch(
     them) fails the batch (`CatalogueShrank`); None accepts any pull.
     `backfill_id`: the batch is loaded `staged` for that backfill and replaces nothing yet: it
     becomes live with `promote_staged` (when the backfill publishes) or `refused` (`refuse_staged`).
+    `opaque`: the forms of the entity's opaque identifiers, whose whole values the last check
+    does not take for citizen ids (`ingestion.personal_text.holds_citizen_id`).
     """
     if snapshot and backfill_id is not None:
         raise ValueError(f"{table.qualified}: a catalogue is not staged (its pull never erases history)")
@@ -218,7 +222,9 @@ def load_batch(
     gc.disable()
     try:
         with conn.transaction():
-            result = _load(conn, table, key, batch_id, pages, started_wall, snapshot, max_shrink, backfill_id)
+            result = _load(
+                conn, table, key, batch_id, pages, started_wall, snapshot, max_shrink, backfill_id, opaque
+            )
             if before_commit is not None:
                 before_commit(conn, result)
     except BaseException as exc:
@@ -301,6 +307,7 @@ def _load(
     snapshot: bool,
     max_shrink: float | None = None,
     backfill_id: int | None = None,
+    opaque: tuple[str, ...] = (),
 ) -> BatchResult:
     if snapshot:  # every interval of a catalogue compares with the same stored versions
         conn.execute("select pg_advisory_xact_lock(hashtext(%s || '/' || %s), 0)", (key.source, key.entity))
@@ -328,7 +335,7 @@ def _load(
         )
 
     page_count = 0
-    with _Sink(conn, copy_target, key, batch_id, with_batch_id=not snapshot) as sink:
+    with _Sink(conn, copy_target, key, batch_id, with_batch_id=not snapshot, opaque=opaque) as sink:
         for page in pages:
             page_count += 1
             sink.write_page(page)
@@ -603,7 +610,7 @@ def _refuse_shrink(conn: psycopg.Connection, table: RawTable, key: BatchKey, max
 LEAK_REASON = "holds a citizen id the pseudonymiser did not hide; refused"
 
 
-def _leak_path(text: str) -> str:
+def _leak_path(text: str, opaque: tuple[str, ...] = ()) -> str:
     """Where in a JSON record the citizen id is (its path), or "a value"."""
     try:
         record = orjson.loads(text)
@@ -612,7 +619,7 @@ def _leak_path(text: str) -> str:
 
     def walk(value: Any, path: str) -> str | None:
         if type(value) is str:
-            return path if looks_like_citizen_id(value) else None
+            return path if looks_like_citizen_id(value, opaque) else None
         items = (
             value.items()
             if type(value) is dict
@@ -687,19 +694,19 @@ def _copy_page(rows: list[tuple[Any, ...]], end: bytes) -> bytes:
     return end.join([*map(b"\t".join, zip(*columns, strict=True)), b""])
 
 
-def _holds_citizen_id(data: bytes) -> bool:
+def _holds_citizen_id(data: bytes, opaque: tuple[str, ...] = ()) -> bool:
     """True when `data` (a page of COPY text at once) holds a citizen id in any spelling (the
     matcher read in bytes: no decoding of the page)."""
-    return may_hold_citizen_id(data)
+    return may_hold_citizen_id(data, opaque)
 
 
-def _leak(values: tuple[Any, ...]) -> str | None:
+def _leak(values: tuple[Any, ...], opaque: tuple[str, ...] = ()) -> str | None:
     """The first text value (str or bytes) of a row that looks like it holds a citizen id."""
     for value in values:
         if type(value) is bytes:
-            if _holds_citizen_id(value):
+            if _holds_citizen_id(value, opaque):
                 return value.decode(errors="replace")
-        elif type(value) is str and looks_like_citizen_id(value):
+        elif type(value) is str and looks_like_citizen_id(value, opaque):
             return value
     return None
 
@@ -723,8 +730,10 @@ class _Sink:
         batch_id: int,
         *,
         with_batch_id: bool,
+        opaque: tuple[str, ...] = (),
     ) -> None:
         self._conn = conn
+        self._opaque = opaque
         self._key = key
         self._batch_id = batch_id
         self._end = b"\t%d\n" % batch_id if with_batch_id else b"\n"
@@ -750,7 +759,7 @@ class _Sink:
                     self._pending_people[1].extend(item.pseudonyms)
         if rows:
             data = self._encode(rows)
-            if _holds_citizen_id(data):
+            if _holds_citizen_id(data, self._opaque):
                 rows = self._without_leaks(rows)
                 data = self._encode(rows)
             if rows:
@@ -768,11 +777,12 @@ class _Sink:
     def _without_leaks(self, rows: list[Row]) -> list[Row]:
         kept = []
         for row in rows:
-            leak = _leak(row.values)
+            leak = _leak(row.values, self._opaque)
             if leak is None:
                 kept.append(row)
             else:
-                self._pending_rejects.append(Reject(mask_text(leak), f"{_leak_path(leak)}: {LEAK_REASON}"))
+                path = _leak_path(leak, self._opaque)
+                self._pending_rejects.append(Reject(mask_text(leak), f"{path}: {LEAK_REASON}"))
         return kept
 
     def _note_keys(self, rows: list[Row]) -> None:

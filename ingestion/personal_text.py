@@ -80,14 +80,33 @@ def citizen_id_bytes_pattern() -> re.Pattern[bytes]:
     return re.compile(_id_expression(codes(PROVINCE_CODES)).encode())
 
 
-def holds_citizen_id(text: str) -> bool:
-    """True when `text` holds a citizen id in any spelling."""
-    return citizen_id_pattern().search(text) is not None
+@cache
+def _opaque_ids(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """A whole value of one of `patterns` (an opaque identifier's declared form): all of a
+    string, a JSON string (between its quotes) or a COPY text field (between tabs)."""
+    return re.compile(r'(?<![^"\t\n])(?:' + "|".join(patterns) + r')(?![^"\t\n])')
 
 
-def may_hold_citizen_id(data: bytes) -> bool:
+@cache
+def _opaque_ids_bytes(patterns: tuple[str, ...]) -> re.Pattern[bytes]:
+    return re.compile(_opaque_ids(patterns).pattern.encode())
+
+
+def holds_citizen_id(text: str, opaque: tuple[str, ...] = ()) -> bool:
+    """True when `text` holds a citizen id in any spelling; a whole value of one of the `opaque`
+    patterns (an opaque identifier's form, e.g. a UUID whose last group is 12 digits) is none."""
+    if citizen_id_pattern().search(text) is None:
+        return False
+    return not opaque or citizen_id_pattern().search(_opaque_ids(opaque).sub("", text)) is not None
+
+
+def may_hold_citizen_id(data: bytes, opaque: tuple[str, ...] = ()) -> bool:
     """True when UTF-8 or COPY text `data` holds a citizen id (the same rule, read in bytes)."""
-    return citizen_id_bytes_pattern().search(data) is not None
+    if citizen_id_bytes_pattern().search(data) is None:
+        return False
+    return (
+        not opaque or citizen_id_bytes_pattern().search(_opaque_ids_bytes(opaque).sub(b"", data)) is not None
+    )
 
 
 def citizen_id_digits(written: str) -> str:

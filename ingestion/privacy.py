@@ -456,28 +456,42 @@ class Pseudonymiser:
         except TypeError:
             encoded = repr(record).encode()
         if may_hold_citizen_id(encoded):
-            self._hide_ids(record, policy.keys, unknown, "")
+            self._hide_ids(record, policy, unknown, "")
 
-    def _hide_ids(self, value: Any, keys: frozenset[str], unknown: dict[Any, int] | None, path: str) -> None:
-        """`hide_ids` below `value` (a dict or a list), whose path is `path` (`List[].`)."""
+    def _hide_ids(
+        self, value: Any, policy: PersonalFields | None, unknown: dict[Any, int] | None, path: str
+    ) -> None:
+        """`hide_ids` below `value` (a dict or a list), whose path is `path` (`List[].`), declared by
+        `policy` (None: undeclared, every value is checked)."""
         if type(value) is list:
             named: Iterable[tuple[Any, Any]] = enumerate(value)
         elif isinstance(value, dict):
             named = list(value.items())
         else:
             return
+        keys = policy.keys if policy is not None and type(value) is not list else frozenset()
+        opaque = policy.opaque if policy is not None and type(value) is not list else {}
         for name, item in named:
             if type(item) is str:
                 if name in keys or not citizen_id_pattern().search(item):
+                    continue
+                form = opaque.get(name)
+                if form is not None and form.fullmatch(item):  # an opaque id of its declared form
                     continue
                 value[name] = self.pseudonym(whole_citizen_id(item) or item)
                 if unknown is not None:
                     found = (path + name if type(name) is str else path.rstrip("."), CITIZEN_ID_REASON)
                     unknown[found] = unknown.get(found, 0) + 1
             elif type(item) is list:
-                self._hide_ids(item, frozenset(), unknown, f"{path}{name}[]." if type(name) is str else path)
+                self._hide_ids(
+                    item,
+                    _items_policy(policy, name),
+                    unknown,
+                    f"{path}{name}[]." if type(name) is str else path,
+                )
             elif isinstance(item, dict):
-                self._hide_ids(item, frozenset(), unknown, f"{path}{name}." if type(name) is str else path)
+                inner = policy if type(value) is list else None  # an item of a declared list, or undeclared
+                self._hide_ids(item, inner, unknown, f"{path}{name}." if type(name) is str else path)
 
     def scrub_people(self, record: Any, policy: PersonalFields, people: Mapping[str, frozenset[str]]) -> None:
         """The search across records, after `apply` or `apply_declared` walked `record` (a dict or
@@ -494,7 +508,7 @@ class Pseudonymiser:
         met, heads = self._met, self._met_heads
         case = value_of(record, policy.case_key) if policy.case_key else None
         # a key holding a citizen id is refused by the parser: its people are not stored under it
-        noted = policy.case_people and case and not holds_citizen_id(case)
+        noted = policy.case_people and case and not holds_citizen_id(case, policy.opaque_patterns)
         for value in self._searched:
             for spelling, head in self._run_heads(value):
                 if spelling not in met:
@@ -700,6 +714,14 @@ class Pseudonymiser:
                                 item[name] = hide(value)
 
 
+def _items_policy(policy: PersonalFields | None, name: Any) -> PersonalFields | None:
+    """The policy of the items of list field `name` of a record declared by `policy`, if declared."""
+    if policy is None or type(name) is not str:
+        return None
+    sub = policy.nested.get(name)
+    return sub if isinstance(sub, PersonalFields) else None
+
+
 @dataclass(frozen=True)
 class PersonalFields:
     """Which fields of a source record are personal data.
@@ -733,6 +755,8 @@ class PersonalFields:
     case_key: str | None = None
     #: the record's personal values are the people of its case (stored for later records)
     case_people: bool = False
+    #: opaque identifiers: field → its declared form; a value of that form whole is no citizen id
+    opaque: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.repeats and (
@@ -742,6 +766,15 @@ class PersonalFields:
                 "repeats: only for a policy with personal or free-text fields of its own, "
                 "no nested lists to walk and no derived attributes"
             )
+
+    @cached_property
+    def opaque_patterns(self) -> tuple[str, ...]:
+        """The forms of the opaque identifiers declared here and in the nested lists' items."""
+        found = {form.pattern: None for form in self.opaque.values()}
+        for sub in self.nested.values():
+            if isinstance(sub, PersonalFields):
+                found |= dict.fromkeys(sub.opaque_patterns)
+        return tuple(found)
 
     @cached_property
     def personal_nested(self) -> tuple[tuple[str, Sequence[str] | PersonalFields], ...]:

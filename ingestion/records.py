@@ -1,13 +1,15 @@
 """A declared record shape as the loader's fast path decodes it: strictly, in one pass.
 
-A source declares each record once as a msgspec struct (its `*_records` module).
+A source declares each record once as a msgspec struct (its `*_records` module, with the
+kinds of `ingestion.declarations`).
 `declared(shape)` derives from it the type a page is decoded into on the fast path:
 
 - every declared field, and nothing else: a field the declaration does not know fails the
   decode (the record then takes the checked path, where the allow-list pseudonymises and
   counts it);
-- every scalar field a string, every list field a list of its declared items: a number, a
-  null or an object where a string is declared fails the decode the same way;
+- every scalar field of the JSON type its kind is sent as (a string, or a boolean or an
+  integer: `ingestion.declarations.WIRE`), every list field a list of its declared items: a
+  number, a null or an object where a string is declared fails the decode the same way;
 - a field the record does not carry stays absent (`UNSET`), so the record is stored with
   exactly the keys it came with;
 - the fields in jsonb's key order (shorter names first, then byte order): the record is
@@ -55,7 +57,7 @@ def declared(shape: type[msgspec.Struct], loader_fields: tuple[str, ...] = ()) -
         if get_origin(hint) is list:
             kind: Any = list[declared(get_args(hint)[0])]  # type: ignore[misc]
         else:
-            kind = str
+            kind = hint if hint in (bool, int) else str  # as sent: `ingestion.declarations.WIRE`
         fields.append((info.encode_name, kind | UnsetType, UNSET))
     fields.extend((name, UnsetType, UNSET) for name in loader_fields)  # set after decoding only
     fields.sort(key=lambda field: jsonb_key_order(field[0]))

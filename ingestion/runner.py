@@ -34,10 +34,7 @@ from ingestion.load import BatchKey, BatchResult, People, Reject, Row, case_peop
 from ingestion.origins import claim, url_origin
 from ingestion.personal_text import holds_citizen_id, may_hold_citizen_id
 from ingestion.privacy import Pseudonymiser, masked_logger, sealer, value_of
-from ingestion.records import ENCODER
-from ingestion.schema import migrate
-from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Resume, Window
-from ingestion.sources.base import (
+from ingestion.record_rules import (
     MAX_TEXT_CHARS,
     RENAME_MIN_RECORDS,
     RENAME_SHARE,
@@ -45,6 +42,9 @@ from ingestion.sources.base import (
     holds_nul,
     plausible_times,
 )
+from ingestion.records import ENCODER
+from ingestion.schema import migrate
+from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Resume, Window
 from ingestion.state import loaded_batch, read_watermark, store_cursor
 
 log = masked_logger(__name__)
@@ -188,7 +188,8 @@ def parse_pages(
         if people is not None and case_key:
             # a key holding a citizen id (a reject to be) is not sent to the warehouse either
             keys = {key for record in page if (key := value_of(record, case_key))}
-            known = people([key for key in keys if not holds_citizen_id(key)])
+            opaque = policy.opaque_patterns if policy is not None else ()
+            known = people([key for key in keys if not holds_citizen_id(key, opaque)])
         for record in page:
             hidden = False
             original = None
@@ -347,6 +348,7 @@ def ingest(
             max_shrink=None if settings.accepts_shrink(source, entity) else target.max_shrink,
             before_commit=move_cursor,
             backfill_id=None if target.snapshot else backfill_id,
+            opaque=target.personal.opaque_patterns if target.personal is not None else (),
         )
         if target.acknowledge is not None and item_ids:
             acknowledge(client, target, item_ids)

@@ -6,6 +6,7 @@ processes and raw tables are derived from it.
 
 from __future__ import annotations
 
+from ingestion.record_rules import Rejected
 from ingestion.sources import onestop
 from ingestion.sources.base import (
     Acknowledge,
@@ -13,7 +14,6 @@ from ingestion.sources.base import (
     Cursor,
     Endpoint,
     Entity,
-    Rejected,
     Resume,
     Sandbox,
     Source,

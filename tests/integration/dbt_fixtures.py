@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import psycopg
 from psycopg.types.json import Jsonb
 
-from ingestion.sources.onestop_records import Dossier, blank_record
+from ingestion.declarations import blank_record
+from ingestion.sources.onestop_records import Dossier
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingestion.sources.onestop_records import Dossier, blank_record
+from ingestion.declarations import blank_record
+from ingestion.sources.onestop_records import Dossier
 
 
 def native_dossier(n: int = 1, version: int = 1, **change: Any) -> dict[str, Any]:

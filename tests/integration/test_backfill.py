@@ -17,13 +17,14 @@ from test_dbt_indicators import P1, A, load_reference
 
 from infra.dbt import run_dbt
 from ingestion.backfills import BackfillRefused, failure_reason, open_backfill, refuse_backfill
+from ingestion.declarations import blank_record
 from ingestion.load import BatchKey, Row, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.schema import migrate
 from ingestion.sources.onestop import SOURCE
-from ingestion.sources.onestop_records import Dossier, blank_record
+from ingestion.sources.onestop_records import Dossier
 from publishing import publish as pub
 
 DOSSIERS = SOURCE.entity("dossiers")

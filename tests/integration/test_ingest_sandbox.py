@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from core.settings import Settings
+from ingestion.declarations import blank_record
 from ingestion.http import ApiClient, AuthError, RetryPolicy, SourceError, TokenAuth
 from ingestion.load import BatchResult
 from ingestion.localtime import VN_TZ
@@ -23,7 +24,7 @@ from ingestion.runner import ingest
 from ingestion.sandbox.province import Province
 from ingestion.sandbox.server import SandboxServer
 from ingestion.sources import Endpoint
-from ingestion.sources.onestop_records import Dossier, blank_record
+from ingestion.sources.onestop_records import Dossier
 
 DAY = datetime(2025, 9, 1, tzinfo=VN_TZ)
 FAST = RetryPolicy(max_attempts=4, backoff_base=0.01, backoff_max=0.05, read_timeout=0.5, connect_timeout=0.5)

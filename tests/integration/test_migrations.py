@@ -11,13 +11,15 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from core.migrations import migration_ids
+from ingestion.declarations import blank_record
 from ingestion.load import BatchKey, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.schema import migrate
+from ingestion.sources import SOURCES
 from ingestion.sources.onestop import SOURCE
-from ingestion.sources.onestop_records import Procedure, blank_record
+from ingestion.sources.onestop_records import Procedure
 
 #: What ingestion/sql/ops.sql, onestop.sql (catalogues), publications.sql and gate_results.sql
 #: created before versioned migrations (trimmed to the tables and columns that matter here).
@@ -112,32 +114,24 @@ def test_migrations_are_applied_once_and_recorded(warehouse_url: str) -> None:
         ):
             assert conn.execute("select to_regclass(%s)", (table,)).fetchone()[0] is not None, table
         assert conn.execute("select 1 from pg_roles where rolname = 'dtimon_bi_reader'").fetchone()
-        assert _columns(conn, "raw.onestop__procedures") == [
-            "batch_id",
-            "loaded_at",
-            "source_updated_at",
-            "ma_tthc",
-            "record",
-            "record_hash",
-            "is_deleted",
-            "observed_at",
-        ]
-        assert _columns(conn, "raw.onestop__dossiers") == [
-            "batch_id",
-            "loaded_at",
-            "source_updated_at",
-            "ma_ho_so",
-            "version",
-            "record",
-        ]
+        for source in SOURCES.values():
+            for entity in source.entities:
+                # the loader's columns, the declared ones, then a catalogue's snapshot columns
+                snapshot = ["record_hash", "is_deleted", "observed_at"] if entity.snapshot else []
+                declared = [c.name for c in entity.table.columns]
+                assert _columns(conn, entity.table.qualified) == [
+                    "batch_id",
+                    "loaded_at",
+                    *declared,
+                    *snapshot,
+                ]
         assert conn.execute(
-            "select source, entity, windowed, raw_table from ops.source_entities order by entity"
-        ).fetchall() == [
-            ("onestop", "agencies", False, "raw.onestop__agencies"),
-            ("onestop", "dossiers", True, "raw.onestop__dossiers"),
-            ("onestop", "procedures", False, "raw.onestop__procedures"),
-            ("onestop", "progress", True, "raw.onestop__progress"),
-        ]
+            "select source, entity, windowed, raw_table from ops.source_entities order by source, entity"
+        ).fetchall() == sorted(
+            (source.name, e.name, e.windowed, e.table.qualified)
+            for source in SOURCES.values()
+            for e in source.entities
+        )
 
     # a re-run applies nothing and records nothing new
     assert migrate(warehouse_url) == []

@@ -26,6 +26,7 @@ from native_records import native_dossier
 
 from core.settings import Settings
 from infra.dbt import run_dbt
+from ingestion.declarations import blank_record
 from ingestion.load import LEAK_REASON, BatchKey, BatchResult, Row, case_people, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.personal_text import citizen_id_pattern, holds_citizen_id
@@ -35,7 +36,7 @@ from ingestion.sandbox.province import Province
 from ingestion.sandbox.server import SandboxServer
 from ingestion.sources import Endpoint
 from ingestion.sources.onestop import SOURCE
-from ingestion.sources.onestop_records import Progress, blank_record
+from ingestion.sources.onestop_records import Progress
 
 DOSSIERS, PROGRESS = SOURCE.entity("dossiers"), SOURCE.entity("progress")
 DAY = datetime(2025, 9, 1, tzinfo=VN_TZ)

@@ -24,7 +24,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from infra.dbt import DBT_PROJECT_DIR, dbt_environment, dbt_executable, run_dbt
-from ingestion.sources.base import Rejected
+from ingestion.record_rules import Rejected
 from ingestion.sources.onestop import parse_dossier, parse_procedure
 
 REFUSED = object()

@@ -22,12 +22,12 @@ import orjson
 import psycopg
 import pytest
 
+from ingestion.declarations import Kind, example_record, spec
 from ingestion.load import BatchKey, load_batch
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.schema import migrate
 from ingestion.sources import SOURCES
-from ingestion.sources.onestop_records import Dossier, Progress, blank_record
 
 #: Where each source entity carries personal data: top-level field names, and
 #: "List[].Field" for a field of the items of a list.
@@ -49,65 +49,47 @@ PERSONAL_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
     ("onestop", "agencies"): (),
 }
 
-#: A valid record per entity that carries personal data, in the native format.
-SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
-    ("onestop", "dossiers"): blank_record(Dossier)
-    | {
-        "MaHoSo": "000.00.12.H57-250905-00123",
-        "MaTTHC": "1.001234",
-        "KenhThucHien": "2",
-        "ChuHoSo": "Nguyễn Văn An",
-        "SoGiayToChuHoSo": "056090001234",
-        "MaDoiTuong": "u-778812",
-        "SoDienThoai": "0912345678",
-        "Email": "an.nguyen@example.vn",
-        "Fax": "02583812345",
-        "DiaChiChuHoSo": "12 Lê Lợi, Nha Trang",
-        "DinhDanhCHS": [{"LoaiDinhDanh": "1", "SoDinhDanh": "056090001234"}],
-        "DanhSachHoSoBoSung": [
-            {"NguoiYeuCauBoSung": "Phạm Văn Cán Bộ", "NguoiTiepNhanBoSung": "", "NoiDungBoSung": ""}
-        ],
-        "GhiChu": "",
-        "NgayNopHoSo": "20250904221000",
-        "NgayTiepNhan": "20250905083015",
-        "NgayHenTra": "20250912170000",
-        "NgayKetThucXuLy": "",
-        "TrangThaiHoSo": "4",
-        "_version": "1",
-        "_updated_at": "20250905083015",
-    },
-    ("onestop", "progress"): blank_record(Progress)
-    | {
-        "MaHoSo": "000.00.12.H57-250905-00123",
-        "NguoiXuLy": "Phạm Văn Cán Bộ",
-        "ChucDanh": "Chuyên viên",
-        "ThoiDiemXuLy": "20250905090000",
-        "PhongBanXuLy": "Bộ phận một cửa",
-        "NoiDungXuLy": "",
-        "TrangThai": "2",
-        "NgayBatDau": "20250905083015",
-        "NgayKetThucTheoQuyDinh": "20250912170000",
-    },
-}
+ENTITIES = {(source.name, e.name): e for source in SOURCES.values() for e in source.entities}
 
-#: How to make a sample malformed (the copy that must land in ops.rejects).
-BREAK: dict[tuple[str, str], tuple[str, str]] = {
-    ("onestop", "dossiers"): ("_version", "not-a-number"),
-    ("onestop", "progress"): ("TrangThai", "77"),
-}
 
-#: Free-text fields, where a person's name or id typed by a clerk must not survive either.
-FREE_TEXT: dict[tuple[str, str], tuple[str, ...]] = {
-    ("onestop", "dossiers"): ("TrichYeuHoSo", "GhiChu", "ThongTinKhac", "DanhSachHoSoBoSung[].NoiDungBoSung"),
-    ("onestop", "progress"): ("NoiDungXuLy",),
-}
+def _sample(entity: Any) -> dict[str, Any]:
+    """A valid record of the entity, built from its declaration (every field of its kind)."""
+    return example_record(entity.declared.record)
+
+
+def _broken(entity: Any) -> tuple[str, str]:
+    """How to make a sample malformed (the copy that must land in ops.rejects): a key emptied."""
+    [key, *_] = [f.name for f in spec(entity.declared.record) if f.kind is Kind.KEY]
+    return key, ""
+
+
+def _declared_paths(policy: Any, privacy: str) -> set[str]:
+    """The paths of the fields `policy` declares personal (`fields`) or free text, nested too."""
+    own = set(getattr(policy, privacy))
+    for name, sub in policy.nested.items():
+        own |= {f"{name}[].{path}" for path in _declared_paths(sub, privacy)}
+    return own
+
+
+SAMPLES = {key: _sample(entity) for key, entity in ENTITIES.items()}
+BREAK = {key: _broken(entity) for key, entity in ENTITIES.items()}
+FREE_TEXT = {key: tuple(sorted(_declared_paths(e.personal, "free_text"))) for key, e in ENTITIES.items()}
 
 CASES = [(key, path) for key, paths in PERSONAL_FIELDS.items() for path in paths]
 
 
 def test_every_registered_entity_is_listed_here() -> None:
-    registered = {(source.name, entity.name) for source in SOURCES.values() for entity in source.entities}
-    assert registered == set(PERSONAL_FIELDS), "list the personal fields of every source entity in this test"
+    assert set(ENTITIES) == set(PERSONAL_FIELDS), (
+        "list the personal fields of every source entity in this test"
+    )
+
+
+@pytest.mark.parametrize("entity_key", sorted(ENTITIES), ids=[f"{s}.{e}" for s, e in sorted(ENTITIES)])
+def test_the_declarations_hide_every_field_listed_here(entity_key: tuple[str, str]) -> None:
+    """This list is the test's own knowledge; the declarations must declare each one personal."""
+    entity = ENTITIES[entity_key]
+    assert entity.declared is not None and entity.personal is not None
+    assert set(PERSONAL_FIELDS.get(entity_key, ())) <= _declared_paths(entity.personal, "fields")
 
 
 def _put(record: dict[str, Any], path: str, value: str) -> None:
@@ -152,7 +134,7 @@ def test_a_personal_field_never_lands_in_clear(
     with caplog.at_level(logging.DEBUG), psycopg.connect(warehouse_url, autocommit=True) as conn:
         migrate(conn)
         pages = parse_pages(entity, [[good, bad]], Pseudonymiser("test-key"))
-        result = load_batch(conn, entity.table, key, pages, run_id="privacy-test")
+        result = load_batch(conn, entity.table, key, pages, run_id="privacy-test", snapshot=entity.snapshot)
         stored = _database_text(conn)
 
     assert (result.rows_loaded, result.rows_rejected) == (1, 1), "both paths (stored, rejected) were taken"
@@ -174,7 +156,13 @@ def _load_and_scan(
     )
     with caplog.at_level(logging.DEBUG), psycopg.connect(warehouse_url, autocommit=True) as conn:
         migrate(conn)
-        result = load_batch(conn, entity.table, key, parse_pages(entity, [[good, bad]], Pseudonymiser("k")))
+        result = load_batch(
+            conn,
+            entity.table,
+            key,
+            parse_pages(entity, [[good, bad]], Pseudonymiser("k")),
+            snapshot=entity.snapshot,
+        )
         assert (result.rows_loaded, result.rows_rejected) == (1, 1)
         return _database_text(conn) + caplog.text + orjson.dumps(dataclasses.asdict(result)).decode()
 
@@ -187,7 +175,7 @@ def test_a_free_text_field_loses_the_records_own_personal_values(
     entity_key: tuple[str, str], path: str, warehouse_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     good = copy.deepcopy(SAMPLES[entity_key])
-    person = "Phạm Văn Cán Bộ" if entity_key[1] == "progress" else "Nguyễn Văn An"
+    person = "Nguyễn Văn An"  # every personal value of the sample (`example_record`)
     # another spelling of the record's own name (capitals, doubled space), its id with spaces
     _put(good, path, f"Ông {person.upper().replace(' ', '  ')} nộp, số 056 090 001 234, gọi 0912 345 678")
     text = _load_and_scan(entity_key, good, warehouse_url, caplog)
@@ -204,6 +192,7 @@ def test_an_undeclared_field_never_lands_in_clear(
     good = copy.deepcopy(SAMPLES[entity_key])
     clear = "Đặng Thị Sentinel-Undeclared"
     good["HoTenNguoiNop"] = clear  # a field the source started sending, declared nowhere
-    good["DanhSachHoSoBoSung" if entity_key[1] == "dossiers" else "ChiTiet"] = [{"NguoiKy": clear}]
+    lists = [f.name for f in spec(ENTITIES[entity_key].declared.record) if f.items is not None]
+    good[lists[0] if lists else "ChiTiet"] = [{"NguoiKy": clear}]  # a declared list's item, or undeclared
     text = _load_and_scan(entity_key, good, warehouse_url, caplog)
     assert clear not in text

@@ -11,6 +11,7 @@ import pytest
 
 from core.settings import Settings
 from infra.airflow_env import source_origin, source_settings
+from ingestion.declarations import blank_record
 from ingestion.localtime import VN_TZ
 from ingestion.origins import OriginMismatch, claim, reset_source, url_origin
 from ingestion.runner import ingest
@@ -18,7 +19,7 @@ from ingestion.sandbox.province import Province
 from ingestion.sandbox.server import SandboxServer
 from ingestion.schema import migrate
 from ingestion.sources import SOURCES, Endpoint
-from ingestion.sources.onestop_records import Dossier, blank_record
+from ingestion.sources.onestop_records import Dossier
 
 DAY = datetime(2025, 9, 1, tzinfo=VN_TZ)
 

@@ -16,12 +16,13 @@ import psycopg
 import pytest
 
 from infra.dbt import run_dbt
+from ingestion.declarations import blank_record
 from ingestion.load import BatchKey, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.sources.onestop import SOURCE
-from ingestion.sources.onestop_records import Dossier, blank_record
+from ingestion.sources.onestop_records import Dossier
 
 DOSSIERS = SOURCE.entity("dossiers")
 DAY1 = datetime(2025, 9, 1, tzinfo=VN_TZ)

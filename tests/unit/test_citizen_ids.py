@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from core.code_lists import code_list, codes
+from ingestion.declarations import Privacy, spec
 from ingestion.load import looks_like_citizen_id
 from ingestion.personal_text import (
     PROVINCE_CODES,
@@ -22,7 +23,7 @@ from ingestion.personal_text import (
 )
 from ingestion.privacy import mask_text, masked_logger
 from ingestion.sandbox.generator import generate_province
-from ingestion.sources.onestop_records import Agency, Dossier, Privacy, Procedure, Progress, spec
+from ingestion.sources.onestop_records import Agency, Dossier, Procedure, Progress
 
 ID = "046068947676"
 

@@ -10,6 +10,8 @@ import pytest
 
 from core.settings import Settings
 from infra.airflow_env import airflow_env
+from infra.dag_defaults import ingest_dag_id
+from ingestion.sources import SOURCES
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +33,7 @@ def dagbag(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def test_every_dag_file_imports(dagbag: Any) -> None:
     assert dagbag.import_errors == {}
-    assert {"ingest_onestop", "dtimon_build"} <= set(dagbag.dag_ids)
+    assert {*map(ingest_dag_id, SOURCES), "dtimon_build"} <= set(dagbag.dag_ids)
 
 
 def test_dag_conventions(dagbag: Any) -> None:
@@ -46,18 +48,17 @@ def test_dag_conventions(dagbag: Any) -> None:
             assert task.execution_timeout is not None, (dag_id, task.task_id)
 
 
-def test_ingest_tasks_retry_and_emit_one_asset_per_raw_table(dagbag: Any) -> None:
-    dag = dagbag.dags["ingest_onestop"]
+@pytest.mark.parametrize("source", SOURCES.values(), ids=lambda s: s.name)
+def test_ingest_tasks_retry_and_emit_one_asset_per_raw_table(dagbag: Any, source: Any) -> None:
+    dag = dagbag.dags[ingest_dag_id(source.name)]
     assert dag.timetable.summary  # an interval timetable: runs have real data intervals
     for task in dag.tasks:
         assert task.retries >= 1
-        assert [a.name for a in task.outlets] == [f"raw.onestop__{task.task_id.removeprefix('load_')}"]
+        entity = source.entity(task.task_id.removeprefix("load_"))
+        assert [a.name for a in task.outlets] == [entity.table.qualified]
 
 
 def test_entities_naming_a_case_load_after_those_storing_its_people(dagbag: Any) -> None:
-    from infra.dag_defaults import ingest_dag_id
-    from ingestion.sources import SOURCES
-
     ordered = 0
     for source in SOURCES.values():
         dag = dagbag.dags[ingest_dag_id(source.name)]
@@ -78,9 +79,9 @@ def test_build_publishes_only_after_the_gate(dagbag: Any) -> None:
     assert [a.name for a in dag.get_task("gate").outlets] == ["gate.passed"]
     assert [a.name for a in publish.inlets] == ["gate.passed"]
     assert Path(dag.fileloc).parent.name == "dags"
-    ingest = dagbag.dags["ingest_onestop"]
-    emitted = {a.name for t in ingest.tasks for a in t.outlets}
-    assert len(emitted) == 4
+    ingests = [dagbag.dags[ingest_dag_id(name)] for name in SOURCES]
+    emitted = {a.name for ingest in ingests for t in ingest.tasks for a in t.outlets}
+    assert emitted == {e.table.qualified for source in SOURCES.values() for e in source.entities}
     assert _asset_names(dag.timetable.asset_condition) == emitted
 
 

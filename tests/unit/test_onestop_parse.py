@@ -10,11 +10,12 @@ import msgspec
 import orjson
 import pytest
 
+from ingestion.declarations import blank_record
 from ingestion.load import Row
 from ingestion.privacy import Pseudonymiser
+from ingestion.record_rules import RENAME_MIN_RECORDS, holds_nul
 from ingestion.runner import RenamedField, parse_pages
 from ingestion.sources import Rejected
-from ingestion.sources.base import RENAME_MIN_RECORDS, holds_nul
 from ingestion.sources.onestop import (
     SOURCE,
     parse_agency,
@@ -22,7 +23,7 @@ from ingestion.sources.onestop import (
     parse_procedure,
     parse_progress,
 )
-from ingestion.sources.onestop_records import Agency, Dossier, Procedure, Progress, blank_record
+from ingestion.sources.onestop_records import Agency, Dossier, Procedure, Progress
 
 DOSSIER: dict[str, Any] = blank_record(Dossier) | {
     "MaHoSo": "000.00.12.H57-250905-00123",

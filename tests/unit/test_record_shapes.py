@@ -14,8 +14,9 @@ from core.code_lists import (
     code_list,
     codes,
 )
+from ingestion.declarations import spec
+from ingestion.record_checks import plain_check
 from ingestion.sandbox.generator import generate_province
-from ingestion.sources import onestop
 from ingestion.sources.onestop_records import (
     AGENCY_LEVELS,
     CHANNELS,
@@ -28,7 +29,6 @@ from ingestion.sources.onestop_records import (
     Procedure,
     Progress,
     Supplement,
-    spec,
 )
 
 
@@ -58,7 +58,7 @@ def test_a_record_missing_a_required_field_is_not_its_shape() -> None:
 def test_the_fast_path_takes_its_checks_from_the_shapes() -> None:
     """The fast path's check is written from the declarations: each time, code and key of the
     shape is read and checked by its kind, and nothing it does not declare."""
-    check = onestop.plain_check(Dossier)
+    check = plain_check(Dossier)
     assert check is not None
     times = ["NgayNopHoSo", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayTra", "NgayTuChoi"]
     for name in [*times, "_updated_at"]:
@@ -70,15 +70,15 @@ def test_the_fast_path_takes_its_checks_from_the_shapes() -> None:
     # free-text one not at all (no indicator reads it: one renamed is hidden as undeclared)
     assert "    v = r.MaHoSoKhac\n    if v is UNSET: return False\n    v = " in check.source
     assert "r.ChuHoSo" not in check.source and "r.GhiChu" not in check.source
-    supplement = onestop.plain_check(Supplement)
+    supplement = plain_check(Supplement)
     assert supplement is not None and supplement.source.count("v[:8] in days") == 4
-    assert onestop.plain_check(Identity) is None  # texts only
+    assert plain_check(Identity) is None  # texts only
     assert "if r.DinhDanhCHS is UNSET: return False" in check.source
     assert "check_DinhDanhCHS" not in check.source and "check_DanhSachHoSoBoSung" in check.source
 
 
 def test_the_parser_codes_are_the_seed_codes() -> None:
-    check = onestop.plain_check(Dossier)
+    check = plain_check(Dossier)
     assert check is not None
     namespace = check.__globals__
     assert namespace["codes_TrangThaiHoSo"] == {str(n) for n in range(1, 11)} == codes(DOSSIER_STATUSES)
