@@ -1,4 +1,4 @@
-# Thin wrapper over the `dtimon` CLI (infra/cli.py). Every target sets itself up first.
+# Thin wrapper over the `dtimon` CLI (infra/cli/). Every target sets itself up first.
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dtimon-installed
