@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from core.settings import ConfigError, Settings
+from core.settings import Settings
 from infra import postgres, processes
 from infra.airflow_env import AIRFLOW_PORT_VARIABLE, airflow_port, source_settings
 from infra.cli.common import UserError
@@ -50,11 +50,3 @@ def ports_to_start(settings: Settings, *, airflow: bool) -> dict[str, int]:
         if not processes.pid_of(settings.run_dir, "report"):
             ports["DTIMON_REPORT_PORT"] = settings.report_port
     return ports
-
-
-def docs_port(settings: Settings) -> int:
-    """Where `dtimon docs` and `make up` serve the dbt docs: DTIMON_DOCS_PORT, default report port + 1."""
-    raw = settings.variables.get("DTIMON_DOCS_PORT") or str(settings.report_port + 1)
-    if not raw.isdigit():
-        raise ConfigError(f"DTIMON_DOCS_PORT={raw!r} is not a port number")
-    return int(raw)

@@ -21,7 +21,7 @@ import yaml
 
 from core.settings import Settings
 from infra import processes
-from infra.airflow_env import airflow_env, source_conn_id
+from infra.airflow_env import airflow_env, source_conn_id, source_settings
 from infra.cli.sources import sandbox_process, start_sandboxes
 from infra.dag_defaults import ingest_dag_id
 from infra.dagrun import default_ingest_dags
@@ -132,7 +132,7 @@ def test_every_registered_source_gets_a_connection_and_nothing_else_does() -> No
         f"AIRFLOW_CONN_DTIMON_{n.upper()}" for n in REGISTERED
     }
     for name in REGISTERED:
-        sandbox_port = Settings.from_env({}).source(name).sandbox_port
+        sandbox_port = source_settings(Settings.from_env({}), SOURCES[name]).sandbox_port
         assert (
             json.loads(env[f"AIRFLOW_CONN_DTIMON_{name.upper()}"])["host"]
             == f"http://127.0.0.1:{sandbox_port}"

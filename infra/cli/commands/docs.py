@@ -8,7 +8,7 @@ from pathlib import Path
 from core.settings import Settings
 from infra import postgres
 from infra.cli.common import UserError, load_settings, say
-from infra.cli.ports import check_ports, docs_port
+from infra.cli.ports import check_ports
 
 
 def build_docs(settings: Settings) -> Path:
@@ -26,7 +26,7 @@ def build_docs(settings: Settings) -> Path:
 
 def cmd_docs(args: argparse.Namespace) -> None:
     settings = load_settings(demo=True)
-    port = docs_port(settings)
+    port = settings.docs_port
     if not args.no_serve:
         check_ports({"DTIMON_DOCS_PORT": port})
     postgres.ensure_server(settings, airflow=False)

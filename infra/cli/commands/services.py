@@ -17,7 +17,7 @@ from infra.airflow_env import airflow_env, ensure_admin_password, source_setting
 from infra.cli.commands.docs import build_docs
 from infra.cli.common import alert_log_path, load_settings, say
 from infra.cli.dagruns import airflow
-from infra.cli.ports import check_ports, docs_port, ports_to_start
+from infra.cli.ports import check_ports, ports_to_start
 from infra.cli.sources import (
     check_data_dir,
     describe_sources,
@@ -70,13 +70,13 @@ def web_components(settings: Settings) -> list[Component]:
 
     serve = [sys.executable, "-m", "publishing.report.serve"]
     report = f"http://127.0.0.1:{settings.report_port}"
-    docs = f"http://127.0.0.1:{docs_port(settings)}"
+    docs = f"http://127.0.0.1:{settings.docs_port}"
     target = DBT_PROJECT_DIR / "target"
     return [
         Component("report", [*serve, "--port", str(settings.report_port)], http_ok(report + "/"), report),
         Component(
             "dbt-docs",
-            [*serve, "--docs", "--dir", str(target), "--port", str(docs_port(settings))],
+            [*serve, "--docs", "--dir", str(target), "--port", str(settings.docs_port)],
             http_ok(docs + "/"),
             docs,
         ),
@@ -89,7 +89,7 @@ def cmd_up(args: argparse.Namespace) -> None:
     env = airflow_env(settings)
     ports = ports_to_start(settings, airflow=True)
     if not processes.pid_of(settings.run_dir, "dbt-docs"):
-        ports["DTIMON_DOCS_PORT"] = docs_port(settings)
+        ports["DTIMON_DOCS_PORT"] = settings.docs_port
     check_ports(ports)
     postgres.ensure_server(settings)
     from ingestion.schema import migrate
