@@ -1,4 +1,4 @@
-# Thin wrapper over the `dtimon` CLI (infra/cli.py). Every target sets itself up first.
+# Thin wrapper over the `dtimon` CLI (infra/cli/). Every target sets itself up first.
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dtimon-installed
@@ -11,7 +11,7 @@ run: $(STAMP)  ## set up and run the main job end to end on the demo period
 test: lint  ## lint and the whole test suite (unit, integration on PostgreSQL, end to end through Airflow)
 	$(BIN)/pytest
 
-up: $(STAMP)  ## keep PostgreSQL, the sandbox, Airflow (UI 127.0.0.1:8080), the report and dbt docs running; waits on health
+up: $(STAMP)  ## keep PostgreSQL, the sandbox, Airflow (UI 127.0.0.1:8080), the report (:8110) and dbt docs (:8111) running; waits on health
 	$(BIN)/dtimon up
 
 down: $(STAMP)  ## stop what run/up started
@@ -20,7 +20,7 @@ down: $(STAMP)  ## stop what run/up started
 status: $(STAMP)  ## liveness of each component from its health check, and where the alert log is
 	$(BIN)/dtimon status
 
-docs: $(STAMP)  ## build the dbt docs and serve them, with the gate's GX Data Docs at /gx/, on 127.0.0.1 (DTIMON_DOCS_PORT)
+docs: $(STAMP)  ## build the dbt docs and serve them, with the gate's GX Data Docs at /gx/, on 127.0.0.1 (DTIMON_DOCS_PORT, 8111)
 	$(BIN)/dtimon docs
 
 lint: $(STAMP)  ## ruff and sqlfluff (dbt templater)

@@ -20,6 +20,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_PG_PORT = 55432
 DEFAULT_SANDBOX_PORT = 8102
+#: Sandboxes take DEFAULT_SANDBOX_PORT + their source's offset (-2..7), so 8100-8109; these follow.
+DEFAULT_REPORT_PORT = 8110
+DEFAULT_DOCS_PORT = 8111
 DEFAULT_DEMO_START = date(2025, 9, 1)
 DEFAULT_DEMO_END = date(2025, 10, 1)
 WAREHOUSE_DB = "dtimon"
@@ -122,7 +125,8 @@ class Settings:
     demo_start: date
     demo_end: date
     page_size: int
-    report_port: int = 8104
+    report_port: int = DEFAULT_REPORT_PORT
+    docs_port: int = DEFAULT_DOCS_PORT
     #: DTIMON_REJECTS_KEY: when set, a refused record's original text is kept in ops.rejects,
     #: encrypted with it (AES-GCM); when unset, only its pseudonymised text is kept
     rejects_key: str | None = None
@@ -147,7 +151,8 @@ class Settings:
             demo_start=_date(env, "DTIMON_DEMO_START", DEFAULT_DEMO_START),
             demo_end=_date(env, "DTIMON_DEMO_END", DEFAULT_DEMO_END),
             page_size=_int(env, "DTIMON_PAGE_SIZE", 200),
-            report_port=_int(env, "DTIMON_REPORT_PORT", 8104),
+            report_port=_int(env, "DTIMON_REPORT_PORT", DEFAULT_REPORT_PORT),
+            docs_port=_int(env, "DTIMON_DOCS_PORT", DEFAULT_DOCS_PORT),
             rejects_key=env.get("DTIMON_REJECTS_KEY") or None,
             variables={key: value for key, value in env.items() if key.startswith("DTIMON_")},
         )

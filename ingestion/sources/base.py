@@ -186,7 +186,9 @@ class Sandbox:
     `module` is run as `python -m <module> serve --port P --username U --password P` plus
     either `--data-dir DIR` or `--seed S --scale F --start D --end D`, and answers
     `health_path` with 200 once it serves. Each source's sandbox listens on
-    DTIMON_SANDBOX_PORT + `port_offset` (or `DTIMON_<SOURCE>_SANDBOX_PORT`).
+    DTIMON_SANDBOX_PORT + `port_offset` (or `DTIMON_<SOURCE>_SANDBOX_PORT`). Offsets are
+    one per source, from -2 to 7 (8100-8109 by default, below the report and docs ports):
+    documents -1, one-stop 0, IOC 1, population 2; tests/unit/test_default_ports.py checks them.
     """
 
     module: str

@@ -2,10 +2,10 @@
 
 `python -m publishing.report.serve [--dir DIR] [--port PORT]`: a read-only static server
 bound to 127.0.0.1 over the reports folder (default DTIMON_HOME/reports, port
-DTIMON_REPORT_PORT or 8104). The pages need nothing from it but themselves.
+DTIMON_REPORT_PORT or 8110). The pages need nothing from it but themselves.
 
 `--docs`: the dbt docs (`--dir`) at / and the gate's GX Data Docs (DTIMON_HOME/gx's site) at
-/gx/, under a policy letting a page load its own site's files and nothing from anywhere else.
+/gx/ (port DTIMON_DOCS_PORT or 8111), under a policy letting a page load its own site's files and nothing from anywhere else.
 """
 
 from __future__ import annotations
@@ -159,14 +159,19 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m publishing.report.serve", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--dir", type=Path, help="reports folder (default: DTIMON_HOME/reports)")
-    parser.add_argument("--port", type=int, help="port on 127.0.0.1 (default: DTIMON_REPORT_PORT, 8104)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        help="port on 127.0.0.1 (default: DTIMON_REPORT_PORT, 8110; with --docs DTIMON_DOCS_PORT, 8111)",
+    )
     parser.add_argument(
         "--docs", action="store_true", help="serve the dbt docs of --dir at / and the GX Data Docs at /gx/"
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
-    port = settings.report_port if args.port is None else args.port
+    default_port = settings.docs_port if args.docs else settings.report_port
+    port = default_port if args.port is None else args.port
     if args.docs:
         if args.dir is None:
             parser.error("--docs needs --dir (the dbt docs folder)")

@@ -19,7 +19,7 @@ from gate_fixtures import MARTS_DDL
 from core.settings import Settings
 from expectations.data_docs import ASSETS_DIR
 from expectations.gate import validate
-from infra.cli import build_docs
+from infra.cli.commands.docs import build_docs
 from ingestion.schema import migrate
 from publishing import publish as pub
 from publishing.report.serve import make_docs_server

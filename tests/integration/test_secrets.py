@@ -25,7 +25,7 @@ import requests
 from core.settings import Settings
 from infra import processes
 from infra.airflow_env import ADMIN_USER, PASSWORDS_FILE
-from infra.cli import sandbox_argv, sandbox_env, sandbox_process, start_sandboxes
+from infra.cli.sources import sandbox_argv, sandbox_env, sandbox_process, start_sandboxes
 from infra.postgres import IDENT_MAP, PG_HBA, SYSTEM_USER
 from ingestion.sources import SOURCES
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from infra import processes
-from infra.cli import Component, UserError, port_free, wait_healthy
+from infra.cli.common import UserError
+from infra.cli.ports import port_free
+from infra.cli.supervision import Component, wait_healthy
 
 
 def test_a_component_that_dies_fails_with_its_last_log_lines(tmp_path: Path, capsys) -> None:

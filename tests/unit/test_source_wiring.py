@@ -22,7 +22,7 @@ import yaml
 from core.settings import Settings
 from infra import processes
 from infra.airflow_env import airflow_env, source_conn_id, source_settings
-from infra.cli import sandbox_process, start_sandboxes
+from infra.cli.sources import sandbox_process, start_sandboxes
 from infra.dag_defaults import ingest_dag_id
 from infra.dagrun import default_ingest_dags
 from infra.tasks import endpoint_of_connection
