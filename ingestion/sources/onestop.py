@@ -32,7 +32,7 @@ from ingestion.localtime import (
     is_compact,
     parse_compact,
 )
-from ingestion.paging import Page, numbered_pages
+from ingestion.paging import Page, TracedRecords, numbered_pages
 from ingestion.personal_text import holds_citizen_id
 from ingestion.records import attribute, compiled, declared
 from ingestion.sources.base import (
@@ -369,6 +369,9 @@ def _envelope(body: Any, path: str) -> Page:
         total = int(total) if total not in (None, "") else None
     except (TypeError, ValueError):
         raise SourceError(f"{path}: 'total'={total!r} is not a number") from None
+    origins = body.get("origins")  # the replay sandbox: file:line of lines served as they are
+    if isinstance(origins, dict) and origins:
+        data = TracedRecords.of(data, {int(i): str(o) for i, o in origins.items() if str(i).isdigit()})
     return Page(data, total)
 
 
@@ -379,6 +382,7 @@ class _Envelope(msgspec.Struct, Generic[T]):
     error_code: Any = None
     message: Any = ""
     total: Any = None
+    origins: Any = None
 
 
 @cache
@@ -421,6 +425,7 @@ def decode_page(body: bytes, path: str, shape: type | None = None) -> Page:
             "message": envelope.message,
             "total": envelope.total,
             "data": envelope.data,
+            "origins": envelope.origins,
         },
         path,
     )
