@@ -144,7 +144,7 @@ def _live_baseline(conn: psycopg.Connection, publication_id: int, schema: str) -
     return LiveBaseline(live_schema, schema, tuple(indicator for (indicator,) in judged))
 
 
-def _declared_fields(source: str, entity: str) -> tuple[FieldPath, ...]:
+def declared_fields(source: str, entity: str) -> tuple[FieldPath, ...]:
     """The plain fields the registry's declarations give an entity's records (none for an entity
     no longer registered or declaring no allow-list)."""
     registered = SOURCES.get(source)
@@ -160,7 +160,7 @@ def _declared_fields(source: str, entity: str) -> tuple[FieldPath, ...]:
 def _raw_suite(conn: psycopg.Connection, publication_id: int) -> SuiteSpec:
     """The checks of what was ingested (expectations.raw_checks), over the registry's entities."""
     entities = [
-        RawEntity(*row, fields=_declared_fields(row[0], row[1]))
+        RawEntity(*row, fields=declared_fields(row[0], row[1]))
         for row in conn.execute(
             "select source, entity, windowed, raw_table from ops.source_entities order by source, entity"
         ).fetchall()
