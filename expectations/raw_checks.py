@@ -13,7 +13,7 @@ They run as SQL over the batch ledger (`ops.batches`) and the raw tables of the 
 - `field_vanished` (fail) and `field_emptier` (warn): for each plain field of a windowed
   entity's declared records (nested list items too: `read_fields`), the share of its values that
   are NULL, absent or blank on a local day, against the median share over the entity's last
-  VOLUME_HISTORY_DAYS covered days before it; a field empty in every one of at least
+  VOLUME_HISTORY_DAYS covered days of the same kind (working or not) before it; a field empty in every one of at least
   EMPTY_MIN_VALUES values where that median is below EMPTY_VANISHED_BELOW fails (renamed or no
   longer filled at the source), a share more than EMPTY_RISE above the median warns; with fewer
   than VOLUME_MIN_DAYS such days it is not judged. Judged are the days loaded since the live
@@ -247,13 +247,15 @@ def _empty_query(entity: RawEntity, since: str | None, verdict: str) -> str:
         f" order by earlier.local_day desc limit {VOLUME_HISTORY_DAYS})),"
         f" day_values as ({day_values}),"
         " day_shares as (select day_values.*, day_values.empty_count::numeric / day_values.value_count"
-        " as empty_share from day_values)"
+        f" as empty_share, calendar.is_working_day from day_values inner join {CALENDAR} as calendar"
+        " on calendar.calendar_date = day_values.local_day)"
         f" select /* {name} */ day_shares.local_day, day_shares.field_name, day_shares.value_count,"
         " day_shares.empty_share, history.median_share, history.history_days"
         " from day_shares inner join judged_days on judged_days.local_day = day_shares.local_day"
         " cross join lateral (select percentile_cont(0.5) within group (order by earlier.empty_share)"
         " as median_share, count(*) as history_days from (select earlier_share.empty_share"
         " from day_shares as earlier_share where earlier_share.field_name = day_shares.field_name"
+        " and earlier_share.is_working_day = day_shares.is_working_day"
         " and earlier_share.local_day < day_shares.local_day"
         f" order by earlier_share.local_day desc limit {VOLUME_HISTORY_DAYS}) as earlier) as history"
         f" where history.history_days >= {VOLUME_MIN_DAYS} and day_shares.value_count >= {EMPTY_MIN_VALUES}"
@@ -314,15 +316,15 @@ def _stale(source: str, limit: timedelta) -> gxe.Expectation:
 
 def raw_suite(entities: list[RawEntity], since: str | None, with_calendar: bool) -> SuiteSpec:
     """The raw checks over the ledger; `since`: when the live publication was staged (None: none
-    yet); without the calendar table the volume is not judged."""
+    yet); without the calendar table neither the volume nor the empty shares are judged."""
     checks: list[gxe.Expectation] = [_ledger_rows(entity) for entity in entities]
     if with_calendar:
         checks += [check for entity in entities if entity.windowed for check in _volume(entity, since)]
-    checks += [
-        check
-        for entity in entities
-        if entity.windowed and entity.fields
-        for check in _empty_shares(entity, since)
-    ]
+        checks += [
+            check
+            for entity in entities
+            if entity.windowed and entity.fields
+            for check in _empty_shares(entity, since)
+        ]
     checks += [_stale(source, limit) for source, limit in sorted(freshness_limits().items())]
     return SuiteSpec(LEDGER, checks, ("batch_id",), schema=LEDGER_SCHEMA)
