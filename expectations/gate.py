@@ -23,7 +23,7 @@ from psycopg import sql
 from core.migrations import migrate
 from core.warehouse_url import PgUrl
 from expectations.dbt_keys import DBT_PROJECT
-from expectations.raw_checks import CALENDAR, RawEntity, raw_suite
+from expectations.raw_checks import CALENDAR, FieldPath, RawEntity, raw_suite, read_fields
 from expectations.suites import (
     CRITICAL,
     DQ_RELATION,
@@ -35,6 +35,7 @@ from expectations.suites import (
     SuiteSpec,
     suites_for,
 )
+from ingestion.sources import SOURCES
 
 log = logging.getLogger(__name__)
 
@@ -143,10 +144,23 @@ def _live_baseline(conn: psycopg.Connection, publication_id: int, schema: str) -
     return LiveBaseline(live_schema, schema, tuple(indicator for (indicator,) in judged))
 
 
+def declared_fields(source: str, entity: str) -> tuple[FieldPath, ...]:
+    """The plain fields the registry's declarations give an entity's records (none for an entity
+    no longer registered or declaring no allow-list)."""
+    registered = SOURCES.get(source)
+    if registered is None:
+        return ()
+    try:
+        policy = registered.entity(entity).personal
+    except KeyError:
+        return ()
+    return read_fields(policy) if policy is not None and policy.known is not None else ()
+
+
 def _raw_suite(conn: psycopg.Connection, publication_id: int) -> SuiteSpec:
     """The checks of what was ingested (expectations.raw_checks), over the registry's entities."""
     entities = [
-        RawEntity(*row)
+        RawEntity(*row, fields=declared_fields(row[0], row[1]))
         for row in conn.execute(
             "select source, entity, windowed, raw_table from ops.source_entities order by source, entity"
         ).fetchall()
@@ -225,6 +239,7 @@ def validate(
             lambda: _computed_indicators(conn, schema),
             lambda: _quality_shares(conn, schema),
             baseline=_live_baseline(conn, publication_id, schema),
+            schema=schema,
         )
         specs.append(_raw_suite(conn, publication_id))
 

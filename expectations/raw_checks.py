@@ -10,6 +10,14 @@ They run as SQL over the batch ledger (`ops.batches`) and the raw tables of the 
   over its last VOLUME_HISTORY_DAYS covered days; 0 rows where that median is not 0 fails,
   outside VOLUME_LOW..VOLUME_HIGH times it warns, with fewer than VOLUME_MIN_DAYS such days it is
   not judged. Judged are the days loaded since the live publication was staged (all before it);
+- `field_vanished` (fail) and `field_emptier` (warn): for each plain field of a windowed
+  entity's declared records (nested list items too: `read_fields`), the share of its values that
+  are NULL, absent or blank on a local day, against the median share over the entity's last
+  VOLUME_HISTORY_DAYS covered days of the same kind (working or not) before it; a field empty in every one of at least
+  EMPTY_MIN_VALUES values where that median is below EMPTY_VANISHED_BELOW fails (renamed or no
+  longer filled at the source), a share more than EMPTY_RISE above the median warns; with fewer
+  than VOLUME_MIN_DAYS such days it is not judged. Judged are the days loaded since the live
+  publication was staged, like the volume;
 - `source_stale` (warn): a source whose newest live batch finished longer ago than its dbt
   freshness `warn_after` (the sources' YAML); dbt no longer fails the build on freshness.
 """
@@ -28,11 +36,17 @@ import yaml
 
 from expectations.dbt_keys import DBT_PROJECT
 from expectations.suites import CRITICAL, WARNING, SuiteSpec, sql_literal
+from ingestion.privacy import PersonalFields
 
 VOLUME_HISTORY_DAYS = 28
 VOLUME_MIN_DAYS = 7
 VOLUME_LOW = Decimal("0.5")
 VOLUME_HIGH = Decimal("2")
+#: A field's empty share: fails at 100 % of at least EMPTY_MIN_VALUES values where its median is
+#: below EMPTY_VANISHED_BELOW; warns more than EMPTY_RISE (a share, 0.25 = 25 points) above it.
+EMPTY_MIN_VALUES = 10
+EMPTY_VANISHED_BELOW = Decimal("0.5")
+EMPTY_RISE = Decimal("0.25")
 #: The ledger the raw checks run over (their GX asset).
 LEDGER_SCHEMA, LEDGER = "ops", "batches"
 CALENDAR = "intermediate.int_calendar__days"
@@ -54,12 +68,44 @@ def volume_verdict(rows: int, history: list[int]) -> str | None:
     return "warn" if ratio < VOLUME_LOW or ratio > VOLUME_HIGH else None
 
 
+def empty_verdict(empty: int, values: int, history: list[Decimal]) -> str | None:
+    """`fail`, `warn` or None for a day where `empty` of a field's `values` are NULL, absent or
+    blank, given the field's empty shares on earlier covered days, newest first."""
+    recent = history[:VOLUME_HISTORY_DAYS]
+    if len(recent) < VOLUME_MIN_DAYS or values < EMPTY_MIN_VALUES:
+        return None
+    typical = Decimal(str(median(recent)))
+    if empty == values and typical < EMPTY_VANISHED_BELOW:
+        return "fail"
+    return "warn" if Decimal(empty) / values - typical > EMPTY_RISE else None
+
+
+#: A field of a record: its name, or the path of a field of a nested list's items
+#: (("DanhSachLePhi", "Gia") is DanhSachLePhi[].Gia).
+FieldPath = tuple[str, ...]
+
+
+def read_fields(policy: PersonalFields) -> tuple[FieldPath, ...]:
+    """The plain fields of a record's declarations (the allow-list of `policy`: not personal, not
+    free text), nested list items' fields as paths; a list itself is not one (empty is normal)."""
+    hidden = {*policy.fields, *policy.free_text}
+    found: list[FieldPath] = [
+        (name,) for name in sorted(policy.known or ()) if name not in hidden and name not in policy.nested
+    ]
+    for name, items in sorted(policy.nested.items()):
+        if isinstance(items, PersonalFields):
+            found += [(name, *path) for path in read_fields(items)]
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class RawEntity:
     source: str
     entity: str
     windowed: bool
     raw_table: str  # schema.table
+    #: the fields whose empty share is judged (`read_fields` of its declarations)
+    fields: tuple[FieldPath, ...] = ()
 
 
 def _table(qualified: str) -> str:
@@ -143,6 +189,102 @@ def _volume(entity: RawEntity, since: str | None) -> list[gxe.Expectation]:
     ]
 
 
+def _field_values(paths: list[FieldPath]) -> str:
+    """A subquery over the raw row `raw_row` giving one (field_name, field_value) row per value of
+    each path: a top-level field once per record, a nested one once per list item."""
+    by_list: dict[FieldPath, list[FieldPath]] = {}
+    for path in paths:
+        by_list.setdefault(path[:-1], []).append(path)
+    selects = []
+    for lists, fields in sorted(by_list.items()):
+        source, joins = "raw_row.record", []
+        for depth, name in enumerate(lists, 1):
+            element = f"{source} -> {sql_literal(name)}"
+            joins.append(
+                f"jsonb_array_elements(case when jsonb_typeof({element}) = 'array'"
+                f" then {element} else '[]'::jsonb end) as item_{depth} (item)"
+            )
+            source = f"item_{depth}.item"
+        values = ", ".join(
+            f"({sql_literal('[].'.join(path))}, {source} ->> {sql_literal(path[-1])})" for path in fields
+        )
+        joins.append(f"(values {values}) as field_values (field_name, field_value)")
+        selects.append("select field_name, field_value from " + " cross join lateral ".join(joins))
+    return "(" + " union all ".join(selects) + ")"
+
+
+def _empty_query(entity: RawEntity, since: str | None, verdict: str) -> str:
+    """Days and fields of `entity` whose empty share gets `verdict` (the SQL of `empty_verdict`).
+    Only the batches of the judged days and of the history before them are read."""
+    judged = "true" if since is None else f"max(ledger.finished_at) > {sql_literal(since)}::timestamptz"
+    condition = (
+        f"day_shares.empty_count = day_shares.value_count and history.median_share < {EMPTY_VANISHED_BELOW}"
+        if verdict == "fail"
+        else f"not (day_shares.empty_count = day_shares.value_count and history.median_share < {EMPTY_VANISHED_BELOW})"
+        f" and day_shares.empty_share - history.median_share > {EMPTY_RISE}"
+    )
+    day_values = (
+        "select read_batches.local_day, field.field_name, count(*) as value_count,"
+        " count(*) filter (where nullif(btrim(field.field_value), '') is null) as empty_count"
+        f" from {_table(entity.raw_table)} as raw_row"
+        " inner join read_batches on raw_row.batch_id = read_batches.batch_id"
+        f" cross join lateral {_field_values(list(entity.fields))} as field group by 1, 2"
+    )
+    name = "field_vanished" if verdict == "fail" else "field_emptier"
+    return (
+        f"with live_batches as (select ledger.batch_id, ledger.finished_at,"
+        f" (ledger.interval_start at time zone '{LOCAL_TZ}')::date as local_day"
+        " from {batch} as ledger"
+        " inner join ops.batch_statuses as statuses on statuses.status = ledger.status"
+        f" where statuses.is_live and ledger.source = {sql_literal(entity.source)}"
+        f" and ledger.entity = {sql_literal(entity.entity)}),"
+        " judged_days as (select ledger.local_day from live_batches as ledger"
+        f" group by ledger.local_day having {judged}),"
+        " read_batches as (select live_batches.batch_id, live_batches.local_day from live_batches"
+        " where live_batches.local_day >= (select min(judged_days.local_day) from judged_days)"
+        " or live_batches.local_day in (select distinct earlier.local_day from live_batches as earlier"
+        " where earlier.local_day < (select min(judged_days.local_day) from judged_days)"
+        f" order by earlier.local_day desc limit {VOLUME_HISTORY_DAYS})),"
+        f" day_values as ({day_values}),"
+        " day_shares as (select day_values.*, day_values.empty_count::numeric / day_values.value_count"
+        f" as empty_share, calendar.is_working_day from day_values inner join {CALENDAR} as calendar"
+        " on calendar.calendar_date = day_values.local_day)"
+        f" select /* {name} */ day_shares.local_day, day_shares.field_name, day_shares.value_count,"
+        " day_shares.empty_share, history.median_share, history.history_days"
+        " from day_shares inner join judged_days on judged_days.local_day = day_shares.local_day"
+        " cross join lateral (select percentile_cont(0.5) within group (order by earlier.empty_share)"
+        " as median_share, count(*) as history_days from (select earlier_share.empty_share"
+        " from day_shares as earlier_share where earlier_share.field_name = day_shares.field_name"
+        " and earlier_share.is_working_day = day_shares.is_working_day"
+        " and earlier_share.local_day < day_shares.local_day"
+        f" order by earlier_share.local_day desc limit {VOLUME_HISTORY_DAYS}) as earlier) as history"
+        f" where history.history_days >= {VOLUME_MIN_DAYS} and day_shares.value_count >= {EMPTY_MIN_VALUES}"
+        f" and {condition}"
+    )
+
+
+def _empty_shares(entity: RawEntity, since: str | None) -> list[gxe.Expectation]:
+    name = f"{entity.source}.{entity.entity}"
+    return [
+        gxe.UnexpectedRowsExpectation(
+            unexpected_rows_query=_empty_query(entity, since, "fail"),
+            description=(
+                f"field_vanished: {name}: a field its records declare is NULL, absent or blank in every"
+                f" value of a day where its median share is below {EMPTY_VANISHED_BELOW}"
+            ),
+            severity=CRITICAL,
+        ),
+        gxe.UnexpectedRowsExpectation(
+            unexpected_rows_query=_empty_query(entity, since, "warn"),
+            description=(
+                f"field_emptier: {name}: a field's share of NULL, absent or blank values more than"
+                f" {EMPTY_RISE} above its median over the last {VOLUME_HISTORY_DAYS} covered days"
+            ),
+            severity=WARNING,
+        ),
+    ]
+
+
 def freshness_limits(folder: Path = DBT_PROJECT / "models") -> dict[str, timedelta]:
     """source → its dbt freshness `warn_after`, from the sources' YAML."""
     periods = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
@@ -174,9 +316,15 @@ def _stale(source: str, limit: timedelta) -> gxe.Expectation:
 
 def raw_suite(entities: list[RawEntity], since: str | None, with_calendar: bool) -> SuiteSpec:
     """The raw checks over the ledger; `since`: when the live publication was staged (None: none
-    yet); without the calendar table the volume is not judged."""
+    yet); without the calendar table neither the volume nor the empty shares are judged."""
     checks: list[gxe.Expectation] = [_ledger_rows(entity) for entity in entities]
     if with_calendar:
         checks += [check for entity in entities if entity.windowed for check in _volume(entity, since)]
+        checks += [
+            check
+            for entity in entities
+            if entity.windowed and entity.fields
+            for check in _empty_shares(entity, since)
+        ]
     checks += [_stale(source, limit) for source, limit in sorted(freshness_limits().items())]
     return SuiteSpec(LEDGER, checks, ("batch_id",), schema=LEDGER_SCHEMA)

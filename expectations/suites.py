@@ -54,6 +54,12 @@ MALFORMED_BY_UNIT: dict[str, str] = {
 }
 
 
+#: The agency dimension (in the candidate): every agency valid during a month an indicator
+#: publishes per agency has its row for that month (ACTIVE_UNIT_MISSING).
+AGENCIES = "dim_agency"
+ACTIVE_UNIT_MISSING = "active_unit_missing"
+LOCAL_TZ = "Asia/Ho_Chi_Minh"
+
 #: Names (query comments) of the checks comparing a candidate with the live publication; a build
 #: refused by no other critical check may be published on an operator's word (--accept-moves).
 MOVE_FAILURE = "indicator_moved_beyond_fail_move"
@@ -218,15 +224,47 @@ def move_expectations(relation: str, grain: Sequence[str], baseline: LiveBaselin
     ]
 
 
+def active_units_expectation(agencies: str) -> gxe.UnexpectedRowsExpectation:
+    """Every agency of `agencies` (the candidate's dim_agency, schema-qualified) with a version
+    valid during a month has a row in every (indicator, month) the mart publishes per agency: an
+    agency without dossiers gets 0 / 0 (its value NULL), never no row (a silent hole)."""
+    month_start = f"(agency_periods.period_month::timestamp at time zone '{LOCAL_TZ}')"
+    month_end = f"((agency_periods.period_month + interval '1 month')::timestamp at time zone '{LOCAL_TZ}')"
+    return gxe.UnexpectedRowsExpectation(
+        # GX leaves the aliases to a query with a join: {batch} is then the bare subquery.
+        unexpected_rows_query=(
+            f"select /* {ACTIVE_UNIT_MISSING} */ agency_periods.indicator_id, agency_periods.period_month,"
+            " agencies.agency_id"
+            " from (select distinct indicator_id, period_month from {batch} where unit_level = 'agency')"
+            " as agency_periods"
+            f" inner join {agencies} as agencies"
+            f" on agencies.valid_from < {month_end}"
+            f" and (agencies.valid_to is null or agencies.valid_to > {month_start})"
+            " left join {batch} as agency_row"
+            " on agency_row.unit_level = 'agency' and agency_row.unit_id = agencies.agency_id"
+            " and agency_row.indicator_id = agency_periods.indicator_id"
+            " and agency_row.period_month = agency_periods.period_month"
+            " where agency_row.indicator_id is null"
+        ),
+        description=(
+            f"{ACTIVE_UNIT_MISSING}: every agency valid during a month has a row (0 / 0 without dossiers)"
+            " in each month an indicator publishes per agency"
+        ),
+        severity=CRITICAL,
+    )
+
+
 def indicator_suite(
     relation: str,
     grain: Sequence[str],
     computed: Sequence[Indicator],
     not_null: Sequence[str] = (),
     baseline: LiveBaseline | None = None,
+    agencies: str | None = None,
 ) -> SuiteSpec:
     """The contract every indicator mart satisfies, with one check per computed indicator and,
-    given the live publication, the checks of moves against it."""
+    given the live publication, the checks of moves against it; given the agency dimension
+    (`agencies`, schema-qualified), the check that no agency valid in a month lacks its row."""
     return SuiteSpec(
         relation,
         [
@@ -271,6 +309,7 @@ def indicator_suite(
                 column="value", min_value=0.5, severity=WARNING
             ),
             *(move_expectations(relation, grain, baseline) if baseline is not None else ()),
+            *((active_units_expectation(agencies),) if agencies is not None else ()),
         ],
         tuple(grain),
     )
@@ -333,11 +372,13 @@ def suites_for(
     quality: Callable[[], Sequence[QualityShare]] = tuple,
     declared: Mapping[str, DeclaredRelation] | None = None,
     baseline: LiveBaseline | None = None,
+    schema: str | None = None,
 ) -> list[SuiteSpec]:
     """The suites to run over a candidate holding `relations`; `computed` reads the catalogue,
     `quality` the non-zero shares of the data-quality mart, `declared` what the dbt YAML says
     of each relation (read from dbt_project when not given), `baseline` the live publication
-    the indicator values are compared with (none before the first publication)."""
+    the indicator values are compared with (none before the first publication), `schema` the
+    candidate's (its agency dimension is what every agency row is checked against)."""
     declared = declared_relations() if declared is None else declared
     specs: list[SuiteSpec] = []
     undeclared = [r for r in relations if r.startswith("ind_") and not (r in declared and declared[r].key)]
@@ -346,12 +387,13 @@ def suites_for(
             f"indicator marts whose dbt YAML declares no grain (unique_combination_of_columns): {', '.join(undeclared)}"
         )
     indicators = list(computed())
+    agencies = _qualified(schema, AGENCIES) if schema is not None and AGENCIES in relations else None
     for relation in relations:
         found = declared.get(relation)
         if found is None or not found.key:
             continue  # a relation the gate makes itself (restatements, publication history)
         if relation.startswith("ind_"):
-            specs.append(indicator_suite(relation, found.key, indicators, found.not_null, baseline))
+            specs.append(indicator_suite(relation, found.key, indicators, found.not_null, baseline, agencies))
         elif relation == DQ_RELATION:
             specs.append(quality_suite(relation, list(quality()), dq_refuse_thresholds(), found))
         else:

@@ -75,11 +75,13 @@ class Row(NamedTuple):
 
 class Reject(NamedTuple):
     """A record that cannot be loaded: its text (personal data already pseudonymised) and why;
-    `original`: its text as received, encrypted (only when the operator keeps originals)."""
+    `original`: its text as received, encrypted (only when the operator keeps originals);
+    `origin`: where it came from when the source says (a replayed file's `file:line`)."""
 
     text: str
     reason: str
     original: bytes | None = None
+    origin: str | None = None
 
 
 class People(NamedTuple):
@@ -842,8 +844,8 @@ class _Sink:
             return
         with self._conn.cursor() as cur:
             cur.executemany(
-                "insert into ops.rejects (batch_id, source, entity, record_text, reason, original_sealed)"
-                " values (%s, %s, %s, %s, %s, %s)",
+                "insert into ops.rejects (batch_id, source, entity, record_text, reason, original_sealed, origin)"
+                " values (%s, %s, %s, %s, %s, %s, %s)",
                 [
                     (
                         self._batch_id,
@@ -852,6 +854,7 @@ class _Sink:
                         r.text,
                         mask_text(r.reason),
                         r.original,
+                        r.origin,
                     )
                     for r in self._pending_rejects
                 ],

@@ -13,6 +13,19 @@ class Page:
     total: int | None  # records matching the query, when the source says
 
 
+class TracedRecords(list[Any]):
+    """A page's records with where some of them came from, by position (`origins`): the
+    `file:line` of a line the replay sandbox served as it is. A reject of such a record keeps it."""
+
+    origins: dict[int, str]
+
+    @classmethod
+    def of(cls, records: list[Any], origins: dict[int, str]) -> TracedRecords:
+        traced = cls(records)
+        traced.origins = origins
+        return traced
+
+
 class PagingError(RuntimeError):
     """The source's paging contradicts itself (e.g. it claims more records than it ever serves)."""
 

@@ -190,7 +190,8 @@ def parse_pages(
             keys = {key for record in page if (key := value_of(record, case_key))}
             opaque = policy.opaque_patterns if policy is not None else ()
             known = people([key for key in keys if not holds_citizen_id(key, opaque)])
-        for record in page:
+        origins = getattr(page, "origins", None)  # a replayed file's file:line, by position
+        for position, record in enumerate(page):
             hidden = False
             original = None
             if declared is not None:
@@ -225,7 +226,8 @@ def parse_pages(
                 sealed = seal(original) if seal is not None and original is not None else None
                 # the reason may quote a value: scrubbed like the record's text
                 reason = pseudonymiser.scrub_loose(str(exc))
-                parsed.append(Reject(_reject_text(record, entity, pseudonymiser), reason, sealed))
+                origin = origins.get(position) if origins else None
+                parsed.append(Reject(_reject_text(record, entity, pseudonymiser), reason, sealed, origin))
         taken = pseudonymiser.take_people()
         if taken and people is not None:
             parsed.append(People([case for case, _ in taken], [pseudonym for _, pseudonym in taken]))

@@ -156,11 +156,14 @@ def malform(endpoint: str, records: Sequence[dict], rate: float, page: int) -> l
     variants = _FIELD_VARIANTS[endpoint]
     key_field = _KEY_FIELD[endpoint]
     scores = [
-        zlib.crc32(f"{page}:{position}:{record.get(key_field, '')}".encode())
+        zlib.crc32(
+            f"{page}:{position}:{record.get(key_field, '') if isinstance(record, dict) else ''}".encode()
+        )
         for position, record in enumerate(records)
     ]
     how_many = math.floor(rate * len(records) + 0.5)
-    chosen = sorted(range(len(records)), key=lambda position: (scores[position], position))[:how_many]
+    objects = [position for position, record in enumerate(records) if isinstance(record, dict)]
+    chosen = sorted(objects, key=lambda position: (scores[position], position))[:how_many]
     result: list[Any] = list(records)
     for position in chosen:
         variant = scores[position] % (len(variants) + 1)

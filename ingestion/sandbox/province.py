@@ -6,7 +6,9 @@ every progress row. `clock_end` is the simulated "now": nothing happens at or af
 It is a naive datetime in local time (Asia/Ho_Chi_Minh), like every native timestamp.
 
 Files (one folder): `agencies.json` and `procedures.json` (JSON arrays), `dossiers.jsonl`
-and `progress.jsonl` (one record per line), all UTF-8.
+and `progress.jsonl` (one record per line), all UTF-8. A line the sandbox cannot order (no JSON,
+not an object, its time or key fields missing or of another type) is kept as `Unservable` and
+served as it is, with its `file:line`, so the client rejects it with its reason.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,12 +36,26 @@ PROGRESS_FILE = "progress.jsonl"
 
 
 @dataclass(frozen=True)
+class Unservable:
+    """A line of a JSON-lines file the sandbox cannot order: served as it is (its JSON value, or
+    its text as a JSON string when it is no JSON) in the window of `stamp` (its own time when it
+    has one, else that of the line before it in the file), with `origin` (`file:line`)."""
+
+    origin: str
+    reason: str
+    value: Any
+    stamp: str
+
+
+@dataclass(frozen=True)
 class Province:
     agencies: list[dict]
     procedures: list[dict]
     dossiers: list[dict]
     progress: list[dict]
     clock_end: datetime
+    #: file name → its lines the sandbox cannot order (replay only; served as they are)
+    unservable: dict[str, list[Unservable]] = field(default_factory=dict)
 
 
 def format_stamp(moment: datetime) -> str:
@@ -101,17 +117,26 @@ def load_province(
 ) -> Province:
     """Read the four files. `clock_end` defaults to 1 s after the latest record timestamp.
 
-    A line of a JSON-lines file that cannot be served is skipped and reported as
-    `file:line: reason` (logged, and appended to `skipped`); the rest is served.
+    A line of a JSON-lines file the sandbox cannot order is kept as `Unservable` (served as it
+    is) and reported as `file:line: reason` (logged, and appended to `skipped`).
     """
     agencies = _read_array(directory / AGENCIES_FILE)
     procedures = _read_array(directory / PROCEDURES_FILE)
+    unservable: dict[str, list[Unservable]] = {DOSSIERS_FILE: [], PROGRESS_FILE: []}
     with gc_paused():
         dossiers = _read_lines(
-            directory / DOSSIERS_FILE, ("MaHoSo", "_version", "_updated_at"), "_updated_at", skipped
+            directory / DOSSIERS_FILE,
+            ("MaHoSo", "_version", "_updated_at"),
+            "_updated_at",
+            unservable[DOSSIERS_FILE],
+            skipped,
         )
         progress = _read_lines(
-            directory / PROGRESS_FILE, ("MaHoSo", "TrangThai", "ThoiDiemXuLy"), "ThoiDiemXuLy", skipped
+            directory / PROGRESS_FILE,
+            ("MaHoSo", "TrangThai", "ThoiDiemXuLy"),
+            "ThoiDiemXuLy",
+            unservable[PROGRESS_FILE],
+            skipped,
         )
     if clock_end is None:
         stamps = [r["_updated_at"] for r in dossiers] + [r["ThoiDiemXuLy"] for r in progress]
@@ -124,6 +149,7 @@ def load_province(
         dossiers=dossiers,
         progress=progress,
         clock_end=to_local_naive(clock_end),
+        unservable={name: lines for name, lines in unservable.items() if lines},
     )
 
 
@@ -143,11 +169,18 @@ def _read_array(path: Path) -> list[dict]:
 
 
 def _read_lines(
-    path: Path, required: tuple[str, ...], stamp_field: str, bad_lines: list[str] | None = None
+    path: Path,
+    required: tuple[str, ...],
+    stamp_field: str,
+    unservable: list[Unservable],
+    bad_lines: list[str] | None = None,
 ) -> list[dict]:
-    """The records of a JSON-lines file; a line the sandbox cannot serve is reported as
-    `file:line: reason` (logged, and appended to `bad_lines`) and skipped, the rest is served."""
-    records = []
+    """The records of a JSON-lines file; a line the sandbox cannot order is appended to
+    `unservable` (placed at its own time, else at the time of the line before it) and reported
+    as `file:line: reason` (logged, and appended to `bad_lines`)."""
+    records: list[dict] = []
+    previous: str | None = None  # the time of the last line placed
+    first_unplaced = len(unservable)
     with path.open("rb") as handle:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
@@ -156,17 +189,35 @@ def _read_lines(
             try:
                 record = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                record, reason = None, f"not JSON ({exc})"
+                record, reason = line.rstrip(b"\r\n").decode(errors="replace"), f"not JSON ({exc})"
             if reason is None:
                 reason = _line_problem(record, required, stamp_field)
-            if reason is not None:
-                message = f"{path.name}:{line_no}: {reason}"
-                log.warning("skipped %s", message)
-                if bad_lines is not None:
-                    bad_lines.append(message)
+            if reason is None:
+                records.append(record)
+                previous = record[stamp_field]
                 continue
-            records.append(record)
+            message = f"{path.name}:{line_no}: {reason}"
+            log.warning("served as it is: %s", message)
+            if bad_lines is not None:
+                bad_lines.append(message)
+            own = record.get(stamp_field) if isinstance(record, dict) else None
+            stamp = own if isinstance(own, str) and _is_stamp(own) else previous
+            unservable.append(Unservable(f"{path.name}:{line_no}", reason, record, stamp or ""))
+    # lines before the first good one take its time
+    first = records[0][stamp_field] if records else ""
+    for index in range(first_unplaced, len(unservable)):
+        if not unservable[index].stamp:
+            line = unservable[index]
+            unservable[index] = Unservable(line.origin, line.reason, line.value, first)
     return records
+
+
+def _is_stamp(text: str) -> bool:
+    try:
+        parse_stamp(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _line_problem(record: Any, required: tuple[str, ...], stamp_field: str) -> str | None:

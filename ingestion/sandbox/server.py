@@ -26,7 +26,10 @@ import orjson
 
 from ingestion.sandbox.faults import FaultSwitch, malform
 from ingestion.sandbox.province import (
+    DOSSIERS_FILE,
+    PROGRESS_FILE,
     Province,
+    Unservable,
     dossier_order,
     format_stamp,
     gc_paused,
@@ -86,11 +89,27 @@ class TokenStore:
 
 
 class _Feed:
-    """Records in feed order with their timestamp column, for inclusive window queries."""
+    """Records in feed order with their timestamp column, for inclusive window queries; a
+    replayed line the sandbox cannot order is served as it is after the records of its time,
+    its `file:line` in `origins` (by position)."""
 
-    def __init__(self, records: list[dict], stamp_field: str, order: Callable[[dict], Any], end: str) -> None:
-        self.records = sorted((r for r in records if r[stamp_field] < end), key=order)
+    def __init__(
+        self,
+        records: list[dict],
+        stamp_field: str,
+        order: Callable[[dict], Any],
+        end: str,
+        unservable: list[Unservable] = (),  # type: ignore[assignment]
+    ) -> None:
+        self.records: list[Any] = sorted((r for r in records if r[stamp_field] < end), key=order)
         self._stamps = [r[stamp_field] for r in self.records]
+        self.origins: dict[int, str] = {}
+        for line in sorted((u for u in unservable if u.stamp < end), key=lambda u: u.stamp):
+            position = bisect.bisect_right(self._stamps, line.stamp)
+            self.records.insert(position, line.value)
+            self._stamps.insert(position, line.stamp)
+            self.origins = {i + (i >= position): o for i, o in self.origins.items()}
+            self.origins[position] = line.origin
 
     def window(self, first: str, last: str) -> tuple[int, int]:
         return bisect.bisect_left(self._stamps, first), bisect.bisect_right(self._stamps, last)
@@ -111,8 +130,21 @@ class _App:
         self.faults = FaultSwitch(on_token_expiry=self.tokens.revoke_all)
         self.stopping = threading.Event()
         with gc_paused():
-            self.dossiers = _Feed(province.dossiers, "_updated_at", dossier_order, self.clock_end)
-            self.progress = _Feed(province.progress, "ThoiDiemXuLy", progress_order, self.clock_end)
+            unservable = province.unservable
+            self.dossiers = _Feed(
+                province.dossiers,
+                "_updated_at",
+                dossier_order,
+                self.clock_end,
+                unservable.get(DOSSIERS_FILE, []),
+            )
+            self.progress = _Feed(
+                province.progress,
+                "ThoiDiemXuLy",
+                progress_order,
+                self.clock_end,
+                unservable.get(PROGRESS_FILE, []),
+            )
         self.procedures = sorted(province.procedures, key=lambda r: r["MATTHC"])
         self.agencies = sorted(province.agencies, key=lambda r: r["MADONVI"])
         # path → (method, needs a bearer token, handler)
@@ -232,7 +264,7 @@ class _App:
         if bounds[0] > bounds[1]:
             return _error(400, "updated_from_after_updated_to")
         first, stop = feed.window(bounds[0], bounds[1])
-        return self._page(endpoint, feed.records, first, stop, *paging)
+        return self._page(endpoint, feed.records, first, stop, *paging, feed.origins)
 
     def _catalogue_page(self, request: Request, endpoint: str, records: list[dict]) -> Response:
         paging = _paging(request.query)
@@ -241,10 +273,18 @@ class _App:
         return self._page(endpoint, records, 0, len(records), *paging)
 
     def _page(
-        self, endpoint: str, records: list[dict], first: int, stop: int, page: int, page_size: int
+        self,
+        endpoint: str,
+        records: list[Any],
+        first: int,
+        stop: int,
+        page: int,
+        page_size: int,
+        origins: dict[int, str] | None = None,
     ) -> Response:
         start = min(stop, first + (page - 1) * page_size)
-        data: list[Any] = records[start : min(stop, start + page_size)]
+        end = min(stop, start + page_size)
+        data: list[Any] = records[start:end]
         rate = self.faults.take_malformed()
         if rate is not None:
             data = malform(endpoint, data, rate, page)
@@ -256,6 +296,9 @@ class _App:
             "page_size": page_size,
             "data": data,
         }
+        served = {str(i - start): o for i, o in (origins or {}).items() if start <= i < end}
+        if served:  # replay only: file:line of the lines served as they are, by position in data
+            payload["origins"] = served
         return Response(200, payload)
 
 

@@ -25,7 +25,7 @@ from ingestion.declarations import privacy_policy
 from ingestion.http import ApiClient, SourceError, json_body
 from ingestion.load import RawTable, Row
 from ingestion.localtime import compact_iso, format_compact, parse_compact
-from ingestion.paging import Page, numbered_pages
+from ingestion.paging import Page, TracedRecords, numbered_pages
 from ingestion.record_checks import check_record, fast_path, stored_form, text
 from ingestion.record_rules import Rejected
 from ingestion.sources.base import Entity, Fetch, Sandbox, Source, TokenLogin, Window
@@ -147,6 +147,9 @@ def _envelope(body: Any, path: str) -> Page:
         total = int(total) if total not in (None, "") else None
     except (TypeError, ValueError):
         raise SourceError(f"{path}: 'total'={total!r} is not a number") from None
+    origins = body.get("origins")  # the replay sandbox: file:line of lines served as they are
+    if isinstance(origins, dict) and origins:
+        data = TracedRecords.of(data, {int(i): str(o) for i, o in origins.items() if str(i).isdigit()})
     return Page(data, total)
 
 
@@ -157,6 +160,7 @@ class _Envelope(msgspec.Struct, Generic[T]):
     error_code: Any = None
     message: Any = ""
     total: Any = None
+    origins: Any = None
 
 
 @cache
@@ -199,6 +203,7 @@ def decode_page(body: bytes, path: str, shape: type | None = None) -> Page:
             "message": envelope.message,
             "total": envelope.total,
             "data": envelope.data,
+            "origins": envelope.origins,
         },
         path,
     )

@@ -115,3 +115,28 @@ def test_a_published_unit_that_disappears_fails(conn: psycopg.Connection, wareho
     assert not result.success and not result.refused_for_moves_only
     assert any("published_value_disappeared" in text for text in result.failed_critical)
     assert _bi_online(conn) == before
+
+
+def test_an_agency_without_its_row_in_a_published_month_fails(
+    conn: psycopg.Connection, warehouse_url: str
+) -> None:
+    """A hole the live publication cannot show (the first build): an agency of the dimension,
+    valid in September, has no row for one indicator's September."""
+    conn.execute(f"delete from {IND} where unit_id = '000.00.02.H57' and indicator_id = '766-2.2'")
+    result, _ = _gate(conn, warehouse_url)
+    assert not result.success
+    missing = [text for text in result.failed_critical if "active_unit_missing" in text]
+    assert len(missing) == 1 and missing[0].endswith("(1 unexpected)")
+    assert conn.execute("select to_regclass('bi.ind_values__unit_month')").fetchone()[0] is None
+
+
+def test_an_agency_closed_before_the_month_needs_no_row(conn: psycopg.Connection, warehouse_url: str) -> None:
+    conn.execute(
+        "update marts.dim_agency set valid_to = '2025-08-15', is_current = false where agency_id = '000.00.02.H57'"
+    )
+    conn.execute(f"delete from {IND} where unit_id = '000.00.02.H57'")
+    conn.execute(
+        f"update {IND} set numerator = 9, denominator = 10, value = 0.9, points = 18 where unit_level = 'province' and indicator_id = '766-2.1'"
+    )
+    result, _ = _gate(conn, warehouse_url)
+    assert not any("active_unit_missing" in text for text in result.failed_critical), result.summary()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import orjson
 import psycopg
 import pytest
 import requests
@@ -237,3 +239,31 @@ def test_a_source_that_fails_mid_pull_leaves_the_previous_batch(
         batches = conn.execute("select batch_id, status, error from ops.batches order by 1").fetchall()
     assert batches[0][:2] == (good.batch_id, "succeeded")
     assert batches[1][1] == "failed" and "503" in batches[1][2]
+
+
+def test_a_replayed_line_the_sandbox_cannot_order_is_a_reject_with_its_file_and_line(
+    tmp_path: Path, warehouse_url: str
+) -> None:
+    """Issue 17 item 5: a malformed line and an object for a string in a supplied file are served
+    as they are; the client rejects each with its reason and file:line, and the run counts them."""
+    from ingestion.sandbox.province import export_province, load_province
+
+    export_province(_province(_spread(6)), tmp_path)
+    lines = (tmp_path / "dossiers.jsonl").read_text().splitlines()
+    broken = lines[2][: len(lines[2]) // 2]  # cut in the middle: no JSON
+    odd = orjson.loads(lines[4]) | {"MaHoSo": {"ma": "x"}}  # an object where a string is declared
+    lines[2], lines[4] = broken, orjson.dumps(odd).decode()
+    (tmp_path / "dossiers.jsonl").write_text("\n".join(lines) + "\n")
+    with SandboxServer(load_province(tmp_path), username="u", password="p", log=False) as server:
+        result = _ingest(server, warehouse_url, page_size=3)
+    assert (result.rows_loaded, result.rows_rejected) == (4, 2)
+    with psycopg.connect(warehouse_url) as conn:
+        rejects = conn.execute(
+            "select origin, reason, record_text from ops.rejects where batch_id = %s order by origin",
+            (result.batch_id,),
+        ).fetchall()
+    assert [(origin, reason) for origin, reason, _ in rejects] == [
+        ("dossiers.jsonl:3", "record is not a JSON object"),
+        ("dossiers.jsonl:5", "expected a string, got dict"),
+    ]
+    assert not any("0560850" in text or "Minh Khoa" in text for _, _, text in rejects)  # still pseudonymised

@@ -45,3 +45,37 @@ def test_freshness_warns_after_the_sources_yaml_and_volume_needs_the_calendar() 
     assert names.count("source_stale") == len(limits)
     without = [e.description for e in raw_suite(entities, None, with_calendar=False).expectations]
     assert not any(text.startswith("day_volume") for text in without)
+
+
+def test_a_field_empty_in_every_value_of_a_day_fails_where_it_was_mostly_filled() -> None:
+    from decimal import Decimal
+
+    from expectations.raw_checks import EMPTY_MIN_VALUES, empty_verdict
+
+    filled = [Decimal("0.1")] * 7  # median 10 % empty
+    assert empty_verdict(EMPTY_MIN_VALUES, EMPTY_MIN_VALUES, filled) == "fail"  # vanished
+    assert empty_verdict(EMPTY_MIN_VALUES, EMPTY_MIN_VALUES, filled[:6]) is None  # too little history
+    assert empty_verdict(5, 5, filled) is None  # too few values to judge
+    assert empty_verdict(4, 10, filled) == "warn"  # 40 % against 10 %: 30 points more
+    assert empty_verdict(3, 10, filled) is None  # 20 points more
+    mostly_empty = [Decimal("0.6")] * 7  # e.g. a refusal date: most dossiers have none
+    assert empty_verdict(10, 10, mostly_empty) == "warn"
+    assert empty_verdict(10, 10, [Decimal("0.9")] * 7) is None
+
+
+def test_the_fields_judged_are_the_declared_plain_ones_nested_too() -> None:
+    from expectations.raw_checks import read_fields
+    from ingestion.sources import SOURCES
+
+    for source in SOURCES.values():
+        for entity in source.entities:
+            policy = entity.personal
+            if policy is None or policy.known is None:
+                continue
+            fields = read_fields(policy)
+            top = {path[0] for path in fields if len(path) == 1}
+            assert top == set(policy.known) - {*policy.fields, *policy.free_text, *policy.nested}
+            assert not top & {*policy.fields, *policy.free_text}  # nothing personal is read
+            for path in fields[len(top) :]:
+                items = policy.nested[path[0]]
+                assert path[1] in items.known and path[1] not in {*items.fields, *items.free_text}

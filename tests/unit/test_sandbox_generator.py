@@ -389,7 +389,7 @@ def test_loaded_clock_ends_one_second_after_the_last_record(tmp_path: Path) -> N
     assert loaded.dossiers == small.dossiers and loaded.progress == small.progress
 
 
-def test_load_skips_broken_lines_and_names_them(province: Province, tmp_path: Path) -> None:
+def test_load_keeps_broken_lines_to_serve_and_names_them(province: Province, tmp_path: Path) -> None:
     export_province(Province(province.agencies, province.procedures, [], [], province.clock_end), tmp_path)
     good = '{"MaHoSo": "A", "_version": "1", "_updated_at": "20250901080000"}'
     (tmp_path / "dossiers.jsonl").write_text(
@@ -413,6 +413,14 @@ def test_load_skips_broken_lines_and_names_them(province: Province, tmp_path: Pa
         "dossiers.jsonl:4",
     ]
     assert "_updated_at" in skipped[0] and "not a JSON object" in skipped[1] and "not JSON" in skipped[2]
+    # kept to be served as they are, at the time of the line before them (no time of their own)
+    lines = loaded.unservable["dossiers.jsonl"]
+    assert [(u.origin, u.stamp) for u in lines] == [
+        ("dossiers.jsonl:2", "20250901080000"),
+        ("dossiers.jsonl:3", "20250901080000"),
+        ("dossiers.jsonl:4", "20250901080000"),
+    ]
+    assert lines[1].value == "just a string" and lines[2].value == '{"MaHoSo": "C", "_vers'
 
 
 def test_bad_arguments_are_refused() -> None:
