@@ -570,7 +570,7 @@ def test_verdict_and_basis_per_dossier(conn: psycopg.Connection) -> None:
     rows = conn.execute(
         """
         select dossier_id, on_time_basis, is_on_time, supplements_counted, elapsed_working_days
-        from intermediate.int_onestop__dossier_months where period_month = %s
+        from intermediate.int_onestop__dossier_periods where period_kind = 'month' and period_start = %s
         """,
         (SEPTEMBER,),
     ).fetchall()
