@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 #: Every table dbt builds in `marts` is published, plus these reference seeds.
 PUBLISHED_SCHEMA = "marts"
 PUBLISHED_REFERENCE = (
+    "reference.frameworks",
     "reference.indicator_catalogue",
     "reference.indicator_targets",
     "reference.rating_bands",

@@ -2,12 +2,13 @@
 
 Its columns are the catalogue's computed indicators (the rows of `bi.indicator_catalogue` with a
 measure), named in the catalogue's words (`name_vi` / `name_en`); the figures come from
-`bi.ind_values__unit_month`, the province first, then its agencies.
+`bi.ind_values__unit_month`, the province first, then its agencies; the number of dossiers
+received comes from the dossier facts (`bi.fct_dossier`), not from an indicator's denominator.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -15,7 +16,6 @@ import psycopg
 
 from publishing.report.formatting import format_number, format_value
 
-RECEIVED_FROM = "766-3.3"  # its denominator is the number of dossiers received
 #: The printed scorecard fits a terminal this wide.
 WIDTH = 100
 UNIT_WIDTH = 48
@@ -152,11 +152,7 @@ class Row:
     unit_name: str
     cells: dict[str, Cell]
     unit_level: str = "agency"
-
-    @property
-    def received(self) -> int:
-        cell = self.cells.get(RECEIVED_FROM)
-        return int(cell.denominator or 0) if cell else 0
+    received: int = 0  # dossiers received in the month (the province: its agencies' sum)
 
     @property
     def covered_until(self) -> date | None:
@@ -192,7 +188,33 @@ def fetch(conn: psycopg.Connection, start: date, end: date) -> list[Row]:
             indicator, num, den, value, target, confirmed, met, covered_until,
             direction, full_score_at, max_points, points,
         )  # fmt: skip
-    return list(grouped.values())
+    received = _received(conn, start, end)
+    result = []
+    for (month, level, unit_id), row in grouped.items():
+        count = (
+            sum(n for (m, agency), n in received.items() if m == month)
+            if level == "province"
+            else received.get((month, unit_id), 0)
+        )
+        result.append(replace(row, received=count))
+    return result
+
+
+def _received(conn: psycopg.Connection, start: date, end: date) -> dict[tuple[date, str], int]:
+    """(local month, agency id) → dossiers received, from the published dossier facts."""
+    rows = conn.execute(
+        """
+        select date_trunc('month', received_at at time zone 'Asia/Ho_Chi_Minh')::date as month,
+               coalesce(agency_id, 'unknown'), count(*)
+        from bi.fct_dossier
+        where is_received
+          and received_at >= (date_trunc('month', %s::date)::timestamp at time zone 'Asia/Ho_Chi_Minh')
+          and received_at < (%s::date::timestamp at time zone 'Asia/Ho_Chi_Minh')
+        group by 1, 2
+        """,
+        (start, end),
+    ).fetchall()
+    return {(month, agency): count for month, agency, count in rows}
 
 
 def _measure(value: Decimal | None, unit: str, lang: str) -> str:

@@ -8,7 +8,8 @@ create schema reference;
 create table reference.indicator_catalogue (
     indicator_id text, framework text, name_vi text, name_en text, unit text, direction text,
     full_score_at numeric, max_points numeric, sources text, measure text,
-    code text default 'x', confirmed boolean default true, warn_move numeric, fail_move numeric
+    code text default 'x', confirmed boolean default true, warn_move numeric, fail_move numeric,
+    aggregate boolean default false
 );
 insert into reference.indicator_catalogue values
     ('766-2.1', '766', 'Đúng hạn', 'On time', 'ratio', 'higher_is_better', 1.00, 20, 'onestop', 'measure__766_2_1',
@@ -31,6 +32,15 @@ comment on table marts.dim_agency is 'Agencies';
 comment on column marts.dim_agency.agency_name is 'Tên cơ quan';
 insert into marts.dim_agency values
     ('000.00.01.H57', '2025-09-01', 'Sở Tư pháp'), ('000.00.02.H57', '2025-09-01', 'Sở Nội vụ');
+-- the dossiers received in September (the scorecard counts them here): ten of Sở Tư pháp
+create table marts.fct_dossier (
+    dossier_id text, agency_id text, received_at timestamptz, is_received boolean, is_online boolean,
+    status_code text, is_settled boolean, supplement_count integer, is_procedure_in_catalogue boolean,
+    is_agency_in_catalogue boolean
+);
+insert into marts.fct_dossier
+select 'D' || n, '000.00.01.H57', '2025-09-03 08:00+07', true, n <= 6, '4', false, 0, true, true
+from generate_series(1, 10) as n;
 create table marts.ind_values__unit_month (
     indicator_id text, framework text, period_month date, unit_level text, unit_id text, unit_name text,
     numerator numeric, denominator numeric, value numeric, measure_unit text, direction text,

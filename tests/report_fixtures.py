@@ -51,6 +51,9 @@ create table reference.indicator_catalogue (
     indicator_id text, framework text, code text, name_vi text, name_en text, unit text, level text,
     direction text, full_score_at numeric, max_points numeric, confirmed boolean, note text
 );
+create table reference.frameworks (
+    framework text, name_vi text, name_en text, issuing_document text, display_order integer
+);
 create table reference.rating_bands (
     framework text, band text, name_vi text, name_en text, min_score numeric, scale numeric,
     confirmed boolean, note text
@@ -144,6 +147,11 @@ def _seed(conn: psycopg.Connection) -> None:
                 for r in rows
             ],
         )  # fmt: skip
+        with (ROOT / "dbt_project/seeds/frameworks.csv").open(encoding="utf-8") as handle:
+            cur.executemany(
+                "insert into reference.frameworks values (%s, %s, %s, %s, %s)",
+                [tuple(f.values()) for f in csv.DictReader(handle)],
+            )
         with (ROOT / "dbt_project/seeds/rating_bands.csv").open(encoding="utf-8") as handle:
             cur.executemany(
                 "insert into reference.rating_bands values (%s, %s, %s, %s, %s, %s, %s, %s)",

@@ -15,7 +15,7 @@ with needed_years as (
     where processing_ended_at is not null
     union
     select
-        extract(year from period_month)::integer as calendar_year,
+        extract(year from period_start)::integer as calendar_year,
         'reporting period' as needed_for
     from {{ ref('int_reporting_periods') }}
 )

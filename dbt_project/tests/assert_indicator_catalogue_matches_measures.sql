@@ -1,6 +1,8 @@
 -- The catalogue's `measure` column and the measure macros (dbt_project/macros/indicators/) agree:
 -- every measure the catalogue names exists, every measure macro is named by exactly one catalogue
--- row, and a computed indicator says which sources it needs. Lists the disagreements.
+-- row, a computed indicator says which sources it needs, and a measure returns the shape its
+-- catalogue row declares (a value per level when `aggregate`, else an additive numerator and
+-- denominator per agency). Lists the disagreements.
 {%- set measures = indicator_measures() %}
 with defined_measures as (
     {%- for measure in measures %}
@@ -29,6 +31,20 @@ measure_uses as (
         count(*) as catalogue_rows
     from catalogued_measures
     group by measure
+),
+
+shape_mismatches as (
+    select distinct
+        measured.measure,
+        measured.indicator_id,
+        case
+            when catalogue.aggregate then 'an aggregate indicator whose measure returns no value column'
+            else 'an additive indicator whose measure returns a value column (declare it aggregate)'
+        end as problem
+    from {{ ref('int_indicator_measures') }} as measured
+    inner join {{ ref('indicator_catalogue') }} as catalogue
+        on measured.indicator_id = catalogue.indicator_id
+    where measured.is_aggregate <> catalogue.aggregate
 )
 
 select
@@ -50,3 +66,9 @@ where
     or catalogued_measures.measure is null
     or measure_uses.catalogue_rows > 1
     or nullif(btrim(catalogued_measures.sources), '') is null
+union all
+select
+    measure,
+    indicator_id,
+    problem
+from shape_mismatches

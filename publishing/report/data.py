@@ -16,6 +16,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 
 from publishing.report.bands import Band, load_seed
+from publishing.report.frameworks import Framework, read_published
 
 VALUES = "ind_values__unit_month"
 CATALOGUE = "indicator_catalogue"
@@ -107,6 +108,7 @@ class Snapshot:
     restatements: list[Restatement]  # those of the period's values
     bands: list[Band]
     months_published: list[date]  # every month with values, ascending
+    frameworks: list[Framework]  # names and display order (bi.frameworks)
 
 
 def add_months(month: date, months: int) -> date:
@@ -193,4 +195,5 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
             ]
         else:
             bands = load_seed()
-    return Snapshot(publication, period, catalogue, values, restatements, bands, months)
+        frameworks = read_published(conn)
+    return Snapshot(publication, period, catalogue, values, restatements, bands, months, frameworks)

@@ -42,6 +42,7 @@ from publishing.report.formatting import (
     format_percent,
     format_value,
 )
+from publishing.report.frameworks import display_order
 from publishing.report.labels import LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -204,6 +205,8 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
     for indicator in measured:
         if indicator.framework not in frameworks_order:
             frameworks_order.append(indicator.framework)
+    frameworks_order = display_order(snapshot.frameworks, frameworks_order)
+    named = {f.framework: f for f in snapshot.frameworks}
 
     def find(indicator_id: str, level: str, month: date) -> list[Value]:
         return [v for v in by_indicator[indicator_id] if v.unit_level == level and v.period_month == month]
@@ -331,6 +334,7 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
         "publication": snapshot.publication,
         "generated_at": generated_at,
         "frameworks": frameworks_order,
+        "fw_label": lambda fw: _both(named[fw].name) if fw in named else escape(fw),
         "province_lines": province_lines,
         "agencies": agencies,
         "measured": measured,
@@ -367,7 +371,6 @@ def _environment() -> Environment:
         moment=lambda m: _both(lambda lang: format_datetime(m, lang)),
         name=lambda item: _both(item.name),
         svg=lambda text: Markup(text),  # rendered by vl-convert from our own data; trusted
-        fw_label=lambda fw: t(f"fw_{fw}") if f"fw_{fw}" in LABELS else escape(fw),
     )
     return env
 

@@ -566,11 +566,67 @@ def test_targets_and_names_come_from_the_seeds(conn: psycopg.Connection) -> None
     assert computed == [("766-2.1",), ("766-2.2",), ("766-3.3",), ("NQ17-01",)]
 
 
+def _period_values(conn: psycopg.Connection, kind: str, start: str) -> dict[tuple[str, str, str], tuple]:
+    """(level, unit_id, indicator_id) → (numerator, denominator, status, period_as_of) in ind_values."""
+    rows = conn.execute(
+        "select level, unit_id, indicator_id, numerator, denominator, status, period_as_of"
+        " from marts.ind_values where period_kind = %s and period_start = %s",
+        (kind, start),
+    ).fetchall()
+    return {(r[0], r[1], r[2]): tuple(r[3:]) for r in rows}
+
+
+def test_quarter_and_year_are_periods_of_their_own(conn: psycopg.Connection) -> None:
+    periods = conn.execute(
+        "select distinct period_kind, period_start::text from marts.ind_values order by 1, 2"
+    ).fetchall()
+    # covered: September and 1–3 November → their months, Q3 and Q4, and 2025
+    assert periods == [
+        ("month", SEPTEMBER), ("month", NOVEMBER),
+        ("quarter", "2025-07-01"), ("quarter", "2025-10-01"),
+        ("year", "2025-01-01"),
+    ]  # fmt: skip
+    q3 = _period_values(conn, "quarter", "2025-07-01")
+    # Q3 (July–September) is covered in September only: provisional as of 1 Oct 00:00.
+    # 766-3.3 received in Q3: September's 12 (6 online) + D9 (direct), D10 (online), D16 (direct)
+    #   received in August = 7/15; D18 of agency C adds 1/1 to the province: 8/16.
+    # 766-2.1 in scope: September's 14 + D16 (ended 25 Aug ≤ promised 27 Aug: on time) = 10/15.
+    # 766-2.2 settled in Q3: September's 41 working days over 11 + D16 (20→25 Aug: 21, 22, 25 = 3)
+    #   = 44/12. NQ17-01 settled in Q3: September's 5/11 + D16 (direct) = 5/12.
+    as_of_q3 = fx.local("2025-10-01 00:00")
+    assert q3[("agency", A, "766-3.3")] == (7, 15, "provisional", as_of_q3)
+    assert q3[("province", PROVINCE, "766-3.3")] == (8, 16, "provisional", as_of_q3)
+    assert q3[("agency", A, "766-2.1")][:2] == (10, 15)
+    assert q3[("agency", A, "766-2.2")][:2] == (44, 12)
+    assert q3[("agency", A, "NQ17-01")][:2] == (5, 12)
+    # The year counts each dossier once, judged at the year's as_of (4 Nov 00:00): D5 (due 3 Oct)
+    # and D6, still open, are late → 766-2.1 = 10 − 1 (D5 was on time at the end of September)
+    # = 9/15, while September (9/14) and November (0/2) add up to 9/16 (D5 and D6 twice).
+    year = _period_values(conn, "year", "2025-01-01")
+    as_of_year = fx.local("2025-11-04 00:00")
+    assert year[("agency", A, "766-2.1")] == (9, 15, "provisional", as_of_year)
+    assert year[("agency", A, "766-3.3")][:2] == (7, 15)
+    assert year[("province", PROVINCE, "766-2.1")][:2] == (10, 16)  # + D18 on time
+    # the month projection is ind_values' month rows, figure for figure
+    projected = conn.execute(
+        """
+        select count(*) from marts.ind_values__unit_month as m
+        full join (select * from marts.ind_values where period_kind = 'month') as v
+            on v.indicator_id = m.indicator_id and v.level = m.unit_level and v.unit_id = m.unit_id
+            and v.period_start = m.period_month
+        where m.indicator_id is null or v.indicator_id is null
+            or (m.numerator, m.denominator, m.value, m.target, m.met, m.points, m.period_status)
+            is distinct from (v.numerator, v.denominator, v.value, v.target, v.met, v.points, v.status)
+        """
+    ).fetchone()[0]
+    assert projected == 0
+
+
 def test_verdict_and_basis_per_dossier(conn: psycopg.Connection) -> None:
     rows = conn.execute(
         """
         select dossier_id, on_time_basis, is_on_time, supplements_counted, elapsed_working_days
-        from intermediate.int_onestop__dossier_months where period_month = %s
+        from intermediate.int_onestop__dossier_periods where period_kind = 'month' and period_start = %s
         """,
         (SEPTEMBER,),
     ).fetchall()

@@ -7,6 +7,7 @@ own formatting helper.
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import date
 from pathlib import Path
@@ -17,8 +18,8 @@ import report_fixtures as rf
 from report_html import by_testid, rows, section, visible_text
 
 from publishing.report import render_report
-from publishing.report.data import NothingPublished
-from publishing.report.render import render_all
+from publishing.report.data import NothingPublished, read_snapshot
+from publishing.report.render import render_all, render_html
 
 
 @pytest.fixture(scope="module")
@@ -261,3 +262,18 @@ def test_dtimon_report_as_the_readme_prints_it(
     )
     assert empty.returncode != 0
     assert len(empty.stderr.strip().splitlines()) == 1 and "Traceback" not in empty.stderr
+
+
+def test_framework_names_are_read_from_the_published_frameworks_seed(published: tuple[str, int]) -> None:
+    url, _ = published
+    with psycopg.connect(url, autocommit=True) as conn:
+        snapshot = read_snapshot(conn)
+        published_names = dict(conn.execute("select framework, name_vi from bi.frameworks").fetchall())
+    assert {f.framework: f.name_vi for f in snapshot.frameworks} == published_names
+    with rf.ROOT.joinpath("dbt_project/seeds/frameworks.csv").open(encoding="utf-8") as handle:
+        seed = {row["framework"]: row["name_vi"] for row in csv.DictReader(handle)}
+    assert published_names == seed
+    page = render_html(snapshot)
+    # the agency table's framework rows carry the seed's names, in its display order
+    assert seed["766"] in visible_text(page) and seed["NQ17"] in visible_text(page)
+    assert visible_text(page).index(seed["766"]) < visible_text(page).index(seed["NQ17"])

@@ -11,6 +11,8 @@ from report_html import by_testid, visible_text
 from publishing.report.bands import load_seed
 from publishing.report.charts import Bar, Point, score_chart, trend_chart
 from publishing.report.data import Indicator, Publication, Snapshot, Value
+from publishing.report.frameworks import Framework
+from publishing.report.frameworks import load_seed as load_frameworks
 from publishing.report.render import render_html
 
 HOSTILE = '<script>alert("x")</script> & Sở'
@@ -40,6 +42,7 @@ def _snapshot() -> Snapshot:
         [],
         load_seed(),
         [date(2025, 9, 1)],
+        load_frameworks(),
     )
 
 
@@ -78,3 +81,15 @@ def test_trend_chart_breaks_the_line_on_a_month_without_value() -> None:
 def test_score_chart_escapes_unit_names() -> None:
     svg = score_chart([Bar(HOSTILE, Decimal(90), "Tốt")], ["Tốt"], ["#000"], "en")
     assert "<script>" not in svg and "&lt;script&gt;" in svg
+
+
+def test_framework_names_come_from_the_frameworks_seed() -> None:
+    seed = {f.framework: f for f in load_frameworks()}
+    page = render_html(_snapshot())
+    assert seed["766"].name_vi in visible_text(page)
+    assert seed["766"].name_en in visible_text(page, "en")
+    renamed = Framework("766", "Bộ chỉ số thử", "Trial framework", "Văn bản thử", 1)
+    snapshot = _snapshot()
+    page = render_html(Snapshot(**{**snapshot.__dict__, "frameworks": [renamed]}))
+    assert "Bộ chỉ số thử" in visible_text(page) and "Trial framework" in visible_text(page, "en")
+    assert seed["766"].name_vi not in visible_text(page)

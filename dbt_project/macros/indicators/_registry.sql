@@ -2,7 +2,7 @@
     The indicator measures the project defines: every macro named `measure__<indicator>` (one file
     per indicator in this folder). Macros are the one kind of definition dbt knows completely at
     parse time, so the union that calls them records its refs (and so its place in the DAG) without
-    a hand-kept list; see int_indicator_measures__agency_month.
+    a hand-kept list; see int_indicator_measures.
 -#}
 {% macro indicator_measures() -%}
     {%- set names = [] -%}
@@ -12,7 +12,7 @@
     {{- return(names | sort) -}}
 {%- endmacro %}
 
-{#- Calls the measure macro `name` (a name returned by indicator_measures). -#}
-{% macro call_indicator_measure(name) -%}
-    {{- context[name]() -}}
+{#- Calls the measure macro `name` (a name returned by indicator_measures) for one period kind. -#}
+{% macro call_indicator_measure(name, period_kind) -%}
+    {{- context[name](period_kind) -}}
 {%- endmacro %}

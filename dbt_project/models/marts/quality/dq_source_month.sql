@@ -91,7 +91,8 @@ measured as (
     left join {{ ref('int_reporting_periods') }} as periods
         on
             source_months.source_name = periods.source_name
-            and source_months.period_month = periods.period_month
+            and periods.period_kind = 'month'
+            and source_months.period_month = periods.period_start
 )
 
 select

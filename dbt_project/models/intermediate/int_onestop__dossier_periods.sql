@@ -1,13 +1,15 @@
 {{ config(materialized='table') }}
--- Decision 766 indicator 2.1 (settled early or on time), judged per dossier and reporting month.
--- In scope for a month: received before the month ends and not finished before it starts.
+-- Decision 766 indicator 2.1 (settled early or on time), judged per dossier and reporting period
+-- (month, quarter and year: a dossier is judged once in each period it is in scope for).
+-- In scope for a period: received before the period ends and not finished before it starts.
 -- A dossier is judged at the first of its end of processing and the period's as_of; supplement
 -- waits before that instant are subtracted; more than one supplement request is late.
 with periods as (
     select
-        period_month,
+        period_kind,
         period_start,
-        period_end,
+        period_starts_at,
+        period_ends_at,
         as_of
     from {{ ref('int_reporting_periods') }}
     where source_name = 'onestop'
@@ -36,7 +38,8 @@ calendar as (
 dossier_periods as (
     select
         received_dossiers.dossier_id,
-        periods.period_month,
+        periods.period_kind,
+        periods.period_start,
         received_dossiers.agency_id,
         received_dossiers.received_at,
         received_dossiers.processing_ended_at,
@@ -54,17 +57,18 @@ dossier_periods as (
     from received_dossiers
     inner join periods
         on
-            received_dossiers.received_at < periods.period_end
+            received_dossiers.received_at < periods.period_ends_at
             and (
                 received_dossiers.processing_ended_at is null
-                or received_dossiers.processing_ended_at >= periods.period_start
+                or received_dossiers.processing_ended_at >= periods.period_starts_at
             )
 ),
 
 supplement_waits as (
     select
         dossier_periods.dossier_id,
-        dossier_periods.period_month,
+        dossier_periods.period_kind,
+        dossier_periods.period_start,
         supplements.requested_at,
         least(
             coalesce(supplements.supplied_at, dossier_periods.effective_end_at), dossier_periods.effective_end_at
@@ -79,7 +83,8 @@ supplement_waits as (
 supplement_totals as (
     select
         supplement_waits.dossier_id,
-        supplement_waits.period_month,
+        supplement_waits.period_kind,
+        supplement_waits.period_start,
         count(*) as supplements_counted,
         sum(greatest(supplement_waits.wait_ended_at - supplement_waits.requested_at, interval '0 seconds'))
             as supplement_wait,
@@ -97,13 +102,14 @@ supplement_totals as (
         on {{ local_date('supplement_waits.requested_at') }} = request_days.calendar_date
     left join calendar as wait_end_days
         on {{ local_date('supplement_waits.wait_ended_at') }} = wait_end_days.calendar_date
-    group by supplement_waits.dossier_id, supplement_waits.period_month
+    group by supplement_waits.dossier_id, supplement_waits.period_kind, supplement_waits.period_start
 ),
 
 measured as (
     select
         dossier_periods.dossier_id,
-        dossier_periods.period_month,
+        dossier_periods.period_kind,
+        dossier_periods.period_start,
         dossier_periods.agency_id,
         dossier_periods.received_at,
         dossier_periods.processing_ended_at,
@@ -130,7 +136,8 @@ measured as (
     left join supplement_totals
         on
             dossier_periods.dossier_id = supplement_totals.dossier_id
-            and dossier_periods.period_month = supplement_totals.period_month
+            and dossier_periods.period_kind = supplement_totals.period_kind
+            and dossier_periods.period_start = supplement_totals.period_start
     left join calendar as received_days
         on {{ local_date('dossier_periods.received_at') }} = received_days.calendar_date
     left join calendar as end_days
@@ -140,7 +147,8 @@ measured as (
 judged as (
     select
         dossier_id,
-        period_month,
+        period_kind,
+        period_start,
         agency_id,
         received_at,
         processing_ended_at,
@@ -168,7 +176,8 @@ judged as (
 
 select
     dossier_id,
-    period_month,
+    period_kind,
+    period_start,
     agency_id,
     received_at,
     processing_ended_at,
