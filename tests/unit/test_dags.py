@@ -3,19 +3,38 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from airflow.timetables.interval import CronDataIntervalTimetable
 
 from core.settings import Settings
 from infra.airflow_env import airflow_env
-from infra.dag_defaults import WAIT_UNTIL_SERVED, daily_assets, ingest_dag_id, ingest_dags
-from ingestion.sources import SOURCES
+from infra.dag_defaults import (
+    LOCAL_TZ,
+    WAIT_UNTIL_SERVED,
+    daily_assets,
+    ingest_dag_id,
+    ingest_dags,
+    raw_asset,
+)
+from ingestion.sources import SOURCES, Cursor
+from tests import throwaway_source as throwaway
 
 
 @pytest.fixture(scope="module")
 def dagbag(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    with _dagbag(tmp_path_factory) as bag:
+        yield bag
+
+
+@contextmanager
+def _dagbag(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     home = tmp_path_factory.mktemp("dtimon-home")
     settings = Settings.from_env({"DTIMON_HOME": str(home)})
     saved = dict(os.environ)
@@ -110,3 +129,36 @@ def test_every_task_alerts_on_failure(dagbag: Any) -> None:
             callbacks = task.on_failure_callback
             callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
             assert on_failure in callbacks, (dag_id, task.task_id)
+
+
+def test_entities_on_their_own_schedule_get_their_own_dag_and_a_lag_is_waited_for(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    calls = throwaway.SOURCE.entity("calls")
+    live = replace(
+        calls, name="live_calls", windowed=False, cursor=Cursor("sequence"), event_time="requestInTs",
+        schedule="@hourly",
+    )  # fmt: skip
+    source = replace(throwaway.SOURCE, lag=timedelta(minutes=20), entities=(calls, live))
+    with throwaway.with_throwaway_source():
+        SOURCES[source.name] = source
+        with _dagbag(tmp_path_factory) as bag:  # parsed with the source registered
+            pass
+        assert bag.import_errors == {}
+        dags = ingest_dags(source)
+        assert len(dags) == 2 and ingest_dag_id(source.name) in dags
+        for dag_id, (cron, entities) in dags.items():
+            dag = bag.dags[dag_id]
+            assert dag.timetable.summary == CronDataIntervalTimetable(cron, timezone=LOCAL_TZ).summary
+            windowed = [name for name in entities if source.entity(name).pull_mode == "window"]
+            if windowed:  # the windowed loads wait, deferred, until the source serves the interval
+                wait = dag.get_task(WAIT_UNTIL_SERVED)
+                assert wait.delta == source.lag and wait.deferrable
+                assert {f"load_{name}" for name in windowed} == wait.downstream_task_ids
+            else:  # a cursor reads what is new: nothing to wait for
+                assert WAIT_UNTIL_SERVED not in dag.task_ids
+        build = bag.dags["dtimon_build"]
+        assert _asset_names(build.timetable.asset_condition) == {
+            a.name for a in daily_assets(SOURCES.values())
+        }
+        assert raw_asset(source.name, live.name).name not in _asset_names(build.timetable.asset_condition)
