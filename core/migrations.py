@@ -91,6 +91,7 @@ class SourceEntity:
     entity: str
     windowed: bool
     raw_table: str
+    pull_mode: str = "window"  # window, snapshot, cursor or queue (`Entity.pull_mode`)
 
 
 @dataclass(frozen=True)
@@ -291,11 +292,12 @@ def _upsert_source_entities(conn: psycopg.Connection, entities: tuple[SourceEnti
     with conn.cursor() as cur:
         cur.executemany(
             """
-            insert into ops.source_entities (source, entity, windowed, raw_table) values (%s, %s, %s, %s)
+            insert into ops.source_entities (source, entity, windowed, raw_table, pull_mode)
+            values (%s, %s, %s, %s, %s)
             on conflict (source, entity) do update
-            set windowed = excluded.windowed, raw_table = excluded.raw_table
-            where (ops.source_entities.windowed, ops.source_entities.raw_table)
-                is distinct from (excluded.windowed, excluded.raw_table)
+            set windowed = excluded.windowed, raw_table = excluded.raw_table, pull_mode = excluded.pull_mode
+            where (ops.source_entities.windowed, ops.source_entities.raw_table, ops.source_entities.pull_mode)
+                is distinct from (excluded.windowed, excluded.raw_table, excluded.pull_mode)
             """,
-            [(e.source, e.entity, e.windowed, e.raw_table) for e in entities],
+            [(e.source, e.entity, e.windowed, e.raw_table, e.pull_mode) for e in entities],
         )

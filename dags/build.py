@@ -1,7 +1,10 @@
 """Build DAG: dbt build → freeze candidate → Great Expectations gate → publish to `bi` →
 index report and Metabase.
 
-Scheduled on the raw-table Assets the ingest DAGs emit. Nothing reaches `bi` unless dbt's
+One build per local day, after the day's daily Assets: it is scheduled on all the raw-table
+Assets of entities pulled once a day (`AssetAll`), so it starts when the last of them has
+landed since the previous build — not once per source landing, and not for an entity pulled
+more often (its rows wait for the next daily build). Nothing reaches `bi` unless dbt's
 tests and the gate passed: a failure stops the run before publish, leaving BI on the last
 good publication (the failed candidate is rejected, its copy dropped, and its gate result stays
 in `ops`). The gate owns the `gate.passed` Asset, which `publish` reads; `publish` emits
@@ -12,20 +15,14 @@ publishes, makes them live in the publish transaction (`dtimon backfill`).
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
-
 from airflow.sdk import AssetAll, dag, get_current_context, task
 
 from infra import tasks
-from infra.dag_defaults import bi_asset, dag_kwargs, gate_asset, raw_asset
+from infra.dag_defaults import bi_asset, dag_kwargs, daily_assets, gate_asset
 from ingestion.sources import SOURCES
 
-# A build runs once every entity of a source has landed (one ingest run), for any source.
-BUILD_TRIGGER = reduce(
-    or_,
-    (AssetAll(*(raw_asset(s.name, e.name) for e in s.entities)) for s in SOURCES.values()),
-)
+# One build a day: once every daily entity of every source has landed since the last build.
+BUILD_TRIGGER = AssetAll(*daily_assets(SOURCES.values()))
 
 
 @dag(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pendulum
 from airflow.sdk import Asset
 
 from infra.alerts import on_failure
+
+if TYPE_CHECKING:
+    from ingestion.sources import Source
 
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 OWNER = "dtimon-data-platform"
@@ -44,9 +49,45 @@ def dag_kwargs(*, tags: list[str], doc_md: str, **overrides: Any) -> dict[str, A
     return kwargs
 
 
-def ingest_dag_id(source: str) -> str:
-    """The ingest DAG of a registered source: `ingest_<source>`."""
-    return f"ingest_{source}"
+#: the task of an ingest DAG that waits until a lagging source serves the whole interval
+WAIT_UNTIL_SERVED = "wait_until_served"
+
+
+def ingest_dag_id(source: str, schedule: str | None = None) -> str:
+    """The ingest DAG of a registered source: `ingest_<source>` on the source's schedule, and
+    `ingest_<source>__<schedule spelled in letters, digits and _>` for entities on their own."""
+    if schedule is None:
+        return f"ingest_{source}"
+    spelled = re.sub(r"[^0-9a-z]+", "_", schedule.lower().replace("*", "x")).strip("_")
+    return f"ingest_{source}__{spelled}"
+
+
+#: cron presets Airflow accepts that run once a day
+_DAILY_PRESETS = {"@daily": "0 0 * * *", "@midnight": "0 0 * * *"}
+
+
+def is_daily(cron: str) -> bool:
+    """True for a cron that fires once every day (at one minute of one hour)."""
+    fields = _DAILY_PRESETS.get(cron, cron).split()
+    return len(fields) == 5 and fields[0].isdigit() and fields[1].isdigit() and fields[2:] == ["*"] * 3
+
+
+def daily_assets(sources: Iterable[Source]) -> list[Asset]:
+    """The raw-table Assets of every entity pulled once a day: what the daily build waits for."""
+    return [
+        raw_asset(source.name, entity.name)
+        for source in sources
+        for entity in source.entities
+        if is_daily(source.schedule_of(entity.name))
+    ]
+
+
+def ingest_dags(source: Source) -> dict[str, tuple[str, list[str]]]:
+    """The ingest DAGs of `source`, one per schedule: dag id → (cron, its entities)."""
+    return {
+        ingest_dag_id(source.name, None if schedule == source.schedule else schedule): (schedule, entities)
+        for schedule, entities in source.schedules().items()
+    }
 
 
 def raw_asset(source: str, entity: str) -> Asset:

@@ -32,7 +32,7 @@ from typing import IO, Any
 
 import pendulum
 
-from infra.dag_defaults import LOCAL_TZ, ingest_dag_id
+from infra.dag_defaults import LOCAL_TZ, ingest_dags
 
 #: Who the runs recorded by this module say triggered them (Airflow's "triggering user").
 TRIGGERING_USER = "dtimon run"
@@ -228,11 +228,45 @@ def daily_intervals(start: date, end: date) -> Iterator[tuple[datetime, datetime
         day = day + timedelta(days=1)
 
 
-def default_ingest_dags() -> list[str]:
-    """The ingest DAG of every registered source."""
+def schedule_intervals(timetable: Any, start: date, end: date) -> Iterator[tuple[datetime, datetime]]:
+    """The data intervals `timetable` schedules inside the local days [start, end), in order."""
+    from airflow.timetables.base import TimeRestriction
+
+    first = pendulum.datetime(start.year, start.month, start.day, tz=LOCAL_TZ)
+    stop = pendulum.datetime(end.year, end.month, end.day, tz=LOCAL_TZ)
+    restriction = TimeRestriction(earliest=first, latest=stop, catchup=True)
+    last = None
+    while True:
+        info = timetable.next_dagrun_info(last_automated_data_interval=last, restriction=restriction)
+        if info is None or info.data_interval.end > stop:
+            return
+        yield info.data_interval.start, info.data_interval.end
+        last = info.data_interval
+
+
+def ingest_plan() -> dict[str, bool]:
+    """Every registered ingest DAG → whether it pulls cursor or queue entities only (run once per
+    simulated day: they read what is new, not an interval) rather than once per interval of its schedule."""
     from ingestion.sources import SOURCES
 
-    return [ingest_dag_id(source) for source in SOURCES]
+    return {
+        dag_id: all(source.entity(name).pull_mode in ("cursor", "queue") for name in entities)
+        for source in SOURCES.values()
+        for dag_id, (_, entities) in ingest_dags(source).items()
+    }
+
+
+def default_ingest_dags() -> list[str]:
+    """The ingest DAGs of every registered source."""
+    return list(ingest_plan())
+
+
+def run_intervals(dag: Any, start: date, end: date) -> Iterator[tuple[datetime, datetime]]:
+    """The intervals `dtimon run` runs ingest DAG `dag` for over [start, end): each of its schedule's,
+    or each simulated day for a DAG of cursor or queue entities."""
+    if ingest_plan().get(dag.dag_id, False):
+        return daily_intervals(start, end)
+    return schedule_intervals(dag.timetable, start, end)
 
 
 def ensure_migrated() -> None:
@@ -271,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         "--ingest",
         action="append",
         default=[],
-        help="ingest DAG id to run per daily interval (default: every registered source's)",
+        help="ingest DAG id to run per interval of its schedule (default: every registered source's)",
     )
     parser.add_argument("--build", action="store_true", help="run the build DAG afterwards")
     parser.add_argument("--start", type=date.fromisoformat)
@@ -305,9 +339,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for dag_id in ingest:
             dag = dagbag.get_dag(dag_id)
-            for interval_start, interval_end in daily_intervals(args.start, args.end):
+            for interval_start, interval_end in run_intervals(dag, args.start, args.end):
                 # A manual run's data interval is the schedule period that ends at its logical date.
-                run_dag(dag, interval_end, out, f"{interval_start:%Y-%m-%d}", args.conf)
+                label = (
+                    f"{interval_start:%Y-%m-%d}"
+                    if interval_end - interval_start >= timedelta(days=1)
+                    else (f"{interval_start:%Y-%m-%d %H:%M}")
+                )
+                run_dag(dag, interval_end, out, label, args.conf)
         if args.build:
             run_dag(dagbag.get_dag("dtimon_build"), None, out, "build", args.conf)
     except DagRunFailed as exc:

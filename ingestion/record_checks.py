@@ -23,9 +23,9 @@ from typing import Any
 import msgspec
 import orjson
 
-from ingestion.declarations import FieldSpec, Kind, spec
+from ingestion.declarations import TIMES, FieldSpec, Kind, spec
 from ingestion.load import Row
-from ingestion.localtime import is_compact
+from ingestion.localtime import is_compact, parse_compact
 from ingestion.personal_text import holds_citizen_id
 from ingestion.record_rules import (
     EARLIEST_YEAR,
@@ -244,6 +244,35 @@ class DeclaredParse:
     row: Callable[[Any, bytes], Row]
     #: the declaration the shape is derived from (`ingestion.declarations`)
     record: type | None = None
+
+
+def time_reader(shape: type[msgspec.Struct], name: str) -> Callable[[Any], datetime | None]:
+    """A function reading the top-level time field `name` of a record of `shape` (a dict, or a
+    struct decoded into a shape whose attributes are native names) as an aware datetime; None
+    for a value that is empty or no plausible time of its kind. Raises ValueError unless `shape`
+    declares `name` as a time."""
+    field = next((f for f in spec(shape) if f.name == name), None)
+    if field is None or field.kind not in TIMES:
+        raise ValueError(f"{shape.__name__} declares no time field {name!r}")
+    kind = field.kind
+
+    def read(record: Any) -> datetime | None:
+        value = record.get(name) if isinstance(record, dict) else getattr(record, name, None)
+        if kind in (Kind.EPOCH_SECONDS, Kind.EPOCH_MILLIS):
+            low, high = epoch_bounds(kind)
+            if type(value) is not int or not low <= value < high:
+                return None
+            return datetime.fromtimestamp(value / (1000 if kind is Kind.EPOCH_MILLIS else 1), UTC)
+        if not isinstance(value, str) or not value.strip():
+            return None
+        value = value.strip()
+        if kind is Kind.ISO_TIME:
+            return None if iso_refusal(value) else datetime.fromisoformat(value)
+        if not is_compact(value) or not _EARLIEST <= value[:4] <= latest_year():
+            return None
+        return parse_compact(value)
+
+    return read
 
 
 # --- the fast path's check ------------------------------------------------------------------

@@ -4,10 +4,12 @@ This is what an ingest DAG task calls; it is also usable on its own (tests, one-
 Pages flow lazily from the HTTP client through pseudonymisation and parsing into the
 loader, so nothing larger than a page is held in memory.
 
-How the entity is pulled comes from its declared cursor: a windowed entity pulls the
-run's data interval (moved back by its overlap); a snapshot pulls everything; a
-cursor-based entity resumes from the cursor stored in `ops.watermarks` (moved back by its
-overlap) and stores the new one with the batch. Items of an entity that declares an
+How the entity is pulled comes from its declared cursor (the four ways and their re-run rules:
+`ingestion.sources.base`): a windowed entity pulls the run's data interval (moved back by its
+overlap), and only once the source serves all of it (its end + the source's lag; earlier is
+refused, `NotServedYet`); a snapshot pulls everything; a cursor-based entity resumes from the
+cursor stored in `ops.watermarks` (moved back by its overlap) and stores the new one with the
+batch, and a cursor or queue entity the span of event times it loaded. Items of an entity that declares an
 acknowledgement are acknowledged only after the batch committed. Neither a cursor-based
 pull nor an acknowledged one can read an interval's items again, so re-running an interval
 that already holds a live batch of such an entity reports that batch and pulls nothing
@@ -21,7 +23,7 @@ entity is not pulled at all: the backfill rebuilds it from what raw holds.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -45,7 +47,7 @@ from ingestion.record_rules import (
 from ingestion.records import ENCODER
 from ingestion.schema import migrate
 from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Resume, Window
-from ingestion.state import loaded_batch, read_watermark, store_cursor
+from ingestion.state import EventTimes, loaded_batch, read_watermark, store_cursor, store_event_times
 
 log = masked_logger(__name__)
 
@@ -147,6 +149,10 @@ def _fast_path(entity: Entity, pseudonymiser: Pseudonymiser) -> Callable[..., An
         return make_row(record, stored)
 
     return row_of
+
+
+class NotServedYet(RuntimeError):
+    """A window pulled before its source can serve all of it (its end + the source's lag)."""
 
 
 class RenamedField(RuntimeError):
@@ -290,6 +296,12 @@ def ingest(
     key = BatchKey(source, entity, interval_start, interval_end)
     pseudonymiser = Pseudonymiser.from_settings(settings)
     pull = target.pull
+    started = datetime.now(UTC)
+    if pull.kind == "window" and not spec.serves(interval_end, started):
+        raise NotServedYet(
+            f"{source}.{entity}: [{interval_start.isoformat()}, {interval_end.isoformat()}) is served "
+            f"whole only from {(interval_end + spec.lag).isoformat()} (availability lag {spec.lag})"
+        )
     if backfill_id is not None and (pull.resumes or target.acknowledge is not None):
         log.info(
             "%s.%s: its items cannot be re-read; backfill %s rebuilds it from raw only",
@@ -325,9 +337,12 @@ def ingest(
             where = Resume(pull.resume_from(stored.cursor if stored else None))
         item_ids: list[str] | None = [] if target.acknowledge is not None else None
         unknown: dict[Any, int] = {}
+        fetched = target.fetch(client, where, settings.page_size)
+        read_time = target.event_times()
+        times = EventTimes(read_time, started) if read_time is not None else None
         pages = parse_pages(
             target,
-            target.fetch(client, where, settings.page_size),
+            times.track(fetched) if times is not None else fetched,
             pseudonymiser,
             item_ids,
             unknown,
@@ -339,6 +354,8 @@ def ingest(
             record_unknown_fields(conn, source, entity, unknown)
             if isinstance(where, Resume):
                 store_cursor(conn, source, entity, where.next_value)
+            if times is not None:
+                store_event_times(conn, source, entity, times)
 
         result = load_batch(
             conn,

@@ -34,7 +34,7 @@ def declared_tables() -> list[Table]:
 
 def source_entities() -> list[SourceEntity]:
     return [
-        SourceEntity(source.name, entity.name, entity.windowed, entity.table.qualified)
+        SourceEntity(source.name, entity.name, entity.windowed, entity.table.qualified, entity.pull_mode)
         for source in SOURCES.values()
         for entity in source.entities
     ]

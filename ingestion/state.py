@@ -1,14 +1,17 @@
-"""Incremental state read back from `ops.watermarks`, and the cursor a batch moves.
+"""Incremental state read back from `ops.watermarks`, and the cursor and event time a batch moves.
 
 The loader writes a watermark (the highest interval end loaded) with every batch; a
-cursor-based entity also stores where its next pull resumes, in the same transaction as the
-batch that read up to it, so a failed load never moves it.
+cursor-based entity also stores where its next pull resumes, and a cursor or queue entity
+the span of event times it has loaded (what its coverage is judged by), in the same
+transaction as the batch that read up to it, so a failed load never moves them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import psycopg
 
@@ -40,6 +43,46 @@ def store_cursor(conn: psycopg.Connection, source: str, entity: str, cursor: str
     conn.execute(
         "update ops.watermarks set cursor = %s, updated_at = now() where source = %s and entity = %s",
         (cursor, source, entity),
+    )
+
+
+@dataclass
+class EventTimes:
+    """The earliest and latest event time of the records a pull passes through `track`.
+
+    A time after `until` (when the pull started) cannot have been loaded past: it is ignored,
+    like a value that is no plausible time (`read` answers None), so neither moves coverage.
+    """
+
+    read: Callable[[Any], datetime | None]
+    until: datetime
+    first: datetime | None = None
+    last: datetime | None = None
+
+    def track(self, pages: Iterable[list[Any]]) -> Iterator[list[Any]]:
+        for page in pages:
+            for record in page:
+                moment = self.read(record)
+                if moment is None or moment > self.until:
+                    continue
+                if self.first is None or moment < self.first:
+                    self.first = moment
+                if self.last is None or moment > self.last:
+                    self.last = moment
+            yield page
+
+
+def store_event_times(conn: psycopg.Connection, source: str, entity: str, times: EventTimes) -> None:
+    """Widen the event-time span of `source.entity` by a batch's; call inside the batch's transaction."""
+    if times.last is None:
+        return
+    conn.execute(
+        """
+        update ops.watermarks
+        set event_time_from = least(event_time_from, %s), event_time = greatest(event_time, %s)
+        where source = %s and entity = %s
+        """,
+        (times.first, times.last, source, entity),
     )
 
 

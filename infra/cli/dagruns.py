@@ -33,7 +33,7 @@ def run_dags(
     build: bool = True,
     conf: dict[str, int] | None = None,
 ) -> None:
-    """Ingest every daily interval of [start, end) and build, through Airflow, showing progress.
+    """Ingest every interval of each ingest DAG's schedule in [start, end) and build, through Airflow.
 
     `ingest`: ingest DAG ids (default: every registered source's); `build`: run the build DAG after;
     `conf`: every DAG run's conf (a backfill's id).

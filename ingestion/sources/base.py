@@ -4,6 +4,21 @@ A source declares here everything the platform derives from it: its entities (ra
 fetch, parse, personal fields, how it is pulled incrementally, whether items are
 acknowledged), how the client logs in, its schedule and its sandbox. The registry
 (`ingestion/sources/__init__.py`) lists the sources; nothing else names one.
+
+Every entity is pulled one of four ways (`Entity.pull_mode`), each with its re-run rule:
+
+- `window`: the run's data interval (Airflow's), pulled only once the source can serve all of
+  it (interval end + `Source.lag`); re-running an interval replaces its batch;
+- `snapshot`: a catalogue pulled whole every run; only its changes are stored (and a key it no
+  longer holds is tombstoned), so re-running stores nothing new;
+- `cursor`: resumes from the cursor stored in `ops.watermarks` (`Cursor` timestamp, sequence
+  or token);
+- `queue`: items the source serves until they are acknowledged (`Acknowledge`).
+
+A cursor or a queue never re-reads: re-running an interval reports its batch and pulls nothing,
+and a backfill rebuilds such an entity from what `raw` holds. A window covers the days its live
+batches span; a cursor or queue covers a day once the event time it has loaded past
+(`Entity.event_time`, kept in `ops.watermarks`) is beyond that day.
 """
 
 from __future__ import annotations
@@ -16,7 +31,7 @@ from typing import Any, Literal
 from ingestion.http import ApiClient, Auth, ExpiringTokenAuth, StaticToken, TokenAuth
 from ingestion.load import RawTable, Row
 from ingestion.privacy import PersonalFields
-from ingestion.record_checks import DeclaredParse
+from ingestion.record_checks import DeclaredParse, time_reader
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,8 @@ Fetch = Callable[[ApiClient, "Window | Resume | None", int], Iterator[list[Any]]
 Parse = Callable[[Any], Row]
 
 CursorKind = Literal["window", "snapshot", "timestamp", "sequence", "token"]
+#: The four ways an entity is pulled (see the module's docstring for their re-run rules).
+PullMode = Literal["window", "snapshot", "cursor", "queue"]
 
 
 @dataclass(frozen=True)
@@ -138,12 +155,38 @@ class Entity:
     #: a snapshot (catalogue) pull that would lose more than this share of the live keys — or all
     #: of them — is refused as suspicious unless the operator accepts it (DTIMON_ACCEPT_SHRINK)
     max_shrink: float = 0.1
+    #: the native name of the time field of its declared record that says when each item happened:
+    #: how far a cursor or queue entity has loaded (without it such an entity covers no day)
+    event_time: str | None = None
+    #: its own schedule (cron, local time), when not the source's: an ingest DAG of its own
+    schedule: str | None = None
 
     def __post_init__(self) -> None:
         if self.cursor is not None and (self.cursor.kind == "window") != self.windowed:
             raise ValueError(
                 f"entity {self.name}: windowed={self.windowed} contradicts cursor {self.cursor.kind}"
             )
+        if self.event_time is not None:
+            if self.pull_mode not in ("cursor", "queue"):
+                raise ValueError(f"entity {self.name}: only a cursor or queue entity declares an event time")
+            self.event_times()  # raises unless a time field of its declared record
+
+    def event_times(self) -> Callable[[Any], datetime | None] | None:
+        """Reads the event time of one of its records (`event_time`); None when it declares none."""
+        if self.event_time is None:
+            return None
+        if self.declared is None or self.declared.record is None:
+            raise ValueError(f"entity {self.name}: its event time must be a field of its declared record")
+        return time_reader(self.declared.record, self.event_time)
+
+    @property
+    def pull_mode(self) -> PullMode:
+        """How this entity is pulled: window, snapshot (a catalogue), cursor or queue."""
+        if self.acknowledge is not None:
+            return "queue"
+        if self.pull.resumes:
+            return "cursor"
+        return self.pull.kind  # type: ignore[return-value]  # window or snapshot
 
     @property
     def pull(self) -> Cursor:
@@ -217,6 +260,34 @@ class Source:
     schedule: str  # cron expression, local time (Asia/Ho_Chi_Minh)
     auth: AuthSpec
     sandbox: Sandbox | None = None
+    #: how long after an interval ends the source serves all of it: a window is pulled no earlier
+    #: than its end + lag (the ingest DAG waits for it, deferred; `ingest` refuses an earlier pull)
+    lag: timedelta = timedelta(0)
+
+    def __post_init__(self) -> None:
+        if self.lag < timedelta(0):
+            raise ValueError(f"source {self.name}: a negative availability lag")
+        for entity, upstream in self.loads_after().items():
+            apart = [name for name in upstream if self.schedule_of(name) != self.schedule_of(entity)]
+            if apart:
+                raise ValueError(
+                    f"source {self.name}: {entity} loads after {', '.join(apart)}, so shares their schedule"
+                )
+
+    def schedule_of(self, entity: str) -> str:
+        """The cron (local time) `entity` is pulled on: its own, or the source's."""
+        return self.entity(entity).schedule or self.schedule
+
+    def schedules(self) -> dict[str, list[str]]:
+        """schedule → the entities pulled on it, the source's own schedule first (one ingest DAG each)."""
+        grouped: dict[str, list[str]] = {self.schedule: []}
+        for entity in self.entities:
+            grouped.setdefault(entity.schedule or self.schedule, []).append(entity.name)
+        return {schedule: names for schedule, names in grouped.items() if names}
+
+    def serves(self, window_end: datetime, now: datetime) -> bool:
+        """True when the source can serve all of a window ending at `window_end` (end + lag <= now)."""
+        return window_end + self.lag <= now
 
     def loads_after(self) -> dict[str, list[str]]:
         """entity → the entities it must load after in one interval: free text naming a case's

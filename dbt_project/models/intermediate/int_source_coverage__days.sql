@@ -1,20 +1,31 @@
--- Coverage per source and local day, from the batch ledger: a day is covered by a source when
--- every windowed entity of the source (ops.source_entities) has live batches (`live_batch_ids`) spanning the
--- whole day (one gap-free run of intervals from local midnight to the next). A partly loaded day
--- is not covered. No source is named here: the registry says which entities count.
-with windowed_entities as (
+-- Coverage per source and local day: a day is covered by a source when every windowed entity of
+-- the source (ops.source_entities) has live batches (`live_batch_ids`) spanning the whole day (one
+-- gap-free run of intervals from local midnight to the next), and every cursor or queue entity
+-- has loaded event times beyond the day (from the day of the first it loaded to the last day
+-- ending at or before the latest, ops.watermarks). A partly loaded day is not covered; a
+-- catalogue (snapshot) does not count. No source is named here: the registry says which entities count.
+with covering_entities as (
+    select
+        source_name,
+        entity_name,
+        pull_mode
+    from {{ ref('stg_ops__source_entities') }}
+    where pull_mode in ('window', 'cursor', 'queue')
+),
+
+windowed_entities as (
     select
         source_name,
         entity_name
-    from {{ ref('stg_ops__source_entities') }}
-    where is_windowed
+    from covering_entities
+    where pull_mode = 'window'
 ),
 
 entity_counts as (
     select
         source_name,
-        count(*) as windowed_entity_count
-    from windowed_entities
+        count(*) as covering_entity_count
+    from covering_entities
     group by source_name
 ),
 
@@ -95,7 +106,7 @@ candidate_days as (
     ) as day_offsets (day_offset)
 ),
 
-entity_days as (
+window_days as (
     select distinct
         source_name,
         entity_name,
@@ -104,6 +115,57 @@ entity_days as (
     where
         {{ local_midnight('covered_date') }} >= island_start
         and {{ local_midnight('covered_date + 1') }} <= island_end
+),
+
+event_time_spans as (
+    select
+        event_times.source_name,
+        event_times.entity_name,
+        {{ local_date('event_times.event_time_from') }} as first_date,
+        {{ local_date('event_times.event_time') }} as latest_date,
+        event_times.event_time
+    from {{ ref('stg_ops__event_times') }} as event_times
+    inner join covering_entities
+        on
+            event_times.source_name = covering_entities.source_name
+            and event_times.entity_name = covering_entities.entity_name
+    where covering_entities.pull_mode in ('cursor', 'queue')
+),
+
+event_time_candidates as (
+    select
+        event_time_spans.source_name,
+        event_time_spans.entity_name,
+        event_time_spans.event_time,
+        (event_time_spans.first_date + day_offsets.day_offset) as covered_date
+    from event_time_spans
+    cross join lateral generate_series(
+        0,
+        event_time_spans.latest_date - event_time_spans.first_date
+    ) as day_offsets (day_offset)
+),
+
+event_time_days as (
+    select
+        source_name,
+        entity_name,
+        covered_date
+    from event_time_candidates
+    where {{ local_midnight('covered_date + 1') }} <= event_time
+),
+
+entity_days as (
+    select
+        source_name,
+        entity_name,
+        covered_date
+    from window_days
+    union all
+    select
+        source_name,
+        entity_name,
+        covered_date
+    from event_time_days
 )
 
 select
@@ -114,5 +176,5 @@ select
 from entity_days
 inner join entity_counts
     on entity_days.source_name = entity_counts.source_name
-group by entity_days.source_name, entity_days.covered_date, entity_counts.windowed_entity_count
-having count(distinct entity_days.entity_name) = entity_counts.windowed_entity_count
+group by entity_days.source_name, entity_days.covered_date, entity_counts.covering_entity_count
+having count(distinct entity_days.entity_name) = entity_counts.covering_entity_count

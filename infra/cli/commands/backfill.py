@@ -27,7 +27,7 @@ def backfill_notes(source: Source) -> list[str]:
 
 def cmd_backfill(args: argparse.Namespace) -> None:
     """Stage the source's days, build and gate them, and publish them or refuse them as a whole."""
-    from infra.dag_defaults import ingest_dag_id
+    from infra.dag_defaults import ingest_dags
     from ingestion.backfills import BackfillRefused, backfill, failure_reason, open_backfill, refuse_backfill
     from publishing.publish import current_publication
 
@@ -54,7 +54,7 @@ def cmd_backfill(args: argparse.Namespace) -> None:
                 settings,
                 args.start,
                 args.end,
-                ingest=[ingest_dag_id(args.source)],
+                ingest=list(ingest_dags(SOURCES[args.source])),
                 conf={"backfill_id": backfill_id},
             )
         except (UserError, KeyboardInterrupt) as exc:
