@@ -149,6 +149,8 @@ class MemoryClient:
     """Serves an entity's pages from memory to its real fetch, as `ApiClient` serves them over
     HTTP (`get_json_body`, page numbers from 1): the fetch's own decoding and paging run."""
 
+    max_in_flight = 1  # pages come one by one, as the loader alone would take them
+
     def __init__(self, pages: list[bytes]) -> None:
         self._pages = pages
 

@@ -16,6 +16,7 @@ only transport.
 from __future__ import annotations
 
 import random
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
@@ -26,6 +27,7 @@ from typing import Any
 
 import orjson
 import requests
+from requests.adapters import HTTPAdapter
 
 from ingestion.privacy import mask_text, masked_logger
 
@@ -123,11 +125,22 @@ class ApiClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
+        max_in_flight: int = 1,
     ) -> None:
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
         self.base_url = base_url.rstrip("/")
         self.auth = auth
         self.policy = policy or RetryPolicy()
         self.session = session or requests.Session()
+        #: the most requests this source is sent at once (its paging may use them all)
+        self.max_in_flight = max_in_flight
+        if max_in_flight > 1 and session is None:
+            adapter = HTTPAdapter(pool_maxsize=max_in_flight)
+            self.session.mount("http://", adapter)
+            self.session.mount("https://", adapter)
+        self._slots = threading.BoundedSemaphore(max_in_flight)
+        self._login_lock = threading.Lock()
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._clock = clock
@@ -207,15 +220,17 @@ class ApiClient:
         return str(token)
 
     def _bearer(self) -> str | None:
-        """The token to send now: logged in lazily, renewed when it is about to expire."""
+        """The token to send now: logged in lazily, renewed when it is about to expire (once,
+        when several requests are in flight)."""
         if not isinstance(self.auth, TokenAuth):
             return self._token
-        expired = self._token_expires is not None and self._clock() >= self._token_expires
-        if self._token is None or expired:
-            if expired:
-                log.info("token expires; renewing it before the call")
-            self._token = self._login()
-        return self._token
+        with self._login_lock:
+            expired = self._token_expires is not None and self._clock() >= self._token_expires
+            if self._token is None or expired:
+                if expired:
+                    log.info("token expires; renewing it before the call")
+                self._token = self._login()
+            return self._token
 
     def _call(
         self,
@@ -239,15 +254,16 @@ class ApiClient:
             if authenticated:
                 headers["Authorization"] = f"Bearer {self._bearer()}"
             try:
-                self.requests_sent += 1
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    data=orjson.dumps(body) if body is not None else None,
-                    headers=headers,
-                    timeout=(self.policy.connect_timeout, self.policy.read_timeout),
-                )
+                with self._slots:
+                    self.requests_sent += 1
+                    response = self.session.request(
+                        method,
+                        url,
+                        params=params,
+                        data=orjson.dumps(body) if body is not None else None,
+                        headers=headers,
+                        timeout=(self.policy.connect_timeout, self.policy.read_timeout),
+                    )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 self._retry_or_raise(attempt, f"{method} {path}: {type(exc).__name__}", None)
                 continue

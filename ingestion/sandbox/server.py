@@ -297,6 +297,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server_version = "dtimon-sandbox/1"
     timeout = IDLE_CONNECTION_SECONDS
     server: _HTTPServer

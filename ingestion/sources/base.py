@@ -217,6 +217,9 @@ class Source:
     schedule: str  # cron expression, local time (Asia/Ho_Chi_Minh)
     auth: AuthSpec
     sandbox: Sandbox | None = None
+    #: the most requests the source may be sent at once (its rate limit); a paging by page
+    #: number requests that many pages ahead (`ingestion.paging.numbered_pages`)
+    max_in_flight: int = 1
 
     def loads_after(self) -> dict[str, list[str]]:
         """entity → the entities it must load after in one interval: free text naming a case's
