@@ -5,6 +5,7 @@
 - `checksum_sql`: the query that proves every way wrote the same final rows.
 - `Summary` / `summarise` / `ratio`: medians with min–max, and throughput ratios.
 - `proc_cpu_seconds`: user + system CPU of a process from `/proc/<pid>/stat`.
+- `wall_vs_cpu_bound`: how far a run's wall time is from the time its CPU work needs on all cores.
 """
 
 from __future__ import annotations
@@ -70,6 +71,14 @@ def paired_ratios(first: Sequence[float], second: Sequence[float]) -> list[float
     if len(first) != len(second):
         raise ValueError("the two ways were not measured in the same rounds")
     return [ratio(a, b) for a, b in zip(first, second, strict=True)]
+
+
+def wall_vs_cpu_bound(seconds: float, cpu_seconds: float, cores: int) -> float:
+    """Wall time ÷ (CPU time of every process involved ÷ cores): 1.0 when the work kept every
+    core busy the whole time, more for each moment a process waited; NaN without CPU time."""
+    if cores < 1:
+        raise ValueError("at least one core")
+    return ratio(seconds, cpu_seconds / cores)
 
 
 def proc_cpu_seconds(stat_line: str, clock_ticks: int, *, children: bool = False) -> float:

@@ -94,6 +94,10 @@ class SourceSettings:
     password: str = field(repr=False)
     token: str = field(repr=False)
     sandbox_port: int
+    #: mutual TLS: PEM files of the client certificate, its key and the server's CA
+    client_cert: str = ""
+    client_key: str = field(default="", repr=False)
+    ca_cert: str = ""
 
     @property
     def uses_sandbox(self) -> bool:
@@ -215,7 +219,8 @@ class Settings:
 
     def source(self, name: str, *, port_offset: int = 0) -> SourceSettings:
         """The settings of source `name`: `DTIMON_<NAME>_URL`, `_USERNAME`, `_PASSWORD`, `_TOKEN`,
-        `_SANDBOX_PORT` (default: DTIMON_SANDBOX_PORT + `port_offset`, which the source declares)."""
+        `_CLIENT_CERT`, `_CLIENT_KEY`, `_CA_CERT` (mutual TLS), `_SANDBOX_PORT` (default:
+        DTIMON_SANDBOX_PORT + `port_offset`, which the source declares)."""
         prefix = source_prefix(name)
         return SourceSettings(
             name=name,
@@ -224,4 +229,7 @@ class Settings:
             password=self.variables.get(prefix + "PASSWORD") or SANDBOX_PASSWORD,
             token=self.variables.get(prefix + "TOKEN") or "",
             sandbox_port=_int(self.variables, prefix + "SANDBOX_PORT", self.sandbox_port + port_offset),
+            client_cert=self.variables.get(prefix + "CLIENT_CERT") or "",
+            client_key=self.variables.get(prefix + "CLIENT_KEY") or "",
+            ca_cert=self.variables.get(prefix + "CA_CERT") or "",
         )

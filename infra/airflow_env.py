@@ -73,6 +73,9 @@ def source_conn(settings: Settings, config: SourceSettings) -> str:
     extra: dict[str, str] = {"origin": source_origin(settings, config)}
     if config.token:
         extra["token"] = config.token
+    for name in ("client_cert", "client_key", "ca_cert"):  # mutual TLS: file paths
+        if value := getattr(config, name):
+            extra[name] = value
     conn: dict[str, object] = {
         "conn_type": "http",
         "host": config.url,

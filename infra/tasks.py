@@ -47,7 +47,8 @@ def warehouse_url(conn_id: str = WAREHOUSE_CONN_ID) -> str:
 
 
 def endpoint_of_connection(conn: Any) -> Endpoint:
-    """URL and credentials of a source from its Airflow HTTP Connection (token and origin in `extra`)."""
+    """URL and credentials of a source from its Airflow HTTP Connection (token, client certificate
+    files and origin in `extra`)."""
     host = conn.host or ""
     if "://" not in host:
         host = f"{conn.schema or 'http'}://{host}" + (f":{conn.port}" if conn.port else "")
@@ -57,6 +58,9 @@ def endpoint_of_connection(conn: Any) -> Endpoint:
         username=conn.login or "",
         password=conn.password or "",
         token=str(extra.get("token") or ""),
+        client_cert=str(extra.get("client_cert") or ""),
+        client_key=str(extra.get("client_key") or ""),
+        ca_cert=str(extra.get("ca_cert") or ""),
         origin=str(extra.get("origin") or ""),
     )
 

@@ -4,8 +4,9 @@
 - retries with jittered exponential backoff on 5xx, connection errors and timeouts;
 - `Retry-After` honoured on 429 (seconds or an HTTP date), capped;
 - auth chosen per source: none, a token login (`TokenAuth`), an expiring bearer
-  (`ExpiringTokenAuth`, renewed before it expires) or a fixed bearer (`StaticToken`); a
-  token that can be renewed is renewed once when a call answers 401;
+  (`ExpiringTokenAuth`, renewed before it expires), a fixed bearer (`StaticToken`) or a client
+  certificate (`MutualTLS`); a token that can be renewed is renewed once when a call answers
+  401; a refused TLS handshake fails at once (retrying cannot cure it);
 - payloads as JSON (decoded with orjson), text (XML, CSV; decoded with the answer's
   charset), parsed XML or bytes; nothing personal is logged (paths and statuses only).
 
@@ -16,16 +17,20 @@ only transport.
 from __future__ import annotations
 
 import random
+import ssl
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
 import requests
+from requests.adapters import HTTPAdapter
 
 from ingestion.privacy import mask_text, masked_logger
 
@@ -89,7 +94,24 @@ class StaticToken:
     token: str = field(repr=False)
 
 
-Auth = TokenAuth | StaticToken | None
+@dataclass(frozen=True)
+class MutualTLS:
+    """Mutual TLS: the client shows `cert` (PEM file) with its private `key` (PEM file), and the
+    server's certificate must chain to `ca` (PEM file; empty: the system's authorities)."""
+
+    cert: str
+    key: str = field(repr=False)
+    ca: str = ""
+
+    def __post_init__(self) -> None:
+        for what, path in (("client certificate", self.cert), ("client key", self.key), ("CA", self.ca)):
+            if path and not Path(path).is_file():
+                raise AuthError(f"mutual TLS: the {what} file {path} does not exist")
+        if not (self.cert and self.key):
+            raise AuthError("mutual TLS needs a client certificate and its key")
+
+
+Auth = TokenAuth | StaticToken | MutualTLS | None
 
 
 def retry_after_seconds(
@@ -123,11 +145,28 @@ class ApiClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
+        max_in_flight: int = 1,
     ) -> None:
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
         self.base_url = base_url.rstrip("/")
         self.auth = auth
         self.policy = policy or RetryPolicy()
         self.session = session or requests.Session()
+        #: the most requests this source is sent at once (its paging may use them all)
+        self.max_in_flight = max_in_flight
+        if max_in_flight > 1 and session is None:
+            adapter = HTTPAdapter(pool_maxsize=max_in_flight)
+            self.session.mount("http://", adapter)
+            self.session.mount("https://", adapter)
+        #: the CA file of the server's certificate, given with every call (requests lets
+        #: REQUESTS_CA_BUNDLE override a session's own); None: the default authorities
+        self._verify: str | None = None
+        if isinstance(auth, MutualTLS):
+            self.session.cert = (auth.cert, auth.key)
+            self._verify = auth.ca or None
+        self._slots = threading.BoundedSemaphore(max_in_flight)
+        self._login_lock = threading.Lock()
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._clock = clock
@@ -207,15 +246,17 @@ class ApiClient:
         return str(token)
 
     def _bearer(self) -> str | None:
-        """The token to send now: logged in lazily, renewed when it is about to expire."""
+        """The token to send now: logged in lazily, renewed when it is about to expire (once,
+        when several requests are in flight)."""
         if not isinstance(self.auth, TokenAuth):
             return self._token
-        expired = self._token_expires is not None and self._clock() >= self._token_expires
-        if self._token is None or expired:
-            if expired:
-                log.info("token expires; renewing it before the call")
-            self._token = self._login()
-        return self._token
+        with self._login_lock:
+            expired = self._token_expires is not None and self._clock() >= self._token_expires
+            if self._token is None or expired:
+                if expired:
+                    log.info("token expires; renewing it before the call")
+                self._token = self._login()
+            return self._token
 
     def _call(
         self,
@@ -239,15 +280,19 @@ class ApiClient:
             if authenticated:
                 headers["Authorization"] = f"Bearer {self._bearer()}"
             try:
-                self.requests_sent += 1
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    data=orjson.dumps(body) if body is not None else None,
-                    headers=headers,
-                    timeout=(self.policy.connect_timeout, self.policy.read_timeout),
-                )
+                with self._slots:
+                    self.requests_sent += 1
+                    response = self.session.request(
+                        method,
+                        url,
+                        params=params,
+                        data=orjson.dumps(body) if body is not None else None,
+                        headers=headers,
+                        timeout=(self.policy.connect_timeout, self.policy.read_timeout),
+                        verify=self._verify,
+                    )
+            except requests.exceptions.SSLError as exc:
+                raise AuthError(f"{method} {path}: TLS refused: {_tls_reason(exc)}") from None
             except (requests.ConnectionError, requests.Timeout) as exc:
                 self._retry_or_raise(attempt, f"{method} {path}: {type(exc).__name__}", None)
                 continue
@@ -283,6 +328,25 @@ class ApiClient:
             wait = self.policy.backoff(attempt, self._rng)
         log.warning("%s; attempt %d of %d, retrying in %.2f s", what, attempt, self.policy.max_attempts, wait)
         self._sleep(wait)
+
+
+def _tls_reason(exc: BaseException) -> str:
+    """Why a TLS handshake failed, in a few words, from the SSL error under requests' wrappers."""
+    seen: list[BaseException] = []
+    todo: list[object] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or item in seen:
+            continue
+        seen.append(item)
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return f"the server's certificate is not trusted ({item.verify_message})"
+        if isinstance(item, ssl.SSLEOFError):
+            return "the server closed the connection in the handshake (client certificate not trusted?)"
+        if isinstance(item, ssl.SSLError) and item.reason:
+            return str(item.reason).replace("_", " ").lower()
+        todo += [*item.args, getattr(item, "reason", None), item.__cause__, item.__context__]
+    return str(exc).splitlines()[0][:200]
 
 
 def json_body(content: bytes, what: str) -> Any:

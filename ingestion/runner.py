@@ -34,6 +34,7 @@ from core.settings import Settings
 from ingestion.http import ApiClient, RetryPolicy
 from ingestion.load import BatchKey, BatchResult, People, Reject, Row, case_people, load_batch
 from ingestion.origins import claim, url_origin
+from ingestion.paging import read_ahead
 from ingestion.personal_text import holds_citizen_id, may_hold_citizen_id
 from ingestion.privacy import Pseudonymiser, masked_logger, sealer, value_of
 from ingestion.record_rules import (
@@ -311,7 +312,9 @@ def ingest(
         )
         return None
     with (
-        ApiClient(endpoint.url, auth=spec.client_auth(endpoint), policy=policy) as client,
+        ApiClient(
+            endpoint.url, auth=spec.client_auth(endpoint), policy=policy, max_in_flight=spec.max_in_flight
+        ) as client,
         psycopg.connect(warehouse_url, autocommit=True) as conn,
         # the people of cases are looked up beside the batch's COPY, on a connection of their own
         psycopg.connect(warehouse_url, autocommit=True) as lookup,
@@ -342,7 +345,8 @@ def ingest(
         times = EventTimes(read_time, started) if read_time is not None else None
         pages = parse_pages(
             target,
-            times.track(fetched) if times is not None else fetched,
+            # the next page is fetched while this one is parsed and copied
+            read_ahead(times.track(fetched) if times is not None else fetched),
             pseudonymiser,
             item_ids,
             unknown,

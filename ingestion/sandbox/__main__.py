@@ -1,7 +1,8 @@
 """Command line of the one-stop-shop sandbox.
 
 python -m ingestion.sandbox serve --port N [--host H] --username U --password P
-    [--token-ttl SECONDS] (--data-dir DIR | --seed S --scale F --start D --end D)
+    [--token-ttl SECONDS] [--tls-cert PEM --tls-key PEM [--client-ca PEM]]
+    (--data-dir DIR | --seed S --scale F --start D --end D)
 python -m ingestion.sandbox export --out DIR --seed S --scale F --start D --end D
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import signal
+import ssl
 import sys
 import time
 from collections.abc import Sequence
@@ -20,6 +22,7 @@ from types import FrameType
 from ingestion.sandbox.generator import generate_province
 from ingestion.sandbox.province import Province, export_province, format_stamp, load_province
 from ingestion.sandbox.server import SandboxServer
+from ingestion.sandbox.tls import server_context
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--password", required=True)
     serve.add_argument("--token-ttl", type=int, default=1800, help="token lifetime in seconds")
     serve.add_argument("--data-dir", type=Path, help="replay the files written by `export`")
+    serve.add_argument("--tls-cert", type=Path, help="serve https with this certificate (PEM)")
+    serve.add_argument("--tls-key", type=Path, help="the key of --tls-cert (PEM)")
+    serve.add_argument(
+        "--client-ca", type=Path, help="require client certificates signed by this CA (PEM): mutual TLS"
+    )
     _generation_arguments(serve, required=False)
 
     export = commands.add_parser("export", help="generate a province and write it as files")
@@ -73,6 +81,12 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error("give --data-dir, or all of --seed, --scale, --start and --end")
     if args.token_ttl < 1:
         parser.error("--token-ttl must be >= 1")
+    if (args.tls_cert is None) != (args.tls_key is None) or (args.client_ca and not args.tls_cert):
+        parser.error("give --tls-cert and --tls-key together (and --client-ca only with them)")
+    try:
+        tls = server_context(args.tls_cert, args.tls_key, args.client_ca) if args.tls_cert else None
+    except (OSError, ssl.SSLError) as exc:
+        parser.error(f"TLS files: {exc}")
 
     started = time.monotonic()
     try:
@@ -90,6 +104,7 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         port=args.port,
         token_ttl=args.token_ttl,
         mode=mode,
+        tls=tls,
     )
     signal.signal(signal.SIGTERM, _stop)
     sys.stderr.write(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import hmac
 import secrets
+import ssl
 import sys
 import threading
 import time
@@ -53,6 +54,8 @@ class Request:
     query: dict[str, list[str]]
     headers: Mapping[str, str]
     body: bytes
+    #: the client showed a certificate the server verified (mutual TLS)
+    certified: bool = False
 
 
 @dataclass
@@ -244,6 +247,8 @@ class _App:
         return Response(200, payload)
 
     def _authorised(self, request: Request) -> bool:
+        if request.certified:  # mutual TLS: the verified certificate is the credential
+            return True
         scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
         return scheme.lower() == "bearer" and self.tokens.valid(token.strip())
 
@@ -333,13 +338,24 @@ def _error(status: int, message: str) -> Response:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], app: _App) -> None:
+    def __init__(self, address: tuple[str, int], app: _App, tls: ssl.SSLContext | None = None) -> None:
         self.app = app
         super().__init__(address, _Handler)
+        if tls is not None:  # the handshake runs on the connection's own thread, at its first read
+            self.socket = tls.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line for a refused TLS handshake or a dropped connection, not a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ssl.SSLError, ConnectionError)):
+            self.app.log(f"{client_address[0]} connection refused: {error}")
+        else:
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server_version = "dtimon-sandbox/1"
     timeout = IDLE_CONNECTION_SECONDS
     server: _HTTPServer
@@ -365,7 +381,8 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             length = -1
         body = self.rfile.read(length) if length > 0 else b""
-        request = Request(self.command, url.path, parse_qs(url.query), self.headers, body)
+        certified = isinstance(self.connection, ssl.SSLSocket) and bool(self.connection.getpeercert())
+        request = Request(self.command, url.path, parse_qs(url.query), self.headers, body, certified)
         try:
             response = app.handle(request) if length >= 0 else _error(400, "invalid_content_length")
         except Exception:  # a bug must not kill the connection thread silently
@@ -406,8 +423,10 @@ class SandboxServer:
         token_ttl: int = 1800,
         mode: str = "generated",
         log: bool = True,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._app = _App(province, username, password, token_ttl, mode, log)
+        self._tls = tls  # `ingestion.sandbox.tls.server_context`: https, client certificates if it says
         self._address = (host, port)
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -462,9 +481,9 @@ class SandboxServer:
 
     def _bind(self) -> _HTTPServer:
         if self._httpd is None:
-            self._httpd = _HTTPServer(self._address, self._app)
+            self._httpd = _HTTPServer(self._address, self._app, self._tls)
             host, port = self._httpd.server_address[:2]
-            self._url = f"http://{host}:{port}"
+            self._url = f"{'https' if self._tls else 'http'}://{host}:{port}"
         return self._httpd
 
     def _close(self) -> None:

@@ -11,6 +11,7 @@ from ingestion.sources import onestop
 from ingestion.sources.base import (
     Acknowledge,
     BearerToken,
+    ClientCertificate,
     Cursor,
     Endpoint,
     Entity,
@@ -27,6 +28,7 @@ __all__ = [
     "SOURCES",
     "Acknowledge",
     "BearerToken",
+    "ClientCertificate",
     "Cursor",
     "Endpoint",
     "Entity",

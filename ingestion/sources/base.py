@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from ingestion.http import ApiClient, Auth, ExpiringTokenAuth, StaticToken, TokenAuth
+from ingestion.http import ApiClient, Auth, ExpiringTokenAuth, MutualTLS, StaticToken, TokenAuth
 from ingestion.load import RawTable, Row
 from ingestion.privacy import PersonalFields
 from ingestion.record_checks import DeclaredParse, time_reader
@@ -218,8 +218,16 @@ class BearerToken:
     """A fixed bearer token from the source's settings (`DTIMON_<SOURCE>_TOKEN`)."""
 
 
-#: How a source's client authenticates: a token login, a fixed bearer, or None (open endpoint).
-AuthSpec = TokenLogin | BearerToken | None
+@dataclass(frozen=True)
+class ClientCertificate:
+    """Mutual TLS (as X-Road members authenticate): the client certificate, its key and the CA of
+    the server's certificate are files named by the source's settings (`DTIMON_<SOURCE>_CLIENT_CERT`,
+    `_CLIENT_KEY`, `_CA_CERT`)."""
+
+
+#: How a source's client authenticates: a token login, a fixed bearer, a client certificate,
+#: or None (open endpoint).
+AuthSpec = TokenLogin | BearerToken | ClientCertificate | None
 
 
 @dataclass(frozen=True)
@@ -247,6 +255,10 @@ class Endpoint:
     username: str
     password: str = field(repr=False)
     token: str = field(default="", repr=False)
+    #: mutual TLS: PEM files of the client certificate, its key and the server's CA
+    client_cert: str = ""
+    client_key: str = field(default="", repr=False)
+    ca_cert: str = ""
     #: What fills the source, recorded in ops.source_origins (default: the URL without credentials).
     #: For the sandbox its data folder or seed and scale, since its URL is the same for all.
     origin: str = ""
@@ -263,6 +275,9 @@ class Source:
     #: how long after an interval ends the source serves all of it: a window is pulled no earlier
     #: than its end + lag (the ingest DAG waits for it, deferred; `ingest` refuses an earlier pull)
     lag: timedelta = timedelta(0)
+    #: the most requests the source may be sent at once (its rate limit); a paging by page
+    #: number requests that many pages ahead (`ingestion.paging.numbered_pages`)
+    max_in_flight: int = 1
 
     def __post_init__(self) -> None:
         if self.lag < timedelta(0):
@@ -320,4 +335,6 @@ class Source:
             return TokenAuth(self.auth.path, endpoint.username, endpoint.password, self.auth.token_field)
         if isinstance(self.auth, BearerToken):
             return StaticToken(endpoint.token)
+        if isinstance(self.auth, ClientCertificate):
+            return MutualTLS(endpoint.client_cert, endpoint.client_key, endpoint.ca_cert)
         return None

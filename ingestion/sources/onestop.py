@@ -219,7 +219,7 @@ def _pull(path: str, shape: type | None = None) -> Fetch:
         def page(number: int) -> Page:
             return decode_page(client.get_json_body(path, {**params, "page": number}), path, shape)
 
-        yield from numbered_pages(page, page_size)
+        yield from numbered_pages(page, page_size, in_flight=client.max_in_flight)
 
     return fetch
 
@@ -282,6 +282,7 @@ SOURCE = Source(
     schedule="@daily",  # one run per local day [00:00, 24:00), started when the day is over
     auth=TokenLogin("/dvc/v1/token"),
     sandbox=Sandbox("ingestion.sandbox"),
+    max_in_flight=3,
     entities=(
         Entity(
             "dossiers",

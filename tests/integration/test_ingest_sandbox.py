@@ -7,6 +7,7 @@ duplicated or partial data, not only as an exception.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -238,7 +239,8 @@ def test_a_source_that_fails_mid_pull_leaves_the_previous_batch(
     with psycopg.connect(warehouse_url) as conn:
         batches = conn.execute("select batch_id, status, error from ops.batches order by 1").fetchall()
     assert batches[0][:2] == (good.batch_id, "succeeded")
-    assert batches[1][1] == "failed" and "503" in batches[1][2]
+    # pages are requested several at a time: any of them may be the one that gave up
+    assert batches[1][1] == "failed" and re.search(r"GET /dvc/v1/hoso: 50\d; gave up", batches[1][2])
 
 
 def test_a_replayed_line_the_sandbox_cannot_order_is_a_reject_with_its_file_and_line(

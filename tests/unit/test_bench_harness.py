@@ -16,6 +16,7 @@ from bench.harness import (
     proc_cpu_seconds,
     ratio,
     summarise,
+    wall_vs_cpu_bound,
 )
 
 
@@ -58,6 +59,15 @@ def test_ratios_are_throughput_of_the_first_over_the_second() -> None:
     assert paired_ratios([10.0, 30.0], [20.0, 10.0]) == [0.5, 3.0]
     with pytest.raises(ValueError):
         paired_ratios([1.0], [1.0, 2.0])
+
+
+def test_wall_vs_cpu_bound_compares_wall_time_with_the_cpu_spread_over_the_cores() -> None:
+    # 3 s of wall time for 4 s of CPU on 2 cores (2 s if both were busy all along): 1.5
+    assert wall_vs_cpu_bound(3.0, 4.0, 2) == 1.5
+    assert wall_vs_cpu_bound(2.0, 4.0, 2) == 1.0
+    assert math.isnan(wall_vs_cpu_bound(1.0, 0.0, 2))
+    with pytest.raises(ValueError):
+        wall_vs_cpu_bound(1.0, 1.0, 0)
 
 
 def test_proc_stat_cpu_counts_after_the_command_name() -> None:
