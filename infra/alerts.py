@@ -34,7 +34,7 @@ from infra.masking import masked
 
 log = logging.getLogger(__name__)
 
-#: Longest error quoted in an alert (its head: what failed comes first).
+#: Longest error quoted in an alert: its first line (what failed), then as much of its end as fits.
 ALERT_CHARS = 4000
 
 
@@ -66,9 +66,14 @@ def describe(context: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _error_text(exception: BaseException) -> str:
-    """The exception's whole message, masked, bounded to ALERT_CHARS (its name if it has none)."""
+    """The exception's whole message, masked (its name if it has none); beyond ALERT_CHARS its first
+    line and its end (a failed dbt command names its failed nodes first and ends with dbt's summary)."""
     text = masked(str(exception).strip()) or type(exception).__name__
-    return text if len(text) <= ALERT_CHARS else text[: ALERT_CHARS - 1] + "…"
+    if len(text) <= ALERT_CHARS:
+        return text
+    first, _, rest = text.partition("\n")
+    head = first[: ALERT_CHARS // 4] + "\n…"
+    return head + rest[-(ALERT_CHARS - len(head)) :]
 
 
 def write_log(path: Path, text: str) -> None:
