@@ -38,8 +38,14 @@ def pg_server(settings: Settings) -> Iterator[str]:
             postgres.stop(settings)
 
 
-def _fresh_database(server_url: str, prefix: str) -> Iterator[str]:
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+#: One tag per test session, so sessions sharing a server do not meet. Within a session each kind
+#: of test database keeps one name (dropped and made anew for each test): dbt's partial parsing
+#: survives only while the profile's database name stays the same.
+SESSION_TAG = uuid.uuid4().hex[:8]
+
+
+def _fresh_database(server_url: str, name: str) -> Iterator[str]:
+    postgres.drop_database(server_url, name)
     postgres.ensure_database(server_url, name)
     try:
         yield replace_database(server_url, name)
@@ -51,19 +57,19 @@ def _fresh_database(server_url: str, prefix: str) -> Iterator[str]:
 @pytest.fixture
 def warehouse_url(pg_server: str) -> Iterator[str]:
     """A new, empty database for one test, dropped afterwards."""
-    yield from _fresh_database(pg_server, "dtimon_test")
+    yield from _fresh_database(pg_server, f"dtimon_test_{SESSION_TAG}")
 
 
 @pytest.fixture(scope="module")
 def module_warehouse_url(pg_server: str) -> Iterator[str]:
     """A new, empty database shared by the tests of one module."""
-    yield from _fresh_database(pg_server, "dtimon_test")
+    yield from _fresh_database(pg_server, f"dtimon_test_{SESSION_TAG}_module")
 
 
 @pytest.fixture(scope="module")
 def module_airflow_db_url(pg_server: str) -> Iterator[str]:
     """A new, empty database for Airflow's metadata, shared by the tests of one module."""
-    yield from _fresh_database(pg_server, "dtimon_test_airflow")
+    yield from _fresh_database(pg_server, f"dtimon_test_airflow_{SESSION_TAG}")
 
 
 @pytest.fixture
