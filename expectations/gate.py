@@ -76,7 +76,8 @@ def _computed_indicators(conn: psycopg.Connection, schema: str) -> list[Indicato
     if conn.execute("select to_regclass(%s)", (f"{schema}.indicator_catalogue",)).fetchone()[0] is None:
         return []
     query = sql.SQL(
-        "select indicator_id, unit, direction from {} where measure is not null order by indicator_id"
+        "select indicator_id, unit, direction, max_points, aggregate from {}"
+        " where measure is not null order by indicator_id"
     ).format(sql.Identifier(schema, "indicator_catalogue"))
     return [Indicator(*row) for row in conn.execute(query).fetchall()]
 

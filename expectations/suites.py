@@ -1,12 +1,14 @@
 """The gate's expectation suites, as code.
 
 Each published relation has a suite. Keys and non-null columns come from the dbt models' YAML
-(`expectations.dbt_keys`), never from a list kept here. Indicator marts (`ind_*`) share one
-contract plus the key of their grain; a candidate holding an `ind_*` table whose YAML declares no
-grain fails the gate, so a new indicator mart cannot reach BI unchecked. Which indicators may appear, and the
-range each value must lie in, come from the indicator catalogue copied into the candidate (its
-rows with a `measure` are the computed indicators): a row of an indicator the catalogue does not
-compute, or whose unit, direction or value disagrees with the catalogue, is refused.
+(`expectations.dbt_keys`), never from a list kept here. The indicator table `ind_values` (every
+period kind) has the indicator contract plus its key; a candidate holding an `ind_*` table whose
+YAML declares no grain fails the gate, so a new indicator mart cannot reach BI unchecked. Which
+indicators may appear, and the range each value must lie in, come from the indicator catalogue
+copied into the candidate (its rows with a `measure` are the computed indicators): a row of an
+indicator the catalogue does not compute, or whose unit, verdict, points or value disagree with
+the catalogue, is refused. An `aggregate` indicator (a median, a mean per procedure, points) may
+have NULL figures and has the rows its measure gives: no 0 / 0 agency rows, no province sum.
 
 The data-quality mart (`dq_source_month`) is checked against the thresholds of the seed
 `dq_thresholds.csv` (the one place they are declared, also read by dbt): a source entity-month
@@ -43,27 +45,41 @@ DQ_SHARES: dict[str, str] = {
     "unknown_share": "of dossiers under an unknown agency or procedure",
 }
 
-#: What a value of each catalogue unit may be (SQL over the row; true = malformed).
+#: What a value of each catalogue unit may be (SQL over the row; true = malformed). `{max_points}`
+#: is the catalogue's maximum (NULL when it sets none).
 MALFORMED_BY_UNIT: dict[str, str] = {
-    "ratio": (
-        "value < 0 or value > 1 or denominator is null or numerator > denominator or target < 0 or target > 1"
-    ),
-    "duration": "value < 0 or denominator is null or denominator < 0 or target < 0",
+    "ratio": "value < 0 or value > 1 or target < 0 or target > 1",
+    "duration": "value < 0 or target < 0",
     "count": "value < 0 or value <> trunc(value) or target < 0",
-    "points": "value < 0 or value > max_points or target < 0",
+    "points": "value < 0 or value > {max_points} or target < 0",
+}
+#: What an additive indicator's figures must also satisfy by unit (an aggregate indicator's
+#: numerator and denominator are whatever its measure gives, possibly NULL).
+ADDITIVE_MALFORMED_BY_UNIT: dict[str, str] = {
+    "ratio": "numerator is null or denominator is null or numerator > denominator",
+    "duration": "numerator is null or denominator is null or denominator < 0",
+    "count": "numerator is null",
+    "points": "numerator is null",
+}
+#: The comparison `met` follows for each catalogue direction.
+MET_BY_DIRECTION: dict[str, str] = {
+    "higher_is_better": "value >= target",
+    "lower_is_better": "value <= target",
 }
 
 
-#: The agency dimension (in the candidate): every agency valid during a month an indicator
-#: publishes per agency has its row for that month (ACTIVE_UNIT_MISSING).
+#: The agency dimension (in the candidate): every agency valid during a period an additive
+#: indicator publishes per agency has its row for that period (ACTIVE_UNIT_MISSING).
 AGENCIES = "dim_agency"
 ACTIVE_UNIT_MISSING = "active_unit_missing"
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 
-#: The long indicator table (every period kind, level, scope and view): its key and non-null
-#: columns come from its YAML like any relation's; the indicator contract below is still checked on
-#: its month projection ind_values__unit_month, which holds the same month figures.
+#: The long indicator table (every period kind, level, scope and view) the contract below checks.
 LONG_INDICATOR_TABLE = "ind_values"
+#: The columns that place a value in time and in the unit hierarchy, besides indicator and unit.
+PERIOD_COLUMNS = ("period_kind", "period_start", "scope", "view")
+#: How long a period of each kind lasts (PostgreSQL has no interval '1 quarter').
+PERIOD_LENGTH = {"month": "1 month", "quarter": "3 months", "year": "1 year"}
 
 
 #: Names (query comments) of the checks comparing a candidate with the live publication; a build
@@ -114,6 +130,9 @@ class Indicator:
     indicator_id: str
     unit: str
     direction: str
+    max_points: Decimal | None = None
+    #: its value does not add up: the measure gives each level's value (and any figures)
+    aggregate: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,16 +188,29 @@ def _no_rows(
 
 
 def _indicator_expectations(indicator: Indicator) -> list[gxe.Expectation]:
-    """The rows of one indicator carry the catalogue's unit and direction and a value in range."""
-    malformed = MALFORMED_BY_UNIT.get(indicator.unit, "true")  # an unknown unit: every row refused
+    """The rows of one indicator carry the catalogue's unit and a value in range (an additive one
+    also whole figures), `met` follows the catalogue's direction and points stay within its maximum."""
+    max_points = "null" if indicator.max_points is None else str(indicator.max_points)
+    malformed = MALFORMED_BY_UNIT.get(indicator.unit, "true").format(max_points=max_points)
+    if not indicator.aggregate:
+        malformed += " or " + ADDITIVE_MALFORMED_BY_UNIT.get(indicator.unit, "true")
+    met = MET_BY_DIRECTION.get(indicator.direction, "not met")  # an unknown direction: every verdict refused
+    row = f"indicator_id = {sql_literal(indicator.indicator_id)}"
+    kind = "aggregate" if indicator.aggregate else "additive"
     return [
         _no_rows(
-            f"indicator_row_malformed: {indicator.indicator_id} ({indicator.unit}, {indicator.direction})",
-            f"indicator_id = {sql_literal(indicator.indicator_id)} and ("
-            f"measure_unit is distinct from {sql_literal(indicator.unit)}"
-            f" or direction is distinct from {sql_literal(indicator.direction)}"
-            f" or {malformed})",
-        )
+            f"indicator_row_malformed: {indicator.indicator_id} ({indicator.unit}, {kind})",
+            f"{row} and (value_unit is distinct from {sql_literal(indicator.unit)} or {malformed})",
+        ),
+        _no_rows(
+            f"met_inconsistent: {indicator.indicator_id} ({indicator.direction}): met is NULL exactly when"
+            " value or target is NULL, else it follows the direction",
+            f"{row} and ((met is null) <> (value is null or target is null) or met <> ({met}))",
+        ),
+        _no_rows(
+            f"points_out_of_range: {indicator.indicator_id}: points lie in 0..{max_points} (catalogue max_points)",
+            f"{row} and (points < 0 or points > {max_points} or (points is not null and {max_points} is null))",
+        ),
     ]
 
 
@@ -187,8 +219,8 @@ def _qualified(schema: str, relation: str) -> str:
 
 
 def move_expectations(relation: str, grain: Sequence[str], baseline: LiveBaseline) -> list[gxe.Expectation]:
-    """A value of a month complete in the live publication that moved beyond the catalogue's
-    fail_move refuses the build, beyond warn_move warns; a (unit, period) value the live
+    """A value of a period (of any kind) complete in the live publication that moved beyond the
+    catalogue's fail_move refuses the build, beyond warn_move warns; a (unit, period) value the live
     publication has and the candidate lost refuses it. Only indicators whose measure and
     catalogue row are unchanged (`judged`) are compared: a legitimate change of a measure moves
     its values on purpose."""
@@ -205,11 +237,11 @@ def move_expectations(relation: str, grain: Sequence[str], baseline: LiveBaselin
                 f"select /* {name} */ candidate_value.* from {{batch}} as candidate_value"
                 f" inner join {live} as live_value on {same_key}"
                 f" inner join {catalogue} as catalogue on catalogue.indicator_id = candidate_value.indicator_id"
-                f" where live_value.period_status = 'complete' and candidate_value.indicator_id in ({judged})"
+                f" where live_value.status = 'complete' and candidate_value.indicator_id in ({judged})"
                 f" and {MOVE_SQL} > catalogue.{limit}"
             ),
             description=(
-                f"{name}: a value of a month complete in the live publication moved beyond the catalogue's"
+                f"{name}: a value of a period complete in the live publication moved beyond the catalogue's"
                 f" {limit} (points for a ratio, a share of the value otherwise)"
             ),
             severity=severity,
@@ -230,32 +262,59 @@ def move_expectations(relation: str, grain: Sequence[str], baseline: LiveBaselin
     ]
 
 
-def active_units_expectation(agencies: str) -> gxe.UnexpectedRowsExpectation:
+def _sql_list(values: Sequence[str]) -> str:
+    return ", ".join(sql_literal(v) for v in values) if values else "null"
+
+
+def active_units_expectation(agencies: str, additive: Sequence[str]) -> gxe.UnexpectedRowsExpectation:
     """Every agency of `agencies` (the candidate's dim_agency, schema-qualified) with a version
-    valid during a month has a row in every (indicator, month) the mart publishes per agency: an
-    agency without dossiers gets 0 / 0 (its value NULL), never no row (a silent hole)."""
-    month_start = f"(agency_periods.period_month::timestamp at time zone '{LOCAL_TZ}')"
-    month_end = f"((agency_periods.period_month + interval '1 month')::timestamp at time zone '{LOCAL_TZ}')"
+    valid during a period has a row in every (additive indicator, period) published per agency:
+    an agency without dossiers gets 0 / 0 (its value NULL), never no row (a silent hole). An
+    aggregate indicator has the rows its measure gives."""
+    period_start = f"(agency_periods.period_start::timestamp at time zone '{LOCAL_TZ}')"
+    length = " ".join(f"when '{kind}' then interval '{span}'" for kind, span in PERIOD_LENGTH.items())
+    period_end = (
+        f"((agency_periods.period_start + case agency_periods.period_kind {length} end)::timestamp"
+        f" at time zone '{LOCAL_TZ}')"
+    )
+    period = ("indicator_id", *PERIOD_COLUMNS)
+    same_period = " and ".join(f"agency_row.{c} = agency_periods.{c}" for c in period)
     return gxe.UnexpectedRowsExpectation(
         # GX leaves the aliases to a query with a join: {batch} is then the bare subquery.
         unexpected_rows_query=(
-            f"select /* {ACTIVE_UNIT_MISSING} */ agency_periods.indicator_id, agency_periods.period_month,"
-            " agencies.agency_id"
-            " from (select distinct indicator_id, period_month from {batch} where unit_level = 'agency')"
-            " as agency_periods"
+            f"select /* {ACTIVE_UNIT_MISSING} */ agency_periods.indicator_id, agency_periods.period_kind,"
+            " agency_periods.period_start, agencies.agency_id"
+            f" from (select distinct {', '.join(period)} from {{batch}}"
+            f" where level = 'agency' and indicator_id in ({_sql_list(additive)})) as agency_periods"
             f" inner join {agencies} as agencies"
-            f" on agencies.valid_from < {month_end}"
-            f" and (agencies.valid_to is null or agencies.valid_to > {month_start})"
+            f" on agencies.valid_from < {period_end}"
+            f" and (agencies.valid_to is null or agencies.valid_to > {period_start})"
             " left join {batch} as agency_row"
-            " on agency_row.unit_level = 'agency' and agency_row.unit_id = agencies.agency_id"
-            " and agency_row.indicator_id = agency_periods.indicator_id"
-            " and agency_row.period_month = agency_periods.period_month"
+            f" on agency_row.level = 'agency' and agency_row.unit_id = agencies.agency_id and {same_period}"
             " where agency_row.indicator_id is null"
         ),
         description=(
-            f"{ACTIVE_UNIT_MISSING}: every agency valid during a month has a row (0 / 0 without dossiers)"
-            " in each month an indicator publishes per agency"
+            f"{ACTIVE_UNIT_MISSING}: every agency valid during a period has a row (0 / 0 without dossiers)"
+            " in each period an additive indicator publishes per agency"
         ),
+        severity=CRITICAL,
+    )
+
+
+def province_row_expectation(additive: Sequence[str]) -> gxe.UnexpectedRowsExpectation:
+    """Every agency row of an additive indicator has its province (the sum) in the same period."""
+    same_period = " and ".join(
+        f"province_row.{c} = agency_row.{c}" for c in ("indicator_id", *PERIOD_COLUMNS)
+    )
+    return gxe.UnexpectedRowsExpectation(
+        # GX leaves the aliases to a query with a join: {batch} is then the bare subquery.
+        unexpected_rows_query=(
+            "select /* province_row_missing */ agency_row.* from {batch} as agency_row"
+            f" left join {{batch}} as province_row on province_row.level = 'province' and {same_period}"
+            f" where agency_row.level = 'agency' and agency_row.indicator_id in ({_sql_list(additive)})"
+            " and province_row.indicator_id is null"
+        ),
+        description="province_row_missing: every agency row of an additive indicator has its province beside it",
         severity=CRITICAL,
     )
 
@@ -268,54 +327,37 @@ def indicator_suite(
     baseline: LiveBaseline | None = None,
     agencies: str | None = None,
 ) -> SuiteSpec:
-    """The contract every indicator mart satisfies, with one check per computed indicator and,
-    given the live publication, the checks of moves against it; given the agency dimension
-    (`agencies`, schema-qualified), the check that no agency valid in a month lacks its row."""
+    """The contract the indicator table satisfies in every period kind, with the checks of each
+    computed indicator and, given the live publication, the checks of moves against it; given the
+    agency dimension (`agencies`, schema-qualified), the check that no agency valid in a period
+    lacks its row."""
+    additive = [i.indicator_id for i in computed if not i.aggregate]
     return SuiteSpec(
         relation,
         [
             gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-            *_key_expectations(grain, (*not_null, "numerator")),
+            *_key_expectations(grain, not_null),
             gxe.ExpectColumnValuesToBeBetween(column="numerator", min_value=0, severity=CRITICAL),
             gxe.ExpectColumnValuesToBeInSet(
                 column="indicator_id", value_set=[i.indicator_id for i in computed], severity=CRITICAL
             ),
             gxe.ExpectColumnValuesToBeInSet(
-                column="unit_level", value_set=["agency", "province"], severity=CRITICAL
+                column="period_kind", value_set=list(PERIOD_LENGTH), severity=CRITICAL
             ),
             gxe.ExpectColumnValuesToBeInSet(
-                column="period_status", value_set=["complete", "provisional"], severity=CRITICAL
+                column="level", value_set=["agency", "province"], severity=CRITICAL
+            ),
+            gxe.ExpectColumnValuesToBeInSet(
+                column="status", value_set=["complete", "provisional"], severity=CRITICAL
             ),
             *(check for indicator in computed for check in _indicator_expectations(indicator)),
-            _no_rows(
-                "met_inconsistent: met must be NULL exactly when value or target is NULL, and follow the direction",
-                "(met is null) <> (value is null or target is null)"
-                " or (direction = 'lower_is_better' and met <> (value <= target))"
-                " or (direction = 'higher_is_better' and met <> (value >= target))",
-            ),
-            _no_rows(
-                "points_out_of_range: points lie in 0..max_points",
-                "points < 0 or points > max_points or (points is not null and max_points is null)",
-            ),
-            gxe.UnexpectedRowsExpectation(
-                # GX leaves the aliases to a query with a join: {batch} is then the bare subquery.
-                unexpected_rows_query=(
-                    "select /* province_row_missing */ agency_row.* from {batch} as agency_row"
-                    " left join {batch} as province_row"
-                    " on province_row.unit_level = 'province'"
-                    " and province_row.indicator_id = agency_row.indicator_id"
-                    " and province_row.period_month = agency_row.period_month"
-                    " where agency_row.unit_level = 'agency' and province_row.indicator_id is null"
-                ),
-                description="province_row_missing: every agency row has its province beside it",
-                severity=CRITICAL,
-            ),
+            province_row_expectation(additive),
             # Values are NULL only on a zero denominator; many NULLs hint at a broken join.
             gxe.ExpectColumnProportionOfNonNullValuesToBeBetween(
                 column="value", min_value=0.5, severity=WARNING
             ),
             *(move_expectations(relation, grain, baseline) if baseline is not None else ()),
-            *((active_units_expectation(agencies),) if agencies is not None else ()),
+            *((active_units_expectation(agencies, additive),) if agencies is not None else ()),
         ],
         tuple(grain),
     )
@@ -398,7 +440,7 @@ def suites_for(
         found = declared.get(relation)
         if found is None or not found.key:
             continue  # a relation the gate makes itself (restatements, publication history)
-        if relation.startswith("ind_") and relation != LONG_INDICATOR_TABLE:
+        if relation == LONG_INDICATOR_TABLE:
             specs.append(indicator_suite(relation, found.key, indicators, found.not_null, baseline, agencies))
         elif relation == DQ_RELATION:
             specs.append(quality_suite(relation, list(quality()), dq_refuse_thresholds(), found))

@@ -33,9 +33,9 @@ PUBLISHED_REFERENCE = (
 )
 BI_SCHEMA = "bi"
 #: The long indicator table whose published values are compared between publications.
-INDICATOR_VALUES = "ind_values__unit_month"
-#: Columns that identify one published value, and the columns whose change is a restatement.
-VALUE_KEY = ("indicator_id", "unit_level", "unit_id", "period_month")
+INDICATOR_VALUES = "ind_values"
+#: Columns that identify one published value (ind_values' key), and those whose change is a restatement.
+VALUE_KEY = ("indicator_id", "period_kind", "period_start", "level", "scope", "view", "unit_id")
 VALUE_FIGURES = ("value", "numerator", "denominator")
 #: The candidate's copy of the restatement history, published beside the marts.
 RESTATEMENTS = "restatements"
@@ -155,8 +155,9 @@ def stage_candidate(conn: psycopg.Connection, run_id: str | None = None) -> Cand
 def _record_restatements(conn: psycopg.Connection, publication_id: int, schema: str) -> int:
     """Compare the candidate's indicator values with the live publication's; record what changed.
 
-    A value of an (indicator, unit, period) already published that is different in the
-    candidate, or gone from it, is a restatement: it is written to `ops.restatements` under
+    A value already published (an indicator, period of any kind, level, scope, view and unit)
+    that is different in the candidate, or gone from it, is a restatement: it is written to
+    `ops.restatements` under
     the candidate's id. The candidate then gets a `restatements` table with every
     restatement of the publications that reached `bi` up to and including itself, so
     `bi.restatements` always tells the history behind the numbers BI shows. Values for new
@@ -178,30 +179,35 @@ def _record_restatements(conn: psycopg.Connection, publication_id: int, schema: 
             sql.SQL(
                 """
                 insert into ops.restatements (
-                    publication_id, previous_publication_id, indicator_id, unit_level, unit_id,
-                    period_month, change, old_value, new_value, old_numerator, new_numerator,
-                    old_denominator, new_denominator
+                    publication_id, previous_publication_id, {columns}, change,
+                    old_value, new_value, old_numerator, new_numerator, old_denominator, new_denominator
                 )
                 select
-                    %s, %s, old.indicator_id, old.unit_level, old.unit_id, old.period_month,
+                    %s, %s, {old_columns},
                     case when new.indicator_id is null then 'removed' else 'changed' end,
                     old.value, new.value, old.numerator, new.numerator, old.denominator, new.denominator
                 from {old} as old
                 left join {new} as new on {key}
                 where new.indicator_id is null or {differs}
                 """
-            ).format(old=old, new=new, key=key, differs=differs),
+            ).format(
+                old=old,
+                new=new,
+                key=key,
+                differs=differs,
+                columns=sql.SQL(", ").join(map(sql.Identifier, VALUE_KEY)),
+                old_columns=sql.SQL(", ").join(sql.Identifier("old", c) for c in VALUE_KEY),
+            ),
             (publication_id, live[0] if live else None),
         )
     target = sql.Identifier(schema, RESTATEMENTS)
     conn.execute(
         sql.SQL(
             """
-            create table {} as
+            create table {target} as
             select
                 restatements.publication_id, restatements.previous_publication_id,
-                restatements.indicator_id, restatements.unit_level, restatements.unit_id,
-                restatements.period_month, restatements.change,
+                {columns}, restatements.change,
                 restatements.old_value, restatements.new_value,
                 restatements.old_numerator, restatements.new_numerator,
                 restatements.old_denominator, restatements.new_denominator,
@@ -211,10 +217,11 @@ def _record_restatements(conn: psycopg.Connection, publication_id: int, schema: 
                 on restatements.publication_id = publications.publication_id
             where restatements.publication_id = %s
                or (restatements.publication_id < %s and publications.published_at is not null)
-            order by restatements.publication_id, restatements.indicator_id, restatements.unit_level,
-                restatements.unit_id, restatements.period_month
+            order by restatements.publication_id, {columns}
             """
-        ).format(target),
+        ).format(
+            target=target, columns=sql.SQL(", ").join(sql.Identifier("restatements", c) for c in VALUE_KEY)
+        ),
         (publication_id, publication_id),
     )
     _copy_comments(conn, ("ops", "restatements"), (schema, RESTATEMENTS), "table")

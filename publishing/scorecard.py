@@ -1,8 +1,8 @@
 """The per-unit scorecard read from `bi` (what `dtimon run` prints for department staff).
 
 Its columns are the catalogue's computed indicators (the rows of `bi.indicator_catalogue` with a
-measure), named in the catalogue's words (`name_vi` / `name_en`); the figures come from
-`bi.ind_values__unit_month`, the province first, then its agencies; the number of dossiers
+measure), named in the catalogue's words (`name_vi` / `name_en`); the figures are the month rows of
+`bi.ind_values` (scope area, view historical), the province first, then its agencies; the number of dossiers
 received comes from the dossier facts (`bi.fct_dossier`), not from an indicator's denominator.
 """
 
@@ -132,7 +132,7 @@ class Indicator:
 @dataclass(frozen=True)
 class Cell:
     indicator: Indicator
-    numerator: Decimal
+    numerator: Decimal | None  # None only for an aggregate indicator whose measure gives none
     denominator: Decimal | None
     value: Decimal | None
     target: Decimal | None
@@ -163,17 +163,18 @@ class Row:
 def fetch(conn: psycopg.Connection, start: date, end: date) -> list[Row]:
     rows = conn.execute(
         """
-        select v.period_month, v.unit_level, v.unit_id, v.unit_name, v.indicator_id, c.name_vi, c.name_en,
-               v.measure_unit, v.numerator, v.denominator, v.value, v.target, v.target_confirmed, v.met,
-               case when v.period_status = 'provisional'
+        select v.period_start, v.level, v.unit_id, v.unit_name, v.indicator_id, c.name_vi, c.name_en,
+               v.value_unit, v.numerator, v.denominator, v.value, v.target, v.target_confirmed, v.met,
+               case when v.status = 'provisional'
                     then ((v.period_as_of at time zone 'Asia/Ho_Chi_Minh') - interval '1 microsecond')::date
                end as covered_until,
-               v.direction, v.full_score_at, v.max_points, v.points
-        from bi.ind_values__unit_month as v
+               c.direction, c.full_score_at, c.max_points, v.points
+        from bi.ind_values as v
         join bi.indicator_catalogue as c on c.indicator_id = v.indicator_id
         where c.measure is not null
-          and v.period_month >= date_trunc('month', %s::date) and v.period_month < %s
-        order by v.period_month, v.unit_level = 'agency', v.unit_id, v.indicator_id
+          and v.period_kind = 'month' and v.scope = 'area' and v.view = 'historical'
+          and v.period_start >= date_trunc('month', %s::date) and v.period_start < %s
+        order by v.period_start, v.level = 'agency', v.unit_id, v.indicator_id
         """,
         (start, end),
     ).fetchall()

@@ -1,6 +1,8 @@
-"""Small marts for tests of the real gate: two agencies and their province, three computed
-indicators (a ratio with points, a ratio without, a duration) and one the catalogue declares
-without computing. Shared by the gate's integration tests and the Data Docs browser test."""
+"""Small marts for tests of the real gate: two agencies and their province, four computed
+indicators (a ratio with points, a ratio without, a duration, and an aggregate duration: a median
+given at province level only, with no numerator or denominator) and one the catalogue declares
+without computing; September and its quarter. Shared by the gate's integration tests and the Data
+Docs browser test."""
 
 MARTS_DDL = """
 create schema marts;
@@ -20,6 +22,9 @@ insert into reference.indicator_catalogue values
      'x', true, 0.5, 1),
     ('766-9.9', '766', 'Chưa tính', 'Not computed', 'ratio', 'higher_is_better', null, null, null, null,
      'x', true, null, null);
+insert into reference.indicator_catalogue values
+    ('766-2.9', '766', 'Trung vị', 'Median', 'duration', 'lower_is_better', null, null, 'onestop', 'measure__766_2_9',
+     'x', true, 0.5, 1, true);
 create table reference.indicator_targets (
     indicator_id text, valid_from_year int, target numeric, confirmed boolean, source text
 );
@@ -41,29 +46,37 @@ create table marts.fct_dossier (
 insert into marts.fct_dossier
 select 'D' || n, '000.00.01.H57', '2025-09-03 08:00+07', true, n <= 6, '4', false, 0, true, true
 from generate_series(1, 10) as n;
-create table marts.ind_values__unit_month (
-    indicator_id text, framework text, period_month date, unit_level text, unit_id text, unit_name text,
-    numerator numeric, denominator numeric, value numeric, measure_unit text, direction text,
-    target numeric, target_confirmed boolean, met boolean, full_score_at numeric, max_points numeric,
-    points numeric, period_status text, period_as_of timestamptz
+create table marts.ind_values (
+    indicator_id text, framework text, period_kind text, period_start date, level text, scope text, view text,
+    unit_id text, unit_name text, numerator numeric, denominator numeric, value numeric, value_unit text,
+    target numeric, target_confirmed boolean, met boolean, points numeric, status text, period_as_of timestamptz
 );
-insert into marts.ind_values__unit_month values
-    ('766-2.1', '766', '2025-09-01', 'agency', '000.00.01.H57', 'Sở Tư pháp', 9, 10, 0.9, 'ratio',
-     'higher_is_better', 0.95, false, false, 1.00, 20, 18, 'complete', '2025-10-01 00:00+07'),
-    ('766-2.1', '766', '2025-09-01', 'agency', '000.00.02.H57', 'Sở Nội vụ', 4, 4, 1.0, 'ratio',
-     'higher_is_better', 0.95, false, true, 1.00, 20, 20, 'complete', '2025-10-01 00:00+07'),
-    ('766-2.1', '766', '2025-09-01', 'province', '000.00.00.H57', 'UBND', 13, 14, 0.9286, 'ratio',
-     'higher_is_better', 0.95, false, false, 1.00, 20, 18.57, 'complete', '2025-10-01 00:00+07'),
-    ('766-3.3', '766', '2025-09-01', 'agency', '000.00.01.H57', 'Sở Tư pháp', 6, 10, 0.6, 'ratio',
-     'higher_is_better', 0.50, true, true, 0.50, null, null, 'complete', '2025-10-01 00:00+07'),
-    ('766-3.3', '766', '2025-09-01', 'agency', '000.00.02.H57', 'Sở Nội vụ', 0, 0, null, 'ratio',
-     'higher_is_better', 0.50, true, null, 0.50, null, null, 'complete', '2025-10-01 00:00+07'),
-    ('766-3.3', '766', '2025-09-01', 'province', '000.00.00.H57', 'UBND', 6, 10, 0.6, 'ratio',
-     'higher_is_better', 0.50, true, true, 0.50, null, null, 'complete', '2025-10-01 00:00+07'),
-    ('766-2.2', '766', '2025-09-01', 'agency', '000.00.01.H57', 'Sở Tư pháp', 30, 10, 3.0, 'duration',
-     'lower_is_better', 5, false, true, null, null, null, 'complete', '2025-10-01 00:00+07'),
-    ('766-2.2', '766', '2025-09-01', 'agency', '000.00.02.H57', 'Sở Nội vụ', 0, 0, null, 'duration',
-     'lower_is_better', 5, false, null, null, null, null, 'complete', '2025-10-01 00:00+07'),
-    ('766-2.2', '766', '2025-09-01', 'province', '000.00.00.H57', 'UBND', 30, 10, 3.0, 'duration',
-     'lower_is_better', 5, false, true, null, null, null, 'complete', '2025-10-01 00:00+07');
+insert into marts.ind_values values
+    ('766-2.1', '766', 'month', '2025-09-01', 'agency', 'area', 'historical', '000.00.01.H57', 'Sở Tư pháp', 9, 10, 0.9,
+     'ratio', 0.95, false, false, 18, 'complete', '2025-10-01 00:00+07'),
+    ('766-2.1', '766', 'month', '2025-09-01', 'agency', 'area', 'historical', '000.00.02.H57', 'Sở Nội vụ', 4, 4, 1.0,
+     'ratio', 0.95, false, true, 20, 'complete', '2025-10-01 00:00+07'),
+    ('766-2.1', '766', 'month', '2025-09-01', 'province', 'area', 'historical', '000.00.00.H57', 'UBND', 13, 14, 0.9286,
+     'ratio', 0.95, false, false, 18.57, 'complete', '2025-10-01 00:00+07'),
+    ('766-3.3', '766', 'month', '2025-09-01', 'agency', 'area', 'historical', '000.00.01.H57', 'Sở Tư pháp', 6, 10, 0.6,
+     'ratio', 0.50, true, true, null, 'complete', '2025-10-01 00:00+07'),
+    ('766-3.3', '766', 'month', '2025-09-01', 'agency', 'area', 'historical', '000.00.02.H57', 'Sở Nội vụ', 0, 0, null,
+     'ratio', 0.50, true, null, null, 'complete', '2025-10-01 00:00+07'),
+    ('766-3.3', '766', 'month', '2025-09-01', 'province', 'area', 'historical', '000.00.00.H57', 'UBND', 6, 10, 0.6,
+     'ratio', 0.50, true, true, null, 'complete', '2025-10-01 00:00+07'),
+    ('766-2.2', '766', 'month', '2025-09-01', 'agency', 'area', 'historical', '000.00.01.H57', 'Sở Tư pháp', 30, 10, 3.0,
+     'duration', 5, false, true, null, 'complete', '2025-10-01 00:00+07'),
+    ('766-2.2', '766', 'month', '2025-09-01', 'agency', 'area', 'historical', '000.00.02.H57', 'Sở Nội vụ', 0, 0, null,
+     'duration', 5, false, null, null, 'complete', '2025-10-01 00:00+07'),
+    ('766-2.2', '766', 'month', '2025-09-01', 'province', 'area', 'historical', '000.00.00.H57', 'UBND', 30, 10, 3.0,
+     'duration', 5, false, true, null, 'complete', '2025-10-01 00:00+07'),
+    ('766-2.9', '766', 'month', '2025-09-01', 'province', 'area', 'historical', '000.00.00.H57', 'UBND', null, null, 2.5,
+     'duration', null, null, null, null, 'complete', '2025-10-01 00:00+07'),
+    -- the quarter is a period of its own (not the sum of its months)
+    ('766-3.3', '766', 'quarter', '2025-07-01', 'agency', 'area', 'historical', '000.00.01.H57', 'Sở Tư pháp', 7, 12,
+     0.5833, 'ratio', 0.50, true, true, null, 'complete', '2025-10-01 00:00+07'),
+    ('766-3.3', '766', 'quarter', '2025-07-01', 'agency', 'area', 'historical', '000.00.02.H57', 'Sở Nội vụ', 1, 2,
+     0.5, 'ratio', 0.50, true, true, null, 'complete', '2025-10-01 00:00+07'),
+    ('766-3.3', '766', 'quarter', '2025-07-01', 'province', 'area', 'historical', '000.00.00.H57', 'UBND', 8, 14,
+     0.5714, 'ratio', 0.50, true, true, null, 'complete', '2025-10-01 00:00+07');
 """

@@ -18,6 +18,8 @@ The expected rendering of every figure is written in the tests that use this, by
   Restatements of September: Sở Tư pháp 766-2.1 60/78 = 76,92 % → 67/78 = 85,90 %;
             province 766-2.1 1.010/1.078 = 93,69 % → 1.017/1.078 = 94,34 %.
   766-4.2 is in the catalogue without values ("not measured").
+  A quarter row (Q3 2025, province 766-2.1) is published too: a monthly report never shows it.
+  The catalogue rows come from the seed, with the scoring written here (INDICATORS).
 """
 
 from __future__ import annotations
@@ -39,13 +41,12 @@ CATALOGUE_IDS = ("766-2.1", "766-2.2", "766-3.3", "766-4.2", "NQ17-01")
 DDL = """
 create schema if not exists marts;
 create schema if not exists reference;
-create table marts.ind_values__unit_month (
-    indicator_id text not null, framework text not null, period_month date not null,
-    unit_level text not null, unit_id text not null, unit_name text,
-    numerator numeric, denominator numeric, value numeric, measure_unit text not null,
-    direction text, target numeric, target_confirmed boolean, met boolean,
-    full_score_at numeric, max_points numeric, points numeric,
-    period_status text not null, period_as_of timestamptz
+create table marts.ind_values (
+    indicator_id text not null, framework text not null, period_kind text not null, period_start date not null,
+    level text not null, scope text not null, view text not null, unit_id text not null, unit_name text,
+    numerator numeric, denominator numeric, value numeric, value_unit text not null,
+    target numeric, target_confirmed boolean, met boolean, points numeric,
+    status text not null, period_as_of timestamptz
 );
 create table reference.indicator_catalogue (
     indicator_id text, framework text, code text, name_vi text, name_en text, unit text, level text,
@@ -68,7 +69,7 @@ COMPLETE_AS_OF = {
     "2025-06-01": datetime.fromisoformat("2025-07-01T00:00:00+07:00"),
     "2025-08-01": datetime.fromisoformat("2025-09-01T00:00:00+07:00"),
 }
-# indicator -> (framework, measure_unit, direction, target, target_confirmed, full_score_at, max_points)
+# indicator -> (framework, value_unit, direction, target, target_confirmed, full_score_at, max_points)
 INDICATORS = {
     "766-2.1": ("766", "ratio", "higher_is_better", "0.95", False, None, "20"),
     "766-3.3": ("766", "ratio", "higher_is_better", "0.50", True, "0.50", "6"),
@@ -85,10 +86,12 @@ class Fig:
     numerator: int
     denominator: int
     points: str | None = None
+    kind: str = "month"  # the period kind; `month` is then its first day
 
 
 def final_figures() -> list[Fig]:
     return [
+        Fig("766-2.1", PROVINCE, "2025-07-01", 2700, 3000, "18", kind="quarter"),
         Fig("766-2.1", PROVINCE, "2025-06-01", 900, 1000, "18"),
         Fig("766-2.1", PROVINCE, "2025-08-01", 880, 1000, "17.60"),
         Fig("766-3.3", PROVINCE, "2025-08-01", 30, 75, "4.80"),
@@ -119,16 +122,15 @@ def first_figures() -> list[Fig]:
 
 
 def _row(fig: Fig) -> tuple:
-    framework, unit, direction, target, confirmed, full_at, max_points = INDICATORS[fig.indicator_id]
+    framework, unit, _, target, confirmed, _, _ = INDICATORS[fig.indicator_id]
     value = None if fig.denominator == 0 else Decimal(fig.numerator) / Decimal(fig.denominator)
     met = None if value is None or target is None else value >= Decimal(target)
     level, unit_id, unit_name = fig.unit
-    provisional = fig.month == "2025-09-01"
+    provisional = fig.month == "2025-09-01" or fig.kind != "month"
     return (
-        fig.indicator_id, framework, fig.month, level, unit_id, unit_name,
-        fig.numerator, fig.denominator, value, unit, direction,
-        target, confirmed if target is not None else None, met, full_at,
-        max_points if fig.points is not None else None, fig.points,
+        fig.indicator_id, framework, fig.kind, fig.month, level, "area", "historical", unit_id, unit_name,
+        fig.numerator, fig.denominator, value, unit,
+        target, confirmed if target is not None else None, met, fig.points,
         "provisional" if provisional else "complete",
         SEPT_AS_OF if provisional else COMPLETE_AS_OF[fig.month],
     )  # fmt: skip
@@ -138,15 +140,18 @@ def _seed(conn: psycopg.Connection) -> None:
     with (ROOT / "dbt_project/seeds/indicator_catalogue.csv").open(encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle) if r["indicator_id"] in CATALOGUE_IDS]
     columns = ("indicator_id", "framework", "code", "name_vi", "name_en", "unit", "level", "direction")
+
+    def scoring(row: dict[str, str]) -> tuple[str | None, str | None]:
+        """(full_score_at, max_points): the fixture's own where INDICATORS sets them, else the seed's."""
+        if row["indicator_id"] in INDICATORS:
+            return INDICATORS[row["indicator_id"]][5:]
+        return row["full_score_at"] or None, row["max_points"] or None
+
     with conn.cursor() as cur:
         cur.executemany(
             "insert into reference.indicator_catalogue values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                (*(r[c] for c in columns), r["full_score_at"] or None, r["max_points"] or None,
-                 r["confirmed"] == "true", r["note"])
-                for r in rows
-            ],
-        )  # fmt: skip
+            [(*(r[c] for c in columns), *scoring(r), r["confirmed"] == "true", r["note"]) for r in rows],
+        )
         with (ROOT / "dbt_project/seeds/frameworks.csv").open(encoding="utf-8") as handle:
             cur.executemany(
                 "insert into reference.frameworks values (%s, %s, %s, %s, %s)",
@@ -165,11 +170,10 @@ def _seed(conn: psycopg.Connection) -> None:
 
 def publish_figures(conn: psycopg.Connection, figures: list[Fig]) -> int:
     """Replace the mart with `figures`, stage, record a passing gate, publish; the publication id."""
-    conn.execute("truncate marts.ind_values__unit_month")
+    conn.execute("truncate marts.ind_values")
     with conn.cursor() as cur:
         cur.executemany(
-            "insert into marts.ind_values__unit_month values "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "insert into marts.ind_values values (" + ", ".join(["%s"] * 19) + ")",
             [_row(f) for f in figures],
         )
     return publish_figures_keeping(conn)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import PROJECT_ROOT
+from publishing.report.frameworks import load_seed as load_frameworks
 
 QUESTIONS_DIR = Path(__file__).parent / "questions"
 CATALOGUE_CSV = PROJECT_ROOT / "dbt_project" / "seeds" / "indicator_catalogue.csv"
@@ -173,6 +174,7 @@ COLLECTIONS = (
 def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
     """Every collection, question and dashboard, the trend questions from the catalogue."""
     catalogue = read_catalogue() if catalogue is None else catalogue
+    framework_names = {f.framework: f.name_vi for f in load_frameworks()}
     questions = [
         Question(
             "province_scorecard",
@@ -201,7 +203,7 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             "agency_points_rating",
             "ioc",
             "Điểm 766 và xếp loại theo cơ quan",
-            "Điểm đạt được trên điểm tối đa của các chỉ số Quyết định 766 có điểm, và xếp loại "
+            "Điểm đạt được trên điểm tối đa của các chỉ số có điểm, theo khung, và xếp loại "
             "theo bi.rating_bands (ngưỡng trung gian là GIẢ ĐỊNH, xem cột confirmed).",
             "agency_points_rating.sql",
             "table",
@@ -211,7 +213,8 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             "agency_indicator_points",
             "ioc",
             "Chỉ số 766 theo cơ quan",
-            "Từng chỉ số Quyết định 766 của từng cơ quan: tử số, mẫu số, giá trị, mục tiêu, điểm.",
+            "Từng chỉ số có điểm (điểm tối đa trong danh mục) của từng cơ quan: tử số, mẫu số, giá trị,"
+            " mục tiêu, điểm.",
             "agency_indicator_points.sql",
             "table",
             _tags("period", "unit", "indicator"),
@@ -275,7 +278,7 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
                 "department",
                 f"{indicator} — {row['name_vi']}",
                 f"{row['name_vi']} ({row['name_en']}): giá trị cấp tỉnh theo tháng và mục tiêu. "
-                f"Khung {row['framework']}.",
+                f"Khung: {framework_names.get(row['framework'], row['framework'])}.",
                 "indicator_trend.sql",
                 "line",
                 (indicator_tag, TAGS["period"], TAGS["framework"]),

@@ -35,7 +35,7 @@ SEMANTIC_RULES: tuple[tuple[str, str], ...] = (
     (r"(_count|_values)$", "type/Quantity"),
     (r"^(points|max_points)$", "type/Score"),
     (
-        r"^(framework|unit_level|measure_unit|direction|period_status|status|change|level|unit|"
+        r"^(framework|value_unit|direction|period_kind|period_status|scope|view|status|change|level|unit|"
         r"agency_level|online_level|channel_code|time_limit_unit)$",
         "type/Category",
     ),

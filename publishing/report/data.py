@@ -1,5 +1,8 @@
 """What the report reads: the live publication's `bi` views, read as one consistent state.
 
+Indicator figures are the month rows of `bi.ind_values` (scope area, view historical) with the
+catalogue's direction and Decision 766 scoring beside them.
+
 The views are locked in ACCESS SHARE mode first, in one statement, so a publish cannot
 re-point them while the report reads (publish takes them all at once and retries), and the
 publication row read afterwards is the one the views show.
@@ -18,7 +21,9 @@ from psycopg.rows import class_row
 from publishing.report.bands import Band, load_seed
 from publishing.report.frameworks import Framework, read_published
 
-VALUES = "ind_values__unit_month"
+VALUES = "ind_values"
+#: The rows of VALUES a monthly report shows (as SQL over alias `v`).
+MONTH_ROWS = "v.period_kind = 'month' and v.scope = 'area' and v.view = 'historical'"
 CATALOGUE = "indicator_catalogue"
 RESTATEMENTS = "restatements"
 BANDS = "rating_bands"
@@ -51,16 +56,18 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Value:
+    """A month row of ind_values, with its indicator's direction and scoring from the catalogue."""
+
     indicator_id: str
     framework: str
-    period_month: date
-    unit_level: str
+    period_start: date
+    level: str
     unit_id: str
     unit_name: str | None
     numerator: Decimal | None
     denominator: Decimal | None
     value: Decimal | None
-    measure_unit: str
+    value_unit: str
     direction: str | None
     target: Decimal | None
     target_confirmed: bool | None
@@ -68,8 +75,12 @@ class Value:
     full_score_at: Decimal | None
     max_points: Decimal | None
     points: Decimal | None
-    period_status: str
+    status: str
     period_as_of: datetime | None
+
+
+#: Where each field of Value comes from: the catalogue (alias `c`) or ind_values (`v`).
+_FROM_CATALOGUE = ("direction", "full_score_at", "max_points")
 
 
 @dataclass(frozen=True)
@@ -77,9 +88,12 @@ class Restatement:
     publication_id: int
     previous_publication_id: int | None
     indicator_id: str
-    unit_level: str
+    period_kind: str
+    period_start: date
+    level: str
+    scope: str
+    view: str
     unit_id: str
-    period_month: date
     change: str
     old_value: Decimal | None
     new_value: Decimal | None
@@ -131,7 +145,9 @@ def published_periods(conn: psycopg.Connection) -> list[date]:
     return [
         month
         for (month,) in conn.execute(
-            sql.SQL("select distinct period_month from {} order by 1").format(sql.Identifier("bi", VALUES))
+            sql.SQL("select distinct v.period_start from {} as v where {} order by 1").format(
+                sql.Identifier("bi", VALUES), sql.SQL(MONTH_ROWS)
+            )
         ).fetchall()
     ]
 
@@ -171,9 +187,18 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
         with conn.cursor(row_factory=class_row(Value)) as cur:
             values = cur.execute(
                 sql.SQL(
-                    "select {} from {} where period_month > %s and period_month <= %s "
-                    "order by indicator_id, unit_level, unit_id, period_month"
-                ).format(_columns(Value), sql.Identifier("bi", VALUES)),
+                    "select {} from {} as v inner join {} as c on c.indicator_id = v.indicator_id"
+                    " where {} and v.period_start > %s and v.period_start <= %s"
+                    " order by v.indicator_id, v.level, v.unit_id, v.period_start"
+                ).format(
+                    sql.SQL(", ").join(
+                        sql.Identifier("c" if name in _FROM_CATALOGUE else "v", name)
+                        for name in Value.__dataclass_fields__
+                    ),
+                    sql.Identifier("bi", VALUES),
+                    sql.Identifier("bi", CATALOGUE),
+                    sql.SQL(MONTH_ROWS),
+                ),
                 (add_months(period, -TREND_MONTHS), period),
             ).fetchall()
         restatements: list[Restatement] = []
@@ -181,8 +206,9 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
             with conn.cursor(row_factory=class_row(Restatement)) as cur:
                 restatements = cur.execute(
                     sql.SQL(
-                        "select {} from {} where period_month = %s "
-                        "order by publication_id, indicator_id, unit_level, unit_id"
+                        "select {} from {} where period_kind = 'month' and scope = 'area'"
+                        " and view = 'historical' and period_start = %s"
+                        " order by publication_id, indicator_id, level, unit_id"
                     ).format(_columns(Restatement), sql.Identifier("bi", RESTATEMENTS)),
                     (period,),
                 ).fetchall()

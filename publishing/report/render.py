@@ -175,7 +175,7 @@ class MonthCoverage:
 
 def _covered_until(value: Value) -> date | None:
     """Last local day with data of a provisional month."""
-    if value.period_status != "provisional" or value.period_as_of is None:
+    if value.status != "provisional" or value.period_as_of is None:
         return None
     return (value.period_as_of.astimezone(LOCAL_TZ) - timedelta(microseconds=1)).date()
 
@@ -209,7 +209,7 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
     named = {f.framework: f for f in snapshot.frameworks}
 
     def find(indicator_id: str, level: str, month: date) -> list[Value]:
-        return [v for v in by_indicator[indicator_id] if v.unit_level == level and v.period_month == month]
+        return [v for v in by_indicator[indicator_id] if v.level == level and v.period_start == month]
 
     province_lines: dict[str, list[ProvinceLine]] = defaultdict(list)
     for indicator in measured:
@@ -229,7 +229,7 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
     # agencies of the period, with their values by indicator
     units: dict[str, Unit] = {}
     for value in snapshot.values:
-        if value.unit_level == "agency" and value.period_month == period:
+        if value.level == "agency" and value.period_start == period:
             unit = units.setdefault(value.unit_id, Unit(value.unit_id, value.unit_name or value.unit_id))
             unit.values[value.indicator_id] = value
     agencies = sorted(units.values(), key=lambda u: (u.unit_name.casefold(), u.unit_id))
@@ -242,7 +242,7 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
             i
             for i in measured
             if i.framework == framework
-            and any(v.points is not None for v in by_indicator[i.indicator_id] if v.period_month == period)
+            and any(v.points is not None for v in by_indicator[i.indicator_id] if v.period_start == period)
         ]
         if not bands or not scored_ids:
             continue
@@ -279,16 +279,15 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
     window = [add_months(period, -n) for n in range(11, -1, -1)]
     trend_charts: list[Chart] = []
     for indicator in measured:
-        series = [v for v in by_indicator[indicator.indicator_id] if v.unit_level == "province"]
+        series = [v for v in by_indicator[indicator.indicator_id] if v.level == "province"]
         if not series:
             continue
-        first = min(v.period_month for v in series)
+        first = min(v.period_start for v in series)
         months = [m for m in window if m >= first]
-        points = [charts.Point(v.period_month, v.value, v.period_status == "provisional") for v in series]
-        latest = max(series, key=lambda v: v.period_month)
+        points = [charts.Point(v.period_start, v.value, v.status == "provisional") for v in series]
+        latest = max(series, key=lambda v: v.period_start)
         svg = {
-            lang: charts.trend_chart(points, months, latest.measure_unit, latest.target, lang)
-            for lang in LANGS
+            lang: charts.trend_chart(points, months, latest.value_unit, latest.target, lang) for lang in LANGS
         }
         trend_charts.append(Chart(indicator, svg, latest.target))
 
@@ -296,11 +295,11 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
     coverage: list[MonthCoverage] = []
     in_window = [m for m in snapshot.months_published if m in window]
     for month in [m for m in window if in_window and m >= in_window[0]]:
-        rows = [v for v in snapshot.values if v.period_month == month]
+        rows = [v for v in snapshot.values if v.period_start == month]
         if not rows:
             coverage.append(MonthCoverage(month, "absent", None, 0))
             continue
-        provisional = [v for v in rows if v.period_status == "provisional"]
+        provisional = [v for v in rows if v.status == "provisional"]
         until = min((d for v in provisional if (d := _covered_until(v))), default=None)
         coverage.append(
             MonthCoverage(
@@ -310,8 +309,8 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
                 len({v.indicator_id for v in rows}),
             )
         )
-    period_rows = [v for v in snapshot.values if v.period_month == period]
-    provisional_rows = [v for v in period_rows if v.period_status == "provisional"]
+    period_rows = [v for v in snapshot.values if v.period_start == period]
+    provisional_rows = [v for v in period_rows if v.status == "provisional"]
     covered_until = min((d for v in provisional_rows if (d := _covered_until(v))), default=None)
 
     with_target = [
@@ -321,8 +320,8 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
         if line.current and line.current.met is not None
     ]
     names = {i.indicator_id: i for i in catalogue}
-    unit_names = {(v.unit_level, v.unit_id): v.unit_name for v in snapshot.values}
-    province_names = [v.unit_name for v in period_rows if v.unit_level == "province" and v.unit_name]
+    unit_names = {(v.level, v.unit_id): v.unit_name for v in snapshot.values}
+    province_names = [v.unit_name for v in period_rows if v.level == "province" and v.unit_name]
     return {
         "period": period,
         "province_name": province_names[0] if province_names else None,

@@ -45,8 +45,8 @@ def _percent_vi(ratio: Decimal) -> str:
 def _bi_value(url: str, indicator_id: str, unit_level: str, unit_id: str) -> Decimal:
     with psycopg.connect(url) as conn:
         return conn.execute(
-            "select value from bi.ind_values__unit_month where indicator_id = %s and unit_level = %s"
-            " and unit_id = %s and period_month = '2025-09-01'",
+            "select value from bi.ind_values where indicator_id = %s and level = %s"
+            " and unit_id = %s and period_kind = 'month' and period_start = '2025-09-01'",
             (indicator_id, unit_level, unit_id),
         ).fetchone()[0]
 
@@ -98,8 +98,8 @@ def test_report_in_chromium(report: tuple[Path, str], browser_context: object) -
             "select publication_id from ops.publications where status = 'published'"
         ).fetchone()[0]
         ratios = conn.execute(
-            "select indicator_id, unit_level, unit_id, value from bi.ind_values__unit_month"
-            " where period_month = '2025-09-01' and measure_unit = 'ratio' and value is not null"
+            "select indicator_id, level, unit_id, value from bi.ind_values where period_kind = 'month'"
+            " and period_start = '2025-09-01' and value_unit = 'ratio' and value is not null"
         ).fetchall()
     assert page.locator('[data-testid="publication-id"]').inner_text() == str(live)
     # every ratio of the month in bi is on the page as it is in bi

@@ -50,9 +50,10 @@ def _run(env: dict[str, str]) -> str:
 
 def _published(conn: psycopg.Connection) -> list[tuple]:
     return conn.execute(
-        "select unit_level, unit_id, indicator_id, period_month, numerator, denominator, value, measure_unit,"
-        " direction, target, met from bi.ind_values__unit_month"
-        " order by unit_level, unit_id, indicator_id, period_month"
+        "select v.level, v.unit_id, v.indicator_id, v.period_kind, v.period_start, v.numerator, v.denominator,"
+        " v.value, v.value_unit, c.direction, v.target, v.met"
+        " from bi.ind_values as v inner join bi.indicator_catalogue as c on c.indicator_id = v.indicator_id"
+        " order by v.level, v.unit_id, v.indicator_id, v.period_kind, v.period_start"
     ).fetchall()
 
 
@@ -187,7 +188,7 @@ def test_bi_holds_the_indicators_consistent_with_the_facts(two_runs: dict, modul
     assert {r[2] for r in rows} >= {"766-2.1", "766-2.2", "766-3.3", "NQ17-01"}
     assert len({r[1] for r in rows if r[0] == "agency"}) >= 3  # several agencies
     assert {r[0] for r in rows} == {"agency", "province"}
-    for _level, _unit, _indicator, _month, num, den, value, unit, direction, target, met in rows:
+    for _level, _unit, _indicator, _kind, _start, num, den, value, unit, direction, target, met in rows:
         if unit == "ratio":
             assert 0 <= num <= den
             assert (value is None) == (den == 0)
@@ -196,8 +197,8 @@ def test_bi_holds_the_indicators_consistent_with_the_facts(two_runs: dict, modul
     with psycopg.connect(module_warehouse_url) as conn:
         received = dict(
             conn.execute(
-                "select unit_id, denominator from bi.ind_values__unit_month"
-                " where indicator_id = '766-3.3' and unit_level = 'agency' and period_month = '2025-09-01'"
+                "select unit_id, denominator from bi.ind_values where indicator_id = '766-3.3'"
+                " and level = 'agency' and period_kind = 'month' and period_start = '2025-09-01'"
             ).fetchall()
         )
         from_facts = dict(
@@ -208,7 +209,7 @@ def test_bi_holds_the_indicators_consistent_with_the_facts(two_runs: dict, modul
         )
         # the demo ingests 1–7 September only: the month is published, and provisional
         statuses = conn.execute(
-            "select distinct period_month::text, period_status from bi.ind_values__unit_month"
+            "select distinct period_start::text, status from bi.ind_values where period_kind = 'month'"
         ).fetchall()
     assert {k: v for k, v in received.items() if v} == from_facts
     assert statuses == [("2025-09-01", "provisional")]

@@ -101,6 +101,6 @@ def test_a_killed_ingest_is_followed_by_a_publish_with_no_hand_edit(
         published = conn.execute(
             "select count(*) from ops.publications where status = 'published'"
         ).fetchone()[0]
-        values = conn.execute("select count(*) from bi.ind_values__unit_month").fetchone()[0]
+        values = conn.execute("select count(*) from bi.ind_values").fetchone()[0]
     assert statuses.get("abandoned") == 1 and "started" not in statuses
     assert published == 1 and values > 0

@@ -1,7 +1,8 @@
 """A published `bi` built from hand-written marts with the contract's columns (no dbt run).
 
 Every catalogue indicator gets province values for August and September 2025 (September
-provisional); every Decision 766 agency-level indicator also gets values for two agencies.
+provisional) and for the third quarter; every Decision 766 agency-level indicator also gets
+values for two agencies.
 A second publication restates one value (766-2.1, agency A, September: 67/78 → 70/85), so
 `bi.restatements` and `bi.publication_history` have rows too. The marts carry comments, as
 dbt's persist_docs leaves them.
@@ -19,26 +20,27 @@ from core.migrations import migrate
 from publishing.metabase.definitions import CATALOGUE_CSV
 
 RATING_BANDS_CSV = CATALOGUE_CSV.with_name("rating_bands.csv")
+FRAMEWORKS_CSV = CATALOGUE_CSV.with_name("frameworks.csv")
 
 AGENCIES = (("000.00.01.H57", "Sở Tư pháp"), ("000.00.02.H57", "Sở Y tế"))
 MONTHS = ("2025-08-01", "2025-09-01")
+QUARTER = "2025-07-01"
 PROVINCE = ("H57", "Tỉnh")
 
 DDL = """
 create schema if not exists marts;
 create schema if not exists reference;
-create table marts.ind_values__unit_month (
-    indicator_id text not null, framework text not null, period_month date not null,
-    unit_level text not null, unit_id text not null, unit_name text,
-    numerator numeric, denominator numeric, value numeric, measure_unit text not null,
-    direction text not null, target numeric, target_confirmed boolean, met boolean,
-    full_score_at numeric, max_points numeric, points numeric,
-    period_status text not null, period_as_of timestamptz not null
+create table marts.ind_values (
+    indicator_id text not null, framework text not null, period_kind text not null, period_start date not null,
+    level text not null, scope text not null, view text not null, unit_id text not null, unit_name text,
+    numerator numeric, denominator numeric, value numeric, value_unit text not null,
+    target numeric, target_confirmed boolean, met boolean, points numeric,
+    status text not null, period_as_of timestamptz not null
 );
-comment on table marts.ind_values__unit_month is 'One row per indicator, unit of government and month.';
-comment on column marts.ind_values__unit_month.indicator_id is 'Stable indicator id, e.g. 766-2.1.';
-comment on column marts.ind_values__unit_month.numerator is 'What is counted (e.g. dossiers on time).';
-comment on column marts.ind_values__unit_month.points is 'Decision 766 points earned.';
+comment on table marts.ind_values is 'One row per indicator, period, level, scope, view and unit.';
+comment on column marts.ind_values.indicator_id is 'Stable indicator id, e.g. 766-2.1.';
+comment on column marts.ind_values.numerator is 'What is counted (e.g. dossiers on time).';
+comment on column marts.ind_values.points is 'Decision 766 points earned.';
 create table marts.dim_agency (
     agency_id text not null, agency_name text, agency_level text not null, parent_agency_id text,
     valid_from timestamptz not null, valid_to timestamptz, is_current boolean not null
@@ -67,6 +69,9 @@ create table reference.indicator_targets (
     indicator_id text, valid_from_year integer, valid_to_year integer, target numeric,
     confirmed boolean, source text
 );
+create table reference.frameworks (
+    framework text, name_vi text, name_en text, issuing_document text, display_order integer
+);
 create table reference.rating_bands (
     framework text, band text, name_vi text, name_en text, min_score numeric, scale numeric,
     confirmed boolean, note text
@@ -92,10 +97,15 @@ def value_rows(restated: bool = False) -> list[tuple]:
         units = [("province", *PROVINCE)]
         if row["framework"] == "766" and row["level"] == "agency":
             units += [("agency", *agency) for agency in AGENCIES]
-        for month in MONTHS:
+        for kind, month in (*(("month", m) for m in MONTHS), ("quarter", QUARTER)):
             for level, unit_id, unit_name in units:
                 numerator, denominator = Decimal(60 + n), Decimal(80 + n)
-                if (row["indicator_id"], unit_id, month) == ("766-2.1", AGENCIES[0][0], "2025-09-01"):
+                if (row["indicator_id"], unit_id, kind, month) == (
+                    "766-2.1",
+                    AGENCIES[0][0],
+                    "month",
+                    "2025-09-01",
+                ):
                     numerator, denominator = (
                         (Decimal(70), Decimal(85)) if restated else (Decimal(67), Decimal(78))
                     )
@@ -108,31 +118,33 @@ def value_rows(restated: bool = False) -> list[tuple]:
                     )
                 rows.append(
                     (
-                        row["indicator_id"], row["framework"], month, level, unit_id, unit_name,
-                        numerator, None if duration else denominator, value, row["unit"], row["direction"],
-                        target, row["confirmed"] == "true", met, full, max_points, points,
-                        "provisional" if month == MONTHS[-1] else "complete", f"{month} 00:00+07",
+                        row["indicator_id"], row["framework"], kind, month, level, "area", "historical",
+                        unit_id, unit_name, numerator, None if duration else denominator, value, row["unit"],
+                        target, row["confirmed"] == "true", met, points,
+                        "complete" if (kind, month) == ("month", MONTHS[0]) else "provisional",
+                        f"{month} 00:00+07",
                     )
                 )  # fmt: skip
     return rows
 
 
 def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
-    if conn.execute("select to_regclass('marts.ind_values__unit_month')").fetchone()[0] is None:
+    if conn.execute("select to_regclass('marts.ind_values')").fetchone()[0] is None:
         conn.execute(DDL)
     for table in (
-        "marts.ind_values__unit_month",
+        "marts.ind_values",
         "marts.dim_agency",
         "marts.fct_dossier",
         "marts.dq_source_month",
     ):
         conn.execute(f"truncate {table}")
     conn.execute(
-        "truncate reference.indicator_catalogue, reference.indicator_targets, reference.rating_bands"
+        "truncate reference.indicator_catalogue, reference.indicator_targets, reference.rating_bands,"
+        " reference.frameworks"
     )
     with conn.cursor() as cur:
         cur.executemany(
-            "insert into marts.ind_values__unit_month values (" + ", ".join(["%s"] * 19) + ")",
+            "insert into marts.ind_values values (" + ", ".join(["%s"] * 19) + ")",
             value_rows(restated),
         )
         cur.executemany(
@@ -143,6 +155,11 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
                 for r in catalogue()
             ],
         )  # fmt: skip
+        with FRAMEWORKS_CSV.open(newline="", encoding="utf-8") as handle:
+            cur.executemany(
+                "insert into reference.frameworks values (%s, %s, %s, %s, %s)",
+                [tuple(r.values()) for r in csv.DictReader(handle)],
+            )
         with RATING_BANDS_CSV.open(newline="", encoding="utf-8") as handle:
             cur.executemany(
                 "insert into reference.rating_bands values (%s, %s, %s, %s, %s, %s, %s, %s)",

@@ -38,8 +38,8 @@ def _ids(conn: psycopg.Connection, relation: str) -> list[str]:
 
 def _marts(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
     return conn.execute(
-        "select indicator_id, unit_id, period_month, numerator, denominator from marts.ind_values__unit_month"
-        " order by 1, 2, 3"
+        "select indicator_id, unit_id, period_kind, period_start, numerator, denominator from marts.ind_values"
+        " order by 1, 2, 3, 4"
     ).fetchall()
 
 

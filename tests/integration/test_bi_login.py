@@ -86,31 +86,32 @@ def test_the_login_is_a_plain_member_of_the_reader_role(owner: psycopg.Connectio
 
 def test_the_login_reads_every_bi_relation(owner: psycopg.Connection, login: psycopg.Connection) -> None:
     relations = _bi_relations(owner)
-    assert {"ind_values__unit_month", "indicator_catalogue", "restatements", "publication_history"} <= set(
-        relations
-    )
+    assert {"ind_values", "indicator_catalogue", "restatements", "publication_history"} <= set(relations)
     assert {"dim_agency", "fct_dossier", "indicator_targets"} <= set(relations)
     for name in relations:
         count = login.execute(f"select count(*) from bi.{name}").fetchone()[0]
         assert count > 0, name
-    # every catalogue row × 2 months at province level, + its 766 agency rows × 2 agencies × 2 months
+    # every catalogue row × 3 periods (2 months, 1 quarter) at province level, + its 766 agency
+    # rows × 2 agencies × 3 periods
     rows = catalogue()
     agency_766 = sum(1 for r in rows if r["framework"] == "766" and r["level"] == "agency")
-    expected = len(rows) * 2 + agency_766 * 2 * 2
-    assert login.execute("select count(*) from bi.ind_values__unit_month").fetchone()[0] == expected
+    expected = len(rows) * 3 + agency_766 * 2 * 3
+    assert login.execute("select count(*) from bi.ind_values").fetchone()[0] == expected
     assert login.execute("select count(*) from bi.restatements").fetchone()[0] == 1
     history = login.execute(
         "select publication_id, is_this_publication, status, gate_passed, gate_failed_warning, restated_values,"
         " relation_count, row_count from bi.publication_history order by 1"
     ).fetchall()
     first, second = history[0][0], history[1][0]
-    # 7 marts and seeds (with the 5 rating bands and 2 data-quality months) + restatements + the
-    # history itself; rows: the marts' and seeds' (3 agency versions, 12 dossiers) + 0 or 1
-    # restatement. The first was live when the second was staged: the second superseded it.
-    marts_rows = expected + 3 + 12 + 2 + 5 + 2 * len(rows)
+    # 8 marts and seeds (with the 5 rating bands, the frameworks and 2 data-quality months) +
+    # restatements + the history itself; rows: the marts' and seeds' (3 agency versions, 12
+    # dossiers) + 0 or 1 restatement. The first was live when the second was staged: the second
+    # superseded it.
+    frameworks = login.execute("select count(*) from bi.frameworks").fetchone()[0]
+    marts_rows = expected + 3 + 12 + 2 + 5 + frameworks + 2 * len(rows)
     assert history == [
-        (first, False, "superseded", True, 1, 0, 9, marts_rows),
-        (second, True, "published", True, None, 1, 9, marts_rows + 1),
+        (first, False, "superseded", True, 1, 0, 10, marts_rows),
+        (second, True, "published", True, None, 1, 10, marts_rows + 1),
     ]
 
 
@@ -135,7 +136,7 @@ WRITES = [
     "create table bi.scratch (x int)",
     "create temporary table scratch (x int)",
     "create schema scratch",
-    "insert into bi.ind_values__unit_month (indicator_id) values ('x')",
+    "insert into bi.ind_values (indicator_id) values ('x')",
     "update bi.indicator_catalogue set name_vi = 'x'",
     "delete from bi.restatements",
     "create view bi.scratch as select 1 as x",

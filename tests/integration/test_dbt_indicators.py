@@ -388,7 +388,7 @@ class Value:
     numerator: Decimal
     denominator: Decimal | None
     value: Decimal | None
-    measure_unit: str
+    value_unit: str
     direction: str
     target: Decimal | None
     target_confirmed: bool | None
@@ -396,20 +396,21 @@ class Value:
     full_score_at: Decimal | None
     max_points: Decimal | None
     points: Decimal | None
-    period_status: str
+    status: str
     period_as_of: datetime
     unit_name: str | None
 
 
 def _values(conn: psycopg.Connection, month: str = SEPTEMBER) -> dict[tuple[str, str, str], Value]:
-    """(unit_level, unit_id, indicator_id) → the published row of `month`."""
+    """(level, unit_id, indicator_id) → the month row of `month`."""
     rows = conn.execute(
         """
-        select unit_level, unit_id, indicator_id, numerator, denominator, value, measure_unit, direction,
-               target, target_confirmed, met, full_score_at, max_points, points, period_status, period_as_of,
-               unit_name
-        from marts.ind_values__unit_month
-        where period_month = %s
+        select v.level, v.unit_id, v.indicator_id, v.numerator, v.denominator, v.value, v.value_unit,
+               c.direction, v.target, v.target_confirmed, v.met, c.full_score_at, c.max_points, v.points,
+               v.status, v.period_as_of, v.unit_name
+        from marts.ind_values as v
+        inner join reference.indicator_catalogue as c on c.indicator_id = v.indicator_id
+        where v.period_kind = 'month' and v.period_start = %s
         """,
         (month,),
     ).fetchall()
@@ -422,7 +423,7 @@ def _agency(conn: psycopg.Connection, agency: str, indicator: str, month: str = 
 
 def test_rows_only_for_covered_months_for_every_agency_and_the_province(conn: psycopg.Connection) -> None:
     months = conn.execute(
-        "select distinct period_month::text from marts.ind_values__unit_month order by 1"
+        "select distinct period_start::text from marts.ind_values where period_kind = 'month' order by 1"
     ).fetchall()
     # October: no day covered (only a failed batch) → absent, although D5 and D6 were still open.
     assert months == [(SEPTEMBER,), (NOVEMBER,)]
@@ -433,15 +434,13 @@ def test_rows_only_for_covered_months_for_every_agency_and_the_province(conn: ps
             + [("province", PROVINCE, ind) for ind in INDICATORS]
         )
     september = _values(conn, SEPTEMBER).values()
-    assert {(v.period_status, v.period_as_of) for v in september} == {
-        ("complete", fx.local("2025-10-01 00:00"))
-    }
+    assert {(v.status, v.period_as_of) for v in september} == {("complete", fx.local("2025-10-01 00:00"))}
 
 
 def test_partly_covered_month_is_provisional_as_of_the_coverage_end(conn: psycopg.Connection) -> None:
     november = _values(conn, NOVEMBER)
     # progress covers only 1–3 Nov: measured as of 4 Nov 00:00 local
-    assert {(v.period_status, v.period_as_of) for v in november.values()} == {
+    assert {(v.status, v.period_as_of) for v in november.values()} == {
         ("provisional", fx.local("2025-11-04 00:00"))
     }
     # Still open on 4 Nov: D5 (due 3 Oct) and D6 (due 17 Sep), both late → 0 / 2; nothing received.
@@ -472,7 +471,7 @@ def test_on_time_766_2_1(conn: psycopg.Connection) -> None:
     v = _agency(conn, A, "766-2.1")
     assert (v.numerator, v.denominator) == (9, 14)
     assert v.value == pytest.approx(Decimal(9) / Decimal(14))
-    assert (v.measure_unit, v.direction) == ("ratio", "higher_is_better")
+    assert (v.value_unit, v.direction) == ("ratio", "higher_is_better")
     assert (v.target, v.target_confirmed, v.met) == (Decimal("0.95"), False, False)
     assert (v.full_score_at, v.max_points) == (Decimal("1.00"), Decimal("20"))
     assert v.points == pytest.approx(Decimal(180) / Decimal(14))
@@ -511,7 +510,7 @@ def test_average_settlement_time_766_2_2(conn: psycopg.Connection) -> None:
     v = _agency(conn, A, "766-2.2")
     assert (v.numerator, v.denominator) == (41, 11)
     assert v.value == pytest.approx(Decimal(41) / Decimal(11))
-    assert (v.measure_unit, v.direction) == ("duration", "lower_is_better")
+    assert (v.value_unit, v.direction) == ("duration", "lower_is_better")
     assert (v.target, v.met, v.points) == (None, None, None)
 
 
@@ -550,13 +549,13 @@ def test_targets_and_names_come_from_the_seeds(conn: psycopg.Connection) -> None
     mismatched = conn.execute(
         """
         select i.indicator_id
-        from marts.ind_values__unit_month as i
+        from marts.ind_values as i
         left join reference.indicator_targets as t
             on t.indicator_id = i.indicator_id
-            and extract(year from i.period_month) between t.valid_from_year and coalesce(t.valid_to_year, 9999)
+            and extract(year from i.period_start) between t.valid_from_year and coalesce(t.valid_to_year, 9999)
         join reference.indicator_catalogue as c on c.indicator_id = i.indicator_id
         where i.target is distinct from t.target or i.target_confirmed is distinct from t.confirmed
-           or i.measure_unit <> c.unit or i.direction <> c.direction or i.framework <> c.framework
+           or i.value_unit <> c.unit or i.framework <> c.framework
         """
     ).fetchall()
     assert mismatched == []
@@ -607,19 +606,6 @@ def test_quarter_and_year_are_periods_of_their_own(conn: psycopg.Connection) -> 
     assert year[("agency", A, "766-2.1")] == (9, 15, "provisional", as_of_year)
     assert year[("agency", A, "766-3.3")][:2] == (7, 15)
     assert year[("province", PROVINCE, "766-2.1")][:2] == (10, 16)  # + D18 on time
-    # the month projection is ind_values' month rows, figure for figure
-    projected = conn.execute(
-        """
-        select count(*) from marts.ind_values__unit_month as m
-        full join (select * from marts.ind_values where period_kind = 'month') as v
-            on v.indicator_id = m.indicator_id and v.level = m.unit_level and v.unit_id = m.unit_id
-            and v.period_start = m.period_month
-        where m.indicator_id is null or v.indicator_id is null
-            or (m.numerator, m.denominator, m.value, m.target, m.met, m.points, m.period_status)
-            is distinct from (v.numerator, v.denominator, v.value, v.target, v.met, v.points, v.status)
-        """
-    ).fetchone()[0]
-    assert projected == 0
 
 
 def test_verdict_and_basis_per_dossier(conn: psycopg.Connection) -> None:
@@ -677,7 +663,7 @@ def test_fct_dossier_resolves_codes_duplicates_and_ends(conn: psycopg.Connection
 
 def test_descriptions_reach_postgresql_comments(conn: psycopg.Connection) -> None:
     for table in (
-        "marts.ind_values__unit_month",
+        "marts.ind_values",
         "marts.fct_dossier",
         "marts.dim_agency",
         "marts.dim_procedure",
@@ -695,8 +681,8 @@ def test_descriptions_reach_postgresql_comments(conn: psycopg.Connection) -> Non
     ).fetchall()
     assert undocumented == []
     value_comment = conn.execute(
-        "select col_description('marts.ind_values__unit_month'::regclass, "
-        "(select attnum from pg_attribute where attrelid = 'marts.ind_values__unit_month'::regclass "
+        "select col_description('marts.ind_values'::regclass, "
+        "(select attnum from pg_attribute where attrelid = 'marts.ind_values'::regclass "
         "and attname = 'value'))"
     ).fetchone()[0]
     assert "NULL when the denominator is 0" in value_comment
@@ -744,7 +730,7 @@ def test_build_fails_when_a_dossier_year_has_no_holiday_calendar(warehouse_url: 
         run_dbt(["build"], warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
         # the marts downstream of the failed check were skipped, not built
-        assert conn.execute("select to_regclass('marts.ind_values__unit_month')").fetchone()[0] is None
+        assert conn.execute("select to_regclass('marts.ind_values')").fetchone()[0] is None
 
 
 def test_connection_env_parses_the_url_and_keeps_the_password_apart() -> None:

@@ -88,8 +88,8 @@ def conn(module_warehouse_url: str) -> Iterator[psycopg.Connection]:
 
 def _rows(conn: psycopg.Connection, indicator: str, month: str) -> dict[tuple[str, str], tuple]:
     rows = conn.execute(
-        "select unit_level, unit_id, unit_name, numerator, denominator, period_status"
-        " from marts.ind_values__unit_month where indicator_id = %s and period_month = %s",
+        "select level, unit_id, unit_name, numerator, denominator, status from marts.ind_values"
+        " where indicator_id = %s and period_kind = 'month' and period_start = %s",
         (indicator, month),
     ).fetchall()
     return {(r[0], r[1]): r[2:] for r in rows}
@@ -108,8 +108,8 @@ def test_unknown_agencies_are_one_explicit_member_and_stay_in_the_province(conn:
     # assessed (no target, verdict or points) while the province row is
     assessed = dict(
         conn.execute(
-            "select unit_level, (target, met, points) from marts.ind_values__unit_month"
-            " where indicator_id = '766-2.1' and period_month = '2025-09-01' and unit_id in ('unknown', %s)",
+            "select level, (target, met, points) from marts.ind_values where indicator_id = '766-2.1'"
+            " and period_kind = 'month' and period_start = '2025-09-01' and unit_id in ('unknown', %s)",
             (PROVINCE,),
         ).fetchall()
     )

@@ -175,7 +175,8 @@ def _build_and_gate(conn: psycopg.Connection, url: str, run: str) -> GateResult:
 
 def _bi(conn: psycopg.Connection) -> list[tuple]:
     return conn.execute(
-        "select indicator_id, period_month, unit_id, numerator, denominator from bi.ind_values__unit_month order by 1, 2, 3"
+        "select indicator_id, period_kind, period_start, unit_id, numerator, denominator from bi.ind_values"
+        " order by 1, 2, 3, 4"
     ).fetchall()
 
 

@@ -20,7 +20,7 @@ from expectations.gate import GateResult, validate
 from publishing import publish as pub
 from publishing.publish import PublishRefused
 
-IND = "marts.ind_values__unit_month"
+IND = "marts.ind_values"
 
 
 @pytest.fixture
@@ -43,17 +43,19 @@ def _gate(conn: psycopg.Connection, url: str) -> tuple[GateResult, int]:
 
 
 def _online(conn: psycopg.Connection, numerator: int) -> None:
-    """766-3.3 of agency 01 and of the province: `numerator` of 10 dossiers online."""
+    """766-3.3 of agency 01 and of the province in September: `numerator` of 10 dossiers online."""
     conn.execute(
         f"update {IND} set numerator = %s, value = %s / 10.0, met = %s / 10.0 >= target"
-        " where indicator_id = '766-3.3' and unit_id in ('000.00.01.H57', '000.00.00.H57')",
+        " where indicator_id = '766-3.3' and unit_id in ('000.00.01.H57', '000.00.00.H57')"
+        " and period_kind = 'month'",
         (numerator, numerator, numerator),
     )
 
 
 def _bi_online(conn: psycopg.Connection) -> list[tuple]:
     return conn.execute(
-        "select unit_id, numerator from bi.ind_values__unit_month where indicator_id = '766-3.3' order by 1"
+        "select unit_id, numerator from bi.ind_values"
+        " where indicator_id = '766-3.3' and period_kind = 'month' order by 1"
     ).fetchall()
 
 
@@ -127,16 +129,18 @@ def test_an_agency_without_its_row_in_a_published_month_fails(
     assert not result.success
     missing = [text for text in result.failed_critical if "active_unit_missing" in text]
     assert len(missing) == 1 and missing[0].endswith("(1 unexpected)")
-    assert conn.execute("select to_regclass('bi.ind_values__unit_month')").fetchone()[0] is None
+    assert conn.execute("select to_regclass('bi.ind_values')").fetchone()[0] is None
 
 
 def test_an_agency_closed_before_the_month_needs_no_row(conn: psycopg.Connection, warehouse_url: str) -> None:
     conn.execute(
         "update marts.dim_agency set valid_to = '2025-08-15', is_current = false where agency_id = '000.00.02.H57'"
     )
-    conn.execute(f"delete from {IND} where unit_id = '000.00.02.H57'")
+    # it was valid in the quarter (until 15 August): its quarter rows stay
+    conn.execute(f"delete from {IND} where unit_id = '000.00.02.H57' and period_kind = 'month'")
     conn.execute(
-        f"update {IND} set numerator = 9, denominator = 10, value = 0.9, points = 18 where unit_level = 'province' and indicator_id = '766-2.1'"
+        f"update {IND} set numerator = 9, denominator = 10, value = 0.9, points = 18"
+        " where level = 'province' and indicator_id = '766-2.1'"
     )
     result, _ = _gate(conn, warehouse_url)
     assert not any("active_unit_missing" in text for text in result.failed_critical), result.summary()

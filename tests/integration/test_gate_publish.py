@@ -23,7 +23,7 @@ from expectations.gate import validate
 from publishing import publish as pub
 from publishing import scorecard
 
-IND = "marts.ind_values__unit_month"
+IND = "marts.ind_values"
 A1 = "unit_id = '000.00.01.H57'"
 
 
@@ -50,7 +50,8 @@ def _build_and_publish(
 
 def _bi_rows(conn: psycopg.Connection) -> list[tuple]:
     return conn.execute(
-        "select unit_id, indicator_id, numerator, denominator from bi.ind_values__unit_month order by 1, 2"
+        "select period_kind, period_start, unit_id, indicator_id, numerator, denominator from bi.ind_values"
+        " order by 1, 2, 3, 4"
     ).fetchall()
 
 
@@ -59,7 +60,7 @@ def test_good_build_is_published_with_docs_and_reader_role(
 ) -> None:
     ok, candidate = _build_and_publish(conn, warehouse_url)
     assert ok
-    assert len(_bi_rows(conn)) == 9
+    assert len(_bi_rows(conn)) == 13  # the aggregate's NULL figures and its lone province row pass
     assert conn.execute("select obj_description('bi.dim_agency'::regclass)").fetchone()[0] == "Agencies"
     status = conn.execute(
         "select status from ops.publications where publication_id = %s", (candidate.publication_id,)
@@ -85,15 +86,13 @@ def test_good_build_is_published_with_docs_and_reader_role(
         (f"update {IND} set value = 1.5 where {A1} and indicator_id = '766-2.1'", "indicator_row_malformed"),
         # a duration may exceed 1 (not a ratio) but never be negative
         (f"update {IND} set value = -1 where {A1} and indicator_id = '766-2.2'", "indicator_row_malformed"),
-        # the row's unit or direction disagrees with the catalogue
+        # the row's unit disagrees with the catalogue
         (
-            f"update {IND} set measure_unit = 'count' where indicator_id = '766-2.1'",
+            f"update {IND} set value_unit = 'count' where indicator_id = '766-2.1'",
             "indicator_row_malformed",
         ),
-        (
-            f"update {IND} set direction = 'higher_is_better' where indicator_id = '766-2.2'",
-            "indicator_row_malformed",
-        ),
+        # an aggregate indicator's figures may be NULL, its value still lies in its unit's range
+        (f"update {IND} set value = -2.5 where indicator_id = '766-2.9'", "indicator_row_malformed"),
         # an indicator the catalogue does not declare, or declares without computing it
         (f"update {IND} set indicator_id = 'XX-9' where indicator_id = '766-3.3'", "indicator_id"),
         (f"update {IND} set indicator_id = '766-9.9' where indicator_id = '766-3.3'", "indicator_id"),
@@ -101,10 +100,16 @@ def test_good_build_is_published_with_docs_and_reader_role(
         (f"update {IND} set met = false where {A1} and indicator_id = '766-2.2'", "met_inconsistent"),
         (f"update {IND} set points = 25 where {A1} and indicator_id = '766-2.1'", "points_out_of_range"),
         (
-            f"delete from {IND} where unit_level = 'province' and indicator_id = '766-3.3'",
+            f"delete from {IND} where level = 'province' and indicator_id = '766-3.3' and period_kind = 'month'",
             "province_row_missing",
         ),
-        (f"update {IND} set period_status = 'final' where {A1}", "period_status"),
+        # every period kind is judged: the quarter's province and an agency valid in the quarter
+        (f"delete from {IND} where level = 'province' and period_kind = 'quarter'", "province_row_missing"),
+        (
+            f"delete from {IND} where period_kind = 'quarter' and unit_id = '000.00.02.H57'",
+            "active_unit_missing",
+        ),
+        (f"update {IND} set status = 'final' where {A1}", '"column": "status"'),
         (
             f"insert into {IND} select * from {IND} where {A1} and indicator_id = '766-2.1'",
             "compound_columns",
@@ -156,7 +161,7 @@ def test_rollback_restores_previous_publication(conn: psycopg.Connection, wareho
     first = _bi_rows(conn)
     # a late dossier: 766-2.2 of agency 01 and the province move by 10 % (below warn_move)
     conn.execute(
-        "update marts.ind_values__unit_month set numerator = 33, value = 3.3"
+        f"update {IND} set numerator = 33, value = 3.3"
         " where indicator_id = '766-2.2' and unit_id in ('000.00.01.H57', '000.00.00.H57')"
     )
     ok, _ = _build_and_publish(conn, warehouse_url)
@@ -227,7 +232,7 @@ def test_a_gate_that_raises_leaves_no_candidate(
 
 
 def test_undeclared_indicator_mart_fails_the_gate(conn: psycopg.Connection, warehouse_url: str) -> None:
-    conn.execute("create table marts.ind_new__agency_month as table marts.ind_values__unit_month")
+    conn.execute("create table marts.ind_new__agency_month as table marts.ind_values")
     candidate = pub.stage_candidate(conn)
     with pytest.raises(RuntimeError, match="ind_new__agency_month"):
         validate(warehouse_url, candidate.publication_id, candidate.schema, list(candidate.relations))
@@ -270,7 +275,8 @@ def test_gate_keeps_offline_data_docs_without_secrets_or_values(
         url = PgUrl.parse(warehouse_url)
         with_password = replace(url, user=role, password=password, host=url.host or "127.0.0.1").render()
         conn.execute(
-            f"update {IND} set period_status = 'VALUE-NOT-SHOWN' where {A1} and indicator_id = '766-3.3'"
+            f"update {IND} set status = 'VALUE-NOT-SHOWN'"
+            f" where {A1} and indicator_id = '766-3.3' and period_kind = 'month'"
         )
         candidate = pub.stage_candidate(conn, run_id="docs")
         result = validate(
@@ -283,9 +289,9 @@ def test_gate_keeps_offline_data_docs_without_secrets_or_values(
         )
     finally:
         conn.execute(sql.SQL("drop role {}").format(sql.Identifier(role)))
-    assert not result.success and "period_status" in " ".join(result.failed_critical)
+    assert not result.success and "status" in " ".join(result.failed_critical)
     # a second run in the same project replaces the suites and keeps both runs' results
-    conn.execute(f"update {IND} set period_status = 'complete'")
+    conn.execute(f"update {IND} set status = 'complete'")
     assert _build_and_publish(conn, warehouse_url, tmp_path)[0]
 
     project = data_docs.project_dir(tmp_path)
@@ -293,7 +299,7 @@ def test_gate_keeps_offline_data_docs_without_secrets_or_values(
     pages = sorted(site.rglob("*.html"))
     assert (site / "index.html") in pages
     # a validation result page and a suite page per relation
-    for relation in ("dim_agency", "indicator_catalogue", "ind_values__unit_month"):
+    for relation in ("dim_agency", "indicator_catalogue", "ind_values"):
         runs = {
             page.parts[-3]
             for page in pages
@@ -310,7 +316,7 @@ def test_gate_keeps_offline_data_docs_without_secrets_or_values(
     assert {stat.S_IMODE(path.stat().st_mode) for path in files} == {0o600}
     assert {stat.S_IMODE(path.stat().st_mode) for path in project.rglob("*") if path.is_dir()} == {0o700}
     # the page counts the failing row; the stored results name it by its key
-    page = next(p for p in pages if "gate__ind_values__unit_month" in str(p) and "validations" in p.parts)
+    page = next(p for p in pages if "gate__ind_values" in str(p) and "validations" in p.parts)
     assert "1 unexpected values found" in page.read_text(encoding="utf-8")
     assert [path for path, data in texts.items() if path.suffix == ".json" and b"000.00.01.H57" in data]
     stored = conn.execute(

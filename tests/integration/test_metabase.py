@@ -112,13 +112,19 @@ def test_filters_narrow_the_rows_to_what_was_asked(login: psycopg.Connection) ->
     sql, params = render_native(build.question("agency_indicator_points"), ALL_FILTERS)
     rows = login.execute(sql, params).fetchall()
     # agency A, September, 766-2.1 as restated by the second publication: 70 / 85
-    assert [(r[0], r[1], r[3], r[4], r[5]) for r in rows] == [
+    assert [(r[0], r[1], r[4], r[5], r[6]) for r in rows] == [
         (date(2025, 9, 1), AGENCIES[0][0], "766-2.1", 70, 85)
     ]
     sql, params = render_native(build.question("restatements"), ALL_FILTERS)
     (row,) = login.execute(sql, params).fetchall()
-    assert (row[2], row[4], row[5]) == ("766-2.1", AGENCIES[0][0], "Thay đổi")
-    assert (round(row[6] * 100, 2), round(row[7] * 100, 2)) == (Decimal("85.90"), Decimal("82.35"))
+    assert (row[2], row[3], row[5], row[6]) == ("Tháng", "766-2.1", AGENCIES[0][0], "Thay đổi")
+    assert (round(row[7] * 100, 2), round(row[8] * 100, 2)) == (Decimal("85.90"), Decimal("82.35"))
+    # frameworks are named from bi.frameworks, and the filter takes the code or the name
+    name = login.execute("select name_vi from bi.frameworks where framework = '766'").fetchone()[0]
+    question = build.question("province_met_by_framework")
+    by_code = login.execute(*render_native(question, {**ALL_FILTERS, "framework": "766"})).fetchall()
+    by_name = login.execute(*render_native(question, {**ALL_FILTERS, "framework": name})).fetchall()
+    assert by_code == by_name and [r[0] for r in by_code] == [name]
     sql, params = render_native(build.question("agency_dossiers"), {"period": date(2025, 9, 1)})
     # 12 dossiers alternate between the two agencies; every third (n = 0, 3, 6, 9) is not online
     assert sorted(login.execute(sql, params).fetchall()) == [("Sở Tư pháp", 6, 4), ("Sở Y tế", 6, 4)]
@@ -185,15 +191,14 @@ def test_apply_creates_everything_then_a_second_apply_writes_nothing(
         for f in metabase.fields.values()
         if f["table_id"] == t["id"]
     }
-    numerator = fields[("ind_values__unit_month", "numerator")]
+    numerator = fields[("ind_values", "numerator")]
     assert numerator["description"] == "What is counted (e.g. dossiers on time)."
     assert numerator["semantic_type"] == "type/Quantity"
     assert fields[("dim_agency", "agency_name")]["description"] == "Agency name (Tên cơ quan)."
     assert fields[("publication_history", "gate_passed")]["description"].startswith("Whether the Great")
     tables = {t["name"]: t for t in metabase.tables.values()}
     assert (
-        tables["ind_values__unit_month"]["description"]
-        == "One row per indicator, unit of government and month."
+        tables["ind_values"]["description"] == "One row per indicator, period, level, scope, view and unit."
     )
 
     writes = len(metabase.writes)

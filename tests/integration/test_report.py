@@ -186,9 +186,8 @@ def test_a_new_catalogue_indicator_with_values_appears_with_no_report_change(
     url, _ = published
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
-            "insert into marts.ind_values__unit_month select '766-4.2', '766', '2025-09-01', 'province', 'H57',"
-            " 'Tỉnh H57', 800, 1000, 0.8, 'ratio', 'higher_is_better', 0.8, true, true, 0.8, null, null,"
-            " 'provisional', %s",
+            "insert into marts.ind_values select '766-4.2', '766', 'month', '2025-09-01', 'province', 'area',"
+            " 'historical', 'H57', 'Tỉnh H57', 800, 1000, 0.8, 'ratio', 0.8, true, true, null, 'provisional', %s",
             (rf.SEPT_AS_OF,),
         )
         rf.publish_figures_keeping(conn)

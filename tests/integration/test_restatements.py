@@ -19,8 +19,8 @@ from publishing import publish as pub
 
 VALUES_DDL = """
 create schema marts;
-create table marts.ind_values__unit_month (
-    indicator_id text, unit_level text, unit_id text, period_month date,
+create table marts.ind_values (
+    indicator_id text, period_kind text, period_start date, level text, scope text, view text, unit_id text,
     numerator numeric, denominator numeric, value numeric
 );
 """
@@ -35,12 +35,24 @@ def conn(warehouse_url: str) -> Iterator[psycopg.Connection]:
 
 
 def _publish(conn: psycopg.Connection, rows: list[tuple]) -> int:
-    """Replace the mart with `rows`, stage it, record a passing gate, publish; the publication id."""
-    conn.execute("truncate marts.ind_values__unit_month")
+    """Replace the mart with `rows` (indicator, level, unit, month or (kind, start), numerator,
+    denominator), stage it, record a passing gate, publish; the publication id."""
+    conn.execute("truncate marts.ind_values")
     with conn.cursor() as cur:
         cur.executemany(
-            "insert into marts.ind_values__unit_month values (%s, %s, %s, %s, %s, %s, %s)",
-            [(*row[:6], None if row[5] == 0 else Decimal(row[4]) / Decimal(row[5])) for row in rows],
+            "insert into marts.ind_values values (%s, %s, %s, %s, 'area', 'historical', %s, %s, %s, %s)",
+            [
+                (
+                    indicator,
+                    *(period if isinstance(period, tuple) else ("month", period)),
+                    level,
+                    unit,
+                    numerator,
+                    denominator,
+                    None if denominator == 0 else Decimal(numerator) / Decimal(denominator),
+                )
+                for indicator, level, unit, period, numerator, denominator in rows
+            ],
         )
     return publish_passed(conn)
 
@@ -54,9 +66,9 @@ SEPTEMBER = [
 
 def _restatements(conn: psycopg.Connection) -> list[tuple]:
     return conn.execute(
-        "select publication_id, indicator_id, unit_id, period_month::text, change,"
+        "select publication_id, indicator_id, unit_id, period_start::text, change,"
         " old_numerator, new_numerator, old_denominator, new_denominator"
-        " from bi.restatements order by 1, 2, 3"
+        " from bi.restatements where period_kind = 'month' order by 1, 2, 3"
     ).fetchall()
 
 
@@ -111,3 +123,22 @@ def test_rollback_shows_the_history_of_the_publication_bi_reads(conn: psycopg.Co
     assert len(_restatements(conn)) == 3  # one changed, two removed
     pub.rollback(conn)
     assert _restatements(conn) == []
+
+
+def test_a_quarter_is_a_value_of_its_own_beside_its_first_month(conn: psycopg.Connection) -> None:
+    quarter = ("quarter", "2025-07-01")
+    _publish(conn, [*SEPTEMBER, ("766-2.1", "province", "H57", quarter, 250, 300)])
+    # the quarter is restated (a late dossier of July), the July month row is new: no restatement
+    second = _publish(
+        conn,
+        [
+            *SEPTEMBER,
+            ("766-2.1", "province", "H57", quarter, 251, 301),
+            ("766-2.1", "province", "H57", "2025-07-01", 80, 90),
+        ],
+    )
+    assert pub.restatement_count(conn, second) == 1
+    assert conn.execute(
+        "select period_kind, period_start::text, level, scope, view, old_numerator, new_numerator"
+        " from bi.restatements"
+    ).fetchall() == [("quarter", "2025-07-01", "province", "area", "historical", 250, 251)]

@@ -101,10 +101,10 @@ def test_config_needs_credentials_and_points_metabase_at_the_bi_login() -> None:
 
 
 def test_semantic_types_by_name_unless_dbt_meta_says_otherwise() -> None:
-    assert semantic_type("ind_values__unit_month", "numerator", {}) == "type/Quantity"
+    assert semantic_type("ind_values", "numerator", {}) == "type/Quantity"
     assert semantic_type("dim_agency", "agency_name", {}) == "type/Name"
-    assert semantic_type("ind_values__unit_month", "points", {}) == "type/Score"
-    assert semantic_type("ind_values__unit_month", "value", {}) is None
+    assert semantic_type("ind_values", "points", {}) == "type/Score"
+    assert semantic_type("ind_values", "value", {}) is None
     assert semantic_type("x", "value", {("x", "value"): "type/Percentage"}) == "type/Percentage"
 
 

@@ -19,9 +19,9 @@ HOSTILE = '<script>alert("x")</script> & Sở'
 AS_OF = datetime(2025, 10, 1, tzinfo=UTC)
 
 
-def _value(unit_level: str, unit_id: str, unit_name: str, numerator: int, denominator: int) -> Value:
+def _value(level: str, unit_id: str, unit_name: str, numerator: int, denominator: int) -> Value:
     return Value(
-        "766-3.3", "766", date(2025, 9, 1), unit_level, unit_id, unit_name,
+        "766-3.3", "766", date(2025, 9, 1), level, unit_id, unit_name,
         Decimal(numerator), Decimal(denominator), Decimal(numerator) / Decimal(denominator),
         "ratio", "higher_is_better", Decimal("0.5"), True, numerator / denominator >= 0.5,
         Decimal("0.5"), Decimal(6), min(Decimal(1), Decimal(numerator) / Decimal(denominator) / Decimal("0.5")) * 6,

@@ -4,6 +4,7 @@ every unit the catalogue allows, and an undeclared indicator mart refused."""
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -33,12 +34,14 @@ def test_one_check_per_computed_indicator_with_its_unit_and_direction() -> None:
         Indicator("766-2.1", "ratio", "higher_is_better"),
         Indicator("766-2.2", "duration", "lower_is_better"),
     ]
-    (spec,) = suites_for(["ind_values__unit_month"], lambda: computed)
+    (spec,) = suites_for(["ind_values"], lambda: computed)
     queries = [e.unexpected_rows_query for e in spec.expectations if hasattr(e, "unexpected_rows_query")]
     per_indicator = [q for q in queries if "indicator_row_malformed" in q]
     assert len(per_indicator) == 2
     duration = next(q for q in per_indicator if "'766-2.2'" in q)
-    assert "'duration'" in duration and "'lower_is_better'" in duration
+    assert "'duration'" in duration and "denominator is null" in duration
+    verdict = next(q for q in queries if "met_inconsistent" in q and "'766-2.2'" in q)
+    assert "value <= target" in verdict  # lower is better
     assert "value > 1" not in duration  # a duration is not bounded by 1; a ratio is
     assert "value > 1" in next(q for q in per_indicator if "'766-2.1'" in q)
     value_sets = [
@@ -51,7 +54,7 @@ def test_one_check_per_computed_indicator_with_its_unit_and_direction() -> None:
 
 def test_an_undeclared_indicator_mart_is_refused() -> None:
     with pytest.raises(UndeclaredRelation, match="ind_766__quarter"):
-        suites_for(["ind_values__unit_month", "ind_766__quarter"], lambda: [])
+        suites_for(["ind_values", "ind_766__quarter"], lambda: [])
 
 
 def test_quality_thresholds_come_from_the_seed_and_name_each_share() -> None:
@@ -155,7 +158,7 @@ def test_moves_are_judged_only_for_unchanged_measures_against_the_live_publicati
         Indicator("766-3.3", "ratio", "higher_is_better"),
     ]
     baseline = LiveBaseline("pub_000001", "pub_000002", ("766-2.1",))  # 766-3.3's measure changed
-    (spec,) = suites_for(["ind_values__unit_month"], lambda: computed, baseline=baseline)
+    (spec,) = suites_for(["ind_values"], lambda: computed, baseline=baseline)
     queries = {
         q.split("*/")[0]: (q, e.severity)
         for e in spec.expectations
@@ -163,10 +166,31 @@ def test_moves_are_judged_only_for_unchanged_measures_against_the_live_publicati
     }
     failure, severity = next(v for k, v in queries.items() if MOVE_FAILURE in k)
     assert severity == CRITICAL and "in ('766-2.1')" in failure and "766-3.3" not in failure
-    assert '"pub_000001"."ind_values__unit_month"' in failure and "catalogue.fail_move" in failure
-    assert "live_value.period_status = 'complete'" in failure
+    assert '"pub_000001"."ind_values"' in failure and "catalogue.fail_move" in failure
+    assert "live_value.status = 'complete'" in failure
     assert next(v for k, v in queries.items() if MOVE_WARNING in k)[1] == WARNING
     assert any("published_value_disappeared" in k for k in queries)
     # before the first publication, or with every measure changed: nothing to compare
-    (first,) = suites_for(["ind_values__unit_month"], lambda: computed)
+    (first,) = suites_for(["ind_values"], lambda: computed)
     assert not any(MOVE_FAILURE in str(getattr(e, "unexpected_rows_query", "")) for e in first.expectations)
+
+
+def test_an_aggregate_indicator_may_lack_figures_zero_rows_and_a_province_sum() -> None:
+    computed = [
+        Indicator("X-A", "ratio", "higher_is_better"),
+        Indicator("X-M", "duration", "lower_is_better", aggregate=True),
+        Indicator("X-P", "points", "higher_is_better", max_points=Decimal("10"), aggregate=True),
+    ]
+    (spec,) = suites_for(["ind_values"], lambda: computed)
+    queries = [q for e in spec.expectations if (q := getattr(e, "unexpected_rows_query", None))]
+
+    def malformed(indicator: str) -> str:
+        return next(q for q in queries if "indicator_row_malformed" in q and f"'{indicator}'" in q)
+
+    assert "denominator is null" in malformed("X-A")
+    assert "denominator is null" not in malformed("X-M")
+    assert "value > 10" in malformed("X-P")
+    province = next(q for q in queries if "province_row_missing" in q)
+    assert "in ('X-A')" in province  # an aggregate indicator's province row is its measure's
+    for column in ("period_kind", "period_start", "scope", "view"):
+        assert f"province_row.{column} = agency_row.{column}" in province

@@ -1,8 +1,10 @@
--- Every Decision 766 indicator per agency and month: value, target, met, points.
+-- Every scored indicator (the catalogue gives it maximum points) per agency and month: value,
+-- target, met, points.
 select
-    ind.period_month as "Kỳ"
+    ind.period_start as "Kỳ"
     , ind.unit_id as "Mã cơ quan"
     , ind.unit_name as "Cơ quan"
+    , frameworks.name_vi as "Khung"
     , ind.indicator_id as "Mã chỉ số"
     , ind.numerator as "Tử số"
     , ind.denominator as "Mẫu số"
@@ -10,12 +12,17 @@ select
     , ind.target as "Mục tiêu"
     , case when ind.met then 'Đạt' when not ind.met then 'Không đạt' end as "Kết quả"
     , ind.points as "Điểm"
-    , ind.max_points as "Điểm tối đa"
-    , case when ind.period_status = 'provisional' then 'Tạm tính' else 'Đủ tháng' end as "Trạng thái kỳ"
-from bi.ind_values__unit_month as ind
-where ind.framework = '766'
-    and ind.unit_level = 'agency'
-    [[and ind.period_month = date_trunc('month', {{period}})::date]]
+    , catalogue.max_points as "Điểm tối đa"
+    , case when ind.status = 'provisional' then 'Tạm tính' else 'Đủ tháng' end as "Trạng thái kỳ"
+from bi.ind_values as ind
+inner join bi.indicator_catalogue as catalogue on ind.indicator_id = catalogue.indicator_id
+inner join bi.frameworks as frameworks on ind.framework = frameworks.framework
+where catalogue.max_points is not null
+    and ind.period_kind = 'month'
+    and ind.scope = 'area'
+    and ind.view = 'historical'
+    and ind.level = 'agency'
+    [[and ind.period_start = date_trunc('month', {{period}})::date]]
     [[and (ind.unit_id = {{unit}} or ind.unit_name = {{unit}})]]
     [[and ind.indicator_id = {{indicator}}]]
-order by ind.period_month desc, ind.unit_id, ind.indicator_id
+order by ind.period_start desc, ind.unit_id, frameworks.display_order, ind.indicator_id

@@ -1,22 +1,27 @@
--- Decision 766 points per agency and month: points earned out of the points at stake, and the
--- rating band of bi.rating_bands (the seed the index report uses too): the score brought to the
--- band scale (100) when fewer points than the scale are measured, as the report does.
+-- Points per agency, framework and month: points earned out of the points at stake (the
+-- catalogue's max_points), and the rating band of bi.rating_bands (the seed the index report uses
+-- too): the score brought to the band scale when fewer points than the scale are measured, as the
+-- report does. A framework without bands has no rating.
 with agency_points as (
     select
-        ind.period_month
+        ind.period_start
+        , ind.framework
         , ind.unit_id
         , max(ind.unit_name) as unit_name
         , sum(ind.points) as points
-        , sum(ind.max_points) as max_points
+        , sum(catalogue.max_points) as max_points
         , count(*) as scored_indicators
-    from bi.ind_values__unit_month as ind
-    where ind.framework = '766'
-        and ind.unit_level = 'agency'
-        and ind.max_points is not null
-        [[and ind.period_month = date_trunc('month', {{period}})::date]]
+    from bi.ind_values as ind
+    inner join bi.indicator_catalogue as catalogue on ind.indicator_id = catalogue.indicator_id
+    where catalogue.max_points is not null
+        and ind.period_kind = 'month'
+        and ind.scope = 'area'
+        and ind.view = 'historical'
+        and ind.level = 'agency'
+        [[and ind.period_start = date_trunc('month', {{period}})::date]]
         [[and (ind.unit_id = {{unit}} or ind.unit_name = {{unit}})]]
         [[and ind.indicator_id = {{indicator}}]]
-    group by ind.period_month, ind.unit_id
+    group by ind.period_start, ind.framework, ind.unit_id
 ),
 
 scored as (
@@ -27,7 +32,8 @@ scored as (
 )
 
 select
-    scored.period_month as "Kỳ"
+    scored.period_start as "Kỳ"
+    , frameworks.name_vi as "Khung"
     , scored.unit_id as "Mã cơ quan"
     , scored.unit_name as "Cơ quan"
     , scored.points as "Điểm"
@@ -36,10 +42,11 @@ select
     , (
         select bands.name_vi
         from bi.rating_bands as bands
-        where bands.framework = '766' and bands.min_score <= scored.score
+        where bands.framework = scored.framework and bands.min_score <= scored.score
         order by bands.min_score desc
         limit 1
     ) as "Xếp loại"
     , scored.scored_indicators as "Số chỉ số có điểm"
 from scored
-order by scored.period_month desc, scored.points desc, scored.unit_id
+inner join bi.frameworks as frameworks on scored.framework = frameworks.framework
+order by scored.period_start desc, frameworks.display_order, scored.points desc, scored.unit_id

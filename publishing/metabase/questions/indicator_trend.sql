@@ -1,11 +1,15 @@
 -- One indicator at province level, month by month, against its target (generated per catalogue row).
 select
-    ind.period_month as "Kỳ"
+    ind.period_start as "Kỳ"
     , ind.value as "Giá trị"
     , ind.target as "Mục tiêu"
-from bi.ind_values__unit_month as ind
+from bi.ind_values as ind
+inner join bi.frameworks as frameworks on ind.framework = frameworks.framework
 where ind.indicator_id = {{indicator}}
-    and ind.unit_level = 'province'
-    [[and ind.period_month <= date_trunc('month', {{period}})::date]]
-    [[and ind.framework = {{framework}}]]
-order by ind.period_month
+    and ind.period_kind = 'month'
+    and ind.scope = 'area'
+    and ind.view = 'historical'
+    and ind.level = 'province'
+    [[and ind.period_start <= date_trunc('month', {{period}})::date]]
+    [[and (ind.framework = {{framework}} or frameworks.name_vi = {{framework}})]]
+order by ind.period_start

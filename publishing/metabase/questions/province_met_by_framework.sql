@@ -1,13 +1,17 @@
 -- How many province indicators met their target, per framework (indicators with a target only).
 select
-    ind.framework as "Khung"
+    frameworks.name_vi as "Khung"
     , count(*) filter (where ind.met) as "Đạt"
     , count(*) filter (where not ind.met) as "Không đạt"
-from bi.ind_values__unit_month as ind
-where ind.unit_level = 'province'
+from bi.ind_values as ind
+inner join bi.frameworks as frameworks on ind.framework = frameworks.framework
+where ind.period_kind = 'month'
+    and ind.scope = 'area'
+    and ind.view = 'historical'
+    and ind.level = 'province'
     and ind.met is not null
-    [[and ind.period_month = date_trunc('month', {{period}})::date]]
-    [[and ind.framework = {{framework}}]]
+    [[and ind.period_start = date_trunc('month', {{period}})::date]]
+    [[and (ind.framework = {{framework}} or frameworks.name_vi = {{framework}})]]
     [[and ind.indicator_id = {{indicator}}]]
-group by ind.framework
-order by ind.framework
+group by frameworks.name_vi, frameworks.display_order
+order by frameworks.display_order

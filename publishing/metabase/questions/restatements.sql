@@ -1,9 +1,10 @@
 -- Published values that a later publication changed or removed.
 select
     restatement.publication_id as "Lần công bố"
-    , restatement.period_month as "Kỳ"
+    , restatement.period_start as "Kỳ"
+    , case restatement.period_kind when 'month' then 'Tháng' when 'quarter' then 'Quý' else 'Năm' end as "Loại kỳ"
     , restatement.indicator_id as "Mã chỉ số"
-    , restatement.unit_level as "Cấp"
+    , restatement.level as "Cấp"
     , restatement.unit_id as "Đơn vị"
     , case restatement.change when 'changed' then 'Thay đổi' else 'Bị loại bỏ' end as "Điều chỉnh"
     , restatement.old_value as "Giá trị cũ"
@@ -11,7 +12,7 @@ select
     , restatement.recorded_at as "Ghi nhận lúc"
 from bi.restatements as restatement
 where true
-    [[and restatement.period_month = date_trunc('month', {{period}})::date]]
+    [[and restatement.period_start = date_trunc('month', {{period}})::date]]
     [[and restatement.indicator_id = {{indicator}}]]
     [[and restatement.unit_id = {{unit}}]]
-order by restatement.publication_id desc, restatement.period_month, restatement.indicator_id
+order by restatement.publication_id desc, restatement.period_start, restatement.indicator_id
