@@ -1,6 +1,6 @@
 """The privacy promise, field by field: a personal value never lands in clear.
 
-The list below is the test's own knowledge of each source's native format
+The lists in `personal_fields/` are the test's own knowledge of each source's native format
 (`../shared/reference/interfaces-research.md`), kept apart from the declarations in
 `ingestion/sources/`: dropping a field from a source's declaration makes its case here fail.
 Each case puts a recognisable clear value in one field, sends a good record and a
@@ -15,7 +15,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
+import tomllib
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -29,24 +31,12 @@ from ingestion.runner import parse_pages
 from ingestion.schema import migrate
 from ingestion.sources import SOURCES
 
-#: Where each source entity carries personal data: top-level field names, and
-#: "List[].Field" for a field of the items of a list.
+#: Where each source entity carries personal data: one `personal_fields/<source>.toml` per
+#: source (entity → top-level field names, and "List[].Field" for a field of a list's items).
 PERSONAL_FIELDS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("onestop", "dossiers"): (
-        "ChuHoSo",
-        "SoGiayToChuHoSo",
-        "MaDoiTuong",
-        "SoDienThoai",
-        "Email",
-        "Fax",
-        "DiaChiChuHoSo",
-        "DinhDanhCHS[].SoDinhDanh",
-        "DanhSachHoSoBoSung[].NguoiYeuCauBoSung",
-        "DanhSachHoSoBoSung[].NguoiTiepNhanBoSung",
-    ),
-    ("onestop", "progress"): ("NguoiXuLy",),
-    ("onestop", "procedures"): (),
-    ("onestop", "agencies"): (),
+    (path.stem, entity): tuple(fields)
+    for path in sorted((Path(__file__).parent / "personal_fields").glob("*.toml"))
+    for entity, fields in tomllib.loads(path.read_text()).items()
 }
 
 ENTITIES = {(source.name, e.name): e for source in SOURCES.values() for e in source.entities}
@@ -80,7 +70,7 @@ CASES = [(key, path) for key, paths in PERSONAL_FIELDS.items() for path in paths
 
 def test_every_registered_entity_is_listed_here() -> None:
     assert set(ENTITIES) == set(PERSONAL_FIELDS), (
-        "list the personal fields of every source entity in this test"
+        "list the personal fields of every source entity in personal_fields/<source>.toml"
     )
 
 

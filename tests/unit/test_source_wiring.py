@@ -39,11 +39,10 @@ REGISTERED = sorted(SOURCES)
 
 
 def _own_files(source: Source) -> set[Path]:
-    """The files allowed to name `source`: its module (and its `<source>_*` helpers), the
-    registry's import of it, its sandbox."""
+    """The files allowed to name `source`: its module (and its `<source>_*` helpers) and its
+    sandbox (the registry finds the module without naming it)."""
     own = {
         ROOT / "ingestion" / "sources" / f"{source.name}.py",
-        ROOT / "ingestion" / "sources" / "__init__.py",
         *(ROOT / "ingestion" / "sources").glob(f"{source.name}_*.py"),
     }
     if source.sandbox is not None:
