@@ -542,6 +542,8 @@ def rollback(conn: psycopg.Connection, to_publication_id: int | None = None) -> 
             target = row[0]
         schema = _status_check(conn, target, {"superseded", "rolled_back"})
         _refuse_pruned(conn, target)
+        if current:
+            _refuse_older_shape(conn, target, schema, current[0])
         relations = conn.execute(
             "select relations from ops.publications where publication_id = %s", (target,)
         ).fetchone()[0]
@@ -557,6 +559,35 @@ def rollback(conn: psycopg.Connection, to_publication_id: int | None = None) -> 
         return schema
 
     return _switch(conn, step, "rollback")
+
+
+def _refuse_older_shape(conn: psycopg.Connection, target: int, schema: str, current: int) -> None:
+    """A rollback to a copy lacking a table or column that bi shows today (built before an upgrade
+    changed them) is refused: the report and Metabase read today's shape and would break."""
+    missing = conn.execute(
+        """
+        select string_agg(distinct case
+            when not exists (
+                select from information_schema.tables as theirs
+                where theirs.table_schema = %(schema)s and theirs.table_name = now.table_name
+            ) then now.table_name
+            else now.table_name || '.' || now.column_name end, ', ')
+        from information_schema.columns as now
+        join ops.publications as live on live.publication_id = %(current)s and now.table_schema = live.schema_name
+        where now.table_name = any(live.relations)
+          and not exists (
+              select from information_schema.columns as same
+              where same.table_schema = %(schema)s and same.table_name = now.table_name
+                and same.column_name = now.column_name
+          )
+        """,
+        {"schema": schema, "current": current},
+    ).fetchone()[0]
+    if missing:
+        raise PublishRefused(
+            f"publication {target} cannot be restored: it was built before an upgrade and lacks what bi "
+            f"shows today ({missing}); publish a new build instead"
+        )
 
 
 def _refuse_pruned(conn: psycopg.Connection, publication_id: int) -> None:

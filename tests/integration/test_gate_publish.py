@@ -170,6 +170,21 @@ def test_rollback_restores_previous_publication(conn: psycopg.Connection, wareho
     assert _bi_rows(conn) == first
 
 
+def test_rollback_to_a_copy_older_than_what_bi_shows_is_refused(
+    conn: psycopg.Connection, warehouse_url: str
+) -> None:
+    """A copy built before an upgrade added a column (or a table) would break today's readers."""
+    _, first = _build_and_publish(conn, warehouse_url)
+    _build_and_publish(conn, warehouse_url)
+    live = _bi_rows(conn)
+    conn.execute(sql.SQL("alter table {}.ind_values drop column points").format(sql.Identifier(first.schema)))
+    with pytest.raises(
+        pub.PublishRefused, match=rf"publication {first.publication_id} .* \(ind_values\.points\)"
+    ):
+        pub.rollback(conn)
+    assert _bi_rows(conn) == live
+
+
 def _times(conn: psycopg.Connection) -> dict[int, tuple]:
     rows = conn.execute(
         "select publication_id, status, published_at, live_since, pruned_at, note from ops.publications"
