@@ -21,6 +21,7 @@ Two-province mergers and crosswalk chains are dbt unit tests (models/intermediat
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import dbt_fixtures as fx
 import psycopg
@@ -133,3 +134,35 @@ def test_dossier_joins_the_unit_valid_at_its_event_time(conn: psycopg.Connection
         f"{DISTRICT}-250620-00001": (DISTRICT_UNIT.code, DISTRICT_UNIT.valid_from),
         f"{SEAT}-250628-00002": (SEAT_UNIT.code, SEAT_UNIT.valid_from),
     }
+
+
+def test_a_broken_crosswalk_fails_the_build(conn: psycopg.Connection, module_warehouse_url: str) -> None:
+    """A closed unit with no successor, one with two, and two versions of a code in force at once
+    each fail the seed tests (the shipped rows are restored afterwards)."""
+    from infra.dbt import DbtFailed, run_dbt
+
+    merged_key = (MERGED_UNIT.code, CLOSING_DAY)
+    conn.execute(
+        "delete from reference.admin_unit_crosswalk where old_unit_code = %s and old_valid_to = %s",
+        merged_key,
+    )
+    conn.execute(
+        "insert into reference.admin_unit_crosswalk values (%s, %s, %s, 'second successor')",
+        (DISTRICT_UNIT.code, CLOSING_DAY, MERGED_UNIT.code),
+    )
+    conn.execute(
+        "insert into reference.admin_units values (%s, 'commune', 'overlap', %s, '46', %s, null, '')",
+        (SEAT_UNIT.code, SEAT_UNIT.parent_code, date(2025, 6, 1)),
+    )
+    selected = "assert_admin_unit_crosswalk_is_complete assert_admin_units_do_not_overlap"
+    try:
+        with pytest.raises(DbtFailed) as failed:
+            run_dbt(["test", "--select", *selected.split()], module_warehouse_url)
+        assert {failure.name for failure in failed.value.failures} >= set(selected.split())
+    finally:
+        conn.execute("delete from reference.admin_units where unit_name = 'overlap'")
+        conn.execute("delete from reference.admin_unit_crosswalk where note = 'second successor'")
+        conn.execute(
+            "insert into reference.admin_unit_crosswalk values (%s, %s, %s, '')",
+            (*merged_key, SEAT_UNIT.code),
+        )
