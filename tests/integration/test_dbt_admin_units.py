@@ -137,8 +137,8 @@ def test_dossier_joins_the_unit_valid_at_its_event_time(conn: psycopg.Connection
 
 
 def test_a_broken_crosswalk_fails_the_build(conn: psycopg.Connection, module_warehouse_url: str) -> None:
-    """A closed unit with no successor, one with two, and two versions of a code in force at once
-    each fail the seed tests (the shipped rows are restored afterwards)."""
+    """A closed unit with no successor, one with two, two versions of a code in force at once and
+    a parent that does not exist fail the seed tests (the shipped rows are restored afterwards)."""
     from infra.dbt import DbtFailed, run_dbt
 
     merged_key = (MERGED_UNIT.code, CLOSING_DAY)
@@ -151,10 +151,10 @@ def test_a_broken_crosswalk_fails_the_build(conn: psycopg.Connection, module_war
         (DISTRICT_UNIT.code, CLOSING_DAY, MERGED_UNIT.code),
     )
     conn.execute(
-        "insert into reference.admin_units values (%s, 'commune', 'overlap', %s, '46', %s, null, '')",
-        (SEAT_UNIT.code, SEAT_UNIT.parent_code, date(2025, 6, 1)),
+        "insert into reference.admin_units values (%s, 'commune', 'overlap', '999', '46', %s, null, '')",
+        (SEAT_UNIT.code, date(2025, 6, 1)),
     )
-    selected = "assert_admin_unit_crosswalk_is_complete assert_admin_units_do_not_overlap"
+    selected = "assert_admin_unit_crosswalk_is_complete assert_admin_units_do_not_overlap assert_admin_units_have_their_parent"
     try:
         with pytest.raises(DbtFailed) as failed:
             run_dbt(["test", "--select", *selected.split()], module_warehouse_url)
