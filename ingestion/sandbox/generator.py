@@ -18,12 +18,14 @@ from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+from core.admin_units import REORGANISATION_DATE, successors, unit_on, units_of_province
 from core.calendar import working_calendar
 from ingestion.sandbox.province import Province, dossier_order, gc_paused, progress_order
 
 PROVINCE_LETTER_CODE = "H57"
 PROVINCE_ADMIN_CODE = "46"
-PROVINCE_NAME = "thành phố Huế"
+#: the province's name in force on the day of the 2025 reorganisation (seed admin_units)
+PROVINCE_NAME = unit_on(PROVINCE_ADMIN_CODE, REORGANISATION_DATE).name
 PORTAL_URL = "https://dichvucong.hue.gov.vn"
 
 MONTHLY_RECEIVED = 4000  # dossiers accepted per month at scale 1.0
@@ -215,6 +217,24 @@ AGENCY_TABLE: tuple[tuple[str, str, str, str, float, tuple[tuple[str, str], ...]
     )),
 )  # fmt: skip
 
+# Agencies of the units that closed on REORGANISATION_DATE (read from the admin_units seed): the
+# People's Committee of each abolished district and of each commune merged into another. The
+# commune hosting a merged commune's seat keeps its code and its agency (above), renamed.
+DISTRICT_COMMITTEE_LEVEL = "4"
+CLOSED_DISTRICT_SHARE = 0.015
+CLOSED_COMMUNE_SHARE = 0.01
+CLOSED_DISTRICT_PROCEDURES = (
+    ("Đăng ký thành lập hộ kinh doanh", "HKD"),
+    ("Cấp giấy phép xây dựng nhà ở riêng lẻ", "XD"),
+    ("Đăng ký kết hôn có yếu tố nước ngoài", "HT"),
+)
+CLOSED_COMMUNE_PROCEDURES = (
+    ("Đăng ký khai sinh", "HT"),
+    ("Chứng thực bản sao từ bản chính", "CT"),
+    ("Đăng ký khai tử", "HT"),
+)
+FIRST_CLOSED_COMMUNE_NUMBER = 40  # 000.NN.DD.H57 of the merged communes' committees
+
 SURNAMES = (
     ("Nguyễn", 38), ("Trần", 11), ("Lê", 9.5), ("Phạm", 7), ("Hoàng", 4), ("Huỳnh", 2),
     ("Phan", 4.5), ("Vũ", 2), ("Võ", 2.5), ("Đặng", 2), ("Bùi", 2), ("Đỗ", 1.4), ("Hồ", 1.5),
@@ -307,6 +327,8 @@ class Agency:
     code: str
     name: str
     level: str
+    admin_code: str
+    parent_code: str
     daily_rate: float
     online_target: float
     on_time_share: float
@@ -319,6 +341,8 @@ class Agency:
     desk: list[tuple[str, str, str]] = field(default_factory=list)
     specialists: list[tuple[str, str, str]] = field(default_factory=list)
     leaders: list[tuple[str, str, str]] = field(default_factory=list)
+    #: the first day it no longer receives dossiers (its unit closed), None while in force
+    active_until: date | None = None
 
 
 @dataclass
@@ -427,6 +451,8 @@ def generate_province(seed: int, scale: float, start: date, end: date) -> Provin
         while day < end + timedelta(days=SUBMISSION_LEAD_DAYS):
             if ctx.calendar.is_working(day):
                 for agency in agencies:
+                    if agency.active_until is not None and day >= agency.active_until:
+                        continue
                     _agency_day(ctx, agency, day, versions, progress)
             day += timedelta(days=1)
         versions.sort(key=dossier_order)
@@ -445,19 +471,57 @@ def generate_province(seed: int, scale: float, start: date, end: date) -> Provin
 # --- catalogues -------------------------------------------------------------------------
 
 
+def _closed_unit_agencies(
+    start: date,
+) -> list[tuple[str, str, str, str, str, float, tuple[tuple[str, str], ...]]]:
+    """(MADONVI, TENDONVI, CAPDONVI, MADVHC, MADONVICHA, share, procedures) of the People's
+    Committees of the province's units that closed on REORGANISATION_DATE, if the span reaches
+    before it. A district's agency number is that of the communes under it in AGENCY_TABLE."""
+    if start >= REORGANISATION_DATE:
+        return []
+    last_day = REORGANISATION_DATE - timedelta(days=1)
+    closing = [
+        u for u in units_of_province(PROVINCE_ADMIN_CODE, last_day) if u.valid_to == REORGANISATION_DATE
+    ]
+    district_numbers: dict[str, str] = {}
+    for code, _name, _level, admin_code, *_ in AGENCY_TABLE:
+        if len(admin_code) == 5:
+            district_numbers[unit_on(admin_code, last_day).parent_code] = code.split(".")[2]
+    letter = PROVINCE_LETTER_CODE
+    rows: list[tuple[str, str, str, str, str, float, tuple[tuple[str, str], ...]]] = []
+    province_committee = f"000.00.00.{letter}"
+    for unit in (u for u in closing if u.level == "district"):
+        agency_id = f"000.00.{district_numbers[unit.code]}.{letter}"
+        rows.append((agency_id, f"UBND {unit.name}", DISTRICT_COMMITTEE_LEVEL, unit.code, province_committee,
+                     CLOSED_DISTRICT_SHARE, CLOSED_DISTRICT_PROCEDURES))  # fmt: skip
+    merged = [u for u in closing if u.level == "commune" and successors()[(u.code, u.valid_to)] != u.code]
+    for number, unit in enumerate(merged, start=FIRST_CLOSED_COMMUNE_NUMBER):
+        district = district_numbers[unit.parent_code]
+        rows.append((f"000.{number}.{district}.{letter}", f"UBND {unit.name}", "3", unit.code,
+                     f"000.00.{district}.{letter}", CLOSED_COMMUNE_SHARE, CLOSED_COMMUNE_PROCEDURES))  # fmt: skip
+    return rows
+
+
 def _make_agencies(ctx: _Context) -> list[Agency]:
     total_share = sum(row[4] for row in AGENCY_TABLE)
     daily_received = MONTHLY_RECEIVED * 12 / WORKING_DAYS_PER_YEAR / (1 - NOT_RECEIVED_SHARE)
     agencies = []
     procedure_index = 0
     count = len(AGENCY_TABLE)
-    for index, (code, name, level, _admin, share, procedures) in enumerate(AGENCY_TABLE):
+    parent = f"000.00.00.{PROVINCE_LETTER_CODE}"
+    table = [(code, name, level, admin, "" if level == "1" else parent, share, procedures, None)
+             for code, name, level, admin, share, procedures in AGENCY_TABLE]  # fmt: skip
+    table += [(*row, REORGANISATION_DATE) for row in _closed_unit_agencies(ctx.start.date())]
+    for index, (code, name, level, admin, parent_code, share, procedures, until) in enumerate(table):
         rng = ctx.rng("agency", code)
         agency = Agency(
             index=index,
             code=code,
             name=name,
             level=level,
+            admin_code=admin,
+            parent_code=parent_code,
+            active_until=until,
             daily_rate=daily_received * share / total_share,
             online_target=0.15 + 0.70 * ((index * 11) % count) / (count - 1),
             on_time_share=0.8 + 0.2 * ((index * 7 + 3) % count) / (count - 1),
@@ -505,7 +569,7 @@ def _make_procedure(ctx: _Context, agency: Agency, index: int, name: str, field_
     fee = 0 if rng.random() < 0.45 else _pick(rng, (20_000, 30_000, 50_000, 100_000, 200_000, 500_000))
     level_draw = rng.random()
     online_level = "TOANTRINH" if level_draw < 0.5 else "MOTPHAN" if level_draw < 0.85 else ""
-    prefix = "2" if agency.level == "3" else "1"
+    prefix = "1" if agency.level in ("1", "2") else "2"
     field_code, field_name = FIELDS[field_key]
     return Procedure(
         code=f"{prefix}.00{1000 + (17 + index * 113) % 9000:04d}",
@@ -537,7 +601,7 @@ def _procedure_record(agency: Agency, procedure: Procedure) -> dict[str, Any]:
         "MATTHC": procedure.code,
         "TENTTHC": procedure.name,
         "LINHVUCTHUCHIEN": [{"MALINHVUC": procedure.field_code, "TENLINHVUC": procedure.field_name}],
-        "CAPTHUCHIEN": "Cấp Xã" if agency.level == "3" else "Cấp Tỉnh",
+        "CAPTHUCHIEN": {"3": "Cấp Xã", DISTRICT_COMMITTEE_LEVEL: "Cấp Huyện"}.get(agency.level, "Cấp Tỉnh"),
         "COQUANTHUCHIEN": [{"MADONVI": agency.code, "TENDONVI": agency.name}],
         "CACHTHUCTHUCHIEN": [{"KENH": kenh, "THOIGIAN": [timing]} for kenh in channels],
         "MUCDODVC": procedure.online_level,
@@ -549,14 +613,13 @@ def _procedure_record(agency: Agency, procedure: Procedure) -> dict[str, Any]:
 
 def _agency_record(ctx: _Context, agency: Agency) -> dict[str, str]:
     rng = ctx.rng("agency-record", agency.code)
-    admin_code = AGENCY_TABLE[agency.index][3]
     updated = ctx.start - timedelta(days=_between(rng, 30, 500), minutes=_between(rng, 0, 600))
     return {
         "MADONVI": agency.code,
         "TENDONVI": agency.name,
         "CAPDONVI": agency.level,
-        "MADONVICHA": "" if agency.level == "1" else f"000.00.00.{PROVINCE_LETTER_CODE}",
-        "MADVHC": admin_code,
+        "MADONVICHA": agency.parent_code,
+        "MADVHC": agency.admin_code,
         "NGAYCAPNHAT": _stamp(updated),
     }
 

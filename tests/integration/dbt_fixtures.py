@@ -224,14 +224,14 @@ def insert_procedure(
     )
 
 
-def agency(agency_id: str, name: str, level: str, parent: str) -> dict[str, Any]:
+def agency(agency_id: str, name: str, level: str, parent: str, admin_unit: str = "46") -> dict[str, Any]:
     """A native agency record."""
     return {
         "MADONVI": agency_id,
         "TENDONVI": name,
         "CAPDONVI": level,
         "MADONVICHA": parent,
-        "MADVHC": "46",
+        "MADVHC": admin_unit,
         "NGAYCAPNHAT": "20250701080000",
     }
 
@@ -246,6 +246,7 @@ def insert_agency(
     *,
     observed: str | None = None,
     deleted: bool = False,
+    admin_unit: str = "46",
 ) -> None:
     _insert_state(
         conn,
@@ -253,7 +254,7 @@ def insert_agency(
         "ma_don_vi",
         batch_id,
         agency_id,
-        agency(agency_id, name, level, parent),
+        agency(agency_id, name, level, parent, admin_unit),
         None if deleted else local("2025-07-01 08:00"),
         observed,
         deleted,

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from core.admin_units import REORGANISATION_DATE, admin_units, successors, units_of_province
 from core.calendar import working_calendar
 from ingestion.sandbox.generator import generate_province
 from ingestion.sandbox.province import Province, export_province, gc_paused, load_province, parse_stamp
@@ -336,17 +337,24 @@ def test_no_twelve_digit_run_outside_the_id_fields(leaves: list[tuple[str, Any]]
 
 def test_catalogues(province: Province) -> None:
     agencies = {a["MADONVI"]: a for a in province.agencies}
-    assert 20 <= len(agencies) <= 30
+    assert 20 <= len(agencies) <= 70
     assert all(re.match(rf"^{AGENCY_ID}$", code) for code in agencies)
     levels = Counter(a["CAPDONVI"] for a in agencies.values())
     assert levels["1"] == 1 and levels["2"] >= 10 and levels["3"] >= 8
+    unit_codes = {unit.code for unit in admin_units()}
+    unit_digits = {"3": 5, "4": 3}
     for agency in agencies.values():
-        assert agency["MADONVICHA"] == ("" if agency["CAPDONVI"] == "1" else "000.00.00.H57")
-        assert re.match(r"^\d{5}$" if agency["CAPDONVI"] == "3" else r"^\d{2}$", agency["MADVHC"])
+        parent = agencies.get(agency["MADONVICHA"])
+        assert (parent is None) == (agency["CAPDONVI"] == "1") and (
+            parent is None or parent["CAPDONVI"] in "14"
+        )
+        assert (
+            len(agency["MADVHC"]) == unit_digits.get(agency["CAPDONVI"], 2) and agency["MADVHC"] in unit_codes
+        )
     assert [a["MADONVI"] for a in province.agencies] == sorted(agencies)
 
     procedures = province.procedures
-    assert 70 <= len(procedures) <= 90
+    assert 70 <= len(procedures) <= 180
     assert [p["MATTHC"] for p in procedures] == sorted({p["MATTHC"] for p in procedures})
     units = Counter()
     for procedure in procedures:
@@ -363,6 +371,32 @@ def test_catalogues(province: Province) -> None:
     assert "0" in fees and len(fees) > 2
     used = {v["MaTTHC"] for v in province.dossiers}
     assert used <= {p["MATTHC"] for p in procedures}
+
+
+def test_units_closed_on_the_reorganisation_have_agencies_until_then(province: Province) -> None:
+    """Every district and every commune merged into another (seed admin_units) has a People's
+    Committee that receives dossiers until 30 June 2025 and none after; a span starting after
+    the reorganisation has none of them."""
+    closing = [
+        unit
+        for unit in units_of_province("46", REORGANISATION_DATE - timedelta(days=1))
+        if unit.valid_to == REORGANISATION_DATE
+        and (unit.level == "district" or successors()[(unit.code, unit.valid_to)] != unit.code)
+    ]
+    assert len([u for u in closing if u.level == "district"]) >= 3 and len(closing) >= 20
+    closed_agencies = [a for a in province.agencies if a["MADVHC"] in {unit.code for unit in closing}]
+    closed = {a["MADONVI"] for a in closed_agencies}
+    closed_names = {a["TENDONVI"] for a in closed_agencies}
+    assert len(closed) == len(closed_names) == len(closing)
+    reform = f"{REORGANISATION_DATE:%Y%m%d}"
+    received = Counter(
+        (v["DonViXuLy"] in closed_names, v["NgayTiepNhan"] >= reform)
+        for v in province.dossiers
+        if v["NgayTiepNhan"]
+    )
+    assert received[(True, False)] > 0 and received[(True, True)] == 0 and received[(False, True)] > 0
+    later = generate_province(3, 0.1, REORGANISATION_DATE, date(2025, 7, 15))
+    assert not closed & {a["MADONVI"] for a in later.agencies}
 
 
 def test_volume_follows_the_scale() -> None:

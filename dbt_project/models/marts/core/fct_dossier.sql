@@ -252,5 +252,22 @@ select
         select 1
         from catalogue_agency_ids
         where catalogue_agency_ids.agency_id = resolved.agency_id
-    ) as is_agency_in_catalogue
+    ) as is_agency_in_catalogue,
+    -- the unit of government of the agency when the dossier was received (else submitted)
+    (
+        select agency_units.admin_unit_code
+        from {{ ref('int_agency_units') }} as agency_units
+        where
+            agency_units.agency_id = resolved.agency_id
+            and coalesce(resolved.received_at, resolved.submitted_at) >= agency_units.valid_from
+            and coalesce(resolved.received_at, resolved.submitted_at) < agency_units.valid_to
+    ) as admin_unit_code,
+    (
+        select agency_units.unit_valid_from
+        from {{ ref('int_agency_units') }} as agency_units
+        where
+            agency_units.agency_id = resolved.agency_id
+            and coalesce(resolved.received_at, resolved.submitted_at) >= agency_units.valid_from
+            and coalesce(resolved.received_at, resolved.submitted_at) < agency_units.valid_to
+    ) as admin_unit_valid_from
 from resolved
