@@ -288,7 +288,7 @@ def active_units_expectation(agencies: str, additive: Sequence[str]) -> gxe.Unex
             f" where level = 'agency' and indicator_id in ({_sql_list(additive)})) as agency_periods"
             f" inner join {agencies} as agencies"
             f" on agencies.valid_from < {period_end}"
-            f" and (agencies.valid_to is null or agencies.valid_to > {period_start})"
+            f" and (agencies.active_until is null or agencies.active_until > {period_start})"
             " left join {batch} as agency_row"
             f" on agency_row.level = 'agency' and agency_row.unit_id = agencies.agency_id and {same_period}"
             " where agency_row.indicator_id is null"

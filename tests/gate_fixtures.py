@@ -31,7 +31,7 @@ create table reference.indicator_targets (
 insert into reference.indicator_targets values ('766-2.1', 2025, 0.95, false, 'test');
 create table marts.dim_agency (
     agency_id text, valid_from timestamptz, agency_name text, is_current boolean default true,
-    agency_level text default 'province', valid_to timestamptz
+    agency_level text default 'province', valid_to timestamptz, active_until timestamptz
 );
 comment on table marts.dim_agency is 'Agencies';
 comment on column marts.dim_agency.agency_name is 'Tên cơ quan';

@@ -1,12 +1,12 @@
 -- For an additive indicator, ind_values is a complete grid over the periods it holds: every agency
 -- (catalogue, or 'unknown' for measures of an agency the catalogue lacks) has a row for every
--- indicator and period present — except a catalogue agency closed before the period began that
+-- indicator and period present — except a catalogue agency closed (dim_agency.active_until) before the period began that
 -- has no figures in it — and the province rows of an indicator-period add up to exactly its agency
 -- rows (a province = the sum of its agencies). Aggregate indicators give their own province rows.
 with catalogue_agencies as (
     select
         agency_id,
-        case when bool_and(valid_to is not null) then max(valid_to) end as closed_at
+        case when bool_and(active_until is not null) then max(active_until) end as closed_at
     from {{ ref('dim_agency') }}
     group by agency_id
 ),

@@ -13,6 +13,7 @@ through `core.admin_units`. Agencies (catalogue first pulled on 2 Sep 2025):
     SEAT received  1 Jul 08:00                  SEAT's code, the version from 1 July
     MERGED received 16 Jun                      MERGED's code (closed on 1 July)
     DISTRICT received 20 Jun                    the district
+    (MERGED's and DISTRICT's dossiers were settled in June; SEAT's stay open)
     SEAT submitted online 28 Jun, never accepted  (no reception: its submission time) before 1 July
 
 Two-province mergers and crosswalk chains are dbt unit tests (models/intermediate/_admin_units.yml).
@@ -65,21 +66,24 @@ def load(conn: psycopg.Connection) -> None:
     ):
         fx.insert_agency(conn, agencies, agency_id, name, level, "000.00.00.H57", admin_unit=unit.code)
     dossiers = fx.batch(conn, "dossiers", "2025-06-01", "2025-09-01")
-    for code, received in (
-        (f"{SEAT}-250630-00001", "2025-06-30 16:00"),
-        (f"{SEAT}-250701-00001", "2025-07-01 08:00"),
-        (f"{MERGED}-250616-00001", "2025-06-16 09:00"),
-        (f"{DISTRICT}-250620-00001", "2025-06-20 10:00"),
+    # the closed units' dossiers were settled in June; the seat's stay open
+    for code, received, ended in (
+        (f"{SEAT}-250630-00001", "2025-06-30 16:00", None),
+        (f"{SEAT}-250701-00001", "2025-07-01 08:00", None),
+        (f"{MERGED}-250616-00001", "2025-06-16 09:00", "2025-06-18 10:00"),
+        (f"{DISTRICT}-250620-00001", "2025-06-20 10:00", "2025-06-23 10:00"),
     ):
         record = fx.dossier(
-            code, 1, updated=received, status="2", channel="1", procedure="2.001", received=received
-        )
+            code, 1, updated=ended or received, status="10" if ended else "2", channel="1",
+            procedure="2.001", received=received, ended=ended, returned=ended,
+        )  # fmt: skip
         fx.insert_dossier(conn, dossiers, record)
     never_accepted = fx.dossier(
         f"{SEAT}-250628-00002", 1, updated="2025-06-28 20:00", status="1", channel="2", procedure="2.001",
         received=None, submitted="2025-06-28 20:00",
     )  # fmt: skip
     fx.insert_dossier(conn, dossiers, never_accepted)
+    fx.batch(conn, "progress", "2025-06-01", "2025-09-01")  # the source covers June to August
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +170,24 @@ def test_a_broken_crosswalk_fails_the_build(conn: psycopg.Connection, module_war
             "insert into reference.admin_unit_crosswalk values (%s, %s, %s, '')",
             (*merged_key, SEAT_UNIT.code),
         )
+
+
+def test_a_committee_whose_unit_closed_has_no_rows_after_it(conn: psycopg.Connection) -> None:
+    """The merged commune's and the district's committees stay in the catalogue for their June
+    dossiers but are evaluated only until their units closed on 1 July; the seat's goes on."""
+    months = {
+        agency: sorted(str(month) for (month,) in rows)
+        for agency in (SEAT, MERGED, DISTRICT)
+        if (
+            rows := conn.execute(
+                "select distinct period_start from marts.ind_values"
+                " where level = 'agency' and period_kind = 'month' and unit_id = %s",
+                (agency,),
+            ).fetchall()
+        )
+    }
+    assert months == {
+        SEAT: ["2025-06-01", "2025-07-01", "2025-08-01"],
+        MERGED: ["2025-06-01"],
+        DISTRICT: ["2025-06-01"],
+    }

@@ -134,7 +134,8 @@ def test_an_agency_without_its_row_in_a_published_month_fails(
 
 def test_an_agency_closed_before_the_month_needs_no_row(conn: psycopg.Connection, warehouse_url: str) -> None:
     conn.execute(
-        "update marts.dim_agency set valid_to = '2025-08-15', is_current = false where agency_id = '000.00.02.H57'"
+        "update marts.dim_agency set valid_to = '2025-08-15', active_until = '2025-08-15', is_current = false"
+        " where agency_id = '000.00.02.H57'"
     )
     # it was valid in the quarter (until 15 August): its quarter rows stay
     conn.execute(f"delete from {IND} where unit_id = '000.00.02.H57' and period_kind = 'month'")

@@ -24,6 +24,8 @@ select
     admin_units.unit_level as admin_unit_level,
     admin_units.unit_name as admin_unit_name,
     admin_units.valid_to_at as admin_unit_closed_at,
+    -- the agency works until its catalogue version ends or its unit of government closes for good
+    least(agency_versions.valid_to, admin_units.valid_to_at) as active_until,
     admin_units.current_unit_code,
     agency_versions.source_updated_at
 from {{ ref('int_onestop__agency_versions') }} as agency_versions

@@ -65,13 +65,14 @@ covered_periods as (
             and indicator_periods.covering_sources = needed_source_counts.needed_sources
 ),
 
--- The name of an agency is that of its newest catalogue version; closed_at is when its last
--- version ended (NULL while it is in the catalogue).
+-- The name of an agency is that of its newest catalogue version; closed_at is when it stopped
+-- working (dim_agency.active_until of that version: NULL while it is in the catalogue and its unit
+-- of government exists).
 named_agencies as (
     select distinct on (agency_id)
         agency_id,
         agency_name,
-        valid_to as closed_at
+        active_until as closed_at
     from {{ ref('dim_agency') }}
     order by agency_id asc, valid_from desc
 ),
