@@ -121,6 +121,11 @@ def test_build_publishes_only_after_the_gate(dagbag: Any) -> None:
         last_automated_data_interval=None, restriction=TimeRestriction(START_DATE, None, catchup=False)
     )
     assert after is not None and after.run_after.in_timezone(LOCAL_TZ).hour == int(BUILD_DEADLINE.split()[1])
+    # the scheduler reads the serialized DAG: the deadline survives it
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    stored = DagSerialization.from_dict(DagSerialization.to_dict(dag)).timetable
+    assert (type(stored).__name__, stored.timetable.summary) == ("AssetOrTimeSchedule", BUILD_DEADLINE)
 
 
 def _dag_of(source: Any, entity: str) -> str:
