@@ -6,8 +6,11 @@ Configuration (environment, read when the alert is sent):
 - `DTIMON_ALERT_WEBHOOK`: URL that receives a JSON POST `{"text": ..., "dag_id": ..., ...}`
 - `DTIMON_SMTP_HOST` (+ `DTIMON_SMTP_PORT` 25, `DTIMON_SMTP_USER`, `DTIMON_SMTP_PASSWORD`,
   `DTIMON_ALERT_FROM`, `DTIMON_ALERT_TO` comma-separated): an e-mail per failure
-- neither: one line appended to `<DTIMON_HOME>/run/alerts.log` (which `make run` and
-  `make status` print)
+- neither: appended to `<DTIMON_HOME>/run/alerts.log` (which `make run` and `make status`
+  print), one entry per alert: its first line stamped, the rest indented
+
+The text is the failure's whole message (a failed dbt build names its failed nodes first),
+masked (infra/masking.py) and bounded to ALERT_CHARS.
 
 A delivery that fails is written to the alert log too, so no alert is lost silently.
 """
@@ -27,8 +30,12 @@ from typing import Any
 import requests
 
 from core.settings import PROJECT_ROOT
+from infra.masking import masked
 
 log = logging.getLogger(__name__)
+
+#: Longest error quoted in an alert: its first line (what failed), then as much of its end as fits.
+ALERT_CHARS = 4000
 
 
 def alert_log(home: Path) -> Path:
@@ -49,9 +56,7 @@ def describe(context: Mapping[str, Any]) -> dict[str, str]:
         "task_id": str(getattr(ti, "task_id", "?")),
         "run_id": str(getattr(ti, "run_id", None) or getattr(dag_run, "run_id", "?")),
         "try_number": str(getattr(ti, "try_number", "?")),
-        "error": (str(exception).strip().splitlines() or [type(exception).__name__])[0][:500]
-        if exception is not None
-        else "?",
+        "error": _error_text(exception) if exception is not None else "?",
     }
     facts["text"] = (
         f"dtimon: task {facts['dag_id']}.{facts['task_id']} failed (run {facts['run_id']}, "
@@ -60,11 +65,24 @@ def describe(context: Mapping[str, Any]) -> dict[str, str]:
     return facts
 
 
+def _error_text(exception: BaseException) -> str:
+    """The exception's whole message, masked (its name if it has none); beyond ALERT_CHARS its first
+    line and its end (a failed dbt command names its failed nodes first and ends with dbt's summary)."""
+    text = masked(str(exception).strip()) or type(exception).__name__
+    if len(text) <= ALERT_CHARS:
+        return text
+    first, _, rest = text.partition("\n")
+    head = first[: ALERT_CHARS // 4] + "\n…"
+    return head + rest[-(ALERT_CHARS - len(head)) :]
+
+
 def write_log(path: Path, text: str) -> None:
+    """Append one entry: its first line after the time, the others indented under it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    first, *rest = text.splitlines() or [""]
     with path.open("a", encoding="utf-8") as out:
-        out.write(f"{stamp} {text}\n")
+        out.write(f"{stamp} {first}\n" + "".join(f"    {line}\n" for line in rest))
 
 
 def send(facts: Mapping[str, str], env: Mapping[str, str] | None = None) -> str:

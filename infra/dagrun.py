@@ -282,6 +282,20 @@ def _failed_tasks(dag_run: Any) -> list[str]:
     return [ti.task_id for ti in dag_run.get_task_instances() if ti.state not in ("success", "skipped")]
 
 
+def _build_failure(run_id: str) -> str | None:
+    """What the run's failed build step says in ops.build_runs (its failed dbt nodes), if any."""
+    import psycopg
+
+    from core.settings import Settings
+    from infra.tasks import build_failure
+
+    try:
+        return build_failure(Settings.from_env().warehouse_url, run_id)
+    except psycopg.Error:
+        logging.getLogger(__name__).warning("could not read ops.build_runs", exc_info=True)
+        return None
+
+
 def run_dag(
     dag: Any, logical_date: datetime | None, out: IO[str], label: str, conf: dict[str, Any] | None = None
 ) -> None:
@@ -294,9 +308,9 @@ def run_dag(
     state = str(dag_run.state)
     out.write(f"  {dag.dag_id:<18} {label:<24} {state:<8} {elapsed:5.1f} s\n")
     if state != "success":
-        raise DagRunFailed(
-            f"{dag.dag_id} {label} ended {state}; failed tasks: {', '.join(_failed_tasks(dag_run)) or '?'}"
-        )
+        failed = f"failed tasks: {', '.join(_failed_tasks(dag_run)) or '?'}"
+        why = _build_failure(dag_run.run_id)
+        raise DagRunFailed(f"{why}; {failed}" if why else f"{dag.dag_id} {label} ended {state}; {failed}")
 
 
 def main(argv: list[str] | None = None) -> int:

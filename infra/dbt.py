@@ -8,13 +8,17 @@ with `env_var()`), so no credential is written to disk; the password travels in 
 from __future__ import annotations
 
 import getpass
+import json
 import logging
 import os
 import subprocess
 import sys
+import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core.settings import PROJECT_ROOT, ConfigError, mask_url
 from core.warehouse_url import DEFAULT_PORT, PgUrl
@@ -22,17 +26,90 @@ from core.warehouse_url import DEFAULT_PORT, PgUrl
 log = logging.getLogger(__name__)
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+TARGET_DIR = DBT_PROJECT_DIR / "target"
 #: Lines of dbt output quoted in a DbtFailed message.
 TAIL_LINES = 60
 PASSWORD_VAR = "DBT_ENV_SECRET_DTIMON_PASSWORD"
+#: Statuses of a node that failed in dbt's results (a warning is not one; a skipped node follows one).
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+#: How much of a failed node's error is quoted: its first lines, then at most this many characters.
+ERROR_LINES = 3
+ERROR_CHARS = 300
+#: Failed nodes named in a one-line description (the rest are counted).
+NODES_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class NodeFailure:
+    """A node that failed in a dbt run, as dbt's results file records it."""
+
+    resource_type: str  # model, test, seed, snapshot, source, ...
+    name: str
+    status: str
+    message: str  # the first lines of its error, bounded
+
+    def describe(self) -> str:
+        return f"dbt {self.resource_type} {self.name} ({self.message})"
+
+
+def first_lines(text: str, count: int = ERROR_LINES, chars: int = ERROR_CHARS) -> str:
+    """The first `count` non-empty lines of `text` on one line (joined by " / "), at most `chars` long."""
+    joined = " / ".join([line.strip() for line in text.splitlines() if line.strip()][:count])
+    return joined if len(joined) <= chars else joined[: chars - 1] + "…"
+
+
+def node_failures(results: Mapping[str, Any]) -> list[NodeFailure]:
+    """The failed nodes of a dbt results document (target/run_results.json, or sources.json of
+    `dbt source freshness`), in dbt's order."""
+    failures = []
+    for result in results.get("results") or []:
+        status = str(result.get("status"))
+        if status not in FAILED_STATUSES:
+            continue
+        unique_id = str(result.get("unique_id") or "?")
+        parts = unique_id.split(".")  # <type>.<package>.<name>[.<hash or table>]
+        name = ".".join(parts[2:4]) if parts[0] == "source" else (parts[2] if len(parts) > 2 else unique_id)
+        if status == "error" and parts[0] == "source" and not result.get("error"):
+            message = f"stale: last loaded {result.get('max_loaded_at') or 'never'}"
+        else:
+            message = str(result.get("message") or result.get("error") or status)
+        failures.append(NodeFailure(parts[0], name, status, first_lines(message)))
+    return failures
+
+
+def read_failures(path: Path, since: float) -> tuple[NodeFailure, ...]:
+    """The failed nodes in dbt's results file `path`, if dbt wrote it at or after `since` (epoch
+    seconds; an older file is an earlier run's), else none."""
+    try:
+        if path.stat().st_mtime < since:
+            return ()
+        return tuple(node_failures(json.loads(path.read_text(encoding="utf-8"))))
+    except (OSError, ValueError, AttributeError, TypeError):
+        log.warning("could not read dbt's results in %s", path, exc_info=True)
+        return ()
+
+
+def describe_failures(failures: Sequence[NodeFailure]) -> str:
+    """The failed nodes on one line: the first NODES_SHOWN with their errors, the others counted."""
+    shown = "; ".join(failure.describe() for failure in failures[:NODES_SHOWN])
+    more = len(failures) - NODES_SHOWN
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def results_file(args: Sequence[str]) -> Path:
+    """Where dbt writes the results of `dbt <args>`."""
+    name = "sources.json" if list(args[:2]) == ["source", "freshness"] else "run_results.json"
+    return TARGET_DIR / name
 
 
 class DbtFailed(RuntimeError):
-    """A dbt command exited non-zero. The message names the command and ends with dbt's last lines."""
+    """A dbt command exited non-zero. The message names the command and the failed nodes (from dbt's
+    results file, in `failures`), then ends with dbt's last lines."""
 
-    def __init__(self, message: str, returncode: int = 2) -> None:
+    def __init__(self, message: str, returncode: int = 2, failures: Sequence[NodeFailure] = ()) -> None:
         super().__init__(message)
         self.returncode = returncode
+        self.failures = tuple(failures)
 
     @property
     def deterministic(self) -> bool:
@@ -69,7 +146,7 @@ def dbt_environment(warehouse_url: str, base: Mapping[str, str] | None = None) -
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
             "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
-            "DBT_TARGET_PATH": str(DBT_PROJECT_DIR / "target"),
+            "DBT_TARGET_PATH": str(TARGET_DIR),
             "DBT_LOG_PATH": str(DBT_PROJECT_DIR / "logs"),
             "DBT_USE_COLORS": "false",
         }
@@ -95,6 +172,7 @@ def run_dbt(args: list[str], warehouse_url: str) -> None:
         str(DBT_PROJECT_DIR),
     ]
     log.info("running `%s` on %s", shown, mask_url(warehouse_url))
+    started = time.time()
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     with subprocess.Popen(
         command,
@@ -124,9 +202,12 @@ def run_dbt(args: list[str], warehouse_url: str) -> None:
             raise
     if returncode != 0:
         output = "\n".join(tail)
+        failures = read_failures(results_file(args), started)
+        failed = f": {_masked(describe_failures(failures), secret)}" if failures else ""
         raise DbtFailed(
-            f"`{shown}` failed with exit code {returncode} on {mask_url(warehouse_url)}; "
+            f"`{shown}` failed with exit code {returncode} on {mask_url(warehouse_url)}{failed}; "
             f"last lines of its output:\n{output}",
             returncode,
+            failures,
         )
     log.info("`%s` succeeded", shown)

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from core.settings import ConfigError, Settings
-from core.warehouse_url import PgUrl, mask_url
+from core.warehouse_url import PgUrl
 from infra.airflow_env import WAREHOUSE_CONN_ID, source_conn_id
+from infra.masking import masked
 from ingestion.sources import Endpoint
 
 log = logging.getLogger(__name__)
@@ -119,21 +120,12 @@ def ingest(
 
 #: Longest message kept in ops.build_runs (its tail: dbt ends with what failed).
 BUILD_MESSAGE_CHARS = 4000
-_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
-_SECRET_SETTING = re.compile(r"(password|passwd|pwd|secret|token)(\s*[=:]\s*)\S+", re.IGNORECASE)
-_DIGIT_RUN = re.compile(r"\d{9,}")  # citizen ids (12), phone numbers, other long ids
 
 
 def build_message(error: BaseException, secrets: tuple[str, ...] = ()) -> str:
-    """What a failed build step says, safe for ops: passwords (in URLs, settings or `secrets`)
-    and long digit runs masked, bounded to its last BUILD_MESSAGE_CHARS characters."""
-    text = f"{type(error).__name__}: {error}"
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    text = _URL.sub(lambda match: mask_url(match.group(0)), text)
-    text = _SECRET_SETTING.sub(r"\1\2***", text)
-    text = _DIGIT_RUN.sub(lambda match: "#" * len(match.group(0)), text)
+    """What a failed build step says, safe for ops (`masked`), bounded to its last
+    BUILD_MESSAGE_CHARS characters."""
+    text = masked(f"{type(error).__name__}: {error}", secrets)
     if len(text) > BUILD_MESSAGE_CHARS:
         text = "…" + text[-(BUILD_MESSAGE_CHARS - 1) :]
     return text
@@ -158,20 +150,21 @@ def recorded_step(url: str, step: str, run_id: str | None) -> Iterator[None]:
     except psycopg.Error:
         log.exception("could not record the start of %s in ops.build_runs", step)
 
-    def finish(status: str, message: str | None) -> None:
+    def finish(status: str, message: str | None, failed_nodes: list[dict[str, str]] | None = None) -> None:
+        nodes = Jsonb(failed_nodes) if failed_nodes else None
         try:
             with psycopg.connect(url, autocommit=True) as conn:
                 if build_run_id is None:
                     conn.execute(
-                        "insert into ops.build_runs (run_id, step, status, finished_at, message)"
-                        " values (%s, %s, %s, now(), %s)",
-                        (run_id, step, status, message),
+                        "insert into ops.build_runs (run_id, step, status, finished_at, message, failed_nodes)"
+                        " values (%s, %s, %s, now(), %s, %s)",
+                        (run_id, step, status, message, nodes),
                     )
                 else:
                     conn.execute(
-                        "update ops.build_runs set status = %s, finished_at = now(), message = %s"
-                        " where build_run_id = %s",
-                        (status, message, build_run_id),
+                        "update ops.build_runs set status = %s, finished_at = now(), message = %s,"
+                        " failed_nodes = %s where build_run_id = %s",
+                        (status, message, nodes, build_run_id),
                     )
         except psycopg.Error:
             log.exception("could not record the end of %s in ops.build_runs", step)
@@ -179,9 +172,47 @@ def recorded_step(url: str, step: str, run_id: str | None) -> Iterator[None]:
     try:
         yield
     except BaseException as error:
-        finish("failed", build_message(error, (secret,)))
+        finish("failed", build_message(error, (secret,)), failed_nodes(error, (secret,)))
         raise
     finish("succeeded", None)
+
+
+def failed_nodes(error: BaseException, secrets: tuple[str, ...] = ()) -> list[dict[str, str]]:
+    """The dbt nodes a failed step names (a DbtFailed's, from dbt's results), safe for ops."""
+    from infra.dbt import DbtFailed
+
+    if not isinstance(error, DbtFailed):
+        return []
+    return [
+        {
+            "resource_type": failure.resource_type,
+            "name": failure.name,
+            "status": failure.status,
+            "message": masked(failure.message, secrets),
+        }
+        for failure in error.failures
+    ]
+
+
+def build_failure(url: str, run_id: str) -> str | None:
+    """The last failed build step of `run_id` in one line, naming its failed dbt nodes
+    ("build 7 failed: dbt test <name> (<its error>)"), or None when no step failed."""
+    from infra.dbt import NodeFailure, describe_failures, first_lines
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "select build_run_id, step, message, failed_nodes from ops.build_runs"
+            " where run_id = %s and status = 'failed' order by build_run_id desc limit 1",
+            (run_id,),
+        ).fetchone()
+    if row is None:
+        return None
+    build_run_id, step, message, nodes = row
+    if nodes:
+        what = describe_failures([NodeFailure(**node) for node in nodes])
+    else:
+        what = f"{step}: {first_lines(message or '?', count=1)}"
+    return f"build {build_run_id} failed: {what}"
 
 
 def backfill_of(conf: dict[str, Any] | None) -> int | None:

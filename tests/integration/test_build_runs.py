@@ -1,9 +1,11 @@
 """Every build step leaves a trace in ops.build_runs: a dbt failure is recorded with dbt's
-message (masked, bounded) before the error goes on, and a success is recorded too."""
+message (masked, bounded) and its failed nodes (from dbt's run_results.json) before the error
+goes on, and a success is recorded too."""
 
 from __future__ import annotations
 
 import contextlib
+import re
 
 import dbt_fixtures as fx
 import psycopg
@@ -43,9 +45,34 @@ def test_a_failing_dbt_build_is_recorded_with_its_message(warehouse_url: str) ->
     assert message.startswith("DbtFailed: ") or message.startswith("…")
     assert "assert_holiday_calendar_covers_dossier_years" in message
     assert len(message) <= tasks.BUILD_MESSAGE_CHARS
+    # the failing node is named from dbt's run_results.json: in ops, on the console, in the alert
+    with psycopg.connect(warehouse_url) as conn:
+        (nodes,) = conn.execute(
+            "select failed_nodes from ops.build_runs where run_id = 'run-broken' and step = 'dbt build'"
+        ).fetchone()
+    assert nodes == [
+        {
+            "resource_type": "test",
+            "name": "assert_holiday_calendar_covers_dossier_years",
+            "status": "fail",
+            "message": "Got 1 result, configured to fail if != 0",
+        }
+    ]
+    line = tasks.build_failure(warehouse_url, "run-broken")
+    assert re.fullmatch(
+        r"build \d+ failed: dbt test assert_holiday_calendar_covers_dossier_years"
+        r" \(Got 1 result, configured to fail if != 0\)",
+        line or "",
+    ), line
+    first_line = str(failed.value.__cause__).splitlines()[0]
+    assert first_line.endswith(
+        ": dbt test assert_holiday_calendar_covers_dossier_years (Got 1 result, configured to fail if != 0); last lines of its output:"
+    ), first_line
+    assert tasks.build_failure(warehouse_url, "run-never-failed") is None
 
 
 def test_a_good_build_is_recorded_as_succeeded(warehouse_url: str) -> None:
+    """A good build is recorded, on a warehouse whose seed has an older shape too."""
     with psycopg.connect(warehouse_url) as conn:
         migrate(conn)
         with conn.transaction():
@@ -62,6 +89,9 @@ def test_a_good_build_is_recorded_as_succeeded(warehouse_url: str) -> None:
             )  # fmt: skip
             progress = fx.batch(conn, "progress", "2025-09-01", "2025-10-01")
             fx.insert_progress(conn, progress, code, "2025-09-03 08:00", "2", "Tiếp nhận hồ sơ")
+            # a seed as an older version left it (fewer columns): an upgrade's build reloads it whole
+            conn.execute("create schema if not exists reference")
+            conn.execute("create table reference.indicator_catalogue (indicator_id text)")
     tasks.dbt_build(run_id="run-good", url=warehouse_url)
     assert _runs(warehouse_url, "run-good") == [
         ("dbt source freshness", "succeeded", True, None),

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from infra.alerts import alert_log, describe, on_failure, send
+from infra.alerts import ALERT_CHARS, alert_log, describe, on_failure, send
 
 CONTEXT = {
     "task_instance": SimpleNamespace(
@@ -27,11 +27,22 @@ def test_failure_goes_to_the_alert_log_when_nothing_is_configured(tmp_path: Path
         monkeypatch.delenv(name, raising=False)
     on_failure(CONTEXT)
     lines = alert_log(tmp_path).read_text().splitlines()
-    assert len(lines) == 1
+    assert len(lines) == 2  # the whole message: its first line stamped, the next indented
     assert lines[0].endswith(
         "dtimon: task ingest_onestop.load_dossiers failed (run manual__2025-09-02, try 3): "
         "DTIMON_PSEUDONYM_KEY is not set"
     )
+    assert lines[1] == "    second line"
+
+
+def test_an_alert_holds_the_whole_message_masked_and_bounded() -> None:
+    lines = [f"line {n}: postgresql://dtimon:s3cret@db/w citizen 079123456789" for n in range(500)]
+    facts = describe({**CONTEXT, "exception": RuntimeError("\n".join(lines))})
+    first, cut, *_ = facts["error"].splitlines()
+    assert (first, cut[0]) == ("line 0: postgresql://dtimon:***@db/w citizen ############", "…")
+    assert len(facts["error"]) == ALERT_CHARS
+    assert facts["error"].endswith("\nline 499: postgresql://dtimon:***@db/w citizen ############")
+    assert "s3cret" not in facts["text"] and "079123456789" not in facts["text"]
 
 
 class _Hook(BaseHTTPRequestHandler):
