@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from infra.dbt import DBT_PROJECT_DIR, DbtFailed
+from infra.dbt import DbtFailed, results_file
 
 log = logging.getLogger(__name__)
 
 #: dbt's freshness statuses, best first: a source takes the worst of its tables'.
 STATUSES = ("pass", "warn", "error", "runtime error")
-SOURCES_JSON = DBT_PROJECT_DIR / "target" / "sources.json"
+FRESHNESS = ["source", "freshness"]
 
 
 @dataclass(frozen=True)
@@ -55,21 +55,21 @@ def source_verdicts(sources_json: dict[str, Any]) -> list[SourceFreshness]:
     return verdicts
 
 
-def check_and_record(url: str, run_id: str | None, sources_json: Path | None = None) -> list[SourceFreshness]:
+def check_and_record(url: str, run_id: str | None) -> list[SourceFreshness]:
     """Run `dbt source freshness`, record each source's verdict in ops.source_freshness and return
     them. A stale or empty source (dbt's warn or error) is only recorded; an unhandled dbt error
     (exit 2, e.g. a lost connection) is raised for a retry."""
     from infra.dbt import run_dbt  # looked up at call time, so a test can put a failing dbt in its place
 
-    sources_json = sources_json or SOURCES_JSON
-    sources_json.unlink(missing_ok=True)  # never read an earlier run's verdicts
+    started = time.time()
     try:
-        run_dbt(["source", "freshness"], url)
+        run_dbt(FRESHNESS, url)
     except DbtFailed as error:
         if not error.deterministic:
             raise
         log.warning("dbt source freshness found stale sources or failed to check some: %s", error)
-    if not sources_json.exists():
+    sources_json = results_file(FRESHNESS)
+    if not sources_json.exists() or sources_json.stat().st_mtime < started:  # none, or an earlier run's
         log.warning("dbt source freshness wrote no %s: no source verdict recorded", sources_json.name)
         return []
     verdicts = source_verdicts(json.loads(sources_json.read_text(encoding="utf-8")))
