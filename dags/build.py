@@ -6,10 +6,10 @@ Assets of entities pulled once a day (`AssetAll`), so it starts when the last of
 landed since the previous build — not once per source landing, and not for an entity pulled
 more often (its rows wait for the next daily build). A source that never lands does not hold the
 others back: the build also runs at BUILD_DEADLINE local time (`AssetOrTimeSchedule`), and the
-late source's indicators are then provisional (stale) or absent (not covered). Nothing reaches `bi` unless dbt's
-tests and the gate passed: a failure stops the run before publish, leaving BI on the last
-good publication (the failed candidate is rejected, its copy dropped, and its gate result stays
-in `ops`). The gate owns the `gate.passed` Asset, which `publish` reads; `publish` emits
+late source's indicators are then provisional (stale) or absent (not covered). Nothing reaches
+`bi` unless dbt's tests and the gate passed: a failure stops the run before publish, leaving BI
+on the last good publication (the failed candidate is rejected, its copy dropped, and its gate
+result stays in `ops`). The gate owns the `gate.passed` Asset, which `publish` reads; `publish` emits
 the `bi` Asset; the report and the Metabase provisioning run only after it succeeded.
 A run whose conf names a `backfill_id` builds from that backfill's staged batches and, if it
 publishes, makes them live in the publish transaction (`dtimon backfill`).
