@@ -18,8 +18,9 @@ They run as SQL over the batch ledger (`ops.batches`) and the raw tables of the 
   longer filled at the source), a share more than EMPTY_RISE above the median warns; with fewer
   than VOLUME_MIN_DAYS such days it is not judged. Judged are the days loaded since the live
   publication was staged, like the volume;
-- `source_stale` (warn): a source whose newest live batch finished longer ago than its dbt
-  freshness `warn_after` (the sources' YAML); dbt no longer fails the build on freshness.
+- `source_stale` (warn): a source whose latest freshness check (ops.source_freshness, recorded
+  by the build from `dbt source freshness` against its `warn_after`) did not pass: its newest
+  load is too old or it has none. Its indicators are provisional; the others publish as usual.
 """
 
 from __future__ import annotations
@@ -301,15 +302,17 @@ def freshness_limits(folder: Path = DBT_PROJECT / "models") -> dict[str, timedel
 
 
 def _stale(source: str, limit: timedelta) -> gxe.Expectation:
-    seconds = int(limit.total_seconds())
     return gxe.UnexpectedRowsExpectation(
         unexpected_rows_query=(
-            "select /* source_stale */ max(ledger.finished_at) as newest from {batch} as ledger"
-            " inner join ops.batch_statuses as statuses on statuses.status = ledger.status"
-            f" where statuses.is_live and ledger.source = {sql_literal(source)}"
-            f" having max(ledger.finished_at) < now() - make_interval(secs => {seconds})"
+            "select /* source_stale */ latest.status, latest.newest_loaded_at from ("
+            " select distinct on (source) status, newest_loaded_at from ops.source_freshness"
+            f" where source = {sql_literal(source)} order by source, checked_at desc, source_freshness_id desc"
+            ") as latest where latest.status <> 'pass'"
         ),
-        description=f"source_stale: {source}: newest live batch older than {limit} (dbt freshness warn_after)",
+        description=(
+            f"source_stale: {source}: its latest dbt source freshness check did not pass (newest load older"
+            f" than {limit}, or none): the indicators that read it are provisional"
+        ),
         severity=WARNING,
     )
 

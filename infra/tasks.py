@@ -222,17 +222,18 @@ def backfill_of(conf: dict[str, Any] | None) -> int | None:
 
 
 def dbt_build(run_id: str | None = None, url: str | None = None, backfill_id: int | None = None) -> None:
-    """Check source freshness, then build and test every model (seeds, models, tests in DAG order);
-    with `backfill_id`, staging reads that backfill's staged batches in place of the live ones of
-    their intervals (dbt var `backfill_id`). Each step is recorded in ops.build_runs, a failure
-    with dbt's message."""
+    """Check and record each source's freshness (a stale source is a warning, infra.freshness),
+    then build and test every model (seeds, models, tests in DAG order); with `backfill_id`,
+    staging reads that backfill's staged batches in place of the live ones of their intervals
+    (dbt var `backfill_id`). Each step is recorded in ops.build_runs, a failure with dbt's message."""
     from infra.dbt import DbtFailed, run_dbt
+    from infra.freshness import check_and_record
 
     url = url or warehouse_url()
     build = ["build"] if backfill_id is None else ["build", "--vars", f"{{backfill_id: {int(backfill_id)}}}"]
     try:
         with recorded_step(url, "dbt source freshness", run_id):
-            run_dbt(["source", "freshness"], url)
+            check_and_record(url, run_id)
         with recorded_step(url, "dbt build", run_id):
             run_dbt(build, url)
     except DbtFailed as error:

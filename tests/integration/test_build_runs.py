@@ -100,7 +100,8 @@ def test_a_good_build_is_recorded_as_succeeded(warehouse_url: str) -> None:
 
 
 def test_a_stale_source_only_warns_and_the_build_goes_on(warehouse_url: str) -> None:
-    """Freshness is a warning (issue 17: dbt's error_after dropped; the gate reports source_stale)."""
+    """Freshness is a warning recorded per source (ops.source_freshness; the gate reports
+    source_stale, the indicators reading the source are provisional), never a failed build."""
     with psycopg.connect(warehouse_url) as conn:
         migrate(conn)
         with conn.transaction():
@@ -110,6 +111,11 @@ def test_a_stale_source_only_warns_and_the_build_goes_on(warehouse_url: str) -> 
     runs = _runs(warehouse_url, "run-stale")
     assert runs[0][:3] == ("dbt source freshness", "succeeded", True)
     assert [run[0] for run in runs] == ["dbt source freshness", "dbt build"]
+    with psycopg.connect(warehouse_url) as conn:  # recorded per source: the empty one-stop is stale
+        recorded = conn.execute(
+            "select source, status, newest_loaded_at from ops.source_freshness where run_id = 'run-stale'"
+        ).fetchall()
+    assert recorded == [("onestop", "warn", None)]
 
 
 def test_build_message_is_masked_and_bounded() -> None:

@@ -56,7 +56,7 @@ D18 = f"{C}-250915-00018"
 P1, P2, P3, P4 = "1.000001", "1.000002", "1.000003", "1.000004"
 SEPTEMBER = "2025-09-01"
 NOVEMBER = "2025-11-01"
-INDICATORS = ("766-2.1", "766-2.2", "766-3.3", "NQ17-01")
+INDICATORS = fx.computed_indicators()
 
 
 def code(received_day: str, seq: int) -> str:
@@ -428,7 +428,7 @@ def test_rows_only_for_covered_months_for_every_agency_and_the_province(conn: ps
     # October: no day covered (only a failed batch) → absent, although D5 and D6 were still open.
     assert months == [(SEPTEMBER,), (NOVEMBER,)]
     for month in (SEPTEMBER, NOVEMBER):
-        # 3 agencies + their province × the 4 computed indicators
+        # 3 agencies + their province × every computed indicator
         assert sorted(_values(conn, month)) == sorted(
             [("agency", unit, ind) for unit in (A, B, C) for ind in INDICATORS]
             + [("province", PROVINCE, ind) for ind in INDICATORS]

@@ -11,12 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from airflow.timetables.base import TimeRestriction
 from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow.timetables.trigger import CronTriggerTimetable
 
 from core.settings import Settings
+from dags.build import BUILD_DEADLINE
 from infra.airflow_env import airflow_env
 from infra.dag_defaults import (
     LOCAL_TZ,
+    START_DATE,
     WAIT_UNTIL_SERVED,
     daily_assets,
     ingest_dag_id,
@@ -105,9 +109,23 @@ def test_build_publishes_only_after_the_gate(dagbag: Any) -> None:
     ingests = [dagbag.dags[dag_id] for source in SOURCES.values() for dag_id in ingest_dags(source)]
     emitted = {a.name for ingest in ingests for t in ingest.tasks for a in t.outlets}
     assert emitted == {e.table.qualified for source in SOURCES.values() for e in source.entities}
-    # one build a day, once every entity pulled daily has landed (all of them, not any one)
-    assert type(dag.timetable.asset_condition).__name__ == "AssetAll"
+    # one build a day, once every entity pulled daily has landed (all of them, not any one) ...
+    assert type(dag.timetable.asset_condition).__name__.removeprefix("Serialized") == "AssetAll"
     assert _asset_names(dag.timetable.asset_condition) == {a.name for a in daily_assets(SOURCES.values())}
+    # ... or by the day's deadline, local time, so a source that never lands holds back no other
+    assert type(dag.timetable).__name__ == "AssetOrTimeSchedule"
+    deadline = dag.timetable.timetable
+    assert deadline.summary == CronTriggerTimetable(BUILD_DEADLINE, timezone=LOCAL_TZ).summary
+    assert str(deadline._timezone.name) == LOCAL_TZ
+    after = deadline.next_dagrun_info(
+        last_automated_data_interval=None, restriction=TimeRestriction(START_DATE, None, catchup=False)
+    )
+    assert after is not None and after.run_after.in_timezone(LOCAL_TZ).hour == int(BUILD_DEADLINE.split()[1])
+    # the scheduler reads the serialized DAG: the deadline survives it
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    stored = DagSerialization.from_dict(DagSerialization.to_dict(dag)).timetable
+    assert (type(stored).__name__, stored.timetable.summary) == ("AssetOrTimeSchedule", BUILD_DEADLINE)
 
 
 def _dag_of(source: Any, entity: str) -> str:

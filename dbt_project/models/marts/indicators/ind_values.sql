@@ -1,7 +1,8 @@
 -- Every computed indicator per period (month, quarter, year) and unit, in long form: the measures
 -- of int_indicator_measures plus what the catalogue says about each indicator (unit, direction,
 -- Decision 766 scoring), the target in force and the coverage of the period.
--- A row exists only for a period every source the indicator needs covers (at least one day).
+-- A row exists only for a period every source the indicator needs covers (at least one day); it
+-- is provisional while one of those sources is stale (its latest freshness check did not pass).
 -- Additive indicators: every agency gets a row for such a period (0 / 0 when it had nothing) and
 -- beside the agencies their province, whose numerator and denominator are the sums of its
 -- agencies'; figures of an agency missing from the catalogue go to the agency row 'unknown' (and
@@ -27,6 +28,15 @@ needed_sources as (
         needed.source_name
     from catalogue
     cross join lateral regexp_split_to_table(btrim(catalogue.sources), '\s+') as needed (source_name)
+),
+
+-- indicators reading a source whose latest freshness check did not pass: provisional while it lasts
+stale_indicators as (
+    select distinct needed_sources.indicator_id
+    from needed_sources
+    inner join {{ ref('stg_ops__source_freshness') }} as freshness
+        on needed_sources.source_name = freshness.source_name
+    where freshness.is_stale
 ),
 
 needed_source_counts as (
@@ -348,11 +358,13 @@ valued as (
         unit_values.is_unknown_member,
         catalogue.full_score_at,
         catalogue.max_points,
-        unit_values.is_complete,
+        unit_values.is_complete and stale_indicators.indicator_id is null as is_complete,
         unit_values.as_of
     from unit_values
     inner join catalogue
         on unit_values.indicator_id = catalogue.indicator_id
+    left join stale_indicators
+        on unit_values.indicator_id = stale_indicators.indicator_id
     left join {{ ref('indicator_targets') }} as targets
         on
             unit_values.indicator_id = targets.indicator_id
