@@ -42,9 +42,13 @@ def source_conn_id(source: str) -> str:
 
 
 def source_settings(settings: Settings, source: Source) -> SourceSettings:
-    """`DTIMON_<SOURCE>_*` of a registered source (its sandbox port offset comes from the registry)."""
+    """`DTIMON_<SOURCE>_*` of a registered source (its sandbox port offset comes from the registry);
+    a sandboxed source that declares `ClientCertificate` gets dtimon's local certificates for the
+    settings the operator left unset."""
+    from infra.sandbox_certificates import with_local_certificates
+
     offset = source.sandbox.port_offset if source.sandbox else 0
-    return settings.source(source.name, port_offset=offset)
+    return with_local_certificates(settings, source, settings.source(source.name, port_offset=offset))
 
 
 def sqlalchemy_url(url: str) -> str:
