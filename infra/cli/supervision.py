@@ -33,7 +33,7 @@ def http_ok(
     def check() -> bool:
         try:
             return requests.get(url, timeout=2, cert=cert, verify=verify).status_code == 200
-        except requests.RequestException:
+        except OSError:  # requests' errors, and a certificate file not made yet
             return False
 
     return check

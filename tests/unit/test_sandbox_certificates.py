@@ -13,7 +13,7 @@ import pytest
 
 from core.settings import Settings
 from infra.airflow_env import source_conn, source_settings
-from infra.cli.sources import sandbox_argv, sandbox_env
+from infra.cli.sources import sandbox_argv, sandbox_env, sandbox_health
 from infra.sandbox_certificates import certificates_folder, local_certificates
 from infra.sandbox_launch import PASSWORD_VARIABLE
 from ingestion.sandbox.tls import Certificates, make_certificates
@@ -102,3 +102,8 @@ def test_expired_certificates_are_made_again(tmp_path: Path) -> None:
     ca = old.ca.read_bytes()
     assert not old.usable()
     assert local_certificates(settings, CERTIFIED).usable() and old.ca.read_bytes() != ca
+
+
+def test_a_sandbox_never_started_is_not_healthy(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, **{PREFIX + "SANDBOX_PORT": "1"})
+    assert sandbox_health(settings, CERTIFIED)() is False  # no certificate files yet: no crash
