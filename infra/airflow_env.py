@@ -16,6 +16,7 @@ from pathlib import Path
 
 from core.settings import PROJECT_ROOT, ConfigError, Settings, SourceSettings
 from core.warehouse_url import DEFAULT_PORT, PgUrl
+from infra.sandbox_certificates import with_local_certificates
 from ingestion.origins import url_origin
 from ingestion.sources import SOURCES, Source
 
@@ -45,8 +46,6 @@ def source_settings(settings: Settings, source: Source) -> SourceSettings:
     """`DTIMON_<SOURCE>_*` of a registered source (its sandbox port offset comes from the registry);
     a sandboxed source that declares `ClientCertificate` gets dtimon's local certificates for the
     settings the operator left unset."""
-    from infra.sandbox_certificates import with_local_certificates
-
     offset = source.sandbox.port_offset if source.sandbox else 0
     return with_local_certificates(settings, source, settings.source(source.name, port_offset=offset))
 
