@@ -98,6 +98,8 @@ class SourceSettings:
     client_cert: str = ""
     client_key: str = field(default="", repr=False)
     ca_cert: str = ""
+    #: the sandbox serves https and requires a client certificate (dtimon made both)
+    sandbox_tls: bool = False
 
     @property
     def uses_sandbox(self) -> bool:
@@ -105,7 +107,8 @@ class SourceSettings:
 
     @property
     def sandbox_url(self) -> str:
-        return f"http://127.0.0.1:{self.sandbox_port}"
+        scheme = "https" if self.sandbox_tls else "http"
+        return f"{scheme}://127.0.0.1:{self.sandbox_port}"
 
     @property
     def url(self) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from core.settings import PROJECT_ROOT, ConfigError, Settings, SourceSettings
 from core.warehouse_url import DEFAULT_PORT, PgUrl
+from infra.sandbox_certificates import with_local_certificates
 from ingestion.origins import url_origin
 from ingestion.sources import SOURCES, Source
 
@@ -42,9 +43,11 @@ def source_conn_id(source: str) -> str:
 
 
 def source_settings(settings: Settings, source: Source) -> SourceSettings:
-    """`DTIMON_<SOURCE>_*` of a registered source (its sandbox port offset comes from the registry)."""
+    """`DTIMON_<SOURCE>_*` of a registered source (its sandbox port offset comes from the registry);
+    a sandboxed source that declares `ClientCertificate` gets dtimon's local certificates for the
+    settings the operator left unset."""
     offset = source.sandbox.port_offset if source.sandbox else 0
-    return settings.source(source.name, port_offset=offset)
+    return with_local_certificates(settings, source, settings.source(source.name, port_offset=offset))
 
 
 def sqlalchemy_url(url: str) -> str:

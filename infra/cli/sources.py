@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from datetime import date
 
 import psycopg
@@ -14,6 +15,7 @@ from infra import processes
 from infra.airflow_env import source_origin, source_settings
 from infra.cli.common import UserError
 from infra.cli.supervision import http_ok
+from infra.sandbox_certificates import local_certificates
 from ingestion.sources import SOURCES, Source
 
 
@@ -28,6 +30,10 @@ def sandbox_argv(settings: Settings, source: Source) -> list[str]:
     config = source_settings(settings, source)
     argv = [sys.executable, "-m", "infra.sandbox_launch", source.sandbox.module]
     argv += ["serve", "--port", str(config.sandbox_port)]
+    if config.sandbox_tls:
+        files = local_certificates(settings, source)
+        argv += ["--tls-cert", str(files.server_cert), "--tls-key", str(files.server_key)]
+        argv += ["--client-ca", str(files.ca)]
     if settings.sandbox_data_dir:
         return [*argv, "--data-dir", str(settings.sandbox_data_dir)]
     span_start = date.fromordinal(settings.demo_start.toordinal() - 90)
@@ -52,6 +58,16 @@ def sandbox_env(settings: Settings, source: Source) -> dict[str, str]:
     return {**os.environ, USERNAME_VARIABLE: config.username, PASSWORD_VARIABLE: config.password}
 
 
+def sandbox_health(settings: Settings, source: Source) -> Callable[[], bool]:
+    """The health check of a source's sandbox (with its client certificate under mutual TLS)."""
+    assert source.sandbox is not None
+    config = source_settings(settings, source)
+    url = f"{config.sandbox_url}{source.sandbox.health_path}"
+    if not config.sandbox_tls:
+        return http_ok(url)
+    return http_ok(url, cert=(config.client_cert, config.client_key), verify=config.ca_cert)
+
+
 def sandboxed_sources(settings: Settings) -> list[Source]:
     """Registered sources with no configured URL: the ones served by their sandbox."""
     return [source for source in SOURCES.values() if source_settings(settings, source).uses_sandbox]
@@ -71,13 +87,12 @@ def start_sandboxes(settings: Settings) -> list[str]:
         name = sandbox_process(source)
         if processes.pid_of(settings.run_dir, name):
             continue
-        config = source_settings(settings, source)
         processes.start(
             settings.run_dir,
             name,
             sandbox_argv(settings, source),
             sandbox_env(settings, source),
-            ready=http_ok(f"{config.sandbox_url}{source.sandbox.health_path}"),
+            ready=sandbox_health(settings, source),
         )
         started.append(name)
     return started

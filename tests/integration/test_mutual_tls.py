@@ -1,6 +1,7 @@
 """Mutual TLS: a source declared with `ClientCertificate` pulls from a sandbox that requires
 client certificates; without a certificate, or with one the sandbox does not trust, the pull
-fails at once with one clear line and writes nothing. Certificates are made at test time."""
+fails at once with one clear line and writes nothing. Certificates are made at test time; under
+`dtimon up` dtimon makes them for a sandboxed source's sandbox and client."""
 
 from __future__ import annotations
 
@@ -11,14 +12,22 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import requests
+from airflow.models.connection import Connection
 
 from core.settings import Settings
+from infra import processes
+from infra.airflow_env import source_conn, source_conn_id, source_settings
+from infra.cli.sources import sandbox_process, start_sandboxes
+from infra.tasks import endpoint_of_connection
 from ingestion.http import ApiClient, AuthError, MutualTLS, RetryPolicy
 from ingestion.localtime import VN_TZ
 from ingestion.runner import ingest
 from ingestion.sandbox.server import SandboxServer
 from ingestion.sandbox.tls import server_context
 from ingestion.sources import SOURCES, ClientCertificate, Endpoint
+from tests import throwaway_source
+from tests.integration.test_cli_errors import _free_port
 from tests.integration.test_ingest_sandbox import _province, _spread
 from tests.tls_certificates import Certificates, certificates
 
@@ -115,3 +124,34 @@ def test_the_client_refuses_a_server_its_ca_did_not_sign(sandbox: SandboxServer,
         pytest.raises(AuthError, match="TLS refused"),
     ):
         client.get_json("/_sim/health")
+
+
+def test_dtimon_starts_a_certified_sandbox_with_its_own_certificates_and_the_client_pulls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    certified = dataclasses.replace(throwaway_source.SOURCE, auth=ClientCertificate())
+    monkeypatch.setitem(SOURCES, certified.name, certified)
+    env = {
+        "DTIMON_HOME": str(tmp_path),
+        "DTIMON_SANDBOX_SCALE": "0.02",
+        "DTIMON_DEMO_START": "2025-09-01",
+        "DTIMON_DEMO_END": "2025-09-02",
+        f"DTIMON_{certified.name.upper()}_SANDBOX_PORT": str(_free_port()),
+    }
+    env |= {f"DTIMON_{name.upper()}_URL": "https://x.example" for name in SOURCES if name != certified.name}
+    settings = Settings.from_env(env)
+    started = start_sandboxes(settings)
+    try:
+        assert started == [sandbox_process(certified)]
+        # the client as an Airflow task gets it: settings -> connection -> endpoint
+        form = source_conn(settings, source_settings(settings, certified))
+        endpoint = endpoint_of_connection(Connection.from_json(form, conn_id=source_conn_id(certified.name)))
+        auth = MutualTLS(endpoint.client_cert, endpoint.client_key, endpoint.ca_cert)
+        with ApiClient(endpoint.url, auth=auth, policy=FAST) as client:
+            page = client.get_json("/dvc/v1/coquan", {"page": 1, "page_size": 5})
+        assert page["data"] and len(page["data"]) <= 5
+        with pytest.raises(requests.exceptions.SSLError):  # no client certificate: refused
+            requests.get(endpoint.url + "/_sim/health", verify=endpoint.ca_cert, timeout=5)
+    finally:
+        for name in started:
+            processes.stop(settings.run_dir, name)

@@ -28,7 +28,7 @@ from infra.dagrun import default_ingest_dags
 from infra.tasks import endpoint_of_connection
 from ingestion.load import RawTable
 from ingestion.privacy import PersonalFields
-from ingestion.sources import SOURCES, Source
+from ingestion.sources import SOURCES, ClientCertificate, Source
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGING = ROOT / "dbt_project" / "models" / "staging"
@@ -132,9 +132,10 @@ def test_every_registered_source_gets_a_connection_and_nothing_else_does() -> No
     }
     for name in REGISTERED:
         sandbox_port = source_settings(Settings.from_env({}), SOURCES[name]).sandbox_port
+        scheme = "https" if isinstance(SOURCES[name].auth, ClientCertificate) else "http"  # mutual TLS
         assert (
             json.loads(env[f"AIRFLOW_CONN_DTIMON_{name.upper()}"])["host"]
-            == f"http://127.0.0.1:{sandbox_port}"
+            == f"{scheme}://127.0.0.1:{sandbox_port}"
         )
 
 

@@ -21,6 +21,7 @@ from infra.cli.ports import check_ports, ports_to_start
 from infra.cli.sources import (
     check_data_dir,
     describe_sources,
+    sandbox_health,
     sandbox_process,
     sandboxed_sources,
     start_sandboxes,
@@ -146,9 +147,7 @@ def cmd_status(args: argparse.Namespace) -> None:
         if source.sandbox is not None:
             config = source_settings(settings, source)
             url = config.sandbox_url
-            checks.append(
-                Component(sandbox_process(source), [], http_ok(url + source.sandbox.health_path), url)
-            )
+            checks.append(Component(sandbox_process(source), [], sandbox_health(settings, source), url))
     checks += airflow_components(settings, airflow_env(settings)) + web_components(settings)
     for component in checks:
         pid = running.get(component.name)
