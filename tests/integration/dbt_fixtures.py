@@ -26,10 +26,20 @@ LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 CATALOGUE_SEED = DBT_PROJECT / "seeds" / "indicator_catalogue.csv"
 
 
-def computed_indicators() -> tuple[str, ...]:
-    """The ids of the indicators the catalogue seed computes (a row with a measure), in its order."""
+#: The source whose rows these fixtures write by hand (every other registered source gets rows
+#: made from its declarations, which cover no period of their own).
+FIXTURE_SOURCE = "onestop"
+
+
+def computed_indicators(covered: str | None = None) -> tuple[str, ...]:
+    """The ids of the indicators the catalogue seed computes (a row with a measure), in its order;
+    with `covered`, only those every source of which is that one (the ones a fixture of it values)."""
     with CATALOGUE_SEED.open(encoding="utf-8", newline="") as handle:
-        return tuple(row["indicator_id"] for row in csv.DictReader(handle) if row["measure"])
+        return tuple(
+            row["indicator_id"]
+            for row in csv.DictReader(handle)
+            if row["measure"] and (covered is None or set(row["sources"].split()) == {covered})
+        )
 
 
 def local(text: str) -> datetime:
@@ -49,7 +59,7 @@ def batch(
     end: str,
     status: str = "succeeded",
     replaced_by: int | None = None,
-    source: str = "onestop",
+    source: str = FIXTURE_SOURCE,
 ) -> int:
     return conn.execute(
         """
