@@ -394,6 +394,10 @@ class _Handler(BaseHTTPRequestHandler):
             app.log(f'{self.client_address[0]} "{self.requestline}" closed-without-answer {elapsed:.0f}ms')
             return
         data = orjson.dumps(response.payload)
+        # logged before the body leaves: a client that stops the server on its answer still finds the line
+        app.log(
+            f'{self.client_address[0]} "{self.requestline}" {response.status} {len(data)}B {elapsed:.0f}ms'
+        )
         self.send_response_only(response.status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -401,9 +405,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
-        app.log(
-            f'{self.client_address[0]} "{self.requestline}" {response.status} {len(data)}B {elapsed:.0f}ms'
-        )
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (base signature)
         self.server.app.log(f"{self.client_address[0]} {format % args}")
