@@ -133,41 +133,70 @@ def _ledger_rows(entity: RawEntity) -> gxe.Expectation:
     )
 
 
-def _volume_query(entity: RawEntity, since: str | None, verdict: str) -> str:
-    """Days of `entity` whose rows get `verdict` (the SQL of `volume_verdict`)."""
-    judged = "true" if since is None else f"day_rows.last_finished > {sql_literal(since)}::timestamptz"
-    condition = (
-        "day_rows.row_count = 0"
-        if verdict == "fail"
-        else f"day_rows.row_count > 0 and (day_rows.row_count < {VOLUME_LOW} * history.median_rows"
-        f" or day_rows.row_count > {VOLUME_HIGH} * history.median_rows)"
-    )
+def _day_history_query(
+    entity: RawEntity,
+    since: str | None,
+    name: str,
+    day_values: str,
+    value: str,
+    condition: str,
+    *,
+    per_field: bool = False,
+) -> str:
+    """Local days of `entity` (and fields, `per_field`: `day_values` has a field_name) whose `value`
+    meets `condition` against `history.median_value`: its median over the last
+    VOLUME_HISTORY_DAYS covered days of the same kind (working or not) before it. `day_values`
+    groups the rows of `read_batches` (batch_id, local_day, rows_loaded) by local day; only the
+    batches of the judged days and of each kind's history before them are read."""
+    judged = "true" if since is None else f"max(ledger.finished_at) > {sql_literal(since)}::timestamptz"
+    same_field = " and earlier_day.field_name = day_stats.field_name" if per_field else ""
     return (
-        f"select /* day_volume_{'zero' if verdict == 'fail' else 'unusual'} */ day_rows.* from ("
-        f" select (ledger.interval_start at time zone '{LOCAL_TZ}')::date as local_day,"
-        " sum(ledger.rows_loaded) as row_count, max(ledger.finished_at) as last_finished"
+        "with live_batches as (select ledger.batch_id, ledger.finished_at, ledger.rows_loaded,"
+        f" (ledger.interval_start at time zone '{LOCAL_TZ}')::date as local_day"
         " from {batch} as ledger"
         " inner join ops.batch_statuses as statuses on statuses.status = ledger.status"
         f" where statuses.is_live and ledger.source = {sql_literal(entity.source)}"
-        f" and ledger.entity = {sql_literal(entity.entity)}"
-        " group by 1) as day_rows"
-        f" inner join {CALENDAR} as calendar on calendar.calendar_date = day_rows.local_day"
-        " cross join lateral ("
-        " select percentile_cont(0.5) within group (order by earlier.row_count) as median_rows,"
-        " count(*) as history_days from ("
-        f" select (earlier_ledger.interval_start at time zone '{LOCAL_TZ}')::date as local_day,"
-        " sum(earlier_ledger.rows_loaded) as row_count"
-        " from ops.batches as earlier_ledger"
-        " inner join ops.batch_statuses as earlier_statuses on earlier_statuses.status = earlier_ledger.status"
-        f" inner join {CALENDAR} as earlier_calendar"
-        f" on earlier_calendar.calendar_date = (earlier_ledger.interval_start at time zone '{LOCAL_TZ}')::date"
-        f" where earlier_statuses.is_live and earlier_ledger.source = {sql_literal(entity.source)}"
-        f" and earlier_ledger.entity = {sql_literal(entity.entity)}"
-        " and earlier_calendar.is_working_day = calendar.is_working_day"
-        f" and earlier_ledger.interval_start < (day_rows.local_day::timestamp at time zone '{LOCAL_TZ}')"
-        f" group by 1 order by 1 desc limit {VOLUME_HISTORY_DAYS}) as earlier) as history"
-        f" where {judged} and history.history_days >= {VOLUME_MIN_DAYS} and history.median_rows > 0"
-        f" and {condition}"
+        f" and ledger.entity = {sql_literal(entity.entity)}),"
+        " judged_days as (select ledger.local_day from live_batches as ledger"
+        f" group by ledger.local_day having {judged}),"
+        " history_days as (select ranked.local_day from (select covered.local_day, row_number() over"
+        " (partition by calendar.is_working_day order by covered.local_day desc) as recency"
+        " from (select distinct live_batches.local_day from live_batches) as covered"
+        f" inner join {CALENDAR} as calendar on calendar.calendar_date = covered.local_day"
+        " where covered.local_day < (select min(judged_days.local_day) from judged_days)) as ranked"
+        f" where ranked.recency <= {VOLUME_HISTORY_DAYS}),"
+        " read_batches as (select live_batches.batch_id, live_batches.local_day, live_batches.rows_loaded"
+        " from live_batches where live_batches.local_day >= (select min(judged_days.local_day) from judged_days)"
+        " or live_batches.local_day in (select history_days.local_day from history_days)),"
+        f" day_values as ({day_values}),"
+        " day_stats as (select day_values.*, calendar.is_working_day from day_values"
+        f" inner join {CALENDAR} as calendar on calendar.calendar_date = day_values.local_day)"
+        f" select /* {name} */ day_stats.*, history.median_value, history.history_days"
+        " from day_stats inner join judged_days on judged_days.local_day = day_stats.local_day"
+        f" cross join lateral (select percentile_cont(0.5) within group (order by earlier.{value})"
+        f" as median_value, count(*) as history_days from (select earlier_day.{value}"
+        " from day_stats as earlier_day where earlier_day.is_working_day = day_stats.is_working_day"
+        f"{same_field} and earlier_day.local_day < day_stats.local_day"
+        f" order by earlier_day.local_day desc limit {VOLUME_HISTORY_DAYS}) as earlier) as history"
+        f" where history.history_days >= {VOLUME_MIN_DAYS} and {condition}"
+    )
+
+
+def _volume_query(entity: RawEntity, since: str | None, verdict: str) -> str:
+    """Days of `entity` whose rows get `verdict` (the SQL of `volume_verdict`)."""
+    condition = (
+        "day_stats.row_count = 0"
+        if verdict == "fail"
+        else f"day_stats.row_count > 0 and (day_stats.row_count < {VOLUME_LOW} * history.median_value"
+        f" or day_stats.row_count > {VOLUME_HIGH} * history.median_value)"
+    )
+    day_rows = (
+        "select read_batches.local_day, sum(read_batches.rows_loaded) as row_count"
+        " from read_batches group by 1"
+    )
+    name = f"day_volume_{'zero' if verdict == 'fail' else 'unusual'}"
+    return _day_history_query(
+        entity, since, name, day_rows, "row_count", f"history.median_value > 0 and {condition}"
     )
 
 
@@ -215,52 +244,32 @@ def _field_values(paths: list[FieldPath]) -> str:
 
 
 def _empty_query(entity: RawEntity, since: str | None, verdict: str) -> str:
-    """Days and fields of `entity` whose empty share gets `verdict` (the SQL of `empty_verdict`).
-    Only the batches of the judged days and of the history before them are read."""
-    judged = "true" if since is None else f"max(ledger.finished_at) > {sql_literal(since)}::timestamptz"
-    condition = (
-        f"day_shares.empty_count = day_shares.value_count and history.median_share < {EMPTY_VANISHED_BELOW}"
-        if verdict == "fail"
-        else f"not (day_shares.empty_count = day_shares.value_count and history.median_share < {EMPTY_VANISHED_BELOW})"
-        f" and day_shares.empty_share - history.median_share > {EMPTY_RISE}"
+    """Days and fields of `entity` whose empty share gets `verdict` (the SQL of `empty_verdict`)."""
+    vanished = (
+        f"day_stats.empty_count = day_stats.value_count and history.median_value < {EMPTY_VANISHED_BELOW}"
     )
-    day_values = (
-        "select read_batches.local_day, field.field_name, count(*) as value_count,"
+    condition = (
+        vanished
+        if verdict == "fail"
+        else f"not ({vanished}) and day_stats.empty_share - history.median_value > {EMPTY_RISE}"
+    )
+    day_shares = (
+        "select day_fields.*, day_fields.empty_count::numeric / day_fields.value_count as empty_share from ("
+        " select read_batches.local_day, field.field_name, count(*) as value_count,"
         " count(*) filter (where nullif(btrim(field.field_value), '') is null) as empty_count"
         f" from {_table(entity.raw_table)} as raw_row"
         " inner join read_batches on raw_row.batch_id = read_batches.batch_id"
-        f" cross join lateral {_field_values(list(entity.fields))} as field group by 1, 2"
+        f" cross join lateral {_field_values(list(entity.fields))} as field group by 1, 2) as day_fields"
     )
     name = "field_vanished" if verdict == "fail" else "field_emptier"
-    return (
-        f"with live_batches as (select ledger.batch_id, ledger.finished_at,"
-        f" (ledger.interval_start at time zone '{LOCAL_TZ}')::date as local_day"
-        " from {batch} as ledger"
-        " inner join ops.batch_statuses as statuses on statuses.status = ledger.status"
-        f" where statuses.is_live and ledger.source = {sql_literal(entity.source)}"
-        f" and ledger.entity = {sql_literal(entity.entity)}),"
-        " judged_days as (select ledger.local_day from live_batches as ledger"
-        f" group by ledger.local_day having {judged}),"
-        " read_batches as (select live_batches.batch_id, live_batches.local_day from live_batches"
-        " where live_batches.local_day >= (select min(judged_days.local_day) from judged_days)"
-        " or live_batches.local_day in (select distinct earlier.local_day from live_batches as earlier"
-        " where earlier.local_day < (select min(judged_days.local_day) from judged_days)"
-        f" order by earlier.local_day desc limit {VOLUME_HISTORY_DAYS})),"
-        f" day_values as ({day_values}),"
-        " day_shares as (select day_values.*, day_values.empty_count::numeric / day_values.value_count"
-        f" as empty_share, calendar.is_working_day from day_values inner join {CALENDAR} as calendar"
-        " on calendar.calendar_date = day_values.local_day)"
-        f" select /* {name} */ day_shares.local_day, day_shares.field_name, day_shares.value_count,"
-        " day_shares.empty_share, history.median_share, history.history_days"
-        " from day_shares inner join judged_days on judged_days.local_day = day_shares.local_day"
-        " cross join lateral (select percentile_cont(0.5) within group (order by earlier.empty_share)"
-        " as median_share, count(*) as history_days from (select earlier_share.empty_share"
-        " from day_shares as earlier_share where earlier_share.field_name = day_shares.field_name"
-        " and earlier_share.is_working_day = day_shares.is_working_day"
-        " and earlier_share.local_day < day_shares.local_day"
-        f" order by earlier_share.local_day desc limit {VOLUME_HISTORY_DAYS}) as earlier) as history"
-        f" where history.history_days >= {VOLUME_MIN_DAYS} and day_shares.value_count >= {EMPTY_MIN_VALUES}"
-        f" and {condition}"
+    return _day_history_query(
+        entity,
+        since,
+        name,
+        day_shares,
+        "empty_share",
+        f"day_stats.value_count >= {EMPTY_MIN_VALUES} and {condition}",
+        per_field=True,
     )
 
 

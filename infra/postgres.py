@@ -203,13 +203,14 @@ def is_running(pgdata: Path) -> bool:
     return _pg("pg_ctl", ["-D", str(pgdata), "status"]).returncode == 0
 
 
-def _running_socket_dir(pgdata: Path) -> str:
-    """The socket folder a running server was started with (line 5 of postmaster.pid)."""
+def _running_address(pgdata: Path) -> tuple[str, str]:
+    """The port and socket folder a running server was started with (lines 4 and 5 of
+    postmaster.pid); empty strings when unknown."""
     try:
         lines = (pgdata / "postmaster.pid").read_text().splitlines()
     except OSError:
-        return ""
-    return lines[4].strip() if len(lines) > 4 else ""
+        return "", ""
+    return (lines[3].strip() if len(lines) > 3 else "", lines[4].strip() if len(lines) > 4 else "")
 
 
 def prepare_socket_dir(folder: Path) -> None:
@@ -261,11 +262,15 @@ def _start_server(settings: Settings) -> bool:
     initdb(settings)
     changed = write_access_rules(pgdata)
     if is_running(pgdata):
-        if _running_socket_dir(pgdata) == str(settings.socket_dir):
+        if _running_address(pgdata) == (str(settings.pg_port), str(settings.socket_dir)):
             if changed:
                 _pg("pg_ctl", ["-D", str(pgdata), "reload"])
             return False
-        log.warning("restarting embedded PostgreSQL with its socket in %s", settings.socket_dir)
+        log.warning(
+            "restarting embedded PostgreSQL on port %s with its socket in %s",
+            settings.pg_port,
+            settings.socket_dir,
+        )
         stop(settings)
     prepare_socket_dir(settings.socket_dir)
     logfile = pgdata / "server.log"
