@@ -6,7 +6,8 @@ Assets of entities pulled once a day (`AssetAll`), so it starts when the last of
 landed since the previous build — not once per source landing, and not for an entity pulled
 more often (its rows wait for the next daily build). A source that never lands does not hold the
 others back: the build also runs at BUILD_DEADLINE local time (`AssetOrTimeSchedule`), and the
-late source's indicators are then provisional (stale) or absent (not covered). Nothing reaches
+late source's indicators are then provisional (stale) or absent (not covered); a deadline run
+finding nothing landed since the live publication skips its tasks (`new_data`). Nothing reaches
 `bi` unless dbt's tests and the gate passed: a failure stops the run before publish, leaving BI
 on the last good publication (the failed candidate is rejected, its copy dropped, and its gate
 result stays in `ops`). The gate owns the `gate.passed` Asset, which `publish` reads; `publish` emits
@@ -41,6 +42,10 @@ BUILD_SCHEDULE = AssetOrTimeSchedule(
     **dag_kwargs(tags=["build", "dbt", "gate", "publish"], doc_md=__doc__),
 )
 def dtimon_build() -> None:
+    @task.short_circuit(retries=1)
+    def new_data() -> bool:
+        return tasks.worth_building(str(get_current_context()["dag_run"].run_type))
+
     @task(retries=1)
     def dbt_build() -> None:
         context = get_current_context()
@@ -68,7 +73,7 @@ def dtimon_build() -> None:
 
     candidate = stage_candidate()
     checked = gate(candidate)
-    dbt_build() >> candidate
+    new_data() >> dbt_build() >> candidate
     published = publish(candidate)
     checked >> published
     published >> [index_report(), metabase()]

@@ -221,6 +221,37 @@ def backfill_of(conf: dict[str, Any] | None) -> int | None:
     return None if value is None else int(value)
 
 
+def landed_since_live_publication(url: str) -> bool:
+    """Whether a live batch finished after the live publication was staged (True with none yet)."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            """
+            select
+                live.created_at is null
+                or exists (
+                    select 1
+                    from ops.batches as ledger
+                    inner join ops.batch_statuses as statuses on statuses.status = ledger.status
+                    where statuses.is_live and ledger.finished_at > live.created_at
+                )
+            from (select max(created_at) as created_at from ops.publications where status = 'published') as live
+            """
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def worth_building(run_type: str, url: str | None = None) -> bool:
+    """A deadline (scheduled) build runs only if something landed since the live publication: on
+    a day every source landed early, the Asset-triggered build already published it. Asset,
+    manual and backfill runs always build."""
+    if run_type != "scheduled":
+        return True
+    if landed_since_live_publication(url or warehouse_url()):
+        return True
+    log.info("nothing landed since the live publication: the deadline build has nothing to do")
+    return False
+
+
 def dbt_build(run_id: str | None = None, url: str | None = None, backfill_id: int | None = None) -> None:
     """Check and record each source's freshness (a stale source is a warning, infra.freshness),
     then build and test every model (seeds, models, tests in DAG order); with `backfill_id`,

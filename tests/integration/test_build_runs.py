@@ -130,3 +130,31 @@ def test_build_message_is_masked_and_bounded() -> None:
         RuntimeError("postgresql://dtimon:s3cret@db:5432/w password=hunter2 id 079123456789")
     )
     assert short == "RuntimeError: postgresql://dtimon:***@db:5432/w password=*** id ############"
+
+
+def test_a_deadline_build_runs_only_when_something_landed_since_the_live_publication(
+    warehouse_url: str,
+) -> None:
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        migrate(conn)
+
+        def land(status: str, finished: str) -> None:
+            conn.execute(
+                "insert into ops.batches (source, entity, interval_start, interval_end, status, started_at,"
+                " finished_at) values ('onestop', 'dossiers', %s::timestamptz - interval '1 day', %s, %s, %s, %s)",
+                (finished, finished, status, finished, finished),
+            )
+
+        land("succeeded", "2025-09-02 05:00+07")
+        assert tasks.worth_building("scheduled", warehouse_url)  # nothing published yet
+        conn.execute(
+            "insert into ops.publications (schema_name, status, created_at)"
+            " values ('pub_000001', 'published', '2025-09-02 05:10+07')"
+        )
+        assert not tasks.worth_building("scheduled", warehouse_url)  # the early build has it all
+        for run_type in ("asset_triggered", "manual", "backfill"):
+            assert tasks.worth_building(run_type, warehouse_url)
+        land("failed", "2025-09-02 05:30+07")  # a failed load brings nothing new
+        assert not tasks.worth_building("scheduled", warehouse_url)
+        land("succeeded", "2025-09-02 05:40+07")
+        assert tasks.worth_building("scheduled", warehouse_url)
