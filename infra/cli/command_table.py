@@ -7,7 +7,7 @@ dtimon status     what is running
 dtimon scorecard  print the scorecard from what is published in `bi`
 dtimon rollback   point `bi` back at the previous publication
 dtimon publish --accept-moves BUILD  publish a build the gate refused only for moves, on your word
-dtimon report     render the index report (one HTML page per published month) from `bi`
+dtimon report [--period YYYY-MM]  render the index report (one HTML page per published month) from `bi`
 dtimon metabase   plan|apply the Metabase definitions (publishing/metabase/) against METABASE_URL
 dtimon reset-source SOURCE  delete everything ingested from SOURCE (to fill it from another origin)
 dtimon backfill SOURCE --from D --to D  re-ingest days staged, build and gate them, publish or refuse as a whole
@@ -33,6 +33,14 @@ def day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def month(text: str) -> date:
+    """An argument's YYYY-MM month (its first day)."""
+    try:
+        return date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month (expected YYYY-MM)") from None
 
 
 @dataclass(frozen=True)
@@ -111,9 +119,12 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "report",
-        "render the index report from what is published",
+        "render the index report from what is published (every month, or --period YYYY-MM)",
         f"{COMMANDS_MODULE}.publish:cmd_report",
-        (ARG_LANG,),
+        (
+            ARG_LANG,
+            Arg(("--period",), {"type": month, "help": "one published month YYYY-MM (default: every month)"}),
+        ),
     ),
     Command(
         "metabase",

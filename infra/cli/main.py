@@ -27,7 +27,15 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a bad argument is one line (what is wrong, and `--help` for the rest)."""
 
     def error(self, message: str) -> NoReturn:
-        raise UserError(f"{self.prog}: {message} (see {self.prog} --help)")
+        raise _UsageError(f"{message} (see {self.prog} --help)", self.prog)
+
+
+class _UsageError(UserError):
+    """A bad argument, told under the (sub)command's own name: `dtimon run: argument --start: …`."""
+
+    def __init__(self, message: str, prog: str) -> None:
+        super().__init__(message)
+        self.prog = prog
 
 
 def _handler(path: str) -> Callable[[argparse.Namespace], None]:
@@ -63,10 +71,10 @@ def _env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
     return value
 
 
-def _fail(message: str, exc: BaseException, debug: bool) -> int:
+def _fail(message: str, exc: BaseException, debug: bool, prog: str = "dtimon") -> int:
     if debug:
         traceback.print_exception(exc)
-    sys.stderr.write(f"dtimon: {message}\n")
+    sys.stderr.write(f"{prog}: {message}\n")
     sys.stderr.flush()
     return 1
 
@@ -94,6 +102,8 @@ def _main(argv: list[str], debug: bool) -> int:
         # the reader went away (`dtimon scorecard | head`): nothing more to say to it
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except _UsageError as exc:
+        return _fail(str(exc), exc, debug, exc.prog)
     except UserError as exc:
         return _fail(str(exc), exc, debug)
     except ConfigError as exc:

@@ -53,7 +53,8 @@ def assert_one_line(env: dict[str, str], args: list[str], *expected: str) -> str
     assert code == 1, (code, lines)
     assert len(lines) == 1, lines
     line = lines[0]
-    assert line.startswith("dtimon: ") and "Traceback" not in line, line
+    assert line.startswith(("dtimon: ", "dtimon ")) and "Traceback" not in line, line
+    assert not line.startswith("dtimon: dtimon"), line  # the program named once
     for text in expected:
         assert text in line, line
     return line
@@ -85,7 +86,8 @@ def test_traceback_only_with_debug(env: dict[str, str]) -> None:
 
 
 def test_bad_arguments(env: dict[str, str]) -> None:
-    assert_one_line(env, ["scorecard", "--start", "yesterday"], "'yesterday' is not a date")
+    line = assert_one_line(env, ["scorecard", "--start", "yesterday"], "'yesterday' is not a date")
+    assert line.startswith("dtimon scorecard: argument --start:"), line
     assert_one_line(env, ["run", "--start", "2025-10-01", "--end", "2025-09-01"], "is not before --end")
     assert_one_line(env, ["rollback", "--to", "two"], "invalid int value")
     backfill = ["backfill", "onestop", "--from", "2025-09-04", "--to", "2025-09-03"]

@@ -252,7 +252,17 @@ def test_dtimon_report_as_the_readme_prints_it(
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Index report: ") and "file://" in done.stdout
     assert (tmp_path / "reports" / "index.html").exists()
-    assert sorted(p.name for p in (tmp_path / "reports").glob("dtimon-report-*.html"))
+    pages = sorted(p.name for p in (tmp_path / "reports").glob("dtimon-report-*.html"))
+    assert pages
+    first = pages[0].removeprefix("dtimon-report-").removesuffix(".html")
+    one = subprocess.run([str(dtimon), "report", "--period", first], env=env, capture_output=True, text=True)
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.startswith(f"Index report of {first}: ") and pages[0] in one.stdout
+    unpublished = subprocess.run(
+        [str(dtimon), "report", "--period", "1999-01"], env=env, capture_output=True, text=True
+    )
+    assert unpublished.returncode == 1 and unpublished.stderr.count("\n") == 1
+    assert "no values for 1999-01" in unpublished.stderr
     empty = subprocess.run(
         [str(dtimon), "report"],
         env={**env, "DTIMON_WAREHOUSE_URL": warehouse_url},

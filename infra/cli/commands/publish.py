@@ -85,10 +85,16 @@ def cmd_publish(args: argparse.Namespace) -> None:
 
 def cmd_report(args: argparse.Namespace) -> None:
     from publishing.report.data import NothingPublished
-    from publishing.report.render import render_all
+    from publishing.report.render import render_all, render_report
 
     settings = load_settings(demo=False)
     try:
+        if args.period is not None:
+            page = render_report(
+                settings.warehouse_url, settings.reports_dir, args.period, args.lang
+            ).resolve()
+            say(f"Index report of {args.period:%Y-%m}: {page} ({page.as_uri()})")
+            return
         pages = render_all(settings.warehouse_url, settings.reports_dir, args.lang)
     except NothingPublished as exc:
         raise UserError(f"no report: {exc}; run `make run` (or wait for the next build) first") from exc
