@@ -84,6 +84,7 @@ SUMMARY = {
         "alerts": "Cảnh báo (tác vụ lỗi): {path}",
         "no_alerts": "Cảnh báo (tác vụ lỗi): chưa có (sẽ ghi vào {path})",
         "done": "Hoàn tất sau {seconds} giây.",
+        "left_running": "PostgreSQL nhúng vẫn chạy trên 127.0.0.1:{port} (dữ liệu: {data}); dừng bằng `make down`.",
     },
     "en": {
         "start": "dtimon run: {start} → {end} on {where}, sources: {sources}",
@@ -101,6 +102,7 @@ SUMMARY = {
         "alerts": "Alerts (failed tasks): {path}",
         "no_alerts": "Alerts (failed tasks): none yet (they go to {path})",
         "done": "Done in {seconds} s.",
+        "left_running": "The embedded PostgreSQL is still running on 127.0.0.1:{port} (data: {data}); stop it with `make down`.",
     },
 }
 

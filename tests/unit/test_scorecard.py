@@ -138,6 +138,7 @@ def test_technical_summary_in_both_languages() -> None:
         "en", "ingested", source="onestop", entity="dossiers", loaded=1234, batches=30, rejected=2
     ) == ("Ingested onestop.dossiers: 1,234 rows in 30 batches, 2 rejected")
     assert summary("vi", "done", seconds="51,4") == "Hoàn tất sau 51,4 giây."
+    assert "127.0.0.1:55432 " in summary("vi", "left_running", port="55432", data="/x")
 
 
 def test_nothing_published() -> None:

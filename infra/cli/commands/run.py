@@ -49,6 +49,8 @@ def cmd_run(args: argparse.Namespace) -> None:
     say(summary(args.lang, "alerts" if alerts.exists() else "no_alerts", path=alerts))
     seconds = Decimal(f"{time.monotonic() - started:.1f}")
     say(summary(args.lang, "done", seconds=format_number(seconds, args.lang, 1)))
+    if settings.embedded and postgres.is_running(settings.pgdata):
+        say(summary(args.lang, "left_running", port=str(settings.pg_port), data=settings.pgdata))
 
 
 def print_report_path(settings: Settings, end: date, lang: str) -> None:
