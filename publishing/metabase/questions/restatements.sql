@@ -7,6 +7,7 @@ select
     , restatement.level as "Cấp"
     , restatement.unit_id as "Đơn vị"
     , case restatement.change when 'changed' then 'Thay đổi' else 'Bị loại bỏ' end as "Điều chỉnh"
+    , restatement.method_changed as "Do đổi cách tính"
     , restatement.old_value as "Giá trị cũ"
     , restatement.new_value as "Giá trị mới"
     , restatement.recorded_at as "Ghi nhận lúc"
