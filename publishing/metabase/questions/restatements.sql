@@ -7,9 +7,9 @@ select
     , restatement.level as "Cấp"
     , restatement.unit_id as "Đơn vị"
     , case restatement.change when 'changed' then 'Thay đổi' else 'Bị loại bỏ' end as "Điều chỉnh"
-    , restatement.method_changed as "Do đổi cách tính"
     , restatement.old_value as "Giá trị cũ"
     , restatement.new_value as "Giá trị mới"
+    , restatement.method_changed as "Do đổi cách tính"
     , restatement.recorded_at as "Ghi nhận lúc"
 from bi.restatements as restatement
 where true
