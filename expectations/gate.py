@@ -8,7 +8,6 @@ there (expectations.data_docs); the verdict is the same either way.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,13 +21,12 @@ from psycopg import sql
 
 from core.migrations import migrate
 from core.warehouse_url import PgUrl
-from expectations.dbt_keys import DBT_PROJECT
 from expectations.raw_checks import CALENDAR, FieldPath, RawEntity, raw_suite, read_fields
 from expectations.suites import (
+    ACCEPTABLE_FAILURES,
     CRITICAL,
     DQ_RELATION,
     DQ_SHARES,
-    MOVE_FAILURE,
     Indicator,
     LiveBaseline,
     QualityShare,
@@ -58,8 +56,11 @@ class GateResult:
 
     @property
     def refused_for_moves_only(self) -> bool:
-        """Refused, and only because values moved beyond fail_move (--accept-moves may publish it)."""
-        return bool(self.failed_critical) and all(MOVE_FAILURE in text for text in self.failed_critical)
+        """Refused, and only because values moved beyond fail_move or published values disappeared
+        (--accept-moves may publish it)."""
+        return bool(self.failed_critical) and all(
+            any(name in text for name in ACCEPTABLE_FAILURES) for text in self.failed_critical
+        )
 
     def summary(self) -> str:
         verdict = "passed" if self.success else "FAILED"
@@ -96,33 +97,10 @@ def _quality_shares(conn: psycopg.Connection, schema: str) -> list[QualityShare]
     return shares
 
 
-#: Where the measure macros live (one file measure__<indicator>.sql each, named in the catalogue).
-MEASURE_MACROS = DBT_PROJECT / "macros" / "indicators"
-
-
-def _record_measure_hashes(conn: psycopg.Connection, publication_id: int, schema: str) -> None:
-    """Store md5(measure macro file, catalogue row) of each indicator the candidate computes."""
-    if conn.execute("select to_regclass(%s)", (f"{schema}.indicator_catalogue",)).fetchone()[0] is None:
-        return
-    query = sql.SQL(
-        "select indicator_id, measure, row_to_json(catalogue)::text from {} as catalogue where measure is not null"
-    ).format(sql.Identifier(schema, "indicator_catalogue"))
-    rows = []
-    for indicator_id, measure, catalogue_row in conn.execute(query).fetchall():
-        macro = MEASURE_MACROS / f"{measure}.sql"
-        text = macro.read_text(encoding="utf-8") if macro.is_file() else ""
-        rows.append((publication_id, indicator_id, hashlib.md5((text + catalogue_row).encode()).hexdigest()))
-    with conn.cursor() as cur:
-        cur.executemany(
-            "insert into ops.measure_hashes (publication_id, indicator_id, measure_hash) values (%s, %s, %s)"
-            " on conflict (publication_id, indicator_id) do update set measure_hash = excluded.measure_hash",
-            rows,
-        )
-
-
 def _live_baseline(conn: psycopg.Connection, publication_id: int, schema: str) -> LiveBaseline | None:
-    """The live publication to compare with, and the indicators whose hash it shares; None before
-    the first publication or when its copy is gone."""
+    """The live publication to compare with, and the indicators whose method hash (recorded when
+    the candidate was staged, publishing.method) it shares; None before the first publication or
+    when its copy is gone."""
     row = conn.execute(
         "select publication_id, schema_name from ops.publications where status = 'published'"
     ).fetchone()
@@ -134,9 +112,9 @@ def _live_baseline(conn: psycopg.Connection, publication_id: int, schema: str) -
     judged = conn.execute(
         """
         select candidate_hash.indicator_id
-        from ops.measure_hashes as candidate_hash
-        inner join ops.measure_hashes as live_hash
-            on live_hash.indicator_id = candidate_hash.indicator_id and live_hash.measure_hash = candidate_hash.measure_hash
+        from ops.method_hashes as candidate_hash
+        inner join ops.method_hashes as live_hash
+            on live_hash.indicator_id = candidate_hash.indicator_id and live_hash.method_hash = candidate_hash.method_hash
         where candidate_hash.publication_id = %s and live_hash.publication_id = %s
         order by 1
         """,
@@ -234,7 +212,6 @@ def validate(
 
     migrate(warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
-        _record_measure_hashes(conn, publication_id, schema)
         specs = suites_for(
             relations,
             lambda: _computed_indicators(conn, schema),

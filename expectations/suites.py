@@ -83,9 +83,12 @@ PERIOD_LENGTH = {"month": "1 month", "quarter": "3 months", "year": "1 year"}
 
 
 #: Names (query comments) of the checks comparing a candidate with the live publication; a build
-#: refused by no other critical check may be published on an operator's word (--accept-moves).
+#: refused by no other critical check (ACCEPTABLE_FAILURES) may be published on an operator's word
+#: (--accept-moves).
 MOVE_FAILURE = "indicator_moved_beyond_fail_move"
 MOVE_WARNING = "indicator_moved_beyond_warn_move"
+DISAPPEARED = "published_value_disappeared"
+ACCEPTABLE_FAILURES = (MOVE_FAILURE, DISAPPEARED)
 
 
 def move(unit: str, live: Decimal, candidate: Decimal) -> Decimal | None:
@@ -110,7 +113,7 @@ class LiveBaseline:
 
     live_schema: str  # the schema bi reads
     candidate_schema: str  # whose catalogue gives warn_move and fail_move
-    judged: tuple[str, ...]  # indicators whose measure hash equals the live publication's
+    judged: tuple[str, ...]  # indicators whose method hash equals the live publication's
 
 
 @dataclass(frozen=True)
@@ -221,9 +224,9 @@ def _qualified(schema: str, relation: str) -> str:
 def move_expectations(relation: str, grain: Sequence[str], baseline: LiveBaseline) -> list[gxe.Expectation]:
     """A value of a period (of any kind) complete in the live publication that moved beyond the
     catalogue's fail_move refuses the build, beyond warn_move warns; a (unit, period) value the live
-    publication has and the candidate lost refuses it. Only indicators whose measure and
-    catalogue row are unchanged (`judged`) are compared: a legitimate change of a measure moves
-    its values on purpose."""
+    publication has and the candidate lost refuses it. Only indicators whose method (measure,
+    catalogue row, dbt lineage: publishing.method) is unchanged (`judged`) are compared: a change
+    of method moves or removes values on purpose."""
     if not baseline.judged:
         return []
     live = _qualified(baseline.live_schema, relation)
@@ -252,11 +255,11 @@ def move_expectations(relation: str, grain: Sequence[str], baseline: LiveBaselin
         moved(MOVE_WARNING, "warn_move", WARNING),
         gxe.UnexpectedRowsExpectation(
             unexpected_rows_query=(
-                f"select /* published_value_disappeared */ live_value.* from {live} as live_value"
+                f"select /* {DISAPPEARED} */ live_value.* from {live} as live_value"
                 f" left join {{batch}} as candidate_value on {same_key}"
                 f" where candidate_value.indicator_id is null and live_value.indicator_id in ({judged})"
             ),
-            description="published_value_disappeared: every unit and period the live publication shows is still there",
+            description=f"{DISAPPEARED}: every unit and period the live publication shows is still there",
             severity=CRITICAL,
         ),
     ]

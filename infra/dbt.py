@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 TARGET_DIR = DBT_PROJECT_DIR / "target"
+#: What dbt knows of the project after a build (every node, its checksum, parents and macros).
+MANIFEST_FILE = TARGET_DIR / "manifest.json"
 #: Lines of dbt output quoted in a DbtFailed message.
 TAIL_LINES = 60
 PASSWORD_VAR = "DBT_ENV_SECRET_DTIMON_PASSWORD"
@@ -87,6 +89,16 @@ def read_failures(path: Path, since: float) -> tuple[NodeFailure, ...]:
     except (OSError, ValueError, AttributeError, TypeError):
         log.warning("could not read dbt's results in %s", path, exc_info=True)
         return ()
+
+
+def read_manifest(path: Path = MANIFEST_FILE) -> dict[str, Any]:
+    """dbt's manifest at `path` (written by every dbt command that parses the project); empty, with
+    a warning, when there is none (marts made without dbt)."""
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        log.warning("no dbt manifest at %s: the method hashes cover the catalogue rows only", path)
+        return {}
 
 
 def describe_failures(failures: Sequence[NodeFailure]) -> str:

@@ -275,10 +275,12 @@ def dbt_build(run_id: str | None = None, url: str | None = None, backfill_id: in
 
 
 def stage_candidate(run_id: str) -> dict[str, Any]:
+    """Freeze the marts the build made, with the method of each indicator read from dbt's manifest."""
+    from infra.dbt import read_manifest
     from publishing.publish import stage_candidate as stage
 
     with psycopg.connect(warehouse_url(), autocommit=True) as conn:
-        candidate = stage(conn, run_id=run_id)
+        candidate = stage(conn, run_id=run_id, manifest=read_manifest())
     return {
         "publication_id": candidate.publication_id,
         "schema": candidate.schema,
@@ -309,7 +311,7 @@ def gate(candidate: dict[str, Any], run_id: str, url: str | None = None) -> dict
                 reject(conn, candidate["publication_id"], "the gate could not run: " + build_message(error))
             raise
         if not result.success:
-            # a build refused only for moves keeps its copy: `dtimon publish --accept-moves` may publish it
+            # a build refused only for moves or disappearances keeps its copy: `dtimon publish --accept-moves` may publish it
             with psycopg.connect(url, autocommit=True) as conn:
                 reject(
                     conn,

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 import psycopg
@@ -20,6 +21,7 @@ from psycopg import sql
 
 from core.migrations import migrate
 from publishing.bi_login import READER_ROLE, apply_bi_password
+from publishing.method import record_method_hashes
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +109,12 @@ def _copy_comments(
         )
 
 
-def stage_candidate(conn: psycopg.Connection, run_id: str | None = None) -> Candidate:
-    """Freeze the current marts into a new candidate schema and record it."""
+def stage_candidate(
+    conn: psycopg.Connection, run_id: str | None = None, *, manifest: Mapping[str, Any] | None = None
+) -> Candidate:
+    """Freeze the current marts into a new candidate schema and record it, with the method hash of
+    each indicator it computes (publishing.method) from dbt's `manifest` of the build that made
+    the marts (none for marts made without dbt: the hashes then cover the catalogue rows only)."""
     migrate(conn)
     with conn.transaction():
         conn.execute(_LOCK)
@@ -137,8 +143,13 @@ def stage_candidate(conn: psycopg.Connection, run_id: str | None = None) -> Cand
             raise PublishRefused(
                 f"nothing to publish: schema {PUBLISHED_SCHEMA!r} has no tables (did dbt run?)"
             )
+        method_changed = record_method_hashes(conn, publication_id, schema, manifest or {})
+        conn.execute(
+            "update ops.publications set method_changed = %s where publication_id = %s",
+            (method_changed, publication_id),
+        )
         if INDICATOR_VALUES in relations:
-            counts[RESTATEMENTS] = _record_restatements(conn, publication_id, schema)
+            counts[RESTATEMENTS] = _record_restatements(conn, publication_id, schema, method_changed or [])
             relations.append(RESTATEMENTS)
         counts[PUBLICATION_HISTORY] = _record_publication_history(
             conn, publication_id, schema, len(relations) + 1, sum(counts.values())
@@ -152,13 +163,15 @@ def stage_candidate(conn: psycopg.Connection, run_id: str | None = None) -> Cand
     return Candidate(publication_id, schema, tuple(relations), counts)
 
 
-def _record_restatements(conn: psycopg.Connection, publication_id: int, schema: str) -> int:
+def _record_restatements(
+    conn: psycopg.Connection, publication_id: int, schema: str, method_changed: list[str]
+) -> int:
     """Compare the candidate's indicator values with the live publication's; record what changed.
 
     A value already published (an indicator, period of any kind, level, scope, view and unit)
     that is different in the candidate, or gone from it, is a restatement: it is written to
-    `ops.restatements` under
-    the candidate's id. The candidate then gets a `restatements` table with every
+    `ops.restatements` under the candidate's id, marked `method_changed` when its indicator is
+    one of `method_changed` (recomputed by a new rule, not restated by new data). The candidate then gets a `restatements` table with every
     restatement of the publications that reached `bi` up to and including itself, so
     `bi.restatements` always tells the history behind the numbers BI shows. Values for new
     periods are not restatements. Returns the number of rows in the candidate's table.
@@ -180,12 +193,14 @@ def _record_restatements(conn: psycopg.Connection, publication_id: int, schema: 
                 """
                 insert into ops.restatements (
                     publication_id, previous_publication_id, {columns}, change,
-                    old_value, new_value, old_numerator, new_numerator, old_denominator, new_denominator
+                    old_value, new_value, old_numerator, new_numerator, old_denominator, new_denominator,
+                    method_changed
                 )
                 select
                     %s, %s, {old_columns},
                     case when new.indicator_id is null then 'removed' else 'changed' end,
-                    old.value, new.value, old.numerator, new.numerator, old.denominator, new.denominator
+                    old.value, new.value, old.numerator, new.numerator, old.denominator, new.denominator,
+                    old.indicator_id = any(%s)
                 from {old} as old
                 left join {new} as new on {key}
                 where new.indicator_id is null or {differs}
@@ -198,7 +213,7 @@ def _record_restatements(conn: psycopg.Connection, publication_id: int, schema: 
                 columns=sql.SQL(", ").join(map(sql.Identifier, VALUE_KEY)),
                 old_columns=sql.SQL(", ").join(sql.Identifier("old", c) for c in VALUE_KEY),
             ),
-            (publication_id, live[0] if live else None),
+            (publication_id, live[0] if live else None, method_changed),
         )
     target = sql.Identifier(schema, RESTATEMENTS)
     conn.execute(
@@ -211,7 +226,7 @@ def _record_restatements(conn: psycopg.Connection, publication_id: int, schema: 
                 restatements.old_value, restatements.new_value,
                 restatements.old_numerator, restatements.new_numerator,
                 restatements.old_denominator, restatements.new_denominator,
-                restatements.recorded_at
+                restatements.method_changed, restatements.recorded_at
             from ops.restatements as restatements
             inner join ops.publications as publications
                 on restatements.publication_id = publications.publication_id
@@ -246,7 +261,8 @@ def _record_publication_history(
     documents), as they stood when the candidate was staged, plus the candidate's own row
     (`is_this_publication`). The table is read only once the candidate is in `bi`, that is
     once its gate passed and it replaced the live publication: so its own gate verdict,
-    unknown at staging, is shown as passed, and the publication live at staging as
+    unknown at staging, is shown as passed (corrected by `publish` when an operator accepts a
+    refusal for moves), and the publication live at staging as
     superseded. Its size is passed in (the ledger row is completed after this). Returns its
     row count.
     """
@@ -300,7 +316,9 @@ def _record_publication_history(
                 gate.failed_warning as gate_failed_warning,
                 gate.validated_at as gate_validated_at,
                 (select count(*) from ops.restatements as restatements
-                    where restatements.publication_id = publications.publication_id) as restated_values
+                    where restatements.publication_id = publications.publication_id) as restated_values,
+                array_to_string(publications.method_changed, ', ') as method_changed,
+                publications.accepted_moves_by is not null as moves_accepted
             from ops.publications as publications
             {gate_join}
             where publications.publication_id <= %(id)s
@@ -324,6 +342,10 @@ def _record_publication_history(
         "gate_failed_critical": "Failed expectations that stop publishing.",
         "gate_failed_warning": "Failed expectations that only warn.",
         "restated_values": "Already published values the build changed or removed (see restatements).",
+        "method_changed": "Indicators whose method (measure, catalogue row or dbt lineage) changed in the build: "
+        "their values were recomputed by a new rule and not judged for moves.",
+        "moves_accepted": "Published on an operator's word although the gate refused it for moves or "
+        "disappearances only (dtimon publish --accept-moves).",
     }
     for column, text in comments.items():
         what = (
@@ -346,7 +368,7 @@ def restatement_count(conn: psycopg.Connection, publication_id: int) -> int:
 
 def reject(conn: psycopg.Connection, publication_id: int, note: str, *, keep_copy: bool = False) -> None:
     """Mark a candidate rejected and drop its copy (kept with `keep_copy`: a build refused only
-    for moves, which `publish(..., accepted_moves_by=...)` may still publish); `bi` is not touched."""
+    for moves or disappearances, which `publish(..., accepted_moves_by=...)` may still publish); `bi` is not touched."""
     with conn.transaction():
         conn.execute(_LOCK)
         schema = _status_check(conn, publication_id, {"candidate"})
@@ -481,7 +503,7 @@ def publish(
     `backfill_id` (the candidate was built from that backfill), its staged batches become live in
     the same transaction, replacing the batches of their intervals. With `accepted_moves_by` (an
     operator's name), a build the gate refused only because values moved beyond their fail_move
-    is published too, and who accepted the moves is recorded."""
+    or published values disappeared is published too, and who accepted that is recorded."""
     from ingestion.backfills import publish_backfill
 
     migrate(conn)
@@ -495,7 +517,8 @@ def publish(
         if accepted_moves_by:
             if not moves_only:
                 raise PublishRefused(
-                    f"publication {publication_id} was not refused for moves only; --accept-moves cannot publish it"
+                    f"publication {publication_id} was not refused for moves or disappearances only;"
+                    " --accept-moves cannot publish it"
                 )
             if conn.execute("select to_regnamespace(%s)", (schema,)).fetchone()[0] is None:
                 raise PublishRefused(f"publication {publication_id}: its copy {schema} is gone")
@@ -506,6 +529,23 @@ def publish(
         relations = conn.execute(
             "select relations from ops.publications where publication_id = %s", (publication_id,)
         ).fetchone()[0]
+        if accepted_moves_by:  # its history, made at staging, assumed its gate would pass
+            conn.execute(
+                sql.SQL(
+                    """
+                    update {} set
+                        gate_passed = false, moves_accepted = true, gate_evaluated = gate.evaluated,
+                        gate_failed_critical = gate.failed_critical, gate_failed_warning = gate.failed_warning,
+                        gate_validated_at = gate.validated_at
+                    from (
+                        select evaluated, failed_critical, failed_warning, validated_at from ops.gate_results
+                        where publication_id = %s order by validated_at desc limit 1
+                    ) as gate
+                    where is_this_publication
+                    """
+                ).format(sql.Identifier(schema, PUBLICATION_HISTORY)),
+                (publication_id,),
+            )
         _point_bi_at(conn, schema, relations)
         conn.execute("update ops.publications set status = 'superseded' where status = 'published'")
         conn.execute(

@@ -6,7 +6,7 @@ dtimon down       stop everything `run`/`up` started, by process id
 dtimon status     what is running
 dtimon scorecard  print the scorecard from what is published in `bi`
 dtimon rollback   point `bi` back at the previous publication
-dtimon publish --accept-moves BUILD  publish a build the gate refused only for moves, on your word
+dtimon publish --accept-moves BUILD  publish a build the gate refused only for moved or vanished values, on your word
 dtimon report [--period YYYY-MM]  render the index report (one HTML page per published month) from `bi`
 dtimon metabase   plan|apply the Metabase definitions (publishing/metabase/) against METABASE_URL
 dtimon reset-source SOURCE  delete everything ingested from SOURCE (to fill it from another origin)
@@ -97,7 +97,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "publish",
-        "publish a build the gate refused only for moves (--accept-moves BUILD)",
+        "publish a build the gate refused only because published values moved or disappeared (--accept-moves BUILD)",
         f"{COMMANDS_MODULE}.publish:cmd_publish",
         (
             Arg(
@@ -106,7 +106,8 @@ COMMANDS: tuple[Command, ...] = (
                     "type": int,
                     "required": True,
                     "metavar": "BUILD",
-                    "help": "publication id the gate refused",
+                    "help": "publication id the gate refused only for moves beyond fail_move or disappeared"
+                    " values (recorded with your user name); any other refusal stands",
                 },
             ),
         ),

@@ -101,6 +101,7 @@ class Restatement:
     new_numerator: Decimal | None
     old_denominator: Decimal | None
     new_denominator: Decimal | None
+    method_changed: bool  # recomputed by a new rule, not restated by new data
     recorded_at: datetime
 
 

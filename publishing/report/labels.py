@@ -91,6 +91,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "kind": ("Loại", "Change"),
     "changed": ("thay đổi", "changed"),
     "removed": ("bị rút", "removed"),
+    "method_changed": ("do đổi cách tính", "method changed"),
     "recorded_at": ("Ghi nhận lúc", "Recorded at"),
     "no_restatements": (
         "Không có số liệu nào của tháng này bị điều chỉnh sau khi công bố.",

@@ -6,6 +6,7 @@ checks: exit status 1, exactly one line on stderr (no traceback), and what that 
 
 from __future__ import annotations
 
+import getpass
 import os
 import socket
 import subprocess
@@ -180,6 +181,42 @@ def test_accept_moves_refusals(published: dict[str, str]) -> None:
     assert_one_line(published, ["publish", "--accept-moves", "99"], "refused: publication 99 does not exist")
     # a build that passed the gate (now superseded) was not refused for moves: nothing to accept
     assert_one_line(published, ["publish", "--accept-moves", "1"], "refused: publication 1 is superseded")
+    # a build the gate refused for another reason (its copy kept or not) stays refused
+    url = published["DTIMON_WAREHOUSE_URL"]
+    refused = _refused_build(url, moves_only=False)
+    assert_one_line(
+        published,
+        ["publish", "--accept-moves", str(refused)],
+        f"refused: publication {refused} was not refused for moves or disappearances only",
+    )
+
+
+def _refused_build(url: str, *, moves_only: bool) -> int:
+    """Stage the marts as they are and record a refusing gate verdict (`moves_only`: refused for
+    moves or disappearances only, the copy kept), as infra.tasks.gate does."""
+    from publishing import publish as pub
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        candidate = pub.stage_candidate(conn, run_id="test")
+        conn.execute(
+            "insert into ops.gate_results (publication_id, schema_name, success, evaluated, failed_critical,"
+            " failed_warning, results, refused_for_moves_only) values (%s, %s, false, 1, 1, 0, '{}', %s)",
+            (candidate.publication_id, candidate.schema, moves_only),
+        )
+        pub.reject(conn, candidate.publication_id, "refused", keep_copy=moves_only)
+    return candidate.publication_id
+
+
+def test_accept_moves_publishes_a_build_refused_for_moves_only(published: dict[str, str]) -> None:
+    url = published["DTIMON_WAREHOUSE_URL"]
+    build = _refused_build(url, moves_only=True)
+    code, lines = dtimon(published, "publish", "--accept-moves", str(build))
+    assert code == 0, lines
+    with psycopg.connect(url) as conn:
+        status, accepted = conn.execute(
+            "select status, accepted_moves_by from ops.publications where publication_id = %s", (build,)
+        ).fetchone()
+    assert status == "published" and accepted.startswith(f"{getpass.getuser()} at ")
 
 
 def test_broken_pipe_is_quiet(published: dict[str, str]) -> None:

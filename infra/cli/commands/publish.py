@@ -73,14 +73,15 @@ def cmd_rollback(args: argparse.Namespace) -> None:
 
 
 def cmd_publish(args: argparse.Namespace) -> None:
-    """Publish a build the gate refused only because values moved beyond their fail_move; the
-    operator (the OS user) is recorded in ops.publications.accepted_moves_by."""
+    """Publish a build the gate refused only because values moved beyond their fail_move or
+    published values disappeared; the operator (the OS user) is recorded in
+    ops.publications.accepted_moves_by."""
     from publishing.publish import publish
 
     settings = load_settings(demo=False)
     with psycopg.connect(settings.warehouse_url, autocommit=True) as conn:
         schema = publish(conn, args.accept_moves, accepted_moves_by=getpass.getuser())
-    say(f"bi now reads {schema} (moves accepted by {getpass.getuser()})")
+    say(f"bi now reads {schema} (moves and disappearances accepted by {getpass.getuser()})")
 
 
 def cmd_report(args: argparse.Namespace) -> None:

@@ -16,6 +16,8 @@ select
     , history.gate_failed_critical as "Lỗi nghiêm trọng"
     , history.gate_failed_warning as "Cảnh báo"
     , history.restated_values as "Giá trị bị điều chỉnh"
+    , history.method_changed as "Chỉ số đổi cách tính"
+    , history.moves_accepted as "Người vận hành chấp nhận biến động"
 from bi.publication_history as history
 where true
     [[and history.created_at < date_trunc('month', {{period}}) + interval '1 month']]

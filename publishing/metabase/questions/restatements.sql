@@ -9,6 +9,7 @@ select
     , case restatement.change when 'changed' then 'Thay đổi' else 'Bị loại bỏ' end as "Điều chỉnh"
     , restatement.old_value as "Giá trị cũ"
     , restatement.new_value as "Giá trị mới"
+    , restatement.method_changed as "Do đổi cách tính"
     , restatement.recorded_at as "Ghi nhận lúc"
 from bi.restatements as restatement
 where true
