@@ -129,15 +129,21 @@ def _digest(inner: Any, outer: Any, value: str) -> bytes:
     return digest
 
 
-def _personal_entry(inner: Any, outer: Any, value: str) -> tuple[str, str]:
+#: what the pseudonymiser remembers of a personal string (`_personal_entry`)
+Entry = tuple[str, str, tuple[tuple[str, str], ...]]
+
+
+def _personal_entry(inner: Any, outer: Any, value: str) -> Entry:
     """(the pseudonym of the personal string `value`, its searched spelling or "" when it is
-    not searched for in free text: shorter than MIN_SEARCHED, or a pseudonym already).
+    not searched for in free text: shorter than MIN_SEARCHED, or a pseudonym already, and the
+    (spelling, first word) of each of that spelling's word runs searched across records
+    (`run_spellings`: a name's), computed with it since every value met is looked for in them).
 
     The pseudonym is `psn:` and the first 128 bits of the HMAC of the value's `normalise`d
     spelling, written in the letters a–p.
     """
     if value.startswith(PREFIX):
-        return value, ""  # already pseudonymised (e.g. a replayed export)
+        return value, "", ()  # already pseudonymised (e.g. a replayed export)
     if value.isascii() and value.isdigit():
         normalised = spelled = value  # an id or a phone number: already in both spellings
     else:
@@ -145,10 +151,12 @@ def _personal_entry(inner: Any, outer: Any, value: str) -> tuple[str, str]:
         spelled = without_diacritics(_DIGIT_SEPARATOR.sub("", normalised))
     hexed = binascii.hexlify(_digest(inner, outer, normalised)[:16])
     pseudonym = (_PREFIX_BYTES + hexed.translate(_HEX_TO_LETTERS)).decode()
-    return pseudonym, spelled if len(value) >= MIN_SEARCHED and len(spelled) >= MIN_SEARCHED else ""
+    if len(value) < MIN_SEARCHED or len(spelled) < MIN_SEARCHED:
+        return pseudonym, "", ()
+    return pseudonym, spelled, _run_heads(spelled)
 
 
-def _first(entry: Callable[[str], tuple[str, str]], value: str) -> str:
+def _first(entry: Callable[[str], Entry], value: str) -> str:
     """The pseudonym of `value` from a `_personal_entry` function."""
     return entry(value)[0]
 
@@ -339,8 +347,8 @@ class Pseudonymiser:
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         # functools' LRU (C) over functions that do not hold this instance: no reference
         # cycle keeps a finished batch's entries alive next to the next batch's
-        #: a personal string → (its pseudonym, its searched spelling or "")
-        self._entry: Callable[[str], tuple[str, str]] = lru_cache(maxsize=self.CACHE_SIZE)(
+        #: a personal string → (its pseudonym, its searched spelling or "", its word runs)
+        self._entry: Callable[[str], Entry] = lru_cache(maxsize=self.CACHE_SIZE)(
             partial(_personal_entry, self._inner, self._outer)
         )
         #: a free text → `spell_text` of it, contacts pseudonymised (summaries and file names repeat)
@@ -349,11 +357,6 @@ class Pseudonymiser:
         )
         #: a free text → its runs of 2–5 words (`TextRuns`), for the search across records
         self._runs: Callable[[str], TextRuns] = lru_cache(maxsize=self.CACHE_SIZE // 4)(TextRuns)
-        #: a personal value's searched spelling → (spelling, first word) of each of its word runs'
-        #: spellings (`run_spellings`)
-        self._run_heads: Callable[[str], tuple[tuple[str, str], ...]] = lru_cache(maxsize=self.CACHE_SIZE)(
-            _run_heads
-        )
         #: the run spellings of the personal values met so far in the batch, and their first
         #: words (both emptied when full)
         self._met: dict[str, None] = {}
@@ -367,7 +370,7 @@ class Pseudonymiser:
         #: (case key, pseudonym) of the people of the cases met, to store (`take_people`)
         self._people: list[tuple[str, str]] = []
         self._people_seen: set[tuple[str, str]] = set()
-        self._searched: list[str] = []  # the current record's personal values, normalised
+        self._searched: list[Entry] = []  # the entries of the current record's searched values
         #: for the last policy that `repeats` met: the walked values → what they became
         self._repeats: PersonalFields | None = None
         self._repeated: dict[tuple[Any, ...], tuple[Any, ...]] = {}
@@ -507,10 +510,9 @@ class Pseudonymiser:
             return
         met, heads = self._met, self._met_heads
         case = value_of(record, policy.case_key) if policy.case_key else None
-        # a key holding a citizen id is refused by the parser: its people are not stored under it
-        noted = policy.case_people and case and not holds_citizen_id(case, policy.opaque_patterns)
-        for value in self._searched:
-            for spelling, head in self._run_heads(value):
+        noted = policy.case_people and case
+        for entry in self._searched:
+            for spelling, head in entry[2]:
                 if spelling not in met:
                     if len(met) >= 2 * self.CACHE_SIZE:
                         met.clear()
@@ -518,7 +520,7 @@ class Pseudonymiser:
                     met[spelling] = None
                     heads[head] = None
                 if noted:
-                    self._note_person((case, self._run_pseudonym(spelling)))
+                    self._note_person((case, self._run_pseudonym(spelling)), policy.opaque_patterns)
         known = people.get(case, frozenset()) if case else frozenset()
         if isinstance(record, dict):
             texts = list(_free_texts(record, policy))
@@ -551,13 +553,16 @@ class Pseudonymiser:
         found = runs.spelled(self._met, runs.heads.keys() & self._met_heads.keys())
         return runs.replaced(found, self.pseudonym) if found else text
 
-    def _note_person(self, person: tuple[str, str]) -> None:
-        """Note (case key, pseudonym) to store, once a batch (up to a bounded number remembered)."""
+    def _note_person(self, person: tuple[str, str], opaque: tuple[str, ...]) -> None:
+        """Note (case key, pseudonym) to store, once a batch (up to a bounded number remembered),
+        unless the case key holds a citizen id (not one of the `opaque` identifier forms): the
+        parser refuses such a record, and its people are not stored under that key."""
         if person not in self._people_seen:
             if len(self._people_seen) >= 4 * self.CACHE_SIZE:
                 self._people_seen.clear()
             self._people_seen.add(person)
-            self._people.append(person)
+            if not holds_citizen_id(person[0], opaque):
+                self._people.append(person)
 
     def take_people(self) -> list[tuple[str, str]]:
         """The (case key, pseudonym) noted since the last call (`scrub_people`), to store."""
@@ -597,20 +602,21 @@ class Pseudonymiser:
     def _scrub(
         self,
         pending: list[tuple[Any, str, str]],
-        searched: list[str],
+        searched: list[Entry],
         assign: Callable[[Any, str, str], None],
     ) -> None:
         """Scrub each free text in `pending` (item, name, text) by `scrub_text` — every id-like
         digit run, even written with separators, and each of the record's personal values
-        (their searched spellings, `searched`) found in it replaced by *** — and `assign` it
-        back (`setattr` or `operator.setitem`). A text's spellings are remembered: texts repeat."""
+        (their searched spellings, in the entries `searched`) found in it replaced by *** — and
+        `assign` it back (`setattr` or `operator.setitem`). A text's spellings are remembered:
+        texts repeat."""
         spelling = self._spelling
         for item, name, text in pending:
             spelled = spelling(text)
             in_text = spelled[0]
-            for value in searched:
-                if value in in_text:
-                    assign(item, name, scrub_text(text, searched, spelled))
+            for entry in searched:
+                if entry[1] in in_text:
+                    assign(item, name, scrub_text(text, [e[1] for e in searched], spelled))
                     break
             else:
                 if spelled[1] is not text:
@@ -620,7 +626,7 @@ class Pseudonymiser:
         self,
         records: Sequence[Any],
         policy: PersonalFields,
-        searched: list[str] | None,
+        searched: list[Entry] | None,
         unknown: dict[Any, int] | None,
         prefix: str,
         pending: list[tuple[MutableMapping[str, Any], str, str]] | None,
@@ -652,7 +658,7 @@ class Pseudonymiser:
                     entry = entry_of(value)
                     record[name] = entry[0]
                     if searched is not None and entry[1]:
-                        searched.append(entry[1])
+                        searched.append(entry)
                 else:
                     record[name] = hide(value)
             if known is not None and not record.keys() <= known:
@@ -663,7 +669,7 @@ class Pseudonymiser:
                         entry = entry_of(value)
                         record[name] = entry[0]
                         if entry[1]:
-                            searched.append(entry[1])
+                            searched.append(entry)
                     else:
                         record[name] = hide(value)
                     if unknown is not None:
@@ -674,7 +680,7 @@ class Pseudonymiser:
         self,
         record: MutableMapping[str, Any],
         policy: PersonalFields,
-        searched: list[str] | None,
+        searched: list[Entry] | None,
         unknown: dict[Any, int] | None,
         prefix: str,
         pending: list[tuple[MutableMapping[str, Any], str, str]] | None,
@@ -709,7 +715,7 @@ class Pseudonymiser:
                                 entry = self._entry(value)
                                 item[name] = entry[0]
                                 if searched is not None and entry[1]:
-                                    searched.append(entry[1])
+                                    searched.append(entry)
                             else:
                                 item[name] = hide(value)
 
@@ -879,7 +885,7 @@ class PersonalFields:
                 "if v:",
                 "    e = entry(v)",
                 f"    {r}.{name} = e[0]",
-                "    if e[1]: searched.append(e[1])",
+                "    if e[1]: searched.append(e)",
             ]
         lines = [indent + line for line in lines]
         for name, sub in self.personal_or_free_nested:
