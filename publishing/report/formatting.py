@@ -2,7 +2,8 @@
 
 Vietnamese style groups thousands with a dot and separates decimals with a comma
 (`1.234`, `85,90 %`); English uses `1,234` and `85.90 %`. Rounding is for display only
-(half up, as people round by hand); a missing value (a zero denominator) is `N/A`.
+(half up, as people round by hand); a missing value (a zero denominator) is "Không áp dụng"
+in Vietnamese and `N/A` in English.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 LANGS = ("vi", "en")
-NA = "N/A"
+#: A value that cannot be computed (a zero denominator), per language.
+NA = {"vi": "Không áp dụng", "en": "N/A"}
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 #: Thousands and decimal separators per language.
 _SEPARATORS = {"vi": (".", ","), "en": (",", ".")}
@@ -32,7 +34,7 @@ def format_number(value: Number | None, lang: str = "vi", decimals: int = 0, sig
     """`1234.5` → `1.234,5` (vi) / `1,234.5` (en), rounded half up to `decimals`."""
     _check(lang)
     if value is None:
-        return NA
+        return NA[lang]
     quantum = Decimal(1).scaleb(-decimals)
     rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
     if rounded == 0:
@@ -54,7 +56,7 @@ def format_number(value: Number | None, lang: str = "vi", decimals: int = 0, sig
 def format_percent(ratio: Number | None, lang: str = "vi", decimals: int = 2) -> str:
     """A ratio as a percentage: `0.859` → `85,90 %` (vi) / `85.90 %` (en)."""
     if ratio is None:
-        return NA
+        return NA[lang]
     return format_number(Decimal(str(ratio)) * 100, lang, decimals) + " %"
 
 
@@ -68,7 +70,7 @@ def format_value(value: Number | None, measure_unit: str, lang: str = "vi") -> s
 def format_change(change: Number | None, measure_unit: str, lang: str = "vi") -> str:
     """A change between two periods: ratios in percentage points, others in their unit."""
     if change is None:
-        return NA
+        return NA[lang]
     if measure_unit == "ratio":
         unit = " điểm %" if lang == "vi" else " pp"
         return format_number(Decimal(str(change)) * 100, lang, 2, signed=True) + unit

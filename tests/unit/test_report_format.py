@@ -32,7 +32,8 @@ from publishing.report.formatting import (
         (-1234, "vi", 0, "-1.234"),
         (0, "vi", 0, "0"),
         (999, "vi", 0, "999"),
-        (None, "vi", 0, "N/A"),
+        (None, "vi", 0, "Không áp dụng"),
+        (None, "en", 0, "N/A"),
     ],
 )
 def test_format_number(value: object, lang: str, decimals: int, expected: str) -> None:
@@ -44,7 +45,8 @@ def test_format_percent_vietnamese_and_english() -> None:
     assert format_percent(Decimal(67) / Decimal(78), "en") == "85.90 %"
     assert format_percent(Decimal(1), "vi") == "100,00 %"
     assert format_percent(Decimal(0), "vi") == "0,00 %"
-    assert format_percent(None, "vi") == "N/A"  # zero denominator: never 0 %
+    assert format_percent(None, "vi") == "Không áp dụng"  # zero denominator: never 0 %
+    assert format_percent(None, "en") == "N/A"
 
 
 def test_format_value_per_measure_unit() -> None:
