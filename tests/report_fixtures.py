@@ -25,8 +25,9 @@ The expected rendering of every figure is written in the tests that use this, by
       100/120 + its communes 19753 phường Phú Hội 120/140 and 19754 phường Phú Nhuận 80/100 (each
       commune's area = its tier). Current view: the two communes merged into 19753 phường Thuận Hóa
       200/240 (the sums), the province unchanged.
-    September 2025 (after): no district; 19753 phường Thuận Hóa 150/160 in both views, province
-      tier 867/918 (+ 150/160 = the area's 1.017/1.078).
+    September 2025 (after): no district; 19753 phường Thuận Hóa 150/160, province tier 867/918
+      (+ 150/160 = the area's 1.017/1.078). From the merger on every province and commune row is
+      also in the current view, unchanged.
   dim_agency: the two agencies are departments (Sở).
   A quarter row (Q3 2025, province 766-2.1) is published too: a monthly report never shows it.
   The catalogue rows come from the seed, with the scoring written here (INDICATORS).
@@ -35,7 +36,7 @@ The expected rendering of every figure is written in the tests that use this, by
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -80,6 +81,7 @@ DISTRICT = ("district", "480", "quận Thuận Hóa")
 PHU_HOI = ("commune", "19753", "phường Phú Hội")
 PHU_NHUAN = ("commune", "19754", "phường Phú Nhuận")
 THUAN_HOA = ("commune", "19753", "phường Thuận Hóa")  # Phú Hội + Phú Nhuận from 1 July 2025, seat's code
+MERGER = "2025-07-01"  # districts abolished, communes merged
 #: Decision 942's tier targets (the contract: tier rows carry the level target).
 TIER_TARGETS = {"province": "0.90", "district": "0.80", "commune": "0.60"}
 JUSTICE = ("agency", "000.00.01.H57", "Sở Tư pháp")
@@ -112,7 +114,7 @@ class Fig:
 
 
 def final_figures() -> list[Fig]:
-    return [
+    figures = [
         Fig("766-2.1", PROVINCE, "2025-07-01", 2700, 3000, "18", kind="quarter"),
         Fig("766-2.1", PROVINCE, "2025-06-01", 900, 1000, "18"),
         Fig("766-2.1", PROVINCE, "2025-08-01", 880, 1000, "17.60"),
@@ -132,6 +134,7 @@ def final_figures() -> list[Fig]:
         Fig("766-2.2", CONSTRUCTION, "2025-09-01", 0, 0),
         *unit_figures(),
     ]
+    return with_current_view(figures)
 
 
 def unit_figures() -> list[Fig]:
@@ -144,20 +147,25 @@ def unit_figures() -> list[Fig]:
         Fig("766-2.1", PROVINCE, june, 900, 1000, view="current"),
         Fig("766-2.1", PROVINCE, june, 600, 640, scope="tier", view="current"),
         Fig("766-2.1", PROVINCE, september, 867, 918, scope="tier"),
-        Fig("766-2.1", PROVINCE, september, 1017, 1078, view="current"),
-        Fig("766-2.1", PROVINCE, september, 867, 918, scope="tier", view="current"),
     ]
     for scope in ("area", "tier"):
         figures += [
             Fig("766-2.1", PHU_HOI, june, 120, 140, scope=scope),
             Fig("766-2.1", PHU_NHUAN, june, 80, 100, scope=scope),
             Fig("766-2.1", THUAN_HOA, june, 200, 240, scope=scope, view="current"),
-            *(
-                Fig("766-2.1", THUAN_HOA, september, 150, 160, scope=scope, view=v)
-                for v in ("historical", "current")
-            ),
+            Fig("766-2.1", THUAN_HOA, september, 150, 160, scope=scope),
         ]
     return figures
+
+
+def with_current_view(figures: list[Fig]) -> list[Fig]:
+    """`figures` and, from the merger on, the same month rows in the current view: the units of
+    government of those months are today's."""
+    return figures + [
+        replace(f, view="current")
+        for f in figures
+        if f.kind == "month" and f.month >= MERGER and f.view == "historical" and f.unit[0] != "agency"
+    ]
 
 
 def first_figures() -> list[Fig]:
@@ -167,12 +175,15 @@ def first_figures() -> list[Fig]:
         ("766-2.1", PROVINCE[1], "2025-09-01"): Fig("766-2.1", PROVINCE, "2025-09-01", 1010, 1078, "18.74"),
         ("766-3.3", PROVINCE[1], "2025-08-01"): Fig("766-3.3", PROVINCE, "2025-08-01", 29, 75, "4.64"),
     }
-    return [
-        replaced.get((f.indicator_id, f.unit[1], f.month), f)
-        if (f.scope, f.view) == ("area", "historical")
-        else f
-        for f in final_figures()
-    ]
+    return with_current_view(
+        [
+            replaced.get((f.indicator_id, f.unit[1], f.month), f)
+            if (f.scope, f.view) == ("area", "historical")
+            else f
+            for f in final_figures()
+            if f.view == "historical" or f.month < MERGER
+        ]
+    )
 
 
 def _row(fig: Fig) -> tuple:

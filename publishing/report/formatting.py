@@ -21,6 +21,8 @@ _SEPARATORS = {"vi": (".", ","), "en": (",", ".")}
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: Decimals shown per measure unit of the indicator catalogue.
 _DECIMALS = {"ratio": 2, "count": 0, "duration": 1, "points": 2}
+#: Words after a number per measure unit and language (a duration is in working days).
+_UNIT_WORDS = {"duration": {"vi": " ngày", "en": " days"}}
 
 Number = Decimal | int | float
 
@@ -64,7 +66,13 @@ def format_value(value: Number | None, measure_unit: str, lang: str = "vi") -> s
     """An indicator value in its catalogue unit (ratio, count, duration or points)."""
     if measure_unit == "ratio":
         return format_percent(value, lang)
-    return format_number(value, lang, _DECIMALS.get(measure_unit, 2))
+    if value is None:
+        return NA[lang]
+    return format_number(value, lang, _DECIMALS.get(measure_unit, 2)) + _unit_word(measure_unit, lang)
+
+
+def _unit_word(measure_unit: str, lang: str) -> str:
+    return _UNIT_WORDS.get(measure_unit, {}).get(lang, "")
 
 
 def format_change(change: Number | None, measure_unit: str, lang: str = "vi") -> str:
@@ -74,7 +82,9 @@ def format_change(change: Number | None, measure_unit: str, lang: str = "vi") ->
     if measure_unit == "ratio":
         unit = " điểm %" if lang == "vi" else " pp"
         return format_number(Decimal(str(change)) * 100, lang, 2, signed=True) + unit
-    return format_number(change, lang, _DECIMALS.get(measure_unit, 2), signed=True)
+    return format_number(change, lang, _DECIMALS.get(measure_unit, 2), signed=True) + _unit_word(
+        measure_unit, lang
+    )
 
 
 def format_month(month: date, lang: str = "vi") -> str:

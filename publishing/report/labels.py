@@ -42,21 +42,33 @@ LABELS: dict[str, tuple[str, str]] = {
         " under it; tier scope: only the agencies of that tier, against the tier's target"
         " (Decision 942: province 90 %, district 80 %, commune 60 %).",
     ),
-    "level_province": ("4.1 Cấp tỉnh", "4.1 Province"),
-    "level_agency": ("4.2 Cơ quan cấp tỉnh", "4.2 Provincial agencies"),
+    "level_province": ("Cấp tỉnh", "Province"),
+    "level_agency": ("Cơ quan cấp tỉnh", "Provincial agencies"),
     "level_district": (
-        "4.3 Cấp huyện (các kỳ trước 01/07/2025)",
-        "4.3 Districts (periods before 1 Jul 2025)",
+        "Cấp huyện (các kỳ trước 01/07/2025)",
+        "Districts (periods before 1 Jul 2025)",
     ),
-    "level_commune": ("4.4 Cấp xã", "4.4 Communes"),
+    "level_commune": ("Cấp xã", "Communes"),
     "level_commune_current": ("Xã, phường hiện nay", "Communes and wards today"),
     "scope": ("Phạm vi", "Scope"),
+    "view_current": ("đơn vị hiện nay", "today's unit"),
     "scope_province_area": ("Toàn tỉnh", "Whole province"),
     "scope_province_tier": ("Cơ quan cấp tỉnh", "Provincial agencies"),
     "scope_district_area": ("Toàn huyện (cả các xã)", "Whole district (with its communes)"),
     "scope_district_tier": ("UBND cấp huyện", "District People's Committee"),
     "scope_commune_area": ("Toàn xã", "Whole commune"),
     "scope_commune_tier": ("UBND cấp xã", "Commune People's Committee"),
+    "scope_province_same": ("Toàn tỉnh (chỉ cơ quan cấp tỉnh)", "Whole province (provincial agencies only)"),
+    "scope_district_same": ("Toàn huyện (chỉ UBND cấp huyện)", "Whole district (its committee only)"),
+    "scope_commune_same": ("Toàn xã (UBND cấp xã)", "Whole commune (its People's Committee)"),
+    "current_same": (
+        "Từ ngày {day} các đơn vị ở mục 4 đã là các đơn vị hành chính hiện nay: số liệu như mục 4."
+        " Số liệu các kỳ trước ngày {day} được cộng dồn lên các đơn vị này theo bảng chuyển đổi đơn vị"
+        " cũ → mới, mỗi hồ sơ chỉ tính một lần (xem báo cáo các tháng đó).",
+        "From {day} the units of section 4 are today's units: the figures are those of section 4."
+        " Periods before {day} are rolled up to these units through the old → new crosswalk, each"
+        " dossier counted once (see those months' reports).",
+    ),
     "current_note_before": (
         "Số liệu của kỳ này (trước ngày {day}) được cộng dồn lên các đơn vị hành chính hiện nay theo bảng"
         " chuyển đổi đơn vị cũ → mới: mỗi hồ sơ chỉ được tính một lần, cho đơn vị mới tiếp nhận đơn vị cũ."

@@ -150,6 +150,23 @@ class UnitFigures:
     unit_name: str
     rows: dict[str, dict[str, Value]] = field(default_factory=dict)  # indicator → scope → value
 
+    def lines(self, indicator_id: str) -> list[tuple[str, Value]]:
+        """(scope label key, row) per line shown: one line when the whole area is its tier alone
+        (a commune with nothing under it), with the tier's target."""
+        by_scope = self.rows.get(indicator_id, {})
+        area, tier = by_scope.get("area"), by_scope.get("tier")
+        if area and tier and (area.numerator, area.denominator) == (tier.numerator, tier.denominator):
+            return [(f"scope_{self.level}_same", tier)]
+        return [(f"scope_{self.level}_{scope}", by_scope[scope]) for scope in SCOPES if scope in by_scope]
+
+    def figures(self) -> set[tuple]:
+        """What the unit shows, to compare two views of it."""
+        return {
+            (self.level, self.unit_id, indicator_id, scope, v.numerator, v.denominator, v.value)
+            for indicator_id, by_scope in self.rows.items()
+            for scope, v in by_scope.items()
+        }
+
 
 #: Levels of government, top down; district rows exist only for periods before 1 July 2025.
 UNIT_LEVELS = ("province", "district", "commune")
@@ -289,6 +306,12 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
     agencies = sorted(units.values(), key=lambda u: (sort_key(u.unit_name), u.unit_id))
     historical_units = units_of(snapshot.values, "historical", period)
     current_units = units_of(snapshot.values, "current", period)
+    # after the merger the units of the period are today's: the section then only says so
+    current_as_historical = all(
+        {f for u in current_units[level] for f in u.figures()}
+        == {f for u in historical_units[level] for f in u.figures()}
+        for level in UNIT_LEVELS
+    )
     # a lower tier's committee is detailed with its unit when the period has that level
     provincial_agencies = [
         u
@@ -410,6 +433,7 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
         "provincial_agencies": provincial_agencies,
         "historical_units": historical_units,
         "current_units": current_units,
+        "current_as_historical": current_as_historical,
         "scopes": SCOPES,
         "measured": measured,
         "not_measured": not_measured,

@@ -65,7 +65,7 @@ def test_province_summary_against_targets_with_the_trend(page: str) -> None:
         "39 78 50,00 % ≥ 50,00 % Đạt 1/1 cơ quan đạt 40,00 % ▲ +10,00 điểm %"
     )
     duration = rows(summary, "data-indicator", "766-2.2")[0]
-    assert visible_text(duration).endswith("170 40 4,3 — Chưa có chỉ tiêu 5,0 ▼ -0,8")
+    assert visible_text(duration).endswith("170 40 4,3 ngày — Chưa có chỉ tiêu 5,0 ngày ▼ -0,8 ngày")
     assert 'class="trend good"' in duration  # shorter settlement time is better
     assert visible_text(rows(summary, "data-indicator", "NQ17-01")[0]).endswith(
         "10 40 25,00 % ≥ 20,00 % Đạt 1/1 cơ quan đạt — —"
@@ -148,14 +148,11 @@ def test_before_the_merger_the_units_are_grouped_by_level_with_both_scopes(june:
     assert _lines(district, "766-2.1", "en")[1] == "District People's Committee 100 120 83.33 % ≥ 80.00 % Met"
     communes = by_testid(details, "historical-commune")
     assert re.findall(r'<tbody class="unit" data-unit="(\d+)"', communes) == ["19753", "19754"]
-    assert [line.split(" ", 1)[0] for line in _lines(communes, "766-2.1")] == [
-        "766-2.1",
-        "UBND",
-        "766-2.1",
-        "UBND",
+    # a commune's whole area is its committee's: one line, with the commune target
+    assert [line.split(" Toàn xã ")[1] for line in _lines(communes, "766-2.1")] == [
+        "(UBND cấp xã) 120 140 85,71 % ≥ 60,00 % Đạt",
+        "(UBND cấp xã) 80 100 80,00 % ≥ 60,00 % Đạt",
     ]
-    assert _lines(communes, "766-2.1")[1] == "UBND cấp xã 120 140 85,71 % ≥ 60,00 % Đạt"
-    assert _lines(communes, "766-2.1")[3] == "UBND cấp xã 80 100 80,00 % ≥ 60,00 % Đạt"
 
 
 def test_today_s_units_roll_june_up_through_the_crosswalk(june: str) -> None:
@@ -167,8 +164,7 @@ def test_today_s_units_roll_june_up_through_the_crosswalk(june: str) -> None:
     assert re.findall(r'<tbody class="unit" data-unit="(\d+)"', communes) == ["19753"]
     assert "phường Thuận Hóa 19753" in visible_text(communes)
     # Phú Hội 120/140 + Phú Nhuận 80/100
-    assert _lines(communes, "766-2.1")[0].endswith("Toàn xã 200 240 83,33 % — Chưa có chỉ tiêu")
-    assert _lines(communes, "766-2.1")[1] == "UBND cấp xã 200 240 83,33 % ≥ 60,00 % Đạt"
+    assert _lines(communes, "766-2.1")[0].endswith("Toàn xã (UBND cấp xã) 200 240 83,33 % ≥ 60,00 % Đạt")
     assert "Districts no longer exist" in visible_text(today, "en")
 
 
@@ -179,14 +175,12 @@ def test_after_the_merger_there_is_no_district_and_the_communes_are_today_s(page
         "Cơ quan cấp tỉnh 867 918 94,44 % ≥ 90,00 % Đạt"
     )
     assert "phường Thuận Hóa 19753" in visible_text(by_testid(details, "historical-commune"))
+    # the units of September are today's: the section says so instead of repeating section 4
     today = section(page, "current-units")
     assert visible_text(by_testid(today, "current-note")).startswith(
-        "Các đơn vị hành chính hiện nay (sau sắp xếp ngày 01/07/2025)"
+        "Từ ngày 01/07/2025 các đơn vị ở mục 4 đã là các đơn vị hành chính hiện nay"
     )
-    assert (
-        _lines(by_testid(today, "current-commune"), "766-2.1")[1]
-        == "UBND cấp xã 150 160 93,75 % ≥ 60,00 % Đạt"
-    )
+    assert 'data-testid="current-commune"' not in today
 
 
 def test_no_technical_identifier_in_the_vietnamese_view(page: str, published: tuple[str, int]) -> None:
@@ -214,12 +208,16 @@ def test_restatements_of_the_period_only(page: str, published: tuple[str, int]) 
     _, publication_id = published
     restated = section(page, "restatements")
     lines = [visible_text(r) for r in re.findall(r"<tr data-indicator=.*?</tr>", restated, flags=re.S)]
-    assert len(lines) == 2  # the restated August value is not September's
+    assert len(lines) == 3  # the restated August value is not September's
     assert lines[0].startswith(
         f"#{publication_id} (Bản trước #{publication_id - 1}) 766-2.1 Sở Tư pháp thay đổi"
     )
     assert "76,92 % (60/78) 85,90 % (67/78)" in lines[0]
-    assert "766-2.1 Tỉnh H57 thay đổi 93,69 % (1.010/1.078) 94,34 % (1.017/1.078)" in lines[1]
+    # the province is also restated on today's units (September's units are today's)
+    assert (
+        "766-2.1 Tỉnh H57 (đơn vị hiện nay) thay đổi 93,69 % (1.010/1.078) 94,34 % (1.017/1.078)" in lines[1]
+    )
+    assert "766-2.1 Tỉnh H57 thay đổi 93,69 % (1.010/1.078) 94,34 % (1.017/1.078)" in lines[2]
 
 
 def test_trend_charts_one_per_indicator_in_both_languages(page: str) -> None:

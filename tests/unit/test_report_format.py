@@ -52,7 +52,8 @@ def test_format_percent_vietnamese_and_english() -> None:
 def test_format_value_per_measure_unit() -> None:
     assert format_value(Decimal("0.5"), "ratio", "vi") == "50,00 %"
     assert format_value(Decimal(12345), "count", "vi") == "12.345"
-    assert format_value(Decimal("4.25"), "duration", "vi") == "4,3"
+    assert format_value(Decimal("4.25"), "duration", "vi") == "4,3 ngày"
+    assert format_value(Decimal("4.25"), "duration", "en") == "4.3 days"
     assert format_value(Decimal("17.179"), "points", "en") == "17.18"
     assert format_value(None, "count", "en") == "N/A"
 
@@ -60,7 +61,7 @@ def test_format_value_per_measure_unit() -> None:
 def test_format_change_in_percentage_points() -> None:
     assert format_change(Decimal("0.063413"), "ratio", "vi") == "+6,34 điểm %"
     assert format_change(Decimal("-0.1"), "ratio", "en") == "-10.00 pp"
-    assert format_change(Decimal("-0.75"), "duration", "vi") == "-0,8"
+    assert format_change(Decimal("-0.75"), "duration", "vi") == "-0,8 ngày"
     assert format_change(Decimal(0), "ratio", "vi") == "0,00 điểm %"
 
 
