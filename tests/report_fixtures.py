@@ -28,7 +28,7 @@ The expected rendering of every figure is written in the tests that use this, by
     September 2025 (after): no district; 19753 phường Thuận Hóa 150/160, province tier 867/918
       (+ 150/160 = the area's 1.017/1.078). From the merger on every province and commune row is
       also in the current view, unchanged.
-  dim_agency: the two agencies are departments (Sở).
+  dim_agency: the two agencies are departments (Sở); dim_admin_unit: the three communes' versions.
   A quarter row (Q3 2025, province 766-2.1) is published too: a monthly report never shows it.
   The catalogue rows come from the seed, with the scoring written here (INDICATORS).
 """
@@ -62,6 +62,10 @@ create table marts.ind_values (
 create table marts.dim_agency (
     agency_id text not null, agency_name text, agency_level text not null, valid_from timestamptz not null,
     valid_to timestamptz, is_current boolean not null
+);
+create table marts.dim_admin_unit (
+    unit_code text not null, valid_from date not null, valid_to date, unit_level text not null,
+    unit_name text not null, current_unit_code text
 );
 create table reference.indicator_catalogue (
     indicator_id text, framework text, code text, name_vi text, name_en text, unit text, level text,
@@ -217,6 +221,14 @@ def _seed(conn: psycopg.Connection) -> None:
         return row["full_score_at"] or None, row["max_points"] or None
 
     with conn.cursor() as cur:
+        cur.executemany(  # the crosswalk: Phú Hội (the seat) and Phú Nhuận became Thuận Hóa
+            "insert into marts.dim_admin_unit values (%s, %s, %s, 'commune', %s, '19753')",
+            [
+                (PHU_HOI[1], "2020-01-01", MERGER, PHU_HOI[2]),
+                (PHU_NHUAN[1], "2020-01-01", MERGER, PHU_NHUAN[2]),
+                (THUAN_HOA[1], MERGER, None, THUAN_HOA[2]),
+            ],
+        )
         cur.executemany(
             "insert into marts.dim_agency values (%s, %s, 'department', '2020-01-01', null, true)",
             [unit[1:] for unit in (JUSTICE, CONSTRUCTION)],

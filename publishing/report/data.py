@@ -19,6 +19,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
+from core.vietnamese import sort_key
 from publishing.report.bands import Band, load_seed
 from publishing.report.frameworks import Framework, read_published
 
@@ -31,6 +32,7 @@ CATALOGUE = "indicator_catalogue"
 RESTATEMENTS = "restatements"
 BANDS = "rating_bands"
 AGENCIES = "dim_agency"
+ADMIN_UNITS = "dim_admin_unit"
 #: How many months (the period and those before it) the trend charts cover.
 TREND_MONTHS = 12
 
@@ -130,6 +132,8 @@ class Snapshot:
     months_published: list[date]  # every month with values, ascending
     frameworks: list[Framework]  # names and display order (bi.frameworks)
     agency_levels: dict[str, str] = field(default_factory=dict)  # agency id → dim_agency.agency_level
+    #: today's commune → the communes of the period it took over (code, name): the crosswalk
+    predecessors: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def add_months(month: date, months: int) -> date:
@@ -164,7 +168,9 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
     if not all(_exists(conn, r) for r in (VALUES, CATALOGUE)):
         raise NothingPublished("bi has no indicator values or catalogue: nothing is published yet")
     with conn.transaction():
-        locked = [r for r in (VALUES, CATALOGUE, RESTATEMENTS, BANDS, AGENCIES) if _exists(conn, r)]
+        locked = [
+            r for r in (VALUES, CATALOGUE, RESTATEMENTS, BANDS, AGENCIES, ADMIN_UNITS) if _exists(conn, r)
+        ]
         conn.execute(
             sql.SQL("lock table {} in access share mode").format(
                 sql.SQL(", ").join(sql.Identifier("bi", r) for r in locked)
@@ -236,6 +242,26 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
                     " order by agency_id, valid_from desc"
                 ).fetchall()
             )
+        predecessors: dict[str, list[tuple[str, str]]] = {}
+        if ADMIN_UNITS in locked:
+            for current, code, name in conn.execute(
+                "select current_unit_code, unit_code, unit_name from bi.dim_admin_unit"
+                " where unit_level = 'commune' and current_unit_code is not null"
+                " and valid_from <= %s and (valid_to is null or valid_to > %s)",
+                (period, period),
+            ).fetchall():
+                predecessors.setdefault(current, []).append((code, name))
+    for units in predecessors.values():
+        units.sort(key=lambda unit: sort_key(unit[1]))
     return Snapshot(
-        publication, period, catalogue, values, restatements, bands, months, frameworks, agency_levels
+        publication,
+        period,
+        catalogue,
+        values,
+        restatements,
+        bands,
+        months,
+        frameworks,
+        agency_levels,
+        predecessors,
     )

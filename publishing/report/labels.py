@@ -52,6 +52,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "level_commune_current": ("Xã, phường hiện nay", "Communes and wards today"),
     "scope": ("Phạm vi", "Scope"),
     "view_current": ("đơn vị hiện nay", "today's unit"),
+    "rolled_up_from": ("cộng dồn từ", "rolled up from"),
+    "province_unchanged": (
+        "Tỉnh không thay đổi: số liệu cấp tỉnh như mục 4.",
+        "The province did not change: its figures are those of section 4.",
+    ),
     "scope_province_area": ("Toàn tỉnh", "Whole province"),
     "scope_province_tier": ("Cơ quan cấp tỉnh", "Provincial agencies"),
     "scope_district_area": ("Toàn huyện (cả các xã)", "Whole district (with its communes)"),

@@ -306,12 +306,14 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
     agencies = sorted(units.values(), key=lambda u: (sort_key(u.unit_name), u.unit_id))
     historical_units = units_of(snapshot.values, "historical", period)
     current_units = units_of(snapshot.values, "current", period)
-    # after the merger the units of the period are today's: the section then only says so
-    current_as_historical = all(
-        {f for u in current_units[level] for f in u.figures()}
+    # after the merger the units of the period are today's: the section then only says so;
+    # a province that did not change is not shown twice either
+    unchanged = {
+        level: {f for u in current_units[level] for f in u.figures()}
         == {f for u in historical_units[level] for f in u.figures()}
         for level in UNIT_LEVELS
-    )
+    }
+    current_as_historical = all(unchanged.values())
     # a lower tier's committee is detailed with its unit when the period has that level
     provincial_agencies = [
         u
@@ -434,6 +436,8 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
         "historical_units": historical_units,
         "current_units": current_units,
         "current_as_historical": current_as_historical,
+        "province_unchanged": unchanged["province"],
+        "predecessors": snapshot.predecessors,
         "scopes": SCOPES,
         "measured": measured,
         "not_measured": not_measured,

@@ -160,9 +160,17 @@ def test_today_s_units_roll_june_up_through_the_crosswalk(june: str) -> None:
     assert visible_text(by_testid(today, "current-note")).startswith(
         "Số liệu của kỳ này (trước ngày 01/07/2025) được cộng dồn lên các đơn vị hành chính hiện nay"
     )
+    # the province did not change: said once, not shown twice
+    assert visible_text(by_testid(today, "current-note")).endswith(
+        "Tỉnh không thay đổi: số liệu cấp tỉnh như mục 4."
+    )
+    assert 'data-testid="current-province"' not in today
     communes = by_testid(today, "current-commune")
     assert re.findall(r'<tbody class="unit" data-unit="(\d+)"', communes) == ["19753"]
     assert "phường Thuận Hóa 19753" in visible_text(communes)
+    assert visible_text(by_testid(communes, "predecessors")) == (
+        "cộng dồn từ: phường Phú Hội (19753), phường Phú Nhuận (19754)"
+    )
     # Phú Hội 120/140 + Phú Nhuận 80/100
     assert _lines(communes, "766-2.1")[0].endswith("Toàn xã (UBND cấp xã) 200 240 83,33 % ≥ 60,00 % Đạt")
     assert "Districts no longer exist" in visible_text(today, "en")
