@@ -37,10 +37,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "levels_note": (
         "Các đơn vị như trong kỳ báo cáo. Phạm vi «toàn địa bàn»: mọi hồ sơ do đơn vị và các đơn vị trực thuộc"
         " giải quyết; phạm vi theo cấp: chỉ các cơ quan của cấp đó, áp dụng chỉ tiêu của cấp"
-        " (Quyết định 942: tỉnh 90 %, huyện 80 %, xã 60 %).",
+        " (Quyết định 942: tỉnh 90\u00a0%, huyện 80\u00a0%, xã 60\u00a0%).",
         "Units as they were in the period. Scope «whole area»: every dossier handled by the unit and the units"
         " under it; tier scope: only the agencies of that tier, against the tier's target"
-        " (Decision 942: province 90 %, district 80 %, commune 60 %).",
+        " (Decision 942: province 90\u00a0%, district 80\u00a0%, commune 60\u00a0%).",
     ),
     "level_province": ("Cấp tỉnh", "Province"),
     "level_agency": ("Cơ quan cấp tỉnh", "Provincial agencies"),
