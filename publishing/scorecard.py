@@ -40,7 +40,6 @@ LABELS = {
         "threshold": "Ngưỡng đạt điểm tối đa",
         "max_points": "{points} điểm",
         "no_target": "Chưa có chỉ tiêu",
-        "duration": "ngày",
         "empty": "Chưa có dữ liệu đã công bố trong schema bi cho giai đoạn này.",
     },
     "en": {
@@ -61,7 +60,6 @@ LABELS = {
         "threshold": "Full-score threshold",
         "max_points": "{points} points",
         "no_target": "No target",
-        "duration": "days",
         "empty": "No published data in schema bi for this period.",
     },
 }
@@ -223,8 +221,7 @@ def _received(conn: psycopg.Connection, start: date, end: date) -> dict[tuple[da
 def _measure(value: Decimal | None, unit: str, lang: str) -> str:
     if value is None:
         return EMPTY
-    text = format_value(value, unit, lang)
-    return f"{text} {LABELS[lang]['duration']}" if unit == "duration" else text
+    return format_value(value, unit, lang)  # a duration with its unit word
 
 
 def _is_threshold(cell: Cell) -> bool:

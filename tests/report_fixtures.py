@@ -18,6 +18,17 @@ The expected rendering of every figure is written in the tests that use this, by
   Restatements of September: Sở Tư pháp 766-2.1 60/78 = 76,92 % → 67/78 = 85,90 %;
             province 766-2.1 1.010/1.078 = 93,69 % → 1.017/1.078 = 94,34 %.
   766-4.2 is in the catalogue without values ("not measured").
+  Units of government, 766-2.1 (tier rows carry the level target: province 90 %, district 80 %,
+  commune 60 %; the province's area row keeps the indicator's 95 %, a lower unit's area has none):
+    June 2025 (before the merger), historical: province area 900/1.000 = provincial agencies (tier)
+      600/640 + district 480 quận Thuận Hóa (area) 300/360; the district = its committee (tier)
+      100/120 + its communes 19753 phường Phú Hội 120/140 and 19754 phường Phú Nhuận 80/100 (each
+      commune's area = its tier). Current view: the two communes merged into 19753 phường Thuận Hóa
+      200/240 (the sums), the province unchanged.
+    September 2025 (after): no district; 19753 phường Thuận Hóa 150/160, province tier 867/918
+      (+ 150/160 = the area's 1.017/1.078). From the merger on every province and commune row is
+      also in the current view, unchanged.
+  dim_agency: the two agencies are departments (Sở); dim_admin_unit: the three communes' versions.
   A quarter row (Q3 2025, province 766-2.1) is published too: a monthly report never shows it.
   The catalogue rows come from the seed, with the scoring written here (INDICATORS).
 """
@@ -25,7 +36,7 @@ The expected rendering of every figure is written in the tests that use this, by
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -48,6 +59,14 @@ create table marts.ind_values (
     target numeric, target_confirmed boolean, met boolean, points numeric,
     status text not null, period_as_of timestamptz
 );
+create table marts.dim_agency (
+    agency_id text not null, agency_name text, agency_level text not null, valid_from timestamptz not null,
+    valid_to timestamptz, is_current boolean not null
+);
+create table marts.dim_admin_unit (
+    unit_code text not null, valid_from date not null, valid_to date, unit_level text not null,
+    unit_name text not null, current_unit_code text
+);
 create table reference.indicator_catalogue (
     indicator_id text, framework text, code text, name_vi text, name_en text, unit text, level text,
     direction text, full_score_at numeric, max_points numeric, confirmed boolean, note text
@@ -62,6 +81,13 @@ create table reference.rating_bands (
 """
 
 PROVINCE = ("province", "H57", "Tỉnh H57")
+DISTRICT = ("district", "480", "quận Thuận Hóa")
+PHU_HOI = ("commune", "19753", "phường Phú Hội")
+PHU_NHUAN = ("commune", "19754", "phường Phú Nhuận")
+THUAN_HOA = ("commune", "19753", "phường Thuận Hóa")  # Phú Hội + Phú Nhuận from 1 July 2025, seat's code
+MERGER = "2025-07-01"  # districts abolished, communes merged
+#: Decision 942's tier targets (the contract: tier rows carry the level target).
+TIER_TARGETS = {"province": "0.90", "district": "0.80", "commune": "0.60"}
 JUSTICE = ("agency", "000.00.01.H57", "Sở Tư pháp")
 CONSTRUCTION = ("agency", "000.00.02.H57", "Sở Xây dựng")
 SEPT_AS_OF = datetime.fromisoformat("2025-09-16T00:00:00+07:00")
@@ -87,10 +113,12 @@ class Fig:
     denominator: int
     points: str | None = None
     kind: str = "month"  # the period kind; `month` is then its first day
+    scope: str = "area"
+    view: str = "historical"
 
 
 def final_figures() -> list[Fig]:
-    return [
+    figures = [
         Fig("766-2.1", PROVINCE, "2025-07-01", 2700, 3000, "18", kind="quarter"),
         Fig("766-2.1", PROVINCE, "2025-06-01", 900, 1000, "18"),
         Fig("766-2.1", PROVINCE, "2025-08-01", 880, 1000, "17.60"),
@@ -108,6 +136,39 @@ def final_figures() -> list[Fig]:
         Fig("766-3.3", CONSTRUCTION, "2025-09-01", 0, 0),
         Fig("NQ17-01", CONSTRUCTION, "2025-09-01", 0, 0),
         Fig("766-2.2", CONSTRUCTION, "2025-09-01", 0, 0),
+        *unit_figures(),
+    ]
+    return with_current_view(figures)
+
+
+def unit_figures() -> list[Fig]:
+    """766-2.1 for the units of government, both scopes and views (see the module docstring)."""
+    june, september = "2025-06-01", "2025-09-01"
+    figures = [
+        Fig("766-2.1", PROVINCE, june, 600, 640, scope="tier"),
+        Fig("766-2.1", DISTRICT, june, 300, 360),
+        Fig("766-2.1", DISTRICT, june, 100, 120, scope="tier"),
+        Fig("766-2.1", PROVINCE, june, 900, 1000, view="current"),
+        Fig("766-2.1", PROVINCE, june, 600, 640, scope="tier", view="current"),
+        Fig("766-2.1", PROVINCE, september, 867, 918, scope="tier"),
+    ]
+    for scope in ("area", "tier"):
+        figures += [
+            Fig("766-2.1", PHU_HOI, june, 120, 140, scope=scope),
+            Fig("766-2.1", PHU_NHUAN, june, 80, 100, scope=scope),
+            Fig("766-2.1", THUAN_HOA, june, 200, 240, scope=scope, view="current"),
+            Fig("766-2.1", THUAN_HOA, september, 150, 160, scope=scope),
+        ]
+    return figures
+
+
+def with_current_view(figures: list[Fig]) -> list[Fig]:
+    """`figures` and, from the merger on, the same month rows in the current view: the units of
+    government of those months are today's."""
+    return figures + [
+        replace(f, view="current")
+        for f in figures
+        if f.kind == "month" and f.month >= MERGER and f.view == "historical" and f.unit[0] != "agency"
     ]
 
 
@@ -118,17 +179,29 @@ def first_figures() -> list[Fig]:
         ("766-2.1", PROVINCE[1], "2025-09-01"): Fig("766-2.1", PROVINCE, "2025-09-01", 1010, 1078, "18.74"),
         ("766-3.3", PROVINCE[1], "2025-08-01"): Fig("766-3.3", PROVINCE, "2025-08-01", 29, 75, "4.64"),
     }
-    return [replaced.get((f.indicator_id, f.unit[1], f.month), f) for f in final_figures()]
+    return with_current_view(
+        [
+            replaced.get((f.indicator_id, f.unit[1], f.month), f)
+            if (f.scope, f.view) == ("area", "historical")
+            else f
+            for f in final_figures()
+            if f.view == "historical" or f.month < MERGER
+        ]
+    )
 
 
 def _row(fig: Fig) -> tuple:
     framework, unit, _, target, confirmed, _, _ = INDICATORS[fig.indicator_id]
+    level, unit_id, unit_name = fig.unit
+    if fig.scope == "tier":
+        target, confirmed = TIER_TARGETS[level], True
+    elif level in ("district", "commune"):
+        target = None  # the level targets are the tiers'; a lower unit's whole area has none
     value = None if fig.denominator == 0 else Decimal(fig.numerator) / Decimal(fig.denominator)
     met = None if value is None or target is None else value >= Decimal(target)
-    level, unit_id, unit_name = fig.unit
     provisional = fig.month == "2025-09-01" or fig.kind != "month"
     return (
-        fig.indicator_id, framework, fig.kind, fig.month, level, "area", "historical", unit_id, unit_name,
+        fig.indicator_id, framework, fig.kind, fig.month, level, fig.scope, fig.view, unit_id, unit_name,
         fig.numerator, fig.denominator, value, unit,
         target, confirmed if target is not None else None, met, fig.points,
         "provisional" if provisional else "complete",
@@ -148,6 +221,18 @@ def _seed(conn: psycopg.Connection) -> None:
         return row["full_score_at"] or None, row["max_points"] or None
 
     with conn.cursor() as cur:
+        cur.executemany(  # the crosswalk: Phú Hội (the seat) and Phú Nhuận became Thuận Hóa
+            "insert into marts.dim_admin_unit values (%s, %s, %s, 'commune', %s, '19753')",
+            [
+                (PHU_HOI[1], "2020-01-01", MERGER, PHU_HOI[2]),
+                (PHU_NHUAN[1], "2020-01-01", MERGER, PHU_NHUAN[2]),
+                (THUAN_HOA[1], MERGER, None, THUAN_HOA[2]),
+            ],
+        )
+        cur.executemany(
+            "insert into marts.dim_agency values (%s, %s, 'department', '2020-01-01', null, true)",
+            [unit[1:] for unit in (JUSTICE, CONSTRUCTION)],
+        )
         cur.executemany(
             "insert into reference.indicator_catalogue values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [(*(r[c] for c in columns), *scoring(r), r["confirmed"] == "true", r["note"]) for r in rows],

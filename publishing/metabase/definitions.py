@@ -4,14 +4,19 @@ Everything here is declarative: `publishing.metabase.provision` compares it with
 Metabase instance holds and creates or updates the difference. Questions are native SQL over
 `bi` (files in `questions/`); their filters are template tags (`{{period}}`, `{{unit}}`,
 `{{framework}}`, `{{indicator}}`) in optional `[[ … ]]` clauses, so every question also runs
-unfiltered. The trend questions are generated from the indicator catalogue: a new catalogue
+unfiltered. The level, scope and view of `bi.ind_values` are required tags with a default
+(province, area, historical) in clauses that always apply: a BI user picks one of each and never
+sums the whole area with its tier, or the units as they were with today's units. The trend questions are generated from the indicator catalogue: a new catalogue
 row gets its question and its place on the trend dashboard without new code.
 
 Shapes follow Metabase's documented API (docs/api.json in metabase/metabase, the OpenAPI
 document served at /api/docs; card and dashboard pages of docs/api/): a native
 `dataset_query` is `{"type": "native", "database": id, "native": {"query": …,
 "template-tags": {name: {"id", "name", "display-name", "type", "required", "default"}}}}`;
-a dashboard filter is a parameter `{"id", "name", "slug", "type", "sectionId"}`; a dashcard
+a dashboard filter is a parameter `{"id", "name", "slug", "type", "sectionId"}`, with
+`"default"` (a list of values), `"required"` and a static list of choices
+(`"values_source_type": "static-list"`, `"values_source_config": {"values": [[value, label], …]}`,
+docs/embedding/sdk/api_markdown/internal/Parameter.md and ValuesSourceConfig.md); a dashcard
 maps it to a card's tag with `{"parameter_id", "card_id", "target": ["variable",
 ["template-tag", name]]}`.
 """
@@ -46,6 +51,9 @@ class Tag:
     type: str  # "text" or "date" (Metabase template-tag types)
     required: bool = False
     default: str | None = None
+    pinned: bool = (
+        False  # the question's own fixed value (a trend's indicator): no dashboard filter drives it
+    )
 
 
 @dataclass(frozen=True)
@@ -56,19 +64,60 @@ class Filter:
     name: str
     type: str  # Metabase parameter type: "date/single", "string/="
     section: str  # Metabase parameter sectionId: "date", "string"
+    default: str | None = None  # set: the filter always has a value (Metabase "required")
+    choices: tuple[tuple[str, str], ...] = ()  # (value, label) offered as a static list
+
+    def parameter(self, parameter_id: str) -> dict[str, Any]:
+        """The dashboard parameter Metabase stores for this filter."""
+        spec: dict[str, Any] = {
+            "id": parameter_id,
+            "name": self.name,
+            "slug": self.slug,
+            "type": self.type,
+            "sectionId": self.section,
+        }
+        if self.default is not None:
+            spec.update(default=[self.default], required=True)
+        if self.choices:
+            spec.update(
+                values_query_type="list",
+                values_source_type="static-list",
+                values_source_config={"values": [list(choice) for choice in self.choices]},
+            )
+        return spec
 
 
+#: The values of ind_values' level, scope and view, with the labels a BI user picks from.
+LEVELS = (
+    ("province", "Tỉnh"),
+    ("district", "Huyện (các kỳ trước 01/07/2025)"),
+    ("commune", "Xã, phường"),
+)
+SCOPES = (
+    ("area", "Toàn địa bàn (đơn vị và các đơn vị trực thuộc)"),
+    ("tier", "Theo cấp (chỉ cơ quan của cấp; chỉ tiêu của cấp)"),
+)
+VIEWS = (
+    ("historical", "Đơn vị như tại kỳ báo cáo"),
+    ("current", "Đơn vị hành chính hiện nay (cộng dồn theo bảng chuyển đổi)"),
+)
 TAGS: dict[str, Tag] = {
     "period": Tag("period", "Kỳ (tháng)", "date"),
     "unit": Tag("unit", "Đơn vị (mã hoặc tên)", "text"),
     "framework": Tag("framework", "Khung chỉ tiêu", "text"),
     "indicator": Tag("indicator", "Mã chỉ số", "text"),
+    "level": Tag("level", "Cấp", "text", required=True, default=LEVELS[0][0]),
+    "scope": Tag("scope", "Phạm vi", "text", required=True, default=SCOPES[0][0]),
+    "view": Tag("view", "Góc nhìn đơn vị", "text", required=True, default=VIEWS[0][0]),
 }
 FILTERS: dict[str, Filter] = {
     "period": Filter("period", "Kỳ (tháng)", "date/single", "date"),
     "unit": Filter("unit", "Đơn vị", "string/=", "string"),
     "framework": Filter("framework", "Khung chỉ tiêu", "string/=", "string"),
     "indicator": Filter("indicator", "Chỉ số", "string/=", "string"),
+    "level": Filter("level", "Cấp", "string/=", "string", LEVELS[0][0], LEVELS),
+    "scope": Filter("scope", "Phạm vi", "string/=", "string", SCOPES[0][0], SCOPES),
+    "view": Filter("view", "Góc nhìn đơn vị", "string/=", "string", VIEWS[0][0], VIEWS),
 }
 
 
@@ -180,19 +229,22 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             "province_scorecard",
             "department",
             "Bảng điểm tỉnh theo mục tiêu",
-            "Mỗi chỉ số của tỉnh theo tháng: giá trị, mục tiêu, đạt hay không; mục tiêu giả định được ghi rõ.",
+            "Mỗi chỉ số theo tháng của tỉnh (mặc định) hoặc từng huyện, xã: tử số, mẫu số, giá trị, mục tiêu,"
+            " đạt hay không; mục tiêu giả định được ghi rõ. Phạm vi theo cấp mang chỉ tiêu của cấp"
+            " (Quyết định 942); góc nhìn hiện nay cộng dồn các đơn vị cũ lên đơn vị hành chính hiện nay.",
             "province_scorecard.sql",
             "table",
-            _tags("period", "framework", "indicator"),
+            _tags("period", "level", "scope", "view", "framework", "indicator", "unit"),
         ),
         Question(
             "province_met_by_framework",
             "department",
             "Số chỉ số đạt mục tiêu theo khung",
-            "Số chỉ số cấp tỉnh đạt và không đạt mục tiêu, theo khung chỉ tiêu.",
+            "Số chỉ số đạt và không đạt mục tiêu, theo khung chỉ tiêu, ở cấp, phạm vi và góc nhìn đã chọn"
+            " (mặc định: tỉnh, toàn địa bàn, đơn vị như tại kỳ báo cáo).",
             "province_met_by_framework.sql",
             "bar",
-            _tags("period", "framework", "indicator"),
+            _tags("period", "level", "scope", "view", "framework", "indicator", "unit"),
             {
                 "graph.dimensions": ["Khung"],
                 "graph.metrics": ["Đạt", "Không đạt"],
@@ -271,7 +323,7 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
     for n, row in enumerate(catalogue):
         indicator = row["indicator_id"]
         key = f"trend__{indicator}"
-        indicator_tag = Tag("indicator", "Mã chỉ số", "text", required=True, default=indicator)
+        indicator_tag = Tag("indicator", "Mã chỉ số", "text", required=True, default=indicator, pinned=True)
         questions.append(
             Question(
                 key,
@@ -281,7 +333,7 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
                 f"Khung: {framework_names.get(row['framework'], row['framework'])}.",
                 "indicator_trend.sql",
                 "line",
-                (indicator_tag, TAGS["period"], TAGS["framework"]),
+                (indicator_tag, *_tags("period", "framework", "scope", "view")),
                 {"graph.dimensions": ["Kỳ"], "graph.metrics": ["Giá trị", "Mục tiêu"]},
             )
         )
@@ -291,8 +343,9 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             "province_scorecard",
             "department",
             "Bảng điểm chuyển đổi số của tỉnh",
-            "Tỉnh so với mục tiêu từng chỉ số, theo tháng (province scorecard against targets).",
-            ("period", "framework", "indicator"),
+            "Tỉnh, huyện, xã so với mục tiêu từng chỉ số, theo tháng; chọn cấp, phạm vi và góc nhìn đơn vị"
+            " (province, district and commune scorecard against targets).",
+            ("period", "level", "scope", "view", "framework", "indicator", "unit"),
             (
                 Dashcard("province_met_by_framework", 0, 0, 24, 5),
                 Dashcard("province_scorecard", 5, 0, 24, 10),
@@ -303,7 +356,7 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             "department",
             "Xu hướng từng chỉ số",
             "Một biểu đồ cho mỗi chỉ số của danh mục: giá trị cấp tỉnh theo tháng và mục tiêu.",
-            ("period", "framework"),
+            ("period", "framework", "scope", "view"),
             tuple(trend_cards),
         ),
         Dashboard(

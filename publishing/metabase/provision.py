@@ -94,8 +94,8 @@ def _native_query(dataset_query: dict[str, Any] | None) -> str:
 
 
 def _mappable_tags(question: Question) -> set[str]:
-    """Tags a dashboard filter may drive: not the ones a question fixes with a required default."""
-    return {tag.name for tag in question.tags if not (tag.required and tag.default is not None)}
+    """Tags a dashboard filter may drive: not the ones a question pins to its own value."""
+    return {tag.name for tag in question.tags if not tag.pinned}
 
 
 class Provisioner:
@@ -253,14 +253,7 @@ class Provisioner:
                     existing[found[0]] = {**item, "collection_id": collection_id}
         for dashboard in self.definitions.dashboards:
             parameters = [
-                {
-                    "id": stable_uuid(dashboard.key, name),
-                    "name": FILTERS[name].name,
-                    "slug": FILTERS[name].slug,
-                    "type": FILTERS[name].type,
-                    "sectionId": FILTERS[name].section,
-                }
-                for name in dashboard.filters
+                FILTERS[name].parameter(stable_uuid(dashboard.key, name)) for name in dashboard.filters
             ]
             dashcards = []
             for n, placed in enumerate(dashboard.cards, start=1):

@@ -1,7 +1,8 @@
 """What the report reads: the live publication's `bi` views, read as one consistent state.
 
-Indicator figures are the month rows of `bi.ind_values` (scope area, view historical) with the
-catalogue's direction and Decision 766 scoring beside them.
+Indicator figures are the month rows of `bi.ind_values` at every level, scope and view, with the
+catalogue's direction and Decision 766 scoring beside them; the agencies' tiers come from
+`bi.dim_agency` when it is published.
 
 The views are locked in ACCESS SHARE mode first, in one statement, so a publish cannot
 re-point them while the report reads (publish takes them all at once and retries), and the
@@ -10,7 +11,7 @@ publication row read afterwards is the one the views show.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -18,15 +19,20 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
+from core.vietnamese import sort_key
 from publishing.report.bands import Band, load_seed
 from publishing.report.frameworks import Framework, read_published
 
 VALUES = "ind_values"
 #: The rows of VALUES a monthly report shows (as SQL over alias `v`).
-MONTH_ROWS = "v.period_kind = 'month' and v.scope = 'area' and v.view = 'historical'"
+MONTH_ROWS = "v.period_kind = 'month'"
+#: The rows that make a month published: the units as they were, everything they handled.
+MAIN_ROWS = MONTH_ROWS + " and v.scope = 'area' and v.view = 'historical'"
 CATALOGUE = "indicator_catalogue"
 RESTATEMENTS = "restatements"
 BANDS = "rating_bands"
+AGENCIES = "dim_agency"
+ADMIN_UNITS = "dim_admin_unit"
 #: How many months (the period and those before it) the trend charts cover.
 TREND_MONTHS = 12
 
@@ -61,7 +67,9 @@ class Value:
     indicator_id: str
     framework: str
     period_start: date
-    level: str
+    level: str  # agency | commune | district | province
+    scope: str  # area | tier
+    view: str  # historical | current
     unit_id: str
     unit_name: str | None
     numerator: Decimal | None
@@ -124,6 +132,9 @@ class Snapshot:
     bands: list[Band]
     months_published: list[date]  # every month with values, ascending
     frameworks: list[Framework]  # names and display order (bi.frameworks)
+    agency_levels: dict[str, str] = field(default_factory=dict)  # agency id → dim_agency.agency_level
+    #: today's commune → the communes of the period it took over (code, name): the crosswalk
+    predecessors: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def add_months(month: date, months: int) -> date:
@@ -147,7 +158,7 @@ def published_periods(conn: psycopg.Connection) -> list[date]:
         month
         for (month,) in conn.execute(
             sql.SQL("select distinct v.period_start from {} as v where {} order by 1").format(
-                sql.Identifier("bi", VALUES), sql.SQL(MONTH_ROWS)
+                sql.Identifier("bi", VALUES), sql.SQL(MAIN_ROWS)
             )
         ).fetchall()
     ]
@@ -158,7 +169,9 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
     if not all(_exists(conn, r) for r in (VALUES, CATALOGUE)):
         raise NothingPublished("bi has no indicator values or catalogue: nothing is published yet")
     with conn.transaction():
-        locked = [r for r in (VALUES, CATALOGUE, RESTATEMENTS, BANDS) if _exists(conn, r)]
+        locked = [
+            r for r in (VALUES, CATALOGUE, RESTATEMENTS, BANDS, AGENCIES, ADMIN_UNITS) if _exists(conn, r)
+        ]
         conn.execute(
             sql.SQL("lock table {} in access share mode").format(
                 sql.SQL(", ").join(sql.Identifier("bi", r) for r in locked)
@@ -190,7 +203,7 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
                 sql.SQL(
                     "select {} from {} as v inner join {} as c on c.indicator_id = v.indicator_id"
                     " where {} and v.period_start > %s and v.period_start <= %s"
-                    " order by v.indicator_id, v.level, v.unit_id, v.period_start"
+                    " order by v.indicator_id, v.level, v.scope, v.view, v.unit_id, v.period_start"
                 ).format(
                     sql.SQL(", ").join(
                         sql.Identifier("c" if name in _FROM_CATALOGUE else "v", name)
@@ -207,9 +220,8 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
             with conn.cursor(row_factory=class_row(Restatement)) as cur:
                 restatements = cur.execute(
                     sql.SQL(
-                        "select {} from {} where period_kind = 'month' and scope = 'area'"
-                        " and view = 'historical' and period_start = %s"
-                        " order by publication_id, indicator_id, level, unit_id"
+                        "select {} from {} where period_kind = 'month' and period_start = %s"
+                        " order by publication_id, indicator_id, level, scope, view, unit_id"
                     ).format(_columns(Restatement), sql.Identifier("bi", RESTATEMENTS)),
                     (period,),
                 ).fetchall()
@@ -223,4 +235,34 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
         else:
             bands = load_seed()
         frameworks = read_published(conn)
-    return Snapshot(publication, period, catalogue, values, restatements, bands, months, frameworks)
+        agency_levels: dict[str, str] = {}
+        if AGENCIES in locked:
+            agency_levels = dict(
+                conn.execute(  # the latest version: a closed committee has no current one
+                    "select distinct on (agency_id) agency_id, agency_level from bi.dim_agency"
+                    " order by agency_id, valid_from desc"
+                ).fetchall()
+            )
+        predecessors: dict[str, list[tuple[str, str]]] = {}
+        if ADMIN_UNITS in locked:
+            for current, code, name in conn.execute(
+                "select current_unit_code, unit_code, unit_name from bi.dim_admin_unit"
+                " where unit_level = 'commune' and current_unit_code is not null"
+                " and valid_from <= %s and (valid_to is null or valid_to > %s)",
+                (period, period),
+            ).fetchall():
+                predecessors.setdefault(current, []).append((code, name))
+    for units in predecessors.values():
+        units.sort(key=lambda unit: sort_key(unit[1]))
+    return Snapshot(
+        publication,
+        period,
+        catalogue,
+        values,
+        restatements,
+        bands,
+        months,
+        frameworks,
+        agency_levels,
+        predecessors,
+    )

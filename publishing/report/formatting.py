@@ -2,7 +2,8 @@
 
 Vietnamese style groups thousands with a dot and separates decimals with a comma
 (`1.234`, `85,90 %`); English uses `1,234` and `85.90 %`. Rounding is for display only
-(half up, as people round by hand); a missing value (a zero denominator) is `N/A`.
+(half up, as people round by hand); a missing value (a zero denominator) is "Không áp dụng"
+in Vietnamese and `N/A` in English.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 LANGS = ("vi", "en")
-NA = "N/A"
+#: A value that cannot be computed (a zero denominator), per language.
+NA = {"vi": "Không áp dụng", "en": "N/A"}
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 #: Thousands and decimal separators per language.
 _SEPARATORS = {"vi": (".", ","), "en": (",", ".")}
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: Decimals shown per measure unit of the indicator catalogue.
 _DECIMALS = {"ratio": 2, "count": 0, "duration": 1, "points": 2}
+#: Words after a number per measure unit and language (a duration is in working days).
+_UNIT_WORDS = {"duration": {"vi": " ngày", "en": " days"}}
 
 Number = Decimal | int | float
 
@@ -32,7 +36,7 @@ def format_number(value: Number | None, lang: str = "vi", decimals: int = 0, sig
     """`1234.5` → `1.234,5` (vi) / `1,234.5` (en), rounded half up to `decimals`."""
     _check(lang)
     if value is None:
-        return NA
+        return NA[lang]
     quantum = Decimal(1).scaleb(-decimals)
     rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
     if rounded == 0:
@@ -54,7 +58,7 @@ def format_number(value: Number | None, lang: str = "vi", decimals: int = 0, sig
 def format_percent(ratio: Number | None, lang: str = "vi", decimals: int = 2) -> str:
     """A ratio as a percentage: `0.859` → `85,90 %` (vi) / `85.90 %` (en)."""
     if ratio is None:
-        return NA
+        return NA[lang]
     return format_number(Decimal(str(ratio)) * 100, lang, decimals) + " %"
 
 
@@ -62,17 +66,25 @@ def format_value(value: Number | None, measure_unit: str, lang: str = "vi") -> s
     """An indicator value in its catalogue unit (ratio, count, duration or points)."""
     if measure_unit == "ratio":
         return format_percent(value, lang)
-    return format_number(value, lang, _DECIMALS.get(measure_unit, 2))
+    if value is None:
+        return NA[lang]
+    return format_number(value, lang, _DECIMALS.get(measure_unit, 2)) + _unit_word(measure_unit, lang)
+
+
+def _unit_word(measure_unit: str, lang: str) -> str:
+    return _UNIT_WORDS.get(measure_unit, {}).get(lang, "")
 
 
 def format_change(change: Number | None, measure_unit: str, lang: str = "vi") -> str:
     """A change between two periods: ratios in percentage points, others in their unit."""
     if change is None:
-        return NA
+        return NA[lang]
     if measure_unit == "ratio":
         unit = " điểm %" if lang == "vi" else " pp"
         return format_number(Decimal(str(change)) * 100, lang, 2, signed=True) + unit
-    return format_number(change, lang, _DECIMALS.get(measure_unit, 2), signed=True)
+    return format_number(change, lang, _DECIMALS.get(measure_unit, 2), signed=True) + _unit_word(
+        measure_unit, lang
+    )
 
 
 def format_month(month: date, lang: str = "vi") -> str:

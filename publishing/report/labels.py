@@ -30,9 +30,64 @@ LABELS: dict[str, tuple[str, str]] = {
         "3. Điểm {framework} và xếp loại theo cơ quan",
         "3. {framework} points and rating per agency",
     ),
-    "s_agencies": ("4. Chi tiết theo cơ quan", "4. Details per agency"),
-    "s_coverage": ("5. Độ phủ dữ liệu", "5. Data coverage"),
-    "s_restatements": ("6. Số liệu đã công bố được điều chỉnh", "6. Published values restated"),
+    "s_agencies": ("4. Chi tiết theo cấp chính quyền", "4. Details per level of government"),
+    "s_current": ("5. Theo đơn vị hành chính hiện nay", "5. On today's units of government"),
+    "s_coverage": ("6. Độ phủ dữ liệu", "6. Data coverage"),
+    "s_restatements": ("7. Số liệu đã công bố được điều chỉnh", "7. Published values restated"),
+    "levels_note": (
+        "Các đơn vị như trong kỳ báo cáo. Phạm vi «toàn địa bàn»: mọi hồ sơ do đơn vị và các đơn vị trực thuộc"
+        " giải quyết; phạm vi theo cấp: chỉ các cơ quan của cấp đó, áp dụng chỉ tiêu của cấp"
+        " (Quyết định 942: tỉnh 90\u00a0%, huyện 80\u00a0%, xã 60\u00a0%).",
+        "Units as they were in the period. Scope «whole area»: every dossier handled by the unit and the units"
+        " under it; tier scope: only the agencies of that tier, against the tier's target"
+        " (Decision 942: province 90\u00a0%, district 80\u00a0%, commune 60\u00a0%).",
+    ),
+    "level_province": ("Cấp tỉnh", "Province"),
+    "level_agency": ("Cơ quan cấp tỉnh", "Provincial agencies"),
+    "level_district": (
+        "Cấp huyện (các kỳ trước 01/07/2025)",
+        "Districts (periods before 1 Jul 2025)",
+    ),
+    "level_commune": ("Cấp xã", "Communes"),
+    "level_commune_current": ("Xã, phường hiện nay", "Communes and wards today"),
+    "scope": ("Phạm vi", "Scope"),
+    "view_current": ("đơn vị hiện nay", "today's unit"),
+    "rolled_up_from": ("cộng dồn từ", "rolled up from"),
+    "province_unchanged": (
+        "Tỉnh không thay đổi: số liệu cấp tỉnh như mục 4.",
+        "The province did not change: its figures are those of section 4.",
+    ),
+    "scope_province_area": ("Toàn tỉnh", "Whole province"),
+    "scope_province_tier": ("Cơ quan cấp tỉnh", "Provincial agencies"),
+    "scope_district_area": ("Toàn huyện (cả các xã)", "Whole district (with its communes)"),
+    "scope_district_tier": ("UBND cấp huyện", "District People's Committee"),
+    "scope_commune_area": ("Toàn xã", "Whole commune"),
+    "scope_commune_tier": ("UBND cấp xã", "Commune People's Committee"),
+    "scope_province_same": ("Toàn tỉnh (chỉ cơ quan cấp tỉnh)", "Whole province (provincial agencies only)"),
+    "scope_district_same": ("Toàn huyện (chỉ UBND cấp huyện)", "Whole district (its committee only)"),
+    "scope_commune_same": ("Toàn xã (UBND cấp xã)", "Whole commune (its People's Committee)"),
+    "current_same": (
+        "Từ ngày {day} các đơn vị ở mục 4 đã là các đơn vị hành chính hiện nay: số liệu như mục 4."
+        " Số liệu các kỳ trước ngày {day} được cộng dồn lên các đơn vị này theo bảng chuyển đổi đơn vị"
+        " cũ → mới, mỗi hồ sơ chỉ tính một lần (xem báo cáo các tháng đó).",
+        "From {day} the units of section 4 are today's units: the figures are those of section 4."
+        " Periods before {day} are rolled up to these units through the old → new crosswalk, each"
+        " dossier counted once (see those months' reports).",
+    ),
+    "current_note_before": (
+        "Số liệu của kỳ này (trước ngày {day}) được cộng dồn lên các đơn vị hành chính hiện nay theo bảng"
+        " chuyển đổi đơn vị cũ → mới: mỗi hồ sơ chỉ được tính một lần, cho đơn vị mới tiếp nhận đơn vị cũ."
+        " Cấp huyện không còn từ ngày {day}.",
+        "This period (before {day}) is rolled up to today's units through the old → new crosswalk: each"
+        " dossier counts once, for the new unit that took over its old unit. Districts no longer exist"
+        " from {day}.",
+    ),
+    "current_note_after": (
+        "Các đơn vị hành chính hiện nay (sau sắp xếp ngày {day}); số liệu các kỳ trước ngày {day} được"
+        " cộng dồn lên các đơn vị này theo bảng chuyển đổi đơn vị cũ → mới, mỗi hồ sơ chỉ tính một lần.",
+        "Today's units (after the reorganisation of {day}); figures of periods before {day} are rolled up"
+        " to them through the old → new crosswalk, each dossier counted once.",
+    ),
     "framework": ("Bộ chỉ số", "Framework"),
     "indicator": ("Chỉ số", "Indicator"),
     "code": ("Mã", "Id"),
@@ -65,7 +120,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "† Provisional rating: only {measured} of the index's {scale} points are measured; the score is brought to the {scale} scale.",
     ),
     "assumed_band": (
-        "Ngưỡng xếp loại đánh dấu * là giả định (chưa có trong văn bản), sửa tại dbt_project/seeds/rating_bands.csv.",
+        "Ngưỡng xếp loại đánh dấu * là giả định (chưa có trong văn bản), sửa trong danh mục thang xếp loại.",
         "Band boundaries marked * are assumed (not read in a source); edit dbt_project/seeds/rating_bands.csv.",
     ),
     "chart_target": ("Đường nét đứt: chỉ tiêu", "Dashed line: target"),
@@ -98,15 +153,15 @@ LABELS: dict[str, tuple[str, str]] = {
         "No value of this month was changed after it was published.",
     ),
     "assumed_target": (
-        "* Chỉ tiêu giả định, chưa được xác nhận trong văn bản (sửa trong dbt_project/seeds/indicator_targets.csv).",
+        "* Chỉ tiêu giả định, chưa được xác nhận trong văn bản (sửa trong danh mục chỉ tiêu).",
         "* Assumed target, not confirmed in a source (edit dbt_project/seeds/indicator_targets.csv).",
     ),
     "na_note": (
-        "N/A: mẫu số bằng 0 (không có hồ sơ), không phải 0 %.",
+        "Không áp dụng: mẫu số bằng 0 (không có hồ sơ), không phải 0 %.",
         "N/A: the denominator is 0 (nothing to measure), not 0 %.",
     ),
     "source_note": (
-        "Nguồn: schema bi của bản công bố số {id} (đã qua kiểm định chất lượng dữ liệu), công bố lúc {at}.",
+        "Nguồn số liệu: kho dữ liệu dùng chung, bản công bố số {id} (đã qua kiểm định chất lượng dữ liệu), công bố lúc {at}.",
         "Source: schema bi of publication {id} (passed the data-quality gate), published at {at}.",
     ),
     "higher_is_better": ("càng cao càng tốt", "higher is better"),

@@ -20,6 +20,7 @@ import psycopg
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from core.vietnamese import sort_key
 from publishing.report import charts
 from publishing.report.bands import Band, bands_of, rate, scaled_score
 from publishing.report.data import (
@@ -141,11 +142,79 @@ class Unit:
 
 
 @dataclass
+class UnitFigures:
+    """A unit of government (province, district, commune) in one view: its rows by indicator and scope."""
+
+    level: str
+    unit_id: str
+    unit_name: str
+    rows: dict[str, dict[str, Value]] = field(default_factory=dict)  # indicator → scope → value
+
+    def lines(self, indicator_id: str) -> list[tuple[str, Value]]:
+        """(scope label key, row) per line shown: one line when the whole area is its tier alone
+        (a commune with nothing under it), with the tier's target."""
+        by_scope = self.rows.get(indicator_id, {})
+        area, tier = by_scope.get("area"), by_scope.get("tier")
+        if area and tier and (area.numerator, area.denominator) == (tier.numerator, tier.denominator):
+            return [(f"scope_{self.level}_same", tier)]
+        return [(f"scope_{self.level}_{scope}", by_scope[scope]) for scope in SCOPES if scope in by_scope]
+
+    def figures(self) -> set[tuple]:
+        """What the unit shows, to compare two views of it."""
+        return {
+            (self.level, self.unit_id, indicator_id, scope, v.numerator, v.denominator, v.value)
+            for indicator_id, by_scope in self.rows.items()
+            for scope, v in by_scope.items()
+        }
+
+
+#: Levels of government, top down; district rows exist only for periods before 1 July 2025.
+UNIT_LEVELS = ("province", "district", "commune")
+SCOPES = ("area", "tier")
+#: Agencies that are the People's Committee of a lower tier (dim_agency.agency_level) → that tier:
+#: their figures are the tier rows of their unit, shown there when the period has that level.
+COMMITTEE_LEVELS = {"district_people_committee": "district", "commune_people_committee": "commune"}
+#: The day districts were abolished and communes merged (Resolution 202/2025/QH15).
+MERGER_DAY = date(2025, 7, 1)
+#: Ranks compare the score as printed (two decimals): what reads equal ranks equal.
+RANK_QUANTUM = Decimal("0.01")
+
+
+def competition_ranks(scores: Sequence[Decimal | None]) -> list[int]:
+    """1, 2, 2, 4 for scores sorted best first: equal scores share the best rank."""
+    shown = [s.quantize(RANK_QUANTUM) if s is not None else None for s in scores]
+    ranks: list[int] = []
+    for n, score in enumerate(shown):
+        ranks.append(ranks[-1] if n and score == shown[n - 1] else n + 1)
+    return ranks
+
+
+def units_of(values: Iterable[Value], view: str, period: date) -> dict[str, list[UnitFigures]]:
+    """The period's units of government in `view`, per level, in Vietnamese alphabetical order."""
+    found: dict[tuple[str, str], UnitFigures] = {}
+    for value in values:
+        if value.view != view or value.period_start != period or value.level not in UNIT_LEVELS:
+            continue
+        unit = found.setdefault(
+            (value.level, value.unit_id),
+            UnitFigures(value.level, value.unit_id, value.unit_name or value.unit_id),
+        )
+        unit.rows.setdefault(value.indicator_id, {})[value.scope] = value
+    return {
+        level: sorted(
+            (u for u in found.values() if u.level == level), key=lambda u: (sort_key(u.unit_name), u.unit_id)
+        )
+        for level in UNIT_LEVELS
+    }
+
+
+@dataclass
 class FrameworkScores:
     framework: str
     bands: list[Band]
     province: Score | None
-    agencies: list[tuple[Unit, Score]]  # ranked
+    agencies: list[tuple[Unit, Score]]  # best first
+    ranks: list[int]  # competition ranks of `agencies`
     indicators: list[Indicator]  # the framework's scored indicators with points
     chart: dict[str, str]
     province_points: dict[str, Decimal | None]
@@ -197,8 +266,10 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
     previous_month = add_months(period, -1)
     frameworks_order: list[str] = []
     catalogue = sorted(snapshot.catalogue, key=lambda i: (i.framework, _code_key(i)))
+    # the units as they were, everything they handled: what the summary, scores and trends show
+    main = [v for v in snapshot.values if v.scope == "area" and v.view == "historical"]
     by_indicator: dict[str, list[Value]] = defaultdict(list)
-    for value in snapshot.values:
+    for value in main:
         by_indicator[value.indicator_id].append(value)
     measured = [i for i in catalogue if by_indicator.get(i.indicator_id)]
     not_measured = [i for i in catalogue if not by_indicator.get(i.indicator_id)]
@@ -228,11 +299,27 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
 
     # agencies of the period, with their values by indicator
     units: dict[str, Unit] = {}
-    for value in snapshot.values:
+    for value in main:
         if value.level == "agency" and value.period_start == period:
             unit = units.setdefault(value.unit_id, Unit(value.unit_id, value.unit_name or value.unit_id))
             unit.values[value.indicator_id] = value
-    agencies = sorted(units.values(), key=lambda u: (u.unit_name.casefold(), u.unit_id))
+    agencies = sorted(units.values(), key=lambda u: (sort_key(u.unit_name), u.unit_id))
+    historical_units = units_of(snapshot.values, "historical", period)
+    current_units = units_of(snapshot.values, "current", period)
+    # after the merger the units of the period are today's: the section then only says so;
+    # a province that did not change is not shown twice either
+    unchanged = {
+        level: {f for u in current_units[level] for f in u.figures()}
+        == {f for u in historical_units[level] for f in u.figures()}
+        for level in UNIT_LEVELS
+    }
+    current_as_historical = all(unchanged.values())
+    # a lower tier's committee is detailed with its unit when the period has that level
+    provincial_agencies = [
+        u
+        for u in agencies
+        if not historical_units.get(COMMITTEE_LEVELS.get(snapshot.agency_levels.get(u.unit_id, ""), ""))
+    ]
 
     # scored frameworks: those whose values of the period carry points and that have bands
     scores: list[FrameworkScores] = []
@@ -256,7 +343,7 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
             if score is not None:
                 unit.scores[framework] = score
                 ranked.append((unit, score))
-        ranked.sort(key=lambda pair: (-(pair[1].scaled or Decimal(-1)), pair[0].unit_name.casefold()))
+        ranked.sort(key=lambda pair: (-(pair[1].scaled or Decimal(-1)), sort_key(pair[0].unit_name)))
         chart = {}
         if ranked:
             colors = [BAND_COLORS[min(n, len(BAND_COLORS) - 1)] for n in range(len(bands))]
@@ -272,7 +359,16 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
                 )
         province_points = {v.indicator_id: v.points for v in province_values}
         scores.append(
-            FrameworkScores(framework, bands, province_score, ranked, scored_ids, chart, province_points)
+            FrameworkScores(
+                framework,
+                bands,
+                province_score,
+                ranked,
+                competition_ranks([score.scaled for _, score in ranked]),
+                scored_ids,
+                chart,
+                province_points,
+            )
         )
 
     # trends: the province's value per month, one chart per indicator with province values
@@ -295,7 +391,7 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
     coverage: list[MonthCoverage] = []
     in_window = [m for m in snapshot.months_published if m in window]
     for month in [m for m in window if in_window and m >= in_window[0]]:
-        rows = [v for v in snapshot.values if v.period_start == month]
+        rows = [v for v in main if v.period_start == month]
         if not rows:
             coverage.append(MonthCoverage(month, "absent", None, 0))
             continue
@@ -309,7 +405,7 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
                 len({v.indicator_id for v in rows}),
             )
         )
-    period_rows = [v for v in snapshot.values if v.period_start == period]
+    period_rows = [v for v in main if v.period_start == period]
     provisional_rows = [v for v in period_rows if v.status == "provisional"]
     covered_until = min((d for v in provisional_rows if (d := _covered_until(v))), default=None)
 
@@ -336,6 +432,13 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
         "fw_label": lambda fw: _both(named[fw].name) if fw in named else escape(fw),
         "province_lines": province_lines,
         "agencies": agencies,
+        "provincial_agencies": provincial_agencies,
+        "historical_units": historical_units,
+        "current_units": current_units,
+        "current_as_historical": current_as_historical,
+        "province_unchanged": unchanged["province"],
+        "predecessors": snapshot.predecessors,
+        "scopes": SCOPES,
         "measured": measured,
         "not_measured": not_measured,
         "scores": scores,
@@ -348,7 +451,10 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
         "restatements": snapshot.restatements,
         "indicator_names": names,
         "unit_names": unit_names,
-        "any_assumed_target": any(v.target_confirmed is False for v in period_rows),
+        "any_assumed_target": any(
+            v.target_confirmed is False for v in snapshot.values if v.period_start == period
+        ),
+        "merger_day": MERGER_DAY,
     }
 
 

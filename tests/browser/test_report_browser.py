@@ -45,8 +45,9 @@ def _percent_vi(ratio: Decimal) -> str:
 def _bi_value(url: str, indicator_id: str, unit_level: str, unit_id: str) -> Decimal:
     with psycopg.connect(url) as conn:
         return conn.execute(
-            "select value from bi.ind_values where indicator_id = %s and level = %s"
-            " and unit_id = %s and period_kind = 'month' and period_start = '2025-09-01'",
+            "select value from bi.ind_values where indicator_id = %s and level = %s and unit_id = %s"
+            " and scope = 'area' and view = 'historical' and period_kind = 'month'"
+            " and period_start = '2025-09-01'",
             (indicator_id, unit_level, unit_id),
         ).fetchone()[0]
 
@@ -100,6 +101,7 @@ def test_report_in_chromium(report: tuple[Path, str], browser_context: object) -
         ratios = conn.execute(
             "select indicator_id, level, unit_id, value from bi.ind_values where period_kind = 'month'"
             " and period_start = '2025-09-01' and value_unit = 'ratio' and value is not null"
+            " and scope = 'area' and view = 'historical' and level in ('province', 'agency')"
         ).fetchall()
     assert page.locator('[data-testid="publication-id"]').inner_text() == str(live)
     # every ratio of the month in bi is on the page as it is in bi
@@ -112,6 +114,15 @@ def test_report_in_chromium(report: tuple[Path, str], browser_context: object) -
                 f'.agency[data-unit="{unit_id}"] tr[data-indicator="{indicator_id}"] [data-testid="agency-value"]'
             )
         assert cell.inner_text() == _percent_vi(value), (indicator_id, unit_id)
+
+    # the units of government: grouped by level, today's units apart; no technical identifier
+    assert page.locator("#agencies h3.level:visible").all_inner_texts() == [
+        "Cấp tỉnh", "Cơ quan cấp tỉnh", "Cấp xã",
+    ]  # fmt: skip
+    assert page.locator('[data-testid="current-note"]').is_visible()
+    shown = page.locator("body").inner_text()
+    assert f"pub_{live:06d}" not in shown and "schema" not in shown and "N/A" not in shown
+    assert "Không áp dụng" in shown  # Sở Xây dựng's 0/0
 
     # every chart drew: an SVG with marks in the language shown
     figures = page.locator("figure.chart")
@@ -133,6 +144,10 @@ def test_report_in_chromium(report: tuple[Path, str], browser_context: object) -
     assert page.locator('[data-testid="period"]').inner_text() == "Sep 2025"
     assert page.get_by_text("Province summary against targets").is_visible()
     assert not page.get_by_text("Tổng hợp cấp tỉnh so với chỉ tiêu").is_visible()
+    assert page.locator("#agencies h3.level:visible").all_inner_texts() == [
+        "Province", "Provincial agencies", "Communes",
+    ]  # fmt: skip
+    assert f"pub_{live:06d}" in page.locator("body").inner_text()
     for n in range(figures.count()):
         assert figures.nth(n).locator("svg:visible").count() == 1
 

@@ -3,6 +3,10 @@
 Every catalogue indicator gets province values for August and September 2025 (September
 provisional) and for the third quarter; every Decision 766 agency-level indicator also gets
 values for two agencies.
+Units of government, for every catalogue indicator, both scopes (UNIT_FIGURES): in June 2025 the
+province, district 480 and its communes 19753 and 19754 as they were (historical), and the two
+communes merged into 19753 on 1 July 2025 (current: the sums of their figures); in September
+commune 19753 in both views. No district after June.
 A second publication restates one value (766-2.1, agency A, September: 67/78 → 70/85), so
 `bi.restatements` and `bi.publication_history` have rows too. The marts carry comments, as
 dbt's persist_docs leaves them.
@@ -26,6 +30,31 @@ AGENCIES = (("000.00.01.H57", "Sở Tư pháp"), ("000.00.02.H57", "Sở Y tế"
 MONTHS = ("2025-08-01", "2025-09-01")
 QUARTER = "2025-07-01"
 PROVINCE = ("H57", "Tỉnh")
+JUNE = "2025-06-01"
+#: (month, level, scope, view, unit id, unit name, numerator, denominator): June before the merger
+#: (province area = provincial agencies' tier + the district's area = its committee + its communes),
+#: today's merged commune = the sum of its predecessors; September after it.
+UNIT_FIGURES = tuple(
+    figure
+    for scope in ("area", "tier")
+    for figure in (
+        (JUNE, "commune", scope, "historical", "19753", "phường Phú Hội", 12, 14),
+        (JUNE, "commune", scope, "historical", "19754", "phường Phú Nhuận", 8, 10),
+        (JUNE, "commune", scope, "current", "19753", "phường Thuận Hóa", 20, 24),
+        (MONTHS[1], "commune", scope, "historical", "19753", "phường Thuận Hóa", 15, 16),
+        (MONTHS[1], "commune", scope, "current", "19753", "phường Thuận Hóa", 15, 16),
+    )
+) + tuple(
+    (JUNE, level, scope, view, unit_id, name, numerator, denominator)
+    for level, scope, unit_id, name, numerator, denominator in (
+        ("district", "area", "480", "quận Thuận Hóa", 30, 36),
+        ("district", "tier", "480", "quận Thuận Hóa", 10, 12),
+        ("province", "area", *PROVINCE, 90, 100),
+        ("province", "tier", *PROVINCE, 60, 64),
+    )
+    for view in ("historical", "current")
+    if level != "district" or view == "historical"
+)
 
 DDL = """
 create schema if not exists marts;
@@ -88,12 +117,30 @@ def _num(text: str) -> Decimal | None:
     return Decimal(text) if text else None
 
 
+def _row(
+    row: dict[str, str], kind: str, month: str, unit: tuple[str, str, str, str, str],
+    numerator: Decimal, denominator: Decimal,
+) -> tuple:  # fmt: skip
+    """One ind_values row of catalogue indicator `row` for unit (level, scope, view, id, name)."""
+    duration = row["unit"] == "duration"
+    full, max_points = _num(row["full_score_at"]), _num(row["max_points"])
+    target = Decimal("0.80")
+    value = numerator if duration else numerator / denominator
+    met = value <= target if row["direction"] == "lower_is_better" else value >= target
+    points = None
+    if max_points is not None and not duration:
+        points = min(Decimal(1), value / full) * max_points if full else (max_points if met else 0)
+    return (
+        row["indicator_id"], row["framework"], kind, month, *unit[:4], unit[4], numerator,
+        None if duration else denominator, value, row["unit"], target, row["confirmed"] == "true", met, points,
+        "complete" if (kind, month) in (("month", MONTHS[0]), ("month", JUNE)) else "provisional",
+        f"{month} 00:00+07",
+    )  # fmt: skip
+
+
 def value_rows(restated: bool = False) -> list[tuple]:
     rows = []
     for n, row in enumerate(catalogue()):
-        duration = row["unit"] == "duration"
-        full, max_points = _num(row["full_score_at"]), _num(row["max_points"])
-        target = Decimal("0.80")
         units = [("province", *PROVINCE)]
         if row["framework"] == "766" and row["level"] == "agency":
             units += [("agency", *agency) for agency in AGENCIES]
@@ -109,22 +156,27 @@ def value_rows(restated: bool = False) -> list[tuple]:
                     numerator, denominator = (
                         (Decimal(70), Decimal(85)) if restated else (Decimal(67), Decimal(78))
                     )
-                value = numerator if duration else numerator / denominator
-                met = value <= target if row["direction"] == "lower_is_better" else value >= target
-                points = None
-                if max_points is not None and not duration:
-                    points = (
-                        min(Decimal(1), value / full) * max_points if full else (max_points if met else 0)
-                    )
                 rows.append(
-                    (
-                        row["indicator_id"], row["framework"], kind, month, level, "area", "historical",
-                        unit_id, unit_name, numerator, None if duration else denominator, value, row["unit"],
-                        target, row["confirmed"] == "true", met, points,
-                        "complete" if (kind, month) == ("month", MONTHS[0]) else "provisional",
-                        f"{month} 00:00+07",
+                    _row(
+                        row,
+                        kind,
+                        month,
+                        (level, "area", "historical", unit_id, unit_name),
+                        numerator,
+                        denominator,
                     )
-                )  # fmt: skip
+                )
+        for month, level, scope, view, unit_id, unit_name, numerator, denominator in UNIT_FIGURES:
+            rows.append(
+                _row(
+                    row,
+                    "month",
+                    month,
+                    (level, scope, view, unit_id, unit_name),
+                    Decimal(numerator),
+                    Decimal(denominator),
+                )
+            )
     return rows
 
 

@@ -368,6 +368,17 @@ class FakeMetabase:
                 raise _bad("parameters", "parameter must be a map with :id and :type keys")
             _check(parameter, "id", "nonblank", required=True)
             _check(parameter, "type", "nonblank", required=True)
+            _check(parameter, "required", "bool")
+            # values source (docs/embedding/sdk/api_markdown/internal/ValuesSourceConfig.md)
+            if parameter.get("values_source_type") not in (None, "static-list", "card"):
+                raise _bad("values_source_type", "must be static-list or card")
+            _check(parameter, "values_source_config", "map")
+            values = (parameter.get("values_source_config") or {}).get("values")
+            if values is not None and not all(isinstance(v, str | list) for v in values):
+                raise _bad("values_source_config", "values must be strings or [value, label] pairs")
+            # a filter that always has a value needs one to start with (the UI's "Always require a value")
+            if parameter.get("required") and parameter.get("default") in (None, []):
+                raise _bad("parameters", f"parameter {parameter['id']} is required but has no default")
 
     def create_dashboard(self, *, body: dict[str, Any], **_: Any) -> Any:
         _check(body, "name", "nonblank", required=True)

@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 import pytest
 import requests
-from bi_fixtures import AGENCIES, build_bi
+from bi_fixtures import AGENCIES, PROVINCE, build_bi
 from fake_metabase import FakeMetabase, FakeMetabaseServer
 
 from core.settings import Settings
@@ -83,10 +83,12 @@ ALL_FILTERS = {
 
 def _filters_for(question: Question) -> dict[str, Any]:
     values = dict(ALL_FILTERS)
+    if "level" in {tag.name for tag in question.tags}:
+        values["unit"] = PROVINCE[0]  # the default level's unit
     if question.key == "publication_history":
         values["period"] = date.today()  # the fixture's publications were made today
     for tag in question.tags:
-        if tag.required and tag.default is not None:  # a generated trend question: its own indicator
+        if tag.pinned:  # a generated trend question: its own indicator
             row = next(r for r in definitions.read_catalogue() if r["indicator_id"] == tag.default)
             values["framework"] = row["framework"]
             del values[tag.name]
@@ -117,17 +119,64 @@ def test_filters_narrow_the_rows_to_what_was_asked(login: psycopg.Connection) ->
     ]
     sql, params = render_native(build.question("restatements"), ALL_FILTERS)
     (row,) = login.execute(sql, params).fetchall()
-    assert (row[2], row[3], row[5], row[6]) == ("Tháng", "766-2.1", AGENCIES[0][0], "Thay đổi")
-    assert (round(row[7] * 100, 2), round(row[8] * 100, 2)) == (Decimal("85.90"), Decimal("82.35"))
+    assert row[2:9] == (
+        "Tháng",
+        "766-2.1",
+        "Cơ quan",
+        AGENCIES[0][0],
+        "Toàn địa bàn",
+        "Đơn vị như tại kỳ",
+        "Thay đổi",
+    )
+    assert (round(row[9] * 100, 2), round(row[10] * 100, 2)) == (Decimal("85.90"), Decimal("82.35"))
     # frameworks are named from bi.frameworks, and the filter takes the code or the name
     name = login.execute("select name_vi from bi.frameworks where framework = '766'").fetchone()[0]
     question = build.question("province_met_by_framework")
-    by_code = login.execute(*render_native(question, {**ALL_FILTERS, "framework": "766"})).fetchall()
-    by_name = login.execute(*render_native(question, {**ALL_FILTERS, "framework": name})).fetchall()
+    by_code = login.execute(
+        *render_native(question, {**_filters_for(question), "framework": "766"})
+    ).fetchall()
+    by_name = login.execute(
+        *render_native(question, {**_filters_for(question), "framework": name})
+    ).fetchall()
     assert by_code == by_name and [r[0] for r in by_code] == [name]
     sql, params = render_native(build.question("agency_dossiers"), {"period": date(2025, 9, 1)})
     # 12 dossiers alternate between the two agencies; every third (n = 0, 3, 6, 9) is not online
     assert sorted(login.execute(sql, params).fetchall()) == [("Sở Tư pháp", 6, 4), ("Sở Y tế", 6, 4)]
+
+
+def test_level_scope_and_view_pick_one_kind_of_row_and_today_s_units_sum_their_predecessors(
+    login: psycopg.Connection,
+) -> None:
+    build = definitions.build()
+    scorecard = build.question("province_scorecard")
+    june = {"period": date(2025, 6, 1)}
+    catalogue = definitions.read_catalogue()
+    # by default: the province, whole area, units as they were: one row per indicator
+    rows = login.execute(*render_native(scorecard, june)).fetchall()
+    assert sorted((r[1], r[3]) for r in rows) == sorted(("H57", c["indicator_id"]) for c in catalogue)
+
+    def figures(**chosen: str) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+        found = login.execute(*render_native(scorecard, {**june, **chosen})).fetchall()
+        return {(r[3], r[1]): (r[7], r[8]) for r in found}
+
+    before = figures(level="commune", scope="tier")
+    today = figures(level="commune", scope="tier", view="current")
+    assert {unit for _, unit in before} == {"19753", "19754"} and {unit for _, unit in today} == {"19753"}
+    for row in catalogue:
+        merged = [v for (indicator, _), v in before.items() if indicator == row["indicator_id"]]
+        numerator, denominator = today[(row["indicator_id"], "19753")]
+        assert numerator == sum(n for n, _ in merged)
+        if denominator is not None:  # a duration has none
+            assert denominator == sum(d for _, d in merged)
+    # the district exists in June only; the met-by-framework count follows the same choice
+    assert {unit for _, unit in figures(level="district")} == {"480"}
+    september = login.execute(
+        *render_native(scorecard, {"period": date(2025, 9, 1), "level": "district"})
+    ).fetchall()
+    assert september == []
+    met = build.question("province_met_by_framework")
+    counted = login.execute(*render_native(met, {**june, "level": "commune"})).fetchall()
+    assert sum(r[1] + r[2] for r in counted) <= 2 * len(catalogue)  # two communes, each indicator once
 
 
 # -- provisioning against the fake Metabase -------------------------------------------------
@@ -176,13 +225,12 @@ def test_apply_creates_everything_then_a_second_apply_writes_nothing(
     scorecard = next(
         d for d in metabase.dashboards.values() if d["name"] == "Bảng điểm chuyển đổi số của tỉnh"
     )
-    assert {p["slug"] for p in scorecard["parameters"]} == {"period", "framework", "indicator"}
+    wanted = {"period", "level", "scope", "view", "framework", "indicator", "unit"}
+    assert {p["slug"] for p in scorecard["parameters"]} == wanted
     for dashcard in scorecard["dashcards"]:
-        assert {m["target"][1][1] for m in dashcard["parameter_mappings"]} == {
-            "period",
-            "framework",
-            "indicator",
-        }
+        assert {m["target"][1][1] for m in dashcard["parameter_mappings"]} == wanted
+    defaults = {p["slug"]: p.get("default") for p in scorecard["parameters"] if p.get("required")}
+    assert defaults == {"level": ["province"], "scope": ["area"], "view": ["historical"]}
 
     # metadata: dbt's descriptions (persisted as comments) and semantic types reached the fields
     fields = {
@@ -282,6 +330,11 @@ def test_the_fake_rejects_what_metabase_rejects(fake: tuple[FakeMetabase, dict[s
     with pytest.raises(MetabaseError, match="400"):
         client.post("/api/dashboard", {"description": "no name"})
     dashboard = client.post("/api/dashboard", {"name": "d"})
+    with pytest.raises(MetabaseError, match="400"):  # a filter that always has a value, but none to start
+        client.put(
+            f"/api/dashboard/{dashboard['id']}",
+            {"parameters": [{"id": "p", "type": "string/=", "required": True}]},
+        )
     with pytest.raises(MetabaseError, match="400"):  # a dashcard without its size
         client.put(
             f"/api/dashboard/{dashboard['id']}", {"dashcards": [{"id": -1, "card_id": 1, "row": 0, "col": 0}]}

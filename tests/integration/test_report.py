@@ -44,7 +44,7 @@ def test_header_names_the_period_its_status_and_the_publication(
     assert visible_text(by_testid(page, "period"), "en") == "Sep 2025"
     assert visible_text(by_testid(page, "period-status")) == "Tạm tính — dữ liệu đến 15/09/2025"
     assert visible_text(by_testid(page, "publication-id")) == str(publication_id)
-    assert f"pub_{publication_id:06d}" in visible_text(by_testid(page, "publication"))
+    assert f"pub_{publication_id:06d}" in visible_text(by_testid(page, "publication"), "en")
     assert visible_text(by_testid(page, "kpi-met")) == "2 / 3"  # 766-3.3 and NQ17-01 met, 766-2.1 not
     assert visible_text(by_testid(page, "kpi-measured")) == "4 / 5"  # 766-4.2 has no values
     assert visible_text(by_testid(page, "kpi-score")) == "95,65"  # (18,87 + 6) / 26 × 100
@@ -65,7 +65,7 @@ def test_province_summary_against_targets_with_the_trend(page: str) -> None:
         "39 78 50,00 % ≥ 50,00 % Đạt 1/1 cơ quan đạt 40,00 % ▲ +10,00 điểm %"
     )
     duration = rows(summary, "data-indicator", "766-2.2")[0]
-    assert visible_text(duration).endswith("170 40 4,3 — Chưa có chỉ tiêu 5,0 ▼ -0,8")
+    assert visible_text(duration).endswith("170 40 4,3 ngày — Chưa có chỉ tiêu 5,0 ngày ▼ -0,8 ngày")
     assert 'class="trend good"' in duration  # shorter settlement time is better
     assert visible_text(rows(summary, "data-indicator", "NQ17-01")[0]).endswith(
         "10 40 25,00 % ≥ 20,00 % Đạt 1/1 cơ quan đạt — —"
@@ -109,10 +109,94 @@ def test_per_agency_tables_with_numerator_and_denominator(page: str) -> None:
     assert visible_text(rows(construction, "data-indicator", "766-2.1")[0], "en").endswith(
         "950 1,000 95.00 % ≥ 95.00 %* Met 19.00 / 20"
     )
-    # zero denominator: N/A and not assessed, never 0 %
+    # zero denominator: not applicable and not assessed, never 0 %
     assert visible_text(rows(construction, "data-indicator", "766-3.3")[0]).endswith(
-        "0 0 N/A ≥ 50,00 % Không đánh giá —"
+        "0 0 Không áp dụng ≥ 50,00 % Không đánh giá —"
     )
+
+
+@pytest.fixture(scope="module")
+def june(published: tuple[str, int], tmp_path_factory: pytest.TempPathFactory) -> str:
+    url, _ = published
+    return render_report(url, tmp_path_factory.mktemp("june"), date(2025, 6, 1)).read_text(encoding="utf-8")
+
+
+def _lines(table: str, indicator_id: str, lang: str = "vi") -> list[str]:
+    return [visible_text(r, lang) for r in rows(table, "data-indicator", indicator_id)]
+
+
+def test_before_the_merger_the_units_are_grouped_by_level_with_both_scopes(june: str) -> None:
+    details = section(june, "agencies")
+    # no agency has June values; districts exist only before July 2025
+    assert re.findall(r'<h3 class="level" data-level="(\w+)">', details) == [
+        "province",
+        "district",
+        "commune",
+    ]
+    assert _lines(by_testid(details, "historical-province"), "766-2.1") == [
+        "766-2.1 Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn Toàn tỉnh 900 1.000 90,00 % ≥ 95,00 %* Không đạt",
+        "Cơ quan cấp tỉnh 600 640 93,75 % ≥ 90,00 % Đạt",
+    ]
+    district = by_testid(details, "historical-district")
+    assert visible_text(district).startswith(
+        "Mã Chỉ số Phạm vi Tử số Mẫu số Kết quả Chỉ tiêu Đánh giá quận Thuận Hóa 480"
+    )
+    assert _lines(district, "766-2.1")[1:] == ["UBND cấp huyện 100 120 83,33 % ≥ 80,00 % Đạt"]
+    assert _lines(district, "766-2.1")[0].endswith(
+        "Toàn huyện (cả các xã) 300 360 83,33 % — Chưa có chỉ tiêu"
+    )
+    assert _lines(district, "766-2.1", "en")[1] == "District People's Committee 100 120 83.33 % ≥ 80.00 % Met"
+    communes = by_testid(details, "historical-commune")
+    assert re.findall(r'<tbody class="unit" data-unit="(\d+)"', communes) == ["19753", "19754"]
+    # a commune's whole area is its committee's: one line, with the commune target
+    assert [line.split(" Toàn xã ")[1] for line in _lines(communes, "766-2.1")] == [
+        "(UBND cấp xã) 120 140 85,71 % ≥ 60,00 % Đạt",
+        "(UBND cấp xã) 80 100 80,00 % ≥ 60,00 % Đạt",
+    ]
+
+
+def test_today_s_units_roll_june_up_through_the_crosswalk(june: str) -> None:
+    today = section(june, "current-units")
+    assert visible_text(by_testid(today, "current-note")).startswith(
+        "Số liệu của kỳ này (trước ngày 01/07/2025) được cộng dồn lên các đơn vị hành chính hiện nay"
+    )
+    # the province did not change: said once, not shown twice
+    assert visible_text(by_testid(today, "current-note")).endswith(
+        "Tỉnh không thay đổi: số liệu cấp tỉnh như mục 4."
+    )
+    assert 'data-testid="current-province"' not in today
+    communes = by_testid(today, "current-commune")
+    assert re.findall(r'<tbody class="unit" data-unit="(\d+)"', communes) == ["19753"]
+    assert "phường Thuận Hóa 19753" in visible_text(communes)
+    assert visible_text(by_testid(communes, "predecessors")) == (
+        "cộng dồn từ: phường Phú Hội (19753), phường Phú Nhuận (19754)"
+    )
+    # Phú Hội 120/140 + Phú Nhuận 80/100
+    assert _lines(communes, "766-2.1")[0].endswith("Toàn xã (UBND cấp xã) 200 240 83,33 % ≥ 60,00 % Đạt")
+    assert "Districts no longer exist" in visible_text(today, "en")
+
+
+def test_after_the_merger_there_is_no_district_and_the_communes_are_today_s(page: str) -> None:
+    details = section(page, "agencies")
+    assert re.findall(r'<h3 class="level" data-level="(\w+)">', details) == ["province", "agency", "commune"]
+    assert _lines(by_testid(details, "historical-province"), "766-2.1")[1] == (
+        "Cơ quan cấp tỉnh 867 918 94,44 % ≥ 90,00 % Đạt"
+    )
+    assert "phường Thuận Hóa 19753" in visible_text(by_testid(details, "historical-commune"))
+    # the units of September are today's: the section says so instead of repeating section 4
+    today = section(page, "current-units")
+    assert visible_text(by_testid(today, "current-note")).startswith(
+        "Từ ngày 01/07/2025 các đơn vị ở mục 4 đã là các đơn vị hành chính hiện nay"
+    )
+    assert 'data-testid="current-commune"' not in today
+
+
+def test_no_technical_identifier_in_the_vietnamese_view(page: str, published: tuple[str, int]) -> None:
+    _, publication_id = published
+    vi = visible_text(page)
+    for identifier in (f"pub_{publication_id:06d}", "schema", "dbt_project", ".csv", "dtimon", "N/A"):
+        assert identifier not in vi, identifier
+    assert f"pub_{publication_id:06d}" in visible_text(page, "en")
 
 
 def test_coverage_provisional_months_and_unmeasured_indicators(page: str) -> None:
@@ -132,12 +216,16 @@ def test_restatements_of_the_period_only(page: str, published: tuple[str, int]) 
     _, publication_id = published
     restated = section(page, "restatements")
     lines = [visible_text(r) for r in re.findall(r"<tr data-indicator=.*?</tr>", restated, flags=re.S)]
-    assert len(lines) == 2  # the restated August value is not September's
+    assert len(lines) == 3  # the restated August value is not September's
     assert lines[0].startswith(
         f"#{publication_id} (Bản trước #{publication_id - 1}) 766-2.1 Sở Tư pháp thay đổi"
     )
     assert "76,92 % (60/78) 85,90 % (67/78)" in lines[0]
-    assert "766-2.1 Tỉnh H57 thay đổi 93,69 % (1.010/1.078) 94,34 % (1.017/1.078)" in lines[1]
+    # the province is also restated on today's units (September's units are today's)
+    assert (
+        "766-2.1 Tỉnh H57 (đơn vị hiện nay) thay đổi 93,69 % (1.010/1.078) 94,34 % (1.017/1.078)" in lines[1]
+    )
+    assert "766-2.1 Tỉnh H57 thay đổi 93,69 % (1.010/1.078) 94,34 % (1.017/1.078)" in lines[2]
 
 
 def test_trend_charts_one_per_indicator_in_both_languages(page: str) -> None:

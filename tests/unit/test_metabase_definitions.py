@@ -44,10 +44,54 @@ def test_dashboards_place_known_questions_without_overlap_and_filter_them() -> N
 
 def test_the_required_dashboards_exist_with_their_filters() -> None:
     filters = {d.key: set(d.filters) for d in BUILD.dashboards}
-    assert filters["province_scorecard"] == {"period", "framework", "indicator"}
+    assert filters["province_scorecard"] == {
+        "period",
+        "level",
+        "scope",
+        "view",
+        "framework",
+        "indicator",
+        "unit",
+    }
+    assert {"scope", "view"} <= filters["indicator_trends"]
     assert filters["agency_766"] == {"period", "unit", "indicator"}
     assert {"period"} <= filters["data_quality"]
     assert {c.key for c in BUILD.collections} == {"department", "ioc", "data_quality"}
+
+
+def test_no_question_can_sum_area_with_tier_or_historical_with_current() -> None:
+    """Every question over ind_values fixes the scope and view in its SQL, or takes them as required
+    tags with a default in clauses that always apply; so does the level where figures are read."""
+    dimensions = {"level": definitions.LEVELS, "scope": definitions.SCOPES, "view": definitions.VIEWS}
+    for question in BUILD.questions:
+        if "bi.ind_values" not in question.sql:
+            continue
+        tags = {tag.name: tag for tag in question.tags}
+        always = re.sub(r"\[\[.*?\]\]", "", question.sql, flags=re.S)
+        reads_figures = re.search(r"ind\.(value|numerator|met|points)\b", question.sql)
+        for name, choices in dimensions.items():
+            if name == "level" and not reads_figures:
+                continue  # e.g. which months have values: no figure is added up
+            fixed = re.search(rf"ind\.{name} (=|in) ", always)
+            if name in tags:
+                assert tags[name].required and tags[name].default in dict(choices), (question.key, name)
+                assert f"ind.{name} = {{{{{name}}}}}" in always, (question.key, name)
+            else:
+                assert fixed, (question.key, name)
+
+
+def test_filters_with_a_default_are_required_and_offer_their_choices() -> None:
+    for name, spec in definitions.FILTERS.items():
+        parameter = spec.parameter("p")
+        if spec.default is None:
+            assert "default" not in parameter and "required" not in parameter, name
+            continue
+        assert parameter["required"] is True and parameter["default"] == [spec.default]
+        assert parameter["values_source_type"] == "static-list"
+        values = parameter["values_source_config"]["values"]
+        assert spec.default in [value for value, _ in values]
+        assert definitions.TAGS[name].default == spec.default  # the card runs alone as on the dashboard
+    assert [v for v, _ in definitions.FILTERS["level"].choices] == ["province", "district", "commune"]
 
 
 def test_a_new_catalogue_row_gets_a_question_and_a_place_without_new_code() -> None:

@@ -32,7 +32,8 @@ from publishing.report.formatting import (
         (-1234, "vi", 0, "-1.234"),
         (0, "vi", 0, "0"),
         (999, "vi", 0, "999"),
-        (None, "vi", 0, "N/A"),
+        (None, "vi", 0, "Không áp dụng"),
+        (None, "en", 0, "N/A"),
     ],
 )
 def test_format_number(value: object, lang: str, decimals: int, expected: str) -> None:
@@ -44,13 +45,15 @@ def test_format_percent_vietnamese_and_english() -> None:
     assert format_percent(Decimal(67) / Decimal(78), "en") == "85.90 %"
     assert format_percent(Decimal(1), "vi") == "100,00 %"
     assert format_percent(Decimal(0), "vi") == "0,00 %"
-    assert format_percent(None, "vi") == "N/A"  # zero denominator: never 0 %
+    assert format_percent(None, "vi") == "Không áp dụng"  # zero denominator: never 0 %
+    assert format_percent(None, "en") == "N/A"
 
 
 def test_format_value_per_measure_unit() -> None:
     assert format_value(Decimal("0.5"), "ratio", "vi") == "50,00 %"
     assert format_value(Decimal(12345), "count", "vi") == "12.345"
-    assert format_value(Decimal("4.25"), "duration", "vi") == "4,3"
+    assert format_value(Decimal("4.25"), "duration", "vi") == "4,3 ngày"
+    assert format_value(Decimal("4.25"), "duration", "en") == "4.3 days"
     assert format_value(Decimal("17.179"), "points", "en") == "17.18"
     assert format_value(None, "count", "en") == "N/A"
 
@@ -58,7 +61,7 @@ def test_format_value_per_measure_unit() -> None:
 def test_format_change_in_percentage_points() -> None:
     assert format_change(Decimal("0.063413"), "ratio", "vi") == "+6,34 điểm %"
     assert format_change(Decimal("-0.1"), "ratio", "en") == "-10.00 pp"
-    assert format_change(Decimal("-0.75"), "duration", "vi") == "-0,8"
+    assert format_change(Decimal("-0.75"), "duration", "vi") == "-0,8 ngày"
     assert format_change(Decimal(0), "ratio", "vi") == "0,00 điểm %"
 
 

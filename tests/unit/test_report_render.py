@@ -6,22 +6,25 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from report_html import by_testid, visible_text
+from report_html import by_testid, section, visible_text
 
 from publishing.report.bands import load_seed
 from publishing.report.charts import Bar, Point, score_chart, trend_chart
 from publishing.report.data import Indicator, Publication, Snapshot, Value
 from publishing.report.frameworks import Framework
 from publishing.report.frameworks import load_seed as load_frameworks
-from publishing.report.render import render_html
+from publishing.report.render import competition_ranks, render_html
 
 HOSTILE = '<script>alert("x")</script> & Sở'
 AS_OF = datetime(2025, 10, 1, tzinfo=UTC)
 
 
-def _value(level: str, unit_id: str, unit_name: str, numerator: int, denominator: int) -> Value:
+def _value(
+    level: str, unit_id: str, unit_name: str, numerator: int, denominator: int,
+    scope: str = "area", view: str = "historical", month: date = date(2025, 9, 1),
+) -> Value:  # fmt: skip
     return Value(
-        "766-3.3", "766", date(2025, 9, 1), level, unit_id, unit_name,
+        "766-3.3", "766", month, level, scope, view, unit_id, unit_name,
         Decimal(numerator), Decimal(denominator), Decimal(numerator) / Decimal(denominator),
         "ratio", "higher_is_better", Decimal("0.5"), True, numerator / denominator >= 0.5,
         Decimal("0.5"), Decimal(6), min(Decimal(1), Decimal(numerator) / Decimal(denominator) / Decimal("0.5")) * 6,
@@ -93,3 +96,62 @@ def test_framework_names_come_from_the_frameworks_seed() -> None:
     page = render_html(Snapshot(**{**snapshot.__dict__, "frameworks": [renamed]}))
     assert "Bộ chỉ số thử" in visible_text(page) and "Trial framework" in visible_text(page, "en")
     assert seed["766"].name_vi not in visible_text(page)
+
+
+def test_equal_scores_as_printed_share_a_rank() -> None:
+    scores = [Decimal("95.001"), Decimal("90.91"), Decimal("90.9149"), Decimal("80"), None]
+    assert competition_ranks(scores) == [1, 2, 2, 4, 5]
+
+
+def test_agencies_in_vietnamese_order_and_tied_scores_share_a_rank() -> None:
+    snapshot = _snapshot()
+    names = ["Sở Du lịch", "Sở Dân tộc", "Sở Y tế", "Ấp Bắc"]
+    agencies = [_value("agency", f"A{n}", name, 30, 100) for n, name in enumerate(names)]
+    page = render_html(Snapshot(**{**snapshot.__dict__, "values": [snapshot.values[0], *agencies]}))
+    details = [visible_text(h) for h in re.findall(r"<h4>(.*?)</h4>", section(page, "agencies"), flags=re.S)]
+    assert [d.split(" A")[0] for d in details] == ["Ấp Bắc", "Sở Dân tộc", "Sở Du lịch", "Sở Y tế"]
+    ranks = re.findall(r'data-testid="rank">(\d+)<', section(page, "scores-766"))
+    assert ranks == ["1", "1", "1", "1"]  # every agency scored 30 / 100
+
+
+def test_units_of_government_grouped_by_level_and_today_s_units_apart() -> None:
+    """Before July 2025: a district and its two communes as they were; today one merged commune."""
+    june = date(2025, 6, 1)
+    rows = [
+        _value("province", "H57", "Tỉnh H57", 30, 100, month=june),
+        _value("province", "H57", "Tỉnh H57", 20, 50, "tier", month=june),
+        _value("district", "480", "quận Thuận Hóa", 8, 20, month=june),
+        _value("district", "480", "quận Thuận Hóa", 2, 10, "tier", month=june),
+        _value("commune", "19754", "phường Phú Nhuận", 1, 4, month=june),
+        _value("commune", "19753", "phường Phú Hội", 3, 6, month=june),
+        _value("commune", "19753", "phường Thuận Hóa", 4, 10, view="current", month=june),
+        _value("agency", "A1", "UBND phường Phú Hội", 3, 6, month=june),
+    ]
+    snapshot = Snapshot(
+        **{**_snapshot().__dict__, "period": june, "values": rows, "months_published": [june],
+           "agency_levels": {"A1": "commune_people_committee"}}
+    )  # fmt: skip
+    page = render_html(snapshot)
+    details = section(page, "agencies")
+    levels = re.findall(r'<h3 class="level" data-level="(\w+)">', details)
+    assert levels == ["province", "district", "commune"]  # the one agency is a commune's committee
+    province = visible_text(by_testid(details, "historical-province"))
+    assert "Toàn tỉnh 30 100 30,00 %" in province and "Cơ quan cấp tỉnh 20 50 40,00 %" in province
+    district = visible_text(by_testid(details, "historical-district"))
+    assert "Toàn huyện (cả các xã) 8 20 40,00 %" in district and "UBND cấp huyện 2 10 20,00 %" in district
+    communes = re.findall(r'<tbody class="unit" data-unit="(\w+)"', by_testid(details, "historical-commune"))
+    assert communes == ["19753", "19754"]  # Phú Hội before Phú Nhuận
+    assert 'data-unit="A1"' not in details  # the commune's committee is its tier, under the communes
+    today = section(page, "current-units")
+    assert visible_text(by_testid(today, "current-commune")).startswith("Mã Chỉ số Phạm vi")
+    assert "phường Thuận Hóa 19753 766-3.3" in visible_text(today)
+    assert "cộng dồn lên các đơn vị hành chính hiện nay" in visible_text(by_testid(today, "current-note"))
+    assert "rolled up to today's units" in visible_text(today, "en")
+
+
+def test_no_technical_identifier_in_the_vietnamese_view() -> None:
+    page = render_html(_snapshot())
+    vi, en = visible_text(page), visible_text(page, "en")
+    for identifier in ("pub_000007", "schema", "dbt_project", ".csv", "dtimon", "N/A"):
+        assert identifier not in vi, identifier
+    assert "pub_000007" in en

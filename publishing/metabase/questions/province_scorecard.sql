@@ -1,6 +1,9 @@
--- Province scorecard against targets: one row per indicator and month at province level.
+-- Scorecard against targets: one row per indicator, month and unit at the chosen level (the
+-- province by default), scope and view; each always has one value, so no row is counted twice.
 select
     ind.period_start as "Kỳ"
+    , ind.unit_id as "Mã đơn vị"
+    , ind.unit_name as "Đơn vị"
     , ind.indicator_id as "Mã chỉ số"
     , catalogue.name_vi as "Chỉ số"
     , frameworks.name_vi as "Khung"
@@ -16,10 +19,11 @@ from bi.ind_values as ind
 inner join bi.indicator_catalogue as catalogue on ind.indicator_id = catalogue.indicator_id
 inner join bi.frameworks as frameworks on ind.framework = frameworks.framework
 where ind.period_kind = 'month'
-    and ind.scope = 'area'
-    and ind.view = 'historical'
-    and ind.level = 'province'
+    and ind.level = {{level}}
+    and ind.scope = {{scope}}
+    and ind.view = {{view}}
     [[and ind.period_start = date_trunc('month', {{period}})::date]]
     [[and (ind.framework = {{framework}} or frameworks.name_vi = {{framework}})]]
     [[and ind.indicator_id = {{indicator}}]]
-order by ind.period_start desc, frameworks.display_order, ind.indicator_id
+    [[and (ind.unit_id = {{unit}} or ind.unit_name = {{unit}})]]
+order by ind.period_start desc, frameworks.display_order, ind.indicator_id, ind.unit_name
