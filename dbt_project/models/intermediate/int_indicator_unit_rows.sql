@@ -109,14 +109,18 @@ expected as (
         level_keys.view,
         unit_versions.unit_code as unit_id
     from periods
-    inner join unit_versions
-        on
-            periods.period_end > unit_versions.valid_from
-            and periods.period_start < unit_versions.valid_to
+    cross join unit_versions
     cross join level_keys
     where
         not periods.aggregate
-        and (level_keys.view = 'historical' or unit_versions.valid_to = 'infinity'::date)
+        and (
+            (
+                level_keys.view = 'historical'
+                and periods.period_end > unit_versions.valid_from
+                and periods.period_start < unit_versions.valid_to
+            )
+            or (level_keys.view = 'current' and unit_versions.valid_to = 'infinity'::date)
+        )
 ),
 
 with_figures as (
@@ -207,8 +211,10 @@ unit_names as (
         on
             unit_keys.unit_id = unit_versions.unit_code
             and unit_keys.level = unit_versions.unit_level
-            and unit_keys.period_end > unit_versions.valid_from
-            and (unit_keys.view = 'historical' or unit_versions.valid_to = 'infinity'::date)
+            and (
+                (unit_keys.view = 'historical' and unit_keys.period_end > unit_versions.valid_from)
+                or (unit_keys.view = 'current' and unit_versions.valid_to = 'infinity'::date)
+            )
     order by
         unit_keys.period_kind asc,
         unit_keys.period_start asc,
