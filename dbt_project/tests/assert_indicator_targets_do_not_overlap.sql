@@ -1,4 +1,4 @@
--- At most one target is in force for an indicator, level and year; a target without a level
+-- At most one target is in force for an indicator, level and year; a target for 'all' levels
 -- applies to every row, so it overlaps any other target of its indicator in the same years.
 select
     earlier.indicator_id,
@@ -10,7 +10,7 @@ from {{ ref('indicator_targets') }} as earlier
 inner join {{ ref('indicator_targets') }} as later
     on
         earlier.indicator_id = later.indicator_id
-        and (earlier.valid_from_year, coalesce(earlier.level, '')) < (later.valid_from_year, coalesce(later.level, ''))
+        and (earlier.valid_from_year, earlier.level) < (later.valid_from_year, later.level)
         and earlier.valid_from_year <= coalesce(later.valid_to_year, 9999)
         and later.valid_from_year <= coalesce(earlier.valid_to_year, 9999)
-        and (earlier.level is null or later.level is null or earlier.level = later.level)
+        and (earlier.level = 'all' or later.level = 'all' or earlier.level = later.level)

@@ -5,7 +5,7 @@
 -- Additive indicators: the sums of int_indicator_unit_figures (0 / 0 when a unit had nothing).
 -- Aggregate indicators: the rows and values their measure gives.
 -- Targets: a target with a level (Decision 942's province / district / commune) applies to the
--- tier rows of that level, and the province's to its area rows too; one without to every row.
+-- tier rows of that level, and the province's to its area rows too; one for 'all' to every row.
 with catalogue as (
     select
         indicator_id,
@@ -128,7 +128,7 @@ valued as (
             and extract(year from unit_values.period_start) >= targets.valid_from_year
             and extract(year from unit_values.period_start) <= coalesce(targets.valid_to_year, 9999)
             and (
-                targets.level is null
+                targets.level = 'all'
                 or (unit_values.scope = 'tier' and unit_values.level = targets.level)
                 or (unit_values.level = 'province' and targets.level = 'province')
             )
