@@ -348,7 +348,7 @@ def indicator_suite(
                 column="period_kind", value_set=list(PERIOD_LENGTH), severity=CRITICAL
             ),
             gxe.ExpectColumnValuesToBeInSet(
-                column="level", value_set=["agency", "province"], severity=CRITICAL
+                column="level", value_set=["agency", "commune", "district", "province"], severity=CRITICAL
             ),
             gxe.ExpectColumnValuesToBeInSet(
                 column="status", value_set=["complete", "provisional"], severity=CRITICAL

@@ -173,6 +173,7 @@ def fetch(conn: psycopg.Connection, start: date, end: date) -> list[Row]:
         join bi.indicator_catalogue as c on c.indicator_id = v.indicator_id
         where c.measure is not null
           and v.period_kind = 'month' and v.scope = 'area' and v.view = 'historical'
+          and v.level in ('agency', 'province')
           and v.period_start >= date_trunc('month', %s::date) and v.period_start < %s
         order by v.period_start, v.level = 'agency', v.unit_id, v.indicator_id
         """,

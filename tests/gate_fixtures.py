@@ -26,9 +26,9 @@ insert into reference.indicator_catalogue values
     ('766-2.9', '766', 'Trung vị', 'Median', 'duration', 'lower_is_better', null, null, 'onestop', 'measure__766_2_9',
      'x', true, 0.5, 1, true);
 create table reference.indicator_targets (
-    indicator_id text, valid_from_year int, target numeric, confirmed boolean, source text
+    indicator_id text, valid_from_year int, target numeric, confirmed boolean, source text, level text
 );
-insert into reference.indicator_targets values ('766-2.1', 2025, 0.95, false, 'test');
+insert into reference.indicator_targets values ('766-2.1', 2025, 0.95, false, 'test', 'all');
 create table marts.dim_agency (
     agency_id text, valid_from timestamptz, agency_name text, is_current boolean default true,
     agency_level text default 'province', valid_to timestamptz, active_until timestamptz

@@ -96,7 +96,7 @@ create table reference.indicator_catalogue (
 comment on column reference.indicator_catalogue.name_vi is 'Name (Vietnamese).';
 create table reference.indicator_targets (
     indicator_id text, valid_from_year integer, valid_to_year integer, target numeric,
-    confirmed boolean, source text
+    confirmed boolean, source text, level text
 );
 create table reference.frameworks (
     framework text, name_vi text, name_en text, issuing_document text, display_order integer
@@ -222,7 +222,7 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
                 ],
             )  # fmt: skip
         cur.executemany(
-            "insert into reference.indicator_targets values (%s, 2020, null, 0.80, false, 'test')",
+            "insert into reference.indicator_targets values (%s, 2020, null, 0.80, false, 'test', 'all')",
             [(r["indicator_id"],) for r in catalogue()],
         )
         cur.executemany(

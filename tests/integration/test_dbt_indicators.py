@@ -402,7 +402,8 @@ class Value:
 
 
 def _values(conn: psycopg.Connection, month: str = SEPTEMBER) -> dict[tuple[str, str, str], Value]:
-    """(level, unit_id, indicator_id) → the month row of `month`."""
+    """(level, unit_id, indicator_id) → the month row of `month`, agencies and province as they
+    were (scope area, view historical; the other levels, scopes and views: test_dbt_admin_units)."""
     rows = conn.execute(
         """
         select v.level, v.unit_id, v.indicator_id, v.numerator, v.denominator, v.value, v.value_unit,
@@ -411,6 +412,7 @@ def _values(conn: psycopg.Connection, month: str = SEPTEMBER) -> dict[tuple[str,
         from marts.ind_values as v
         inner join reference.indicator_catalogue as c on c.indicator_id = v.indicator_id
         where v.period_kind = 'month' and v.period_start = %s
+          and v.level in ('agency', 'province') and v.scope = 'area' and v.view = 'historical'
         """,
         (month,),
     ).fetchall()
@@ -565,10 +567,12 @@ def test_targets_and_names_come_from_the_seeds(conn: psycopg.Connection) -> None
 
 
 def _period_values(conn: psycopg.Connection, kind: str, start: str) -> dict[tuple[str, str, str], tuple]:
-    """(level, unit_id, indicator_id) → (numerator, denominator, status, period_as_of) in ind_values."""
+    """(level, unit_id, indicator_id) → (numerator, denominator, status, period_as_of) in ind_values
+    (agencies and province, scope area, view historical)."""
     rows = conn.execute(
         "select level, unit_id, indicator_id, numerator, denominator, status, period_as_of"
-        " from marts.ind_values where period_kind = %s and period_start = %s",
+        " from marts.ind_values where period_kind = %s and period_start = %s"
+        " and level in ('agency', 'province') and scope = 'area' and view = 'historical'",
         (kind, start),
     ).fetchall()
     return {(r[0], r[1], r[2]): tuple(r[3:]) for r in rows}

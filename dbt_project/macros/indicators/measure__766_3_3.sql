@@ -9,9 +9,11 @@
         '766-3.3' as indicator_id,
         {{ received_in }} as period_start,
         coalesce(agency_id, 'unknown') as agency_id,
+        admin_unit_code,
+        admin_unit_valid_from,
         count(*) filter (where is_online) as numerator,
         count(*) as denominator
     from {{ ref('fct_dossier') }}
     where is_received
-    group by {{ received_in }}, coalesce(agency_id, 'unknown')
+    group by {{ received_in }}, coalesce(agency_id, 'unknown'), admin_unit_code, admin_unit_valid_from
 {% endmacro %}

@@ -9,9 +9,11 @@
         'NQ17-01' as indicator_id,
         {{ settled_in }} as period_start,
         coalesce(agency_id, 'unknown') as agency_id,
+        admin_unit_code,
+        admin_unit_valid_from,
         count(*) filter (where is_online) as numerator,
         count(*) as denominator
     from {{ ref('fct_dossier') }}
     where is_settled and settled_at is not null
-    group by {{ settled_in }}, coalesce(agency_id, 'unknown')
+    group by {{ settled_in }}, coalesce(agency_id, 'unknown'), admin_unit_code, admin_unit_valid_from
 {% endmacro %}

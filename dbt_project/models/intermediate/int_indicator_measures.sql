@@ -5,8 +5,11 @@
 -- and dbt still sees every ref the measures make. assert_indicator_catalogue_matches_measures ties
 -- the macros to the catalogue's `measure` and `aggregate` columns.
 -- Two shapes: an additive measure returns (indicator_id, period_start, agency_id, numerator,
--- denominator); an aggregate one (indicator_id, period_start, level, unit_id, numerator,
--- denominator, value). Each row is read through to_jsonb, so a column a shape lacks is NULL.
+-- denominator), and may add the unit of government of its records at their event time
+-- (admin_unit_code, admin_unit_valid_from: fct_dossier's) for the commune and district rows; an
+-- aggregate one (indicator_id, period_start, level, unit_id, numerator, denominator, value, and
+-- scope and view when not 'area' and 'historical'). Each row is read through to_jsonb, so a column
+-- a shape lacks is NULL.
 {%- set measures = indicator_measures() %}
 with
 {%- for measure in measures %}
@@ -45,7 +48,11 @@ select
     period_kind,
     (measured ->> 'period_start')::date as period_start,
     coalesce(measured ->> 'level', 'agency') as level,
+    coalesce(measured ->> 'scope', 'area') as scope,
+    coalesce(measured ->> 'view', 'historical') as view,  -- noqa: RF04
     coalesce(measured ->> 'unit_id', measured ->> 'agency_id') as unit_id,
+    measured ->> 'admin_unit_code' as admin_unit_code,
+    (measured ->> 'admin_unit_valid_from')::date as admin_unit_valid_from,
     (measured ->> 'numerator')::numeric as numerator,
     (measured ->> 'denominator')::numeric as denominator,
     (measured ->> 'value')::numeric as value,  -- noqa: RF04

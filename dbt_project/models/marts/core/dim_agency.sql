@@ -19,6 +19,7 @@ select
     agency_versions.agency_level_code,
     -- a level code not in the code list is published as 'unknown', never as a real level
     coalesce(agency_levels.agency_level, 'unknown') as agency_level,
+    agency_levels.tier,
     agency_versions.parent_agency_id,
     agency_versions.admin_unit_code,
     admin_units.unit_level as admin_unit_level,
