@@ -40,6 +40,8 @@ import dbt_fixtures as fx
 import psycopg
 import pytest
 
+from core.calendar import working_calendar
+
 A = "000.00.12.H57"
 PW, PC, PH = "1.000101", "1.000102", "1.000103"
 SEPTEMBER = "2025-09-01"
@@ -341,3 +343,18 @@ def test_766_2_2_in_ind_values_is_the_mean_share_of_the_limit(conn: psycopg.Conn
     assert row[:2] == (Decimal("14.075"), 15)
     assert row[2] == pytest.approx(Decimal("14.075") / 15)
     assert row[3] == "limit_share"
+
+
+def test_the_sql_calendar_agrees_with_the_python_one(conn: psycopg.Connection) -> None:
+    # one calendar (the holiday seed), read by dbt and by core.calendar (the sandbox's promises)
+    calendar = working_calendar()
+    rows = conn.execute(
+        "select calendar_date, is_working_day, next_working_date from intermediate.int_calendar__days"
+    )
+    disagreeing = [
+        day
+        for day, working, next_working in rows
+        if working != calendar.is_working_day(day)
+        or (next_working is not None and next_working != calendar.next_working_day(day))
+    ]
+    assert disagreeing == []

@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- One row per supplement request of a dossier (DOMAIN.md §3.3): an entry of its supplement list
 -- or a move into status 5 seen in its versions or its progress rows. Records of one request
 -- overlap in time (the list entry and the status moves it caused), so overlapping waits are
