@@ -87,6 +87,13 @@ class WorkingCalendar:
             return True
         return day.weekday() < 5 and day not in self.days_off
 
+    def next_working_day(self, day: date) -> date:
+        """`day` when it is a working day, else the first working day after it: where a reception on
+        a day off is counted from, and where a deadline on a day off moves (DOMAIN.md §3.3)."""
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
     def working_days(self, first: date, last: date) -> list[date]:
         """The working days in [first, last], in order."""
         return [

@@ -50,6 +50,7 @@ DQ_SHARES: dict[str, str] = {
 MALFORMED_BY_UNIT: dict[str, str] = {
     "ratio": "value < 0 or value > 1 or target < 0 or target > 1",
     "duration": "value < 0 or target < 0",
+    "limit_share": "value < 0 or target < 0",
     "count": "value < 0 or value <> trunc(value) or target < 0",
     "points": "value < 0 or value > {max_points} or target < 0",
 }
@@ -58,6 +59,7 @@ MALFORMED_BY_UNIT: dict[str, str] = {
 ADDITIVE_MALFORMED_BY_UNIT: dict[str, str] = {
     "ratio": "numerator is null or denominator is null or numerator > denominator",
     "duration": "numerator is null or denominator is null or denominator < 0",
+    "limit_share": "numerator is null or denominator is null or denominator < 0",
     "count": "numerator is null",
     "points": "numerator is null",
 }

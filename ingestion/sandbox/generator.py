@@ -33,6 +33,12 @@ WORKING_DAYS_PER_YEAR = 250
 NOT_RECEIVED_SHARE = 0.03  # refused at reception or never accepted
 CITIZENS_PER_SCALE = 40_000
 SUBMISSION_LEAD_DAYS = 5  # online/postal submissions reach the office at most this much earlier
+#: online dossiers accepted on a day off, per working day's volume of the agency (DOMAIN.md §3.3:
+#: counted from the next working day)
+DAY_OFF_RECEPTION_RATE = 0.03
+DAY_OFF_RECEPTION_HOURS = (time(8, 0), time(11, 30))
+#: supplement requests recorded only as a move into status 5 (no supplement-list entry)
+UNLISTED_SUPPLEMENT_SHARE = 0.1
 
 OFFICE_OPEN = time(7, 30)
 OFFICE_CLOSE = time(17, 0)
@@ -370,6 +376,17 @@ class WorkCalendar:
         i = bisect.bisect_left(self._ordinals, day.toordinal())
         return i < len(self._ordinals) and self._ordinals[i] == day.toordinal()
 
+    def next_working(self, day: date) -> date:
+        """`day` if it is a working day, else the next one (the day itself past the range)."""
+        i = bisect.bisect_left(self._ordinals, day.toordinal())
+        return self._days[i] if i < len(self._days) else day
+
+    def working_days_between(self, first: date, last: date) -> int:
+        """The working days in (first, last]."""
+        return bisect.bisect_right(self._ordinals, last.toordinal()) - bisect.bisect_right(
+            self._ordinals, first.toordinal()
+        )
+
     def add_working_days(self, day: date, count: int) -> date:
         """The `count`-th working day after `day` (plain days past the end of the range)."""
         i = bisect.bisect_right(self._ordinals, day.toordinal()) + count - 1
@@ -405,11 +422,30 @@ class WorkCalendar:
         return _ceil_second(lo) + timedelta(minutes=_between(rng, 1, 120))
 
     def deadline(self, received: datetime, limit: int, unit: str) -> datetime:
+        """The promised return time (DOMAIN.md §3.3): a reception on a day off counts from the start
+        of the next working day; a calendar-day deadline on a day off moves to the next working day."""
+        start = self.next_working(received.date())
+        counted_from = received if start == received.date() else datetime.combine(start, time())
         if unit == UNIT_HOURS:
-            return received + timedelta(hours=limit)
+            return counted_from + timedelta(hours=limit)
         if unit == UNIT_DAYS:
-            return datetime.combine(received.date() + timedelta(days=limit), DEADLINE_TIME)
-        return datetime.combine(self.add_working_days(received.date(), limit), DEADLINE_TIME)
+            return datetime.combine(self.next_working(start + timedelta(days=limit)), DEADLINE_TIME)
+        return datetime.combine(self.add_working_days(start, limit), DEADLINE_TIME)
+
+    def extended(self, deadline: datetime, requested: datetime, supplied: datetime, unit: str) -> datetime:
+        """`deadline` moved by a supplement wait, in the procedure's unit: the working days waited
+        added as working days, calendar days (then off a day off), or clock time."""
+        if unit == UNIT_HOURS:
+            return deadline + (supplied - requested)
+        if unit == UNIT_DAYS:
+            moved = deadline.date() + timedelta(days=(supplied.date() - requested.date()).days)
+            return datetime.combine(self.next_working(moved), deadline.time())
+        waited = self.working_days_between(requested.date(), supplied.date())
+        if not waited:
+            return deadline
+        return datetime.combine(
+            self.add_working_days(self.next_working(deadline.date()), waited), deadline.time()
+        )
 
 
 class _Context:
@@ -449,11 +485,11 @@ def generate_province(seed: int, scale: float, start: date, end: date) -> Provin
         # Days just past the clock still matter: online and postal submissions precede
         # reception by up to SUBMISSION_LEAD_DAYS, so they are pending (status 1) at the end.
         while day < end + timedelta(days=SUBMISSION_LEAD_DAYS):
-            if ctx.calendar.is_working(day):
-                for agency in agencies:
-                    if agency.active_until is not None and day >= agency.active_until:
-                        continue
-                    _agency_day(ctx, agency, day, versions, progress)
+            working = ctx.calendar.is_working(day)
+            for agency in agencies:
+                if agency.active_until is not None and day >= agency.active_until:
+                    continue
+                _agency_day(ctx, agency, day, versions, progress, day_off=not working)
             day += timedelta(days=1)
         versions.sort(key=dossier_order)
         progress.sort(key=progress_order)
@@ -662,33 +698,54 @@ def _ascii(text: str) -> str:
 # --- dossiers ---------------------------------------------------------------------------
 
 
-def _agency_day(ctx: _Context, agency: Agency, day: date, versions: list[dict], progress: list[dict]) -> None:
-    rng = ctx.rng("day", agency.code, day.isoformat())
-    count = _poisson(rng, agency.daily_rate * ctx.scale)
+def _agency_day(
+    ctx: _Context, agency: Agency, day: date, versions: list[dict], progress: list[dict], day_off: bool
+) -> None:
+    """The dossiers an agency receives on `day`: its daily volume on a working day, on a day off a
+    few online dossiers accepted by a duty officer."""
+    if day_off:
+        rng = ctx.rng("day-off", agency.code, day.isoformat())
+        count = _poisson(rng, agency.daily_rate * ctx.scale * DAY_OFF_RECEPTION_RATE)
+    else:
+        rng = ctx.rng("day", agency.code, day.isoformat())
+        count = _poisson(rng, agency.daily_rate * ctx.scale)
     used_codes: set[str] = set()
     for seq in range(1, count + 1):
-        events, base = _dossier_story(ctx, agency, day, seq, count, used_codes)
+        events, base = _dossier_story(ctx, agency, day, seq, count, used_codes, day_off)
         _apply(ctx, base, events, versions, progress)
 
 
 def _dossier_story(
-    ctx: _Context, agency: Agency, day: date, seq: int, count: int, used_codes: set[str]
+    ctx: _Context,
+    agency: Agency,
+    day: date,
+    seq: int,
+    count: int,
+    used_codes: set[str],
+    day_off: bool = False,
 ) -> tuple[list[Event], dict[str, Any]]:
-    """The base record of one dossier and the chronological list of its changes."""
-    rng = ctx.rng("dossier", agency.code, day.isoformat(), seq)
+    """The base record of one dossier and the chronological list of its changes; `day_off`: an
+    online dossier accepted on a day off."""
+    rng = ctx.rng("day-off-dossier" if day_off else "dossier", agency.code, day.isoformat(), seq)
     cal = ctx.calendar
     proc = _weighted(rng, agency.procedures, agency.cumulative_weights)
+    if day_off and not proc.online_capable:
+        proc = next(p for p in agency.procedures if p.online_capable)
     draw = rng.random()
-    refused = draw < 0.02
-    never_accepted = 0.02 <= draw < 0.03 and proc.online_capable
+    refused = draw < 0.02 and not day_off
+    never_accepted = 0.02 <= draw < 0.03 and proc.online_capable and not day_off
     if refused or never_accepted:
         channel = "2" if proc.online_capable and (never_accepted or rng.random() < 0.7) else "3"
-    elif proc.online_capable and rng.random() < agency.online_prob:
+    elif day_off or (proc.online_capable and rng.random() < agency.online_prob):
         channel = "2"
     else:
         channel = "3" if rng.random() < 0.04 else "1"
 
-    received = cal.time_in(rng, datetime.combine(day, OFFICE_OPEN), datetime.combine(day, OFFICE_CLOSE))
+    if day_off:
+        opens, closes = (datetime.combine(day, moment) for moment in DAY_OFF_RECEPTION_HOURS)
+        received = opens + timedelta(seconds=_between(rng, 0, int((closes - opens).total_seconds())))
+    else:
+        received = cal.time_in(rng, datetime.combine(day, OFFICE_OPEN), datetime.combine(day, OFFICE_CLOSE))
     assert received is not None  # `day` is a working day
     submitted = received
     if channel == "2":
@@ -759,7 +816,11 @@ def _processing_story(
     draw = rng.random()
     supplements = 0 if proc.unit == UNIT_HOURS else 2 if draw < 0.03 else 1 if draw < 0.18 else 0
     requests: list[dict[str, str]] = []
-    for _ in range(supplements):
+    for ordinal in range(supplements):
+        listed = (
+            ctx.rng("unlisted", agency.code, received.isoformat(), ordinal).random()
+            >= UNLISTED_SUPPLEMENT_SHARE
+        )
         requested = cal.time_in(rng, last + timedelta(minutes=30), deadline - timedelta(hours=1))
         if requested is None:
             requested = cal.time_after(rng, last + timedelta(minutes=30), 2)
@@ -775,10 +836,11 @@ def _processing_story(
             "NgayHenTraTruoc": due(),
             "NgayHenTraMoi": "",
         }
-        changes = {"TrangThaiHoSo": "5", "DanhSachHoSoBoSung": [*requests, pending]}
+        # an unlisted request shows only as the move into status 5 (and out of it)
+        changes = {"TrangThaiHoSo": "5", **({"DanhSachHoSoBoSung": [*requests, pending]} if listed else {})}
         events.append(Event(requested, changes, "5", f"Yêu cầu bổ sung: {pending['NoiDungBoSung']}", officer))
         supplied = cal.time_after(rng, requested + timedelta(days=1), _between(rng, 0, 10))
-        deadline += timedelta(days=(supplied.date() - requested.date()).days)
+        deadline = cal.extended(deadline, requested, supplied, proc.unit)
         desk = _pick(rng, agency.desk)
         done = {
             **pending,
@@ -787,7 +849,8 @@ def _processing_story(
             "TrangThaiBoSung": "1",
             "NgayHenTraMoi": due(),
         }
-        requests = [*requests, done]
+        if listed:
+            requests = [*requests, done]
         changes = {"TrangThaiHoSo": "4", "NgayHenTra": due(), "DanhSachHoSoBoSung": requests}
         events.append(Event(supplied, changes, "4", "Tiếp nhận hồ sơ bổ sung, tiếp tục xử lý", desk))
         last = supplied

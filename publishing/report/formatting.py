@@ -63,8 +63,9 @@ def format_percent(ratio: Number | None, lang: str = "vi", decimals: int = 2) ->
 
 
 def format_value(value: Number | None, measure_unit: str, lang: str = "vi") -> str:
-    """An indicator value in its catalogue unit (ratio, count, duration or points)."""
-    if measure_unit == "ratio":
+    """An indicator value in its catalogue unit (ratio, count, duration, limit_share or points);
+    a share of a legal time limit reads as a percentage of it (may exceed 100 %)."""
+    if measure_unit in ("ratio", "limit_share"):
         return format_percent(value, lang)
     if value is None:
         return NA[lang]
@@ -79,7 +80,7 @@ def format_change(change: Number | None, measure_unit: str, lang: str = "vi") ->
     """A change between two periods: ratios in percentage points, others in their unit."""
     if change is None:
         return NA[lang]
-    if measure_unit == "ratio":
+    if measure_unit in ("ratio", "limit_share"):
         unit = " điểm %" if lang == "vi" else " pp"
         return format_number(Decimal(str(change)) * 100, lang, 2, signed=True) + unit
     return format_number(change, lang, _DECIMALS.get(measure_unit, 2), signed=True) + _unit_word(

@@ -71,7 +71,11 @@ def batch(
 
 
 def supplement(
-    requested: str, supplied: str | None, promised_before: str, promised_after: str, ident: str = "1"
+    requested: str,
+    supplied: str | None,
+    promised_before: str | None,
+    promised_after: str | None,
+    ident: str = "1",
 ) -> dict[str, str]:
     return {
         "HoSoBoSungId": ident,

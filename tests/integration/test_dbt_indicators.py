@@ -501,19 +501,34 @@ def test_settled_online_nq17_01(conn: psycopg.Connection) -> None:
 
 
 def test_average_settlement_time_766_2_2(conn: psycopg.Connection) -> None:
-    # Settled in September, working days from reception to the end, supplement waits subtracted
-    # (1–2 Sep holidays, weekends 6–7, 13–14, 20–21, 27–28):
-    #   D1 3→9 Sep: 4,5,8,9 = 4          D2 3→10: 4,5,8,9,10 = 5
-    #   D3 4→17: 9 − 3 waiting (8→11: 9,10,11) = 6
-    #   D4 4→9: 3 − 1 waiting (5→6 Sat: 0; 8→9: 1) = 2
-    #   D9 5   D10 6   D11 12→18: 15,16,17,18 = 4   D12 11→15: 12,15 = 2   D13 15→16: 1
-    #   D14 19→29: 22,23,24,25,26,29 = 6   D15 22→22: 0
-    # 4+5+6+2+5+6+4+2+1+6+0 = 41 over 11 dossiers; duration, lower is better, no target (not scored)
+    # Settled in September, from reception to the end in the procedure's own unit, supplement
+    # waits subtracted in that unit (1–2 Sep holidays, weekends 6–7, 13–14, 20–21, 27–28):
+    #   P1 (5 working days): D1 3→9 Sep: 4,5,8,9 = 4   D2 3→10: 4,5,8,9,10 = 5
+    #     D3 4→17: 9 − 3 waiting (8→11: 9,10,11) = 6   D4 4→9: 3 − 1 waiting (5→6 Sat: 0; 8→9: 1) = 2
+    #     D9 5   D10 6   D11 12→18: 15,16,17,18 = 4   D12 11→15: 12,15 = 2  → 34 over 8: 4.25 working days
+    #   P2 (10 calendar days): D14 19→29 Sep = 10   P3 (8 hours): D15 08:00→15:00 = 7
+    #   P4 has no time limit: D13 is in no mean.
+    # ind_values: the mean share of the limit = (34/5 + 10/10 + 7/8) / 10 = 8.675 / 10
     v = _agency(conn, A, "766-2.2")
-    assert (v.numerator, v.denominator) == (41, 11)
-    assert v.value == pytest.approx(Decimal(41) / Decimal(11))
-    assert (v.value_unit, v.direction) == ("duration", "lower_is_better")
+    assert (v.numerator, v.denominator) == (Decimal("8.675"), 10)
+    assert v.value == Decimal("0.8675")
+    assert (v.value_unit, v.direction) == ("limit_share", "lower_is_better")
     assert (v.target, v.met, v.points) == (None, None, None)
+    procedures = conn.execute(
+        """
+        select procedure_id, time_limit_unit, time_limit, dossiers_settled, total_settlement_time,
+               mean_settlement_time, limit_share
+        from marts.ind_766_2_2_procedures
+        where period_kind = 'month' and period_start = %s and level = 'agency' and unit_id = %s
+        order by procedure_id
+        """,
+        (SEPTEMBER, A),
+    ).fetchall()
+    assert procedures == [
+        (P1, "working_days", 5, 8, 34, Decimal("4.25"), Decimal("0.85")),
+        (P2, "calendar_days", 10, 1, 10, 10, 1),
+        (P3, "hours", 8, 1, 7, 7, Decimal("0.875")),
+    ]
 
 
 def test_province_row_is_the_sum_of_its_agencies(conn: psycopg.Connection) -> None:
@@ -523,15 +538,15 @@ def test_province_row_is_the_sum_of_its_agencies(conn: psycopg.Connection) -> No
         "766-2.1": (9 + 0 + 1, 14 + 0 + 1),
         "766-3.3": (6 + 0 + 1, 12 + 0 + 1),
         "NQ17-01": (5 + 0 + 1, 11 + 0 + 1),
-        "766-2.2": (41 + 0 + 1, 11 + 0 + 1),
+        "766-2.2": (Decimal("8.675") + 0 + Decimal("0.2"), 10 + 0 + 1),  # D18: 1 of 5 working days
     }
     for indicator, (num, den) in expected.items():
         v = values[("province", PROVINCE, indicator)]
         assert (v.numerator, v.denominator) == (num, den), indicator
         assert v.value == pytest.approx(Decimal(num) / Decimal(den))
-    # the province's mean settlement time is over its 12 dossiers (42/12 = 3.5), not the mean of
-    # the agencies' means ((41/11 + 1) / 2 ≈ 2.36)
-    assert values[("province", PROVINCE, "766-2.2")].value == Decimal("3.5")
+    # the province's mean share of the limit is over its 11 dossiers (8.875/11), not the mean of
+    # the agencies' means ((0.8675 + 0.2) / 2)
+    assert values[("province", PROVINCE, "766-2.2")].value == pytest.approx(Decimal("8.875") / 11)
     # no catalogue row for 000.00.00.H57 in the fixture: the province is named by its id
     assert (
         values[("province", PROVINCE, "766-2.1")].unit_name == PROVINCE
@@ -593,13 +608,13 @@ def test_quarter_and_year_are_periods_of_their_own(conn: psycopg.Connection) -> 
     # 766-3.3 received in Q3: September's 12 (6 online) + D9 (direct), D10 (online), D16 (direct)
     #   received in August = 7/15; D18 of agency C adds 1/1 to the province: 8/16.
     # 766-2.1 in scope: September's 14 + D16 (ended 25 Aug ≤ promised 27 Aug: on time) = 10/15.
-    # 766-2.2 settled in Q3: September's 41 working days over 11 + D16 (20→25 Aug: 21, 22, 25 = 3)
-    #   = 44/12. NQ17-01 settled in Q3: September's 5/11 + D16 (direct) = 5/12.
+    # 766-2.2 settled in Q3: September's 8.675 over 10 + D16 (20→25 Aug: 21, 22, 25 = 3 of 5 working
+    #   days: 0.6) = 9.275/11. NQ17-01 settled in Q3: September's 5/11 + D16 (direct) = 5/12.
     as_of_q3 = fx.local("2025-10-01 00:00")
     assert q3[("agency", A, "766-3.3")] == (7, 15, "provisional", as_of_q3)
     assert q3[("province", PROVINCE, "766-3.3")] == (8, 16, "provisional", as_of_q3)
     assert q3[("agency", A, "766-2.1")][:2] == (10, 15)
-    assert q3[("agency", A, "766-2.2")][:2] == (44, 12)
+    assert q3[("agency", A, "766-2.2")][:2] == (Decimal("9.275"), 11)
     assert q3[("agency", A, "NQ17-01")][:2] == (5, 12)
     # The year counts each dossier once, judged at the year's as_of (4 Nov 00:00): D5 (due 3 Oct)
     # and D6, still open, are late → 766-2.1 = 10 − 1 (D5 was on time at the end of September)

@@ -90,3 +90,19 @@ def test_every_covered_year_and_only_those() -> None:
     assert {2022, 2023, 2024, 2025, 2026} <= calendar.covered_years
     assert not calendar.covers(date(2021, 6, 1))
     assert {d.day.year for d in calendar.days} <= calendar.covered_years
+
+
+def test_the_swaps_domain_md_cites_are_confirmed() -> None:
+    # DOMAIN.md §4: 2024 29/4 off, 4/5 worked (2450/VPCP-KGVX); 2025 2/5 off, 26/4 worked;
+    # 2026 2/1 off, 10/1 worked (12729/VPCP-KGVX) and Tết 14–22/2
+    cited = {date(2024, 4, 29), date(2024, 5, 4), date(2025, 5, 2), date(2025, 4, 26), date(2026, 1, 2)}
+    cited |= {date(2026, 1, 10)} | {date(2026, 2, day) for day in range(14, 23)}
+    confirmed = {d.day for d in working_calendar().days if d.confirmed}
+    assert cited <= confirmed
+
+
+def test_the_next_working_day() -> None:
+    calendar = working_calendar()
+    assert calendar.next_working_day(date(2025, 8, 30)) == date(2025, 9, 3)  # Sat → past 1–2 Sep
+    assert calendar.next_working_day(date(2025, 9, 3)) == date(2025, 9, 3)
+    assert calendar.next_working_day(date(2025, 4, 26)) == date(2025, 4, 26)  # a make-up Saturday

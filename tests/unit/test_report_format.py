@@ -54,6 +54,8 @@ def test_format_value_per_measure_unit() -> None:
     assert format_value(Decimal(12345), "count", "vi") == "12.345"
     assert format_value(Decimal("4.25"), "duration", "vi") == "4,3 ngày"
     assert format_value(Decimal("4.25"), "duration", "en") == "4.3 days"
+    # a share of a legal time limit reads as a percentage of it, over 100 % when beyond it
+    assert format_value(Decimal("1.125"), "limit_share", "vi") == "112,50 %"
     assert format_value(Decimal("17.179"), "points", "en") == "17.18"
     assert format_value(None, "count", "en") == "N/A"
 

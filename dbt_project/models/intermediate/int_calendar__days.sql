@@ -1,6 +1,7 @@
 {{ config(materialized='table') }}
--- Every day of the years the holiday seed covers, with the working-day flag and a running
--- working-day index: the working days in (d1, d2] are index(d2) - index(d1).
+-- Every day of the years the holiday seed covers, with the working-day flag, a running
+-- working-day index (the working days in (d1, d2] are index(d2) - index(d1)) and the first
+-- working day on or after it (a day off at the edge of a deadline moves there: DOMAIN.md §3.3).
 with covered_years as (
     select calendar_year
     from {{ ref('calendar_coverage') }}
@@ -46,5 +47,8 @@ select
     is_working_day,
     sum(case when is_working_day then 1 else 0 end) over (
         order by calendar_date rows between unbounded preceding and current row
-    )::integer as working_day_index
+    )::integer as working_day_index,
+    min(case when is_working_day then calendar_date end) over (
+        order by calendar_date rows between current row and unbounded following
+    ) as next_working_date
 from classified

@@ -44,10 +44,32 @@ supplement_summary as (
     select
         dossier_id,
         count(*) as supplement_count,
+        min(requested_at) as first_requested_at
+    from {{ ref('int_onestop__supplement_requests') }}
+    group by dossier_id
+),
+
+-- the promise the source recorded before the first supplement moved it
+supplement_list_promises as (
+    select
+        dossier_id,
         (array_agg(promised_before order by requested_at nulls last, supplement_ordinal))[1]
             as first_promised_before
     from {{ ref('stg_onestop__supplements') }}
     group by dossier_id
+),
+
+-- the first version at which the dossier was received: its NgayHenTra is the original promise
+first_received_versions as (
+    select
+        dossier_versions.dossier_id,
+        (array_agg(dossier_versions.promised_at order by dossier_versions.version))[1] as promised_at,
+        (array_agg(dossier_versions.version_updated_at order by dossier_versions.version))[1] as version_updated_at
+    from {{ ref('stg_onestop__dossier_versions') }} as dossier_versions
+    inner join statuses
+        on dossier_versions.status_code = statuses.status_code
+    where statuses.is_received and dossier_versions.received_at is not null
+    group by dossier_versions.dossier_id
 ),
 
 progress_ends as (
@@ -168,7 +190,19 @@ resolved as (
         dossiers.submitted_at,
         dossiers.received_at,
         dossiers.promised_at,
-        coalesce(supplement_summary.first_promised_before, dossiers.promised_at) as base_promised_at,
+        -- the first received version's promise when it was recorded before any supplement
+        -- request; else the list's promise before the first request (DOMAIN.md §3.3)
+        coalesce(
+            case
+                when
+                    first_received_versions.version_updated_at
+                    <= coalesce(supplement_summary.first_requested_at, 'infinity'::timestamptz)
+                    then first_received_versions.promised_at
+            end,
+            supplement_list_promises.first_promised_before,
+            first_received_versions.promised_at,
+            dossiers.promised_at
+        ) as base_promised_at,
         case
             when dossier_statuses.ends_processing
                 then coalesce(dossiers.processing_ended_at, progress_ends.ended_at, version_ends.ended_at)
@@ -200,6 +234,10 @@ resolved as (
         on dossiers.channel_code = channels.channel_code
     left join supplement_summary
         on dossiers.dossier_id = supplement_summary.dossier_id
+    left join supplement_list_promises
+        on dossiers.dossier_id = supplement_list_promises.dossier_id
+    left join first_received_versions
+        on dossiers.dossier_id = first_received_versions.dossier_id
     left join progress_ends
         on dossiers.dossier_id = progress_ends.dossier_id
     left join version_ends
