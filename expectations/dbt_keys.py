@@ -2,7 +2,9 @@
 
 dbt's YAML is where a model's grain is declared (a `unique` column test or a model-level
 `unique_combination_of_columns`) and where its `not_null` columns are; the gate takes both from
-there, so a new mart or a changed grain needs no second list in Python.
+there, so a new mart or a changed grain needs no second list in Python. A relation published
+empty fails the gate unless its YAML says `meta: {may_be_empty: true}` (a detail that only
+exists once something happened, e.g. a dossier settled).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class DeclaredRelation:
     name: str
     key: tuple[str, ...]  # () when the YAML declares no grain
     not_null: tuple[str, ...]  # columns dbt fails the build on when NULL
+    may_be_empty: bool = False  # meta `may_be_empty`: no rows is a valid result, not a broken build
 
 
 def _tests(node: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -58,7 +61,8 @@ def _declared(node: dict[str, Any]) -> DeclaredRelation:
             key = (column["name"],)
         if any(name == "not_null" and _blocking(config) for name, config in _tests(column)):
             not_null.append(column["name"])
-    return DeclaredRelation(node["name"], key, tuple(not_null))
+    meta = node.get("meta") or (node.get("config") or {}).get("meta") or {}
+    return DeclaredRelation(node["name"], key, tuple(not_null), bool(meta.get("may_be_empty", False)))
 
 
 def declared_relations(

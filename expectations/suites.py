@@ -368,11 +368,14 @@ def indicator_suite(
     )
 
 
-def keyed_suite(relation: str, key: Sequence[str], not_null: Sequence[str] = ()) -> SuiteSpec:
+def keyed_suite(
+    relation: str, key: Sequence[str], not_null: Sequence[str] = (), may_be_empty: bool = False
+) -> SuiteSpec:
+    """Key and non-null checks; an empty relation fails unless declared `may_be_empty`."""
     return SuiteSpec(
         relation,
         [
-            gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
+            *(() if may_be_empty else (gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),)),
             *_key_expectations(key, not_null),
         ],
         tuple(key),
@@ -450,5 +453,5 @@ def suites_for(
         elif relation == DQ_RELATION:
             specs.append(quality_suite(relation, list(quality()), dq_refuse_thresholds(), found))
         else:
-            specs.append(keyed_suite(relation, found.key, found.not_null))
+            specs.append(keyed_suite(relation, found.key, found.not_null, found.may_be_empty))
     return specs

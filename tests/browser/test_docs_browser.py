@@ -139,7 +139,7 @@ def test_gx_data_docs_show_the_gates_suites_and_results(docs_url: str, watched: 
     page.goto(f"{docs_url}/gx/expectations/gate__ind_values.html", wait_until="networkidle")
     content = page.locator("body").inner_text()
     for expectation in (
-        "values must belong to this set: agency province",
+        "values must belong to this set: agency commune district province",
         "values must never be null",
         "province_row_missing",
     ):

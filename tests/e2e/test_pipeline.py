@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -16,6 +17,7 @@ import pytest
 from e2e_env import dtimon_env
 from psycopg import sql
 
+from core.admin_units import admin_units
 from core.warehouse_url import PgUrl
 from tests.integration.dbt_fixtures import computed_indicators
 
@@ -52,9 +54,9 @@ def _run(env: dict[str, str]) -> str:
 def _published(conn: psycopg.Connection) -> list[tuple]:
     return conn.execute(
         "select v.level, v.unit_id, v.indicator_id, v.period_kind, v.period_start, v.numerator, v.denominator,"
-        " v.value, v.value_unit, c.direction, v.target, v.met"
+        " v.value, v.value_unit, c.direction, v.target, v.met, v.scope, v.view"
         " from bi.ind_values as v inner join bi.indicator_catalogue as c on c.indicator_id = v.indicator_id"
-        " order by v.level, v.unit_id, v.indicator_id, v.period_kind, v.period_start"
+        " order by v.level, v.unit_id, v.indicator_id, v.period_kind, v.period_start, v.scope, v.view"
     ).fetchall()
 
 
@@ -189,8 +191,10 @@ def test_bi_holds_the_indicators_consistent_with_the_facts(two_runs: dict, modul
     rows, _ = two_runs["first"]
     assert {r[2] for r in rows} >= set(computed_indicators())
     assert len({r[1] for r in rows if r[0] == "agency"}) >= 3  # several agencies
-    assert {r[0] for r in rows} == {"agency", "province"}
-    for _level, _unit, _indicator, _kind, _start, num, den, value, unit, direction, target, met in rows:
+    # agencies, and every level of government in force in September 2025 (communes; no district)
+    in_force = {u.level for u in admin_units() if u.valid_on(date(2025, 9, 1))}
+    assert {r[0] for r in rows} == {"agency", *in_force}
+    for _level, _unit, _indicator, _kind, _start, num, den, value, unit, direction, target, met, *_ in rows:
         if unit == "ratio":
             assert 0 <= num <= den
             assert (value is None) == (den == 0)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from bi_fixtures import build_bi, catalogue
+from bi_fixtures import UNIT_FIGURES, build_bi, catalogue
 
 from core.migrations import MIGRATIONS_DIR, migrate
 from core.settings import AIRFLOW_DB, Settings
@@ -92,10 +92,10 @@ def test_the_login_reads_every_bi_relation(owner: psycopg.Connection, login: psy
         count = login.execute(f"select count(*) from bi.{name}").fetchone()[0]
         assert count > 0, name
     # every catalogue row × 3 periods (2 months, 1 quarter) at province level, + its 766 agency
-    # rows × 2 agencies × 3 periods
+    # rows × 2 agencies × 3 periods, + one row per unit figure (communes, district, both views)
     rows = catalogue()
     agency_766 = sum(1 for r in rows if r["framework"] == "766" and r["level"] == "agency")
-    expected = len(rows) * 3 + agency_766 * 2 * 3
+    expected = len(rows) * 3 + agency_766 * 2 * 3 + len(rows) * len(UNIT_FIGURES)
     assert login.execute("select count(*) from bi.ind_values").fetchone()[0] == expected
     assert login.execute("select count(*) from bi.restatements").fetchone()[0] == 1
     history = login.execute(

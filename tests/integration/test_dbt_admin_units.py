@@ -19,6 +19,9 @@ through `core.admin_units`. Agencies (catalogue first pulled on 2 Sep 2025):
     DISTRICT received 20 Jun (counter)          the district                              23 Jun (1)
     SEAT submitted online 28 Jun, never accepted  (no reception: its submission time) before 1 July
 
+Every dossier is of procedure 2.001, whose legal limit is 10 working days: 766-2.2 is the share
+of that limit a settled dossier used (4 working days: 0.4).
+
 Two-province mergers and crosswalk chains are dbt unit tests (models/intermediate/_admin_units.yml).
 """
 
@@ -72,6 +75,9 @@ def load(conn: psycopg.Connection) -> None:
         (DISTRICT, "UBND quận cũ", "4", DISTRICT_UNIT),
     ):
         fx.insert_agency(conn, agencies, agency_id, name, level, "000.00.00.H57", admin_unit=unit.code)
+    catalogue = fx.batch(conn, "procedures", "2025-06-01", "2025-06-02")
+    limits = [(channel, "10", "Ngày làm việc", "0") for channel in "12"]
+    fx.insert_procedure(conn, catalogue, fx.procedure("2.001", "Thủ tục 10 ngày làm việc", limits, ""))
     dossiers = fx.batch(conn, "dossiers", "2025-06-01", "2025-09-01")
     # the closed units' dossiers were settled in June; the seat's stay open
     for code, received, ended, channel in (
@@ -213,7 +219,7 @@ def _rows(
 ) -> dict:
     """(numerator, denominator) per unit of one month's rows of `indicator` at a level, scope and view."""
     return {
-        unit_id: (int(numerator), int(denominator))
+        unit_id: (float(numerator), int(denominator))
         for unit_id, numerator, denominator in conn.execute(
             "select unit_id, numerator, denominator from marts.ind_values"
             " where indicator_id = %s and period_kind = 'month' and period_start = %s"
@@ -239,9 +245,10 @@ def test_a_merged_commune_on_todays_units_is_the_sum_of_its_predecessors(conn: p
 
 
 def test_a_mean_is_computed_from_the_dossiers_at_every_level(conn: psycopg.Connection) -> None:
-    """766-2.2 in June: SEAT 4 working days (one dossier), MERGED 2 and 1, the district 1. Today's
-    commune: (4 + 2 + 1 + 1) / 4 = 2 working days, not the mean of its predecessors' means
-    (4 + 1.5 + 1) / 3; the district's area the same four dossiers; its tier its own one."""
+    """766-2.2 in June, as shares of the 10-working-day limit: SEAT 0.4 (one dossier), MERGED 0.2
+    and 0.1, the district 0.1. Today's commune: (0.4 + 0.2 + 0.1 + 0.1) / 4 = 0.2, not the mean of
+    its predecessors' means (0.4 + 0.15 + 0.1) / 3; the district's area the same four dossiers;
+    its tier its own one."""
     values = {
         (level, scope, view): float(value)
         for level, scope, view, value in conn.execute(
@@ -251,12 +258,12 @@ def test_a_mean_is_computed_from_the_dossiers_at_every_level(conn: psycopg.Conne
         ).fetchall()
     }
     assert values == {
-        ("commune", "area", "historical"): 4,
-        ("commune", "tier", "historical"): 4,
-        ("commune", "area", "current"): 2,
-        ("commune", "tier", "current"): pytest.approx(7 / 3),
-        ("district", "area", "historical"): 2,
-        ("district", "tier", "historical"): 1,
+        ("commune", "area", "historical"): pytest.approx(0.4),
+        ("commune", "tier", "historical"): pytest.approx(0.4),
+        ("commune", "area", "current"): pytest.approx(0.2),
+        ("commune", "tier", "current"): pytest.approx(0.7 / 3),
+        ("district", "area", "historical"): pytest.approx(0.2),
+        ("district", "tier", "historical"): pytest.approx(0.1),
     }
 
 
@@ -290,11 +297,11 @@ def test_district_rows_only_before_july_2025(conn: psycopg.Connection) -> None:
 
 def test_a_dossier_received_in_june_and_finished_in_july(conn: psycopg.Connection) -> None:
     """MERGED's dossier received on 25 June (its commune closed on 1 July) and settled on 2 July
-    after 5 working days: July's 766-2.2 counts it under the commune MERGED's became, in both
+    after 5 working days (half its limit): July's 766-2.2 counts it under the commune MERGED's became, in both
     views, and under MERGED's committee as an agency; never under the closed commune."""
     for view in ("historical", "current"):
-        assert _rows(conn, "766-2.2", JULY, "commune", view) == {SEAT_UNIT.code: (5, 1)}
-    assert _rows(conn, "766-2.2", JULY, "agency", "historical")[MERGED] == (5, 1)
+        assert _rows(conn, "766-2.2", JULY, "commune", view) == {SEAT_UNIT.code: (pytest.approx(0.5), 1)}
+    assert _rows(conn, "766-2.2", JULY, "agency", "historical")[MERGED] == (pytest.approx(0.5), 1)
     closed = conn.execute(
         "select count(*) from marts.ind_values where level = 'commune' and unit_id = %s and period_start >= %s",
         (MERGED_UNIT.code, JULY),
