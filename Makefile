@@ -2,14 +2,16 @@
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dtimon-installed
+#: pytest-xdist workers for `make test` (0: one process); tests/xdist_scheduling.py says how tests are spread
+TEST_WORKERS ?= 2
 
 .PHONY: run test up down status docs lint bench install clean
 
 run: $(STAMP)  ## set up and run the main job end to end on the demo period
 	$(BIN)/dtimon run
 
-test: lint  ## lint and the whole test suite (unit, integration on PostgreSQL, end to end through Airflow)
-	$(BIN)/pytest
+test: lint  ## lint and the whole test suite (unit, integration on PostgreSQL, end to end through Airflow) on TEST_WORKERS (2) pytest-xdist workers
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 up: $(STAMP)  ## keep PostgreSQL, the sandbox, Airflow (UI 127.0.0.1:8080), the report (:8110) and dbt docs (:8111) running; waits on health
 	$(BIN)/dtimon up

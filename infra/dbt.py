@@ -26,9 +26,6 @@ from core.warehouse_url import DEFAULT_PORT, PgUrl
 log = logging.getLogger(__name__)
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-TARGET_DIR = DBT_PROJECT_DIR / "target"
-#: What dbt knows of the project after a build (every node, its checksum, parents and macros).
-MANIFEST_FILE = TARGET_DIR / "manifest.json"
 #: Lines of dbt output quoted in a DbtFailed message.
 TAIL_LINES = 60
 PASSWORD_VAR = "DBT_ENV_SECRET_DTIMON_PASSWORD"
@@ -91,9 +88,11 @@ def read_failures(path: Path, since: float) -> tuple[NodeFailure, ...]:
         return ()
 
 
-def read_manifest(path: Path = MANIFEST_FILE) -> dict[str, Any]:
-    """dbt's manifest at `path` (written by every dbt command that parses the project); empty, with
-    a warning, when there is none (marts made without dbt)."""
+def read_manifest(path: Path | None = None) -> dict[str, Any]:
+    """dbt's manifest at `path`, default the target folder's (written by every dbt command that
+    parses the project: every node, its checksum, parents and macros); empty, with a warning,
+    when there is none (marts made without dbt)."""
+    path = path or target_dir() / "manifest.json"
     try:
         return dict(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
@@ -108,10 +107,26 @@ def describe_failures(failures: Sequence[NodeFailure]) -> str:
     return shown + (f"; and {more} more" if more > 0 else "")
 
 
+def _dbt_folder(variable: str, default: str) -> Path:
+    """dbt's own `variable` if set (relative to the dbt project, as dbt reads it), else `default` there."""
+    return DBT_PROJECT_DIR / (os.environ.get(variable) or default)
+
+
+def target_dir() -> Path:
+    """Where dbt writes its artifacts (manifest, results, docs): DBT_TARGET_PATH, default
+    dbt_project/target. Processes that run dbt at the same time each need their own."""
+    return _dbt_folder("DBT_TARGET_PATH", "target")
+
+
+def log_dir() -> Path:
+    """Where dbt writes dbt.log: DBT_LOG_PATH, default dbt_project/logs."""
+    return _dbt_folder("DBT_LOG_PATH", "logs")
+
+
 def results_file(args: Sequence[str]) -> Path:
     """Where dbt writes the results of `dbt <args>`."""
     name = "sources.json" if list(args[:2]) == ["source", "freshness"] else "run_results.json"
-    return TARGET_DIR / name
+    return target_dir() / name
 
 
 class DbtFailed(RuntimeError):
@@ -158,8 +173,8 @@ def dbt_environment(warehouse_url: str, base: Mapping[str, str] | None = None) -
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
             "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
-            "DBT_TARGET_PATH": str(TARGET_DIR),
-            "DBT_LOG_PATH": str(DBT_PROJECT_DIR / "logs"),
+            "DBT_TARGET_PATH": str(target_dir()),
+            "DBT_LOG_PATH": str(log_dir()),
             "DBT_USE_COLORS": "false",
         }
     )

@@ -3,6 +3,9 @@
 The server is the embedded one (started on demand under DTIMON_HOME) unless
 DTIMON_WAREHOUSE_URL names another server, in which case test databases are created there
 (the role needs CREATEDB).
+
+Under pytest-xdist (`make test` runs two workers) the controller starts the embedded server once
+for every worker and stops it at the end; each worker's dbt keeps its own target and log folders.
 """
 
 from __future__ import annotations
@@ -19,6 +22,29 @@ from core.settings import Settings, replace_database
 from infra import postgres
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+#: The embedded server the xdist controller started for its workers (stopped when it ends).
+STARTED_FOR_WORKERS = pytest.StashKey[Settings]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker:
+        # dbt processes running at once must not share artifacts or partial-parse state
+        for variable, default in (("DBT_TARGET_PATH", "target"), ("DBT_LOG_PATH", "logs")):
+            os.environ[variable] = f"{os.environ.get(variable) or default}/{worker}"
+    elif getattr(config.option, "dist", "no") != "no":
+        from tests.xdist_scheduling import ModulePlugin
+
+        config.pluginmanager.register(ModulePlugin())
+        settings = Settings.from_env()
+        if settings.embedded and postgres.start(settings):
+            config.stash[STARTED_FOR_WORKERS] = settings
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    settings = config.stash.get(STARTED_FOR_WORKERS, None)
+    if settings is not None:
+        postgres.stop(settings)
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +55,7 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def pg_server(settings: Settings) -> Iterator[str]:
     """URL of the maintenance database on a running server (the embedded one is stopped
-    afterwards if this session started it)."""
+    afterwards if this session started it; under xdist the controller did)."""
     started = settings.embedded and postgres.start(settings)
     try:
         yield settings.server_url

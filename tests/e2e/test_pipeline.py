@@ -19,6 +19,7 @@ from psycopg import sql
 
 from core.admin_units import admin_units
 from core.warehouse_url import PgUrl
+from infra.dbt import target_dir
 from tests.integration.dbt_fixtures import computed_indicators
 
 pytestmark = pytest.mark.e2e
@@ -321,7 +322,7 @@ def test_readme_commands_run_as_printed(
     assert "ingest_onestop" in listed.stdout and "dtimon_build" in listed.stdout
     docs = _dtimon(run_env, "docs", "--no-serve")
     assert docs.returncode == 0, docs.stdout[-3000:] + docs.stderr[-3000:]
-    target = PROJECT_ROOT / "dbt_project" / "target"
+    target = target_dir()
     assert (target / "index.html").is_file() and (target / "catalog.json").is_file()
     # every gate run of `dtimon run` rebuilt the GX Data Docs in DTIMON_HOME/gx, which `dtimon docs`
     # names; the project stores the warehouse as ${DTIMON_WAREHOUSE_URL}, never the URL itself

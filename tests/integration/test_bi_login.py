@@ -195,8 +195,9 @@ def test_the_login_has_no_create_or_temporary_anywhere(
     ]
     assert created == []
     warehouse = PgUrl.parse(module_warehouse_url).database
-    query = "select datname from pg_database where datallowconn"
-    databases = [name for (name,) in owner.execute(query)] if settings.embedded else [warehouse]
+    # not other test sessions' databases (another xdist worker's): they come and go meanwhile
+    query = "select datname from pg_database where datallowconn and (datname = %s or datname not like 'dtimon\\_test\\_%%')"
+    databases = [name for (name,) in owner.execute(query, (warehouse,))] if settings.embedded else [warehouse]
     for database in databases:
         row = owner.execute(
             "select has_database_privilege(%s, %s, 'CONNECT'), has_database_privilege(%s, %s, 'CREATE'),"

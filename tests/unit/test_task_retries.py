@@ -42,6 +42,6 @@ def test_dbt_handled_errors_are_not_retried_unhandled_ones_are(
 
     monkeypatch.setattr("infra.dbt.run_dbt", failing_dbt)
     monkeypatch.setattr(tasks, "recorded_step", lambda *args: nullcontext())
-    monkeypatch.setattr("infra.dbt.TARGET_DIR", tmp_path)  # no results file: no verdict recorded
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path))  # no results file: no verdict recorded
     with pytest.raises(raised, match=step):
         tasks.dbt_build(run_id="r", url="postgresql://u@h/db")

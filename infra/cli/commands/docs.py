@@ -13,7 +13,7 @@ from infra.cli.ports import check_ports
 
 def build_docs(settings: Settings) -> Path:
     """`dbt docs generate` with the project's profile and variables; returns the folder to serve."""
-    from infra.dbt import DBT_PROJECT_DIR, DbtFailed, run_dbt
+    from infra.dbt import DbtFailed, run_dbt, target_dir
 
     try:
         run_dbt(["docs", "generate"], settings.warehouse_url)
@@ -21,7 +21,7 @@ def build_docs(settings: Settings) -> Path:
         raise UserError(
             str(exc).splitlines()[0] + " (run with DTIMON_LOG_LEVEL=INFO for dbt's output)"
         ) from exc
-    return DBT_PROJECT_DIR / "target"
+    return target_dir()
 
 
 def cmd_docs(args: argparse.Namespace) -> None:

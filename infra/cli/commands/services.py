@@ -67,12 +67,12 @@ def airflow_components(settings: Settings, env: Mapping[str, str]) -> list[Compo
 
 def web_components(settings: Settings) -> list[Component]:
     """The index report, and the dbt docs with the GX Data Docs at /gx/: two static servers on 127.0.0.1."""
-    from infra.dbt import DBT_PROJECT_DIR
+    from infra.dbt import target_dir
 
     serve = [sys.executable, "-m", "publishing.report.serve"]
     report = f"http://127.0.0.1:{settings.report_port}"
     docs = f"http://127.0.0.1:{settings.docs_port}"
-    target = DBT_PROJECT_DIR / "target"
+    target = target_dir()
     return [
         Component("report", [*serve, "--port", str(settings.report_port)], http_ok(report + "/"), report),
         Component(
