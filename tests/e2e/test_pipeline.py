@@ -192,9 +192,11 @@ def test_bi_holds_the_indicators_consistent_with_the_facts(two_runs: dict, modul
     rows, _ = two_runs["first"]
     assert {r[2] for r in rows} >= set(computed_indicators())
     assert len({r[1] for r in rows if r[0] == "agency"}) >= 3  # several agencies
-    # agencies, and every level of government in force in September 2025 (communes; no district)
-    in_force = {u.level for u in admin_units() if u.valid_on(date(2025, 9, 1))}
-    assert {r[0] for r in rows} == {"agency", *in_force}
+    # agencies, and every level of government in force in 2025: districts (until 30 June) only in
+    # the year's rows, September's month and quarter on the communes after the reorganisation
+    in_2025 = {u.level for u in admin_units() if u.valid_on(date(2025, 1, 1)) or u.valid_on(date(2025, 9, 1))}
+    assert {r[0] for r in rows} == {"agency", *in_2025}
+    assert {r[3] for r in rows if r[0] == "district"} == {"year"}
     for _level, _unit, _indicator, _kind, _start, num, den, value, unit, direction, target, met, *_ in rows:
         if unit == "ratio":
             assert 0 <= num <= den
