@@ -809,12 +809,16 @@ def _processing_story(
 
     changes = {"TrangThaiHoSo": "2", "NgayTiepNhan": _stamp(received), "NgayHenTra": due()}
     events.append(Event(received, changes, "2", "Tiếp nhận hồ sơ", _pick(rng, agency.desk)))
-    last = cal.time_after(rng, received + timedelta(minutes=5), 1)
+    hours = proc.unit == UNIT_HOURS  # a same-day procedure: handed on within the hour, late by hours
+    handed = (
+        cal.time_in(rng, received + timedelta(minutes=5), received + timedelta(hours=1)) if hours else None
+    )
+    last = handed or cal.time_after(rng, received + timedelta(minutes=5), 1)
     note = "Chuyển hồ sơ đến phòng chuyên môn xử lý"
     events.append(Event(last, {"TrangThaiHoSo": "4"}, "4", note, _pick(rng, agency.specialists)))
 
     draw = rng.random()
-    supplements = 0 if proc.unit == UNIT_HOURS else 2 if draw < 0.03 else 1 if draw < 0.18 else 0
+    supplements = 0 if hours else 2 if draw < 0.03 else 1 if draw < 0.18 else 0
     requests: list[dict[str, str]] = []
     for ordinal in range(supplements):
         listed = (
@@ -872,7 +876,8 @@ def _processing_story(
     if rng.random() < agency.on_time_share:
         finished = cal.time_in(rng, last + timedelta(minutes=30), deadline)
     if finished is None:
-        finished = cal.time_after(rng, max(deadline, last) + timedelta(minutes=1), _between(rng, 1, 10))
+        late_by = _between(rng, 0, 1) if hours else _between(rng, 1, 10)  # days
+        finished = cal.time_after(rng, max(deadline, last) + timedelta(minutes=1), late_by)
     result = _result_document(rng, proc, finished)
     changes = {"TrangThaiHoSo": "9", "NgayKetThucXuLy": _stamp(finished), "DanhSachGiayToKetQua": [result]}
     events.append(

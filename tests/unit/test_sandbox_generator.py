@@ -301,6 +301,22 @@ def test_shares_of_supplements_missing_deadlines_and_lateness(lives: dict[str, l
     assert 0.05 <= late <= 0.2
 
 
+def test_an_hours_limit_procedure_is_settled_within_hours_or_late_by_at_most_a_few_days(
+    lives: dict[str, list[dict]], province: Province
+) -> None:
+    """A procedure with a limit in hours (e.g. a certified copy) is handled the same day: most
+    finish within the limit, a late one within the next office days, never a days-limit's delay."""
+    units = _units(province)
+    settled = [
+        v for v in _received(lives)
+        if units[v["MaTTHC"]] == "Giờ" and v["TrangThaiHoSo"] in {"9", "10"} and v["NgayHenTra"]
+    ]  # fmt: skip
+    assert settled
+    over = [parse_stamp(v["NgayKetThucXuLy"]) - parse_stamp(v["NgayHenTra"]) for v in settled]
+    assert sum(delay <= timedelta(0) for delay in over) / len(over) >= 0.5
+    assert max(over) < timedelta(days=5)  # the next office day or so, weekends and holidays included
+
+
 def test_agencies_differ_in_online_and_on_time_shares(lives: dict[str, list[dict]]) -> None:
     per_agency: dict[str, list[dict]] = defaultdict(list)
     for version in _received(lives):
