@@ -546,7 +546,10 @@ class Pseudonymiser:
         if not policy.has_free_text:  # `_searched` is this record's only after a walk with free text
             return
         met, heads = self._met, self._met_heads
-        case = value_of(record, policy.case_key) if policy.case_key else None
+        # the case is read only to note its people or to look its stored people up
+        case = (
+            value_of(record, policy.case_key) if policy.case_key and (policy.case_people or people) else None
+        )
         noted = policy.case_people and case
         for entry in self._searched:
             for spelling, head in entry[2]:
