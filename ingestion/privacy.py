@@ -220,6 +220,10 @@ def run_spellings(value: str) -> tuple[str, ...]:
 
 def _run_heads(value: str) -> tuple[tuple[str, str], ...]:
     """(spelling, its first word) of each spelling of `run_spellings(value)`."""
+    words = value.split(" ")
+    if value.isascii() and all(words) and "".join(words).isalpha():
+        # words of plain letters one space apart (a name without diacritics): its only spelling
+        return ((value, words[0]),) if RUN_WORDS[0] <= len(words) <= RUN_WORDS[1] else ()
     return tuple((s, s.partition(" ")[0]) for s in run_spellings(value))
 
 

@@ -1,6 +1,7 @@
 """The search across records (`Pseudonymiser.scrub_people`) after the work it remembers: a free
 text's runs compared once with the values met, and again only when a value was met since; a run's
-pseudonym computed without the entry's spellings; a text's runs indexed by their first word."""
+pseudonym computed without the entry's spellings; a text's runs indexed by their first word; a
+name's word runs read without a regular expression."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ from ingestion.privacy import (
     TextRuns,
     _personal_entry,
     _pseudonym,
+    _run_heads,
+    normalise,
+    run_spellings,
+    without_diacritics,
 )
 
 POLICY = PersonalFields(
@@ -75,3 +80,33 @@ def test_a_texts_runs_are_indexed_by_the_first_word_of_either_spelling() -> None
             for head in {span[2].partition(" ")[0], span[3].partition(" ")[0]}:
                 expected.setdefault(head, []).append(span)
         assert runs.heads == expected, text
+
+
+def test_an_entrys_word_runs_are_its_run_spellings() -> None:
+    """`_run_heads` (a name of plain letters read directly) gives what `run_spellings` gives,
+    for values as entries spell them and as they come."""
+    parts = [
+        "Nguyễn",
+        "Văn",
+        "An",
+        "nguyen",
+        "van",
+        "LE",
+        "ß",
+        "İ",
+        "ǅ",
+        "x1",
+        "12",
+        "3-4",
+        "a_b",
+        "@",
+        ".",
+        "中文",
+    ]
+    rng = random.Random(5)
+    for n in range(20_000):
+        value = rng.choice([" ", "", "  ", "\n"]).join(rng.choice(parts) for _ in range(rng.randint(0, 7)))
+        if n % 2:
+            value = without_diacritics(normalise(value))
+        expected = tuple((s, s.partition(" ")[0]) for s in run_spellings(value))
+        assert _run_heads(value) == expected, value
