@@ -9,10 +9,13 @@ a record decoded into its declared shape):
 - `check`: the shape's plain check (`DeclaredParse.clean`);
 - `pseudonymise`: `Pseudonymiser.apply_declared`, with a new pseudonymiser (cold caches, as
   in a batch);
-- `encode_row`: the record encoded as stored, its size and NUL checked, and its row
-  (`DeclaredParse.row`), through the fast path's own code (with a check that passes all);
-- `copy_text`: the pages' `COPY` text (`ingestion.load._Sink`, the final 12-digit check and
-  the duplicate filter included, written nowhere).
+- `search_people`: `Pseudonymiser.scrub_people` (the search across records, no case looked
+  up), as the difference between `apply_declared` followed by it and `apply_declared` alone;
+- `encode_row`: the record encoded as stored, its size and NUL checked, its search for a
+  citizen id, and its row, through the fast path's own code (with a check that passes all);
+- `id_search`: of `encode_row`, the search of the stored form for a citizen id alone;
+- `copy_text`: the pages' `COPY` text (`ingestion.load._Sink`, its last check for a citizen id
+  and the duplicate filter included, written nowhere), from the rows the fast path gives.
 
 Each step is timed on its own over all pages, the best of three passes, with the cyclic
 collector off as in a batch. A profile to see where a record's time goes, not a benchmark.
@@ -30,6 +33,8 @@ from typing import Any
 
 from bench.loader import ENTITIES, CopyText, Workload, build_workload, copy_text_writer, fetched
 from bench.pull import PSEUDONYM_KEY
+from ingestion.load import Row
+from ingestion.personal_text import may_hold_citizen_id
 from ingestion.privacy import Pseudonymiser
 from ingestion.record_rules import plausible_times
 from ingestion.records import ENCODER
@@ -64,22 +69,30 @@ def entity_steps(entity: Entity, work: Workload) -> dict[str, float]:
     def decode() -> list[list[Any]]:
         return list(fetched(entity, work))
 
-    def pseudonymise(pages: list[list[Any]]) -> None:
+    def pseudonymise(pages: list[list[Any]], search: bool = False) -> None:
         pseudonymiser = Pseudonymiser(PSEUDONYM_KEY)
+        hide, scrub = pseudonymiser.apply_declared, pseudonymiser.scrub_people
         for page in pages:
             for record in page:
-                pseudonymiser.apply_declared(record, policy)
+                hide(record, policy)
+                if search:
+                    scrub(record, policy, {})
 
     figures = {"decode": _best(decode, records)}
     pages = decode()
     days, times = plausible_times()
     figures["check"] = _best(lambda: [[declared.clean(r, days, times) for r in p] for p in pages], records)
-    fresh = [decode() for _ in range(3)]  # pseudonymising changes a record: each pass its own
+    fresh = [decode() for _ in range(6)]  # pseudonymising changes a record: each pass its own
     figures["pseudonymise"] = _best(lambda: pseudonymise(fresh.pop()), records)
-    pseudonymise(pages)
+    searched = _best(lambda: pseudonymise(fresh.pop(), search=True), records)
+    figures["search_people"] = searched - figures["pseudonymise"]
+    pseudonymise(pages, search=True)
     stored_row = _stored_row(entity)
     figures["encode_row"] = _best(lambda: [[stored_row(r, days, times) for r in p] for p in pages], records)
-    rows = [[declared.row(r, ENCODER.encode(r)) for r in p] for p in pages]
+    stored = [ENCODER.encode(r) for p in pages for r in p]
+    figures["id_search"] = _best(lambda: [may_hold_citizen_id(s) for s in stored], records)
+    rows = [[row for r in p if type(row := stored_row(r, days, times)) is Row] for p in pages]
+    assert sum(map(len, rows)) == records  # every record a row whose stored form was searched
 
     def copy_text() -> None:
         sink = copy_text_writer(entity, CopyText(keep=False))

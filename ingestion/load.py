@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any, NamedTuple
 
 import orjson
@@ -71,6 +72,9 @@ class Row(NamedTuple):
 
     values: tuple[Any, ...]
     key: Hashable
+    #: the value of `values` (the record as stored) that the fast path has searched for a citizen
+    #: id with the last check's matcher already: the sink does not search it again (`_Sink`)
+    scanned: bytes | None = None
 
 
 class Reject(NamedTuple):
@@ -692,8 +696,37 @@ def _copy_page(rows: list[tuple[Any, ...]], end: bytes) -> bytes:
     loader appends, such as the batch id, and the newline): each line's fields joined by tabs and
     the lines by `end`, with an empty last one for the last `end` (no formatting a row, no copy
     of the page to append it)."""
-    columns = [_copy_column(column) for column in zip(*rows, strict=True)]
+    return _joined_page(_copy_columns(rows), end)
+
+
+def _copy_columns(rows: list[tuple[Any, ...]]) -> list[list[bytes] | tuple[bytes, ...]]:
+    """The columns of rows of values as COPY text fields (`_copy_column`)."""
+    return [_copy_column(column) for column in zip(*rows, strict=True)]
+
+
+def _joined_page(columns: list[list[bytes] | tuple[bytes, ...]], end: bytes) -> bytes:
+    """`_copy_page` of the columns of fields `_copy_columns` gives."""
     return end.join([*map(b"\t".join, zip(*columns, strict=True)), b""])
+
+
+def _scanned_column(rows: list[Row]) -> int | None:
+    """The column whose value every row of a page says the fast path has searched already (the
+    very object written: `Row.scanned`), or None (a row from the checked path among them).
+    Escaping a field for COPY adds backslashes and letters only, never a digit or a separator,
+    so a value searched before it was escaped holds no id after."""
+    scanned = rows[0].scanned
+    if scanned is None:
+        return None
+    at = next((i for i, value in enumerate(rows[0].values) if value is scanned), None)
+    if at is None or not all(row.values[at] is row.scanned for row in rows):
+        return None
+    return at
+
+
+def _unscanned_text(columns: list[list[bytes] | tuple[bytes, ...]], scanned: int) -> bytes:
+    """The COPY text fields of every column but `scanned`, separated by tabs (which neither end
+    nor join a citizen id's spelling, as in the page's text)."""
+    return b"\t".join(chain.from_iterable(c for i, c in enumerate(columns) if i != scanned))
 
 
 def _holds_citizen_id(data: bytes, opaque: tuple[str, ...] = ()) -> bool:
@@ -717,8 +750,10 @@ class _Sink:
     """Writes each page's rows as one block of an open `COPY`, and rejects in between.
 
     A page becomes COPY text once, in bytes, and is written with one call. The last check
-    before a row is written — no citizen id in any value — runs on the whole page at once
-    (one translation of its bytes); only a page where it finds one is checked row by row, so
+    before a row is written — no citizen id in any value — runs on the whole page's text at
+    once, but for a column every row of the page says the fast path has searched already with
+    the same matcher (`Row.scanned`, the record as stored): each byte written is searched once.
+    Only a page where it finds one is checked row by row, every value, so
     that the row is rejected with its reason and the others are written. Possible duplicate
     keys are spotted by a fixed-size filter of their hashes: a batch where one may exist has
     its copies resolved (and counted exactly) in SQL at the end.
@@ -760,8 +795,11 @@ class _Sink:
                     self._pending_people[0].extend(item.case_keys)
                     self._pending_people[1].extend(item.pseudonyms)
         if rows:
-            data = self._encode(rows)
-            if _holds_citizen_id(data, self._opaque):
+            columns = _copy_columns([row[0] for row in rows])
+            data = _joined_page(columns, self._end)
+            scanned = _scanned_column(rows)
+            searched = data if scanned is None else _unscanned_text(columns, scanned)
+            if _holds_citizen_id(searched, self._opaque):
                 rows = self._without_leaks(rows)
                 data = self._encode(rows)
             if rows:

@@ -149,11 +149,23 @@ def _personal_entry(inner: Any, outer: Any, value: str) -> Entry:
     else:
         normalised = normalise(value)
         spelled = without_diacritics(_DIGIT_SEPARATOR.sub("", normalised))
-    hexed = binascii.hexlify(_digest(inner, outer, normalised)[:16])
-    pseudonym = (_PREFIX_BYTES + hexed.translate(_HEX_TO_LETTERS)).decode()
+    pseudonym = _written(_digest(inner, outer, normalised))
     if len(value) < MIN_SEARCHED or len(spelled) < MIN_SEARCHED:
         return pseudonym, "", ()
     return pseudonym, spelled, _run_heads(spelled)
+
+
+def _written(digest: bytes) -> str:
+    """A pseudonym as written: `psn:` and the digest's first 128 bits in the letters a–p."""
+    return (_PREFIX_BYTES + binascii.hexlify(digest[:16]).translate(_HEX_TO_LETTERS)).decode()
+
+
+def _pseudonym(inner: Any, outer: Any, value: str) -> str:
+    """The pseudonym of `_personal_entry(value)` alone (a run of words of free text: its
+    searched spellings are not needed)."""
+    if value.startswith(PREFIX):
+        return value
+    return _written(_digest(inner, outer, value if value.isascii() and value.isdigit() else normalise(value)))
 
 
 def _first(entry: Callable[[str], Entry], value: str) -> str:
@@ -208,6 +220,10 @@ def run_spellings(value: str) -> tuple[str, ...]:
 
 def _run_heads(value: str) -> tuple[tuple[str, str], ...]:
     """(spelling, its first word) of each spelling of `run_spellings(value)`."""
+    words = value.split(" ")
+    if value.isascii() and all(words) and "".join(words).isalpha():
+        # words of plain letters one space apart (a name without diacritics): its only spelling
+        return ((value, words[0]),) if RUN_WORDS[0] <= len(words) <= RUN_WORDS[1] else ()
     return tuple((s, s.partition(" ")[0]) for s in run_spellings(value))
 
 
@@ -216,7 +232,7 @@ class TextRuns:
     as (start, end, spelling normalised, spelling without diacritics), positions in `text`: the
     free text in NFC."""
 
-    __slots__ = ("_pseudonyms", "heads", "spans", "text")
+    __slots__ = ("_met_found", "_met_stamp", "_pseudonyms", "heads", "spans", "text")
     heads: dict[str, list[tuple[int, int, str, str]]]
 
     def __init__(self, text: str) -> None:
@@ -224,14 +240,18 @@ class TextRuns:
             text = unicodedata.normalize("NFC", text)
         self.text = text
         folded = text.casefold()
-        spans = []
+        spans: list[tuple[int, int, str, str]] = []
+        #: the runs by their first word, in both spellings: a run can be a value met only if its
+        #: first word is one of theirs (tested first, on a few words)
+        self.heads = {}
         low, high = RUN_WORDS
         if len(folded) == len(text):
             # the usual text: normalised and case-folded at once, a run read off as a slice
-            plain_text = without_diacritics(folded)
+            plain_text = without_diacritics(folded)  # letter for letter: the same positions
             bounds = [m.span() for m in _WORD.finditer(folded)]
             for i in range(len(bounds) - 1):
                 start, single = bounds[i][0], True  # single: the words are one space apart
+                first = len(spans)
                 for j in range(i + 1, min(i + high, len(bounds))):
                     gap = folded[bounds[j - 1][1] : bounds[j][0]]
                     if not gap.isspace():
@@ -244,6 +264,11 @@ class TextRuns:
                         else:
                             spelling = " ".join(folded[start:end].split())
                             spans.append((start, end, spelling, without_diacritics(spelling)))
+                if len(spans) > first:  # the runs from word i: its two spellings are their heads
+                    word, plain = folded[start : bounds[i][1]], plain_text[start : bounds[i][1]]
+                    self.heads.setdefault(word, []).extend(spans[first:])
+                    if plain != word:
+                        self.heads.setdefault(plain, []).extend(spans[first:])
         else:  # case-folding changed a length (ß → ss): the words one by one
             words = [(m.start(), m.end(), normalise(m.group())) for m in _WORD.finditer(text)]
             plain = [without_diacritics(w[2]) for w in words]
@@ -254,20 +279,34 @@ class TextRuns:
                     if j - i + 1 >= low:
                         spelling = " ".join([w[2] for w in words[i : j + 1]])
                         spans.append((words[i][0], words[j][1], spelling, " ".join(plain[i : j + 1])))
+            for span in spans:
+                for spelling in {span[2].partition(" ")[0], span[3].partition(" ")[0]}:
+                    self.heads.setdefault(spelling, []).append(span)
         self.spans = spans
-        #: the runs by their first word, in both spellings: a run can be a value met only if its
-        #: first word is one of theirs (tested first, on a few words)
-        self.heads = {}
-        for span in spans:
-            for spelling in {span[2].partition(" ")[0], span[3].partition(" ")[0]}:
-                self.heads.setdefault(spelling, []).append(span)
         self._pseudonyms: list[tuple[str, str]] | None = None
+        self._met_stamp = -1
+        self._met_found: list[tuple[int, int, str, str]] = []
 
     def spelled(self, met: Mapping[str, Any], heads: Iterable[str]) -> list[tuple[int, int, str, str]]:
         """The runs spelled as one of `met`, among those starting with one of `heads`."""
         return [
             span for head in heads for span in self.heads.get(head, ()) if span[2] in met or span[3] in met
         ]
+
+    def spelled_as_met(
+        self, met: Mapping[str, Any], heads: Mapping[str, Any], stamp: int
+    ) -> list[tuple[int, int, str, str]]:
+        """`spelled(met, …)` of the runs starting with one of `heads` (the first words of `met`),
+        remembered with `stamp`, which names the state of `met`: asked again with the same stamp
+        (no value met since), the text gives the same runs without comparing them again."""
+        if self._met_stamp != stamp:
+            self._met_stamp = stamp
+            self._met_found = (
+                []
+                if heads.keys().isdisjoint(self.heads)
+                else self.spelled(met, self.heads.keys() & heads.keys())
+            )
+        return self._met_found
 
     def pseudonymised(
         self, known: frozenset[str], pseudonym: Callable[[str], str]
@@ -361,11 +400,13 @@ class Pseudonymiser:
         #: words (both emptied when full)
         self._met: dict[str, None] = {}
         self._met_heads: dict[str, None] = {}
+        #: how many run spellings were added to `_met`: a stamp of its state for `TextRuns.spelled_as_met`
+        self._met_added = 0
         #: a run of words → its pseudonym, for the people of a case: noted from personal values and
         #: searched for in free text (runs repeat across texts; kept apart from `_entry`, whose
         #: entries they would push out)
         self._run_pseudonym: Callable[[str], str] = lru_cache(maxsize=2 * self.CACHE_SIZE)(
-            partial(_first, partial(_personal_entry, self._inner, self._outer))
+            partial(_pseudonym, self._inner, self._outer)
         )
         #: (case key, pseudonym) of the people of the cases met, to store (`take_people`)
         self._people: list[tuple[str, str]] = []
@@ -509,7 +550,10 @@ class Pseudonymiser:
         if not policy.has_free_text:  # `_searched` is this record's only after a walk with free text
             return
         met, heads = self._met, self._met_heads
-        case = value_of(record, policy.case_key) if policy.case_key else None
+        # the case is read only to note its people or to look its stored people up
+        case = (
+            value_of(record, policy.case_key) if policy.case_key and (policy.case_people or people) else None
+        )
         noted = policy.case_people and case
         for entry in self._searched:
             for spelling, head in entry[2]:
@@ -519,6 +563,7 @@ class Pseudonymiser:
                         heads.clear()
                     met[spelling] = None
                     heads[head] = None
+                    self._met_added += 1
                 if noted:
                     self._note_person((case, self._run_pseudonym(spelling)), policy.opaque_patterns)
         known = people.get(case, frozenset()) if case else frozenset()
@@ -527,19 +572,16 @@ class Pseudonymiser:
         else:
             texts = []
             policy.free_text_walk(record, texts)
+        stamp = self._met_added
         for item, name, text in texts:
             # a text's runs are remembered when it is short (standard texts repeat; a long note's
-            # runs would hold megabytes)
+            # runs would hold megabytes), and with them the runs spelled as a value met
             runs = self._runs(text) if len(text) <= RUNS_REMEMBERED_CHARS else TextRuns(text)
             if not runs.spans:
                 continue
-            found = (
-                []
-                if heads.keys().isdisjoint(runs.heads)
-                else runs.spelled(met, runs.heads.keys() & heads.keys())
-            )
+            found = runs.spelled_as_met(met, heads, stamp)
             if known:
-                found += runs.pseudonymised(known, self._run_pseudonym)
+                found = [*found, *runs.pseudonymised(known, self._run_pseudonym)]
             if found:
                 _assign(item, name, runs.replaced(found, self.pseudonym))
 

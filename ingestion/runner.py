@@ -126,11 +126,12 @@ def _fast_path(entity: Entity, pseudonymiser: Pseudonymiser) -> Callable[..., An
     path takes it as it came); HIDDEN when its stored form is refused or holds a citizen id
     (in a plain field: the checked path pseudonymises it and counts the field; in a key: it
     refuses the record) — the checked path then takes it as it is (its personal data hidden,
-    its free text scrubbed, its citizen attributes kept) and names the value.
+    its free text scrubbed, its citizen attributes kept) and names the value. A row's stored
+    form is its `Row.scanned`: searched here, it is not searched again by the loader's last check.
     """
     declared, policy = entity.declared, entity.personal
     assert declared is not None
-    clean, make_row, encode = declared.clean, declared.row, ENCODER.encode
+    clean, make_row, encode, new_row = declared.clean, declared.row, ENCODER.encode, tuple.__new__
     hide, scrub = pseudonymiser.apply_declared, pseudonymiser.scrub_people
 
     def row_of(
@@ -147,7 +148,8 @@ def _fast_path(entity: Entity, pseudonymiser: Pseudonymiser) -> Callable[..., An
         stored = encode(record)
         if len(stored) > MAX_TEXT_CHARS or holds_nul(stored) or may_hold_citizen_id(stored):
             return HIDDEN
-        return make_row(record, stored)
+        row = make_row(record, stored)
+        return new_row(Row, (row[0], row[1], stored))  # searched: the sink does not search it again
 
     return row_of
 

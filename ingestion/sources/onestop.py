@@ -83,7 +83,7 @@ def _received_in_order(record: Any) -> bool:
     return not (received and finished and received > finished)
 
 
-#: `Row` built from its two fields without the named tuple's Python-level `__new__`
+#: `Row` built from its fields without the named tuple's Python-level `__new__`
 #: (0.12 µs less a row, on the fast path's two rows below)
 _new_row = tuple.__new__
 
@@ -91,13 +91,13 @@ _new_row = tuple.__new__
 def _dossier_row(record: Any, stored: bytes) -> Row:
     """The row of a plain dossier version (its key has nothing to trim: `plain_check`)."""
     code, version = record.MaHoSo, int(record._version)
-    return _new_row(Row, ((compact_iso(record._updated_at), code, version, stored), (code, version)))
+    return _new_row(Row, ((compact_iso(record._updated_at), code, version, stored), (code, version), None))
 
 
 def _progress_row(record: Any, stored: bytes) -> Row:
     """The row of a plain progress record (its key has nothing to trim: `plain_check`)."""
     code, at = record.MaHoSo, record.ThoiDiemXuLy
-    return _new_row(Row, ((compact_iso(at), code, stored), (code, at, record.TrangThai)))
+    return _new_row(Row, ((compact_iso(at), code, stored), (code, at, record.TrangThai), None))
 
 
 def parse_procedure(record: Any) -> Row:
