@@ -192,7 +192,9 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
         raise NothingPublished("bi has no indicator values or catalogue: nothing is published yet")
     with conn.transaction():
         locked = [
-            r for r in (VALUES, CATALOGUE, RESTATEMENTS, BANDS, TOTALS, AGENCIES, ADMIN_UNITS) if _exists(conn, r)
+            r
+            for r in (VALUES, CATALOGUE, RESTATEMENTS, BANDS, TOTALS, AGENCIES, ADMIN_UNITS)
+            if _exists(conn, r)
         ]
         conn.execute(
             sql.SQL("lock table {} in access share mode").format(

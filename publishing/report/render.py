@@ -81,7 +81,9 @@ def total_text(score: Score) -> Markup:
     """A total as staff read it: "61,20 / 70 điểm" (earned / measured, measured exact at the threshold)."""
     unit = LABELS["points_unit"]
     return _both(
-        lambda lang: f"{format_number(score.earned, lang, 2)} / {_arg(score.measured, lang)} {unit[LANGS.index(lang)]}"
+        lambda lang: (
+            f"{format_number(score.earned, lang, 2)} / {_arg(score.measured, lang)} {unit[LANGS.index(lang)]}"
+        )
     )
 
 
@@ -343,7 +345,13 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
                 unit.scores[framework] = score = _score(total, bands)
                 ranked.append((unit, score))
         # rated totals first, best first; those with too few points measured after them, unranked
-        ranked.sort(key=lambda pair: (not pair[1].rated, -(pair[1].scaled or Decimal(-1)), sort_key(pair[0].unit_name)))
+        ranked.sort(
+            key=lambda pair: (
+                not pair[1].rated,
+                -(pair[1].scaled or Decimal(-1)),
+                sort_key(pair[0].unit_name),
+            )
+        )
         rated = [score.scaled for _, score in ranked if score.rated]
         ranks: list[int | None] = [*competition_ranks(rated), *([None] * (len(ranked) - len(rated)))]
         chart = {}
@@ -352,7 +360,11 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
             for lang in LANGS:
                 chart[lang] = charts.score_chart(
                     [
-                        charts.Bar(u.unit_name, s.scaled or Decimal(0), s.band.name(lang) if s.band else NOT_RATED[lang])
+                        charts.Bar(
+                            u.unit_name,
+                            s.scaled or Decimal(0),
+                            s.band.name(lang) if s.band else NOT_RATED[lang],
+                        )
                         for u, s in ranked
                     ],
                     [b.name(lang) for b in bands],

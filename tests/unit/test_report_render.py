@@ -36,7 +36,19 @@ def _total(level: str, unit_id: str, earned: str, measured: str, band: str | Non
     """A row of bi.ind_framework_totals as the mart gives it (the score and band computed there)."""
     score = Decimal(earned) / Decimal(measured) * 100
     rated = Decimal(measured) >= 60
-    return Total("766", level, unit_id, Decimal(earned), Decimal(measured), Decimal(100), Decimal(60), score, rated, band, "complete")
+    return Total(
+        "766",
+        level,
+        unit_id,
+        Decimal(earned),
+        Decimal(measured),
+        Decimal(100),
+        Decimal(60),
+        score,
+        rated,
+        band,
+        "complete",
+    )
 
 
 def _snapshot() -> Snapshot:
@@ -74,7 +86,9 @@ def test_the_page_opens_in_the_language_asked_with_both_inside() -> None:
     assert visible_text(by_testid(vi, "kpi-score"), "en") == "3.60 / 6 points"
     assert visible_text(by_testid(vi, "kpi-band")) == "chưa đủ dữ liệu"
     assert visible_text(by_testid(vi, "kpi-band"), "en") == "not enough data"
-    agency = visible_text(re.search(r"<tr data-unit=.*?</tr>", section(vi, "scores-766"), flags=re.S).group(0))
+    agency = visible_text(
+        re.search(r"<tr data-unit=.*?</tr>", section(vi, "scores-766"), flags=re.S).group(0)
+    )
     assert agency.endswith("3,60 6 60,00 chưa đủ dữ liệu")  # a score, but no band from one indicator
 
 
@@ -84,7 +98,9 @@ def test_a_total_shows_the_band_the_mart_gives_and_a_fractional_measured_exactly
     page = render_html(Snapshot(**{**snapshot.__dict__, "totals": totals}))
     assert visible_text(by_testid(page, "kpi-score")) == "30,00 / 60 điểm"
     assert visible_text(by_testid(page, "kpi-band")) == "Trung bình"
-    agency = visible_text(re.search(r"<tr data-unit=.*?</tr>", section(page, "scores-766"), flags=re.S).group(0))
+    agency = visible_text(
+        re.search(r"<tr data-unit=.*?</tr>", section(page, "scores-766"), flags=re.S).group(0)
+    )
     # 59,99 measured is not 60: a score of 90,00 but no band and no rank
     assert agency.startswith("—") and agency.endswith("53,99 59,99 90,00 chưa đủ dữ liệu")
 
@@ -131,7 +147,18 @@ def test_agencies_in_vietnamese_order_and_tied_scores_share_a_rank() -> None:
     names = ["Sở Du lịch", "Sở Dân tộc", "Sở Y tế", "Ấp Bắc"]
     agencies = [_value("agency", f"A{n}", name, 30, 100) for n, name in enumerate(names)]
     totals = [_total("agency", f"A{n}", "3.6", "6") for n in range(len(names))]
-    rated = [Total(**{**t.__dict__, "measured": Decimal(60), "earned": Decimal(36), "is_rated": True, "band": "average"}) for t in totals]
+    rated = [
+        Total(
+            **{
+                **t.__dict__,
+                "measured": Decimal(60),
+                "earned": Decimal(36),
+                "is_rated": True,
+                "band": "average",
+            }
+        )
+        for t in totals
+    ]
     page = render_html(
         Snapshot(**{**snapshot.__dict__, "values": [snapshot.values[0], *agencies], "totals": rated})
     )
