@@ -352,9 +352,7 @@ def _table(lines: list[list[str]], left: tuple[int, ...] = (0, 3)) -> list[str]:
     widths = [max(len(line[c]) for line in lines) for c in range(len(lines[0]))]
     out = []
     for n, line in enumerate(lines):
-        cells = [
-            text.ljust(widths[c]) if c in left else text.rjust(widths[c]) for c, text in enumerate(line)
-        ]
+        cells = [text.ljust(widths[c]) if c in left else text.rjust(widths[c]) for c, text in enumerate(line)]
         out.append(("  " + "  ".join(cells)).rstrip())
         if n == 0:
             out.append("  " + "  ".join("-" * w for w in widths))

@@ -252,10 +252,6 @@ def _covered_until(value: Value) -> date | None:
     return (value.period_as_of.astimezone(LOCAL_TZ) - timedelta(microseconds=1)).date()
 
 
-#: A bar's label in the score chart when the total has too few points measured for a band.
-NOT_RATED = {lang: LABELS["not_rated"][n] for n, lang in enumerate(LANGS)}
-
-
 def _score(total: Total, bands: Sequence[Band]) -> Score:
     """A published total, with its band's display data (bands best first)."""
     band = next((b for b in bands if b.band == total.band), None)
@@ -355,18 +351,12 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
         rated = [score.scaled for _, score in ranked if score.rated]
         ranks: list[int | None] = [*competition_ranks(rated), *([None] * (len(ranked) - len(rated)))]
         chart = {}
-        if ranked:
+        charted = [(u, s) for u, s in ranked if s.band is not None]  # an unrated total has no bar
+        if charted:
             colors = [BAND_COLORS[min(n, len(BAND_COLORS) - 1)] for n in range(len(bands))]
             for lang in LANGS:
                 chart[lang] = charts.score_chart(
-                    [
-                        charts.Bar(
-                            u.unit_name,
-                            s.scaled or Decimal(0),
-                            s.band.name(lang) if s.band else NOT_RATED[lang],
-                        )
-                        for u, s in ranked
-                    ],
+                    [charts.Bar(u.unit_name, s.scaled or Decimal(0), s.band.name(lang)) for u, s in charted],
                     [b.name(lang) for b in bands],
                     colors,
                     lang,

@@ -89,7 +89,7 @@ def test_the_page_opens_in_the_language_asked_with_both_inside() -> None:
     agency = visible_text(
         re.search(r"<tr data-unit=.*?</tr>", section(vi, "scores-766"), flags=re.S).group(0)
     )
-    assert agency.endswith("3,60 6 60,00 chưa đủ dữ liệu")  # a score, but no band from one indicator
+    assert agency.endswith("3,60 6 — chưa đủ dữ liệu")  # no score on the scale, no band from one indicator
 
 
 def test_a_total_shows_the_band_the_mart_gives_and_a_fractional_measured_exactly() -> None:
@@ -101,8 +101,8 @@ def test_a_total_shows_the_band_the_mart_gives_and_a_fractional_measured_exactly
     agency = visible_text(
         re.search(r"<tr data-unit=.*?</tr>", section(page, "scores-766"), flags=re.S).group(0)
     )
-    # 59,99 measured is not 60: a score of 90,00 but no band and no rank
-    assert agency.startswith("—") and agency.endswith("53,99 59,99 90,00 chưa đủ dữ liệu")
+    # 59,99 measured is not 60 (90,00 on the scale): no score shown, no band, no rank
+    assert agency.startswith("—") and agency.endswith("53,99 59,99 — chưa đủ dữ liệu")
 
 
 def test_trend_chart_breaks_the_line_on_a_month_without_value() -> None:
