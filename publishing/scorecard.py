@@ -8,6 +8,7 @@ received comes from the dossier facts (`bi.fct_dossier`), not from an indicator'
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -40,6 +41,11 @@ LABELS = {
         "threshold": "Ngưỡng đạt điểm tối đa",
         "max_points": "{points} điểm",
         "no_target": "Chưa có chỉ tiêu",
+        "total_title": "Tổng điểm {framework}: điểm đạt / điểm đo được; xếp loại khi đo được từ {min} điểm",
+        "total": "Tổng điểm",
+        "band": "Xếp loại",
+        "points_of": "{earned} / {measured} điểm",
+        "not_rated": "chưa đủ dữ liệu",
         "empty": "Chưa có dữ liệu đã công bố trong schema bi cho giai đoạn này.",
     },
     "en": {
@@ -60,6 +66,11 @@ LABELS = {
         "threshold": "Full-score threshold",
         "max_points": "{points} points",
         "no_target": "No target",
+        "total_title": "{framework} total: points earned / measured; rated from {min} measured points",
+        "total": "Total",
+        "band": "Rating",
+        "points_of": "{earned} / {measured} points",
+        "not_rated": "not enough data",
         "empty": "No published data in schema bi for this period.",
     },
 }
@@ -158,6 +169,42 @@ class Row:
     def covered_until(self) -> date | None:
         days = [cell.covered_until for cell in self.cells.values() if cell.covered_until is not None]
         return min(days) if days else None
+
+
+@dataclass(frozen=True)
+class Total:
+    """A unit's framework total of a month as bi.ind_framework_totals computes it (never here)."""
+
+    month: date
+    level: str
+    unit_id: str
+    unit_name: str | None
+    framework: str
+    earned: Decimal
+    measured: Decimal
+    min_measured_points: Decimal
+    band_vi: str | None  # None: too few points measured for a band
+    band_en: str | None
+
+
+def fetch_totals(conn: psycopg.Connection, start: date, end: date) -> list[Total]:
+    """The agencies' and the province's framework totals of the months in [start, end)."""
+    if conn.execute("select to_regclass('bi.ind_framework_totals')").fetchone()[0] is None:
+        return []  # a publication made before totals were published
+    rows = conn.execute(
+        """
+        select t.period_start, t.level, t.unit_id, t.unit_name, t.framework, t.earned, t.measured,
+               t.min_measured_points, b.name_vi, b.name_en
+        from bi.ind_framework_totals as t
+        left join bi.rating_bands as b on b.framework = t.framework and b.band = t.band
+        where t.period_kind = 'month' and t.scope = 'area' and t.view = 'historical'
+          and t.level in ('agency', 'province')
+          and t.period_start >= date_trunc('month', %s::date) and t.period_start < %s
+        order by t.period_start, t.framework, t.level = 'agency', t.unit_id
+        """,
+        (start, end),
+    ).fetchall()
+    return [Total(*row) for row in rows]
 
 
 def fetch(conn: psycopg.Connection, start: date, end: date) -> list[Row]:
@@ -300,13 +347,12 @@ def _unit(row: Row, lang: str) -> str:
     return name + code
 
 
-def _table(lines: list[list[str]]) -> list[str]:
+def _table(lines: list[list[str]], left: tuple[int, ...] = (0, 3)) -> list[str]:
+    """Columns aligned: those in `left` (text) to the left, the others (numbers) to the right."""
     widths = [max(len(line[c]) for line in lines) for c in range(len(lines[0]))]
     out = []
     for n, line in enumerate(lines):
-        cells = [
-            text.ljust(widths[c]) if c in (0, 3) else text.rjust(widths[c]) for c, text in enumerate(line)
-        ]
+        cells = [text.ljust(widths[c]) if c in left else text.rjust(widths[c]) for c, text in enumerate(line)]
         out.append(("  " + "  ".join(cells)).rstrip())
         if n == 0:
             out.append("  " + "  ".join("-" * w for w in widths))
@@ -318,8 +364,38 @@ def _ordered(rows: list[Row]) -> list[Row]:
     return sorted(rows, key=lambda r: (r.unit_level != "province", r.unit_id))
 
 
-def render(rows: list[Row], lang: str = "vi") -> str:
-    """One block per indicator: what it is measured against, then one line per unit (province first).
+def _points_of(total: Total, lang: str) -> str:
+    """ "61,20 / 70 điểm": whole measured points without decimals (59,99 never reads as 60)."""
+    whole = total.measured == total.measured.to_integral()
+    return LABELS[lang]["points_of"].format(
+        earned=format_number(total.earned, lang, 2),
+        measured=format_number(total.measured, lang, 0 if whole else 2),
+    )
+
+
+def _total_blocks(totals: Sequence[Total], lang: str) -> list[str]:
+    """One block per framework: each unit's total and band (or not enough data), province first."""
+    labels = LABELS[lang]
+    blocks = []
+    for framework in dict.fromkeys(t.framework for t in totals):
+        mine = [t for t in totals if t.framework == framework]
+        title = labels["total_title"].format(
+            framework=framework, min=format_number(mine[0].min_measured_points, lang)
+        )
+        table = [[labels["unit"], labels["total"], labels["band"]]]
+        for total in sorted(mine, key=lambda t: (t.level != "province", t.unit_id)):
+            unit = _unit(
+                Row(total.month, total.unit_id, total.unit_name or total.unit_id, {}, total.level), lang
+            )
+            band = total.band_en if lang == "en" else total.band_vi
+            table.append([unit, _points_of(total, lang), band or labels["not_rated"]])
+        blocks.append("\n".join([title, *_table(table, left=(0, 2))]))
+    return blocks
+
+
+def render(rows: list[Row], lang: str = "vi", totals: Sequence[Total] = ()) -> str:
+    """One block per indicator: what it is measured against, then one line per unit (province first);
+    then each framework's totals (bi.ind_framework_totals).
 
     Every line fits WIDTH columns; numbers in the language's style (`85,90 %`, `1.234`).
     """
@@ -357,6 +433,7 @@ def render(rows: list[Row], lang: str = "vi") -> str:
                     ]
                 )
             blocks.append("\n".join([heading, _goal_line(cells, lang), *_table(table)]))
+        blocks += _total_blocks([t for t in totals if t.month == month], lang)
     if any(
         c.target_confirmed is False and not _is_threshold(c)
         for r in rows

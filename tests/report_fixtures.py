@@ -11,9 +11,10 @@ The expected rendering of every figure is written in the tests that use this, by
     766-3.3 39/78 = 50,00 % (target ≥ 50,00 %, met; August 30/75 = 40,00 %: +10,00 điểm %)
     NQ17-01 10/40 = 25,00 % (target ≥ 20,00 %, met; no August value)
     766-2.2 170/40 = 4,3 (days; August 5,0: -0,8, lower is better)
-    766 points 18,87 + 6,00 = 24,87 of 26 measured → 95,65 on the 100 scale: Xuất sắc (provisional)
-  Agencies: Sở Tư pháp 67/78 = 85,90 % on 766-2.1 (17,18 points) + 6 → 23,18 / 26 → 89,15: Tốt
-            Sở Xây dựng 950/1.000 = 95,00 % on 766-2.1 (19 points), 766-3.3 0/0 = N/A → 19/20 → 95,00
+    766 total (marts.ind_framework_totals, written here as the mart gives it): 18,87 + 6,00 =
+    24,87 / 26 điểm → 95,65 on the 100 scale, but 26 < the 60 points a band needs: chưa đủ dữ liệu
+  Agencies: Sở Tư pháp 67/78 = 85,90 % on 766-2.1 (17,18 points) + 6 → 23,18 / 26 → 89,15, no band
+            Sở Xây dựng 950/1.000 = 95,00 % on 766-2.1 (19 points), 766-3.3 0/0 = N/A → 19 / 20 → 95,00, no band
   Months: 2025-06 complete, 2025-07 absent, 2025-08 complete, 2025-09 provisional.
   Restatements of September: Sở Tư pháp 766-2.1 60/78 = 76,92 % → 67/78 = 85,90 %;
             province 766-2.1 1.010/1.078 = 93,69 % → 1.017/1.078 = 94,34 %.
@@ -71,8 +72,16 @@ create table reference.indicator_catalogue (
     indicator_id text, framework text, code text, name_vi text, name_en text, unit text, level text,
     direction text, full_score_at numeric, max_points numeric, confirmed boolean, note text
 );
+create table marts.ind_framework_totals (
+    framework text not null, period_kind text not null, period_start date not null, level text not null,
+    scope text not null, view text not null, unit_id text not null, unit_name text,
+    indicators_measured bigint not null, earned numeric not null, measured numeric not null,
+    scale numeric not null, min_measured_points numeric not null, score numeric, is_rated boolean not null,
+    band text, status text not null
+);
 create table reference.frameworks (
-    framework text, name_vi text, name_en text, issuing_document text, display_order integer
+    framework text, name_vi text, name_en text, issuing_document text, display_order integer,
+    min_measured_points numeric
 );
 create table reference.rating_bands (
     framework text, band text, name_vi text, name_en text, min_score numeric, scale numeric,
@@ -239,8 +248,8 @@ def _seed(conn: psycopg.Connection) -> None:
         )
         with (ROOT / "dbt_project/seeds/frameworks.csv").open(encoding="utf-8") as handle:
             cur.executemany(
-                "insert into reference.frameworks values (%s, %s, %s, %s, %s)",
-                [tuple(f.values()) for f in csv.DictReader(handle)],
+                "insert into reference.frameworks values (%s, %s, %s, %s, %s, %s)",
+                [tuple(v or None for v in f.values()) for f in csv.DictReader(handle)],
             )
         with (ROOT / "dbt_project/seeds/rating_bands.csv").open(encoding="utf-8") as handle:
             cur.executemany(
@@ -253,13 +262,32 @@ def _seed(conn: psycopg.Connection) -> None:
             )  # fmt: skip
 
 
-def publish_figures(conn: psycopg.Connection, figures: list[Fig]) -> int:
-    """Replace the mart with `figures`, stage, record a passing gate, publish; the publication id."""
-    conn.execute("truncate marts.ind_values")
+#: September's 766 totals (area, historical) per publication, by hand: (unit, earned, measured,
+#: indicators with a value); 26 and 20 measured points are below 60: no band.
+FIRST_TOTALS = ((PROVINCE, "24.74", "26", 2), (JUSTICE, "21.38", "26", 2), (CONSTRUCTION, "19", "20", 1))
+FINAL_TOTALS = ((PROVINCE, "24.87", "26", 2), (JUSTICE, "23.18", "26", 2), (CONSTRUCTION, "19", "20", 1))
+
+
+def _total_row(unit: tuple[str, str, str], earned: str, measured: str, indicators: int) -> tuple:
+    level, unit_id, unit_name = unit
+    score = Decimal(earned) / Decimal(measured) * 100
+    return (
+        "766", "month", "2025-09-01", level, "area", "historical", unit_id, unit_name, indicators,
+        Decimal(earned), Decimal(measured), 100, 60, score, False, None, "provisional",
+    )  # fmt: skip
+
+
+def publish_figures(conn: psycopg.Connection, figures: list[Fig], totals: tuple = FINAL_TOTALS) -> int:
+    """Replace the marts with `figures` and `totals`, stage, record a passing gate, publish; the publication id."""
+    conn.execute("truncate marts.ind_values, marts.ind_framework_totals")
     with conn.cursor() as cur:
         cur.executemany(
             "insert into marts.ind_values values (" + ", ".join(["%s"] * 19) + ")",
             [_row(f) for f in figures],
+        )
+        cur.executemany(
+            "insert into marts.ind_framework_totals values (" + ", ".join(["%s"] * 17) + ")",
+            [_total_row(*t) for t in totals],
         )
     return publish_figures_keeping(conn)
 
@@ -275,5 +303,5 @@ def build_bi(warehouse_url: str) -> int:
         conn.execute(DDL)
         migrate(conn)
         _seed(conn)
-        publish_figures(conn, first_figures())
-        return publish_figures(conn, final_figures())
+        publish_figures(conn, first_figures(), FIRST_TOTALS)
+        return publish_figures(conn, final_figures(), FINAL_TOTALS)

@@ -255,11 +255,12 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             "agency_points_rating",
             "ioc",
             "Điểm 766 và xếp loại theo cơ quan",
-            "Điểm đạt được trên điểm tối đa của các chỉ số có điểm, theo khung, và xếp loại "
-            "theo bi.rating_bands (ngưỡng trung gian là GIẢ ĐỊNH, xem cột confirmed).",
+            "Điểm đạt / điểm đo được (điểm tối đa của các chỉ số có số liệu), theo khung, từ "
+            "bi.ind_framework_totals; xếp loại theo bi.rating_bands chỉ khi điểm đo được đủ mức tối thiểu "
+            "(ngưỡng trung gian là GIẢ ĐỊNH, xem cột confirmed), nếu không: chưa đủ dữ liệu.",
             "agency_points_rating.sql",
             "table",
-            _tags("period", "unit", "indicator"),
+            _tags("period", "unit"),
         ),
         Question(
             "agency_indicator_points",

@@ -33,10 +33,10 @@ SEMANTIC_RULES: tuple[tuple[str, str], ...] = (
         "type/Quantity",
     ),
     (r"(_count|_values)$", "type/Quantity"),
-    (r"^(points|max_points)$", "type/Score"),
+    (r"^(points|max_points|earned|measured|score|min_measured_points)$", "type/Score"),
     (
         r"^(framework|value_unit|direction|period_kind|period_status|scope|view|status|change|level|unit|"
-        r"agency_level|online_level|channel_code|time_limit_unit)$",
+        r"agency_level|online_level|channel_code|time_limit_unit|band)$",
         "type/Category",
     ),
     (r"^(note|description|source)$", "type/Description"),

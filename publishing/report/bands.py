@@ -2,13 +2,14 @@
 
 The bands are data: the seed `dbt_project/seeds/rating_bands.csv`, published as
 `bi.rating_bands`. The report reads the published table and falls back to the seed file
-for a publication made before the table existed. Nothing here knows a boundary.
+for a publication made before the table existed. Nothing here knows a boundary or rates a
+score: a unit's band is computed once, in the mart `ind_framework_totals`.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -51,25 +52,3 @@ def load_seed(path: Path = SEED) -> list[Band]:
 def bands_of(bands: Iterable[Band], framework: str) -> list[Band]:
     """The framework's bands, best first."""
     return sorted((b for b in bands if b.framework == framework), key=lambda b: b.min_score, reverse=True)
-
-
-def scaled_score(earned: Decimal, measured: Decimal, scale: Decimal) -> Decimal | None:
-    """A total measured on `measured` of the framework's `scale` points, brought to that scale."""
-    if measured <= 0:
-        return None
-    return earned / measured * scale
-
-
-def rate(score: Decimal | int | float | None, bands: Sequence[Band]) -> Band | None:
-    """The band of `score`: the one with the highest `min_score` not above it.
-
-    `bands` are one framework's (any order). Scores are compared unrounded, so 89.995 is
-    still below 90. None when there is no score or it is below every band.
-    """
-    if score is None:
-        return None
-    value = Decimal(str(score))
-    for band in sorted(bands, key=lambda b: b.min_score, reverse=True):
-        if value >= band.min_score:
-            return band
-    return None

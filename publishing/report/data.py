@@ -1,8 +1,9 @@
 """What the report reads: the live publication's `bi` views, read as one consistent state.
 
 Indicator figures are the month rows of `bi.ind_values` at every level, scope and view, with the
-catalogue's direction and Decision 766 scoring beside them; the agencies' tiers come from
-`bi.dim_agency` when it is published.
+catalogue's direction and Decision 766 scoring beside them; each unit's framework total and band
+are the month rows of `bi.ind_framework_totals` (computed there, never here); the agencies'
+tiers come from `bi.dim_agency` when it is published.
 
 The views are locked in ACCESS SHARE mode first, in one statement, so a publish cannot
 re-point them while the report reads (publish takes them all at once and retries), and the
@@ -31,6 +32,7 @@ MAIN_ROWS = MONTH_ROWS + " and v.scope = 'area' and v.view = 'historical'"
 CATALOGUE = "indicator_catalogue"
 RESTATEMENTS = "restatements"
 BANDS = "rating_bands"
+TOTALS = "ind_framework_totals"
 AGENCIES = "dim_agency"
 ADMIN_UNITS = "dim_admin_unit"
 #: How many months (the period and those before it) the trend charts cover.
@@ -92,6 +94,24 @@ _FROM_CATALOGUE = ("direction", "full_score_at", "max_points")
 
 
 @dataclass(frozen=True)
+class Total:
+    """A month row of ind_framework_totals: a unit's points earned out of those measured, and its
+    band (None below the framework's min_measured_points)."""
+
+    framework: str
+    level: str
+    unit_id: str
+    earned: Decimal
+    measured: Decimal
+    scale: Decimal
+    min_measured_points: Decimal
+    score: Decimal | None
+    is_rated: bool
+    band: str | None
+    status: str
+
+
+@dataclass(frozen=True)
 class Restatement:
     publication_id: int
     previous_publication_id: int | None
@@ -135,6 +155,8 @@ class Snapshot:
     agency_levels: dict[str, str] = field(default_factory=dict)  # agency id → dim_agency.agency_level
     #: today's commune → the communes of the period it took over (code, name): the crosswalk
     predecessors: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: the period's framework totals of the units as they were (area, historical)
+    totals: list[Total] = field(default_factory=list)
 
 
 def add_months(month: date, months: int) -> date:
@@ -170,7 +192,9 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
         raise NothingPublished("bi has no indicator values or catalogue: nothing is published yet")
     with conn.transaction():
         locked = [
-            r for r in (VALUES, CATALOGUE, RESTATEMENTS, BANDS, AGENCIES, ADMIN_UNITS) if _exists(conn, r)
+            r
+            for r in (VALUES, CATALOGUE, RESTATEMENTS, BANDS, TOTALS, AGENCIES, ADMIN_UNITS)
+            if _exists(conn, r)
         ]
         conn.execute(
             sql.SQL("lock table {} in access share mode").format(
@@ -234,6 +258,16 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
             ]
         else:
             bands = load_seed()
+        totals: list[Total] = []
+        if TOTALS in locked:
+            with conn.cursor(row_factory=class_row(Total)) as cur:
+                totals = cur.execute(
+                    sql.SQL(
+                        "select {} from {} where period_kind = 'month' and period_start = %s"
+                        " and scope = 'area' and view = 'historical' order by framework, level, unit_id"
+                    ).format(_columns(Total), sql.Identifier("bi", TOTALS)),
+                    (period,),
+                ).fetchall()
         frameworks = read_published(conn)
         agency_levels: dict[str, str] = {}
         if AGENCIES in locked:
@@ -265,4 +299,5 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
         frameworks,
         agency_levels,
         predecessors,
+        totals,
     )

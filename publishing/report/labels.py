@@ -115,9 +115,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "band": ("Xếp loại", "Rating"),
     "bands_legend": ("Thang xếp loại", "Rating bands"),
     "band_from": ("từ {score} điểm", "from {score} points"),
-    "provisional_rating": (
-        "† Xếp loại tạm tính: mới đo được {measured} trên {scale} điểm của bộ chỉ số; điểm được quy về thang {scale}.",
-        "† Provisional rating: only {measured} of the index's {scale} points are measured; the score is brought to the {scale} scale.",
+    "not_rated": ("chưa đủ dữ liệu", "not enough data"),
+    "points_unit": ("điểm", "points"),
+    "measured_rule": (
+        "Tổng điểm = điểm đạt / điểm tối đa của các chỉ số có số liệu; xếp loại theo điểm đạt ÷ điểm đo được × {scale}, chỉ khi đo được từ {min} điểm trở lên (dưới mức đó: chưa đủ dữ liệu).",
+        "Total = points earned / the maximum points of the indicators with values; rated on earned ÷ measured × {scale}, only when at least {min} points are measured (below that: not enough data).",
     ),
     "assumed_band": (
         "Ngưỡng xếp loại đánh dấu * là giả định (chưa có trong văn bản), sửa trong danh mục thang xếp loại.",

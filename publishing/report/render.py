@@ -22,11 +22,12 @@ from markupsafe import Markup, escape
 
 from core.vietnamese import sort_key
 from publishing.report import charts
-from publishing.report.bands import Band, bands_of, rate, scaled_score
+from publishing.report.bands import Band, bands_of
 from publishing.report.data import (
     Indicator,
     NothingPublished,
     Snapshot,
+    Total,
     Value,
     add_months,
     published_periods,
@@ -76,6 +77,16 @@ def t(key: str, **args: object) -> Markup:
     )
 
 
+def total_text(score: Score) -> Markup:
+    """A total as staff read it: "61,20 / 70 điểm" (earned / measured, measured exact at the threshold)."""
+    unit = LABELS["points_unit"]
+    return _both(
+        lambda lang: (
+            f"{format_number(score.earned, lang, 2)} / {_arg(score.measured, lang)} {unit[LANGS.index(lang)]}"
+        )
+    )
+
+
 def _arg(value: object, lang: str) -> object:
     if isinstance(value, Decimal | int) and not isinstance(value, bool):
         return format_number(value, lang, 0 if Decimal(value) == Decimal(value).to_integral() else 2)
@@ -119,18 +130,16 @@ class ProvinceLine:
 
 @dataclass
 class Score:
-    """A unit's total on a scored framework in the period."""
+    """A unit's total on a scored framework in the period, as bi.ind_framework_totals gives it:
+    points earned out of the points measured, and a band only when enough points are measured."""
 
     earned: Decimal
     measured: Decimal
     scale: Decimal
-    scaled: Decimal | None
-    band: Band | None
+    scaled: Decimal | None  # earned ÷ measured × scale
+    band: Band | None  # None: not enough points measured (or below every band)
     band_index: int
-
-    @property
-    def provisional(self) -> bool:
-        return self.measured < self.scale
+    rated: bool  # measured reached the framework's min_measured_points
 
 
 @dataclass
@@ -214,17 +223,11 @@ class FrameworkScores:
     bands: list[Band]
     province: Score | None
     agencies: list[tuple[Unit, Score]]  # best first
-    ranks: list[int]  # competition ranks of `agencies`
+    ranks: list[int | None]  # competition ranks of `agencies`; None: not rated
     indicators: list[Indicator]  # the framework's scored indicators with points
     chart: dict[str, str]
     province_points: dict[str, Decimal | None]
-
-    @property
-    def provisional_measured(self) -> Decimal | None:
-        """The points measured when some unit's rating is provisional (fewer than the scale)."""
-        scores = [s for s in [self.province, *(score for _, score in self.agencies)] if s is not None]
-        provisional = [s.measured for s in scores if s.provisional]
-        return max(provisional) if provisional else None
+    min_measured_points: Decimal  # the measured points a band needs
 
 
 @dataclass
@@ -249,16 +252,11 @@ def _covered_until(value: Value) -> date | None:
     return (value.period_as_of.astimezone(LOCAL_TZ) - timedelta(microseconds=1)).date()
 
 
-def _score(values: Iterable[Value], bands: Sequence[Band]) -> Score | None:
-    scored = [v for v in values if v.points is not None and v.max_points is not None]
-    if not scored or not bands:
-        return None
-    earned = sum((v.points for v in scored), Decimal(0))
-    measured = sum((v.max_points for v in scored), Decimal(0))
-    scale = bands[0].scale
-    scaled = scaled_score(earned, measured, scale)
-    band = rate(scaled, bands)
-    return Score(earned, measured, scale, scaled, band, bands.index(band) if band else len(bands) - 1)
+def _score(total: Total, bands: Sequence[Band]) -> Score:
+    """A published total, with its band's display data (bands best first)."""
+    band = next((b for b in bands if b.band == total.band), None)
+    index = bands.index(band) if band else len(bands) - 1
+    return Score(total.earned, total.measured, total.scale, total.score, band, index, total.is_rated)
 
 
 def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, object]:
@@ -334,25 +332,31 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
         if not bands or not scored_ids:
             continue
         province_values = [v for i in scored_ids for v in find(i.indicator_id, "province", period)]
-        province_score = _score(province_values, bands)
+        totals = [t for t in snapshot.totals if t.framework == framework]
+        province_score = next((_score(t, bands) for t in totals if t.level == "province"), None)
         ranked: list[tuple[Unit, Score]] = []
-        for unit in agencies:
-            score = _score(
-                (unit.values[i.indicator_id] for i in scored_ids if i.indicator_id in unit.values), bands
-            )
-            if score is not None:
-                unit.scores[framework] = score
+        for total in totals:
+            unit = units.get(total.unit_id) if total.level == "agency" else None
+            if unit is not None:
+                unit.scores[framework] = score = _score(total, bands)
                 ranked.append((unit, score))
-        ranked.sort(key=lambda pair: (-(pair[1].scaled or Decimal(-1)), sort_key(pair[0].unit_name)))
+        # rated totals first, best first; those with too few points measured after them, unranked
+        ranked.sort(
+            key=lambda pair: (
+                not pair[1].rated,
+                -(pair[1].scaled or Decimal(-1)),
+                sort_key(pair[0].unit_name),
+            )
+        )
+        rated = [score.scaled for _, score in ranked if score.rated]
+        ranks: list[int | None] = [*competition_ranks(rated), *([None] * (len(ranked) - len(rated)))]
         chart = {}
-        if ranked:
+        charted = [(u, s) for u, s in ranked if s.band is not None]  # an unrated total has no bar
+        if charted:
             colors = [BAND_COLORS[min(n, len(BAND_COLORS) - 1)] for n in range(len(bands))]
             for lang in LANGS:
                 chart[lang] = charts.score_chart(
-                    [
-                        charts.Bar(u.unit_name, s.scaled or Decimal(0), s.band.name(lang) if s.band else "")
-                        for u, s in ranked
-                    ],
+                    [charts.Bar(u.unit_name, s.scaled or Decimal(0), s.band.name(lang)) for u, s in charted],
                     [b.name(lang) for b in bands],
                     colors,
                     lang,
@@ -364,10 +368,11 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
                 bands,
                 province_score,
                 ranked,
-                competition_ranks([score.scaled for _, score in ranked]),
+                ranks,
                 scored_ids,
                 chart,
                 province_points,
+                totals[0].min_measured_points if totals else Decimal(0),
             )
         )
 
@@ -469,6 +474,9 @@ def _environment() -> Environment:
         t=t,
         value=lambda v, unit: _both(lambda lang: format_value(v, unit, lang)),
         number=lambda v, decimals=0: _both(lambda lang: format_number(v, lang, decimals)),
+        total_text=total_text,
+        # whole points without decimals, others to 2 (59,99 measured never reads as 60)
+        measured_points=lambda v: _both(lambda lang: _arg(v, lang)),
         percent=lambda v: _both(lambda lang: format_percent(v, lang)),
         change=lambda v, unit: _both(lambda lang: format_change(v, unit, lang)),
         month=lambda m: _both(lambda lang: format_month(m, lang)),

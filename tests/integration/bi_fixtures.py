@@ -98,8 +98,16 @@ create table reference.indicator_targets (
     indicator_id text, valid_from_year integer, valid_to_year integer, target numeric,
     confirmed boolean, source text, level text
 );
+create table marts.ind_framework_totals (
+    framework text not null, period_kind text not null, period_start date not null, level text not null,
+    scope text not null, view text not null, unit_id text not null, unit_name text,
+    indicators_measured bigint not null, earned numeric not null, measured numeric not null,
+    scale numeric not null, min_measured_points numeric not null, score numeric, is_rated boolean not null,
+    band text, status text not null
+);
 create table reference.frameworks (
-    framework text, name_vi text, name_en text, issuing_document text, display_order integer
+    framework text, name_vi text, name_en text, issuing_document text, display_order integer,
+    min_measured_points numeric
 );
 create table reference.rating_bands (
     framework text, band text, name_vi text, name_en text, min_score numeric, scale numeric,
@@ -185,6 +193,7 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
         conn.execute(DDL)
     for table in (
         "marts.ind_values",
+        "marts.ind_framework_totals",
         "marts.dim_agency",
         "marts.fct_dossier",
         "marts.dq_source_month",
@@ -209,9 +218,40 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
         )  # fmt: skip
         with FRAMEWORKS_CSV.open(newline="", encoding="utf-8") as handle:
             cur.executemany(
-                "insert into reference.frameworks values (%s, %s, %s, %s, %s)",
-                [tuple(r.values()) for r in csv.DictReader(handle)],
+                "insert into reference.frameworks values (%s, %s, %s, %s, %s, %s)",
+                [tuple(v or None for v in r.values()) for r in csv.DictReader(handle)],
             )
+        cur.executemany(  # hand-written totals: agency A rated (70 measured), B not (26 < 60)
+            "insert into marts.ind_framework_totals values"
+            " ('766', 'month', %s, 'agency', 'area', 'historical', %s, %s, %s, %s, %s, 100, 60, %s, %s, %s, %s)",
+            [
+                (
+                    month,
+                    *AGENCIES[0],
+                    4,
+                    Decimal("61.20"),
+                    70,
+                    Decimal("61.20") / 70 * 100,
+                    True,
+                    "good",
+                    status,
+                )
+                for month, status in zip(MONTHS, ("complete", "provisional"), strict=True)
+            ]
+            + [
+                (
+                    MONTHS[1],
+                    *AGENCIES[1],
+                    2,
+                    Decimal(20),
+                    26,
+                    Decimal(20) / 26 * 100,
+                    False,
+                    None,
+                    "provisional",
+                )
+            ],
+        )
         with RATING_BANDS_CSV.open(newline="", encoding="utf-8") as handle:
             cur.executemany(
                 "insert into reference.rating_bands values (%s, %s, %s, %s, %s, %s, %s, %s)",

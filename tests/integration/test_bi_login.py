@@ -103,15 +103,15 @@ def test_the_login_reads_every_bi_relation(owner: psycopg.Connection, login: psy
         " relation_count, row_count from bi.publication_history order by 1"
     ).fetchall()
     first, second = history[0][0], history[1][0]
-    # 8 marts and seeds (with the 5 rating bands, the frameworks and 2 data-quality months) +
-    # restatements + the history itself; rows: the marts' and seeds' (3 agency versions, 12
-    # dossiers) + 0 or 1 restatement. The first was live when the second was staged: the second
-    # superseded it.
+    # 9 marts and seeds (with the 5 rating bands, the frameworks, 2 data-quality months and 3
+    # framework totals) + restatements + the history itself; rows: the marts' and seeds' (3 agency
+    # versions, 12 dossiers) + 0 or 1 restatement. The first was live when the second was staged:
+    # the second superseded it.
     frameworks = login.execute("select count(*) from bi.frameworks").fetchone()[0]
-    marts_rows = expected + 3 + 12 + 2 + 5 + frameworks + 2 * len(rows)
+    marts_rows = expected + 3 + 12 + 2 + 5 + 3 + frameworks + 2 * len(rows)
     assert history == [
-        (first, False, "superseded", True, 1, 0, 10, marts_rows),
-        (second, True, "published", True, None, 1, 10, marts_rows + 1),
+        (first, False, "superseded", True, 1, 0, 11, marts_rows),
+        (second, True, "published", True, None, 1, 11, marts_rows + 1),
     ]
 
 

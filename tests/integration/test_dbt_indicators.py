@@ -486,8 +486,29 @@ def test_submitted_online_766_3_3(conn: psycopg.Connection) -> None:
     assert (v.numerator, v.denominator, v.value) == (6, 12, Decimal("0.5"))
     # the Decision's 50 % is a full-score threshold, not a target: no target, no verdict
     assert (v.target, v.target_confirmed, v.met) == (None, None, None)
-    # a full-score threshold (50 %) but no maximum points in the catalogue: no points
-    assert (v.full_score_at, v.max_points, v.points) == (Decimal("0.50"), None, None)
+    # 50 % is the full-score threshold: the catalogue's maximum points in full
+    assert v.full_score_at == Decimal("0.50")
+    assert v.points == v.max_points > 0
+
+
+def test_framework_total_earned_out_of_measured_without_band(conn: psycopg.Connection) -> None:
+    # A's 766 total in September: the points of 766-2.1 and 766-3.3, the only scored 766 indicators
+    # with a value (766-2.2 is not scored), out of their maximum points: far below the 60 measured
+    # points a band needs, so no band.
+    on_time, online = _agency(conn, A, "766-2.1"), _agency(conn, A, "766-3.3")
+    total = conn.execute(
+        """
+        select indicators_measured, earned, measured, score, is_rated, band from marts.ind_framework_totals
+        where framework = '766' and period_kind = 'month' and period_start = '2025-09-01'
+          and level = 'agency' and scope = 'area' and view = 'historical' and unit_id = %s
+        """,
+        (A,),
+    ).fetchone()
+    measured = on_time.max_points + online.max_points
+    assert total[:3] == (2, pytest.approx(on_time.points + online.points), measured)
+    assert total[3] == pytest.approx((on_time.points + online.points) / measured * 100)
+    assert measured < 60
+    assert total[4:] == (False, None)
 
 
 def test_settled_online_nq17_01(conn: psycopg.Connection) -> None:

@@ -384,3 +384,16 @@ def test_dtimon_metabase_plan_as_the_readme_prints_it(
         text=True,
     )
     assert refused.returncode != 0 and "HTTP 401" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_the_points_question_reads_the_published_totals(login: psycopg.Connection) -> None:
+    """Agency A's September total in bi.ind_framework_totals is 61,20 / 70 rated good; B's 20 / 26
+    has too few points measured for a band."""
+    sql, params = render_native(
+        definitions.build().question("agency_points_rating"), {"period": date(2025, 9, 1)}
+    )
+    rows = {r[2]: (r[4], r[5], r[7]) for r in login.execute(sql, params).fetchall()}
+    assert rows == {
+        AGENCIES[0][0]: (Decimal("61.20"), 70, "Tốt"),
+        AGENCIES[1][0]: (Decimal(20), 26, "chưa đủ dữ liệu"),
+    }

@@ -47,7 +47,8 @@ def test_header_names_the_period_its_status_and_the_publication(
     assert f"pub_{publication_id:06d}" in visible_text(by_testid(page, "publication"), "en")
     assert visible_text(by_testid(page, "kpi-met")) == "2 / 3"  # 766-3.3 and NQ17-01 met, 766-2.1 not
     assert visible_text(by_testid(page, "kpi-measured")) == "4 / 5"  # 766-4.2 has no values
-    assert visible_text(by_testid(page, "kpi-score")) == "95,65"  # (18,87 + 6) / 26 × 100
+    assert visible_text(by_testid(page, "kpi-score")) == "24,87 / 26 điểm"  # 18,87 + 6 of 20 + 6
+    assert visible_text(by_testid(page, "kpi-band")) == "chưa đủ dữ liệu"  # 26 < 60 measured points
     assert visible_text(by_testid(page, "kpi-agencies")) == "2"
 
 
@@ -79,19 +80,20 @@ def test_province_summary_against_targets_with_the_trend(page: str) -> None:
 def test_766_points_and_rating_per_agency(page: str) -> None:
     scores = section(page, "scores-766")
     province = visible_text(re.search(r'<tr class="fw">.*?</tr>', scores, flags=re.S).group(0))
-    assert province == "Toàn tỉnh 18,87 6,00 24,87 26 95,65 Xuất sắc†"
+    # 26 and 20 points measured, below the 60 a band needs: no score on the scale, no band, no rank
+    assert province == "Toàn tỉnh 18,87 6,00 24,87 26 — chưa đủ dữ liệu"
     ranked = [visible_text(r) for r in re.findall(r"<tr data-unit=.*?</tr>", scores, flags=re.S)]
     assert ranked == [
-        "1 Sở Xây dựng 19,00 — 19,00 20 95,00 Xuất sắc†",
-        "2 Sở Tư pháp 17,18 6,00 23,18 26 89,15 Tốt†",
+        "— Sở Xây dựng 19,00 — 19,00 20 — chưa đủ dữ liệu",
+        "— Sở Tư pháp 17,18 6,00 23,18 26 — chưa đủ dữ liệu",
     ]
     legend = visible_text(scores)
     assert (
         "Xuất sắc từ 90 điểm; Tốt* từ 80 điểm; Khá* từ 70 điểm; Trung bình* từ 50 điểm; Yếu từ 0 điểm"
         in legend
     )
-    assert "mới đo được 26 trên 100 điểm" in legend
-    assert len(re.findall(r'<figure class="chart wide" data-chart="score"', scores)) == 1
+    assert "chỉ khi đo được từ 60 điểm trở lên (dưới mức đó: chưa đủ dữ liệu)" in legend
+    assert 'data-chart="score"' not in scores  # no rated total, no bars
 
 
 def test_per_agency_tables_with_numerator_and_denominator(page: str) -> None:
@@ -102,7 +104,7 @@ def test_per_agency_tables_with_numerator_and_denominator(page: str) -> None:
     assert visible_text(rows(justice, "data-indicator", "766-2.1")[0]).endswith(
         "67 78 85,90 % ≥ 95,00 %* Không đạt 17,18 / 20"
     )
-    assert "Tổng điểm 766: 23,18 / 26 Tốt†" in visible_text(justice)
+    assert "Tổng điểm 766: 23,18 / 26 điểm chưa đủ dữ liệu" in visible_text(justice)
     construction = re.search(
         r'<div class="agency" data-unit="000.00.02.H57">.*?</table>', agencies, flags=re.S
     ).group(0)
@@ -374,3 +376,19 @@ def test_framework_names_are_read_from_the_published_frameworks_seed(published: 
     # the agency table's framework rows carry the seed's names, in its display order
     assert seed["766"] in visible_text(page) and seed["NQ17"] in visible_text(page)
     assert visible_text(page).index(seed["766"]) < visible_text(page).index(seed["NQ17"])
+
+
+def test_the_total_and_band_are_the_published_totals(published: tuple[str, int], tmp_path: Path) -> None:
+    """The report computes no total or band: a province total measured on 60 points and rated
+    good in bi.ind_framework_totals reads so in the headline."""
+    url, _ = published
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "update marts.ind_framework_totals set earned = 48, measured = 60, score = 80, is_rated = true,"
+            " band = 'good' where level = 'province'"
+        )
+        rf.publish_figures_keeping(conn)
+    page = render_report(url, tmp_path).read_text(encoding="utf-8")
+    assert visible_text(by_testid(page, "kpi-score")) == "48,00 / 60 điểm"
+    assert visible_text(by_testid(page, "kpi-band")) == "Tốt"
+    assert visible_text(by_testid(page, "kpi-band"), "en") == "Good"

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from publishing.report.bands import Band, bands_of, load_seed, rate, scaled_score
+from publishing.report.bands import bands_of, load_seed
 from publishing.report.formatting import (
     format_change,
     format_date,
@@ -92,36 +92,3 @@ def test_the_seed_holds_the_766_bands_of_the_domain() -> None:
     ]
     assert [b.name_vi for b in bands] == ["Xuất sắc", "Tốt", "Khá", "Trung bình", "Yếu"]
     assert {b.scale for b in bands} == {100}
-
-
-@pytest.mark.parametrize(
-    ("score", "band"),
-    [
-        (100, "excellent"),
-        (90, "excellent"),
-        (Decimal("89.995"), "good"),  # compared unrounded: 89.995 is below 90
-        (80, "good"),
-        (Decimal("79.99"), "fair"),
-        (70, "fair"),
-        (69, "average"),
-        (50, "average"),
-        (Decimal("49.99"), "weak"),
-        (0, "weak"),
-    ],
-)
-def test_rate_puts_a_score_in_its_band(score: object, band: str) -> None:
-    rated = rate(score, bands_of(load_seed(), "766"))
-    assert rated is not None and rated.band == band
-
-
-def test_rate_without_score_or_below_every_band() -> None:
-    bands = [Band("X", "pass", "Đạt", "Pass", Decimal(50), Decimal(100), True)]
-    assert rate(None, bands) is None
-    assert rate(49, bands) is None
-    assert rate(50, bands).band == "pass"
-
-
-def test_scaled_score_brings_a_partial_total_to_the_scale() -> None:
-    # 17.18 + 6 points earned of the 20 + 6 measured: 89.15... on the 100-point scale
-    assert round(scaled_score(Decimal("23.18"), Decimal(26), Decimal(100)), 2) == Decimal("89.15")
-    assert scaled_score(Decimal(0), Decimal(0), Decimal(100)) is None

@@ -10,7 +10,7 @@ from report_html import by_testid, section, visible_text
 
 from publishing.report.bands import load_seed
 from publishing.report.charts import Bar, Point, score_chart, trend_chart
-from publishing.report.data import Indicator, Publication, Snapshot, Value
+from publishing.report.data import Indicator, Publication, Snapshot, Total, Value
 from publishing.report.frameworks import Framework
 from publishing.report.frameworks import load_seed as load_frameworks
 from publishing.report.render import competition_ranks, render_html
@@ -32,6 +32,25 @@ def _value(
     )  # fmt: skip
 
 
+def _total(level: str, unit_id: str, earned: str, measured: str, band: str | None = None) -> Total:
+    """A row of bi.ind_framework_totals as the mart gives it (the score and band computed there)."""
+    score = Decimal(earned) / Decimal(measured) * 100
+    rated = Decimal(measured) >= 60
+    return Total(
+        "766",
+        level,
+        unit_id,
+        Decimal(earned),
+        Decimal(measured),
+        Decimal(100),
+        Decimal(60),
+        score,
+        rated,
+        band,
+        "complete",
+    )
+
+
 def _snapshot() -> Snapshot:
     indicator = Indicator(
         "766-3.3", "766", "3.3", "Tỷ lệ hồ sơ nộp trực tuyến", "Dossiers submitted online", "ratio",
@@ -46,6 +65,7 @@ def _snapshot() -> Snapshot:
         load_seed(),
         [date(2025, 9, 1)],
         load_frameworks(),
+        totals=[_total("province", "H57", "3.6", "6"), _total("agency", "A1", "3.6", "6")],
     )
 
 
@@ -61,9 +81,28 @@ def test_the_page_opens_in_the_language_asked_with_both_inside() -> None:
     assert '<html lang="vi">' in vi and '<html lang="en">' in en
     assert visible_text(by_testid(vi, "period")) == "Tháng 9/2025"
     assert visible_text(by_testid(vi, "period"), "en") == "Sep 2025"
-    # 30 % of 6 points at full score 50 %: 3,60 of 6 measured → 60,00 on the 100 scale: Trung bình
-    assert visible_text(by_testid(vi, "kpi-score")) == "60,00"
-    assert "Trung bình" in visible_text(vi) and "Average" in visible_text(vi, "en")
+    # 30 % of 6 points at full score 50 %: 3,60 of 6 measured, far below the 60 a band needs
+    assert visible_text(by_testid(vi, "kpi-score")) == "3,60 / 6 điểm"
+    assert visible_text(by_testid(vi, "kpi-score"), "en") == "3.60 / 6 points"
+    assert visible_text(by_testid(vi, "kpi-band")) == "chưa đủ dữ liệu"
+    assert visible_text(by_testid(vi, "kpi-band"), "en") == "not enough data"
+    agency = visible_text(
+        re.search(r"<tr data-unit=.*?</tr>", section(vi, "scores-766"), flags=re.S).group(0)
+    )
+    assert agency.endswith("3,60 6 — chưa đủ dữ liệu")  # no score on the scale, no band from one indicator
+
+
+def test_a_total_shows_the_band_the_mart_gives_and_a_fractional_measured_exactly() -> None:
+    snapshot = _snapshot()
+    totals = [_total("province", "H57", "30", "60", "average"), _total("agency", "A1", "53.991", "59.99")]
+    page = render_html(Snapshot(**{**snapshot.__dict__, "totals": totals}))
+    assert visible_text(by_testid(page, "kpi-score")) == "30,00 / 60 điểm"
+    assert visible_text(by_testid(page, "kpi-band")) == "Trung bình"
+    agency = visible_text(
+        re.search(r"<tr data-unit=.*?</tr>", section(page, "scores-766"), flags=re.S).group(0)
+    )
+    # 59,99 measured is not 60 (90,00 on the scale): no score shown, no band, no rank
+    assert agency.startswith("—") and agency.endswith("53,99 59,99 — chưa đủ dữ liệu")
 
 
 def test_trend_chart_breaks_the_line_on_a_month_without_value() -> None:
@@ -107,11 +146,26 @@ def test_agencies_in_vietnamese_order_and_tied_scores_share_a_rank() -> None:
     snapshot = _snapshot()
     names = ["Sở Du lịch", "Sở Dân tộc", "Sở Y tế", "Ấp Bắc"]
     agencies = [_value("agency", f"A{n}", name, 30, 100) for n, name in enumerate(names)]
-    page = render_html(Snapshot(**{**snapshot.__dict__, "values": [snapshot.values[0], *agencies]}))
+    totals = [_total("agency", f"A{n}", "3.6", "6") for n in range(len(names))]
+    rated = [
+        Total(
+            **{
+                **t.__dict__,
+                "measured": Decimal(60),
+                "earned": Decimal(36),
+                "is_rated": True,
+                "band": "average",
+            }
+        )
+        for t in totals
+    ]
+    page = render_html(
+        Snapshot(**{**snapshot.__dict__, "values": [snapshot.values[0], *agencies], "totals": rated})
+    )
     details = [visible_text(h) for h in re.findall(r"<h4>(.*?)</h4>", section(page, "agencies"), flags=re.S)]
     assert [d.split(" A")[0] for d in details] == ["Ấp Bắc", "Sở Dân tộc", "Sở Du lịch", "Sở Y tế"]
     ranks = re.findall(r'data-testid="rank">(\d+)<', section(page, "scores-766"))
-    assert ranks == ["1", "1", "1", "1"]  # every agency scored 30 / 100
+    assert ranks == ["1", "1", "1", "1"]  # every agency scored 36 / 60
 
 
 def test_units_of_government_grouped_by_level_and_today_s_units_apart() -> None:

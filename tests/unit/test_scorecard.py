@@ -8,7 +8,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from publishing.scorecard import WIDTH, Cell, Indicator, Row, render, summary
+from publishing.scorecard import WIDTH, Cell, Indicator, Row, Total, render, summary
 
 ON_TIME = Indicator(
     "766-2.1", "Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn", "Dossiers settled early or on time"
@@ -143,3 +143,24 @@ def test_technical_summary_in_both_languages() -> None:
 
 def test_nothing_published() -> None:
     assert render([], "vi") == "Chưa có dữ liệu đã công bố trong schema bi cho giai đoạn này."
+
+
+def test_totals_read_earned_out_of_measured_with_the_published_band_or_not_enough_data() -> None:
+    """The totals are printed as bi.ind_framework_totals gives them: 61,20 / 70 rated Tốt; the
+    province's 53,99 / 59,99 (just under the 60 measured points) without a band."""
+    d, month = Decimal, date(2025, 9, 1)
+    totals = [
+        Total(month, "agency", "000.00.12.H57", "Sở Tư pháp", "766", d("61.2"), d(70), d(60), "Tốt", "Good"),
+        Total(
+            month, "province", "000.00.00.H57", "UBND tỉnh", "766", d("53.991"), d("59.99"), d(60), None, None
+        ),
+    ]
+    text = render(_rows(), "vi", totals)
+    block = next(b for b in text.split("\n\n") if b.startswith("Tổng điểm 766"))
+    lines = block.splitlines()
+    assert lines[0] == "Tổng điểm 766: điểm đạt / điểm đo được; xếp loại khi đo được từ 60 điểm"
+    assert lines[3].split() == ["Toàn", "tỉnh:", "UBND", "tỉnh", "(000.00.00.H57)", "53,99", "/", "59,99", "điểm", "chưa", "đủ", "dữ", "liệu"]  # fmt: skip
+    assert lines[4].split()[-5:] == ["61,20", "/", "70", "điểm", "Tốt"]
+    english = render(_rows(), "en", totals)
+    assert "53.99 / 59.99 points  not enough data" in english and "61.20 / 70 points  Good" in english
+    assert all(len(line) <= WIDTH for line in text.splitlines() + english.splitlines())

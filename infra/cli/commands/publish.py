@@ -24,12 +24,13 @@ def require_publication(settings: Settings) -> None:
 
 def print_scorecard(settings: Settings, start: date, end: date, lang: str) -> None:
     from publishing.publish import current_publication, restatement_count
-    from publishing.scorecard import fetch, render, summary
+    from publishing.scorecard import fetch, fetch_totals, render, summary
 
     with psycopg.connect(settings.warehouse_url) as conn:
         publication = current_publication(conn)
         rows = fetch(conn, start, end) if publication else []
-    say(render(rows, lang))
+        totals = fetch_totals(conn, start, end) if publication else []
+    say(render(rows, lang, totals))
     if publication:
         say("")
         say(

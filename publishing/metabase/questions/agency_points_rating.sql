@@ -1,52 +1,25 @@
--- Points per agency, framework and month: points earned out of the points at stake (the
--- catalogue's max_points), and the rating band of bi.rating_bands (the seed the index report uses
--- too): the score brought to the band scale when fewer points than the scale are measured, as the
--- report does. A framework without bands has no rating.
-with agency_points as (
-    select
-        ind.period_start
-        , ind.framework
-        , ind.unit_id
-        , max(ind.unit_name) as unit_name
-        , sum(ind.points) as points
-        , sum(catalogue.max_points) as max_points
-        , count(*) as scored_indicators
-    from bi.ind_values as ind
-    inner join bi.indicator_catalogue as catalogue on ind.indicator_id = catalogue.indicator_id
-    where catalogue.max_points is not null
-        and ind.period_kind = 'month'
-        and ind.scope = 'area'
-        and ind.view = 'historical'
-        and ind.level = 'agency'
-        [[and ind.period_start = date_trunc('month', {{period}})::date]]
-        [[and (ind.unit_id = {{unit}} or ind.unit_name = {{unit}})]]
-        [[and ind.indicator_id = {{indicator}}]]
-    group by ind.period_start, ind.framework, ind.unit_id
-),
-
-scored as (
-    select
-        agency_points.*
-        , agency_points.points / nullif(agency_points.max_points, 0) * 100 as score
-    from agency_points
-)
-
+-- Each agency's total per framework and month as bi.ind_framework_totals computes it (the one
+-- place totals and bands are computed, also read by the index report): points earned on the
+-- indicators that have a value, out of those indicators' maximum points, and the rating band of
+-- bi.rating_bands only when enough points are measured; otherwise "chưa đủ dữ liệu".
 select
-    scored.period_start as "Kỳ"
+    totals.period_start as "Kỳ"
     , frameworks.name_vi as "Khung"
-    , scored.unit_id as "Mã cơ quan"
-    , scored.unit_name as "Cơ quan"
-    , scored.points as "Điểm"
-    , scored.max_points as "Điểm tối đa"
-    , scored.score / 100 as "Tỷ lệ điểm"
-    , (
-        select bands.name_vi
-        from bi.rating_bands as bands
-        where bands.framework = scored.framework and bands.min_score <= scored.score
-        order by bands.min_score desc
-        limit 1
-    ) as "Xếp loại"
-    , scored.scored_indicators as "Số chỉ số có điểm"
-from scored
-inner join bi.frameworks as frameworks on scored.framework = frameworks.framework
-order by scored.period_start desc, frameworks.display_order, scored.points desc, scored.unit_id
+    , totals.unit_id as "Mã cơ quan"
+    , totals.unit_name as "Cơ quan"
+    , totals.earned as "Điểm đạt"
+    , totals.measured as "Điểm đo được"
+    , totals.score / 100 as "Tỷ lệ điểm"
+    , coalesce(bands.name_vi, 'chưa đủ dữ liệu') as "Xếp loại"
+    , totals.indicators_measured as "Số chỉ số có điểm"
+    , totals.min_measured_points as "Điểm đo được tối thiểu để xếp loại"
+from bi.ind_framework_totals as totals
+inner join bi.frameworks as frameworks on totals.framework = frameworks.framework
+left join bi.rating_bands as bands on totals.framework = bands.framework and totals.band = bands.band
+where totals.period_kind = 'month'
+    and totals.scope = 'area'
+    and totals.view = 'historical'
+    and totals.level = 'agency'
+    [[and totals.period_start = date_trunc('month', {{period}})::date]]
+    [[and (totals.unit_id = {{unit}} or totals.unit_name = {{unit}})]]
+order by totals.period_start desc, frameworks.display_order, totals.is_rated desc, totals.score desc, totals.unit_id

@@ -155,10 +155,13 @@ select
         when direction = 'lower_is_better' then value <= target
         else value >= target
     end as met,
-    -- least() skips NULLs: without the value test a unit with no dossiers would score full points
+    -- least() skips NULLs: without the value and threshold tests a unit with no dossiers, or an
+    -- indicator without a full-score threshold, would score full points; 0 points = not scored
     case
-        when direction = 'higher_is_better' and value is not null and not is_unknown_member
-            then least(1, value / nullif(full_score_at, 0)) * max_points
+        when
+            direction = 'higher_is_better' and value is not null and not is_unknown_member
+            and full_score_at > 0 and max_points > 0
+            then least(1, value / full_score_at) * max_points
     end as points,
     case when is_complete then 'complete' else 'provisional' end as status,
     as_of as period_as_of
