@@ -3,7 +3,8 @@
 `admin_units.csv` holds one row per version of a province, district or commune (valid_from
 inclusive, valid_to exclusive, empty while in force); `admin_unit_crosswalk.csv` maps every
 version that ended to the one unit that took it over. dbt builds `dim_admin_unit` from the same
-files and its tests enforce the mapping; the sandbox generates its province from them here.
+files and its tests enforce the mapping; the sandbox generates its province from them here. The
+seed may list several provinces: the installation's is the setting DTIMON_PROVINCE_CODE.
 """
 
 from __future__ import annotations
@@ -71,6 +72,27 @@ def unit_on(code: str, day: date, seeds_dir: Path = SEEDS_DIR) -> AdminUnit:
         if unit.code == code and unit.valid_on(day):
             return unit
     raise LookupError(f"no unit {code} in force on {day} in {UNITS}.csv")
+
+
+class UnknownProvince(LookupError):
+    """A province code with no units under it in the seed."""
+
+
+def province_codes(seeds_dir: Path = SEEDS_DIR) -> list[str]:
+    """The codes of the seed's provinces that have districts or communes, sorted."""
+    return sorted({unit.province_code for unit in admin_units(seeds_dir) if unit.level != "province"})
+
+
+def check_province(code: str, seeds_dir: Path = SEEDS_DIR) -> None:
+    """UnknownProvince, naming the seed's provinces, unless `code` is one with units under it."""
+    if not any(unit.code == code and unit.level == "province" for unit in admin_units(seeds_dir)):
+        problem = "is not a province"
+    elif code not in province_codes(seeds_dir):
+        problem = "has no districts or communes"
+    else:
+        return
+    available = ", ".join(province_codes(seeds_dir)) or "none"
+    raise UnknownProvince(f"{code!r} {problem} in {UNITS}.csv (its provinces with units: {available})")
 
 
 def units_of_province(province_code: str, day: date, seeds_dir: Path = SEEDS_DIR) -> list[AdminUnit]:

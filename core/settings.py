@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from core.admin_units import UnknownProvince, check_province
 from core.errors import ConfigError
 from core.warehouse_url import PgUrl, mask_url, replace_database
 
@@ -25,6 +26,8 @@ DEFAULT_REPORT_PORT = 8110
 DEFAULT_DOCS_PORT = 8111
 DEFAULT_DEMO_START = date(2025, 9, 1)
 DEFAULT_DEMO_END = date(2025, 10, 1)
+#: the shipped sandbox province's code in the admin-unit seed (thành phố Huế)
+DEFAULT_PROVINCE_CODE = "46"
 WAREHOUSE_DB = "dtimon"
 AIRFLOW_DB = "airflow"
 #: Where the embedded server's Unix socket folder is made: short, so a socket path stays far
@@ -60,6 +63,16 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError as exc:
         raise ConfigError(f"{name}={raw!r} is not a number") from exc
+
+
+def _province(env: Mapping[str, str]) -> str:
+    """DTIMON_PROVINCE_CODE: a province of the admin-unit seed with units under it."""
+    code = env.get("DTIMON_PROVINCE_CODE") or DEFAULT_PROVINCE_CODE
+    try:
+        check_province(code)
+    except UnknownProvince as exc:
+        raise ConfigError(f"DTIMON_PROVINCE_CODE={exc}") from exc
+    return code
 
 
 __all__ = ["ConfigError", "Settings", "SourceSettings", "mask_url", "replace_database"]
@@ -137,6 +150,9 @@ class Settings:
     #: DTIMON_REJECTS_KEY: when set, a refused record's original text is kept in ops.rejects,
     #: encrypted with it (AES-GCM); when unset, only its pseudonymised text is kept
     rejects_key: str | None = None
+    #: DTIMON_PROVINCE_CODE: the installation's province in the admin-unit seed (its name is the
+    #: seed's); the sandbox generates it and dbt receives it as the var `province_code`
+    province_code: str = DEFAULT_PROVINCE_CODE
     #: every `DTIMON_*` variable, for the settings named after a registered source
     variables: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -161,6 +177,7 @@ class Settings:
             report_port=_int(env, "DTIMON_REPORT_PORT", DEFAULT_REPORT_PORT),
             docs_port=_int(env, "DTIMON_DOCS_PORT", DEFAULT_DOCS_PORT),
             rejects_key=env.get("DTIMON_REJECTS_KEY") or None,
+            province_code=_province(env),
             variables={key: value for key, value in env.items() if key.startswith("DTIMON_")},
         )
         if settings.demo_end <= settings.demo_start:

@@ -70,6 +70,11 @@ def assert_one_line(env: dict[str, str], args: list[str], *expected: str) -> str
         ("DTIMON_LOG_LEVEL", "verbose", "DTIMON_LOG_LEVEL='verbose' is not one of"),
         ("DTIMON_LANG", "fr", "DTIMON_LANG='fr' is not one of vi, en"),
         ("DTIMON_DEMO_START", "2025-13-01", "is not a date"),
+        (
+            "DTIMON_PROVINCE_CODE",
+            "99",
+            "DTIMON_PROVINCE_CODE='99' is not a province in admin_units.csv (its provinces with units: 46)",
+        ),
     ],
 )
 def test_bad_environment_values(env: dict[str, str], variable: str, value: str, expected: str) -> None:
