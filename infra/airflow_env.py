@@ -14,7 +14,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from core.settings import PROJECT_ROOT, ConfigError, Settings, SourceSettings
+from core.settings import DEFAULT_PROVINCE_CODE, PROJECT_ROOT, ConfigError, Settings, SourceSettings
 from core.warehouse_url import DEFAULT_PORT, PgUrl
 from infra.sandbox_certificates import with_local_certificates
 from ingestion.origins import url_origin
@@ -108,7 +108,11 @@ def source_origin(settings: Settings, config: SourceSettings) -> str:
         return url_origin(config.configured_url)
     if settings.sandbox_data_dir:
         return f"sandbox data folder {settings.sandbox_data_dir}"
-    return f"sandbox seed {settings.sandbox_seed} scale {settings.sandbox_scale:g}"
+    origin = f"sandbox seed {settings.sandbox_seed} scale {settings.sandbox_scale:g}"
+    # another province is another origin; the shipped one's keeps the origin it always had
+    if settings.province_code != DEFAULT_PROVINCE_CODE:
+        origin += f" province {settings.province_code}"
+    return origin
 
 
 def airflow_env(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:

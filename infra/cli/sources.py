@@ -47,6 +47,8 @@ def sandbox_argv(settings: Settings, source: Source) -> list[str]:
         span_start.isoformat(),
         "--end",
         settings.demo_end.isoformat(),
+        "--province",
+        settings.province_code,
     ]
 
 

@@ -2,8 +2,8 @@
 
 python -m ingestion.sandbox serve --port N [--host H] --username U --password P
     [--token-ttl SECONDS] [--tls-cert PEM --tls-key PEM [--client-ca PEM]]
-    (--data-dir DIR | --seed S --scale F --start D --end D)
-python -m ingestion.sandbox export --out DIR --seed S --scale F --start D --end D
+    (--data-dir DIR | --seed S --scale F --start D --end D [--province CODE])
+python -m ingestion.sandbox export --out DIR --seed S --scale F --start D --end D [--province CODE]
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from datetime import date
 from pathlib import Path
 from types import FrameType
 
+from core.admin_units import UnknownProvince
+from core.settings import DEFAULT_PROVINCE_CODE
 from ingestion.sandbox.generator import generate_province
 from ingestion.sandbox.province import Province, export_province, format_stamp, load_province
 from ingestion.sandbox.server import SandboxServer
@@ -66,10 +68,15 @@ def _generation_arguments(parser: argparse.ArgumentParser, required: bool) -> No
     parser.add_argument(
         "--end", type=date.fromisoformat, required=required, help="simulated clock (exclusive)"
     )
+    parser.add_argument(
+        "--province",
+        default=DEFAULT_PROVINCE_CODE,
+        help=f"its code in the admin-unit seed (default {DEFAULT_PROVINCE_CODE}; dtimon passes DTIMON_PROVINCE_CODE)",
+    )
 
 
 def _generate(args: argparse.Namespace) -> Province:
-    return generate_province(args.seed, args.scale, args.start, args.end)
+    return generate_province(args.seed, args.scale, args.start, args.end, args.province)
 
 
 def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -94,7 +101,7 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             province, mode = load_province(args.data_dir), "files"
         else:
             province, mode = _generate(args), "generated"
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, UnknownProvince) as exc:
         parser.error(str(exc))
     server = SandboxServer(
         province,
@@ -126,7 +133,11 @@ def _export(args: argparse.Namespace) -> int:
     if not args.scale > 0 or args.end <= args.start:
         sys.stderr.write("export: need --scale > 0 and --end after --start\n")
         return 2
-    province = _generate(args)
+    try:
+        province = _generate(args)
+    except UnknownProvince as exc:
+        sys.stderr.write(f"export: --province {exc}\n")
+        return 2
     export_province(province, args.out)
     sys.stdout.write(
         f"wrote {len(province.agencies)} agencies, {len(province.procedures)} procedures,"

@@ -15,17 +15,25 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from core.admin_units import REORGANISATION_DATE, successors, unit_on, units_of_province
+from core.admin_units import (
+    REORGANISATION_DATE,
+    AdminUnit,
+    check_province,
+    successors,
+    unit_on,
+    units_of_province,
+)
 from core.calendar import working_calendar
+from core.code_lists import SEEDS_DIR
+from core.settings import DEFAULT_PROVINCE_CODE
 from ingestion.sandbox.province import Province, dossier_order, gc_paused, progress_order
 
+#: the QCVN 102 letter code of the agency ids (000.NN.DD.H57); the admin-unit seed has none
 PROVINCE_LETTER_CODE = "H57"
-PROVINCE_ADMIN_CODE = "46"
-#: the province's name in force on the day of the 2025 reorganisation (seed admin_units)
-PROVINCE_NAME = unit_on(PROVINCE_ADMIN_CODE, REORGANISATION_DATE).name
 PORTAL_URL = "https://dichvucong.hue.gov.vn"
 
 MONTHLY_RECEIVED = 4000  # dossiers accepted per month at scale 1.0
@@ -89,139 +97,149 @@ FIELDS: Mapping[str, tuple[str, str]] = MappingProxyType(
     }
 )
 
-# (MADONVI, TENDONVI, CAPDONVI, MADVHC, share of the dossier volume, procedures (name, field)).
-AGENCY_TABLE: tuple[tuple[str, str, str, str, float, tuple[tuple[str, str], ...]], ...] = (
-    ("000.00.00.H57", "UBND thành phố Huế", "1", "46", 0.02, (
+# The provincial agencies, 000.00.NN.<letter> in this order, of the province's unit (MADVHC):
+# (TENDONVI, CAPDONVI, share of the dossier volume, procedures (name, field)); the People's
+# Committee (None) is named after the province, and {kind} is the province's kind (tỉnh, thành phố).
+PROVINCIAL_AGENCIES: tuple[tuple[str | None, str, float, tuple[tuple[str, str], ...]], ...] = (
+    (None, "1", 0.02, (
         ("Tặng Bằng khen của Chủ tịch UBND cấp tỉnh", "TDKT"),
         ("Quyết định chủ trương đầu tư dự án", "DT"),
         ("Giao đất, cho thuê đất không thông qua đấu giá quyền sử dụng đất", "DD"),
     )),
-    ("000.00.01.H57", "Sở Nội vụ", "2", "46", 0.03, (
+    ("Sở Nội vụ", "2", 0.03, (
         ("Thẩm định thành lập hội", "TCPCP"),
         ("Cấp giấy phép lao động cho người nước ngoài làm việc tại Việt Nam", "LD"),
         ("Giải quyết hưởng trợ cấp thất nghiệp", "LD"),
         ("Tặng danh hiệu Tập thể lao động xuất sắc", "TDKT"),
     )),
-    ("000.00.02.H57", "Sở Tài chính", "2", "46", 0.07, (
+    ("Sở Tài chính", "2", 0.07, (
         ("Đăng ký thành lập doanh nghiệp tư nhân", "DN"),
         ("Đăng ký thành lập công ty TNHH một thành viên", "DN"),
         ("Đăng ký thay đổi nội dung đăng ký doanh nghiệp", "DN"),
         ("Thông báo tạm ngừng kinh doanh", "DN"),
         ("Cấp mã số đơn vị có quan hệ với ngân sách", "NS"),
     )),
-    ("000.00.03.H57", "Sở Công Thương", "2", "46", 0.025, (
+    ("Sở Công Thương", "2", 0.025, (
         ("Cấp Giấy phép bán lẻ sản phẩm rượu", "TM"),
         ("Cấp Giấy chứng nhận cửa hàng đủ điều kiện bán lẻ xăng dầu", "TM"),
         ("Cấp Giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm", "ATTP"),
     )),
-    ("000.00.04.H57", "Sở Nông nghiệp và Môi trường", "2", "46", 0.10, (
+    ("Sở Nông nghiệp và Môi trường", "2", 0.10, (
         ("Đăng ký biến động quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất", "DD"),
         ("Cấp lại Giấy chứng nhận quyền sử dụng đất do bị mất", "DD"),
         ("Đính chính Giấy chứng nhận đã cấp", "DD"),
         ("Cấp giấy phép môi trường", "MT"),
     )),
-    ("000.00.05.H57", "Sở Xây dựng", "2", "46", 0.09, (
+    ("Sở Xây dựng", "2", 0.09, (
         ("Cấp giấy phép xây dựng công trình", "XD"),
         ("Cấp chứng chỉ hành nghề hoạt động xây dựng", "XD"),
         ("Đổi giấy phép lái xe do ngành Giao thông vận tải cấp", "GT"),
         ("Cấp lại giấy phép lái xe", "GT"),
     )),
-    ("000.00.06.H57", "Sở Giáo dục và Đào tạo", "2", "46", 0.025, (
+    ("Sở Giáo dục và Đào tạo", "2", 0.025, (
         ("Chỉnh sửa nội dung văn bằng, chứng chỉ", "VB"),
         ("Cấp bản sao văn bằng, chứng chỉ từ sổ gốc", "VB"),
         ("Cho phép trung tâm ngoại ngữ, tin học hoạt động giáo dục", "GD"),
     )),
-    ("000.00.07.H57", "Sở Y tế", "2", "46", 0.025, (
+    ("Sở Y tế", "2", 0.025, (
         ("Cấp giấy phép hành nghề khám bệnh, chữa bệnh", "KCB"),
         ("Cấp chứng chỉ hành nghề dược", "DUOC"),
         ("Cấp Giấy chứng nhận đủ điều kiện kinh doanh dược", "DUOC"),
     )),
-    ("000.00.08.H57", "Sở Văn hóa và Thể thao", "2", "46", 0.01, (
+    ("Sở Văn hóa và Thể thao", "2", 0.01, (
         ("Cấp giấy phép tổ chức biểu diễn nghệ thuật", "NTBD"),
         ("Cấp Giấy chứng nhận đủ điều kiện kinh doanh hoạt động thể thao", "TDTT"),
         ("Cấp giấy phép đủ điều kiện kinh doanh dịch vụ karaoke", "VH"),
     )),
-    ("000.00.09.H57", "Sở Du lịch", "2", "46", 0.01, (
+    ("Sở Du lịch", "2", 0.01, (
         ("Cấp giấy phép kinh doanh dịch vụ lữ hành nội địa", "DL"),
         ("Cấp thẻ hướng dẫn viên du lịch", "DL"),
         ("Công nhận hạng cơ sở lưu trú du lịch", "DL"),
     )),
-    ("000.00.10.H57", "Sở Khoa học và Công nghệ", "2", "46", 0.01, (
+    ("Sở Khoa học và Công nghệ", "2", 0.01, (
         ("Cấp Giấy chứng nhận đăng ký hoạt động khoa học và công nghệ", "KHCN"),
         ("Cấp giấy phép tiến hành công việc bức xạ", "BX"),
         ("Cấp giấy phép bưu chính", "BC"),
     )),
-    ("000.00.11.H57", "Sở Dân tộc và Tôn giáo", "2", "46", 0.01, (
+    ("Sở Dân tộc và Tôn giáo", "2", 0.01, (
         ("Đăng ký hoạt động tín ngưỡng", "TG"),
         ("Đăng ký sinh hoạt tôn giáo tập trung", "TG"),
         ("Thông báo tổ chức lễ hội tín ngưỡng", "TG"),
     )),
-    ("000.00.12.H57", "Sở Tư pháp", "2", "46", 0.06, (
+    ("Sở Tư pháp", "2", 0.06, (
         ("Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam", "LLTP"),
         ("Cấp Phiếu lý lịch tư pháp cho người nước ngoài", "LLTP"),
         ("Đăng ký hoạt động Văn phòng công chứng", "CC"),
         ("Cấp Thẻ công chứng viên", "CC"),
     )),
-    ("000.00.13.H57", "Thanh tra thành phố", "2", "46", 0.005, (
+    ("Thanh tra {kind}", "2", 0.005, (
         ("Giải quyết khiếu nại lần đầu", "KN"),
         ("Tiếp nhận, xử lý đơn kiến nghị, phản ánh", "TCD"),
     )),
-    ("000.00.14.H57", "Ban Quản lý Khu kinh tế, công nghiệp", "2", "46", 0.01, (
+    ("Ban Quản lý Khu kinh tế, công nghiệp", "2", 0.01, (
         ("Cấp Giấy chứng nhận đăng ký đầu tư", "DT"),
         ("Điều chỉnh Giấy chứng nhận đăng ký đầu tư", "DT"),
         ("Cấp giấy phép lao động cho người nước ngoài làm việc trong khu công nghiệp", "LD"),
     )),
-    ("000.20.31.H57", "UBND phường Thuận Hóa", "3", "19753", 0.07, (
+)  # fmt: skip
+
+# The People's Committees of the communes in force on REORGANISATION_DATE (seed order), 000.NN.DD.<letter>
+# with NN from 20 and DD their district's number (from 31): (share, procedures), in turn.
+COMMUNE_COMMITTEES: tuple[tuple[float, tuple[tuple[str, str], ...]], ...] = (
+    (0.07, (
         ("Đăng ký khai sinh", "HT"),
         ("Chứng thực bản sao từ bản chính", "CT"),
         ("Đăng ký kết hôn", "HT"),
     )),
-    ("000.21.31.H57", "UBND phường Phú Xuân", "3", "19768", 0.06, (
+    (0.06, (
         ("Đăng ký khai tử", "HT"),
         ("Chứng thực chữ ký trong các giấy tờ, văn bản", "CT"),
         ("Cấp bản sao trích lục hộ tịch", "HT"),
     )),
-    ("000.22.31.H57", "UBND phường Kim Long", "3", "19774", 0.06, (
+    (0.06, (
         ("Cấp Giấy xác nhận tình trạng hôn nhân", "HT"),
         ("Đăng ký thành lập hộ kinh doanh", "HKD"),
         ("Chứng thực hợp đồng, giao dịch", "CT"),
     )),
-    ("000.23.32.H57", "UBND phường Vỹ Dạ", "3", "19789", 0.05, (
+    (0.05, (
         ("Đăng ký nhận cha, mẹ, con", "HT"),
         ("Thay đổi, cải chính, bổ sung thông tin hộ tịch", "HT"),
         ("Cấp giấy phép xây dựng nhà ở riêng lẻ", "XD"),
     )),
-    ("000.24.32.H57", "UBND phường An Cựu", "3", "19795", 0.05, (
+    (0.05, (
         ("Đăng ký giám hộ", "HT"),
         ("Đăng ký thay đổi nội dung đăng ký hộ kinh doanh", "HKD"),
         ("Hòa giải tranh chấp đất đai", "DD"),
     )),
-    ("000.25.33.H57", "UBND phường Thủy Xuân", "3", "19807", 0.05, (
+    (0.05, (
         ("Trợ cấp xã hội hằng tháng đối với người cao tuổi", "BTXH"),
         ("Hỗ trợ chi phí mai táng", "BTXH"),
         ("Đăng ký lại khai sinh", "HT"),
     )),
-    ("000.26.33.H57", "UBND phường Hương Thủy", "3", "19813", 0.045, (
+    (0.045, (
         ("Liên thông đăng ký khai sinh, đăng ký thường trú, cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi", "HT"),
         ("Liên thông đăng ký khai tử, xóa đăng ký thường trú, hưởng chế độ tử tuất", "HT"),
         ("Đăng ký lại kết hôn", "HT"),
     )),
-    ("000.27.34.H57", "UBND xã Phú Vang", "3", "19900", 0.04, (
+    (0.04, (
         ("Đăng ký, cấp Giấy chứng nhận quyền sử dụng đất lần đầu", "DD"),
         ("Chuyển mục đích sử dụng đất", "DD"),
         ("Xác nhận hộ gia đình làm nông nghiệp có mức sống trung bình", "NN"),
     )),
-    ("000.28.35.H57", "UBND xã Quảng Điền", "3", "19918", 0.04, (
+    (0.04, (
         ("Công nhận hộ nghèo, hộ cận nghèo phát sinh trong năm", "BTXH"),
         ("Chấm dứt hoạt động hộ kinh doanh", "HKD"),
         ("Đăng ký khai sinh có yếu tố nước ngoài", "HT"),
     )),
-    ("000.29.36.H57", "UBND xã Phong Điền", "3", "20002", 0.035, (
+    (0.035, (
         ("Đăng ký kết hôn có yếu tố nước ngoài", "HT"),
         ("Đăng ký khai tử có yếu tố nước ngoài", "HT"),
         ("Giải quyết chế độ ưu đãi đối với người có công", "NCC"),
     )),
 )  # fmt: skip
+FIRST_COMMUNE_NUMBER = 20
+FIRST_DISTRICT_NUMBER = 31
+MAX_AGENCY_NUMBER = 99
 
 # Agencies of the units that closed on REORGANISATION_DATE (read from the admin_units seed): the
 # People's Committee of each abolished district and of each commune merged into another. The
@@ -258,9 +276,11 @@ GIVEN_FEMALE = (
     "Mai", "My", "Nga", "Ngân", "Nhung", "Oanh", "Phương", "Quyên", "Tâm", "Thảo", "Thủy",
     "Trang", "Trâm", "Uyên", "Vân", "Vy", "Xuân", "Yến",
 )  # fmt: skip
-# Birth-registration province codes of the citizen id (real codes), weighted.
-BIRTH_PROVINCES = (
-    ("046", 60), ("045", 6), ("044", 4), ("048", 5), ("049", 4), ("040", 3), ("042", 3),
+# Birth-registration province codes of the citizen id (real codes), weighted: the province's own
+# (0 + its admin code) first, then others.
+HOME_BIRTH_WEIGHT = 60
+OTHER_BIRTH_PROVINCES = (
+    ("045", 6), ("044", 4), ("048", 5), ("049", 4), ("040", 3), ("042", 3),
     ("038", 2), ("051", 2), ("052", 1.5), ("056", 1.5), ("001", 3), ("079", 3), ("031", 1), ("092", 1),
 )  # fmt: skip
 STREETS = (
@@ -270,8 +290,6 @@ STREETS = (
 )  # fmt: skip
 SURNAME_VALUES = tuple(name for name, _ in SURNAMES)
 SURNAME_CUMULATIVE = tuple(itertools.accumulate(weight for _, weight in SURNAMES))
-BIRTH_PROVINCE_VALUES = tuple(code for code, _ in BIRTH_PROVINCES)
-BIRTH_PROVINCE_CUMULATIVE = tuple(itertools.accumulate(weight for _, weight in BIRTH_PROVINCES))
 MAIL_DOMAINS = ("gmail.com", "gmail.com", "gmail.com", "yahoo.com", "outlook.com")
 SUPPLEMENT_REASONS = (
     "Bổ sung bản sao giấy tờ tùy thân có chứng thực",
@@ -451,8 +469,10 @@ class WorkCalendar:
 class _Context:
     """Everything one generation run shares: the seed, the calendar, the clock, citizens."""
 
-    def __init__(self, seed: int, scale: float, start: date, end: date) -> None:
+    def __init__(self, seed: int, scale: float, start: date, end: date, geography: Geography) -> None:
         self.seed = seed
+        self.geography = geography
+        self.birth_provinces = geography.birth_provinces()
         self.scale = scale
         self.start = datetime.combine(start, time())
         self.clock_end = datetime.combine(end, time())
@@ -466,17 +486,25 @@ class _Context:
     def citizen(self, index: int) -> Citizen:
         found = self._citizens.get(index)
         if found is None:
-            found = self._citizens[index] = _make_citizen(self.rng("citizen", index))
+            found = self._citizens[index] = _make_citizen(self.rng("citizen", index), self)
         return found
 
 
-def generate_province(seed: int, scale: float, start: date, end: date) -> Province:
-    """A province whose activity runs from `start` to `end` (exclusive, the simulated clock)."""
+def generate_province(
+    seed: int,
+    scale: float,
+    start: date,
+    end: date,
+    province_code: str = DEFAULT_PROVINCE_CODE,
+    seeds_dir: Path = SEEDS_DIR,
+) -> Province:
+    """Province `province_code` of the admin-unit seed (its units, agencies and the 1 July 2025
+    merges), whose activity runs from `start` to `end` (exclusive, the simulated clock)."""
     if not scale > 0:
         raise ValueError("scale must be > 0")
     if end <= start:
         raise ValueError("end must be after start")
-    ctx = _Context(seed, scale, start, end)
+    ctx = _Context(seed, scale, start, end, Geography.of(province_code, seeds_dir))
     agencies = _make_agencies(ctx)
     versions: list[dict] = []
     progress: list[dict] = []
@@ -507,47 +535,129 @@ def generate_province(seed: int, scale: float, start: date, end: date) -> Provin
 # --- catalogues -------------------------------------------------------------------------
 
 
-def _closed_unit_agencies(
-    start: date,
-) -> list[tuple[str, str, str, str, str, float, tuple[tuple[str, str], ...]]]:
-    """(MADONVI, TENDONVI, CAPDONVI, MADVHC, MADONVICHA, share, procedures) of the People's
-    Committees of the province's units that closed on REORGANISATION_DATE, if the span reaches
-    before it. A district's agency number is that of the communes under it in AGENCY_TABLE."""
-    if start >= REORGANISATION_DATE:
-        return []
-    last_day = REORGANISATION_DATE - timedelta(days=1)
-    closing = [
-        u for u in units_of_province(PROVINCE_ADMIN_CODE, last_day) if u.valid_to == REORGANISATION_DATE
-    ]
-    district_numbers: dict[str, str] = {}
-    for code, _name, _level, admin_code, *_ in AGENCY_TABLE:
-        if len(admin_code) == 5:
-            district_numbers[unit_on(admin_code, last_day).parent_code] = code.split(".")[2]
-    letter = PROVINCE_LETTER_CODE
-    rows: list[tuple[str, str, str, str, str, float, tuple[tuple[str, str], ...]]] = []
-    province_committee = f"000.00.00.{letter}"
-    for unit in (u for u in closing if u.level == "district"):
-        agency_id = f"000.00.{district_numbers[unit.code]}.{letter}"
-        rows.append((agency_id, f"UBND {unit.name}", DISTRICT_COMMITTEE_LEVEL, unit.code, province_committee,
-                     CLOSED_DISTRICT_SHARE, CLOSED_DISTRICT_PROCEDURES))  # fmt: skip
-    merged = [u for u in closing if u.level == "commune" and successors()[(u.code, u.valid_to)] != u.code]
-    for number, unit in enumerate(merged, start=FIRST_CLOSED_COMMUNE_NUMBER):
-        district = district_numbers[unit.parent_code]
-        rows.append((f"000.{number}.{district}.{letter}", f"UBND {unit.name}", "3", unit.code,
-                     f"000.00.{district}.{letter}", CLOSED_COMMUNE_SHARE, CLOSED_COMMUNE_PROCEDURES))  # fmt: skip
-    return rows
+AgencyRow = tuple[str, str, str, str, str, float, tuple[tuple[str, str], ...], date | None]
+
+
+@dataclass(frozen=True)
+class Geography:
+    """The generated province as the admin-unit seed gives it (through core.admin_units): its
+    name on REORGANISATION_DATE, the communes in force then and the units that closed on it."""
+
+    code: str
+    name: str
+    communes: tuple[AdminUnit, ...]
+    #: districts and communes whose last version ended on REORGANISATION_DATE
+    closing: tuple[AdminUnit, ...]
+    #: (old code, the day it ended) → the code of the unit that took it over
+    successors: Mapping[tuple[str, date], str]
+    #: a commune's code → the code of the unit it was under the day before REORGANISATION_DATE
+    former_parent: Mapping[str, str]
+
+    @classmethod
+    def of(cls, code: str, seeds_dir: Path = SEEDS_DIR) -> Geography:
+        """Province `code` of the seed; UnknownProvince when the seed has no units under it."""
+        check_province(code, seeds_dir)
+        last_day = REORGANISATION_DATE - timedelta(days=1)
+        communes = tuple(
+            u for u in units_of_province(code, REORGANISATION_DATE, seeds_dir) if u.level == "commune"
+        )
+        before = {u.code: u.parent_code for u in units_of_province(code, last_day, seeds_dir)}
+        return cls(
+            code=code,
+            name=unit_on(code, REORGANISATION_DATE, seeds_dir).name,
+            communes=communes,
+            closing=tuple(
+                u for u in units_of_province(code, last_day, seeds_dir) if u.valid_to == REORGANISATION_DATE
+            ),
+            successors=MappingProxyType(successors(seeds_dir)),
+            former_parent=MappingProxyType({u.code: before.get(u.code, u.parent_code) for u in communes}),
+        )
+
+    @property
+    def kind(self) -> str:
+        """The province's kind as its name starts (thành phố or tỉnh)."""
+        return "thành phố" if self.name.startswith("thành phố") else "tỉnh"
+
+    def district_numbers(self) -> dict[str, str]:
+        """DD of the agency ids, by the code of the unit a commune was under before
+        REORGANISATION_DATE: the communes' in their order, then those of the closing units."""
+        numbers: dict[str, str] = {}
+        parents = [self.former_parent[u.code] for u in self.communes]
+        parents += [u.code if u.level == "district" else u.parent_code for u in self.closing]
+        for parent in parents:
+            numbers.setdefault(parent, f"{FIRST_DISTRICT_NUMBER + len(numbers):02d}")
+        return numbers
+
+    def agency_table(self, start: date) -> list[AgencyRow]:
+        """(MADONVI, TENDONVI, CAPDONVI, MADVHC, MADONVICHA, share, procedures, active_until) of
+        every agency: the provincial ones, the communes' People's Committees and, if the span
+        reaches before REORGANISATION_DATE, those of the units that closed on it."""
+        letter = PROVINCE_LETTER_CODE
+        committee = f"000.00.00.{letter}"
+        numbers = self.district_numbers()
+        rows: list[AgencyRow] = []
+        for index, (name, level, share, procedures) in enumerate(PROVINCIAL_AGENCIES):
+            title = f"UBND {self.name}" if name is None else name.format(kind=self.kind)
+            parent = "" if level == "1" else committee
+            rows.append(
+                (f"000.00.{index:02d}.{letter}", title, level, self.code, parent, share, procedures, None)
+            )
+        for index, unit in enumerate(self.communes):
+            share, procedures = COMMUNE_COMMITTEES[index % len(COMMUNE_COMMITTEES)]
+            agency_id = f"000.{_agency_number(FIRST_COMMUNE_NUMBER + index)}.{numbers[self.former_parent[unit.code]]}.{letter}"
+            rows.append((agency_id, f"UBND {unit.name}", "3", unit.code, committee, share, procedures, None))
+        if start < REORGANISATION_DATE:
+            rows += self._closed_unit_agencies(numbers)
+        return rows
+
+    def _closed_unit_agencies(self, numbers: Mapping[str, str]) -> list[AgencyRow]:
+        """The People's Committees of the province's units that closed on REORGANISATION_DATE. A
+        district's agency number is that of the communes under it."""
+        letter = PROVINCE_LETTER_CODE
+        committee = f"000.00.00.{letter}"
+        rows: list[AgencyRow] = []
+        for unit in (u for u in self.closing if u.level == "district"):
+            rows.append((f"000.00.{numbers[unit.code]}.{letter}", f"UBND {unit.name}", DISTRICT_COMMITTEE_LEVEL,
+                         unit.code, committee, CLOSED_DISTRICT_SHARE, CLOSED_DISTRICT_PROCEDURES,
+                         REORGANISATION_DATE))  # fmt: skip
+        merged = [
+            u
+            for u in self.closing
+            if u.level == "commune" and self.successors[(u.code, REORGANISATION_DATE)] != u.code
+        ]
+        first = max(FIRST_CLOSED_COMMUNE_NUMBER, FIRST_COMMUNE_NUMBER + len(self.communes))
+        for number, unit in enumerate(merged, start=first):
+            district = numbers[unit.parent_code]
+            rows.append((f"000.{_agency_number(number)}.{district}.{letter}", f"UBND {unit.name}", "3", unit.code,
+                         f"000.00.{district}.{letter}", CLOSED_COMMUNE_SHARE, CLOSED_COMMUNE_PROCEDURES,
+                         REORGANISATION_DATE))  # fmt: skip
+        return rows
+
+    def birth_provinces(self) -> tuple[tuple[str, ...], tuple[float, ...]]:
+        """Citizen-id birth province codes and their cumulative weights: the province's own first."""
+        weighted = [(f"0{self.code}", HOME_BIRTH_WEIGHT)]
+        weighted += [(code, weight) for code, weight in OTHER_BIRTH_PROVINCES if code != weighted[0][0]]
+        return tuple(code for code, _ in weighted), tuple(itertools.accumulate(w for _, w in weighted))
+
+
+def _agency_number(number: int) -> str:
+    """NN of an agency id (two digits): ValueError past 99, a province too large for the scheme."""
+    if number > MAX_AGENCY_NUMBER:
+        raise ValueError(
+            f"the sandbox numbers at most {MAX_AGENCY_NUMBER - FIRST_COMMUNE_NUMBER + 1} commune agencies"
+        )
+    return f"{number:02d}"
 
 
 def _make_agencies(ctx: _Context) -> list[Agency]:
-    total_share = sum(row[4] for row in AGENCY_TABLE)
+    table = ctx.geography.agency_table(ctx.start.date())
+    # the volume and the online-target spread are those of the agencies in force
+    in_force = [row for row in table if row[7] is None]
+    total_share = sum(row[5] for row in in_force)
     daily_received = MONTHLY_RECEIVED * 12 / WORKING_DAYS_PER_YEAR / (1 - NOT_RECEIVED_SHARE)
     agencies = []
     procedure_index = 0
-    count = len(AGENCY_TABLE)
-    parent = f"000.00.00.{PROVINCE_LETTER_CODE}"
-    table = [(code, name, level, admin, "" if level == "1" else parent, share, procedures, None)
-             for code, name, level, admin, share, procedures in AGENCY_TABLE]  # fmt: skip
-    table += [(*row, REORGANISATION_DATE) for row in _closed_unit_agencies(ctx.start.date())]
+    count = len(in_force)
     for index, (code, name, level, admin, parent_code, share, procedures, until) in enumerate(table):
         rng = ctx.rng("agency", code)
         agency = Agency(
@@ -672,20 +782,21 @@ def _person_name(rng: random.Random, female: bool | None = None) -> str:
     return f"{surname} {middle} {given}"
 
 
-def _make_citizen(rng: random.Random) -> Citizen:
+def _make_citizen(rng: random.Random, ctx: _Context) -> Citizen:
     female = rng.random() < 0.5
     name = _person_name(rng, female)
     birth_year = _between(rng, 1945, 2006)
     century_sex = (0 if birth_year < 2000 else 2) + (1 if female else 0)
-    province = _weighted(rng, BIRTH_PROVINCE_VALUES, BIRTH_PROVINCE_CUMULATIVE)
+    province = _weighted(rng, *ctx.birth_provinces)
     id_number = f"{province}{century_sex}{birth_year % 100:02d}{_below(rng, 1_000_000):06d}"
     phone = f"0{_pick(rng, '35789')}{_below(rng, 100_000_000):08d}"
     email = ""
     if rng.random() < 0.55:
         parts = _ascii(name).lower().split()
         email = f"{parts[-1]}{parts[0]}{birth_year % 100:02d}@{_pick(rng, MAIL_DOMAINS)}"
-    commune = AGENCY_TABLE[_between(rng, 15, len(AGENCY_TABLE) - 1)][1].removeprefix("UBND ")
-    address = f"Số {_between(rng, 1, 199)} {_pick(rng, STREETS)}, {commune}, {PROVINCE_NAME}"
+    communes = ctx.geography.communes
+    commune = communes[_below(rng, len(communes))].name
+    address = f"Số {_between(rng, 1, 199)} {_pick(rng, STREETS)}, {commune}, {ctx.geography.name}"
     tech_id = f"TID-{rng.getrandbits(40):010x}"
     return Citizen(name, id_number, phone, email, address, tech_id)
 

@@ -235,7 +235,7 @@ class Sandbox:
     """The simulator that stands in for a source when no `DTIMON_<SOURCE>_URL` is set.
 
     `module` is run as `python -m <module> serve --port P --username U --password P` plus
-    either `--data-dir DIR` or `--seed S --scale F --start D --end D`, and answers
+    either `--data-dir DIR` or `--seed S --scale F --start D --end D --province CODE`, and answers
     `health_path` with 200 once it serves. Each source's sandbox listens on
     DTIMON_SANDBOX_PORT + `port_offset` (or `DTIMON_<SOURCE>_SANDBOX_PORT`). Offsets are
     one per source, from -2 to 7 (8100-8109 by default, below the report and docs ports):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,6 +40,8 @@ def test_the_origin_is_stable_for_the_same_configuration(tmp_path: Path) -> None
         "sandbox seed 7 scale 0.5"
     )
     assert _origin(_settings(DTIMON_SANDBOX_DATA_DIR=str(tmp_path))) == f"sandbox data folder {tmp_path}"
+    other_province = dataclasses.replace(_settings(), province_code="01")  # a seed listing 01 too
+    assert _origin(other_province) == "sandbox seed 20250901 scale 1 province 01"
     real = _settings(DTIMON_ONESTOP_URL="https://user:secret@dvc.example.gov.vn/api/?x=1")
     assert _origin(real) == "https://dvc.example.gov.vn/api"
     assert url_origin("http://127.0.0.1:8102/") == "http://127.0.0.1:8102"
