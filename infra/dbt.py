@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.settings import PROJECT_ROOT, ConfigError, mask_url
+from core.settings import PROJECT_ROOT, ConfigError, Settings, mask_url
 from core.warehouse_url import DEFAULT_PORT, PgUrl
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 #: Lines of dbt output quoted in a DbtFailed message.
 TAIL_LINES = 60
 PASSWORD_VAR = "DBT_ENV_SECRET_DTIMON_PASSWORD"
+#: read by dbt_project.yml into the var `province_code` (DTIMON_PROVINCE_CODE)
+PROVINCE_VAR = "DTIMON_DBT_PROVINCE_CODE"
 #: Statuses of a node that failed in dbt's results (a warning is not one; a skipped node follows one).
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 #: How much of a failed node's error is quoted: its first lines, then at most this many characters.
@@ -165,11 +167,13 @@ def connection_env(warehouse_url: str) -> dict[str, str]:
 
 
 def dbt_environment(warehouse_url: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for a process that runs dbt (or sqlfluff's dbt templater) on the warehouse."""
+    """The environment for a process that runs dbt (or sqlfluff's dbt templater) on the warehouse,
+    with the project's vars that come from settings."""
     env = dict(os.environ if base is None else base)
     env.update(connection_env(warehouse_url))
     env.update(
         {
+            PROVINCE_VAR: Settings.from_env(env).province_code,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
             "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),

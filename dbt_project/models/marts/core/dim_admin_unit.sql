@@ -1,5 +1,6 @@
--- Units of government with their history (one row per version) and the unit in force today that
--- each became through the crosswalk.
+-- Units of government of the installation's province (var province_code) with their history (one
+-- row per version) and the unit in force today that each became through the crosswalk: the
+-- province's own, and those of a province merged into it; a seed listing others keeps them out.
 select
     admin_units.unit_code,
     admin_units.valid_from,
@@ -24,3 +25,4 @@ left join {{ ref('admin_units') }} as current_units
     on
         successors.current_unit_code = current_units.unit_code
         and successors.current_valid_from = current_units.valid_from
+where coalesce(current_units.province_code, admin_units.province_code) = '{{ var("province_code") }}'
