@@ -35,6 +35,7 @@ import psycopg
 import pytest
 
 from core.admin_units import REORGANISATION_DATE, AdminUnit, admin_units, successors
+from core.settings import DEFAULT_PROVINCE_CODE
 
 CLOSING_DAY = REORGANISATION_DATE
 
@@ -333,3 +334,23 @@ def test_every_unit_in_force_has_its_row_and_name(conn: psycopg.Connection) -> N
     assert units(JUNE, "historical") == in_force(date(2025, 6, 1))
     assert units(JULY, "historical") == in_force(date(2025, 7, 1))
     assert units(JUNE, "current") == units(JULY, "current") == in_force(date.today(), today=True)
+
+
+def test_the_province_row_carries_the_seeds_name_of_the_settings_province(conn: psycopg.Connection) -> None:
+    """Named as the admin-unit seed names DTIMON_PROVINCE_CODE's province, not as its People's Committee."""
+    june = date(2025, 6, 1)
+    province = next(
+        unit
+        for unit in admin_units()
+        if unit.level == "province" and unit.code == DEFAULT_PROVINCE_CODE and unit.valid_on(june)
+    )
+    names = {
+        row
+        for row in conn.execute(
+            "select distinct view, unit_name from marts.ind_values"
+            " where level = 'province' and period_kind = 'month' and period_start = %s",
+            (june,),
+        )
+    }
+    expected = province.name[0].upper() + province.name[1:]
+    assert names == {("historical", expected), ("current", expected)}

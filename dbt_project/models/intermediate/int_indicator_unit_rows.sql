@@ -41,13 +41,32 @@ named_agencies as (
     order by agency_id asc, valid_from desc
 ),
 
--- a province carries the name of its People's Committee (000.00.00.H57)
-province_names as (
+-- a province other than the installation's carries the name of its People's Committee
+-- (000.00.00.H57)
+committee_names as (
     select
         province_id,
         agency_name as province_name
     from named_agencies
     where agency_id = '000.00.00.' || province_id
+),
+
+-- the agency-id province codes of the installation's province: those of agencies whose unit of
+-- government is in it (dim_admin_unit holds only var province_code's units)
+own_province_ids as (
+    select distinct {{ agency_province('agency_id') }} as province_id
+    from {{ ref('dim_agency') }}
+    where admin_unit_level is not null
+),
+
+-- the installation's province as the admin-unit seed names it, version by version
+own_province_versions as (
+    select
+        upper(left(unit_name, 1)) || substr(unit_name, 2) as province_name,
+        valid_from,
+        coalesce(valid_to, 'infinity'::date) as valid_to
+    from {{ ref('dim_admin_unit') }}
+    where unit_level = 'province' and unit_code = '{{ var("province_code") }}'
 ),
 
 unit_versions as (
@@ -222,6 +241,46 @@ unit_names as (
         unit_keys.view asc,
         unit_keys.unit_id asc,
         unit_versions.valid_from desc
+),
+
+-- a province row's name: the installation's province in force at the period's end (historical) or
+-- today (current); another province's, its People's Committee's
+province_names as (
+    select distinct on (
+        province_keys.period_kind, province_keys.period_start, province_keys.view, province_keys.unit_id
+    )
+        province_keys.period_kind,
+        province_keys.period_start,
+        province_keys.view,
+        province_keys.unit_id,
+        coalesce(own_province_versions.province_name, committee_names.province_name) as province_name
+    from (
+        select distinct
+            period_kind,
+            period_start,
+            (period_start + {{ period_length('period_kind') }})::date as period_end,
+            view,  -- noqa: RF04
+            unit_id
+        from unit_rows
+        where level = 'province'
+    ) as province_keys
+    left join own_province_ids
+        on province_keys.unit_id = own_province_ids.province_id
+    left join own_province_versions
+        on
+            own_province_ids.province_id is not null
+            and (
+                (province_keys.view = 'historical' and province_keys.period_end > own_province_versions.valid_from)
+                or (province_keys.view = 'current' and own_province_versions.valid_to = 'infinity'::date)
+            )
+    left join committee_names
+        on province_keys.unit_id = committee_names.province_id
+    order by
+        province_keys.period_kind asc,
+        province_keys.period_start asc,
+        province_keys.view asc,
+        province_keys.unit_id asc,
+        own_province_versions.valid_from desc nulls last
 )
 
 select
@@ -245,7 +304,12 @@ from unit_rows
 left join named_agencies
     on unit_rows.level = 'agency' and unit_rows.unit_id = named_agencies.agency_id
 left join province_names
-    on unit_rows.level = 'province' and unit_rows.unit_id = province_names.province_id
+    on
+        unit_rows.level = 'province'
+        and unit_rows.period_kind = province_names.period_kind
+        and unit_rows.period_start = province_names.period_start
+        and unit_rows.view = province_names.view
+        and unit_rows.unit_id = province_names.unit_id
 left join unit_names
     on
         unit_rows.period_kind = unit_names.period_kind

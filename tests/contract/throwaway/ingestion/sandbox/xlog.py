@@ -134,6 +134,7 @@ def main() -> None:
     serve.add_argument("--scale", type=float, default=1.0)
     serve.add_argument("--start", type=date.fromisoformat, default=date(2025, 9, 1))
     serve.add_argument("--end", type=date.fromisoformat, default=date(2025, 10, 1))
+    serve.add_argument("--province", help="unused: the call log is not kept per unit of government")
     serve.add_argument("--data-dir", type=Path, help="not supported: the call log is generated only")
     serve.add_argument("--tls-cert", type=Path)
     serve.add_argument("--tls-key", type=Path)
