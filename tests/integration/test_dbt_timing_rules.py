@@ -400,3 +400,26 @@ def test_the_late_list_matches_766_2_1_in_every_period(conn: psycopg.Connection)
         ).fetchall()
     )
     assert gaps and all(listed.get((kind, start), 0) == gap for kind, start, gap in gaps)
+
+
+def test_a_late_list_short_of_766_2_1_fails_the_build(
+    conn: psycopg.Connection, module_warehouse_url: str
+) -> None:
+    """The consistency test the department relies on fails when one late dossier goes missing
+    (the row is put back afterwards)."""
+    from infra.dbt import DbtFailed, run_dbt
+
+    test = "assert_late_dossiers_match_766_2_1"
+    where = "period_kind = 'month' and dossier_id = %s"
+    conn.execute(
+        f"create temporary table kept as select * from marts.ind_766_2_1_late_dossiers where {where}",
+        (R["R4"],),
+    )
+    conn.execute(f"delete from marts.ind_766_2_1_late_dossiers where {where}", (R["R4"],))
+    try:
+        with pytest.raises(DbtFailed) as failed:
+            run_dbt(["test", "--select", test], module_warehouse_url)
+        assert {failure.name for failure in failed.value.failures} == {test}
+    finally:
+        conn.execute("insert into marts.ind_766_2_1_late_dossiers select * from kept")
+        conn.execute("drop table kept")
