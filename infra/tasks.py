@@ -332,7 +332,7 @@ def publish(candidate: dict[str, Any], backfill_id: int | None = None) -> str:
 
 
 def render_report() -> dict[str, Any]:
-    """Render the index report of the live publication (every month, and index.html)."""
+    """Render the index report of the live publication (every month, quarter and year, and index.html)."""
     from publishing.report.after_publish import render_after_publish
 
     return render_after_publish(warehouse_url(), Settings.from_env().reports_dir)

@@ -30,7 +30,12 @@ The expected rendering of every figure is written in the tests that use this, by
       (+ 150/160 = the area's 1.017/1.078). From the merger on every province and commune row is
       also in the current view, unchanged.
   dim_agency: the two agencies are departments (Sở); dim_admin_unit: the three communes' versions.
-  A quarter row (Q3 2025, province 766-2.1) is published too: a monthly report never shows it.
+  A quarter row (Q3 2025) and a year row (2025), province 766-2.1, are published too: a monthly
+  report never shows them; the quarter's and the year's pages do.
+  Late dossiers of September (bi.ind_766_2_1_late_dossiers, LATE_PROCEDURES: each agency's
+  denominator − numerator of 766-2.1): Sở Xây dựng 50 — 1.000001 30 (5 still open), 1.000002 15,
+  1.000003 4, 1.000004 1 (not in the top 3); Sở Tư pháp 11 — 2.000001 6, 2.000002 5. Working days
+  over: 1, 2, …, 7, 1, 2, … within each procedure (most: 7, 7, 4; 6, 5). None in the quarter.
   The catalogue rows come from the seed, with the scoring written here (INDICATORS).
 """
 
@@ -78,6 +83,13 @@ create table marts.ind_framework_totals (
     indicators_measured bigint not null, earned numeric not null, measured numeric not null,
     scale numeric not null, min_measured_points numeric not null, score numeric, is_rated boolean not null,
     band text, status text not null
+);
+create table marts.ind_766_2_1_late_dossiers (
+    period_kind text not null, period_start date not null, status text not null,
+    period_as_of timestamptz not null, agency_id text not null, agency_name text, dossier_id text not null,
+    procedure_id text, procedure_name text, received_at timestamptz not null, promised_at timestamptz,
+    due_date date, ended_at timestamptz, is_open boolean not null, late_basis text not null,
+    time_limit numeric, time_limit_unit text, working_days_over numeric
 );
 create table reference.frameworks (
     framework text, name_vi text, name_en text, issuing_document text, display_order integer,
@@ -129,6 +141,7 @@ class Fig:
 def final_figures() -> list[Fig]:
     figures = [
         Fig("766-2.1", PROVINCE, "2025-07-01", 2700, 3000, "18", kind="quarter"),
+        Fig("766-2.1", PROVINCE, "2025-01-01", 5400, 6000, "18", kind="year"),
         Fig("766-2.1", PROVINCE, "2025-06-01", 900, 1000, "18"),
         Fig("766-2.1", PROVINCE, "2025-08-01", 880, 1000, "17.60"),
         Fig("766-3.3", PROVINCE, "2025-08-01", 30, 75, "4.80"),
@@ -218,6 +231,31 @@ def _row(fig: Fig) -> tuple:
     )  # fmt: skip
 
 
+#: (agency, procedure id, procedure name, late dossiers, of which still open) in September.
+LATE_PROCEDURES = (
+    (CONSTRUCTION, "1.000001", "Cấp giấy phép xây dựng", 30, 5),
+    (CONSTRUCTION, "1.000002", "Cấp chứng chỉ hành nghề hoạt động xây dựng", 15, 0),
+    (CONSTRUCTION, "1.000003", "Thẩm định thiết kế xây dựng", 4, 0),
+    (CONSTRUCTION, "1.000004", "Cấp giấy phép di dời công trình", 1, 0),
+    (JUSTICE, "2.000001", "Cấp phiếu lý lịch tư pháp", 6, 0),
+    (JUSTICE, "2.000002", "Chứng thực bản sao từ bản chính", 5, 0),
+)
+
+
+def _late_rows() -> list[tuple]:
+    rows = []
+    for (_, agency_id, agency_name), procedure_id, procedure_name, late, still_open in LATE_PROCEDURES:
+        for n in range(late):
+            code = f"{agency_id}-250901-{procedure_id[-1]}{n:04d}"
+            ended = None if n < still_open else "2025-09-12 10:00+07"
+            rows.append(
+                ("month", "2025-09-01", "provisional", SEPT_AS_OF, agency_id, agency_name, code, procedure_id,
+                 procedure_name, "2025-09-02 08:00+07", "2025-09-05 17:00+07", "2025-09-05", ended,
+                 ended is None, "promised_date", 3, "working_days", n % 7 + 1)
+            )  # fmt: skip
+    return rows
+
+
 def _seed(conn: psycopg.Connection) -> None:
     with (ROOT / "dbt_project/seeds/indicator_catalogue.csv").open(encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle) if r["indicator_id"] in CATALOGUE_IDS]
@@ -230,6 +268,10 @@ def _seed(conn: psycopg.Connection) -> None:
         return row["full_score_at"] or None, row["max_points"] or None
 
     with conn.cursor() as cur:
+        cur.executemany(
+            "insert into marts.ind_766_2_1_late_dossiers values (" + ", ".join(["%s"] * 18) + ")",
+            _late_rows(),
+        )
         cur.executemany(  # the crosswalk: Phú Hội (the seat) and Phú Nhuận became Thuận Hóa
             "insert into marts.dim_admin_unit values (%s, %s, %s, 'commune', %s, '19753')",
             [

@@ -7,7 +7,7 @@ dtimon status     what is running
 dtimon scorecard  print the scorecard from what is published in `bi`
 dtimon rollback   point `bi` back at the previous publication
 dtimon publish --accept-moves BUILD  publish a build the gate refused only for moved or vanished values, on your word
-dtimon report [--period YYYY-MM]  render the index report (one HTML page per published month) from `bi`
+dtimon report [--period P]  render the index report (a page per published month, quarter and year) from `bi`
 dtimon metabase   plan|apply the Metabase definitions (publishing/metabase/) against METABASE_URL
 dtimon reset-source SOURCE  delete everything ingested from SOURCE (to fill it from another origin)
 dtimon backfill SOURCE --from D --to D  re-ingest days staged, build and gate them, publish or refuse as a whole
@@ -41,6 +41,16 @@ def month(text: str) -> date:
         return date.fromisoformat(f"{text}-01")
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a month (expected YYYY-MM)") from None
+
+
+def report_period(text: str) -> tuple[str, date | None]:
+    """An argument's report period: YYYY-MM, YYYY-Qn, YYYY, or a kind alone (its latest)."""
+    from publishing.report.periods import parse_period  # only when the report command is parsed
+
+    try:
+        return parse_period(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -120,11 +130,18 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "report",
-        "render the index report from what is published (every month, or --period YYYY-MM)",
+        "render the index report from what is published (every month, quarter and year, or --period)",
         f"{COMMANDS_MODULE}.publish:cmd_report",
         (
             ARG_LANG,
-            Arg(("--period",), {"type": month, "help": "one published month YYYY-MM (default: every month)"}),
+            Arg(
+                ("--period",),
+                {
+                    "type": report_period,
+                    "help": "one published period: YYYY-MM, YYYY-Qn or YYYY, or month, quarter or year for"
+                    " the latest of that kind (default: every period)",
+                },
+            ),
         ),
     ),
     Command(

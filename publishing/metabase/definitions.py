@@ -101,6 +101,7 @@ VIEWS = (
     ("historical", "Đơn vị như tại kỳ báo cáo"),
     ("current", "Đơn vị hành chính hiện nay (cộng dồn theo bảng chuyển đổi)"),
 )
+PERIOD_KINDS = (("month", "Tháng"), ("quarter", "Quý"), ("year", "Năm"))
 TAGS: dict[str, Tag] = {
     "period": Tag("period", "Kỳ (tháng)", "date"),
     "unit": Tag("unit", "Đơn vị (mã hoặc tên)", "text"),
@@ -109,6 +110,7 @@ TAGS: dict[str, Tag] = {
     "level": Tag("level", "Cấp", "text", required=True, default=LEVELS[0][0]),
     "scope": Tag("scope", "Phạm vi", "text", required=True, default=SCOPES[0][0]),
     "view": Tag("view", "Góc nhìn đơn vị", "text", required=True, default=VIEWS[0][0]),
+    "period_kind": Tag("period_kind", "Loại kỳ", "text", required=True, default=PERIOD_KINDS[0][0]),
 }
 FILTERS: dict[str, Filter] = {
     "period": Filter("period", "Kỳ (tháng)", "date/single", "date"),
@@ -118,6 +120,7 @@ FILTERS: dict[str, Filter] = {
     "level": Filter("level", "Cấp", "string/=", "string", LEVELS[0][0], LEVELS),
     "scope": Filter("scope", "Phạm vi", "string/=", "string", SCOPES[0][0], SCOPES),
     "view": Filter("view", "Góc nhìn đơn vị", "string/=", "string", VIEWS[0][0], VIEWS),
+    "period_kind": Filter("period_kind", "Loại kỳ", "string/=", "string", PERIOD_KINDS[0][0], PERIOD_KINDS),
 }
 
 
@@ -283,6 +286,17 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             {"graph.dimensions": ["Cơ quan"], "graph.metrics": ["Hồ sơ tiếp nhận", "Nộp trực tuyến"]},
         ),
         Question(
+            "agency_late_dossiers",
+            "ioc",
+            "Hồ sơ trễ hạn theo cơ quan",
+            "Từng hồ sơ bị tính trễ hạn ở chỉ số 766-2.1 (cùng quy tắc, nên số hồ sơ của mỗi cơ quan bằng"
+            " mẫu số trừ tử số): thủ tục, ngày hẹn trả, hạn phải trả sau khi cộng thời gian chờ bổ sung,"
+            " ngày kết thúc, số ngày làm việc quá hạn và lý do; theo tháng (mặc định), quý hoặc năm.",
+            "agency_late_dossiers.sql",
+            "table",
+            _tags("period_kind", "period", "unit"),
+        ),
+        Question(
             "publication_history",
             "data_quality",
             "Lịch sử công bố và kiểm định",
@@ -364,12 +378,13 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             "agency_766",
             "ioc",
             "Điểm 766 và xếp loại theo cơ quan",
-            "Điểm Quyết định 766 và xếp loại của từng cơ quan, từng chỉ số, và hồ sơ tiếp nhận.",
-            ("period", "unit", "indicator"),
+            "Điểm Quyết định 766 và xếp loại của từng cơ quan, từng chỉ số, hồ sơ tiếp nhận và hồ sơ trễ hạn.",
+            ("period", "period_kind", "unit", "indicator"),
             (
                 Dashcard("agency_points_rating", 0, 0, 24, 8),
                 Dashcard("agency_indicator_points", 8, 0, 24, 10),
                 Dashcard("agency_dossiers", 18, 0, 24, 8),
+                Dashcard("agency_late_dossiers", 26, 0, 24, 10),
             ),
         ),
         Dashboard(

@@ -1,4 +1,4 @@
-"""`python -m publishing.report --out DIR [--period YYYY-MM] [--lang vi|en] [--all]`.
+"""`python -m publishing.report --out DIR [--period YYYY-MM|YYYY-Qn|YYYY|KIND] [--lang vi|en] [--all]`.
 
 Reads the warehouse from the environment (`core.settings.Settings.from_env()`), renders the
 report from the live publication in `bi` and prints the file's path and its file:// link.
@@ -15,21 +15,29 @@ from pathlib import Path
 
 from core.settings import ConfigError, Settings
 from publishing.report.data import NothingPublished
+from publishing.report.periods import parse_period
 from publishing.report.render import render_all, render_report
 
 
-def _month(text: str) -> date:
+def _period(text: str) -> tuple[str, date | None]:
     try:
-        return date.fromisoformat(f"{text}-01")
+        return parse_period(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a month (expected YYYY-MM)") from exc
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m publishing.report", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="output folder (default: DTIMON_HOME/reports)")
-    parser.add_argument("--period", type=_month, help="month YYYY-MM (default: the latest published)")
-    parser.add_argument("--all", action="store_true", help="every published month, plus index.html")
+    parser.add_argument(
+        "--period",
+        type=_period,
+        default=("month", None),
+        help="YYYY-MM, YYYY-Qn or YYYY, or month / quarter / year for the latest (default: the latest month)",
+    )
+    parser.add_argument(
+        "--all", action="store_true", help="every published month, quarter and year, plus index.html"
+    )
     parser.add_argument(
         "--lang",
         choices=("vi", "en"),
@@ -49,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.all:
             paths = render_all(settings.warehouse_url, out, lang)
         else:
-            paths = [render_report(settings.warehouse_url, out, args.period, lang)]
+            kind, start = args.period
+            paths = [render_report(settings.warehouse_url, out, start, lang, kind)]
     except NothingPublished as exc:
         print(f"no report: {exc}", file=sys.stderr)
         return 1

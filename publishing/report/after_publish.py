@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 
 def render_after_publish(warehouse_url: str, out_dir: Path, lang: str = "vi") -> dict[str, Any]:
-    """Render every month of the live publication plus `index.html` into `out_dir`.
+    """Render every year, quarter and month of the live publication plus `index.html` into `out_dir`
+    ("latest" is the latest month's page).
 
     Returns `{"reports": [paths…], "latest": path, "link": file:// URL, "index": path}`, or
     `{"skipped": reason}` when nothing is published yet (logged, not raised: a build with
@@ -29,7 +30,7 @@ def render_after_publish(warehouse_url: str, out_dir: Path, lang: str = "vi") ->
         log.warning("index report skipped: %s", exc)
         return {"skipped": str(exc)}
     latest = paths[-1].resolve()
-    log.info("index report: %d month(s) rendered, latest %s", len(paths), latest)
+    log.info("index report: %d page(s) rendered, latest month %s", len(paths), latest)
     return {
         "reports": [str(p.resolve()) for p in paths],
         "latest": str(latest),

@@ -6,7 +6,7 @@ page shows the one of the language selected.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -26,8 +26,8 @@ FONT = "DejaVu Sans, Noto Sans, Liberation Sans, Arial, sans-serif"
 INK = "#1b3a5c"
 TARGET = "#b3261e"
 STATUS_TEXT = {
-    "vi": {"complete": "đủ tháng", "provisional": "tạm tính", "target": "chỉ tiêu"},
-    "en": {"complete": "complete month", "provisional": "provisional", "target": "target"},
+    "vi": {"complete": "đủ kỳ", "provisional": "tạm tính", "target": "chỉ tiêu"},
+    "en": {"complete": "complete period", "provisional": "provisional", "target": "target"},
 }
 
 
@@ -51,16 +51,18 @@ def trend_chart(
     measure_unit: str,
     target: Decimal | None,
     lang: str,
+    label: Callable[[date, str], str] = format_month_short,
 ) -> str:
-    """A line of the province's value over `months` (gaps where no value), target dashed."""
-    labels = [format_month_short(m, lang) for m in months]
+    """A line of the province's value over `months` (periods of one kind, each named by `label`;
+    gaps where no value), target dashed."""
+    labels = [label(m, lang) for m in months]
     status = STATUS_TEXT[lang]
     by_month = {p.month: p for p in points}
     # a month without a value is a row with a null value: the line breaks there
     frame = pd.DataFrame(
         [
             {
-                "month": format_month_short(m, lang),
+                "month": label(m, lang),
                 "value": float(p.value) if p and p.value is not None else None,
                 "status": status["provisional" if p and p.provisional else "complete"],
             }

@@ -1,9 +1,11 @@
 """What the report reads: the live publication's `bi` views, read as one consistent state.
 
-Indicator figures are the month rows of `bi.ind_values` at every level, scope and view, with the
-catalogue's direction and Decision 766 scoring beside them; each unit's framework total and band
-are the month rows of `bi.ind_framework_totals` (computed there, never here); the agencies'
-tiers come from `bi.dim_agency` when it is published.
+A report is of one period kind (month, quarter or year: ind_values' period_kind). Indicator figures
+are that kind's rows of `bi.ind_values` at every level, scope and view, with the catalogue's
+direction and Decision 766 scoring beside them; each unit's framework total and band are that
+kind's rows of `bi.ind_framework_totals` (computed there, never here); the agencies' tiers come
+from `bi.dim_agency`, the procedures with the most late dossiers per agency from
+`bi.ind_766_2_1_late_dossiers`, when they are published.
 
 The views are locked in ACCESS SHARE mode first, in one statement, so a publish cannot
 re-point them while the report reads (publish takes them all at once and retries), and the
@@ -23,20 +25,22 @@ from psycopg.rows import class_row
 from core.vietnamese import sort_key
 from publishing.report.bands import Band, load_seed
 from publishing.report.frameworks import Framework, read_published
+from publishing.report.periods import MONTHS_IN, PERIOD_KINDS, check_kind, period_id
 
 VALUES = "ind_values"
-#: The rows of VALUES a monthly report shows (as SQL over alias `v`).
-MONTH_ROWS = "v.period_kind = 'month'"
-#: The rows that make a month published: the units as they were, everything they handled.
-MAIN_ROWS = MONTH_ROWS + " and v.scope = 'area' and v.view = 'historical'"
+#: The rows that make a period published (over alias `v`): the units as they were, everything they handled.
+MAIN_ROWS = "v.period_kind = %s and v.scope = 'area' and v.view = 'historical'"
 CATALOGUE = "indicator_catalogue"
 RESTATEMENTS = "restatements"
 BANDS = "rating_bands"
 TOTALS = "ind_framework_totals"
 AGENCIES = "dim_agency"
 ADMIN_UNITS = "dim_admin_unit"
-#: How many months (the period and those before it) the trend charts cover.
-TREND_MONTHS = 12
+LATE = "ind_766_2_1_late_dossiers"
+#: How many periods (the period and those before it) the trend charts cover, per kind.
+TREND_PERIODS = {"month": 12, "quarter": 8, "year": 5}
+#: How many procedures per agency the late-dossiers section lists (those with the most).
+LATE_TOP = 3
 
 
 class NothingPublished(RuntimeError):
@@ -134,6 +138,20 @@ class Restatement:
 
 
 @dataclass(frozen=True)
+class LateProcedure:
+    """One of an agency's procedures with the most late dossiers in the period (766-2.1's verdict)."""
+
+    agency_id: str
+    agency_name: str | None
+    agency_late: int  # the agency's late dossiers, every procedure
+    procedure_id: str | None
+    procedure_name: str | None
+    late: int
+    still_open: int  # late and not yet settled at the period's as_of
+    max_working_days_over: Decimal | None
+
+
+@dataclass(frozen=True)
 class Publication:
     publication_id: int
     schema_name: str
@@ -147,7 +165,7 @@ class Snapshot:
     publication: Publication
     period: date
     catalogue: list[Indicator]
-    values: list[Value]  # the period and the TREND_MONTHS - 1 months before it
+    values: list[Value]  # the period and the TREND_PERIODS[kind] - 1 periods of its kind before it
     restatements: list[Restatement]  # those of the period's values
     bands: list[Band]
     months_published: list[date]  # every month with values, ascending
@@ -157,6 +175,11 @@ class Snapshot:
     predecessors: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     #: the period's framework totals of the units as they were (area, historical)
     totals: list[Total] = field(default_factory=list)
+    period_kind: str = "month"  # the kind of `period` and of `months_published`
+    #: every period with values, per kind, ascending (the pages that exist beside this one)
+    periods_published: dict[str, list[date]] = field(default_factory=dict)
+    #: per agency, its procedures with the most late dossiers (None: the relation is not published)
+    late: list[LateProcedure] | None = None
 
 
 def add_months(month: date, months: int) -> date:
@@ -172,28 +195,60 @@ def _columns(cls: type) -> sql.Composable:
     return sql.SQL(", ").join(sql.Identifier(name) for name in cls.__dataclass_fields__)
 
 
-def published_periods(conn: psycopg.Connection) -> list[date]:
-    """Every month the live publication has indicator values for, ascending."""
+def published_periods(conn: psycopg.Connection, kind: str = "month") -> list[date]:
+    """Every period of `kind` the live publication has indicator values for, ascending."""
+    check_kind(kind)
     if not _exists(conn, VALUES):
         return []
     return [
-        month
-        for (month,) in conn.execute(
+        start
+        for (start,) in conn.execute(
             sql.SQL("select distinct v.period_start from {} as v where {} order by 1").format(
                 sql.Identifier("bi", VALUES), sql.SQL(MAIN_ROWS)
-            )
+            ),
+            (kind,),
         ).fetchall()
     ]
 
 
-def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snapshot:
-    """Read the live publication for `period` (a month; default the latest with values)."""
+def _late_procedures(conn: psycopg.Connection, kind: str, period: date) -> list[LateProcedure]:
+    """Per agency (most late first), its LATE_TOP procedures with the most late dossiers."""
+    with conn.cursor(row_factory=class_row(LateProcedure)) as cur:
+        return cur.execute(
+            sql.SQL(
+                """
+                with by_procedure as (
+                    select agency_id, max(agency_name) as agency_name, procedure_id,
+                           max(procedure_name) as procedure_name, count(*) as late,
+                           count(*) filter (where is_open) as still_open,
+                           max(working_days_over) as max_working_days_over
+                    from {} where period_kind = %s and period_start = %s
+                    group by agency_id, procedure_id
+                ),
+                ranked as (
+                    select *, sum(late) over (partition by agency_id)::integer as agency_late,
+                           row_number() over (
+                               partition by agency_id order by late desc, procedure_id
+                           ) as place
+                    from by_procedure
+                )
+                select {} from ranked where place <= %s
+                order by agency_late desc, agency_id, place
+                """
+            ).format(sql.Identifier("bi", LATE), _columns(LateProcedure)),
+            (kind, period, LATE_TOP),
+        ).fetchall()
+
+
+def read_snapshot(conn: psycopg.Connection, period: date | None = None, kind: str = "month") -> Snapshot:
+    """Read the live publication for `period` of `kind` (default the latest with values)."""
+    check_kind(kind)
     if not all(_exists(conn, r) for r in (VALUES, CATALOGUE)):
         raise NothingPublished("bi has no indicator values or catalogue: nothing is published yet")
     with conn.transaction():
         locked = [
             r
-            for r in (VALUES, CATALOGUE, RESTATEMENTS, BANDS, TOTALS, AGENCIES, ADMIN_UNITS)
+            for r in (VALUES, CATALOGUE, RESTATEMENTS, BANDS, TOTALS, AGENCIES, ADMIN_UNITS, LATE)
             if _exists(conn, r)
         ]
         conn.execute(
@@ -207,16 +262,19 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
         if row is None:
             raise NothingPublished("ops.publications has no live publication")
         publication = Publication(*row)
-        months = published_periods(conn)
+        periods_published = {k: published_periods(conn, k) for k in PERIOD_KINDS}
+        months = periods_published[kind]
         if not months:
-            raise NothingPublished(f"publication {publication.publication_id} has no indicator values")
+            raise NothingPublished(
+                f"publication {publication.publication_id} has no indicator values of a {kind}"
+            )
         if period is None:
             period = months[-1]
         period = period.replace(day=1)
         if period not in months:
             raise NothingPublished(
-                f"publication {publication.publication_id} has no values for {period:%Y-%m} "
-                f"(it has {months[0]:%Y-%m} … {months[-1]:%Y-%m})"
+                f"publication {publication.publication_id} has no values for {period_id(kind, period)} "
+                f"(it has {period_id(kind, months[0])} … {period_id(kind, months[-1])})"
             )
         with conn.cursor(row_factory=class_row(Indicator)) as cur:
             catalogue = cur.execute(
@@ -235,19 +293,19 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
                     ),
                     sql.Identifier("bi", VALUES),
                     sql.Identifier("bi", CATALOGUE),
-                    sql.SQL(MONTH_ROWS),
+                    sql.SQL("v.period_kind = %s"),
                 ),
-                (add_months(period, -TREND_MONTHS), period),
+                (kind, add_months(period, -TREND_PERIODS[kind] * MONTHS_IN[kind]), period),
             ).fetchall()
         restatements: list[Restatement] = []
         if RESTATEMENTS in locked:
             with conn.cursor(row_factory=class_row(Restatement)) as cur:
                 restatements = cur.execute(
                     sql.SQL(
-                        "select {} from {} where period_kind = 'month' and period_start = %s"
+                        "select {} from {} where period_kind = %s and period_start = %s"
                         " order by publication_id, indicator_id, level, scope, view, unit_id"
                     ).format(_columns(Restatement), sql.Identifier("bi", RESTATEMENTS)),
-                    (period,),
+                    (kind, period),
                 ).fetchall()
         if BANDS in locked:
             bands = [
@@ -263,11 +321,12 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
             with conn.cursor(row_factory=class_row(Total)) as cur:
                 totals = cur.execute(
                     sql.SQL(
-                        "select {} from {} where period_kind = 'month' and period_start = %s"
+                        "select {} from {} where period_kind = %s and period_start = %s"
                         " and scope = 'area' and view = 'historical' order by framework, level, unit_id"
                     ).format(_columns(Total), sql.Identifier("bi", TOTALS)),
-                    (period,),
+                    (kind, period),
                 ).fetchall()
+        late = _late_procedures(conn, kind, period) if LATE in locked else None
         frameworks = read_published(conn)
         agency_levels: dict[str, str] = {}
         if AGENCIES in locked:
@@ -300,4 +359,7 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None) -> Snaps
         agency_levels,
         predecessors,
         totals,
+        kind,
+        periods_published,
+        late,
     )

@@ -102,6 +102,25 @@ def format_month_short(month: date, lang: str = "vi") -> str:
     return f"T{month.month}/{month.year}" if lang == "vi" else f"{_MONTHS_EN[month.month - 1]} {month.year}"
 
 
+_ROMAN = ("I", "II", "III", "IV")
+
+
+def format_period(kind: str, start: date, lang: str = "vi", short: bool = False) -> str:
+    """A report period as staff read it: `Tháng 9/2025`, `Quý III/2025`, `Năm 2025` (vi) / `Sep 2025`,
+    `Q3 2025`, `2025` (en); `short` for axis labels (`T9/2025`, `Q3/2025`, `2025`)."""
+    _check(lang)
+    if kind == "month":
+        return format_month_short(start, lang) if short else format_month(start, lang)
+    if kind == "quarter":
+        quarter = (start.month - 1) // 3
+        if lang == "vi":
+            return f"Q{quarter + 1}/{start.year}" if short else f"Quý {_ROMAN[quarter]}/{start.year}"
+        return f"Q{quarter + 1} {start.year}"
+    if kind == "year":
+        return f"{start.year}" if short or lang == "en" else f"Năm {start.year}"
+    raise ValueError(f"period kind {kind!r}: use month, quarter or year")
+
+
 def format_date(day: date, lang: str = "vi") -> str:
     """`2025-09-15` → `15/09/2025` (vi) / `15 Sep 2025` (en)."""
     _check(lang)

@@ -31,9 +31,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "3. {framework} points and rating per agency",
     ),
     "s_agencies": ("4. Chi tiết theo cấp chính quyền", "4. Details per level of government"),
-    "s_current": ("5. Theo đơn vị hành chính hiện nay", "5. On today's units of government"),
-    "s_coverage": ("6. Độ phủ dữ liệu", "6. Data coverage"),
-    "s_restatements": ("7. Số liệu đã công bố được điều chỉnh", "7. Published values restated"),
+    "s_late": ("5. Hồ sơ trễ hạn theo cơ quan", "5. Late dossiers per agency"),
+    "s_current": ("6. Theo đơn vị hành chính hiện nay", "6. On today's units of government"),
+    "s_coverage": ("7. Độ phủ dữ liệu", "7. Data coverage"),
+    "s_restatements": ("8. Số liệu đã công bố được điều chỉnh", "8. Published values restated"),
     "levels_note": (
         "Các đơn vị như trong kỳ báo cáo. Phạm vi «toàn địa bàn»: mọi hồ sơ do đơn vị và các đơn vị trực thuộc"
         " giải quyết; phạm vi theo cấp: chỉ các cơ quan của cấp đó, áp dụng chỉ tiêu của cấp"
@@ -170,4 +171,64 @@ LABELS: dict[str, tuple[str, str]] = {
     "lower_is_better": ("càng thấp càng tốt", "lower is better"),
     "no_previous": ("chưa có tháng trước", "no previous month"),
     "agency_total": ("Tổng điểm {framework}", "{framework} total"),
+    # variants for a quarter's and a year's page (render.py picks "<key>_<kind>" when it exists)
+    "status_complete_quarter": ("Đủ quý", "Complete quarter"),
+    "status_complete_year": ("Đủ năm", "Complete year"),
+    "kpi_restated_quarter": ("Số liệu quý được điều chỉnh", "Values of the quarter restated"),
+    "kpi_restated_year": ("Số liệu năm được điều chỉnh", "Values of the year restated"),
+    "s_trends_quarter": ("2. Diễn biến qua các quý", "2. Trends over the quarters"),
+    "s_trends_year": ("2. Diễn biến qua các năm", "2. Trends over the years"),
+    "trend_note_quarter": (
+        "Giá trị cấp tỉnh theo quý (mỗi hồ sơ tính một lần trong quý, không phải cộng các tháng); điểm rỗng"
+        " là quý tạm tính, khoảng trống là quý chưa có dữ liệu.",
+        "Province value per quarter (each dossier counted once in the quarter, not a sum of months); hollow"
+        " points are provisional quarters, gaps are quarters without data.",
+    ),
+    "trend_note_year": (
+        "Giá trị cấp tỉnh theo năm (mỗi hồ sơ tính một lần trong năm); điểm rỗng là năm tạm tính.",
+        "Province value per year (each dossier counted once in the year); hollow points are provisional years.",
+    ),
+    "previous_quarter": ("Quý trước", "Previous quarter"),
+    "previous_year": ("Năm trước", "Previous year"),
+    "no_value_quarter": ("Không có số liệu quý này", "No value this quarter"),
+    "no_value_year": ("Không có số liệu năm này", "No value this year"),
+    "months_quarter": ("Quý", "Quarter"),
+    "months_year": ("Năm", "Year"),
+    "coverage_note_quarter": (
+        "Một quý có số liệu khi mọi nguồn dữ liệu của chỉ số có dữ liệu trong quý; quý tạm tính là quý chưa"
+        " kết thúc hoặc chưa thu thập đủ mọi ngày.",
+        "A quarter has values when every source its indicators need covers part of it; a provisional quarter"
+        " is one not yet over or not covered on every day.",
+    ),
+    "coverage_note_year": (
+        "Một năm có số liệu khi mọi nguồn dữ liệu của chỉ số có dữ liệu trong năm; năm tạm tính là năm chưa"
+        " kết thúc hoặc chưa thu thập đủ mọi ngày.",
+        "A year has values when every source its indicators need covers part of it; a provisional year is"
+        " one not yet over or not covered on every day.",
+    ),
+    "no_restatements_quarter": (
+        "Không có số liệu nào của quý này bị điều chỉnh sau khi công bố.",
+        "No value of this quarter was changed after it was published.",
+    ),
+    "no_restatements_year": (
+        "Không có số liệu nào của năm này bị điều chỉnh sau khi công bố.",
+        "No value of this year was changed after it was published.",
+    ),
+    "related": ("Cùng thời gian", "Same time"),
+    "all_reports": ("Tất cả các kỳ báo cáo", "Every report"),
+    "late_note": (
+        "Các hồ sơ bị tính trễ hạn ở chỉ số 766-2.1 (cùng quy tắc, cùng kỳ: số hồ sơ trễ hạn của mỗi cơ quan"
+        " bằng mẫu số trừ tử số của chỉ số); với mỗi cơ quan, {top} thủ tục có nhiều hồ sơ trễ hạn nhất."
+        " Từng hồ sơ (mã hồ sơ, ngày hẹn trả, ngày kết thúc, số ngày quá hạn): Metabase, «Hồ sơ trễ hạn"
+        " theo cơ quan».",
+        "The dossiers judged late in 766-2.1 (same rule, same period: each agency's late dossiers are the"
+        " indicator's denominator minus its numerator); per agency, the {top} procedures with the most."
+        " Each dossier (code, promised date, end, days over): Metabase, «Hồ sơ trễ hạn theo cơ quan».",
+    ),
+    "late_total": ("{n} hồ sơ trễ hạn", "{n} late dossiers"),
+    "procedure": ("Thủ tục", "Procedure"),
+    "late_count": ("Hồ sơ trễ hạn", "Late dossiers"),
+    "still_open": ("Trong đó chưa giải quyết xong", "Of which still open"),
+    "max_over": ("Quá hạn nhiều nhất (ngày làm việc)", "Most working days over"),
+    "no_late": ("Không có hồ sơ trễ hạn trong kỳ.", "No dossier was late in the period."),
 }

@@ -1,4 +1,4 @@
-"""Render one self-contained HTML report per month from the live publication in `bi`.
+"""Render one self-contained HTML report per month, quarter and year from the live publication in `bi`.
 
 Nothing in the page is fetched: styles and the language switch are inline, charts are
 inline SVG, fonts are the reader's own (a stack present on Windows, macOS and Linux), and a
@@ -24,7 +24,10 @@ from core.vietnamese import sort_key
 from publishing.report import charts
 from publishing.report.bands import Band, bands_of
 from publishing.report.data import (
+    LATE_TOP,
+    TREND_PERIODS,
     Indicator,
+    LateProcedure,
     NothingPublished,
     Snapshot,
     Total,
@@ -42,18 +45,21 @@ from publishing.report.formatting import (
     format_month,
     format_number,
     format_percent,
+    format_period,
     format_value,
 )
 from publishing.report.frameworks import display_order
 from publishing.report.labels import LABELS
+from publishing.report.periods import MONTHS_IN, PERIOD_KINDS, period_id
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: Colours of the rating bands, best first (the bands themselves are data).
 BAND_COLORS = ("#1a7f37", "#4c9a2a", "#c9a227", "#e07b24", "#b3261e", "#7a1a14")
 
 
-def report_name(period: date) -> str:
-    return f"dtimon-report-{period:%Y-%m}.html"
+def report_name(period: date, kind: str = "month") -> str:
+    """dtimon-report-2025-09.html, dtimon-report-2025-Q3.html, dtimon-report-2025.html."""
+    return f"dtimon-report-{period_id(kind, period)}.html"
 
 
 def _code_key(indicator: Indicator) -> tuple:
@@ -238,6 +244,52 @@ class Chart:
 
 
 @dataclass
+class LateAgency:
+    """An agency's late dossiers in the period (766-2.1's verdict) and its procedures with the most."""
+
+    agency_id: str
+    agency_name: str
+    late: int
+    procedures: list[LateProcedure]
+
+
+def late_agencies(rows: Sequence[LateProcedure]) -> list[LateAgency]:
+    """The late-dossier rows grouped by agency, in the order read (most late first)."""
+    grouped: dict[str, LateAgency] = {}
+    for row in rows:
+        agency = grouped.setdefault(
+            row.agency_id, LateAgency(row.agency_id, row.agency_name or row.agency_id, row.agency_late, [])
+        )
+        agency.procedures.append(row)
+    return list(grouped.values())
+
+
+@dataclass
+class PageLink:
+    """Another page of the report about the same time: the period containing this one, or within it."""
+
+    kind: str
+    start: date
+    file: str
+
+
+def related_pages(kind: str, period: date, published: dict[str, list[date]]) -> list[PageLink]:
+    """The published periods of the other kinds that contain `period` or lie within it, longest first."""
+    end = add_months(period, MONTHS_IN[kind])
+    links: list[PageLink] = []
+    for other in reversed(PERIOD_KINDS):
+        if other == kind:
+            continue
+        span = MONTHS_IN[other]
+        for start in published.get(other, []):
+            contains = start <= period < add_months(start, span) if span > MONTHS_IN[kind] else False
+            within = period <= start < end if span < MONTHS_IN[kind] else False
+            if contains or within:
+                links.append(PageLink(other, start, report_name(start, other)))
+    return links
+
+
+@dataclass
 class MonthCoverage:
     month: date
     status: str  # complete | provisional | absent
@@ -260,8 +312,8 @@ def _score(total: Total, bands: Sequence[Band]) -> Score:
 
 
 def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, object]:
-    period = snapshot.period
-    previous_month = add_months(period, -1)
+    period, kind = snapshot.period, snapshot.period_kind
+    previous_month = add_months(period, -MONTHS_IN[kind])
     frameworks_order: list[str] = []
     catalogue = sorted(snapshot.catalogue, key=lambda i: (i.framework, _code_key(i)))
     # the units as they were, everything they handled: what the summary, scores and trends show
@@ -376,8 +428,8 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
             )
         )
 
-    # trends: the province's value per month, one chart per indicator with province values
-    window = [add_months(period, -n) for n in range(11, -1, -1)]
+    # trends: the province's value per period of the kind, one chart per indicator with province values
+    window = [add_months(period, -n * MONTHS_IN[kind]) for n in range(TREND_PERIODS[kind] - 1, -1, -1)]
     trend_charts: list[Chart] = []
     for indicator in measured:
         series = [v for v in by_indicator[indicator.indicator_id] if v.level == "province"]
@@ -388,7 +440,15 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
         points = [charts.Point(v.period_start, v.value, v.status == "provisional") for v in series]
         latest = max(series, key=lambda v: v.period_start)
         svg = {
-            lang: charts.trend_chart(points, months, latest.value_unit, latest.target, lang) for lang in LANGS
+            lang: charts.trend_chart(
+                points,
+                months,
+                latest.value_unit,
+                latest.target,
+                lang,
+                lambda start, lang: format_period(kind, start, lang, short=True),
+            )
+            for lang in LANGS
         }
         trend_charts.append(Chart(indicator, svg, latest.target))
 
@@ -426,9 +486,17 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
     return {
         "period": period,
         "province_name": province_names[0] if province_names else None,
+        "period_kind": kind,
+        "period_id": period_id(kind, period),
+        "late_top": LATE_TOP,
         "titles": {
-            lang: f"{LABELS['title'][n]} — {format_month(period, lang)}" for n, lang in enumerate(LANGS)
+            lang: f"{LABELS['title'][n]} — {format_period(kind, period, lang)}"
+            for n, lang in enumerate(LANGS)
         },
+        # a label with a variant for the page's kind ("previous_quarter") uses it
+        "k": lambda key: f"{key}_{kind}" if f"{key}_{kind}" in LABELS else key,
+        "related": related_pages(kind, period, snapshot.periods_published),
+        "late_agencies": None if snapshot.late is None else late_agencies(snapshot.late),
         "band_colors": BAND_COLORS,
         "previous_month": previous_month,
         "publication": snapshot.publication,
@@ -480,6 +548,7 @@ def _environment() -> Environment:
         percent=lambda v: _both(lambda lang: format_percent(v, lang)),
         change=lambda v, unit: _both(lambda lang: format_change(v, unit, lang)),
         month=lambda m: _both(lambda lang: format_month(m, lang)),
+        period_label=lambda kind, start: _both(lambda lang: format_period(kind, start, lang)),
         day=lambda d: _both(lambda lang: format_date(d, lang)),
         moment=lambda m: _both(lambda lang: format_datetime(m, lang)),
         name=lambda item: _both(item.name),
@@ -496,12 +565,14 @@ def render_html(snapshot: Snapshot, lang: str = "vi", generated_at: datetime | N
     return _environment().get_template("report.html.j2").render(lang=lang, **context)
 
 
-def render_report(warehouse_url: str, out_dir: Path, period: date | None = None, lang: str = "vi") -> Path:
-    """Write the report of `period` (default: the latest published month) into `out_dir`."""
+def render_report(
+    warehouse_url: str, out_dir: Path, period: date | None = None, lang: str = "vi", kind: str = "month"
+) -> Path:
+    """Write the report of `period` of `kind` (default: the latest published one) into `out_dir`."""
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
-        snapshot = read_snapshot(conn, period)
+        snapshot = read_snapshot(conn, period, kind)
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / report_name(snapshot.period)
+    path = out_dir / report_name(snapshot.period, kind)
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(render_html(snapshot, lang), encoding="utf-8")
     tmp.replace(path)
@@ -509,16 +580,27 @@ def render_report(warehouse_url: str, out_dir: Path, period: date | None = None,
 
 
 def render_all(warehouse_url: str, out_dir: Path, lang: str = "vi") -> list[Path]:
-    """Every published month's report plus `index.html` listing them (what runs after a publish)."""
+    """Every published year's, quarter's and month's report plus `index.html` listing them (what
+    runs after a publish); the paths by kind, longest first, so the latest month's page is last."""
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
-        periods = published_periods(conn)
-    if not periods:
+        periods = {kind: published_periods(conn, kind) for kind in PERIOD_KINDS}
+    if not periods["month"]:
         raise NothingPublished("bi has no indicator values: nothing is published yet")
-    paths = [render_report(warehouse_url, out_dir, period, lang) for period in periods]
+    kinds = list(reversed(PERIOD_KINDS))
+    paths = [
+        render_report(warehouse_url, out_dir, start, lang, kind) for kind in kinds for start in periods[kind]
+    ]
     index = (
         _environment()
         .get_template("index.html.j2")
-        .render(lang=lang, reports=[(p, report_name(p)) for p in reversed(periods)])
+        .render(
+            lang=lang,
+            label=lambda kind, start: format_period(kind, start, "vi"),
+            groups=[
+                (kind, [(start, report_name(start, kind)) for start in reversed(periods[kind])])
+                for kind in PERIOD_KINDS  # months first: the page staff open most
+            ],
+        )
     )
     (out_dir / "index.html").write_text(index, encoding="utf-8")
     return paths

@@ -56,6 +56,28 @@ UNIT_FIGURES = tuple(
     if level != "district" or view == "historical"
 )
 
+#: Late dossiers of agency A (agency, name, code, procedure, its name, due, ended, open, basis, days over):
+#: two of procedure 1.001234, one of 1.005678 (still open), one of 1.009999 with two supplement requests.
+LATE_DOSSIERS = tuple(
+    (
+        *AGENCIES[0],
+        f"{AGENCIES[0][0]}-250902-{n:04d}",
+        procedure,
+        name,
+        due,
+        ended,
+        ended is None,
+        basis,
+        over,
+    )
+    for n, procedure, name, due, ended, basis, over in (
+        (1, "1.001234", "Cấp phiếu lý lịch tư pháp", "2025-09-09", "2025-09-11 10:00+07", "promised_date", 2),
+        (2, "1.001234", "Cấp phiếu lý lịch tư pháp", "2025-09-09", "2025-09-10 10:00+07", "promised_date", 1),
+        (3, "1.005678", "Chứng thực bản sao", "2025-09-09", None, "promised_date", 8),
+        (4, "1.009999", "Đăng ký khai sinh", None, "2025-09-08 10:00+07", "multiple_supplements", None),
+    )
+)
+
 DDL = """
 create schema if not exists marts;
 create schema if not exists reference;
@@ -104,6 +126,13 @@ create table marts.ind_framework_totals (
     indicators_measured bigint not null, earned numeric not null, measured numeric not null,
     scale numeric not null, min_measured_points numeric not null, score numeric, is_rated boolean not null,
     band text, status text not null
+);
+create table marts.ind_766_2_1_late_dossiers (
+    period_kind text not null, period_start date not null, status text not null,
+    period_as_of timestamptz not null, agency_id text not null, agency_name text, dossier_id text not null,
+    procedure_id text, procedure_name text, received_at timestamptz not null, promised_at timestamptz,
+    due_date date, ended_at timestamptz, is_open boolean not null, late_basis text not null,
+    time_limit numeric, time_limit_unit text, working_days_over numeric
 );
 create table reference.frameworks (
     framework text, name_vi text, name_en text, issuing_document text, display_order integer,
@@ -197,6 +226,7 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
         "marts.dim_agency",
         "marts.fct_dossier",
         "marts.dq_source_month",
+        "marts.ind_766_2_1_late_dossiers",
     ):
         conn.execute(f"truncate {table}")
     conn.execute(
@@ -289,6 +319,13 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
                  f"2025-09-{10 + n % 10:02d} 09:00+07")
                 for n in range(12)
             ],
+        )  # fmt: skip
+
+        cur.executemany(  # LATE_DOSSIERS, in September and in the third quarter
+            "insert into marts.ind_766_2_1_late_dossiers values (%s, %s, 'provisional', '2025-09-21 00:00+07',"
+            " %s, %s, %s, %s, %s, '2025-09-02 09:00+07', '2025-09-09 17:00+07', %s, %s, %s, %s, 5,"
+            " 'working_days', %s)",
+            [(kind, start, *row) for kind, start in (("month", MONTHS[1]), ("quarter", QUARTER)) for row in LATE_DOSSIERS],
         )  # fmt: skip
 
 

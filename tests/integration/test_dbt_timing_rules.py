@@ -358,3 +358,68 @@ def test_the_sql_calendar_agrees_with_the_python_one(conn: psycopg.Connection) -
         or (next_working is not None and next_working != calendar.next_working_day(day))
     ]
     assert disagreeing == []
+
+
+def test_the_late_dossiers_behind_766_2_1_in_each_period(conn: psycopg.Connection) -> None:
+    # late: R2 (two requests: no due date, no days over), R4 (due Wed 17, ended Thu 18: 1 wd over),
+    # R5b (due Tue 23, ended Wed 24: 1 wd over); each judged once in the month, quarter and year
+    rows = conn.execute(
+        """
+        select period_kind, period_start::text, agency_id, agency_name, dossier_id, procedure_id,
+               procedure_name, promised_at, due_date::text, ended_at, is_open, late_basis, working_days_over
+        from marts.ind_766_2_1_late_dossiers
+        order by period_kind, dossier_id
+        """
+    ).fetchall()
+    expected = [
+        (R["R2"], fx.local("2025-09-15 17:00"), None, fx.local("2025-09-11 10:00"), "multiple_supplements", None),
+        (R["R4"], fx.local("2025-09-15 17:00"), "2025-09-17", fx.local("2025-09-18 10:00"), "promised_date", 1),
+        (R["R5b"], fx.local("2025-09-22 17:00"), "2025-09-23", fx.local("2025-09-24 10:00"), "promised_date", 1),
+    ]  # fmt: skip
+    for kind, start in (("month", SEPTEMBER), ("quarter", "2025-07-01"), ("year", "2025-01-01")):
+        in_period = [r for r in rows if r[:2] == (kind, start)]
+        assert [(r[4], r[7], r[8], r[9], r[11], r[12]) for r in in_period] == expected, kind
+        assert {(r[2], r[3], r[5], r[6], r[10]) for r in in_period} == {
+            (A, "Sở Tư pháp", PW, "Thủ tục 5 ngày làm việc", False)
+        }
+    assert len(rows) == 9
+
+
+def test_the_late_list_matches_766_2_1_in_every_period(conn: psycopg.Connection) -> None:
+    gaps = conn.execute(
+        "select period_kind, period_start, denominator - numerator from marts.ind_values"
+        " where indicator_id = '766-2.1' and level = 'agency' and unit_id = %s",
+        (A,),
+    ).fetchall()
+    listed = dict(
+        ((kind, start), n)
+        for kind, start, n in conn.execute(
+            "select period_kind, period_start, count(*) from marts.ind_766_2_1_late_dossiers"
+            " where agency_id = %s group by 1, 2",
+            (A,),
+        ).fetchall()
+    )
+    assert gaps and all(listed.get((kind, start), 0) == gap for kind, start, gap in gaps)
+
+
+def test_a_late_list_short_of_766_2_1_fails_the_build(
+    conn: psycopg.Connection, module_warehouse_url: str
+) -> None:
+    """The consistency test the department relies on fails when one late dossier goes missing
+    (the row is put back afterwards)."""
+    from infra.dbt import DbtFailed, run_dbt
+
+    test = "assert_late_dossiers_match_766_2_1"
+    where = "period_kind = 'month' and dossier_id = %s"
+    conn.execute(
+        f"create temporary table kept as select * from marts.ind_766_2_1_late_dossiers where {where}",
+        (R["R4"],),
+    )
+    conn.execute(f"delete from marts.ind_766_2_1_late_dossiers where {where}", (R["R4"],))
+    try:
+        with pytest.raises(DbtFailed) as failed:
+            run_dbt(["test", "--select", test], module_warehouse_url)
+        assert {failure.name for failure in failed.value.failures} == {test}
+    finally:
+        conn.execute("insert into marts.ind_766_2_1_late_dossiers select * from kept")
+        conn.execute("drop table kept")

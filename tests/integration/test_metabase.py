@@ -144,6 +144,21 @@ def test_filters_narrow_the_rows_to_what_was_asked(login: psycopg.Connection) ->
     assert sorted(login.execute(sql, params).fetchall()) == [("Sở Tư pháp", 6, 4), ("Sở Y tế", 6, 4)]
 
 
+def test_the_late_dossiers_question_lists_an_agency_s_period_worst_first(login: psycopg.Connection) -> None:
+    question = definitions.build().question("agency_late_dossiers")
+    for kind, day in (("month", date(2025, 9, 20)), ("quarter", date(2025, 8, 15))):
+        sql, params = render_native(question, {"period_kind": kind, "period": day, "unit": AGENCIES[0][1]})
+        rows = login.execute(sql, params).fetchall()
+        assert [(r[2][-4:], r[8], r[9]) for r in rows] == [
+            ("0003", 8, "Chưa giải quyết, đã quá hạn"),
+            ("0001", 2, "Trả sau ngày hẹn"),
+            ("0002", 1, "Trả sau ngày hẹn"),
+            ("0004", None, "Yêu cầu bổ sung quá một lần"),
+        ], kind
+    sql, params = render_native(question, {"period": date(2025, 9, 1), "unit": AGENCIES[1][0]})
+    assert login.execute(sql, params).fetchall() == []  # the other agency was never late
+
+
 def test_level_scope_and_view_pick_one_kind_of_row_and_today_s_units_sum_their_predecessors(
     login: psycopg.Connection,
 ) -> None:

@@ -246,7 +246,10 @@ def test_trend_charts_one_per_indicator_in_both_languages(page: str) -> None:
 
 
 def test_the_page_is_self_contained(page: str) -> None:
-    assert not re.search(r"\b(src|href|srcset|action)\s*=", page)
+    # links to the report's other pages (same folder) are navigation, never a load
+    links = re.findall(r'\bhref="([^"]*)"', page)
+    assert links and all(re.fullmatch(r"dtimon-report-[0-9Q-]+\.html|index\.html", link) for link in links)
+    assert not re.search(r"\b(src|srcset|action)\s*=", re.sub(r'\bhref="[^"]*"', "", page))
     assert "url(" not in page and "@import" not in page
     addresses = set(re.findall(r"https?://[^\s\"'<>)]+", page))
     assert addresses <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}  # namespaces
@@ -266,7 +269,10 @@ def test_another_month_another_language_and_a_month_without_values(
     with pytest.raises(NothingPublished, match="2025-07"):
         render_report(url, tmp_path, date(2025, 7, 1))
     paths = render_all(url, tmp_path)
-    assert [p.name for p in paths] == [f"dtimon-report-2025-{m:02d}.html" for m in (6, 8, 9)]
+    # the fixture's year and quarter first (longest kinds first), then the months
+    assert [p.name for p in paths] == ["dtimon-report-2025.html", "dtimon-report-2025-Q3.html"] + [
+        f"dtimon-report-2025-{m:02d}.html" for m in (6, 8, 9)
+    ]
     assert "dtimon-report-2025-09.html" in (tmp_path / "index.html").read_text(encoding="utf-8")
 
 
@@ -315,6 +321,8 @@ def test_after_publish_renders_every_month_or_says_why_not(
     url, _ = published
     done = render_after_publish(url, tmp_path / "reports")
     assert [Path(p).name for p in done["reports"]] == [
+        "dtimon-report-2025.html",
+        "dtimon-report-2025-Q3.html",
         "dtimon-report-2025-06.html",
         "dtimon-report-2025-08.html",
         "dtimon-report-2025-09.html",
@@ -392,3 +400,66 @@ def test_the_total_and_band_are_the_published_totals(published: tuple[str, int],
     assert visible_text(by_testid(page, "kpi-score")) == "48,00 / 60 điểm"
     assert visible_text(by_testid(page, "kpi-band")) == "Tốt"
     assert visible_text(by_testid(page, "kpi-band"), "en") == "Good"
+
+
+def test_the_late_section_lists_each_agency_s_procedures_with_the_most_late_dossiers(page: str) -> None:
+    late = section(page, "late")
+    assert (
+        visible_text(re.search(r"<h2>.*?</h2>", late, flags=re.S).group(0)) == "5. Hồ sơ trễ hạn theo cơ quan"
+    )
+    # agencies with the most late dossiers first; each agency's total = its 766-2.1 denominator − numerator
+    agencies = re.findall(r'<tbody class="unit" data-unit="([^"]+)">', late)
+    assert agencies == [rf.CONSTRUCTION[1], rf.JUSTICE[1]]
+    totals = [
+        visible_text(t) for t in re.findall(r'data-testid="late-total">(.*?)</span></td>', late, flags=re.S)
+    ]
+    assert totals == ["50 hồ sơ trễ hạn", "11 hồ sơ trễ hạn"]  # 1.000 − 950 and 78 − 67
+    shown = {
+        procedure: visible_text(rows(late, "data-procedure", procedure)[0])
+        for procedure in re.findall(r'<tr data-procedure="([^"]*)"', late)
+    }
+    assert shown == {  # the top 3 of each agency: 1.000004 (1 late) is left out
+        "1.000001": "1.000001 Cấp giấy phép xây dựng 30 5 7",
+        "1.000002": "1.000002 Cấp chứng chỉ hành nghề hoạt động xây dựng 15 0 7",
+        "1.000003": "1.000003 Thẩm định thiết kế xây dựng 4 0 4",
+        "2.000001": "2.000001 Cấp phiếu lý lịch tư pháp 6 0 6",
+        "2.000002": "2.000002 Chứng thực bản sao từ bản chính 5 0 5",
+    }
+    assert "Late dossiers per agency" in visible_text(late, "en")
+
+
+def test_a_quarter_s_and_a_year_s_page_linked_with_the_months(
+    published: tuple[str, int], tmp_path: Path
+) -> None:
+    url, _ = published
+    quarter = render_report(url, tmp_path, date(2025, 7, 1), kind="quarter").read_text(encoding="utf-8")
+    year = render_report(url, tmp_path, kind="year").read_text(encoding="utf-8")  # the latest year
+    september = render_report(url, tmp_path).read_text(encoding="utf-8")
+    assert visible_text(by_testid(quarter, "period")) == "Quý III/2025"
+    assert visible_text(by_testid(quarter, "period"), "en") == "Q3 2025"
+    assert visible_text(by_testid(year, "period")) == "Năm 2025"
+    assert '<meta name="dtimon-period" content="2025-Q3">' in quarter
+    # the quarter's own values (each dossier once in the quarter), never a sum of its months
+    on_time = rows(section(quarter, "summary"), "data-indicator", "766-2.1")[0]
+    assert visible_text(on_time).startswith(
+        "766-2.1 Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn 2.700 3.000 90,00 %"
+    )
+    assert "Quý trước" in visible_text(section(quarter, "summary"))
+    year_line = visible_text(rows(section(year, "summary"), "data-indicator", "766-2.1")[0])
+    assert year_line.startswith("766-2.1 Tỷ lệ hồ sơ giải quyết trước hạn, đúng hạn 5.400 6.000 90,00 %")
+    # each page links the published pages of the same time: the year, its quarter, its months
+    assert (
+        visible_text(by_testid(september, "related-pages"))
+        == "Cùng thời gian: Năm 2025 · Quý III/2025 · Tất cả các kỳ báo cáo"
+    )
+    assert visible_text(by_testid(quarter, "related-pages")) == (
+        "Cùng thời gian: Năm 2025 · Tháng 8/2025 · Tháng 9/2025 · Tất cả các kỳ báo cáo"
+    )
+    assert visible_text(by_testid(year, "related-pages")) == (
+        "Cùng thời gian: Quý III/2025 · Tháng 6/2025 · Tháng 8/2025 · Tháng 9/2025 · Tất cả các kỳ báo cáo"
+    )
+    assert 'href="dtimon-report-2025-Q3.html"' in september and 'href="dtimon-report-2025.html"' in quarter
+    # no late dossier was published for the quarter: the section says so
+    assert visible_text(by_testid(quarter, "no-late")) == "Không có hồ sơ trễ hạn trong kỳ."
+    with pytest.raises(NothingPublished, match="2025-Q2"):
+        render_report(url, tmp_path, date(2025, 4, 1), kind="quarter")

@@ -54,7 +54,7 @@ def test_the_required_dashboards_exist_with_their_filters() -> None:
         "unit",
     }
     assert {"scope", "view"} <= filters["indicator_trends"]
-    assert filters["agency_766"] == {"period", "unit", "indicator"}
+    assert filters["agency_766"] == {"period", "period_kind", "unit", "indicator"}
     assert {"period"} <= filters["data_quality"]
     assert {c.key for c in BUILD.collections} == {"department", "ioc", "data_quality"}
 

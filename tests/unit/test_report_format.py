@@ -92,3 +92,36 @@ def test_the_seed_holds_the_766_bands_of_the_domain() -> None:
     ]
     assert [b.name_vi for b in bands] == ["Xuất sắc", "Tốt", "Khá", "Trung bình", "Yếu"]
     assert {b.scale for b in bands} == {100}
+
+
+def test_a_period_of_each_kind_reads_as_staff_write_it() -> None:
+    from publishing.report.formatting import format_period
+
+    assert format_period("month", date(2025, 9, 1)) == "Tháng 9/2025"
+    assert [format_period("quarter", date(2025, m, 1)) for m in (1, 4, 7, 10)] == [
+        "Quý I/2025",
+        "Quý II/2025",
+        "Quý III/2025",
+        "Quý IV/2025",
+    ]
+    assert format_period("year", date(2025, 1, 1)) == "Năm 2025"
+    assert format_period("quarter", date(2025, 4, 1), "en") == "Q2 2025"
+    assert format_period("year", date(2025, 1, 1), "en") == "2025"
+    assert format_period("quarter", date(2025, 4, 1), short=True) == "Q2/2025"
+
+
+def test_a_period_on_the_command_line_and_in_a_file_name() -> None:
+    from publishing.report.periods import parse_period, period_id
+
+    for text, parsed in (
+        ("2025-09", ("month", date(2025, 9, 1))),
+        ("2025-Q2", ("quarter", date(2025, 4, 1))),
+        ("2025", ("year", date(2025, 1, 1))),
+        ("quarter", ("quarter", None)),
+    ):
+        assert parse_period(text) == parsed
+        if parsed[1] is not None:
+            assert period_id(*parsed) == text
+    for wrong in ("2025-13", "2025-Q5", "25", "week"):
+        with pytest.raises(ValueError, match="is not a period"):
+            parse_period(wrong)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from report_html import by_testid, section, visible_text
+from report_html import by_testid, rows, section, visible_text
 
 from publishing.report.bands import load_seed
 from publishing.report.charts import Bar, Point, score_chart, trend_chart
-from publishing.report.data import Indicator, Publication, Snapshot, Total, Value
+from publishing.report.data import Indicator, LateProcedure, Publication, Snapshot, Total, Value
 from publishing.report.frameworks import Framework
 from publishing.report.frameworks import load_seed as load_frameworks
 from publishing.report.render import competition_ranks, render_html
@@ -209,3 +210,43 @@ def test_no_technical_identifier_in_the_vietnamese_view() -> None:
     for identifier in ("pub_000007", "schema", "dbt_project", ".csv", "dtimon", "N/A"):
         assert identifier not in vi, identifier
     assert "pub_000007" in en
+
+
+def test_a_quarter_s_page_names_its_kind_and_links_its_year_and_months() -> None:
+    quarter = date(2025, 7, 1)
+    snapshot = replace(
+        _snapshot(),
+        period=quarter,
+        values=[replace(v, period_start=quarter) for v in _snapshot().values],
+        months_published=[quarter],
+        period_kind="quarter",
+        periods_published={"month": [date(2025, 6, 1), date(2025, 9, 1)], "quarter": [quarter], "year": []},
+        totals=[],
+    )
+    page = render_html(snapshot)
+    assert visible_text(by_testid(page, "period")) == "Quý III/2025"
+    assert "<title>Báo cáo chỉ số chính quyền số — Quý III/2025</title>" in page
+    assert visible_text(by_testid(page, "period-status")) == "Đủ quý"
+    assert "Quý trước" in visible_text(section(page, "summary"))
+    assert "2. Diễn biến qua các quý" in visible_text(section(page, "trends"))
+    assert ">Q3/2025</text>" in page  # the trend's axis names quarters
+    # June is not in the quarter; no year page exists
+    assert (
+        visible_text(by_testid(page, "related-pages"))
+        == "Cùng thời gian: Tháng 9/2025 · Tất cả các kỳ báo cáo"
+    )
+    assert "late" not in re.findall(r'<section id="([^"]+)"', page)  # the late dossiers are not published
+
+
+def test_the_late_section_escapes_names_and_shows_a_missing_procedure_as_a_dash() -> None:
+    late = [
+        LateProcedure("A1", HOSTILE, 3, "1.000001", HOSTILE, 2, 1, Decimal(4)),
+        LateProcedure("A1", HOSTILE, 3, None, None, 1, 0, None),
+    ]
+    page = render_html(replace(_snapshot(), late=late))
+    shown = section(page, "late")
+    assert "<script>alert" not in shown
+    assert visible_text(rows(shown, "data-procedure", "")[0]) == "— — 1 0 —"
+    assert visible_text(by_testid(shown, "late-total")) == "3 hồ sơ trễ hạn"
+    empty = render_html(replace(_snapshot(), late=[]))
+    assert visible_text(by_testid(empty, "no-late")) == "Không có hồ sơ trễ hạn trong kỳ."

@@ -92,16 +92,20 @@ def cmd_report(args: argparse.Namespace) -> None:
     settings = load_settings(demo=False)
     try:
         if args.period is not None:
+            kind, start = args.period
             page = render_report(
-                settings.warehouse_url, settings.reports_dir, args.period, args.lang
+                settings.warehouse_url, settings.reports_dir, start, args.lang, kind
             ).resolve()
-            say(f"Index report of {args.period:%Y-%m}: {page} ({page.as_uri()})")
+            say(f"Index report of {page.stem.removeprefix('dtimon-report-')}: {page} ({page.as_uri()})")
             return
         pages = render_all(settings.warehouse_url, settings.reports_dir, args.lang)
     except NothingPublished as exc:
         raise UserError(f"no report: {exc}; run `make run` (or wait for the next build) first") from exc
     latest = pages[-1].resolve()
-    say(f"Index report: {latest} ({latest.as_uri()}); all months: {settings.reports_dir / 'index.html'}")
+    say(
+        f"Index report: {latest} ({latest.as_uri()}); every month, quarter and year: "
+        f"{settings.reports_dir / 'index.html'}"
+    )
 
 
 def cmd_metabase(args: argparse.Namespace) -> None:
