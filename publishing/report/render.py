@@ -68,6 +68,11 @@ def _code_key(indicator: Indicator) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts)
 
 
+def _shown_decimals(value: Decimal | int | float | None) -> int:
+    """0 for a whole number, else 2: a count never reads "12,00", a sum of shares never as a count."""
+    return 0 if value is None or Decimal(str(value)) == Decimal(str(value)).to_integral_value() else 2
+
+
 def _both(render: Callable[[str], str]) -> Markup:
     """One piece of text in both languages; the page shows the selected one."""
     texts = {lang: render(lang) for lang in LANGS}
@@ -541,7 +546,10 @@ def _environment() -> Environment:
     env.globals.update(
         t=t,
         value=lambda v, unit: _both(lambda lang: format_value(v, unit, lang)),
-        number=lambda v, decimals=0: _both(lambda lang: format_number(v, lang, decimals)),
+        # a count as a whole number; a sum of shares (766-2.2's numerator) with its decimals
+        number=lambda v, decimals=None: _both(
+            lambda lang: format_number(v, lang, _shown_decimals(v) if decimals is None else decimals)
+        ),
         total_text=total_text,
         # whole points without decimals, others to 2 (59,99 measured never reads as 60)
         measured_points=lambda v: _both(lambda lang: _arg(v, lang)),

@@ -250,3 +250,11 @@ def test_the_late_section_escapes_names_and_shows_a_missing_procedure_as_a_dash(
     assert visible_text(by_testid(shown, "late-total")) == "3 hồ sơ trễ hạn"
     empty = render_html(replace(_snapshot(), late=[]))
     assert visible_text(by_testid(empty, "no-late")) == "Không có hồ sơ trễ hạn trong kỳ."
+
+
+def test_a_sum_of_shares_reads_with_decimals_and_a_count_as_a_whole_number() -> None:
+    """766-2.2's numerator is Σ shares of the legal limit: 2 855,87 must not read like a count."""
+    shares = replace(_value("province", "H57", "Tỉnh H57", 30, 100), numerator=Decimal("2855.874"))
+    snapshot = Snapshot(**{**_snapshot().__dict__, "values": [shares]})
+    summary = visible_text(section(render_html(snapshot), "summary"))
+    assert "2.855,87 100 " in summary
