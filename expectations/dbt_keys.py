@@ -1,8 +1,9 @@
-"""Keys and non-null columns of the published relations, read from the dbt models' YAML.
+"""Keys, non-null columns and code lists of the published relations, read from the dbt models' YAML.
 
 dbt's YAML is where a model's grain is declared (a `unique` column test or a model-level
-`unique_combination_of_columns`) and where its `not_null` columns are; the gate takes both from
-there, so a new mart or a changed grain needs no second list in Python. A relation published
+`unique_combination_of_columns`), where its `not_null` columns are and the values a column
+accepts (`accepted_values`); the gate takes all three from there, so a new mart, a changed grain
+or a new level needs no second list in Python. A relation published
 empty fails the gate unless its YAML says `meta: {may_be_empty: true}` (a detail that only
 exists once something happened, e.g. a dossier settled).
 """
@@ -27,6 +28,7 @@ class DeclaredRelation:
     key: tuple[str, ...]  # () when the YAML declares no grain
     not_null: tuple[str, ...]  # columns dbt fails the build on when NULL
     may_be_empty: bool = False  # meta `may_be_empty`: no rows is a valid result, not a broken build
+    accepted: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # (column, its accepted_values) dbt blocks on
 
 
 def _tests(node: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -55,14 +57,22 @@ def _declared(node: dict[str, Any]) -> DeclaredRelation:
         if name == "unique_combination_of_columns":
             key = tuple(_arguments(config)["combination_of_columns"])
     not_null: list[str] = []
+    accepted: list[tuple[str, tuple[Any, ...]]] = []
     for column in node.get("columns") or ():
         tests = {name for name, _ in _tests(column)}
         if "unique" in tests and not key:
             key = (column["name"],)
         if any(name == "not_null" and _blocking(config) for name, config in _tests(column)):
             not_null.append(column["name"])
+        accepted += [
+            (column["name"], tuple(_arguments(config)["values"]))
+            for name, config in _tests(column)
+            if name == "accepted_values" and _blocking(config)
+        ]
     meta = node.get("meta") or (node.get("config") or {}).get("meta") or {}
-    return DeclaredRelation(node["name"], key, tuple(not_null), bool(meta.get("may_be_empty", False)))
+    return DeclaredRelation(
+        node["name"], key, tuple(not_null), bool(meta.get("may_be_empty", False)), tuple(accepted)
+    )
 
 
 def declared_relations(

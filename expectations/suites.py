@@ -161,16 +161,22 @@ class UndeclaredRelation(RuntimeError):
     """An indicator mart exists in the candidate but its YAML declares no grain."""
 
 
-def _key_expectations(key: Sequence[str], not_null: Sequence[str] = ()) -> list[gxe.Expectation]:
-    """The key is unique and, with the YAML's other non-null columns, never NULL."""
+def _declared_expectations(declared: DeclaredRelation) -> list[gxe.Expectation]:
+    """What the YAML declares: the key is unique and, with the other non-null columns, never NULL;
+    a column with accepted values holds no other."""
+    key = declared.key
     checks: list[gxe.Expectation] = [
         gxe.ExpectColumnValuesToNotBeNull(column=column, severity=CRITICAL)
-        for column in dict.fromkeys([*key, *not_null])
+        for column in dict.fromkeys([*key, *declared.not_null])
     ]
     if len(key) == 1:
         checks.append(gxe.ExpectColumnValuesToBeUnique(column=key[0], severity=CRITICAL))
     else:
         checks.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(key), severity=CRITICAL))
+    checks += [
+        gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(values), severity=CRITICAL)
+        for column, values in declared.accepted
+    ]
     return checks
 
 
@@ -326,9 +332,8 @@ def province_row_expectation(additive: Sequence[str]) -> gxe.UnexpectedRowsExpec
 
 def indicator_suite(
     relation: str,
-    grain: Sequence[str],
+    declared: DeclaredRelation,
     computed: Sequence[Indicator],
-    not_null: Sequence[str] = (),
     baseline: LiveBaseline | None = None,
     agencies: str | None = None,
 ) -> SuiteSpec:
@@ -337,23 +342,15 @@ def indicator_suite(
     agency dimension (`agencies`, schema-qualified), the check that no agency valid in a period
     lacks its row."""
     additive = [i.indicator_id for i in computed if not i.aggregate]
+    grain = declared.key
     return SuiteSpec(
         relation,
         [
             gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),
-            *_key_expectations(grain, not_null),
+            *_declared_expectations(declared),  # period kinds, levels, scopes, views, statuses
             gxe.ExpectColumnValuesToBeBetween(column="numerator", min_value=0, severity=CRITICAL),
             gxe.ExpectColumnValuesToBeInSet(
                 column="indicator_id", value_set=[i.indicator_id for i in computed], severity=CRITICAL
-            ),
-            gxe.ExpectColumnValuesToBeInSet(
-                column="period_kind", value_set=list(PERIOD_LENGTH), severity=CRITICAL
-            ),
-            gxe.ExpectColumnValuesToBeInSet(
-                column="level", value_set=["agency", "commune", "district", "province"], severity=CRITICAL
-            ),
-            gxe.ExpectColumnValuesToBeInSet(
-                column="status", value_set=["complete", "provisional"], severity=CRITICAL
             ),
             *(check for indicator in computed for check in _indicator_expectations(indicator)),
             province_row_expectation(additive),
@@ -368,17 +365,20 @@ def indicator_suite(
     )
 
 
-def keyed_suite(
-    relation: str, key: Sequence[str], not_null: Sequence[str] = (), may_be_empty: bool = False
-) -> SuiteSpec:
-    """Key and non-null checks; an empty relation fails unless declared `may_be_empty`."""
+def keyed_suite(relation: str, declared: DeclaredRelation) -> SuiteSpec:
+    """The YAML's key, non-null and accepted-values checks; an empty relation fails unless
+    declared `may_be_empty`."""
     return SuiteSpec(
         relation,
         [
-            *(() if may_be_empty else (gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),)),
-            *_key_expectations(key, not_null),
+            *(
+                ()
+                if declared.may_be_empty
+                else (gxe.ExpectTableRowCountToBeBetween(min_value=1, severity=CRITICAL),)
+            ),
+            *_declared_expectations(declared),
         ],
-        tuple(key),
+        declared.key,
     )
 
 
@@ -395,7 +395,7 @@ def quality_suite(
     """Key checks, then per share kind one catch-all refusal above its threshold, and one check
     per non-zero share of a source entity-month naming it (refused above the threshold, else a
     warning), so the gate's message says which source, entity, month and share."""
-    checks: list[gxe.Expectation] = list(_key_expectations(declared.key, declared.not_null))
+    checks: list[gxe.Expectation] = _declared_expectations(declared)
     for measure, limit in sorted(refuse_above.items()):
         checks.append(
             _no_rows(
@@ -449,9 +449,9 @@ def suites_for(
         if found is None or not found.key:
             continue  # a relation the gate makes itself (restatements, publication history)
         if relation == LONG_INDICATOR_TABLE:
-            specs.append(indicator_suite(relation, found.key, indicators, found.not_null, baseline, agencies))
+            specs.append(indicator_suite(relation, found, indicators, baseline, agencies))
         elif relation == DQ_RELATION:
             specs.append(quality_suite(relation, list(quality()), dq_refuse_thresholds(), found))
         else:
-            specs.append(keyed_suite(relation, found.key, found.not_null, found.may_be_empty))
+            specs.append(keyed_suite(relation, found))
     return specs

@@ -11,7 +11,7 @@ create table reference.indicator_catalogue (
     indicator_id text, framework text, name_vi text, name_en text, unit text, direction text,
     full_score_at numeric, max_points numeric, sources text, measure text,
     code text default 'x', confirmed boolean default true, warn_move numeric, fail_move numeric,
-    aggregate boolean default false
+    aggregate boolean default false, level text
 );
 insert into reference.indicator_catalogue values
     ('766-2.1', '766', 'Đúng hạn', 'On time', 'ratio', 'higher_is_better', 1.00, 20, 'onestop', 'measure__766_2_1',
@@ -41,7 +41,7 @@ insert into marts.dim_agency values
 create table marts.fct_dossier (
     dossier_id text, agency_id text, received_at timestamptz, is_received boolean, is_online boolean,
     status_code text, is_settled boolean, supplement_count integer, is_procedure_in_catalogue boolean,
-    is_agency_in_catalogue boolean
+    is_agency_in_catalogue boolean, processing_ended_at_source text
 );
 insert into marts.fct_dossier
 select 'D' || n, '000.00.01.H57', '2025-09-03 08:00+07', true, n <= 6, '4', false, 0, true, true

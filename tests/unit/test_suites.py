@@ -81,7 +81,7 @@ def test_quality_thresholds_come_from_the_seed_and_name_each_share() -> None:
     }
 
 
-def test_keys_and_non_null_columns_come_from_the_dbt_yaml(tmp_path: Path) -> None:
+def test_keys_non_null_columns_and_accepted_values_come_from_the_dbt_yaml(tmp_path: Path) -> None:
     from expectations.dbt_keys import declared_relations
 
     (tmp_path / "_marts.yml").write_text(
@@ -97,7 +97,18 @@ models:
               config:
                 severity: warn
       - name: status_code
-        data_tests: [not_null]
+        data_tests:
+          - not_null
+          - accepted_values:
+              arguments:
+                values: ['open', 'closed']
+      - name: channel
+        data_tests:
+          - accepted_values:
+              arguments:
+                values: ['1', '2']
+              config:
+                where: "channel <> ''"
   - name: ind_new__unit_week
     data_tests:
       - unique_combination_of_columns:
@@ -118,6 +129,10 @@ models:
         e.column for e in thing.expectations if type(e).__name__ == "ExpectColumnValuesToNotBeNull"
     }
     assert null_checks == {"thing_id", "status_code"}  # agency_id warns in dbt: not a gate failure
+    in_set = {
+        e.column: e.value_set for e in thing.expectations if type(e).__name__ == "ExpectColumnValuesToBeInSet"
+    }
+    assert in_set == {"status_code": ["open", "closed"]}  # channel's test covers some rows only
     with pytest.raises(UndeclaredRelation, match="ind_undeclared__unit_day"):
         suites_for(["ind_undeclared__unit_day"], lambda: [], declared=declared)
 
@@ -197,3 +212,16 @@ def test_an_aggregate_indicator_may_lack_figures_zero_rows_and_a_province_sum() 
     assert "in ('X-A')" in province  # an aggregate indicator's province row is its measure's
     for column in ("period_kind", "period_start", "scope", "view"):
         assert f"province_row.{column} = agency_row.{column}" in province
+
+
+def test_the_labelled_levels_scopes_and_views_are_those_ind_values_declares() -> None:
+    """The YAML's accepted values are the code list; Metabase and the report only label them."""
+    from expectations.dbt_keys import declared_relations
+    from publishing.metabase import definitions
+    from publishing.report.render import UNIT_LEVELS
+
+    accepted = dict(declared_relations()["ind_values"].accepted)
+    units = set(accepted["level"]) - {"agency"}  # agencies are picked by name, not by level
+    assert {code for code, _ in definitions.LEVELS} == units == set(UNIT_LEVELS)
+    assert {code for code, _ in definitions.SCOPES} == set(accepted["scope"])
+    assert {code for code, _ in definitions.VIEWS} == set(accepted["view"])
