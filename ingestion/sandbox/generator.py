@@ -989,7 +989,7 @@ def _processing_story(
     if finished is None:
         late_by = _between(rng, 0, 1) if hours else _between(rng, 1, 10)  # days
         finished = cal.time_after(rng, max(deadline, last) + timedelta(minutes=1), late_by)
-    result = _result_document(rng, proc, finished)
+    result = _result_document(rng, proc, finished, agency.digitised_share)
     changes = {"TrangThaiHoSo": "9", "NgayKetThucXuLy": _stamp(finished), "DanhSachGiayToKetQua": [result]}
     events.append(
         Event(finished, changes, "9", "Hoàn thành xử lý, phê duyệt kết quả", _pick(rng, agency.leaders))
@@ -1115,13 +1115,19 @@ def _base_record(
     }
 
 
-def _result_document(rng: random.Random, proc: Procedure, finished: datetime) -> dict[str, str]:
+def _result_document(
+    rng: random.Random, proc: Procedure, finished: datetime, digitised_share: float
+) -> dict[str, str]:
+    """The result document; its file link (an electronic result) for about the agency's digitised
+    share plus 10 points, chosen from the document id so no extra draw shifts the rest of the story."""
     document_id = _between(rng, 10**6, 10**9 - 1)
+    electronic = document_id % 1000 < 1000 * min(0.98, digitised_share + 0.1)
+    link = f"{PORTAL_URL}/ketqua/{finished.year}/{finished.month:02d}/{document_id}.pdf" if electronic else ""
     return {
         "TenGiayTo": f"Kết quả: {proc.name}",
         "MaThanhPhanHoSo": "KQ1",
         "GiayToId": str(document_id),
-        "DuongDanTepTinKetQua": f"{PORTAL_URL}/ketqua/{finished.year}/{finished.month:02d}/{document_id}.pdf",
+        "DuongDanTepTinKetQua": link,
         "MaGiayToKetQua": f"KQ-{proc.code}-{document_id}",
     }
 

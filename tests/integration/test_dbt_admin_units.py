@@ -78,7 +78,11 @@ def load(conn: psycopg.Connection) -> None:
         fx.insert_agency(conn, agencies, agency_id, name, level, "000.00.00.H57", admin_unit=unit.code)
     catalogue = fx.batch(conn, "procedures", "2025-06-01", "2025-06-02")
     limits = [(channel, "10", "Ngày làm việc", "0") for channel in "12"]
-    fx.insert_procedure(conn, catalogue, fx.procedure("2.001", "Thủ tục 10 ngày làm việc", limits, ""))
+    # implemented by the seat's committee, whose unit exists before and after the merger
+    record = fx.procedure("2.001", "Thủ tục 10 ngày làm việc", limits, "")
+    fx.insert_procedure(
+        conn, catalogue, record | {"COQUANTHUCHIEN": [{"MADONVI": SEAT, "TENDONVI": "UBND phường mới"}]}
+    )
     dossiers = fx.batch(conn, "dossiers", "2025-06-01", "2025-09-01")
     # the closed units' dossiers were settled in June; the seat's stay open
     for code, received, ended, channel in (

@@ -492,22 +492,27 @@ def test_submitted_online_766_3_3(conn: psycopg.Connection) -> None:
 
 
 def test_framework_total_earned_out_of_measured_without_band(conn: psycopg.Connection) -> None:
-    # A's 766 total in September: the points of 766-2.1 and 766-3.3, the only scored 766 indicators
-    # with a value (766-2.2 is not scored), out of their maximum points: far below the 60 measured
-    # points a band needs, so no band.
-    on_time, online = _agency(conn, A, "766-2.1"), _agency(conn, A, "766-3.3")
+    # C's 766 total in September: the points of its scored 766 indicators with a value, out of
+    # their maximum points. C implements no procedure and its one dossier (D18) has no fee, so the
+    # procedure-level and payment indicators have no value: below the 60 measured points a band
+    # needs, so no band.
+    scored = [
+        value
+        for (level, unit, indicator), value in _values(conn).items()
+        if (level, unit) == ("agency", C) and indicator.startswith("766-") and value.points is not None
+    ]
     total = conn.execute(
         """
         select indicators_measured, earned, measured, score, is_rated, band from marts.ind_framework_totals
         where framework = '766' and period_kind = 'month' and period_start = '2025-09-01'
           and level = 'agency' and scope = 'area' and view = 'historical' and unit_id = %s
         """,
-        (A,),
+        (C,),
     ).fetchone()
-    measured = on_time.max_points + online.max_points
-    assert total[:3] == (2, pytest.approx(on_time.points + online.points), measured)
-    assert total[3] == pytest.approx((on_time.points + online.points) / measured * 100)
-    assert measured < 60
+    earned, measured = sum(v.points for v in scored), sum(v.max_points for v in scored)
+    assert total[:3] == (len(scored), pytest.approx(earned), measured)
+    assert total[3] == pytest.approx(earned / measured * 100)
+    assert 0 < measured < 60
     assert total[4:] == (False, None)
 
 
@@ -733,9 +738,14 @@ def test_descriptions_reach_postgresql_comments(conn: psycopg.Connection) -> Non
 def test_catalogue_and_measure_macros_must_agree(built: Built) -> None:
     # A catalogue row naming a measure no macro defines (or a macro no row names) fails the build.
     with psycopg.connect(built.url, autocommit=True) as connection:
+        unmeasured, sources = connection.execute(
+            "select indicator_id, sources from reference.indicator_catalogue where measure is null"
+            " order by indicator_id limit 1"
+        ).fetchone()
         connection.execute(
-            "update reference.indicator_catalogue set measure = 'measure__766_3_1', sources = 'onestop' "
-            "where indicator_id = '766-3.1'"
+            "update reference.indicator_catalogue set measure = 'measure__no_such_macro', sources = 'onestop' "
+            "where indicator_id = %s",
+            (unmeasured,),
         )
         try:
             with pytest.raises(DbtFailed, match="assert_indicator_catalogue_matches_measures"):
@@ -747,7 +757,8 @@ def test_catalogue_and_measure_macros_must_agree(built: Built) -> None:
                 run_dbt(["test", "--select", "assert_indicator_catalogue_matches_measures"], built.url)
         finally:
             connection.execute(
-                "update reference.indicator_catalogue set measure = null, sources = null where indicator_id = '766-3.1'"
+                "update reference.indicator_catalogue set measure = null, sources = %s where indicator_id = %s",
+                (sources, unmeasured),
             )
             connection.execute(
                 "update reference.indicator_catalogue set measure = 'measure__766_2_2' where indicator_id = '766-2.2'"

@@ -6,6 +6,6 @@
     [
         'procedure_name', 'field_code', 'field_name', 'procedure_level_code', 'implementing_agency_id',
         'implementing_agency_name', 'online_level_code', 'is_full_process_eligible', 'status_code',
-        'delivery_methods', 'source_updated_at'
+        'delivery_methods', 'implementing_agencies', 'source_updated_at'
     ]
 ) }}

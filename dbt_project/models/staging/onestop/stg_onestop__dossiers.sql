@@ -23,6 +23,9 @@ with ranked_versions as (
         online_payment_code,
         fees,
         supplements,
+        attachments,
+        result_documents,
+        linked_databases,
         version_updated_at,
         source_updated_at,
         row_number() over (
@@ -63,6 +66,9 @@ select
     ranked_versions.online_payment_code,
     ranked_versions.fees,
     ranked_versions.supplements,
+    ranked_versions.attachments,
+    ranked_versions.result_documents,
+    ranked_versions.linked_databases,
     ranked_versions.version_updated_at,
     ranked_versions.source_updated_at
 from ranked_versions

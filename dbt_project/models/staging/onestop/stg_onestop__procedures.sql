@@ -12,6 +12,7 @@ select
     {{ onestop_flag("record ->> 'DUDIEUKIENTOANTRINH'") }} as is_full_process_eligible,
     nullif(record ->> 'TRANGTHAI', '') as status_code,
     {{ onestop_array("record -> 'CACHTHUCTHUCHIEN'") }} as delivery_methods,
+    {{ onestop_array("record -> 'COQUANTHUCHIEN'") }} as implementing_agencies,
     record_hash,
     is_deleted,
     observed_at,
