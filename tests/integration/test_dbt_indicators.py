@@ -126,6 +126,7 @@ def load_september(conn: psycopg.Connection) -> None:
     fx.batch(conn, "dossiers", "2025-10-01", "2025-10-02", status="failed")
     progress_first = fx.batch(conn, "progress", "2025-09-01", "2025-09-16")
     progress_second = fx.batch(conn, "progress", "2025-09-16", "2025-10-01")
+    fx.batch_others(conn, "2025-09-01", "2025-10-01")
 
     def put(batch_id: int, n: int | str, version: int, **fields) -> None:
         dossier_code = D[n] if isinstance(n, int) else n
@@ -360,6 +361,7 @@ def load_september(conn: psycopg.Connection) -> None:
     # November, partly: dossiers loaded for 1–5 Nov, progress only for 1–3 Nov → 1–3 Nov covered.
     fx.batch(conn, "dossiers", "2025-11-01", "2025-11-06")
     fx.batch(conn, "progress", "2025-11-01", "2025-11-04")
+    fx.batch_others(conn, "2025-11-01", "2025-11-04")
 
 
 @dataclass(frozen=True)
@@ -492,10 +494,10 @@ def test_submitted_online_766_3_3(conn: psycopg.Connection) -> None:
 
 
 def test_framework_total_earned_out_of_measured_without_band(conn: psycopg.Connection) -> None:
-    # A's 766 total in September: the points of 766-2.1 and 766-3.3, the only scored 766 indicators
-    # with a value (766-2.2 is not scored), out of their maximum points: far below the 60 measured
-    # points a band needs, so no band.
-    on_time, online = _agency(conn, A, "766-2.1"), _agency(conn, A, "766-3.3")
+    # A's 766 total in September: the points of 766-1.4, 766-2.1, 766-3.3 and 766-5.4, the only
+    # scored 766 indicators with a value (766-2.2 is not scored; 766-5.2 has no feedback item), out
+    # of their maximum points: below the 60 measured points a band needs, so no band.
+    scored = [_agency(conn, A, indicator) for indicator in ("766-1.4", "766-2.1", "766-3.3", "766-5.4")]
     total = conn.execute(
         """
         select indicators_measured, earned, measured, score, is_rated, band from marts.ind_framework_totals
@@ -504,9 +506,9 @@ def test_framework_total_earned_out_of_measured_without_band(conn: psycopg.Conne
         """,
         (A,),
     ).fetchone()
-    measured = on_time.max_points + online.max_points
-    assert total[:3] == (2, pytest.approx(on_time.points + online.points), measured)
-    assert total[3] == pytest.approx((on_time.points + online.points) / measured * 100)
+    measured, earned = sum(v.max_points for v in scored), sum(v.points for v in scored)
+    assert total[:3] == (4, pytest.approx(earned), measured)
+    assert total[3] == pytest.approx(earned / measured * 100)
     assert measured < 60
     assert total[4:] == (False, None)
 
