@@ -49,7 +49,7 @@ UNLISTED_SUPPLEMENT_SHARE = 0.1
 PORTAL_SYNCED_SHARE = 0.96  # received dossiers the portal's sync status marks synced
 RATED_SHARE = 0.3  # settled dossiers whose applicant rates them on the portal
 RATINGS = (("RẤT HÀI LÒNG", 0.55), ("HÀI LÒNG", 0.95), ("KHÔNG HÀI LÒNG", 1.0))  # cumulative
-FEEDBACK_SHARE = 0.015  # received dossiers that draw a feedback item (PAKN)
+FEEDBACK_SHARE = 0.04  # received dossiers that draw a feedback item (PAKN): a working day always has some
 FEEDBACK_ABOUT_DOSSIER_SHARE = 0.7  # of those, a complaint about the dossier itself
 
 OFFICE_OPEN = time(7, 30)
