@@ -41,10 +41,10 @@ insert into marts.dim_agency values
 create table marts.fct_dossier (
     dossier_id text, agency_id text, received_at timestamptz, is_received boolean, is_online boolean,
     status_code text, is_settled boolean, supplement_count integer, is_procedure_in_catalogue boolean,
-    is_agency_in_catalogue boolean, processing_ended_at_source text
+    is_agency_in_catalogue boolean, is_synced_to_portal boolean, processing_ended_at_source text
 );
 insert into marts.fct_dossier
-select 'D' || n, '000.00.01.H57', '2025-09-03 08:00+07', true, n <= 6, '4', false, 0, true, true
+select 'D' || n, '000.00.01.H57', '2025-09-03 08:00+07', true, n <= 6, '4', false, 0, true, true, true
 from generate_series(1, 10) as n;
 create table marts.ind_values (
     indicator_id text, framework text, period_kind text, period_start date, level text, scope text, view text,

@@ -117,6 +117,7 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     sys.stderr.write(
         f"sandbox: {mode} province ready in {time.monotonic() - started:.2f}s"
         f" ({len(province.dossiers)} dossier versions, {len(province.progress)} progress rows,"
+        f" {len(province.ratings)} ratings, {len(province.feedback)} feedback versions,"
         f" clock end {format_stamp(province.clock_end)}), serving on {server.url}\n"
     )
     sys.stderr.flush()
@@ -141,7 +142,8 @@ def _export(args: argparse.Namespace) -> int:
     export_province(province, args.out)
     sys.stdout.write(
         f"wrote {len(province.agencies)} agencies, {len(province.procedures)} procedures,"
-        f" {len(province.dossiers)} dossier versions, {len(province.progress)} progress rows to {args.out}\n"
+        f" {len(province.dossiers)} dossier versions, {len(province.progress)} progress rows,"
+        f" {len(province.ratings)} ratings, {len(province.feedback)} feedback versions to {args.out}\n"
     )
     return 0
 

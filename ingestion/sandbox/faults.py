@@ -28,12 +28,21 @@ _FIELD_VARIANTS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
     {
         "hoso": (("NgayTiepNhan", BAD_DATE), ("MaHoSo", ""), ("TrangThaiHoSo", "X"), ("_version", "abc")),
         "tiendo": (("ThoiDiemXuLy", BAD_DATE), ("MaHoSo", ""), ("TrangThai", "X")),
+        "danhgia": (("ThoiGianDanhGia", BAD_DATE), ("MaHoSo", ""), ("DanhGia", "X")),
+        "pakn": (("NgayCapNhat", BAD_DATE), ("MaPAKN", ""), ("TrangThai", "X")),
         "thutuc": (("NGAYCAPNHAT", BAD_DATE), ("MATTHC", ""), ("TRANGTHAI", "X")),
         "coquan": (("NGAYCAPNHAT", BAD_DATE), ("MADONVI", ""), ("CAPDONVI", "X")),
     }
 )
 _KEY_FIELD: Mapping[str, str] = MappingProxyType(
-    {"hoso": "MaHoSo", "tiendo": "MaHoSo", "thutuc": "MATTHC", "coquan": "MADONVI"}
+    {
+        "hoso": "MaHoSo",
+        "tiendo": "MaHoSo",
+        "danhgia": "MaHoSo",
+        "pakn": "MaPAKN",
+        "thutuc": "MATTHC",
+        "coquan": "MADONVI",
+    }
 )
 
 

@@ -30,7 +30,14 @@ from core.admin_units import (
 from core.calendar import working_calendar
 from core.code_lists import SEEDS_DIR
 from core.settings import DEFAULT_PROVINCE_CODE
-from ingestion.sandbox.province import Province, dossier_order, gc_paused, progress_order
+from ingestion.sandbox.province import (
+    Province,
+    dossier_order,
+    feedback_order,
+    gc_paused,
+    progress_order,
+    rating_order,
+)
 
 #: the QCVN 102 letter code of the agency ids (000.NN.DD.H57); the admin-unit seed has none
 PROVINCE_LETTER_CODE = "H57"
@@ -47,6 +54,11 @@ DAY_OFF_RECEPTION_RATE = 0.03
 DAY_OFF_RECEPTION_HOURS = (time(8, 0), time(11, 30))
 #: supplement requests recorded only as a move into status 5 (no supplement-list entry)
 UNLISTED_SUPPLEMENT_SHARE = 0.1
+PORTAL_SYNCED_SHARE = 0.96  # received dossiers the portal's sync status marks synced
+RATED_SHARE = 0.3  # settled dossiers whose applicant rates them on the portal
+RATINGS = (("RẤT HÀI LÒNG", 0.55), ("HÀI LÒNG", 0.95), ("KHÔNG HÀI LÒNG", 1.0))  # cumulative
+FEEDBACK_SHARE = 0.04  # received dossiers that draw a feedback item (PAKN): a working day always has some
+FEEDBACK_ABOUT_DOSSIER_SHARE = 0.7  # of those, a complaint about the dossier itself
 
 OFFICE_OPEN = time(7, 30)
 OFFICE_CLOSE = time(17, 0)
@@ -508,6 +520,7 @@ def generate_province(
     agencies = _make_agencies(ctx)
     versions: list[dict] = []
     progress: list[dict] = []
+    feeds = _Feeds(versions, progress, [], [])
     with gc_paused():
         day = start
         # Days just past the clock still matter: online and postal submissions precede
@@ -517,10 +530,12 @@ def generate_province(
             for agency in agencies:
                 if agency.active_until is not None and day >= agency.active_until:
                     continue
-                _agency_day(ctx, agency, day, versions, progress, day_off=not working)
+                _agency_day(ctx, agency, day, feeds, day_off=not working)
             day += timedelta(days=1)
         versions.sort(key=dossier_order)
         progress.sort(key=progress_order)
+        feeds.ratings.sort(key=rating_order)
+        feeds.feedback.sort(key=feedback_order)
     procedures = [_procedure_record(a, p) for a in agencies for p in a.procedures]
     procedures.sort(key=lambda record: record["MATTHC"])
     return Province(
@@ -529,6 +544,8 @@ def generate_province(
         dossiers=versions,
         progress=progress,
         clock_end=ctx.clock_end,
+        ratings=feeds.ratings,
+        feedback=feeds.feedback,
     )
 
 
@@ -809,9 +826,17 @@ def _ascii(text: str) -> str:
 # --- dossiers ---------------------------------------------------------------------------
 
 
-def _agency_day(
-    ctx: _Context, agency: Agency, day: date, versions: list[dict], progress: list[dict], day_off: bool
-) -> None:
+@dataclass(frozen=True)
+class _Feeds:
+    """The records a generation run appends to, one list per feed."""
+
+    versions: list[dict]
+    progress: list[dict]
+    ratings: list[dict]
+    feedback: list[dict]
+
+
+def _agency_day(ctx: _Context, agency: Agency, day: date, feeds: _Feeds, day_off: bool) -> None:
     """The dossiers an agency receives on `day`: its daily volume on a working day, on a day off a
     few online dossiers accepted by a duty officer."""
     if day_off:
@@ -823,7 +848,9 @@ def _agency_day(
     used_codes: set[str] = set()
     for seq in range(1, count + 1):
         events, base = _dossier_story(ctx, agency, day, seq, count, used_codes, day_off)
-        _apply(ctx, base, events, versions, progress)
+        last = _apply(ctx, base, events, feeds.versions, feeds.progress)
+        _rating(ctx, base, last, feeds.ratings)
+        _feedback(ctx, agency, base, last, feeds.feedback)
 
 
 def _dossier_story(
@@ -1082,6 +1109,7 @@ def _base_record(
         "MaLinhVuc": proc.field_code,
         "TenLinhVuc": proc.field_name,
         "KenhThucHien": channel,
+        "TrangThaiDongBoDVC": "0",
         "ChuHoSo": citizen.name,
         "SoGiayToChuHoSo": citizen.id_number,
         "LoaiDoiTuong": kind,
@@ -1134,9 +1162,12 @@ def _result_document(
 
 def _apply(
     ctx: _Context, base: dict[str, Any], events: list[Event], versions: list[dict], progress: list[dict]
-) -> None:
-    """Turn a story into dossier versions and progress rows, up to the simulated clock."""
+) -> dict[str, Any]:
+    """Turn a story into dossier versions and progress rows, up to the simulated clock; the last
+    version served (the base record when none is). A received dossier is marked synced to the
+    portal (`TrangThaiDongBoDVC`) from its reception, unless it is among the few never synced."""
     state = base
+    synced = ctx.rng("portal-sync", base["MaHoSo"]).random() < PORTAL_SYNCED_SHARE
     last_at: datetime | None = None
     last_status_at: datetime | None = None
     for version, event in enumerate(events, start=1):
@@ -1144,6 +1175,7 @@ def _apply(
         if at >= ctx.clock_end:
             break
         state = {**state, **event.changes, "_version": str(version), "_updated_at": _stamp(at)}
+        state["TrangThaiDongBoDVC"] = "1" if synced and state["NgayTiepNhan"] else "0"
         versions.append(state)
         if event.status is not None and event.officer is not None:
             officer, title, unit = event.officer
@@ -1162,6 +1194,93 @@ def _apply(
             )
             last_status_at = at
         last_at = at
+    return state
+
+
+def _rating(ctx: _Context, base: dict[str, Any], last: dict[str, Any], ratings: list[dict]) -> None:
+    """A share of settled dossiers is rated by the applicant on the portal within a week of the
+    result (a rating before the clock only)."""
+    ended = last.get("NgayKetThucXuLy", "")
+    if last.get("TrangThaiHoSo") not in ("9", "10") or not ended:
+        return
+    rng = ctx.rng("rating", base["MaHoSo"])
+    if rng.random() >= RATED_SHARE:
+        return
+    at = datetime.strptime(ended, "%Y%m%d%H%M%S") + timedelta(seconds=_between(rng, 3600, 7 * 86400))
+    if at >= ctx.clock_end:
+        return
+    draw = rng.random()
+    value = next(code for code, bound in RATINGS if draw < bound)
+    note = "Cán bộ xử lý chậm, phải đi lại nhiều lần" if value == "KHÔNG HÀI LÒNG" else ""
+    ratings.append(
+        {
+            "MaHoSo": last["MaHoSo"],
+            "ThoiGianDanhGia": _stamp(at),
+            "DanhGia": value,
+            "LoaiDanhGia": "1",
+            "NguoiDanhGia": base["ChuHoSo"],
+            "NoiDungDanhGia": note,
+        }
+    )
+
+
+def _feedback(
+    ctx: _Context, agency: Agency, base: dict[str, Any], last: dict[str, Any], feedback: list[dict]
+) -> None:
+    """A few received dossiers draw a feedback item (PAKN) from their applicant, most about the
+    dossier itself: received on a working day, then refused (≈ 10 %), or answered (a supplement
+    requested first for ≈ 15 %), usually within the limits of 2, 5 and 15 working days; one
+    version per change, up to the clock."""
+    received_text = last.get("NgayTiepNhan", "")
+    if not received_text:
+        return
+    rng = ctx.rng("feedback", base["MaHoSo"])
+    if rng.random() >= FEEDBACK_SHARE:
+        return
+    cal = ctx.calendar
+    about_dossier = rng.random() < FEEDBACK_ABOUT_DOSSIER_SHARE
+    received = cal.time_after(rng, datetime.strptime(received_text, "%Y%m%d%H%M%S"), _between(rng, 1, 15))
+    record = {
+        "MaPAKN": f"PAKN-{agency.code}-{received:%y%m%d}-{_between(rng, 10_000, 99_999)}",
+        "NgayCapNhat": _stamp(received),
+        "TrangThai": "1",
+        "MaHoSo": last["MaHoSo"] if about_dossier else "",
+        "MaTTHC": base["MaTTHC"],
+        "MaDonVi": agency.code,
+        "TieuDe": "Phản ánh về việc giải quyết hồ sơ" if about_dossier else "Kiến nghị về thủ tục hành chính",
+        "NoiDung": f"Tôi là {base['ChuHoSo']}, đề nghị cơ quan xem xét và trả lời.",
+        "NguoiGui": base["ChuHoSo"],
+        "SoGiayToNguoiGui": base["SoGiayToChuHoSo"],
+        "SoDienThoai": base["SoDienThoai"],
+        "Email": base["Email"],
+        "NgayTiepNhan": _stamp(received),
+        "NgayTuChoi": "",
+        "NgayYeuCauBoSung": "",
+        "NgayTraLoi": "",
+    }
+    steps = [dict(record)]
+
+    def step(limit: int, late_share: float) -> datetime:
+        days = limit + _between(rng, 1, 5) if rng.random() < late_share else _between(rng, 0, limit)
+        moment = datetime.combine(cal.add_working_days(received.date(), days), time(9, 0))
+        return moment + timedelta(seconds=_between(rng, 0, 7 * 3600))
+
+    draw = rng.random()
+    if draw < 0.1:
+        at = step(2, 0.1)
+        record |= {"TrangThai": "2", "NgayTuChoi": _stamp(at), "NgayCapNhat": _stamp(at)}
+        steps.append(dict(record))
+    else:
+        if draw < 0.25:
+            at = step(5, 0.1)
+            record |= {"TrangThai": "3", "NgayYeuCauBoSung": _stamp(at), "NgayCapNhat": _stamp(at)}
+            steps.append(dict(record))
+        at = max(
+            step(15, 0.12), datetime.strptime(record["NgayCapNhat"], "%Y%m%d%H%M%S") + timedelta(hours=1)
+        )
+        record |= {"TrangThai": "4", "NgayTraLoi": _stamp(at), "NgayCapNhat": _stamp(at)}
+        steps.append(dict(record))
+    feedback.extend(version for version in steps if version["NgayCapNhat"] < _stamp(ctx.clock_end))
 
 
 # --- helpers ----------------------------------------------------------------------------

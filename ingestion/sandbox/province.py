@@ -1,12 +1,13 @@
 """The simulated province as data, and its file form.
 
 A `Province` holds the native records exactly as the sandbox serves them: agencies and
-procedures (the catalogues), every dossier VERSION (a full snapshot after one change) and
-every progress row. `clock_end` is the simulated "now": nothing happens at or after it.
+procedures (the catalogues), every dossier VERSION (a full snapshot after one change), every
+progress row, every satisfaction rating and every feedback (PAKN) version. `clock_end` is the simulated "now": nothing happens at or after it.
 It is a naive datetime in local time (Asia/Ho_Chi_Minh), like every native timestamp.
 
-Files (one folder): `agencies.json` and `procedures.json` (JSON arrays), `dossiers.jsonl`
-and `progress.jsonl` (one record per line), all UTF-8. A line the sandbox cannot order (no JSON,
+Files (one folder): `agencies.json` and `procedures.json` (JSON arrays), `dossiers.jsonl`,
+`progress.jsonl`, `ratings.jsonl` and `feedback.jsonl` (one record per line; the last two may be
+missing: none), all UTF-8. A line the sandbox cannot order (no JSON,
 not an object, its time or key fields missing or of another type) is kept as `Unservable` and
 served as it is, with its `file:line`, so the client rejects it with its reason.
 """
@@ -33,6 +34,8 @@ AGENCIES_FILE = "agencies.json"
 PROCEDURES_FILE = "procedures.json"
 DOSSIERS_FILE = "dossiers.jsonl"
 PROGRESS_FILE = "progress.jsonl"
+RATINGS_FILE = "ratings.jsonl"
+FEEDBACK_FILE = "feedback.jsonl"
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Province:
     dossiers: list[dict]
     progress: list[dict]
     clock_end: datetime
+    ratings: list[dict] = field(default_factory=list)
+    feedback: list[dict] = field(default_factory=list)
     #: file name → its lines the sandbox cannot order (replay only; served as they are)
     unservable: dict[str, list[Unservable]] = field(default_factory=dict)
 
@@ -103,19 +108,39 @@ def progress_order(record: dict) -> tuple[str, str, str]:
     return (record["ThoiDiemXuLy"], record["MaHoSo"], record["TrangThai"])
 
 
+def rating_order(record: dict) -> tuple[str, str]:
+    """Feed order of ratings: (`ThoiGianDanhGia`, `MaHoSo`)."""
+    return (record["ThoiGianDanhGia"], record["MaHoSo"])
+
+
+def feedback_order(record: dict) -> tuple[str, str]:
+    """Feed order of feedback versions: (`NgayCapNhat`, `MaPAKN`)."""
+    return (record["NgayCapNhat"], record["MaPAKN"])
+
+
+#: the JSON-lines files besides dossiers and progress: file → (the fields a line needs to be
+#: ordered, its time field); a folder without one has none of its records
+EVENT_FILES = {
+    RATINGS_FILE: (("MaHoSo", "ThoiGianDanhGia"), "ThoiGianDanhGia"),
+    FEEDBACK_FILE: (("MaPAKN", "NgayCapNhat"), "NgayCapNhat"),
+}
+
+
 def export_province(province: Province, directory: Path) -> None:
-    """Write the four files into `directory` (created if needed). Byte-stable for equal input."""
+    """Write the six files into `directory` (created if needed). Byte-stable for equal input."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / AGENCIES_FILE).write_bytes(_json_array(province.agencies))
     (directory / PROCEDURES_FILE).write_bytes(_json_array(province.procedures))
     (directory / DOSSIERS_FILE).write_bytes(_json_lines(province.dossiers))
     (directory / PROGRESS_FILE).write_bytes(_json_lines(province.progress))
+    (directory / RATINGS_FILE).write_bytes(_json_lines(province.ratings))
+    (directory / FEEDBACK_FILE).write_bytes(_json_lines(province.feedback))
 
 
 def load_province(
     directory: Path, clock_end: datetime | None = None, skipped: list[str] | None = None
 ) -> Province:
-    """Read the four files. `clock_end` defaults to 1 s after the latest record timestamp.
+    """Read the files. `clock_end` defaults to 1 s after the latest record timestamp.
 
     A line of a JSON-lines file the sandbox cannot order is kept as `Unservable` (served as it
     is) and reported as `file:line: reason` (logged, and appended to `skipped`).
@@ -123,6 +148,8 @@ def load_province(
     agencies = _read_array(directory / AGENCIES_FILE)
     procedures = _read_array(directory / PROCEDURES_FILE)
     unservable: dict[str, list[Unservable]] = {DOSSIERS_FILE: [], PROGRESS_FILE: []}
+    unservable |= {name: [] for name in EVENT_FILES}
+    events: dict[str, list[dict]] = {}
     with gc_paused():
         dossiers = _read_lines(
             directory / DOSSIERS_FILE,
@@ -138,8 +165,15 @@ def load_province(
             unservable[PROGRESS_FILE],
             skipped,
         )
+        for name, (required, stamp_field) in EVENT_FILES.items():
+            path = directory / name
+            found = path.exists()
+            events[name] = (
+                _read_lines(path, required, stamp_field, unservable[name], skipped) if found else []
+            )
     if clock_end is None:
         stamps = [r["_updated_at"] for r in dossiers] + [r["ThoiDiemXuLy"] for r in progress]
+        stamps += [r[stamp] for name, (_, stamp) in EVENT_FILES.items() for r in events[name]]
         if not stamps:
             raise ValueError(f"{directory}: no dossier or progress records; pass clock_end")
         clock_end = parse_stamp(max(stamps)) + timedelta(seconds=1)
@@ -149,6 +183,8 @@ def load_province(
         dossiers=dossiers,
         progress=progress,
         clock_end=to_local_naive(clock_end),
+        ratings=events[RATINGS_FILE],
+        feedback=events[FEEDBACK_FILE],
         unservable={name: lines for name, lines in unservable.items() if lines},
     )
 

@@ -28,14 +28,18 @@ import orjson
 from ingestion.sandbox.faults import FaultSwitch, malform
 from ingestion.sandbox.province import (
     DOSSIERS_FILE,
+    FEEDBACK_FILE,
     PROGRESS_FILE,
+    RATINGS_FILE,
     Province,
     Unservable,
     dossier_order,
+    feedback_order,
     format_stamp,
     gc_paused,
     parse_stamp,
     progress_order,
+    rating_order,
 )
 
 DEFAULT_PAGE_SIZE = 100
@@ -148,6 +152,20 @@ class _App:
                 self.clock_end,
                 unservable.get(PROGRESS_FILE, []),
             )
+            self.ratings = _Feed(
+                province.ratings,
+                "ThoiGianDanhGia",
+                rating_order,
+                self.clock_end,
+                unservable.get(RATINGS_FILE, []),
+            )
+            self.feedback = _Feed(
+                province.feedback,
+                "NgayCapNhat",
+                feedback_order,
+                self.clock_end,
+                unservable.get(FEEDBACK_FILE, []),
+            )
         self.procedures = sorted(province.procedures, key=lambda r: r["MATTHC"])
         self.agencies = sorted(province.agencies, key=lambda r: r["MADONVI"])
         # path → (method, needs a bearer token, handler)
@@ -155,6 +173,8 @@ class _App:
             "/dvc/v1/token": ("POST", False, self._token),
             "/dvc/v1/hoso": ("GET", True, lambda r: self._window_page(r, "hoso", self.dossiers)),
             "/dvc/v1/tiendo": ("GET", True, lambda r: self._window_page(r, "tiendo", self.progress)),
+            "/dvc/v1/danhgia": ("GET", True, lambda r: self._window_page(r, "danhgia", self.ratings)),
+            "/dvc/v1/pakn": ("GET", True, lambda r: self._window_page(r, "pakn", self.feedback)),
             "/dvc/v1/thutuc": ("GET", True, lambda r: self._catalogue_page(r, "thutuc", self.procedures)),
             "/dvc/v1/coquan": ("GET", True, lambda r: self._catalogue_page(r, "coquan", self.agencies)),
         }
@@ -219,6 +239,8 @@ class _App:
                 "procedures": len(self.procedures),
                 "dossier_versions": len(self.dossiers.records),
                 "progress": len(self.progress.records),
+                "ratings": len(self.ratings.records),
+                "feedback": len(self.feedback.records),
             },
         }
 

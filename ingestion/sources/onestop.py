@@ -1,8 +1,8 @@
 """The one-stop-shop interface (dossiers as synchronised to the National Public Service Portal).
 
 Native format (INTERFACES.md (b)): every value a string, local times `yyyyMMddHHmmss`,
-`""` for missing, `error_code` a number or a string. Dossiers and progress rows are pulled
-by update window (the source's window is inclusive at both ends, so consecutive windows
+`""` for missing, `error_code` a number or a string. Dossiers, progress rows, ratings and
+feedback versions are pulled by update window (the source's window is inclusive at both ends, so consecutive windows
 overlap by one second; staging and the batch dedupe handle it). The procedure catalogue and
 the agency list are pulled whole on every run.
 
@@ -29,7 +29,7 @@ from ingestion.paging import Page, TracedRecords, numbered_pages
 from ingestion.record_checks import check_record, fast_path, stored_form, text
 from ingestion.record_rules import Rejected
 from ingestion.sources.base import Entity, Fetch, Sandbox, Source, TokenLogin, Window
-from ingestion.sources.onestop_records import Agency, Dossier, Procedure, Progress
+from ingestion.sources.onestop_records import Agency, Dossier, Feedback, Procedure, Progress, Rating
 
 NAME = "onestop"
 T = TypeVar("T")
@@ -44,6 +44,9 @@ DOSSIER_PERSONAL = privacy_policy(Dossier, derive_from="SoGiayToChuHoSo", case_k
 PROGRESS_PERSONAL = privacy_policy(Progress, repeats=True, case_key="MaHoSo")
 PROCEDURE_PERSONAL = privacy_policy(Procedure)
 AGENCY_PERSONAL = privacy_policy(Agency)
+#: a rater's name and text are hidden like a dossier's notes (the dossier's people are known)
+RATING_PERSONAL = privacy_policy(Rating, case_key="MaHoSo")
+FEEDBACK_PERSONAL = privacy_policy(Feedback, case_key="MaHoSo")
 
 
 def _time(record: dict[str, Any], field: str) -> datetime | None:
@@ -77,6 +80,20 @@ def parse_progress(record: Any) -> Row:
     return Row((at, code, stored_form(record)), key=(code, record["ThoiDiemXuLy"], status))
 
 
+def parse_rating(record: Any) -> Row:
+    record = check_record(record, Rating)
+    code = text(record["MaHoSo"])
+    at = compact_iso(text(record["ThoiGianDanhGia"]))
+    return Row((at, code, stored_form(record)), key=(code, record["ThoiGianDanhGia"]))
+
+
+def parse_feedback(record: Any) -> Row:
+    record = check_record(record, Feedback)
+    code = text(record["MaPAKN"])
+    at = compact_iso(text(record["NgayCapNhat"]))
+    return Row((at, code, stored_form(record)), key=(code, record["NgayCapNhat"]))
+
+
 def _received_in_order(record: Any) -> bool:
     """`_in_order` for a dossier decoded into its declared shape."""
     received, finished = record.NgayTiepNhan, record.NgayKetThucXuLy
@@ -98,6 +115,18 @@ def _progress_row(record: Any, stored: bytes) -> Row:
     """The row of a plain progress record (its key has nothing to trim: `plain_check`)."""
     code, at = record.MaHoSo, record.ThoiDiemXuLy
     return _new_row(Row, ((compact_iso(at), code, stored), (code, at, record.TrangThai), None))
+
+
+def _rating_row(record: Any, stored: bytes) -> Row:
+    """The row of a plain rating (its key has nothing to trim: `plain_check`)."""
+    code, at = record.MaHoSo, record.ThoiGianDanhGia
+    return _new_row(Row, ((compact_iso(at), code, stored), (code, at), None))
+
+
+def _feedback_row(record: Any, stored: bytes) -> Row:
+    """The row of a plain feedback version (its key has nothing to trim: `plain_check`)."""
+    code, at = record.MaPAKN, record.NgayCapNhat
+    return _new_row(Row, ((compact_iso(at), code, stored), (code, at), None))
 
 
 def parse_procedure(record: Any) -> Row:
@@ -130,6 +159,8 @@ DOSSIERS_FAST = fast_path(
 PROGRESS_FAST = fast_path(Progress, _progress_row)
 PROCEDURES_FAST = fast_path(Procedure, _procedure_row)
 AGENCIES_FAST = fast_path(Agency, _agency_row)
+RATINGS_FAST = fast_path(Rating, _rating_row)
+FEEDBACK_FAST = fast_path(Feedback, _feedback_row)
 
 
 def _envelope(body: Any, path: str) -> Page:
@@ -266,6 +297,20 @@ PROCEDURES_TABLE = _table(
     key=("ma_tthc",),
     prefer=("source_updated_at desc nulls last",),
 )
+RATINGS_TABLE = _table(
+    "ratings",
+    Column("source_updated_at", "timestamptz"),
+    Column("ma_ho_so", "text"),
+    Column("record", "jsonb"),
+    identity=("ma_ho_so", "source_updated_at"),
+)
+FEEDBACK_TABLE = _table(
+    "feedback",
+    Column("source_updated_at", "timestamptz"),
+    Column("ma_pakn", "text"),
+    Column("record", "jsonb"),
+    identity=("ma_pakn", "source_updated_at"),
+)
 AGENCIES_TABLE = _table(
     "agencies",
     Column("source_updated_at", "timestamptz", not_null=False),
@@ -278,7 +323,10 @@ AGENCIES_TABLE = _table(
 
 SOURCE = Source(
     name=NAME,
-    description="One-stop-shop: administrative dossiers, their progress, the procedure catalogue and agencies",
+    description=(
+        "One-stop-shop: administrative dossiers, their progress and ratings, feedback (PAKN),"
+        " the procedure catalogue and agencies"
+    ),
     schedule="@daily",  # one run per local day [00:00, 24:00), started when the day is over
     auth=TokenLogin("/dvc/v1/token"),
     sandbox=Sandbox("ingestion.sandbox"),
@@ -301,6 +349,24 @@ SOURCE = Source(
             windowed=True,
             personal=PROGRESS_PERSONAL,
             declared=PROGRESS_FAST,
+        ),
+        Entity(
+            "ratings",
+            RATINGS_TABLE,
+            _pull("/dvc/v1/danhgia", RATINGS_FAST.shape),
+            parse_rating,
+            windowed=True,
+            personal=RATING_PERSONAL,
+            declared=RATINGS_FAST,
+        ),
+        Entity(
+            "feedback",
+            FEEDBACK_TABLE,
+            _pull("/dvc/v1/pakn", FEEDBACK_FAST.shape),
+            parse_feedback,
+            windowed=True,
+            personal=FEEDBACK_PERSONAL,
+            declared=FEEDBACK_FAST,
         ),
         Entity(
             "procedures",

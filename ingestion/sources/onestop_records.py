@@ -35,6 +35,9 @@ CHANNELS = "onestop_channels"
 ONLINE_LEVELS = "onestop_online_levels"
 AGENCY_LEVELS = "onestop_agency_levels"
 TIME_LIMIT_UNITS = "onestop_time_limit_units"
+PORTAL_SYNC_STATUSES = "onestop_portal_sync_statuses"
+RATINGS = "onestop_ratings"
+FEEDBACK_STATUSES = "onestop_feedback_statuses"
 
 Status = code(DOSSIER_STATUSES)
 Channel = code(CHANNELS)
@@ -138,6 +141,8 @@ class Dossier(Record, kw_only=True):
     NgayTuChoi: LocalTime = ""
     TrangThaiHoSo: Status
     KenhThucHien: Channel = ""
+    #: the portal's sync status of the dossier (assumed field: the sender's own flag, 0/1)
+    TrangThaiDongBoDVC: code(PORTAL_SYNC_STATUSES) = ""
     DanhSachHoSoBoSung: list[Supplement] = []
     DanhSachLePhi: list[DossierFee] = []
     DinhDanhCHS: list[Identity] = []
@@ -212,3 +217,37 @@ class Agency(Record, kw_only=True):
     CAPDONVI: Text = ""
     MADONVICHA: Text = ""
     MADVHC: Text = ""
+
+
+class Rating(Record, kw_only=True):
+    """One satisfaction rating of a dossier as the national portal syncs it (DanhGiaHaiLong
+    record; the pull's shape is assumed: ingestion/sandbox/README.md)."""
+
+    MaHoSo: DossierCode
+    ThoiGianDanhGia: RequiredLocalTime
+    DanhGia: code(RATINGS)
+    LoaiDanhGia: Text = ""
+    NguoiDanhGia: Personal = ""
+    NoiDungDanhGia: FreeText = ""
+
+
+class Feedback(Record, kw_only=True):
+    """One version of a feedback item (phản ánh, kiến nghị: PAKN) on a procedure or a dossier,
+    with the dates of its handling (assumed shape: ingestion/sandbox/README.md)."""
+
+    MaPAKN: Key
+    NgayCapNhat: RequiredLocalTime
+    TrangThai: code(FEEDBACK_STATUSES)
+    MaHoSo: Annotated[Text, DOSSIER_CODE] = ""  # the dossier it concerns (a complaint), or ""
+    MaTTHC: Text = ""
+    MaDonVi: Annotated[Text, AGENCY_ID] = ""  # the agency handling it
+    TieuDe: FreeText = ""
+    NoiDung: FreeText = ""
+    NguoiGui: Personal = ""
+    SoGiayToNguoiGui: Personal = ""
+    SoDienThoai: Personal = ""
+    Email: Personal = ""
+    NgayTiepNhan: LocalTime = ""
+    NgayTuChoi: LocalTime = ""
+    NgayYeuCauBoSung: LocalTime = ""
+    NgayTraLoi: LocalTime = ""

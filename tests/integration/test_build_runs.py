@@ -88,6 +88,7 @@ def test_a_good_build_is_recorded_as_succeeded(warehouse_url: str) -> None:
                 ),
             )  # fmt: skip
             progress = fx.batch(conn, "progress", "2025-09-01", "2025-10-01")
+            fx.batch_others(conn, "2025-09-01", "2025-10-01")
             fx.insert_progress(conn, progress, code, "2025-09-03 08:00", "2", "Tiếp nhận hồ sơ")
             # a seed as an older version left it (fewer columns): an upgrade's build reloads it whole
             conn.execute("create schema if not exists reference")

@@ -105,6 +105,7 @@ def load(conn: psycopg.Connection) -> None:
     )  # fmt: skip
     fx.insert_dossier(conn, dossiers, never_accepted)
     fx.batch(conn, "progress", "2025-06-01", "2025-09-01")  # the source covers June to August
+    fx.batch_others(conn, "2025-06-01", "2025-09-01")
 
 
 @pytest.fixture(scope="module")

@@ -126,6 +126,7 @@ def load_september(conn: psycopg.Connection) -> None:
     fx.batch(conn, "dossiers", "2025-10-01", "2025-10-02", status="failed")
     progress_first = fx.batch(conn, "progress", "2025-09-01", "2025-09-16")
     progress_second = fx.batch(conn, "progress", "2025-09-16", "2025-10-01")
+    fx.batch_others(conn, "2025-09-01", "2025-10-01")
 
     def put(batch_id: int, n: int | str, version: int, **fields) -> None:
         dossier_code = D[n] if isinstance(n, int) else n
@@ -360,6 +361,7 @@ def load_september(conn: psycopg.Connection) -> None:
     # November, partly: dossiers loaded for 1–5 Nov, progress only for 1–3 Nov → 1–3 Nov covered.
     fx.batch(conn, "dossiers", "2025-11-01", "2025-11-06")
     fx.batch(conn, "progress", "2025-11-01", "2025-11-04")
+    fx.batch_others(conn, "2025-11-01", "2025-11-04")
 
 
 @dataclass(frozen=True)

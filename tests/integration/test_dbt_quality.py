@@ -47,6 +47,7 @@ def _load(conn: psycopg.Connection) -> None:
         "update ops.batches set rows_loaded = 100, rows_rejected = 0 where batch_id = %s", (october,)
     )
     progress = fx.batch(conn, "progress", "2025-09-01", "2025-11-01")
+    fx.batch_others(conn, "2025-09-01", "2025-11-01")
 
     def put(code: str, procedure: str, channel: str, status: str, received: str, **fields: str) -> None:
         fx.insert_dossier(

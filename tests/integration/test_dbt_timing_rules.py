@@ -81,6 +81,7 @@ def load(conn: psycopg.Connection) -> None:
     fx.insert_agency(conn, agencies, A, "Sở Tư pháp", "2", "000.00.00.H57")
     dossiers = fx.batch(conn, "dossiers", "2025-09-01", "2025-10-01")
     progress = fx.batch(conn, "progress", "2025-09-01", "2025-10-01")
+    fx.batch_others(conn, "2025-09-01", "2025-10-01")
 
     def pw(received: str, promised: str | None) -> dict[str, Any]:
         return {"channel": "1", "procedure": PW, "received": received, "promised": promised}

@@ -50,7 +50,7 @@ from ingestion.sources import SOURCES
 from ingestion.sources.onestop import SOURCE
 from publishing import publish as pub
 
-DOSSIERS, PROGRESS = SOURCE.entity("dossiers"), SOURCE.entity("progress")
+DOSSIERS = SOURCE.entity("dossiers")
 FEE = {"Gia": "0", "MaPhiLePhi": "LP1", "TenPhiLePhi": "Lệ phí", "HinhThucThu": "1", "LoaiPhiLePhi": "1"}
 UNKNOWN_PROCEDURE = "9.999999"
 
@@ -149,9 +149,12 @@ def _september(day: date) -> list[dict[str, Any]]:
 
 
 def _load_day(conn: psycopg.Connection, day: date, records: list[Any]) -> None:
-    """The day's dossier batch, through the loader, and its (empty) progress batch: the day is covered."""
+    """The day's dossier batch, through the loader, and the (empty) batches of the source's other
+    windowed entities: the day is covered."""
     start = datetime(day.year, day.month, day.day, tzinfo=VN_TZ)
-    for entity, pages in ((DOSSIERS, [records]), (PROGRESS, [])):
+    windowed = [entity for entity in SOURCE.entities if entity.pull_mode == "window"]
+    for entity in windowed:
+        pages = [records] if entity is DOSSIERS else []
         load_batch(
             conn,
             entity.table,

@@ -106,6 +106,8 @@ def test_health_needs_no_token(srv: SandboxServer, province: Province) -> None:
             "procedures": len(province.procedures),
             "dossier_versions": len(province.dossiers),
             "progress": len(province.progress),
+            "ratings": len(province.ratings),
+            "feedback": len(province.feedback),
         },
     }
 
@@ -134,7 +136,14 @@ def test_bad_credentials_get_401(srv: SandboxServer, credentials: dict | None) -
 @pytest.mark.parametrize("header", [None, "Bearer nope", "Basic abc", "Bearer "])
 def test_data_needs_a_valid_token(srv: SandboxServer, header: str | None) -> None:
     headers = {"Authorization": header} if header else {}
-    for path in ("/dvc/v1/hoso", "/dvc/v1/tiendo", "/dvc/v1/thutuc", "/dvc/v1/coquan"):
+    for path in (
+        "/dvc/v1/hoso",
+        "/dvc/v1/tiendo",
+        "/dvc/v1/danhgia",
+        "/dvc/v1/pakn",
+        "/dvc/v1/thutuc",
+        "/dvc/v1/coquan",
+    ):
         response = requests.get(f"{srv.url}{path}", params=WHOLE, headers=headers, timeout=5)
         assert response.status_code == 401
         assert response.json() == {"error_code": "-1", "message": "Phiên làm việc hết hạn"}
@@ -383,10 +392,12 @@ def test_malformed_records(srv: SandboxServer, session: requests.Session) -> Non
 def test_malformed_also_applies_to_progress_and_catalogues(
     srv: SandboxServer, session: requests.Session
 ) -> None:
-    _arm(srv.url, mode="malformed", rate=1.0, count=3)
-    for path, params in (("/dvc/v1/tiendo", WHOLE), ("/dvc/v1/thutuc", {}), ("/dvc/v1/coquan", {})):
-        data = _get(session, srv.url, path, page_size=10, **params).json()["data"]
-        assert len(data) == 10
+    _arm(srv.url, mode="malformed", rate=1.0, count=5)
+    endpoints = ("/dvc/v1/tiendo", "/dvc/v1/danhgia", "/dvc/v1/pakn")
+    for path, params in (*((e, WHOLE) for e in endpoints), ("/dvc/v1/thutuc", {}), ("/dvc/v1/coquan", {})):
+        body = _get(session, srv.url, path, page_size=10, **params).json()
+        data = body["data"]
+        assert data and len(data) == min(10, body["total"])
         for record in data:
             assert (
                 isinstance(record, str)
@@ -412,6 +423,8 @@ def test_file_replay_serves_what_export_wrote(
             ("/dvc/v1/hoso", {"page": 3, "page_size": 50, **WHOLE}),
             ("/dvc/v1/hoso", {"updated_from": "20250815000000", "updated_to": "20250816120000"}),
             ("/dvc/v1/tiendo", {"page": 2, "page_size": 200, **WHOLE}),
+            ("/dvc/v1/danhgia", {"page_size": 500, **WHOLE}),
+            ("/dvc/v1/pakn", {"page_size": 500, **WHOLE}),
             ("/dvc/v1/thutuc", {"page_size": 500}),
             ("/dvc/v1/coquan", {}),
         ]
@@ -448,7 +461,14 @@ def test_cli_export_then_serve_files(tmp_path: Path) -> None:
     exported = _cli("export", "--out", str(tmp_path), *generation, check=True)
     assert "dossier versions" in exported.stdout
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["agencies.json", "dossiers.jsonl", "procedures.json", "progress.jsonl"]
+    assert names == [
+        "agencies.json",
+        "dossiers.jsonl",
+        "feedback.jsonl",
+        "procedures.json",
+        "progress.jsonl",
+        "ratings.jsonl",
+    ]
 
     port = _free_port()
     serve = [*CLI, "serve", "--port", str(port), "--username", USER, "--password", PASSWORD]

@@ -102,6 +102,7 @@ def two_sources(module_warehouse_url: str) -> Iterator[psycopg.Connection]:
                     ),
                 )  # fmt: skip
                 progress = fx.batch(conn, "progress", SEPTEMBER, "2025-10-01")
+                fx.batch_others(conn, SEPTEMBER, "2025-10-01")
                 fx.insert_progress(conn, progress, code, "2025-09-03 08:00", "2", "Tiếp nhận hồ sơ")
                 fx.count_ledger_rows(conn)
             fx.load_sources_without_data(conn)  # the throwaway source: declared data for September

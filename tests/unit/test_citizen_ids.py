@@ -23,7 +23,7 @@ from ingestion.personal_text import (
 )
 from ingestion.privacy import mask_text, masked_logger
 from ingestion.sandbox.generator import generate_province
-from ingestion.sources.onestop_records import Agency, Dossier, Procedure, Progress
+from ingestion.sources.onestop_records import Agency, Dossier, Feedback, Procedure, Progress, Rating
 
 ID = "046068947676"
 
@@ -107,7 +107,7 @@ def _values(value: Any, personal: set[str], path: str = "") -> list[tuple[str, s
 
 
 def _hidden_fields() -> set[str]:
-    shapes = [Dossier, Progress, Procedure, Agency]
+    shapes = [Dossier, Progress, Rating, Feedback, Procedure, Agency]
     hidden: set[str] = set()
     while shapes:
         shape = shapes.pop()
@@ -125,7 +125,8 @@ def test_no_code_the_sandbox_generates_is_taken_for_an_id() -> None:
     province = generate_province(7, 0.05, date(2025, 6, 1), date(2025, 9, 1))
     hidden = _hidden_fields()
     checked = 0
-    for records in (province.dossiers, province.progress, province.procedures, province.agencies):
+    feeds = (province.dossiers, province.progress, province.ratings, province.feedback)
+    for records in (*feeds, province.procedures, province.agencies):
         for record in records:
             for path, value in _values(record, hidden):
                 assert not holds_citizen_id(value), (path, value)

@@ -67,6 +67,8 @@ def test_entities_default_to_window_or_snapshot_and_contradictions_are_refused()
     assert kinds == {
         "dossiers": "window",
         "progress": "window",
+        "ratings": "window",
+        "feedback": "window",
         "procedures": "snapshot",
         "agencies": "snapshot",
     }

@@ -25,9 +25,11 @@ from ingestion.sources.onestop_records import (
     TIME_LIMIT_UNITS,
     Agency,
     Dossier,
+    Feedback,
     Identity,
     Procedure,
     Progress,
+    Rating,
     Supplement,
 )
 
@@ -42,6 +44,8 @@ def test_native_records_are_instances_of_the_declared_shapes(province) -> None:
     for shape, records in (
         (Dossier, province.dossiers),
         (Progress, province.progress),
+        (Rating, province.ratings),
+        (Feedback, province.feedback),
         (Procedure, province.procedures),
         (Agency, province.agencies),
     ):

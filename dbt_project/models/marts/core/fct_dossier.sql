@@ -17,6 +17,13 @@ channels as (
     from {{ ref('onestop_channels') }}
 ),
 
+portal_sync_statuses as (
+    select
+        sync_code,
+        is_synced
+    from {{ ref('onestop_portal_sync_statuses') }}
+),
+
 dossiers as (
     select
         dossier_id,
@@ -26,6 +33,7 @@ dossiers as (
         channel_code,
         applicant_type,
         status_code,
+        portal_sync_code,
         handling_agency_name,
         submitted_at,
         received_at,
@@ -187,6 +195,8 @@ resolved as (
         coalesce(dossier_statuses.is_received, false) as is_received_status,
         coalesce(dossier_statuses.is_settled, false) as is_settled_status,
         coalesce(channels.is_online, false) as is_online,
+        -- an empty or unknown sync status is not a sync the portal confirmed
+        coalesce(portal_sync_statuses.is_synced, false) as is_synced_to_portal,
         dossiers.submitted_at,
         dossiers.received_at,
         dossiers.promised_at,
@@ -232,6 +242,8 @@ resolved as (
         on dossiers.status_code = dossier_statuses.status_code
     left join channels
         on dossiers.channel_code = channels.channel_code
+    left join portal_sync_statuses
+        on dossiers.portal_sync_code = portal_sync_statuses.sync_code
     left join supplement_summary
         on dossiers.dossier_id = supplement_summary.dossier_id
     left join supplement_list_promises
@@ -266,6 +278,7 @@ select
     applicant_type,
     status_code,
     is_received_status and received_at is not null as is_received,
+    is_synced_to_portal,
     submitted_at,
     received_at,
     promised_at,

@@ -33,6 +33,7 @@ select
     {{ onestop_code("record ->> 'KenhThucHien'") }} as channel_code,
     nullif(record ->> 'LoaiDoiTuong', '') as applicant_type,
     {{ onestop_code("record ->> 'TrangThaiHoSo'") }} as status_code,
+    {{ onestop_code("record ->> 'TrangThaiDongBoDVC'") }} as portal_sync_code,
     nullif(record ->> 'DonViXuLy', '') as handling_agency_name,
     {{ onestop_ts("record ->> 'NgayNopHoSo'") }} as submitted_at,
     {{ onestop_ts("record ->> 'NgayTiepNhan'") }} as received_at,
