@@ -139,6 +139,7 @@ def load(conn: psycopg.Connection) -> None:
 
     dossiers = fx.batch(conn, "dossiers", "2025-10-01", "2025-12-01")
     fx.batch(conn, "progress", "2025-10-01", "2025-12-01")
+    fx.batch_others(conn, "2025-10-01", "2025-12-01")
     for name, case in DOSSIERS.items():
         received = case.received or "2025-10-13 08:00"  # E6 was submitted, then refused
         record = fx.dossier(
