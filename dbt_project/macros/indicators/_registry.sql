@@ -16,3 +16,18 @@
 {% macro call_indicator_measure(name, period_kind) -%}
     {{- context[name](period_kind) -}}
 {%- endmacro %}
+
+{#- The additive measure `name` (a measure__ macro) for one period kind, reported as `indicator_id`:
+    an indicator of another framework defined by that measure's formula reuses it (one formula in
+    one place) instead of restating it. -#}
+{% macro reuse_measure(indicator_id, name, period_kind) -%}
+    select
+        '{{ indicator_id }}' as indicator_id,
+        formula.period_start,
+        formula.agency_id,
+        formula.admin_unit_code,
+        formula.admin_unit_valid_from,
+        formula.numerator,
+        formula.denominator
+    from ({{ call_indicator_measure(name, period_kind) }}) as formula
+{%- endmacro %}

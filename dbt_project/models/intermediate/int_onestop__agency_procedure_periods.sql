@@ -3,7 +3,8 @@
 -- of its coverage) that list the agency among their implementing agencies (COQUANTHUCHIEN). A
 -- procedure counts once per agency and period. A procedure's first catalogue version also
 -- describes it before the catalogue was first seen (the catalogue is pulled whole, so its history
--- starts late). The facts of the Decision 766 procedure-level indicators (3.1, 3.2, 3.5).
+-- starts late). The facts of the procedure-level indicators (766-3.1, 3.2, 3.5; NQ17-02, NQ17-04,
+-- QD2629-02).
 with period_kinds as (
     select unnest(string_to_array('{{ period_kinds() | join(",") }}', ',')) as period_kind
 ),
@@ -53,6 +54,8 @@ remits as (
         procedure_agencies.agency_id,
         procedure_agencies.procedure_id,
         procedure_catalogue.online_level in ('full', 'partial') as is_online_service,
+        procedure_catalogue.online_level = 'full' as is_full_process,
+        procedure_catalogue.is_full_process_eligible,
         procedure_catalogue.has_fee
     from periods
     inner join procedure_agencies
@@ -66,7 +69,8 @@ remits as (
 ),
 
 -- per agency and procedure, whether a dossier received in the period (by its local date, as
--- 766-3.3 counts it) was submitted online, and whether one was paid online
+-- 766-3.3 counts it) was submitted online, whether one was paid online, and whether one was
+-- synced to the National Public Service Portal
 dossier_activity as (
     select
         period_kinds.period_kind,
@@ -74,7 +78,8 @@ dossier_activity as (
         dossiers.agency_id,
         dossiers.procedure_id,
         bool_or(dossiers.is_online) as has_online_dossier,
-        bool_or(dossier_flags.is_paid_online) as has_online_payment
+        bool_or(dossier_flags.is_paid_online) as has_online_payment,
+        bool_or(dossiers.is_synced_to_portal) as has_synced_dossier
     from {{ ref('fct_dossier') }} as dossiers
     inner join {{ ref('int_onestop__dossier_flags') }} as dossier_flags
         on dossiers.dossier_id = dossier_flags.dossier_id
@@ -96,9 +101,12 @@ select
     agency_units.admin_unit_code,
     agency_units.unit_valid_from as admin_unit_valid_from,
     remits.is_online_service,
+    remits.is_full_process,
+    remits.is_full_process_eligible,
     remits.has_fee,
     coalesce(dossier_activity.has_online_dossier, false) as has_online_dossier,
-    coalesce(dossier_activity.has_online_payment, false) as has_online_payment
+    coalesce(dossier_activity.has_online_payment, false) as has_online_payment,
+    coalesce(dossier_activity.has_synced_dossier, false) as has_synced_dossier
 from remits
 left join dossier_activity
     on
