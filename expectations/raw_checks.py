@@ -295,11 +295,12 @@ def _empty_shares(entity: RawEntity, since: str | None) -> list[gxe.Expectation]
     ]
 
 
-def freshness_limits(folder: Path = DBT_PROJECT / "models") -> dict[str, timedelta]:
-    """source → its dbt freshness `warn_after`, from the sources' YAML."""
+def freshness_limits(folder: Path | None = None) -> dict[str, timedelta]:
+    """source → its dbt freshness `warn_after`, from the sources' YAML (the dbt project's models
+    when no folder is given, looked up at call time)."""
     periods = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
     found: dict[str, timedelta] = {}
-    for path in sorted(folder.rglob("*.yml")):
+    for path in sorted((folder or DBT_PROJECT / "models").rglob("*.yml")):
         for source in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("sources") or ():
             freshness: dict[str, Any] = (
                 (source.get("config") or {}).get("freshness") or source.get("freshness") or {}

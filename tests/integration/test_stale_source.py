@@ -9,6 +9,7 @@ its declarations. A stale source is a warning naming it; only the indicators who
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 import dbt_fixtures as fx
@@ -18,13 +19,15 @@ from test_dbt_indicators import P1, A, load_reference
 from throwaway_source import SOURCE as XROAD
 from throwaway_source import with_throwaway_source
 
+import expectations.raw_checks
+import infra.dbt
 from expectations.dbt_keys import DBT_PROJECT
 from expectations.gate import GateResult, validate
 from infra import tasks
 from ingestion.schema import migrate
 from publishing import publish as pub
 
-#: the throwaway source declared to dbt, as its staging YAML would (removed after the module)
+#: the throwaway source declared to dbt, as its staging YAML would (in a copy of the project)
 XROAD_YML = f"""\
 sources:
   - name: {XROAD.name}
@@ -83,10 +86,19 @@ def _readers(conn: psycopg.Connection, source: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def two_sources(module_warehouse_url: str) -> Iterator[psycopg.Connection]:
-    declared = DBT_PROJECT / "models" / "staging" / f"_{XROAD.name}_test_source.yml"
-    declared.write_text(XROAD_YML, encoding="utf-8")
-    try:
+def two_sources(
+    module_warehouse_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[psycopg.Connection]:
+    # dbt runs on a copy of the project holding the throwaway source's YAML: the project itself is
+    # read by the other worker's dbt runs at the same time
+    project = tmp_path_factory.mktemp("stale") / "dbt_project"
+    shutil.copytree(DBT_PROJECT, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    (project / "models" / "staging" / f"_{XROAD.name}_test_source.yml").write_text(
+        XROAD_YML, encoding="utf-8"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(infra.dbt, "DBT_PROJECT_DIR", project)  # dbt's runs
+        patch.setattr(expectations.raw_checks, "DBT_PROJECT", project)  # the gate's freshness limits
         with with_throwaway_source(), psycopg.connect(module_warehouse_url, autocommit=True) as conn:
             migrate(conn)
             with conn.transaction():
@@ -107,8 +119,6 @@ def two_sources(module_warehouse_url: str) -> Iterator[psycopg.Connection]:
                 fx.count_ledger_rows(conn)
             fx.load_sources_without_data(conn)  # the throwaway source: declared data for September
             yield conn
-    finally:
-        declared.unlink()
 
 
 def test_a_stale_source_leaves_the_other_sources_indicators_published(
