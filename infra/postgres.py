@@ -324,10 +324,21 @@ def close_database(server_url: str, name: str) -> None:
     """Only roles granted CONNECT (and no one TEMPORARY) may use database `name`: PUBLIC has
     both by default. A role that does not own it gets a warning (its administrator's job)."""
     try:
-        with psycopg.connect(server_url, autocommit=True, connect_timeout=10) as conn:
-            conn.execute(
-                sql.SQL("revoke connect, temporary on database {} from public").format(sql.Identifier(name))
-            )
+        with psycopg.connect(server_url, connect_timeout=10) as conn, conn.transaction():
+            # processes starting together (test workers, tasks) would otherwise update the
+            # database's catalogue row at once and fail with "tuple concurrently updated"
+            conn.execute("select pg_advisory_xact_lock(hashtext('dtimon.close_database'))")
+            opened = conn.execute(
+                "select has_database_privilege('public', %s, 'CONNECT')"
+                " or has_database_privilege('public', %s, 'TEMPORARY')",
+                (name, name),
+            ).fetchone()
+            if opened and opened[0]:
+                conn.execute(
+                    sql.SQL("revoke connect, temporary on database {} from public").format(
+                        sql.Identifier(name)
+                    )
+                )
     except psycopg.errors.InsufficientPrivilege:
         log.warning("not the owner of database %s: PUBLIC may still connect to it", name)
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -23,7 +24,7 @@ import pytest
 import requests
 
 from core.settings import Settings
-from infra import processes
+from infra import postgres, processes
 from infra.airflow_env import ADMIN_USER, PASSWORDS_FILE
 from infra.cli.sources import sandbox_argv, sandbox_env, sandbox_process, start_sandboxes
 from infra.postgres import IDENT_MAP, PG_HBA, SYSTEM_USER
@@ -136,6 +137,27 @@ def test_other_roles_need_a_password(embedded: Settings, pg_server: str) -> None
         finally:
             conn.execute(f"revoke connect on database postgres from {role}")
             conn.execute(f"drop role {role}")
+
+
+def test_databases_are_closed_to_public_by_processes_starting_together(pg_server: str) -> None:
+    """Test workers and tasks start at once: closing one database from many connections at the
+    same time must neither fail ("tuple concurrently updated") nor leave it open."""
+    name = "dtimon_close_" + uuid.uuid4().hex[:8]
+    postgres.ensure_database(pg_server, name)
+    try:
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(f"grant connect, temporary on database {name} to public")
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda _: postgres.close_database(pg_server, name), range(200)))
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            opened = conn.execute(
+                "select has_database_privilege('public', %s, 'CONNECT'),"
+                " has_database_privilege('public', %s, 'TEMPORARY')",
+                (name, name),
+            ).fetchone()
+        assert opened == (False, False)
+    finally:
+        postgres.drop_database(pg_server, name)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="switching to another OS user needs root")
