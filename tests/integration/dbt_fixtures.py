@@ -218,6 +218,52 @@ def procedure(
     }
 
 
+#: Two departments under the provincial committee, for fixtures that compare agencies.
+DEPARTMENTS = {"000.00.12.H57": "Sở Tư pháp", "000.00.13.H57": "Sở Nội vụ"}
+
+
+def insert_departments(conn: psycopg.Connection) -> None:
+    """DEPARTMENTS as the agencies reference, pulled on 1 October 2025."""
+    reference = batch(conn, "agencies", "2025-10-01", "2025-10-02")
+    for agency_id, name in DEPARTMENTS.items():
+        insert_agency(conn, reference, agency_id, name, "2", "000.00.00.H57")
+
+
+def implemented_by(record: dict[str, Any], *agency_ids: str) -> dict[str, Any]:
+    """A procedure record whose implementing agencies are DEPARTMENTS' `agency_ids`."""
+    return record | {"COQUANTHUCHIEN": [{"MADONVI": a, "TENDONVI": DEPARTMENTS[a]} for a in agency_ids]}
+
+
+def fees(*amounts: str) -> list[dict[str, str]]:
+    """A dossier's fee list (DanhSachLePhi), one fee per amount."""
+    return [
+        {"TenPhiLePhi": "Lệ phí", "MaPhiLePhi": "LP1", "HinhThucThu": "1", "Gia": a, "LoaiPhiLePhi": "2"}
+        for a in amounts
+    ]
+
+
+def result_documents(link: bool | None, document_id: str = "2001") -> list[dict[str, str]]:
+    """A dossier's result list (DanhSachGiayToKetQua): one document with (True) or without (False)
+    a file link; None: no result."""
+    if link is None:
+        return []
+    url = f"https://dichvucong.example/ketqua/{document_id}.pdf" if link else ""
+    return [
+        {
+            "TenGiayTo": "Kết quả",
+            "MaThanhPhanHoSo": "KQ1",
+            "GiayToId": document_id,
+            "DuongDanTepTinKetQua": url,
+            "MaGiayToKetQua": "KQ-1",
+        }
+    ]
+
+
+def dossier_code(agency_id: str, day: str, number: int) -> str:
+    """A dossier code as the one-stop shapes it: agency, yyMMdd of `day` ('2025-10-06 …'), number."""
+    return f"{agency_id}-{day[2:10].replace('-', '')}-{number:05d}"
+
+
 def _insert_state(
     conn: psycopg.Connection,
     table: str,
@@ -361,11 +407,23 @@ def load_sources_without_data(conn: psycopg.Connection) -> None:
             load_declared(conn, source, start, end)
 
 
+#: What a fixture's build leaves out: the generic column tests (not_null, unique, …) and dbt's unit
+#: tests, two thirds of a build's time. They run in test_dbt_indicators' full build and in every
+#: pipeline build; a fixture's build keeps the models, the seeds and the singular rule checks.
+FIXTURE_BUILD_EXCLUDES = ("test_type:generic", "resource_type:unit_test")
+
+
+def build(url: str) -> None:
+    """`dbt build` of the models, seeds and singular tests (not FIXTURE_BUILD_EXCLUDES) at `url`."""
+    from infra.dbt import run_dbt
+
+    run_dbt(["build", "--exclude", *FIXTURE_BUILD_EXCLUDES], url)
+
+
 def built(url: str, load: Callable[[psycopg.Connection], None]) -> Iterator[psycopg.Connection]:
     """Migrate the warehouse at `url`, `load` hand-made rows in one transaction, give every other
-    registered source declared data (`load_sources_without_data`), run `dbt build`, then yield an
+    registered source declared data (`load_sources_without_data`), `build`, then yield an
     autocommit connection to read the models."""
-    from infra.dbt import run_dbt
     from ingestion.schema import migrate
 
     with psycopg.connect(url) as connection:
@@ -374,6 +432,6 @@ def built(url: str, load: Callable[[psycopg.Connection], None]) -> Iterator[psyc
             load(connection)
     with psycopg.connect(url, autocommit=True) as connection:
         load_sources_without_data(connection)
-    run_dbt(["build"], url)
+    build(url)
     with psycopg.connect(url, autocommit=True) as connection:
         yield connection

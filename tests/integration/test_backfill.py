@@ -63,7 +63,7 @@ def test_staged_batches_are_read_only_by_their_backfills_build(warehouse_url: st
             progress = fx.batch(conn, "progress", "2025-09-01", "2025-10-01")
             fx.batch_others(conn, "2025-09-01", "2025-10-01")
             _put(conn, dossiers, progress, live)
-    run_dbt(["build"], warehouse_url)
+    fx.build(warehouse_url)
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         before = _ids(conn, "staging.stg_onestop__dossiers"), _marts(conn)
         assert before[0] == [live] and before[1]

@@ -32,27 +32,17 @@ import dbt_fixtures as fx
 import psycopg
 import pytest
 
-A = "000.00.12.H57"
-B = "000.00.13.H57"
+A, B = fx.DEPARTMENTS  # Sở Tư pháp, Sở Nội vụ
 PROVINCE = "H57"
 P1, P2, P3, P4, P5 = "1.000101", "1.000102", "1.000103", "1.000104", "1.000105"
 OCTOBER, NOVEMBER, Q4 = "2025-10-01", "2025-11-01", "2025-10-01"
-AGENCY_A = {"MADONVI": A, "TENDONVI": "Sở Tư pháp"}
-AGENCY_B = {"MADONVI": B, "TENDONVI": "Sở Nội vụ"}
 PROCEDURE_LEVEL = ("766-3.1", "766-3.2", "766-3.5")
 DOSSIER_LEVEL = ("766-3.6", "766-4.1", "766-4.2", "766-4.3", "766-4.4", "766-4.5")
 
 
-def _procedure(code: str, fee: str, online_level: str, agencies: list[dict[str, str]]) -> dict[str, Any]:
+def _procedure(code: str, fee: str, online_level: str, *agencies: str) -> dict[str, Any]:
     record = fx.procedure(code, f"Thủ tục {code}", [("1", "5", "Ngày làm việc", fee)], online_level)
-    return record | {"COQUANTHUCHIEN": agencies}
-
-
-def _fees(*amounts: str) -> list[dict[str, str]]:
-    return [
-        {"TenPhiLePhi": "Lệ phí", "MaPhiLePhi": "LP1", "HinhThucThu": "1", "Gia": a, "LoaiPhiLePhi": "2"}
-        for a in amounts
-    ]
+    return fx.implemented_by(record, *agencies)
 
 
 def _file(soho: str = "0", store: str = "0", deleted: str = "0") -> dict[str, str]:
@@ -66,19 +56,6 @@ def _file(soho: str = "0", store: str = "0", deleted: str = "0") -> dict[str, st
         "DuocTaiSuDung": "0",
         "DuocLayTuKhoDMQG": store,
     }
-
-
-def _result(link: bool) -> list[dict[str, str]]:
-    url = "https://dichvucong.example/ketqua/2001.pdf" if link else ""
-    return [
-        {
-            "TenGiayTo": "Kết quả",
-            "MaThanhPhanHoSo": "KQ1",
-            "GiayToId": "2001",
-            "DuongDanTepTinKetQua": url,
-            "MaGiayToKetQua": "KQ-1",
-        }
-    ]
 
 
 @dataclass(frozen=True)
@@ -99,43 +76,40 @@ class Case:
 
 
 ROWS: dict[str, tuple] = {
-    "E1": (A, P1, "2", "10", "2025-10-06 08:00", "2025-10-08 10:00", _fees("50000"), "1", "1", [_file("1", "1")], True, "1", []),
-    "E2": (A, P1, "2", "9", "2025-10-07 08:00", "2025-10-09 10:00", _fees("50000"), "3", "0", [_file()], False, "0", ["1"]),
-    "E3": (A, P1, "1", "4", "2025-10-08 08:00", None, _fees("0"), "0", "0", [_file("1", "1", deleted="1")], None, "0", ["7"]),
-    "E4": (A, P3, "1", "10", "2025-10-09 08:00", "2025-10-14 10:00", _fees("20000"), "0", "0", [], True, "0", []),
+    "E1": (A, P1, "2", "10", "2025-10-06 08:00", "2025-10-08 10:00", fx.fees("50000"), "1", "1", [_file("1", "1")], True, "1", []),
+    "E2": (A, P1, "2", "9", "2025-10-07 08:00", "2025-10-09 10:00", fx.fees("50000"), "3", "0", [_file()], False, "0", ["1"]),
+    "E3": (A, P1, "1", "4", "2025-10-08 08:00", None, fx.fees("0"), "0", "0", [_file("1", "1", deleted="1")], None, "0", ["7"]),
+    "E4": (A, P3, "1", "10", "2025-10-09 08:00", "2025-10-14 10:00", fx.fees("20000"), "0", "0", [], True, "0", []),
     "E5": (A, P3, "1", "9", "2025-10-10 08:00", "2025-10-15 10:00", [], "0", "0", [_file("1")], True, "0", []),
     "E6": (A, P2, "2", "3", None, None, [], "1", "1", [], None, "1", ["1"]),
-    "E7": (A, P4, "2", "2", "2025-10-20 08:00", None, _fees("100000"), "2", "0", [], None, "1", []),
-    "E10": (A, P1, "1", "9", "2025-10-30 08:00", "2025-11-04 10:00", _fees("50000"), "0", "1", [], False, "0", []),
+    "E7": (A, P4, "2", "2", "2025-10-20 08:00", None, fx.fees("100000"), "2", "0", [], None, "1", []),
+    "E10": (A, P1, "1", "9", "2025-10-30 08:00", "2025-11-04 10:00", fx.fees("50000"), "0", "1", [], False, "0", []),
     "E8": (A, P2, "2", "10", "2025-11-03 08:00", "2025-11-05 10:00", [], "0", "1", [], True, "1", []),
-    "E9": (A, P3, "2", "4", "2025-11-12 08:00", None, _fees("20000"), "1", "0", [_file()], None, "0", ["1"]),
-    "F1": (B, P4, "1", "10", "2025-10-21 08:00", "2025-10-24 10:00", _fees("100000"), "0", "1", [_file(store="1")], True, "0", []),
+    "E9": (A, P3, "2", "4", "2025-11-12 08:00", None, fx.fees("20000"), "1", "0", [_file()], None, "0", ["1"]),
+    "F1": (B, P4, "1", "10", "2025-10-21 08:00", "2025-10-24 10:00", fx.fees("100000"), "0", "1", [_file(store="1")], True, "0", []),
 }  # fmt: skip
 DOSSIERS = {name: Case(*row) for name, row in ROWS.items()}
 
 
 def _code(name: str) -> str:
     case = DOSSIERS[name]
-    day = (case.received or "2025-10-13 08:00")[2:10].replace("-", "")
-    return f"{case.agency}-{day}-{int(name[1:]):05d}"
+    return fx.dossier_code(case.agency, case.received or "2025-10-13 08:00", int(name[1:]))
 
 
 def load(conn: psycopg.Connection) -> None:
-    reference = fx.batch(conn, "agencies", "2025-10-01", "2025-10-02")
-    fx.insert_agency(conn, reference, A, "Sở Tư pháp", "2", "000.00.00.H57")
-    fx.insert_agency(conn, reference, B, "Sở Nội vụ", "2", "000.00.00.H57")
+    fx.insert_departments(conn)
     catalogue = fx.batch(conn, "procedures", "2025-10-01", "2025-10-02")
     for record in (
-        _procedure(P1, "50000", "TOANTRINH", [AGENCY_A]),
-        _procedure(P2, "0", "MOTPHAN", [AGENCY_A]),
-        _procedure(P3, "20000", "", [AGENCY_A]),
-        _procedure(P4, "100000", "MOTPHAN", [AGENCY_A, AGENCY_B]),
-        _procedure(P5, "0", "", [AGENCY_B]),
+        _procedure(P1, "50000", "TOANTRINH", A),
+        _procedure(P2, "0", "MOTPHAN", A),
+        _procedure(P3, "20000", "", A),
+        _procedure(P4, "100000", "MOTPHAN", A, B),
+        _procedure(P5, "0", "", B),
     ):
         fx.insert_procedure(conn, catalogue, record)
     # P3 gets a partial online service, seen by the pull of 10–11 November
     change = fx.batch(conn, "procedures", "2025-11-10", "2025-11-11")
-    fx.insert_procedure(conn, change, _procedure(P3, "20000", "MOTPHAN", [AGENCY_A]))
+    fx.insert_procedure(conn, change, _procedure(P3, "20000", "MOTPHAN", A))
 
     dossiers = fx.batch(conn, "dossiers", "2025-10-01", "2025-12-01")
     fx.batch(conn, "progress", "2025-10-01", "2025-12-01")
@@ -145,13 +119,13 @@ def load(conn: psycopg.Connection) -> None:
         record = fx.dossier(
             _code(name), 1, updated=case.settled or received, status=case.status, channel=case.channel,
             procedure=case.procedure, received=case.received, ended=case.settled, submitted=received,
-            agency_name="Sở Tư pháp" if case.agency == A else "Sở Nội vụ",
+            agency_name=fx.DEPARTMENTS[case.agency],
         ) | {
             "DanhSachLePhi": case.fees,
             "DuocThanhToanTrucTuyen": case.paid,
             "HoSoCoThanhPhanSoHoa": case.digitised,
             "TaiLieuNop": case.files,
-            "DanhSachGiayToKetQua": [] if case.link is None else _result(case.link),
+            "DanhSachGiayToKetQua": fx.result_documents(case.link),
             "TaiKhoanDuocXacThucVoiVNeID": case.vneid,
             "DSKetNoiCSDL": [{"MaCSDL": c} for c in case.csdl],
         }  # fmt: skip

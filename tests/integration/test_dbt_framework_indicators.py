@@ -31,13 +31,10 @@ import dbt_fixtures as fx
 import psycopg
 import pytest
 
-A = "000.00.12.H57"
-B = "000.00.13.H57"
+A, B = fx.DEPARTMENTS  # Sở Tư pháp, Sở Nội vụ
 PROVINCE = "H57"
 P1, P2, P3, P4, P5 = "1.000201", "1.000202", "1.000203", "1.000204", "1.000205"
 OCTOBER, NOVEMBER, Q4 = "2025-10-01", "2025-11-01", "2025-10-01"
-AGENCY_A = {"MADONVI": A, "TENDONVI": "Sở Tư pháp"}
-AGENCY_B = {"MADONVI": B, "TENDONVI": "Sở Nội vụ"}
 #: the indicators whose formula is a Decision 766 measure's, with that indicator
 SAME_FORMULA = {
     "QD2629-04": "766-4.2",
@@ -49,32 +46,9 @@ PROCEDURE_LEVEL = ("NQ17-02", "NQ17-04", "QD2629-02")
 DOSSIER_LEVEL = ("QD942-03", *SAME_FORMULA)
 
 
-def _procedure(
-    code: str, fee: str, online_level: str, eligible: str, agencies: list[dict[str, str]]
-) -> dict[str, Any]:
+def _procedure(code: str, fee: str, online_level: str, eligible: str, *agencies: str) -> dict[str, Any]:
     record = fx.procedure(code, f"Thủ tục {code}", [("1", "5", "Ngày làm việc", fee)], online_level)
-    return record | {"COQUANTHUCHIEN": agencies, "DUDIEUKIENTOANTRINH": eligible}
-
-
-def _fees(amount: str | None) -> list[dict[str, str]]:
-    if amount is None:
-        return []
-    return [
-        {"TenPhiLePhi": "Lệ phí", "MaPhiLePhi": "LP1", "HinhThucThu": "1", "Gia": amount, "LoaiPhiLePhi": "2"}
-    ]
-
-
-def _result(link: bool) -> list[dict[str, str]]:
-    url = "https://dichvucong.example/ketqua/3001.pdf" if link else ""
-    return [
-        {
-            "TenGiayTo": "Kết quả",
-            "MaThanhPhanHoSo": "KQ1",
-            "GiayToId": "3001",
-            "DuongDanTepTinKetQua": url,
-            "MaGiayToKetQua": "KQ-1",
-        }
-    ]
+    return fx.implemented_by(record, *agencies) | {"DUDIEUKIENTOANTRINH": eligible}
 
 
 class Case(NamedTuple):
@@ -107,26 +81,23 @@ DOSSIERS = {name: Case(*row) for name, row in ROWS.items()}
 
 def _code(name: str) -> str:
     case = DOSSIERS[name]
-    day = (case.received or "2025-10-13 08:00")[2:10].replace("-", "")
-    return f"{case.agency}-{day}-{int(name[1:]):05d}"
+    return fx.dossier_code(case.agency, case.received or "2025-10-13 08:00", int(name[1:]))
 
 
 def load(conn: psycopg.Connection) -> None:
-    reference = fx.batch(conn, "agencies", "2025-10-01", "2025-10-02")
-    fx.insert_agency(conn, reference, A, "Sở Tư pháp", "2", "000.00.00.H57")
-    fx.insert_agency(conn, reference, B, "Sở Nội vụ", "2", "000.00.00.H57")
+    fx.insert_departments(conn)
     catalogue = fx.batch(conn, "procedures", "2025-10-01", "2025-10-02")
     for record in (
-        _procedure(P1, "50000", "TOANTRINH", "1", [AGENCY_A]),
-        _procedure(P2, "0", "MOTPHAN", "1", [AGENCY_A]),
-        _procedure(P3, "20000", "MOTPHAN", "0", [AGENCY_A]),
-        _procedure(P4, "0", "", "0", [AGENCY_A, AGENCY_B]),
-        _procedure(P5, "10000", "TOANTRINH", "1", [AGENCY_B]),
+        _procedure(P1, "50000", "TOANTRINH", "1", A),
+        _procedure(P2, "0", "MOTPHAN", "1", A),
+        _procedure(P3, "20000", "MOTPHAN", "0", A),
+        _procedure(P4, "0", "", "0", A, B),
+        _procedure(P5, "10000", "TOANTRINH", "1", B),
     ):
         fx.insert_procedure(conn, catalogue, record)
     # P3 becomes full-process and eligible, seen by the pull of 10–11 November
     change = fx.batch(conn, "procedures", "2025-11-10", "2025-11-11")
-    fx.insert_procedure(conn, change, _procedure(P3, "20000", "TOANTRINH", "1", [AGENCY_A]))
+    fx.insert_procedure(conn, change, _procedure(P3, "20000", "TOANTRINH", "1", A))
 
     dossiers = fx.batch(conn, "dossiers", "2025-10-01", "2025-12-01")
     fx.batch(conn, "progress", "2025-10-01", "2025-12-01")
@@ -136,12 +107,12 @@ def load(conn: psycopg.Connection) -> None:
         record = fx.dossier(
             _code(name), 1, updated=case.settled or submitted, status=case.status, channel=case.channel,
             procedure=case.procedure, received=case.received, ended=case.settled, submitted=submitted,
-            agency_name="Sở Tư pháp" if case.agency == A else "Sở Nội vụ", portal_sync=case.synced,
+            agency_name=fx.DEPARTMENTS[case.agency], portal_sync=case.synced,
         ) | {
-            "DanhSachLePhi": _fees(case.fee),
+            "DanhSachLePhi": fx.fees() if case.fee is None else fx.fees(case.fee),
             "DuocThanhToanTrucTuyen": case.paid,
             "HoSoCoThanhPhanSoHoa": case.digitised,
-            "DanhSachGiayToKetQua": [] if case.link is None else _result(case.link),
+            "DanhSachGiayToKetQua": fx.result_documents(case.link, "3001"),
         }  # fmt: skip
         fx.insert_dossier(conn, dossiers, record)
 

@@ -18,7 +18,6 @@ import pytest
 from test_dbt_indicators import P1, A, load_reference
 
 from expectations.gate import GateResult, validate
-from infra.dbt import run_dbt
 from ingestion.load import BatchKey, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
@@ -84,7 +83,7 @@ def conn(module_warehouse_url: str) -> Iterator[psycopg.Connection]:
             day += timedelta(days=1)
         _day_batch(connection, ZERO_DAY, 0)
         _day_batch(connection, LOW_DAY, 1)
-        run_dbt(["build"], module_warehouse_url)
+        fx.build(module_warehouse_url)
         yield connection
 
 
