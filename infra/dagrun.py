@@ -269,6 +269,13 @@ def run_intervals(dag: Any, start: date, end: date) -> Iterator[tuple[datetime, 
     return schedule_intervals(dag.timetable, start, end)
 
 
+def interval_label(start: datetime, end: datetime) -> str:
+    """How the progress line names an interval: its local start day, with the time when shorter
+    than a day (Airflow hands later intervals in UTC, a local day starting at 17:00 the day before)."""
+    local = pendulum.instance(start).in_timezone(LOCAL_TZ)
+    return f"{local:%Y-%m-%d}" if end - start >= timedelta(days=1) else f"{local:%Y-%m-%d %H:%M}"
+
+
 def ensure_migrated() -> None:
     from airflow.utils import db
 
@@ -355,12 +362,7 @@ def main(argv: list[str] | None = None) -> int:
             dag = dagbag.get_dag(dag_id)
             for interval_start, interval_end in run_intervals(dag, args.start, args.end):
                 # A manual run's data interval is the schedule period that ends at its logical date.
-                label = (
-                    f"{interval_start:%Y-%m-%d}"
-                    if interval_end - interval_start >= timedelta(days=1)
-                    else (f"{interval_start:%Y-%m-%d %H:%M}")
-                )
-                run_dag(dag, interval_end, out, label, args.conf)
+                run_dag(dag, interval_end, out, interval_label(interval_start, interval_end), args.conf)
         if args.build:
             run_dag(dagbag.get_dag("dtimon_build"), None, out, "build", args.conf)
     except DagRunFailed as exc:

@@ -11,7 +11,7 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 
 from core.settings import Settings
 from infra.dag_defaults import LOCAL_TZ, daily_assets, ingest_dag_id, ingest_dags, is_daily
-from infra.dagrun import schedule_intervals
+from infra.dagrun import interval_label, schedule_intervals
 from ingestion.localtime import VN_TZ
 from ingestion.record_checks import time_reader
 from ingestion.runner import NotServedYet, ingest
@@ -123,3 +123,16 @@ def test_dtimon_run_runs_each_interval_of_a_dags_schedule(cron: str, count: int)
     assert intervals[0][0] == datetime(2025, 9, 1, tzinfo=VN_TZ)
     assert intervals[-1][1] == datetime(2025, 9, 3, tzinfo=VN_TZ)
     assert all(a[1] == b[0] for a, b in zip(intervals, intervals[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    ("cron", "first", "last"),
+    [("@daily", "2025-09-01", "2025-09-02"), ("@hourly", "2025-09-01 00:00", "2025-09-02 23:00")],
+)
+def test_progress_lines_name_each_interval_by_its_local_start(cron: str, first: str, last: str) -> None:
+    timetable = CronDataIntervalTimetable(cron, timezone=LOCAL_TZ)
+    labels = [
+        interval_label(a, b) for a, b in schedule_intervals(timetable, date(2025, 9, 1), date(2025, 9, 3))
+    ]
+    assert (labels[0], labels[-1]) == (first, last)
+    assert len(set(labels)) == len(labels)
