@@ -13,9 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core.errors import ConfigError
 from core.settings import Settings
 from infra import postgres
 from infra.dbt import DBT_PROJECT_DIR, dbt_environment
+from infra.processes import ProcessFailed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,4 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except (ConfigError, ProcessFailed) as exc:  # a server that cannot start: one line, not a traceback
+        raise SystemExit(f"make lint: {exc}") from None

@@ -139,6 +139,19 @@ def test_embedded_server_that_cannot_start_says_why_in_one_line(env: dict[str, s
         )
 
 
+def test_make_lint_with_a_server_that_cannot_start_says_why_in_one_line(env: dict[str, str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env["DTIMON_PG_PORT"] = str(taken.getsockname()[1])
+        done = subprocess.run(
+            [sys.executable, "-m", "infra.lint_sql"], env=env, capture_output=True, text=True, timeout=120
+        )
+    lines = [line for line in done.stderr.splitlines() if line.strip() and "Address already in use" in line]
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert len(lines) == 1 and lines[0].startswith("make lint: embedded PostgreSQL did not start"), done.stderr
+
+
 def test_data_folder_without_agencies(env: dict[str, str], tmp_path: Path) -> None:
     env["DTIMON_SANDBOX_DATA_DIR"] = str(tmp_path)
     assert_one_line(env, ["run"], "has no agencies.json")

@@ -24,6 +24,14 @@
         where dossier_id is not null and received_at is not null
     ),
 
+    first_complaints as (
+        select
+            dossier_id,
+            min(complained_at) as first_complained_at
+        from complaints
+        group by dossier_id
+    ),
+
     judged as (
         select
             dossier_periods.period_start,
@@ -31,16 +39,12 @@
             dossiers.admin_unit_code,
             dossiers.admin_unit_valid_from,
             dossier_periods.is_on_time,
-            exists(
-                select 1
-                from complaints
-                where
-                    complaints.dossier_id = dossier_periods.dossier_id
-                    and complaints.complained_at < dossier_periods.as_of
-            ) as is_complained_of
+            coalesce(first_complaints.first_complained_at < dossier_periods.as_of, false) as is_complained_of
         from {{ ref('int_onestop__dossier_periods') }} as dossier_periods
         inner join {{ ref('fct_dossier') }} as dossiers
             on dossier_periods.dossier_id = dossiers.dossier_id
+        left join first_complaints
+            on dossier_periods.dossier_id = first_complaints.dossier_id
         where dossier_periods.period_kind = '{{ period_kind }}'
     )
 
