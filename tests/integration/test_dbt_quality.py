@@ -90,7 +90,8 @@ def conn(module_warehouse_url: str) -> Iterator[psycopg.Connection]:
 def _rows(conn: psycopg.Connection, indicator: str, month: str) -> dict[tuple[str, str], tuple]:
     rows = conn.execute(
         "select level, unit_id, unit_name, numerator, denominator, status from marts.ind_values"
-        " where indicator_id = %s and period_kind = 'month' and period_start = %s",
+        " where indicator_id = %s and period_kind = 'month' and period_start = %s"
+        " and scope = 'area' and view = 'historical'",
         (indicator, month),
     ).fetchall()
     return {(r[0], r[1]): r[2:] for r in rows}
@@ -110,7 +111,8 @@ def test_unknown_agencies_are_one_explicit_member_and_stay_in_the_province(conn:
     assessed = dict(
         conn.execute(
             "select level, (target, met, points) from marts.ind_values where indicator_id = '766-2.1'"
-            " and period_kind = 'month' and period_start = '2025-09-01' and unit_id in ('unknown', %s)",
+            " and period_kind = 'month' and period_start = '2025-09-01' and unit_id in ('unknown', %s)"
+            " and scope = 'area' and view = 'historical'",
             (PROVINCE,),
         ).fetchall()
     )
