@@ -65,7 +65,8 @@ create table marts.ind_values (
     level text not null, scope text not null, view text not null, unit_id text not null, unit_name text,
     numerator numeric, denominator numeric, value numeric, value_unit text not null,
     target numeric, target_confirmed boolean, met boolean, points numeric,
-    status text not null, period_as_of timestamptz
+    status text not null, period_as_of timestamptz,
+    origin text not null default 'computed'
 );
 create table marts.dim_agency (
     agency_id text not null, agency_name text, agency_level text not null, valid_from timestamptz not null,

@@ -107,6 +107,7 @@ class Value:
     points: Decimal | None
     status: str
     period_as_of: datetime | None
+    origin: str = "computed"  # computed | entered (by the department, in a submission file)
 
 
 #: Where each field of Value comes from: the catalogue (alias `c`) or ind_values (`v`).
@@ -213,18 +214,36 @@ def _columns(cls: type) -> sql.Composable:
     return sql.SQL(", ").join(sql.Identifier(name) for name in cls.__dataclass_fields__)
 
 
-def _catalogue_columns(conn: psycopg.Connection) -> sql.Composable:
-    """Indicator's columns; a publication made before the catalogue had a reason reads none."""
-    present = {
+def _present(conn: psycopg.Connection, relation: str) -> set[str]:
+    return {
         name
         for (name,) in conn.execute(
             "select column_name from information_schema.columns where table_schema = 'bi' and table_name = %s",
-            (CATALOGUE,),
+            (relation,),
         ).fetchall()
     }
+
+
+def _catalogue_columns(conn: psycopg.Connection) -> sql.Composable:
+    """Indicator's columns; a publication made before the catalogue had a reason reads none."""
+    present = _present(conn, CATALOGUE)
     return sql.SQL(", ").join(
         sql.Identifier(name) if name in present else sql.SQL("null as {}").format(sql.Identifier(name))
         for name in Indicator.__dataclass_fields__
+    )
+
+
+def _value_columns(conn: psycopg.Connection) -> sql.Composable:
+    """Value's columns over ind_values (`v`) and the catalogue (`c`); a publication made before
+    values had an origin reads them all as computed."""
+    present = _present(conn, VALUES)
+    return sql.SQL(", ").join(
+        sql.Identifier("c", name)
+        if name in _FROM_CATALOGUE
+        else sql.Identifier("v", name)
+        if name in present
+        else sql.SQL("'computed' as {}").format(sql.Identifier(name))
+        for name in Value.__dataclass_fields__
     )
 
 
@@ -328,10 +347,7 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None, kind: st
                     " where {} and v.period_start > %s and v.period_start <= %s"
                     " order by v.indicator_id, v.level, v.scope, v.view, v.unit_id, v.period_start"
                 ).format(
-                    sql.SQL(", ").join(
-                        sql.Identifier("c" if name in _FROM_CATALOGUE else "v", name)
-                        for name in Value.__dataclass_fields__
-                    ),
+                    _value_columns(conn),
                     sql.Identifier("bi", VALUES),
                     sql.Identifier("bi", CATALOGUE),
                     sql.SQL("v.period_kind = %s"),

@@ -40,6 +40,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "Các chỉ số này có trong danh mục nhưng hệ thống chưa tính; mỗi chỉ số được xếp dưới lý do chưa tính.",
         "These catalogue indicators are not computed; each is listed under the reason why.",
     ),
+    "entered": ("nhập tay", "entered"),
     "all_computed": ("Mọi chỉ số trong danh mục đều được tính.", "Every catalogue indicator is computed."),
     "levels_note": (
         "Các đơn vị như trong kỳ báo cáo. Phạm vi «toàn địa bàn»: mọi hồ sơ do đơn vị và các đơn vị trực thuộc"

@@ -586,6 +586,12 @@ def _environment() -> Environment:
         day=lambda d: _both(lambda lang: format_date(d, lang)),
         moment=lambda m: _both(lambda lang: format_datetime(m, lang)),
         name=lambda item: _both(item.name),
+        # a value the department entered (a submission file), not computed from the sources
+        entered_mark=lambda v: (
+            Markup(' <span class="badge entered" data-testid="entered">{}</span>').format(t("entered"))
+            if v.origin == "entered"
+            else ""
+        ),
         svg=lambda text: Markup(text),  # rendered by vl-convert from our own data; trusted
     )
     return env
