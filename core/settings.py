@@ -153,6 +153,8 @@ class Settings:
     #: DTIMON_PROVINCE_CODE: the installation's province in the admin-unit seed (its name is the
     #: seed's); the sandbox generates it and dbt receives it as the var `province_code`
     province_code: str = DEFAULT_PROVINCE_CODE
+    #: DTIMON_ENTRIES_DIR: the department's entered-indicator submissions (default DTIMON_HOME/entries)
+    entries_dir_setting: Path | None = None
     #: every `DTIMON_*` variable, for the settings named after a registered source
     variables: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -178,6 +180,9 @@ class Settings:
             docs_port=_int(env, "DTIMON_DOCS_PORT", DEFAULT_DOCS_PORT),
             rejects_key=env.get("DTIMON_REJECTS_KEY") or None,
             province_code=_province(env),
+            entries_dir_setting=Path(env["DTIMON_ENTRIES_DIR"]).resolve()
+            if env.get("DTIMON_ENTRIES_DIR")
+            else None,
             variables={key: value for key, value in env.items() if key.startswith("DTIMON_")},
         )
         if settings.demo_end <= settings.demo_start:
@@ -209,6 +214,11 @@ class Settings:
     def reports_dir(self) -> Path:
         """Where the index report's pages are rendered (one HTML file per month, and index.html)."""
         return self.home / "reports"
+
+    @property
+    def entries_dir(self) -> Path:
+        """Where the entered-indicator files are (`entries-YYYY-MM-DD.csv`, ingestion.entries)."""
+        return self.entries_dir_setting or self.home / "entries"
 
     @property
     def airflow_home(self) -> Path:

@@ -1,4 +1,4 @@
-"""Build DAG: dbt build → freeze candidate → Great Expectations gate → publish to `bi` →
+"""Build DAG: the department's entered-indicator files → dbt build → freeze candidate → Great Expectations gate → publish to `bi` →
 index report and Metabase.
 
 One build per local day, after the day's daily Assets: it is scheduled on all the raw-table
@@ -47,6 +47,10 @@ def dtimon_build() -> None:
         return tasks.worth_building(str(get_current_context()["dag_run"].run_type))
 
     @task(retries=1)
+    def load_entries() -> None:
+        tasks.load_entered(run_id=get_current_context()["run_id"])
+
+    @task(retries=1)
     def dbt_build() -> None:
         context = get_current_context()
         tasks.dbt_build(run_id=context["run_id"], backfill_id=tasks.backfill_of(context["dag_run"].conf))
@@ -73,7 +77,7 @@ def dtimon_build() -> None:
 
     candidate = stage_candidate()
     checked = gate(candidate)
-    new_data() >> dbt_build() >> candidate
+    new_data() >> load_entries() >> dbt_build() >> candidate
     published = publish(candidate)
     checked >> published
     published >> [index_report(), metabase()]

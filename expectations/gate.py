@@ -73,13 +73,21 @@ class GateResult:
 
 
 def _computed_indicators(conn: psycopg.Connection, schema: str) -> list[Indicator]:
-    """The indicators the candidate's catalogue computes (rows with a measure); none without one."""
+    """The indicators the candidate's catalogue computes (rows with a measure) or the department
+    enters (reason `entered`); none without a catalogue."""
     if conn.execute("select to_regclass(%s)", (f"{schema}.indicator_catalogue",)).fetchone()[0] is None:
         return []
+    # a catalogue from before the reasons has no entered indicator
+    has_reason = conn.execute(
+        "select 1 from information_schema.columns where table_schema = %s"
+        " and table_name = 'indicator_catalogue' and column_name = 'not_computed_because'",
+        (schema,),
+    ).fetchone()
+    entered = sql.SQL("not_computed_because = 'entered'" if has_reason else "false")
     query = sql.SQL(
-        "select indicator_id, unit, direction, max_points, aggregate from {}"
-        " where measure is not null order by indicator_id"
-    ).format(sql.Identifier(schema, "indicator_catalogue"))
+        "select indicator_id, unit, direction, max_points, aggregate, measure is null from {}"
+        " where measure is not null or {} order by indicator_id"
+    ).format(sql.Identifier(schema, "indicator_catalogue"), entered)
     return [Indicator(*row) for row in conn.execute(query).fetchall()]
 
 

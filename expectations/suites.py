@@ -138,6 +138,9 @@ class Indicator:
     max_points: Decimal | None = None
     #: its value does not add up: the measure gives each level's value (and any figures)
     aggregate: bool = False
+    #: entered by the department (catalogue reason `entered`): published as entered, no province
+    #: sum and no row for every agency is expected
+    entered: bool = False
 
 
 @dataclass(frozen=True)
@@ -341,7 +344,7 @@ def indicator_suite(
     computed indicator and, given the live publication, the checks of moves against it; given the
     agency dimension (`agencies`, schema-qualified), the check that no agency valid in a period
     lacks its row."""
-    additive = [i.indicator_id for i in computed if not i.aggregate]
+    additive = [i.indicator_id for i in computed if not i.aggregate and not i.entered]
     grain = declared.key
     return SuiteSpec(
         relation,

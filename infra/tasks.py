@@ -252,6 +252,21 @@ def worth_building(run_type: str, url: str | None = None) -> bool:
     return False
 
 
+def load_entered(run_id: str | None = None, url: str | None = None) -> None:
+    """Keep the department's new entered-indicator files (DTIMON_ENTRIES_DIR) before dbt reads
+    them; a refused file is a warning (its lines in the log): the build goes on with the
+    submissions already kept."""
+    from ingestion.entries import load_entries
+
+    url = url or warehouse_url()
+    with recorded_step(url, "entered indicators", run_id), psycopg.connect(url, autocommit=True) as conn:
+        result = load_entries(conn, Settings.from_env().entries_dir)
+    if result.loaded:
+        log.info("entered indicators: kept %s", ", ".join(result.loaded))
+    if result.refused:
+        log.warning("entered indicators: refused, the earlier submissions stay in force:\n%s", result.refused)
+
+
 def dbt_build(run_id: str | None = None, url: str | None = None, backfill_id: int | None = None) -> None:
     """Check and record each source's freshness (a stale source is a warning, infra.freshness),
     then build and test every model (seeds, models, tests in DAG order); with `backfill_id`,

@@ -30,6 +30,7 @@ PUBLISHED_SCHEMA = "marts"
 PUBLISHED_REFERENCE = (
     "reference.frameworks",
     "reference.indicator_catalogue",
+    "reference.not_computed_reasons",
     "reference.indicator_targets",
     "reference.rating_bands",
 )

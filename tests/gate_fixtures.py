@@ -49,7 +49,8 @@ from generate_series(1, 10) as n;
 create table marts.ind_values (
     indicator_id text, framework text, period_kind text, period_start date, level text, scope text, view text,
     unit_id text, unit_name text, numerator numeric, denominator numeric, value numeric, value_unit text,
-    target numeric, target_confirmed boolean, met boolean, points numeric, status text, period_as_of timestamptz
+    target numeric, target_confirmed boolean, met boolean, points numeric, status text, period_as_of timestamptz,
+    origin text not null default 'computed'
 );
 insert into marts.ind_values values
     ('766-2.1', '766', 'month', '2025-09-01', 'agency', 'area', 'historical', '000.00.01.H57', 'Sở Tư pháp', 9, 10, 0.9,

@@ -18,7 +18,9 @@ The expected rendering of every figure is written in the tests that use this, by
   Months: 2025-06 complete, 2025-07 absent, 2025-08 complete, 2025-09 provisional.
   Restatements of September: Sở Tư pháp 766-2.1 60/78 = 76,92 % → 67/78 = 85,90 %;
             province 766-2.1 1.010/1.078 = 93,69 % → 1.017/1.078 = 94,34 %.
-  766-4.2 is in the catalogue without values ("not measured").
+  766-4.2 is in the catalogue without values ("not measured"); every catalogue row the platform
+  does not compute is published too, with its reason (the seeds indicator_catalogue and
+  not_computed_reasons as they are).
   Units of government, 766-2.1 (tier rows carry the level target: province 90 %, district 80 %,
   commune 60 %; the province's area row keeps the indicator's 95 %, a lower unit's area has none):
     June 2025 (before the merger), historical: province area 900/1.000 = provincial agencies (tier)
@@ -63,7 +65,8 @@ create table marts.ind_values (
     level text not null, scope text not null, view text not null, unit_id text not null, unit_name text,
     numerator numeric, denominator numeric, value numeric, value_unit text not null,
     target numeric, target_confirmed boolean, met boolean, points numeric,
-    status text not null, period_as_of timestamptz
+    status text not null, period_as_of timestamptz,
+    origin text not null default 'computed'
 );
 create table marts.dim_agency (
     agency_id text not null, agency_name text, agency_level text not null, valid_from timestamptz not null,
@@ -75,7 +78,11 @@ create table marts.dim_admin_unit (
 );
 create table reference.indicator_catalogue (
     indicator_id text, framework text, code text, name_vi text, name_en text, unit text, level text,
-    direction text, full_score_at numeric, max_points numeric, confirmed boolean, note text
+    direction text, full_score_at numeric, max_points numeric, confirmed boolean, note text,
+    not_computed_because text
+);
+create table reference.not_computed_reasons (
+    reason text, name_vi text, name_en text, display_order integer, description text
 );
 create table marts.ind_framework_totals (
     framework text not null, period_kind text not null, period_start date not null, level text not null,
@@ -258,7 +265,11 @@ def _late_rows() -> list[tuple]:
 
 def _seed(conn: psycopg.Connection) -> None:
     with (ROOT / "dbt_project/seeds/indicator_catalogue.csv").open(encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["indicator_id"] in CATALOGUE_IDS]
+        rows = [
+            r
+            for r in csv.DictReader(handle)
+            if r["indicator_id"] in CATALOGUE_IDS or r["not_computed_because"]
+        ]
     columns = ("indicator_id", "framework", "code", "name_vi", "name_en", "unit", "level", "direction")
 
     def scoring(row: dict[str, str]) -> tuple[str | None, str | None]:
@@ -285,9 +296,18 @@ def _seed(conn: psycopg.Connection) -> None:
             [unit[1:] for unit in (JUSTICE, CONSTRUCTION)],
         )
         cur.executemany(
-            "insert into reference.indicator_catalogue values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [(*(r[c] for c in columns), *scoring(r), r["confirmed"] == "true", r["note"]) for r in rows],
-        )
+            "insert into reference.indicator_catalogue values (" + ", ".join(["%s"] * 13) + ")",
+            [
+                (*(r[c] for c in columns), *scoring(r), r["confirmed"] == "true", r["note"],
+                 r["not_computed_because"] or None)
+                for r in rows
+            ],
+        )  # fmt: skip
+        with (ROOT / "dbt_project/seeds/not_computed_reasons.csv").open(encoding="utf-8") as handle:
+            cur.executemany(
+                "insert into reference.not_computed_reasons values (%s, %s, %s, %s, %s)",
+                [tuple(r.values()) for r in csv.DictReader(handle)],
+            )
         with (ROOT / "dbt_project/seeds/frameworks.csv").open(encoding="utf-8") as handle:
             cur.executemany(
                 "insert into reference.frameworks values (%s, %s, %s, %s, %s, %s)",

@@ -2,6 +2,7 @@
 -- province, commune and district rows in each period it holds, 0 / 0 without figures), and an
 -- additive indicator's province area rows add up to exactly its agency rows in both views (a
 -- province = the sum of its agencies; nothing lost or counted twice on the way to today's units).
+-- Entered values are published as entered (no sum derived): not checked here.
 with additive_values as (
     select
         indicator_values.indicator_id,
@@ -16,7 +17,7 @@ with additive_values as (
     from {{ ref('ind_values') }} as indicator_values
     inner join {{ ref('indicator_catalogue') }} as catalogue
         on indicator_values.indicator_id = catalogue.indicator_id
-    where not catalogue.aggregate
+    where not catalogue.aggregate and indicator_values.origin = 'computed'
 ),
 
 missing_rows as (

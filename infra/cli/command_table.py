@@ -11,6 +11,7 @@ dtimon report [--period P]  render the index report (a page per published month,
 dtimon metabase   plan|apply the Metabase definitions (publishing/metabase/) against METABASE_URL
 dtimon reset-source SOURCE  delete everything ingested from SOURCE (to fill it from another origin)
 dtimon backfill SOURCE --from D --to D  re-ingest days staged, build and gate them, publish or refuse as a whole
+dtimon entries    keep the department's entered-indicator files (DTIMON_ENTRIES_DIR) in the warehouse
 """
 # The docstring above is `dtimon --help`'s description; the table below is every command.
 
@@ -159,6 +160,11 @@ COMMANDS: tuple[Command, ...] = (
             Arg(("--from",), {"dest": "start", "type": day, "required": True, "help": "first day"}),
             Arg(("--to",), {"dest": "end", "type": day, "required": True, "help": "day after the last"}),
         ),
+    ),
+    Command(
+        "entries",
+        "keep the department's entered-indicator files (DTIMON_ENTRIES_DIR); a file with a bad row is refused whole",
+        f"{COMMANDS_MODULE}.entries:cmd_entries",
     ),
     Command(
         "airflow",

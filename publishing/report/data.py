@@ -5,7 +5,8 @@ are that kind's rows of `bi.ind_values` at every level, scope and view, with the
 direction and Decision 766 scoring beside them; each unit's framework total and band are that
 kind's rows of `bi.ind_framework_totals` (computed there, never here); the agencies' tiers come
 from `bi.dim_agency`, the procedures with the most late dossiers per agency from
-`bi.ind_766_2_1_late_dossiers`, when they are published.
+`bi.ind_766_2_1_late_dossiers`, when they are published; why an indicator is not computed from the
+catalogue's `not_computed_because` and its names from `bi.not_computed_reasons`.
 
 The views are locked in ACCESS SHARE mode first, in one statement, so a publish cannot
 re-point them while the report reads (publish takes them all at once and retries), and the
@@ -37,6 +38,7 @@ TOTALS = "ind_framework_totals"
 AGENCIES = "dim_agency"
 ADMIN_UNITS = "dim_admin_unit"
 LATE = "ind_766_2_1_late_dossiers"
+REASONS = "not_computed_reasons"
 #: How many periods (the period and those before it) the trend charts cover, per kind.
 TREND_PERIODS = {"month": 12, "quarter": 8, "year": 5}
 #: How many procedures per agency the late-dossiers section lists (those with the most).
@@ -61,6 +63,20 @@ class Indicator:
     max_points: Decimal | None
     confirmed: bool
     note: str | None
+    not_computed_because: str | None = None  # a code of bi.not_computed_reasons; None: computed
+
+    def name(self, lang: str) -> str:
+        return self.name_vi if lang == "vi" else self.name_en
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a catalogue indicator is not computed (a row of bi.not_computed_reasons)."""
+
+    reason: str
+    name_vi: str
+    name_en: str
+    display_order: int
 
     def name(self, lang: str) -> str:
         return self.name_vi if lang == "vi" else self.name_en
@@ -91,6 +107,7 @@ class Value:
     points: Decimal | None
     status: str
     period_as_of: datetime | None
+    origin: str = "computed"  # computed | entered (by the department, in a submission file)
 
 
 #: Where each field of Value comes from: the catalogue (alias `c`) or ind_values (`v`).
@@ -180,6 +197,8 @@ class Snapshot:
     periods_published: dict[str, list[date]] = field(default_factory=dict)
     #: per agency, its procedures with the most late dossiers (None: the relation is not published)
     late: list[LateProcedure] | None = None
+    #: the reasons an indicator is not computed, in display order
+    reasons: list[Reason] = field(default_factory=list)
 
 
 def add_months(month: date, months: int) -> date:
@@ -193,6 +212,39 @@ def _exists(conn: psycopg.Connection, relation: str) -> bool:
 
 def _columns(cls: type) -> sql.Composable:
     return sql.SQL(", ").join(sql.Identifier(name) for name in cls.__dataclass_fields__)
+
+
+def _present(conn: psycopg.Connection, relation: str) -> set[str]:
+    return {
+        name
+        for (name,) in conn.execute(
+            "select column_name from information_schema.columns where table_schema = 'bi' and table_name = %s",
+            (relation,),
+        ).fetchall()
+    }
+
+
+def _catalogue_columns(conn: psycopg.Connection) -> sql.Composable:
+    """Indicator's columns; a publication made before the catalogue had a reason reads none."""
+    present = _present(conn, CATALOGUE)
+    return sql.SQL(", ").join(
+        sql.Identifier(name) if name in present else sql.SQL("null as {}").format(sql.Identifier(name))
+        for name in Indicator.__dataclass_fields__
+    )
+
+
+def _value_columns(conn: psycopg.Connection) -> sql.Composable:
+    """Value's columns over ind_values (`v`) and the catalogue (`c`); a publication made before
+    values had an origin reads them all as computed."""
+    present = _present(conn, VALUES)
+    return sql.SQL(", ").join(
+        sql.Identifier("c", name)
+        if name in _FROM_CATALOGUE
+        else sql.Identifier("v", name)
+        if name in present
+        else sql.SQL("'computed' as {}").format(sql.Identifier(name))
+        for name in Value.__dataclass_fields__
+    )
 
 
 def published_periods(conn: psycopg.Connection, kind: str = "month") -> list[date]:
@@ -248,7 +300,7 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None, kind: st
     with conn.transaction():
         locked = [
             r
-            for r in (VALUES, CATALOGUE, RESTATEMENTS, BANDS, TOTALS, AGENCIES, ADMIN_UNITS, LATE)
+            for r in (VALUES, CATALOGUE, RESTATEMENTS, BANDS, TOTALS, AGENCIES, ADMIN_UNITS, LATE, REASONS)
             if _exists(conn, r)
         ]
         conn.execute(
@@ -278,8 +330,16 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None, kind: st
             )
         with conn.cursor(row_factory=class_row(Indicator)) as cur:
             catalogue = cur.execute(
-                sql.SQL("select {} from {}").format(_columns(Indicator), sql.Identifier("bi", CATALOGUE))
+                sql.SQL("select {} from {}").format(_catalogue_columns(conn), sql.Identifier("bi", CATALOGUE))
             ).fetchall()
+        reasons: list[Reason] = []
+        if REASONS in locked:
+            with conn.cursor(row_factory=class_row(Reason)) as cur:
+                reasons = cur.execute(
+                    sql.SQL("select {} from {} order by display_order").format(
+                        _columns(Reason), sql.Identifier("bi", REASONS)
+                    )
+                ).fetchall()
         with conn.cursor(row_factory=class_row(Value)) as cur:
             values = cur.execute(
                 sql.SQL(
@@ -287,10 +347,7 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None, kind: st
                     " where {} and v.period_start > %s and v.period_start <= %s"
                     " order by v.indicator_id, v.level, v.scope, v.view, v.unit_id, v.period_start"
                 ).format(
-                    sql.SQL(", ").join(
-                        sql.Identifier("c" if name in _FROM_CATALOGUE else "v", name)
-                        for name in Value.__dataclass_fields__
-                    ),
+                    _value_columns(conn),
                     sql.Identifier("bi", VALUES),
                     sql.Identifier("bi", CATALOGUE),
                     sql.SQL("v.period_kind = %s"),
@@ -362,4 +419,5 @@ def read_snapshot(conn: psycopg.Connection, period: date | None = None, kind: st
         kind,
         periods_published,
         late,
+        reasons,
     )

@@ -35,6 +35,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "s_current": ("6. Theo đơn vị hành chính hiện nay", "6. On today's units of government"),
     "s_coverage": ("7. Độ phủ dữ liệu", "7. Data coverage"),
     "s_restatements": ("8. Số liệu đã công bố được điều chỉnh", "8. Published values restated"),
+    "s_not_computed": ("9. Chỉ số chưa được tính, theo lý do", "9. Indicators not computed, by reason"),
+    "not_computed_note": (
+        "Các chỉ số này có trong danh mục nhưng hệ thống chưa tính; mỗi chỉ số được xếp dưới lý do chưa tính.",
+        "These catalogue indicators are not computed; each is listed under the reason why.",
+    ),
+    "entered": ("nhập tay", "entered"),
+    "all_computed": ("Mọi chỉ số trong danh mục đều được tính.", "Every catalogue indicator is computed."),
     "levels_note": (
         "Các đơn vị như trong kỳ báo cáo. Phạm vi «toàn địa bàn»: mọi hồ sơ do đơn vị và các đơn vị trực thuộc"
         " giải quyết; phạm vi theo cấp: chỉ các cơ quan của cấp đó, áp dụng chỉ tiêu của cấp"
@@ -135,8 +142,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "status": ("Trạng thái", "Status"),
     "as_of": ("Dữ liệu đến", "Data up to"),
     "indicators_with_values": ("Số chỉ số có số liệu", "Indicators with values"),
-    "not_measured": ("Chỉ số trong danh mục chưa có số liệu", "Catalogue indicators not yet measured"),
-    "all_measured": ("Mọi chỉ số trong danh mục đều có số liệu.", "Every catalogue indicator has values."),
+    "not_measured": ("Chỉ số được tính nhưng chưa có số liệu", "Computed indicators without values yet"),
+    "all_measured": ("Mọi chỉ số được tính đều có số liệu.", "Every computed indicator has values."),
     "coverage_note": (
         "Một tháng chỉ có số liệu khi mọi nguồn dữ liệu của chỉ số đã được thu thập đủ cho tháng đó; tháng tạm tính là tháng chưa kết thúc hoặc chưa thu thập hết.",
         "A month has values only when every source its indicators need covers it; a provisional month is one not yet over or not fully collected.",

@@ -29,6 +29,7 @@ from publishing.report.data import (
     Indicator,
     LateProcedure,
     NothingPublished,
+    Reason,
     Snapshot,
     Total,
     Value,
@@ -270,6 +271,26 @@ def late_agencies(rows: Sequence[LateProcedure]) -> list[LateAgency]:
 
 
 @dataclass
+class NotComputedGroup:
+    """The catalogue indicators not computed for one reason."""
+
+    reason: Reason
+    indicators: list[Indicator]
+
+
+def not_computed_groups(catalogue: Sequence[Indicator], reasons: Sequence[Reason]) -> list[NotComputedGroup]:
+    """The uncomputed indicators (catalogue order) under their reason (the reasons' order); a code
+    the published reasons do not name is shown as itself, after them."""
+    groups = {r.reason: NotComputedGroup(r, []) for r in reasons}
+    for indicator in catalogue:
+        code = indicator.not_computed_because
+        if code is not None:
+            groups.setdefault(code, NotComputedGroup(Reason(code, code, code, len(groups) + 1), []))
+            groups[code].indicators.append(indicator)
+    return [g for g in groups.values() if g.indicators]
+
+
+@dataclass
 class PageLink:
     """Another page of the report about the same time: the period containing this one, or within it."""
 
@@ -327,7 +348,10 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
     for value in main:
         by_indicator[value.indicator_id].append(value)
     measured = [i for i in catalogue if by_indicator.get(i.indicator_id)]
-    not_measured = [i for i in catalogue if not by_indicator.get(i.indicator_id)]
+    # computed indicators without values; those not computed are listed under their reason
+    not_measured = [
+        i for i in catalogue if not by_indicator.get(i.indicator_id) and i.not_computed_because is None
+    ]
     for indicator in measured:
         if indicator.framework not in frameworks_order:
             frameworks_order.append(indicator.framework)
@@ -519,6 +543,8 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
         "scopes": SCOPES,
         "measured": measured,
         "not_measured": not_measured,
+        "not_computed": not_computed_groups(catalogue, snapshot.reasons),
+        "catalogue_size": len(catalogue),
         "scores": scores,
         "trend_charts": trend_charts,
         "coverage": coverage,
@@ -560,6 +586,12 @@ def _environment() -> Environment:
         day=lambda d: _both(lambda lang: format_date(d, lang)),
         moment=lambda m: _both(lambda lang: format_datetime(m, lang)),
         name=lambda item: _both(item.name),
+        # a value the department entered (a submission file), not computed from the sources
+        entered_mark=lambda v: (
+            Markup(' <span class="badge entered" data-testid="entered">{}</span>').format(t("entered"))
+            if v.origin == "entered"
+            else ""
+        ),
         svg=lambda text: Markup(text),  # rendered by vl-convert from our own data; trusted
     )
     return env

@@ -9,6 +9,7 @@ CI; under CI=true a missing browser fails (`infra/install_browser.sh` installs i
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -50,6 +51,17 @@ def _bi_value(url: str, indicator_id: str, unit_level: str, unit_id: str) -> Dec
             " and period_start = '2025-09-01'",
             (indicator_id, unit_level, unit_id),
         ).fetchone()[0]
+
+
+def _reason_headings(lang: str) -> list[str]:
+    """The not-computed section's headings as the seeds give them: each reason with an indicator,
+    in display order, with its count (the fixture publishes every uncomputed catalogue row)."""
+    seeds = rf.ROOT / "dbt_project" / "seeds"
+    with (seeds / "indicator_catalogue.csv").open(encoding="utf-8") as handle:
+        codes = [r["not_computed_because"] for r in csv.DictReader(handle) if r["not_computed_because"]]
+    with (seeds / "not_computed_reasons.csv").open(encoding="utf-8") as handle:
+        reasons = sorted(csv.DictReader(handle), key=lambda r: int(r["display_order"]))
+    return [f"{r[f'name_{lang}']} ({codes.count(r['reason'])})" for r in reasons if r["reason"] in codes]
 
 
 def test_report_in_chromium(report: tuple[Path, str], browser_context: object) -> None:
@@ -151,9 +163,15 @@ def test_report_in_chromium(report: tuple[Path, str], browser_context: object) -
     for n in range(figures.count()):
         assert figures.nth(n).locator("svg:visible").count() == 1
 
+    not_computed = page.locator("#not-computed")
+    assert not_computed.locator("h3:visible").all_inner_texts() == _reason_headings("en")
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "report-en.png"), full_page=True)
+    not_computed.screenshot(path=str(ARTIFACTS / "report-not-computed-en.png"))
     page.click('[data-testid="lang-switch"]')
+    assert not_computed.locator("h3:visible").all_inner_texts() == _reason_headings("vi")
+    not_computed.screenshot(path=str(ARTIFACTS / "report-not-computed-vi.png"))
     page.screenshot(path=str(ARTIFACTS / "report-vi.png"), full_page=True)
     pdf = page.pdf(path=str(ARTIFACTS / "report-vi.pdf"), format="A4", print_background=True)
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 5

@@ -86,7 +86,8 @@ create table marts.ind_values (
     level text not null, scope text not null, view text not null, unit_id text not null, unit_name text,
     numerator numeric, denominator numeric, value numeric, value_unit text not null,
     target numeric, target_confirmed boolean, met boolean, points numeric,
-    status text not null, period_as_of timestamptz not null
+    status text not null, period_as_of timestamptz not null,
+    origin text not null default 'computed'
 );
 comment on table marts.ind_values is 'One row per indicator, period, level, scope, view and unit.';
 comment on column marts.ind_values.indicator_id is 'Stable indicator id, e.g. 766-2.1.';

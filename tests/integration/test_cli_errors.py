@@ -283,3 +283,24 @@ def test_wrong_source_credentials_fail_at_once(env: dict[str, str], tmp_path: Pa
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)
+
+
+def test_a_refused_entries_file_lists_every_bad_line(empty_warehouse: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "entries"
+    folder.mkdir()
+    (folder / "entries-2025-10-05.csv").write_text(
+        "indicator_id,level,unit_id,period_kind,period_start,numerator,denominator\n"
+        "766-1.2,agency,000.00.01.H57,month,2025-09-01,3,4\n"
+        "766-2.1,agency,000.00.01.H57,month,2025-09-15,5,4\n",
+        encoding="utf-8",
+    )
+    empty_warehouse["DTIMON_ENTRIES_DIR"] = str(folder)
+    assert_one_line(
+        empty_warehouse,
+        ["entries"],
+        "refused, nothing of these files kept (the earlier submissions stay in force): ",
+        "entries-2025-10-05.csv:2: unknown agency 000.00.01.H57; ",
+        "entries-2025-10-05.csv:3: indicator 766-2.1 is not entered by the department (it is computed); ",
+        "entries-2025-10-05.csv:3: period_start 2025-09-15 is not the first day of a month; ",
+        "entries-2025-10-05.csv:3: numerator 5 is greater than denominator 4",
+    )

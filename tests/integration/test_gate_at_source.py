@@ -41,6 +41,7 @@ from expectations.gate import GateResult, declared_fields, validate
 from expectations.raw_checks import RawEntity, raw_suite
 from expectations.suites import CRITICAL, DQ_SHARES, Indicator, LiveBaseline, QualityShare, suites_for
 from infra.dbt import run_dbt
+from ingestion.entries import COLUMNS, load_entries
 from ingestion.load import BatchKey, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
@@ -183,12 +184,21 @@ def _bi(conn: psycopg.Connection) -> list[tuple]:
     ).fetchall()
 
 
+#: a value the department entered (ingestion.entries), published beside the computed ones
+ENTERED = ("766-1.2", "agency", A, "month", "2025-09-01", "3", "4")
+
+
 @pytest.fixture(scope="module")
-def conn(module_warehouse_url: str) -> Iterator[psycopg.Connection]:
+def conn(module_warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[psycopg.Connection]:
+    entries = tmp_path_factory.mktemp("entries")
+    (entries / "entries-2025-10-05.csv").write_text(
+        f"{','.join(COLUMNS)}\n{','.join(ENTERED)}\n", encoding="utf-8"
+    )
     with psycopg.connect(module_warehouse_url, autocommit=True) as connection:
         migrate(connection)
         with connection.transaction():
             load_reference(connection)
+            assert load_entries(connection, entries).loaded == ("entries-2025-10-05.csv",)
             for entity in ("procedures", "agencies"):  # hand-made batches: the ledger counts what they hold
                 connection.execute(
                     f"update ops.batches set rows_loaded = (select count(*) from raw.onestop__{entity} as r"
@@ -218,6 +228,12 @@ def test_a_clean_build_publishes_then_warnings_do_not_block(
     assert "day_volume_unusual: onestop.dossiers" in warned and "field_emptier: onestop.dossiers" in warned
     live = conn.execute("select count(*) from ops.publications where status = 'published'").fetchone()[0]
     assert live == 1 and _bi(conn)
+    # the entered value passed the gate and is published as entered
+    entered = conn.execute(
+        "select indicator_id, level, unit_id, period_kind, period_start::text, numerator::text,"
+        " denominator::text from bi.ind_values where origin = 'entered'"
+    ).fetchall()
+    assert entered == [ENTERED]
 
 
 def test_every_fault_injected_at_the_source_is_caught_and_bi_is_unchanged(

@@ -46,7 +46,8 @@ def test_header_names_the_period_its_status_and_the_publication(
     assert visible_text(by_testid(page, "publication-id")) == str(publication_id)
     assert f"pub_{publication_id:06d}" in visible_text(by_testid(page, "publication"), "en")
     assert visible_text(by_testid(page, "kpi-met")) == "2 / 3"  # 766-3.3 and NQ17-01 met, 766-2.1 not
-    assert visible_text(by_testid(page, "kpi-measured")) == "4 / 5"  # 766-4.2 has no values
+    # of the fixture's catalogue: 5 computed (766-4.2 without values) and every uncomputed seed row
+    assert visible_text(by_testid(page, "kpi-measured")) == f"4 / {5 + len(_uncomputed_seed_rows())}"
     assert visible_text(by_testid(page, "kpi-score")) == "24,87 / 26 điểm"  # 18,87 + 6 of 20 + 6
     assert visible_text(by_testid(page, "kpi-band")) == "chưa đủ dữ liệu"  # 26 < 60 measured points
     assert visible_text(by_testid(page, "kpi-agencies")) == "2"
@@ -214,6 +215,36 @@ def test_coverage_provisional_months_and_unmeasured_indicators(page: str) -> Non
     assert visible_text(by_testid(coverage, "not-measured")) == "766-4.2 Tỷ lệ số hóa hồ sơ"
 
 
+def _uncomputed_seed_rows() -> list[dict[str, str]]:
+    with (rf.ROOT / "dbt_project/seeds/indicator_catalogue.csv").open(encoding="utf-8") as handle:
+        return [r for r in csv.DictReader(handle) if r["not_computed_because"]]
+
+
+def test_uncomputed_indicators_are_listed_under_their_reason(page: str) -> None:
+    with (rf.ROOT / "dbt_project/seeds/not_computed_reasons.csv").open(encoding="utf-8") as handle:
+        reasons = sorted(csv.DictReader(handle), key=lambda r: int(r["display_order"]))
+    uncomputed = _uncomputed_seed_rows()
+    listed = section(page, "not-computed")
+    # every reason with an indicator, in the seed's order, headed by its name in both languages
+    used = [r for r in reasons if any(i["not_computed_because"] == r["reason"] for i in uncomputed)]
+    assert re.findall(r'<h3 data-reason="([^"]+)">', listed) == [r["reason"] for r in used]
+    for reason in used:
+        members = [i for i in uncomputed if i["not_computed_because"] == reason["reason"]]
+        heading = re.search(rf'<h3 data-reason="{reason["reason"]}">.*?</h3>', listed, flags=re.S).group(0)
+        assert visible_text(heading) == f"{reason['name_vi']} ({len(members)})"
+        assert visible_text(heading, "en") == f"{reason['name_en']} ({len(members)})"
+        table = by_testid(listed, f"not-computed-{reason['reason']}")
+        lines = re.findall(r"<tr data-indicator=.*?</tr>", table, flags=re.S)
+        assert sorted(visible_text(line) for line in lines) == sorted(
+            f"{i['indicator_id']} {i['name_vi']}" for i in members
+        )
+        assert sorted(visible_text(line, "en") for line in lines) == sorted(
+            f"{i['indicator_id']} {i['name_en']}" for i in members
+        )
+    # an uncomputed indicator is not also "computed without values"
+    assert visible_text(by_testid(section(page, "coverage"), "not-measured")) == "766-4.2 Tỷ lệ số hóa hồ sơ"
+
+
 def test_restatements_of_the_period_only(page: str, published: tuple[str, int]) -> None:
     _, publication_id = published
     restated = section(page, "restatements")
@@ -291,7 +322,7 @@ def test_a_new_catalogue_indicator_with_values_appears_with_no_report_change(
     line = rows(section(page, "summary"), "data-indicator", "766-4.2")
     assert line and visible_text(line[0]) == "766-4.2 Tỷ lệ số hóa hồ sơ 800 1.000 80,00 % ≥ 80,00 % Đạt — —"
     assert 'data-chart="trend" data-indicator="766-4.2"' in page
-    assert "Mọi chỉ số trong danh mục đều có số liệu." in page
+    assert "Mọi chỉ số được tính đều có số liệu." in page
 
 
 def test_the_module_entry_point_reads_the_settings_and_prints_the_link(

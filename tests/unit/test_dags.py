@@ -102,7 +102,8 @@ def test_build_publishes_only_after_the_gate(dagbag: Any) -> None:
     assert publish.upstream_task_ids == {"gate", "stage_candidate"}
     assert dag.get_task("gate").upstream_task_ids == {"stage_candidate"}
     assert dag.get_task("stage_candidate").upstream_task_ids == {"dbt_build"}
-    assert dag.get_task("dbt_build").upstream_task_ids == {"new_data"}
+    assert dag.get_task("dbt_build").upstream_task_ids == {"load_entries"}
+    assert dag.get_task("load_entries").upstream_task_ids == {"new_data"}
     assert dag.get_task("new_data").task_type == "_ShortCircuitDecoratedOperator"
     assert dag.get_task("dbt_build").retries >= 1
     assert [a.name for a in dag.get_task("gate").outlets] == ["gate.passed"]

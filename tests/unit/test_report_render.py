@@ -258,3 +258,14 @@ def test_a_sum_of_shares_reads_with_decimals_and_a_count_as_a_whole_number() -> 
     snapshot = Snapshot(**{**_snapshot().__dict__, "values": [shares]})
     summary = visible_text(section(render_html(snapshot), "summary"))
     assert "2.855,87 100 " in summary
+
+
+def test_an_entered_value_is_marked_as_entered_and_a_computed_one_is_not() -> None:
+    snapshot = _snapshot()
+    province, agency = snapshot.values
+    entered = [replace(province, origin="entered"), agency]
+    page = render_html(Snapshot(**{**snapshot.__dict__, "values": entered}))
+    province_cell = by_testid(section(page, "summary"), "province-value")
+    assert visible_text(province_cell) == "30,00 % nhập tay"
+    assert visible_text(province_cell, "en") == "30.00 % entered"
+    assert visible_text(by_testid(section(page, "agencies"), "agency-value")) == "30,00 %"  # computed

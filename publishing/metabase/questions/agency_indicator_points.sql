@@ -14,6 +14,7 @@ select
     , ind.points as "Điểm"
     , catalogue.max_points as "Điểm tối đa"
     , case when ind.status = 'provisional' then 'Tạm tính' else 'Đủ tháng' end as "Trạng thái kỳ"
+    , case when ind.origin = 'entered' then 'Nhập tay' else 'Tính từ dữ liệu' end as "Nguồn số liệu"
 from bi.ind_values as ind
 inner join bi.indicator_catalogue as catalogue on ind.indicator_id = catalogue.indicator_id
 inner join bi.frameworks as frameworks on ind.framework = frameworks.framework

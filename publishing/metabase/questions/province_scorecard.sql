@@ -15,6 +15,7 @@ select
     , case when ind.met then 'Đạt' when not ind.met then 'Không đạt' end as "Kết quả"
     , case when ind.target_confirmed then 'Đã xác nhận' else 'Giả định' end as "Loại mục tiêu"
     , case when ind.status = 'provisional' then 'Tạm tính' else 'Đủ tháng' end as "Trạng thái kỳ"
+    , case when ind.origin = 'entered' then 'Nhập tay' else 'Tính từ dữ liệu' end as "Nguồn số liệu"
 from bi.ind_values as ind
 inner join bi.indicator_catalogue as catalogue on ind.indicator_id = catalogue.indicator_id
 inner join bi.frameworks as frameworks on ind.framework = frameworks.framework

@@ -6,6 +6,9 @@
 -- Aggregate indicators: the rows and values their measure gives.
 -- Targets: a target with a level (Decision 942's province / district / commune) applies to the
 -- tier rows of that level, and the province's to its area rows too; one for 'all' to every row.
+-- Entered indicators (catalogue reason `entered`): the value in force of the department's
+-- submissions (int_entered_indicator_values), as entered — an agency's or the province's row,
+-- area and historical, a complete period — with origin 'entered'; no sum or other view is derived.
 with catalogue as (
     select
         indicator_id,
@@ -16,7 +19,47 @@ with catalogue as (
         max_points,
         aggregate
     from {{ ref('indicator_catalogue') }}
-    where measure is not null
+    where measure is not null or not_computed_because = 'entered'
+),
+
+-- each agency's latest name: an entered agency row's, and a province's (its People's Committee's)
+agency_names as (
+    select distinct on (agency_id)
+        agency_id,
+        agency_name
+    from {{ ref('dim_agency') }}
+    order by agency_id asc, valid_from desc
+),
+
+entered_values as (
+    select
+        entered.indicator_id,
+        entered.period_kind,
+        entered.period_start,
+        entered.level,
+        'area' as scope,
+        'historical' as view,  -- noqa: RF04
+        entered.unit_id,
+        coalesce(agency_names.agency_name, committees.agency_name, entered.unit_id) as unit_name,
+        false as is_unknown_member,
+        entered.numerator,
+        entered.denominator,
+        null::numeric as given_value,
+        true as is_complete,
+        (
+            entered.period_start
+            + case entered.period_kind
+                when 'month' then interval '1 month'
+                when 'quarter' then interval '3 months'
+                else interval '1 year'
+            end
+        )::timestamp at time zone '{{ var("local_timezone") }}' as as_of,
+        'entered' as origin
+    from {{ ref('int_entered_indicator_values') }} as entered
+    left join agency_names
+        on entered.level = 'agency' and entered.unit_id = agency_names.agency_id
+    left join agency_names as committees
+        on entered.level = 'province' and committees.agency_id = '000.00.00.' || entered.unit_id
 ),
 
 aggregate_measures as (
@@ -56,7 +99,8 @@ unit_values as (
         end as denominator,
         aggregate_measures.value as given_value,
         periods.is_complete,
-        periods.as_of
+        periods.as_of,
+        'computed' as origin
     from {{ ref('int_indicator_unit_rows') }} as unit_rows
     inner join catalogue
         on unit_rows.indicator_id = catalogue.indicator_id
@@ -85,6 +129,12 @@ unit_values as (
             and unit_rows.scope = aggregate_measures.scope
             and unit_rows.view = aggregate_measures.view
             and unit_rows.unit_id = aggregate_measures.unit_id
+),
+
+all_values as (
+    select * from unit_values
+    union all
+    select * from entered_values
 ),
 
 valued as (
@@ -119,8 +169,9 @@ valued as (
         catalogue.full_score_at,
         catalogue.max_points,
         unit_values.is_complete,
-        unit_values.as_of
-    from unit_values
+        unit_values.as_of,
+        unit_values.origin
+    from all_values as unit_values
     inner join catalogue
         on unit_values.indicator_id = catalogue.indicator_id
     left join {{ ref('indicator_targets') }} as targets
@@ -164,5 +215,6 @@ select
             then least(1, value / full_score_at) * max_points
     end as points,
     case when is_complete then 'complete' else 'provisional' end as status,
-    as_of as period_as_of
+    as_of as period_as_of,
+    origin
 from valued
