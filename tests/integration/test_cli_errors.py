@@ -149,7 +149,9 @@ def test_make_lint_with_a_server_that_cannot_start_says_why_in_one_line(env: dic
         )
     lines = [line for line in done.stderr.splitlines() if line.strip() and "Address already in use" in line]
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
-    assert len(lines) == 1 and lines[0].startswith("make lint: embedded PostgreSQL did not start"), done.stderr
+    assert len(lines) == 1 and lines[0].startswith("make lint: embedded PostgreSQL did not start"), (
+        done.stderr
+    )
 
 
 def test_data_folder_without_agencies(env: dict[str, str], tmp_path: Path) -> None:
