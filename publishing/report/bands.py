@@ -15,12 +15,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from core.settings import PROJECT_ROOT
+from publishing.report.labels import BilingualName
 
 SEED = PROJECT_ROOT / "dbt_project" / "seeds" / "rating_bands.csv"
 
 
 @dataclass(frozen=True)
-class Band:
+class Band(BilingualName):
     framework: str
     band: str
     name_vi: str
@@ -28,9 +29,6 @@ class Band:
     min_score: Decimal
     scale: Decimal
     confirmed: bool
-
-    def name(self, lang: str) -> str:
-        return self.name_vi if lang == "vi" else self.name_en
 
 
 def load_seed(path: Path = SEED) -> list[Band]:

@@ -26,6 +26,7 @@ from psycopg.rows import class_row
 from core.vietnamese import sort_key
 from publishing.report.bands import Band, load_seed
 from publishing.report.frameworks import Framework, read_published
+from publishing.report.labels import BilingualName
 from publishing.report.periods import MONTHS_IN, PERIOD_KINDS, check_kind, period_id
 
 VALUES = "ind_values"
@@ -50,7 +51,7 @@ class NothingPublished(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Indicator:
+class Indicator(BilingualName):
     indicator_id: str
     framework: str
     code: str
@@ -65,21 +66,15 @@ class Indicator:
     note: str | None
     not_computed_because: str | None = None  # a code of bi.not_computed_reasons; None: computed
 
-    def name(self, lang: str) -> str:
-        return self.name_vi if lang == "vi" else self.name_en
-
 
 @dataclass(frozen=True)
-class Reason:
+class Reason(BilingualName):
     """Why a catalogue indicator is not computed (a row of bi.not_computed_reasons)."""
 
     reason: str
     name_vi: str
     name_en: str
     display_order: int
-
-    def name(self, lang: str) -> str:
-        return self.name_vi if lang == "vi" else self.name_en
 
 
 @dataclass(frozen=True)

@@ -15,21 +15,19 @@ from pathlib import Path
 import psycopg
 
 from core.settings import PROJECT_ROOT
+from publishing.report.labels import BilingualName
 
 SEED = PROJECT_ROOT / "dbt_project" / "seeds" / "frameworks.csv"
 TABLE = "frameworks"
 
 
 @dataclass(frozen=True)
-class Framework:
+class Framework(BilingualName):
     framework: str
     name_vi: str
     name_en: str
     issuing_document: str
     display_order: int
-
-    def name(self, lang: str) -> str:
-        return self.name_vi if lang == "vi" else self.name_en
 
 
 def load_seed(path: Path = SEED) -> list[Framework]:

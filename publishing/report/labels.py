@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+
+class BilingualName:
+    """A row named in Vietnamese and English (`name_vi`, `name_en`): `name(lang)` picks one."""
+
+    name_vi: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        return self.name_vi if lang == "vi" else self.name_en
+
+
 LABELS: dict[str, tuple[str, str]] = {
     "title": ("Báo cáo chỉ số chính quyền số", "Digital-government index report"),
     "subtitle": (
