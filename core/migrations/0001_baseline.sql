@@ -87,13 +87,17 @@ comment on table ops.gate_results is
 create index if not exists gate_results_publication on ops.gate_results (publication_id);
 
 -- The role BI tools log in as (granted usage on bi only, by publish). Needs CREATEROLE; without
--- it bi stays readable by its owner only.
+-- it bi stays readable by its owner only. Roles are cluster-wide: the loser of a race between
+-- warehouses of one server migrating at once gets unique_violation once the winner commits.
 do $$
 begin
     if not exists (select from pg_roles where rolname = 'dtimon_bi_reader') then
         create role dtimon_bi_reader nologin;
     end if;
-exception when insufficient_privilege then
-    raise warning 'cannot create role dtimon_bi_reader (no CREATEROLE): bi stays readable by its owner only';
+exception
+    when insufficient_privilege then
+        raise warning 'cannot create role dtimon_bi_reader (no CREATEROLE): bi stays readable by its owner only';
+    when unique_violation then
+        null;  -- made by another warehouse's migration that committed first
 end
 $$;

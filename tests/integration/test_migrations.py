@@ -4,13 +4,16 @@ the raw tables come from the sources' declarations."""
 
 from __future__ import annotations
 
+import re
 import threading
+import uuid
 from datetime import datetime, timedelta
 
 import psycopg
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from core.migrations import migration_ids
+from core.migrations import MIGRATIONS_DIR, migration_ids
 from ingestion.declarations import blank_record
 from ingestion.load import BatchKey, load_batch
 from ingestion.localtime import VN_TZ
@@ -216,3 +219,54 @@ def test_a_warehouse_built_by_the_old_ddl_adopts_the_migrations(warehouse_url: s
             snapshot=True,
         )
         assert (result.rows_received, result.rows_loaded, result.rows_unchanged) == (2, 1, 1)
+
+
+def _role_blocks() -> list[tuple[str, str]]:
+    """Every migration's `do $$ … $$` block that creates a role, with the file it is in."""
+    blocks = []
+    for path in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        for block in re.findall(r"do \$\$.*?\$\$;", path.read_text(), flags=re.S):
+            if re.search(r"create role \w+", block):
+                blocks.append((path.name, block))
+    return blocks
+
+
+def test_role_blocks_survive_warehouses_of_one_server_migrating_together(warehouse_url: str) -> None:
+    """Roles are cluster-wide: the workers of one server migrating their own warehouses at once
+    race to create them. Each block, on fresh role names, run by 8 sessions released together."""
+    blocks = _role_blocks()
+    assert blocks, "the migrations create the BI roles"
+    for name, block in blocks:
+        roles = sorted(set(re.findall(r"create role (\w+)", block)))
+        fresh = {role: f"{role}_{uuid.uuid4().hex[:8]}" for role in roles}
+        for role, new in fresh.items():
+            block = re.sub(rf"\b{role}\b", new, block)
+        start = threading.Barrier(8)
+        errors: list[BaseException] = []
+
+        def run(block: str = block, start: threading.Barrier = start, errors: list = errors) -> None:
+            with psycopg.connect(warehouse_url, autocommit=True) as conn:
+                start.wait()
+                try:
+                    with conn.transaction():  # as in a migration: committed with the rest of its file
+                        conn.execute(block)
+                        conn.execute("select pg_sleep(0.2)")
+                except psycopg.Error as exc:  # surfaced below
+                    errors.append(exc)
+
+        threads = [threading.Thread(target=run) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with psycopg.connect(warehouse_url, autocommit=True) as conn:
+            made = {
+                r[0]
+                for r in conn.execute(
+                    "select rolname from pg_roles where rolname = any(%s)", (list(fresh.values()),)
+                )
+            }
+            for new in sorted(fresh.values(), reverse=True):
+                conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(new)))
+        assert [str(e) for e in errors] == [], name
+        assert made == set(fresh.values()), name
