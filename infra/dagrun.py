@@ -23,6 +23,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +34,7 @@ from typing import IO, Any
 import pendulum
 
 from infra.dag_defaults import LOCAL_TZ, ingest_dags
+from infra.processes import STOP_SIGNALS
 
 #: Who the runs recorded by this module say triggered them (Airflow's "triggering user").
 TRIGGERING_USER = "dtimon run"
@@ -42,6 +44,32 @@ LEGACY_USERS = (TRIGGERING_USER, "dag_test")
 
 class DagRunFailed(RuntimeError):
     pass
+
+
+class StopRequest:
+    """A stop asked by a signal: the task running when it comes is interrupted (KeyboardInterrupt:
+    its dbt is cancelled, its batch rolled back), and no task starts after it.
+
+    Only the first signal interrupts; later ones (a terminal's Ctrl-C reaches `dtimon run` and this
+    process both, and `dtimon run` forwards it) are ignored so that the clean-up finishes.
+    """
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def install(self) -> None:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        if self.signum is None:
+            self.signum = signum
+            raise KeyboardInterrupt
+
+    def check(self) -> None:
+        """Raise once a stop was asked (dag.test turns a task's own KeyboardInterrupt into a failed try)."""
+        if self.signum is not None:
+            raise KeyboardInterrupt
 
 
 class JsonLines(logging.Formatter):
@@ -89,21 +117,25 @@ def task_log(ti: Any) -> Iterator[Path]:
         handler.close()
 
 
-def _logging_run_task(original: Callable[..., Any]) -> Callable[..., Any]:
+def _logging_run_task(original: Callable[..., Any], stop: StopRequest) -> Callable[..., Any]:
     def run_task(*, ti: Any, task: Any, **kwargs: Any) -> Any:
+        stop.check()
         with task_log(ti):
-            return original(ti=ti, task=task, **kwargs)
+            result = original(ti=ti, task=task, **kwargs)
+        stop.check()
+        return result
 
     return run_task
 
 
 @contextlib.contextmanager
-def task_logs_for_the_ui() -> Iterator[None]:
-    """Make `dag.test` write each task's log where the UI reads it (it only logs to stdout)."""
+def task_logs_for_the_ui(stop: StopRequest) -> Iterator[None]:
+    """Make `dag.test` write each task's log where the UI reads it (it only logs to stdout), and
+    start no task once a stop was asked."""
     import airflow.sdk.definitions.dag as sdk_dag
 
     original = sdk_dag._run_task
-    sdk_dag._run_task = _logging_run_task(original)
+    sdk_dag._run_task = _logging_run_task(original, stop)
     try:
         yield
     finally:
@@ -304,11 +336,16 @@ def _build_failure(run_id: str) -> str | None:
 
 
 def run_dag(
-    dag: Any, logical_date: datetime | None, out: IO[str], label: str, conf: dict[str, Any] | None = None
+    dag: Any,
+    logical_date: datetime | None,
+    out: IO[str],
+    label: str,
+    stop: StopRequest,
+    conf: dict[str, Any] | None = None,
 ) -> None:
     started = time.monotonic()
     wall_start = datetime.now(UTC)
-    with task_logs_for_the_ui(), reruns_keep_their_history():
+    with task_logs_for_the_ui(stop), reruns_keep_their_history():
         dag_run = dag.test(logical_date=logical_date, run_conf=conf)
     record_truthfully(dag_run, wall_start)
     elapsed = time.monotonic() - started
@@ -348,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from airflow.dag_processing.dagbag import DagBag
 
+    stop = StopRequest()
+    stop.install()
     ensure_migrated()
     dagbag = DagBag(os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     if dagbag.import_errors:
@@ -362,12 +401,19 @@ def main(argv: list[str] | None = None) -> int:
             dag = dagbag.get_dag(dag_id)
             for interval_start, interval_end in run_intervals(dag, args.start, args.end):
                 # A manual run's data interval is the schedule period that ends at its logical date.
-                run_dag(dag, interval_end, out, interval_label(interval_start, interval_end), args.conf)
+                label = interval_label(interval_start, interval_end)
+                run_dag(dag, interval_end, out, label, stop, args.conf)
         if args.build:
-            run_dag(dagbag.get_dag("dtimon_build"), None, out, "build", args.conf)
+            run_dag(dagbag.get_dag("dtimon_build"), None, out, "build", stop, args.conf)
     except DagRunFailed as exc:
         out.write(f"FAILED: {exc}\n")
         return 1
+    except KeyboardInterrupt:
+        # the interrupted run is failed now, not at the next start; its batch rolled back
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        fail_abandoned_runs([*ingest, "dtimon_build"])
+        out.write("STOPPED: the running task was interrupted and its DAG run marked failed\n")
+        return 128 + (stop.signum or signal.SIGINT)
     return 0
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from core.settings import PROJECT_ROOT, ConfigError, Settings, mask_url
 from core.warehouse_url import DEFAULT_PORT, PgUrl
+from infra.processes import interrupt_child
 
 log = logging.getLogger(__name__)
 
@@ -224,12 +225,8 @@ def run_dbt(args: list[str], warehouse_url: str) -> None:
                 tail.append(line)
             returncode = process.wait()
         except BaseException:
-            # Interrupted (task timeout, SIGTERM turned into an exception): do not leave dbt running.
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            # Interrupted (a stop asked, a task timeout): do not leave dbt or its queries running.
+            interrupt_child(process)
             raise
     if returncode != 0:
         output = "\n".join(tail)

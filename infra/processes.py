@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from infra.home import PRIVATE_UMASK
@@ -16,8 +16,47 @@ from infra.home import PRIVATE_UMASK
 log = logging.getLogger(__name__)
 
 
+#: The signals that ask a run to stop: a terminal's Ctrl-C, `kill`, a closed terminal.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 class ProcessFailed(RuntimeError):
     """A background process died or never became healthy; the message ends with its last log line."""
+
+
+def interrupt_child(process: subprocess.Popen, *, settle: float = 3.0, grace: float = 30.0) -> None:
+    """Stop a child as Ctrl-C would, so it can cancel its own work (dbt cancels its queries;
+    SIGTERM would leave their PostgreSQL backends running, locks held); SIGKILL after `grace`.
+
+    It is first given `settle` seconds to end by itself: a terminal's Ctrl-C reaches it already,
+    and a second SIGINT would interrupt its clean-up."""
+    for signum, timeout in ((None, settle), (signal.SIGINT, grace), (signal.SIGKILL, None)):
+        if signum is not None and process.poll() is None:
+            process.send_signal(signum)
+        try:
+            process.wait(timeout=timeout)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@contextlib.contextmanager
+def forward_stops(process: subprocess.Popen, signums: Sequence[int]) -> Iterator[list[int]]:
+    """While in the block, each of `signums` received here is passed on to `process` as SIGINT
+    (the child stops as Ctrl-C would); yields the list of signals received, in order."""
+    received: list[int] = []
+
+    def forward(signum: int, frame: object) -> None:
+        received.append(signum)
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+
+    previous = {signum: signal.signal(signum, forward) for signum in tuple(signums)}
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def last_lines(path: Path, count: int = 10) -> list[str]:

@@ -125,6 +125,8 @@ BUILD_MESSAGE_CHARS = 4000
 def build_message(error: BaseException, secrets: tuple[str, ...] = ()) -> str:
     """What a failed build step says, safe for ops (`masked`), bounded to its last
     BUILD_MESSAGE_CHARS characters."""
+    if isinstance(error, KeyboardInterrupt):
+        return "stopped: the run was asked to stop (a signal) while this step ran"
     text = masked(f"{type(error).__name__}: {error}", secrets)
     if len(text) > BUILD_MESSAGE_CHARS:
         text = "…" + text[-(BUILD_MESSAGE_CHARS - 1) :]

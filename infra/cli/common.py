@@ -16,6 +16,14 @@ class UserError(Exception):
     """A mistake the user can fix: printed as one line (no traceback unless --debug), exit 1."""
 
 
+class Interrupted(UserError):
+    """Stopped by a signal once what was running had stopped cleanly: one line, exit 128 + signal."""
+
+    def __init__(self, message: str, signum: int) -> None:
+        super().__init__(message)
+        self.exit_code = 128 + signum
+
+
 def say(message: str) -> None:
     sys.stdout.write(message + "\n")
     sys.stdout.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 from core.settings import PROJECT_ROOT, Settings
 from infra import processes
 from infra.airflow_env import airflow_env
-from infra.cli.common import UserError, alert_log_path, say
+from infra.cli.common import Interrupted, UserError, alert_log_path, say
 
 
 def airflow(settings: Settings, *args: str) -> None:
@@ -54,10 +55,19 @@ def run_dags(
             argv, env=env, stdout=logfile, stderr=subprocess.STDOUT, pass_fds=(write_fd,), cwd=PROJECT_ROOT
         )
         os.close(write_fd)
-        with os.fdopen(read_fd) as progress:
-            for line in progress:
-                say(line.rstrip("\n"))
-        code = proc.wait()
+        # a stop asked of this process (not only of its group) reaches the run, which cancels dbt
+        with processes.forward_stops(proc, processes.STOP_SIGNALS) as stops:
+            with os.fdopen(read_fd) as progress:
+                for line in progress:
+                    say(line.rstrip("\n"))
+            code = proc.wait()
+    if stops:
+        name = signal.Signals(stops[0]).name
+        raise Interrupted(
+            f"stopped by {name}: the run ended its running task and marked it failed (no partial data "
+            f"kept); `dtimon run` again resumes. Airflow's log: {logpath}",
+            stops[0],
+        )
     if code != 0:
         raise UserError(
             f"Airflow run failed (exit {code}): see Airflow's log {logpath} and the alerts in "

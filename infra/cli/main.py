@@ -17,7 +17,7 @@ import psycopg
 from core.settings import ConfigError
 from infra import processes
 from infra.cli import command_table
-from infra.cli.common import UserError
+from infra.cli.common import Interrupted, UserError
 from infra.home import PRIVATE_UMASK
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -104,6 +104,9 @@ def _main(argv: list[str], debug: bool) -> int:
         return 1
     except _UsageError as exc:
         return _fail(str(exc), exc, debug, exc.prog)
+    except Interrupted as exc:
+        _fail(str(exc), exc, debug)
+        return exc.exit_code
     except UserError as exc:
         return _fail(str(exc), exc, debug)
     except ConfigError as exc:

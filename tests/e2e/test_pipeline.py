@@ -156,11 +156,11 @@ probe()
 RUN_PROBE = """
 import os, sys
 from airflow.dag_processing.dagbag import DagBag
-from infra.dagrun import run_dag
+from infra.dagrun import StopRequest, run_dag
 
 the_dag = DagBag(os.environ["AIRFLOW__CORE__DAGS_FOLDER"]).get_dag("dtimon_alert_probe")
 try:
-    run_dag(the_dag, None, sys.stdout, "probe")
+    run_dag(the_dag, None, sys.stdout, "probe", StopRequest())
 except Exception as exc:
     print("run failed as expected:", exc)
 """

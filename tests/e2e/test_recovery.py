@@ -1,8 +1,10 @@
 """Recovery through Airflow: an ingest killed in the middle of its COPY, then `dtimon run` again,
-publishes with no hand edit (the killed batch is marked abandoned, which the build accepts)."""
+publishes with no hand edit (the killed batch is marked abandoned, which the build accepts); a run
+asked to stop stops what it started."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -14,6 +16,8 @@ import psycopg
 import pytest
 import requests
 from e2e_env import dtimon_env
+
+from ingestion.schema import migrate
 
 pytestmark = pytest.mark.e2e
 
@@ -104,3 +108,64 @@ def test_a_killed_ingest_is_followed_by_a_publish_with_no_hand_edit(
         values = conn.execute("select count(*) from bi.ind_values").fetchone()[0]
     assert statuses.get("abandoned") == 1 and "started" not in statuses
     assert published == 1 and values > 0
+
+
+def _session_members(sid: int) -> list[str]:
+    """The command lines of the processes still in session `sid`."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError):
+            continue
+        if int(fields[3]) == sid:  # after the name: state, ppid, pgrp, session
+            members.append(cmdline.strip())
+    return members
+
+
+def _dbt_queries(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(
+            "select count(*) from pg_stat_activity where datname = current_database() "
+            "and state = 'active' and query like '%\"app\": \"dbt\"%' and pid <> pg_backend_pid()"
+        ).fetchone()[0]
+
+
+def test_a_run_stopped_during_its_build_cancels_dbt_and_leaves_nothing_running(
+    run_env: dict[str, str], module_warehouse_url: str
+) -> None:
+    """`kill PID` of `dtimon run` (not its group): the stop reaches the Airflow run, whose dbt
+    cancels its queries; one line, exit 128 + SIGTERM, bi on its last publication."""
+    migrate(module_warehouse_url)  # as `dtimon run` does first; the test may run alone
+    with psycopg.connect(module_warehouse_url) as conn:
+        published = conn.execute("select count(*) from ops.publications").fetchone()[0]
+    proc = subprocess.Popen(
+        [str(DTIMON), "run"],
+        env=run_env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline and not _dbt_queries(module_warehouse_url):
+            time.sleep(0.1)
+        assert proc.poll() is None, "the run ended before its dbt build was seen"
+        os.kill(proc.pid, signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 128 + signal.SIGTERM, out[-2000:] + err[-2000:]
+        assert err.startswith("dtimon: stopped by SIGTERM") and err.count("\n") == 1, err
+        assert _session_members(proc.pid) == []
+        assert _dbt_queries(module_warehouse_url) == 0
+        with psycopg.connect(module_warehouse_url) as conn:
+            assert conn.execute("select count(*) from ops.publications").fetchone()[0] == published
+            last_step = conn.execute(
+                "select status, message from ops.build_runs order by build_run_id desc limit 1"
+            ).fetchone()
+        assert last_step[0] == "failed" and last_step[1].startswith("stopped:"), last_step
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)

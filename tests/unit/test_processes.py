@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -47,3 +50,43 @@ def test_port_free() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         assert not port_free(taken.getsockname()[1])
+
+
+#: A child that reports the first SIGINT on stdout and exits, or ignores SIGINT with `stubborn`.
+CHILD = """
+import signal, sys, time
+if sys.argv[1] == "stubborn":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+try:
+    print("ready", flush=True)
+    time.sleep(60)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+def _child(mode: str) -> subprocess.Popen:
+    child = subprocess.Popen([sys.executable, "-c", CHILD, mode], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdout.readline() == "ready\n"
+    return child
+
+
+@pytest.mark.parametrize("signum", processes.STOP_SIGNALS)
+def test_a_stop_asked_of_the_parent_alone_reaches_the_child_as_ctrl_c(signum: int) -> None:
+    child, before = _child("polite"), signal.getsignal(signum)
+    with processes.forward_stops(child, processes.STOP_SIGNALS) as received:
+        os.kill(os.getpid(), signum)  # as `kill PID` does: the parent only, not its group
+        assert child.wait(timeout=30) == 0
+    assert received == [signum]
+    assert signal.getsignal(signum) == before
+    assert child.stdout is not None and child.stdout.read() == "interrupted\n"
+
+
+def test_a_child_is_given_ctrl_c_then_killed_once_its_grace_is_over() -> None:
+    polite = _child("polite")
+    processes.interrupt_child(polite, settle=0.1, grace=30)
+    assert polite.returncode == 0 and polite.stdout is not None and polite.stdout.read() == "interrupted\n"
+
+    stubborn = _child("stubborn")
+    processes.interrupt_child(stubborn, settle=0.1, grace=0.5)
+    assert stubborn.returncode == -signal.SIGKILL
