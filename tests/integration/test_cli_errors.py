@@ -19,6 +19,9 @@ import psycopg
 import pytest
 import requests
 from bi_fixtures import build_bi
+from dbt_fixtures import batch, insert_agency
+
+from ingestion.schema import migrate
 
 DTIMON = str(Path(sys.executable).parent / "dtimon")
 
@@ -287,22 +290,43 @@ def test_wrong_source_credentials_fail_at_once(env: dict[str, str], tmp_path: Pa
         sandbox.wait(timeout=10)
 
 
-def test_a_refused_entries_file_lists_every_bad_line(empty_warehouse: dict[str, str], tmp_path: Path) -> None:
+def test_a_refused_entries_file_lists_every_bad_line_and_the_good_one_beside_it_is_kept(
+    empty_warehouse: dict[str, str], tmp_path: Path
+) -> None:
+    with psycopg.connect(empty_warehouse["DTIMON_WAREHOUSE_URL"], autocommit=True) as conn:
+        migrate(conn)
+        insert_agency(
+            conn, batch(conn, "agencies", "2025-07-01", "2025-07-02"), "000.00.01.H57", "Sở Tư pháp", "1", ""
+        )
     folder = tmp_path / "entries"
     folder.mkdir()
+    header = "indicator_id,level,unit_id,period_kind,period_start,numerator,denominator\n"
+    (folder / "entries-2025-10-01.csv").write_text(
+        header + "766-1.2,agency,000.00.01.H57,month,2025-09-01,3,4\n", encoding="utf-8"
+    )
     (folder / "entries-2025-10-05.csv").write_text(
-        "indicator_id,level,unit_id,period_kind,period_start,numerator,denominator\n"
-        "766-1.2,agency,000.00.01.H57,month,2025-09-01,3,4\n"
-        "766-2.1,agency,000.00.01.H57,month,2025-09-15,5,4\n",
+        header
+        + "766-1.2,agency,000.00.09.H57,month,2025-09-01,3,4\n"
+        + "766-2.1,agency,000.00.01.H57,month,2025-09-15,5,4\n",
         encoding="utf-8",
     )
     empty_warehouse["DTIMON_ENTRIES_DIR"] = str(folder)
     assert_one_line(
         empty_warehouse,
         ["entries"],
-        "refused, nothing of these files kept (the earlier submissions stay in force): ",
-        "entries-2025-10-05.csv:2: unknown agency 000.00.01.H57; ",
+        "refused 1 file(s) whole, nothing of it kept (the other files and the earlier submissions stay in force): ",
+        "entries-2025-10-05.csv:2: unknown agency 000.00.09.H57; ",
         "entries-2025-10-05.csv:3: indicator 766-2.1 is not entered by the department (it is computed); ",
         "entries-2025-10-05.csv:3: period_start 2025-09-15 is not the first day of a month; ",
         "entries-2025-10-05.csv:3: numerator 5 is greater than denominator 4",
     )
+    with psycopg.connect(empty_warehouse["DTIMON_WAREHOUSE_URL"]) as conn:
+        kept = conn.execute("select file_name from raw.file_submissions order by 1").fetchall()
+    assert kept == [("entries-2025-10-01.csv",)]
+
+    (folder / "entries-2025-10-05.csv").unlink()  # the department takes the bad file back
+    done = subprocess.run(
+        [DTIMON, "entries"], env=empty_warehouse, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert "0 new submission(s) kept, 1 kept before, 0 refused" in done.stdout
