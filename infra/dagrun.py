@@ -321,17 +321,19 @@ def _failed_tasks(dag_run: Any) -> list[str]:
     return [ti.task_id for ti in dag_run.get_task_instances() if ti.state not in ("success", "skipped")]
 
 
-def _build_failure(run_id: str) -> str | None:
-    """What the run's failed build step says in ops.build_runs (its failed dbt nodes), if any."""
+def _why_it_failed(run_id: str) -> str | None:
+    """What the warehouse says of the run's failure: its failed build step (the failed dbt
+    nodes) in ops.build_runs, else its failed batches' errors in ops.batches; None if nothing."""
     import psycopg
 
     from core.settings import Settings
-    from infra.tasks import build_failure
+    from infra.tasks import build_failure, ingest_failure
 
+    url = Settings.from_env().warehouse_url
     try:
-        return build_failure(Settings.from_env().warehouse_url, run_id)
+        return build_failure(url, run_id) or ingest_failure(url, run_id)
     except psycopg.Error:
-        logging.getLogger(__name__).warning("could not read ops.build_runs", exc_info=True)
+        logging.getLogger(__name__).warning("could not read ops.build_runs or ops.batches", exc_info=True)
         return None
 
 
@@ -353,7 +355,7 @@ def run_dag(
     out.write(f"  {dag.dag_id:<18} {label:<24} {state:<8} {elapsed:5.1f} s\n")
     if state != "success":
         failed = f"failed tasks: {', '.join(_failed_tasks(dag_run)) or '?'}"
-        why = _build_failure(dag_run.run_id)
+        why = _why_it_failed(dag_run.run_id)
         raise DagRunFailed(f"{why}; {failed}" if why else f"{dag.dag_id} {label} ended {state}; {failed}")
 
 

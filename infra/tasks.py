@@ -217,6 +217,22 @@ def build_failure(url: str, run_id: str) -> str | None:
     return f"build {build_run_id} failed: {what}"
 
 
+def ingest_failure(url: str, run_id: str) -> str | None:
+    """The failed batches of an ingest run in one line, each by the first line of its error
+    ("CatalogueShrank: onestop.agencies: the pull lacks …; …"), or None when none failed."""
+    from infra.dbt import first_lines
+
+    with psycopg.connect(url) as conn:
+        errors = [
+            error
+            for (error,) in conn.execute(
+                "select error from ops.batches where run_id = %s and status = 'failed' order by batch_id",
+                (run_id,),
+            )
+        ]
+    return "; ".join(first_lines(error or "?", count=1) for error in errors) or None
+
+
 def backfill_of(conf: dict[str, Any] | None) -> int | None:
     """The backfill a DAG run works for: its conf's `backfill_id` (None for an ordinary run)."""
     value = (conf or {}).get("backfill_id")

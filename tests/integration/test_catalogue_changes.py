@@ -3,6 +3,7 @@ records that disappear; the ledger still says what each pull had."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from infra import tasks
 from ingestion.load import BatchKey, BatchResult, CatalogueShrank, load_batch
 from ingestion.localtime import VN_TZ
 from ingestion.privacy import Pseudonymiser
@@ -206,7 +208,7 @@ def test_a_rerun_never_erases_history(conn: psycopg.Connection) -> None:
 
 @pytest.mark.parametrize("shrunk", [[], [_agency("01")]], ids=["empty", "lost two of three"])
 def test_a_shrinking_catalogue_is_refused_unless_accepted(
-    conn: psycopg.Connection, shrunk: list[Any]
+    conn: psycopg.Connection, warehouse_url: str, shrunk: list[Any]
 ) -> None:
     _pull(conn, 0, [_agency("01"), _agency("02"), _agency("03")], max_shrink=0.1)
     before = _stored(conn)
@@ -217,6 +219,13 @@ def test_a_shrinking_catalogue_is_refused_unless_accepted(
             _pull(conn, day, shrunk, max_shrink=0.1)
         assert _stored(conn) == before
     assert [row[0] for row in _ledger(conn)] == ["succeeded", "failed", "failed"]
+    # what `dtimon run` prints of the failed ingest run: each failed batch's reason, one line
+    why = tasks.ingest_failure(warehouse_url, "day1")
+    assert re.fullmatch(
+        r"CatalogueShrank: onestop\.agencies: the pull lacks \d of the 3 live records .*DTIMON_ACCEPT_SHRINK=onestop\.agencies",
+        why or "",
+    ), why
+    assert tasks.ingest_failure(warehouse_url, "day0") == why  # the rerun of day 0 failed alike
     accepted = _pull(conn, 1, shrunk, max_shrink=None)
     assert accepted.rows_deleted == 3 - len(shrunk)
 
