@@ -370,7 +370,7 @@ class Pseudonymiser:
     #: the sandbox's month (17,348 distinct values met 6 times each, a dossier's versions days
     #: apart) this computes 34,100 pseudonyms where an unbounded cache computes 17,400 (2.5 µs
     #: each: about 1 µs a row) and keeps one ingest task's peak memory flat from a week to three
-    #: months (README, "Benchmark", with 8,192 and 6,000 entries tried).
+    #: months (bench/README.md, *Memory*, with 8,192 and 6,144 entries tried).
     CACHE_SIZE = 4096
 
     def __init__(self, key: str) -> None:

@@ -1,6 +1,6 @@
 -- Only roles granted CONNECT may open this database: PUBLIC loses CONNECT (and TEMPORARY,
 -- as in 0550), the BI reader gets CONNECT here and on no other database; the owner keeps both.
--- Not the owner (a server given by URL): a warning; its administrator runs these (README).
+-- Not the owner (a server given by URL): a warning; its administrator runs these (publishing/README.md).
 do $$
 begin
     execute format('revoke connect, temporary on database %I from public', current_database());
