@@ -105,6 +105,15 @@ def pid_of(run_dir: Path, name: str) -> int | None:
     return pid
 
 
+def command_of(pid: int) -> list[str] | None:
+    """The command line a running process was started with (None once it is gone)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return raw.rstrip(b"\0").decode(errors="replace").split("\0") if raw else None
+
+
 def start(
     run_dir: Path,
     name: str,

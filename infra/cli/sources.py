@@ -86,18 +86,47 @@ def start_sandboxes(settings: Settings) -> list[str]:
             raise ConfigError(
                 f"source {source.name} has no sandbox: set DTIMON_{source.name.upper()}_URL to its endpoint"
             )
-        name = sandbox_process(source)
-        if processes.pid_of(settings.run_dir, name):
+        name, argv = sandbox_process(source), sandbox_argv(settings, source)
+        pid = processes.pid_of(settings.run_dir, name)
+        if pid:
+            check_serves_the_same(name, pid, argv)
             continue
         processes.start(
             settings.run_dir,
             name,
-            sandbox_argv(settings, source),
+            argv,
             sandbox_env(settings, source),
             ready=sandbox_health(settings, source),
         )
         started.append(name)
     return started
+
+
+def check_serves_the_same(name: str, pid: int, argv: list[str]) -> None:
+    """A sandbox left running (by `make up`, or a killed run) is reused only when it serves what this
+    run would start it with: one simulating another period, scale or seed would answer the days
+    outside its period with nothing."""
+    running = processes.command_of(pid)
+    if running is None or running == argv:
+        return
+
+    def options(command: list[str]) -> dict[str, str]:
+        return {
+            flag: value
+            for flag, value in zip(command, [*command[1:], ""], strict=True)
+            if flag.startswith("--")
+        }
+
+    have, want = options(running), options(argv)
+    changed = [
+        f"{flag} {have.get(flag, '(none)')}, not {want.get(flag, '(none)')}"
+        for flag in sorted(have.keys() | want.keys())
+        if have.get(flag) != want.get(flag)
+    ]
+    raise UserError(
+        f"{name} (pid {pid}) is already running with other settings ({'; '.join(changed) or 'another command'}):"
+        " stop it with `make down` and run again"
+    )
 
 
 def check_data_dir(settings: Settings) -> None:
