@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -50,6 +51,12 @@ def sandbox_argv(settings: Settings, source: Source) -> list[str]:
         "--province",
         settings.province_code,
     ]
+
+
+def simulating(settings: Settings, end: date) -> Settings:
+    """The settings a sandbox is started with for a run up to `end` (exclusive): it simulates up to
+    the later of DTIMON_DEMO_END and `end`, so no day the run asks for is empty."""
+    return settings if end <= settings.demo_end else dataclasses.replace(settings, demo_end=end)
 
 
 def sandbox_env(settings: Settings, source: Source) -> dict[str, str]:

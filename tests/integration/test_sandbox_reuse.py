@@ -1,10 +1,12 @@
 """A sandbox left running (by `make up`, or a run killed outright) is reused by the next run only
-when it simulates what that run needs; one started for another period is refused in one line."""
+when it simulates what that run needs; one started for another period is refused in one line. A
+run asked past DTIMON_DEMO_END has its sandbox simulate its days."""
 
 from __future__ import annotations
 
 import os
 import socket
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from core.settings import Settings
 from infra import processes
 from infra.cli.common import UserError
-from infra.cli.sources import sandbox_process, sandboxed_sources, start_sandboxes
+from infra.cli.sources import sandbox_argv, sandbox_process, sandboxed_sources, simulating, start_sandboxes
 
 
 def _free_port() -> int:
@@ -46,3 +48,11 @@ def test_a_sandbox_running_for_another_period_is_refused_and_the_same_one_reused
     finally:
         for name in started:
             processes.stop(settings.run_dir, name)
+
+
+def test_a_run_past_the_demo_end_has_its_days_simulated(tmp_path: Path) -> None:
+    settings = Settings.from_env({"DTIMON_HOME": str(tmp_path), "DTIMON_DEMO_END": "2025-10-01"})
+    for source in sandboxed_sources(settings):
+        for end, simulated in ((date(2025, 9, 15), "2025-10-01"), (date(2025, 11, 1), "2025-11-01")):
+            argv = sandbox_argv(simulating(settings, end), source)
+            assert argv[argv.index("--end") + 1] == simulated

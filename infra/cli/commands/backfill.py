@@ -10,7 +10,7 @@ from infra import postgres, processes
 from infra.cli.common import UserError, check_date_range, load_settings, say
 from infra.cli.dagruns import dagrun_log, run_dags
 from infra.cli.ports import check_ports, ports_to_start
-from infra.cli.sources import check_data_dir, check_origin, preflight, start_sandboxes
+from infra.cli.sources import check_data_dir, check_origin, preflight, simulating, start_sandboxes
 from ingestion.sources import SOURCES, Source
 
 
@@ -47,7 +47,7 @@ def cmd_backfill(args: argparse.Namespace) -> None:
         say(f"dtimon backfill {args.source}: {args.start} → {args.end}, staged as backfill {backfill_id}")
         for note in backfill_notes(SOURCES[args.source]):
             say(note)
-        started_sandboxes = start_sandboxes(settings)
+        started_sandboxes = start_sandboxes(simulating(settings, args.end))
         failed: BaseException | None = None
         try:
             run_dags(

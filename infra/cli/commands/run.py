@@ -15,7 +15,14 @@ from infra.cli.commands.publish import print_scorecard
 from infra.cli.common import alert_log_path, check_date_range, load_settings, say
 from infra.cli.dagruns import dagrun_log, run_dags
 from infra.cli.ports import check_ports, ports_to_start
-from infra.cli.sources import check_data_dir, check_origin, describe_sources, preflight, start_sandboxes
+from infra.cli.sources import (
+    check_data_dir,
+    check_origin,
+    describe_sources,
+    preflight,
+    simulating,
+    start_sandboxes,
+)
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -33,7 +40,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     say(summary(args.lang, "start", start=start, end=end, where=where, sources=describe_sources(settings)))
     postgres.ensure_server(settings)
     check_origin(settings)
-    started_sandboxes = start_sandboxes(settings)
+    started_sandboxes = start_sandboxes(simulating(settings, end))
     try:
         run_dags(settings, start, end)
     finally:
