@@ -219,7 +219,7 @@ def build_failure(url: str, run_id: str) -> str | None:
 
 def ingest_failure(url: str, run_id: str) -> str | None:
     """The failed batches of an ingest run in one line, each by the first line of its error
-    ("CatalogueShrank: onestop.agencies: the pull lacks …; …"), or None when none failed."""
+    ("CatalogueShrank: <source>.<entity>: the pull lacks …; …"), or None when none failed."""
     from infra.dbt import first_lines
 
     with psycopg.connect(url) as conn:
