@@ -50,16 +50,22 @@ def _copy_in_progress(url: str) -> bool:
         )
 
 
-def _kill_mid_copy(env: dict[str, str], url: str) -> None:
-    """Start `dtimon run`, slow its source down, and SIGKILL it while a COPY is open."""
-    proc = subprocess.Popen(
+def _start_run(env: dict[str, str], output: int) -> subprocess.Popen[str]:
+    """`dtimon run` in a session of its own (its pid is its group's and its session's id)."""
+    return subprocess.Popen(
         [str(DTIMON), "run"],
         env=env,
         cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=output,
+        text=True,
         start_new_session=True,
     )
+
+
+def _kill_mid_copy(env: dict[str, str], url: str) -> None:
+    """Start `dtimon run`, slow its source down, and SIGKILL it while a COPY is open."""
+    proc = _start_run(env, subprocess.DEVNULL)
     sandbox = f"http://127.0.0.1:{env['DTIMON_SANDBOX_PORT']}"
     deadline = time.monotonic() + 300
     armed = False
@@ -140,15 +146,7 @@ def test_a_run_stopped_during_its_build_cancels_dbt_and_leaves_nothing_running(
     migrate(module_warehouse_url)  # as `dtimon run` does first; the test may run alone
     with psycopg.connect(module_warehouse_url) as conn:
         published = conn.execute("select count(*) from ops.publications").fetchone()[0]
-    proc = subprocess.Popen(
-        [str(DTIMON), "run"],
-        env=run_env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = _start_run(run_env, subprocess.PIPE)
     try:
         deadline = time.monotonic() + 300
         while proc.poll() is None and time.monotonic() < deadline and not _dbt_queries(module_warehouse_url):

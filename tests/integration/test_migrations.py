@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import psycopg
@@ -143,21 +144,28 @@ def test_migrations_are_applied_once_and_recorded(warehouse_url: str) -> None:
         assert _apply_log_count(conn) == len(migration_ids())
 
 
-def test_concurrent_migrations_do_not_race(warehouse_url: str) -> None:
+def _together(count: int, work: Callable[[], object]) -> list[BaseException]:
+    """Run `work` on `count` threads released at once; the errors they raised."""
+    start = threading.Barrier(count)
     errors: list[BaseException] = []
 
     def run() -> None:
+        start.wait()
         try:
-            migrate(warehouse_url)
-        except BaseException as exc:  # surfaced below
+            work()
+        except BaseException as exc:  # surfaced by the caller
             errors.append(exc)
 
-    threads = [threading.Thread(target=run) for _ in range(4)]
+    threads = [threading.Thread(target=run) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    return errors
+
+
+def test_concurrent_migrations_do_not_race(warehouse_url: str) -> None:
+    assert _together(4, lambda: migrate(warehouse_url)) == []
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         assert _apply_log_count(conn) == len(migration_ids())
         assert conn.execute("select count(*) from ops.source_entities").fetchone()[0] == sum(
@@ -241,24 +249,13 @@ def test_role_blocks_survive_warehouses_of_one_server_migrating_together(warehou
         fresh = {role: f"{role}_{uuid.uuid4().hex[:8]}" for role in roles}
         for role, new in fresh.items():
             block = re.sub(rf"\b{role}\b", new, block)
-        start = threading.Barrier(8)
-        errors: list[BaseException] = []
 
-        def run(block: str = block, start: threading.Barrier = start, errors: list = errors) -> None:
-            with psycopg.connect(warehouse_url, autocommit=True) as conn:
-                start.wait()
-                try:
-                    with conn.transaction():  # as in a migration: committed with the rest of its file
-                        conn.execute(block)
-                        conn.execute("select pg_sleep(0.2)")
-                except psycopg.Error as exc:  # surfaced below
-                    errors.append(exc)
+        def run(block: str = block) -> None:
+            with psycopg.connect(warehouse_url, autocommit=True) as conn, conn.transaction():
+                conn.execute(block)  # as in a migration: committed with the rest of its file, later
+                conn.execute("select pg_sleep(0.2)")
 
-        threads = [threading.Thread(target=run) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        errors = _together(8, run)
         with psycopg.connect(warehouse_url, autocommit=True) as conn:
             made = {
                 r[0]
