@@ -41,8 +41,8 @@ def interrupt_child(process: subprocess.Popen, *, settle: float = 3.0, grace: fl
 
 
 @contextlib.contextmanager
-def forward_stops(process: subprocess.Popen, signums: Sequence[int]) -> Iterator[list[int]]:
-    """While in the block, each of `signums` received here is passed on to `process` as SIGINT
+def forward_stops(process: subprocess.Popen) -> Iterator[list[int]]:
+    """While in the block, each of STOP_SIGNALS received here is passed on to `process` as SIGINT
     (the child stops as Ctrl-C would); yields the list of signals received, in order."""
     received: list[int] = []
 
@@ -51,7 +51,7 @@ def forward_stops(process: subprocess.Popen, signums: Sequence[int]) -> Iterator
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
 
-    previous = {signum: signal.signal(signum, forward) for signum in tuple(signums)}
+    previous = {signum: signal.signal(signum, forward) for signum in STOP_SIGNALS}
     try:
         yield received
     finally:

@@ -56,7 +56,7 @@ def run_dags(
         )
         os.close(write_fd)
         # a stop asked of this process (not only of its group) reaches the run, which cancels dbt
-        with processes.forward_stops(proc, processes.STOP_SIGNALS) as stops:
+        with processes.forward_stops(proc) as stops:
             with os.fdopen(read_fd) as progress:
                 for line in progress:
                     say(line.rstrip("\n"))

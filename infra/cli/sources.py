@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import sys
 from collections.abc import Callable
@@ -118,11 +119,7 @@ def check_serves_the_same(name: str, pid: int, argv: list[str]) -> None:
         return
 
     def options(command: list[str]) -> dict[str, str]:
-        return {
-            flag: value
-            for flag, value in zip(command, [*command[1:], ""], strict=True)
-            if flag.startswith("--")
-        }
+        return {flag: value for flag, value in itertools.pairwise(command) if flag.startswith("--")}
 
     have, want = options(running), options(argv)
     changed = [

@@ -74,7 +74,7 @@ def _child(mode: str) -> subprocess.Popen:
 @pytest.mark.parametrize("signum", processes.STOP_SIGNALS)
 def test_a_stop_asked_of_the_parent_alone_reaches_the_child_as_ctrl_c(signum: int) -> None:
     child, before = _child("polite"), signal.getsignal(signum)
-    with processes.forward_stops(child, processes.STOP_SIGNALS) as received:
+    with processes.forward_stops(child) as received:
         os.kill(os.getpid(), signum)  # as `kill PID` does: the parent only, not its group
         assert child.wait(timeout=30) == 0
     assert received == [signum]
