@@ -88,7 +88,8 @@ create index if not exists gate_results_publication on ops.gate_results (publica
 
 -- The role BI tools log in as (granted usage on bi only, by publish). Needs CREATEROLE; without
 -- it bi stays readable by its owner only. Roles are cluster-wide: the loser of a race between
--- warehouses of one server migrating at once gets unique_violation once the winner commits.
+-- warehouses of one server migrating at once gets unique_violation (or duplicate_object, when the
+-- winner commits between its check and its create).
 do $$
 begin
     if not exists (select from pg_roles where rolname = 'dtimon_bi_reader') then
@@ -97,7 +98,7 @@ begin
 exception
     when insufficient_privilege then
         raise warning 'cannot create role dtimon_bi_reader (no CREATEROLE): bi stays readable by its owner only';
-    when unique_violation then
+    when unique_violation or duplicate_object then
         null;  -- made by another warehouse's migration that committed first
 end
 $$;

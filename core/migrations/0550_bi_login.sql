@@ -3,7 +3,8 @@
 -- No password here: `publishing.bi_login.apply_bi_password` sets it from DTIMON_BI_PASSWORD.
 -- Roles are cluster-wide: the block creates or changes them only where they differ, so
 -- re-running writes nothing, and warehouses of one server migrating at once do not collide
--- (the loser of a race to make them gets unique_violation once the winner has committed).
+-- (the loser of a race to make them gets unique_violation once the winner has committed, or
+-- duplicate_object when the winner commits between its check and its create).
 -- A warehouse login without CREATEROLE (a server given by URL) gets a warning, not a failure:
 -- bi then stays readable by its owner only.
 do $$
@@ -30,7 +31,7 @@ begin
 exception
     when insufficient_privilege then
         raise warning 'cannot create the BI roles (no CREATEROLE): bi stays readable by its owner only';
-    when unique_violation then
+    when unique_violation or duplicate_object then
         null;  -- made by another warehouse's migration that committed first
 end
 $$;

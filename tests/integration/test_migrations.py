@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -144,19 +145,19 @@ def test_migrations_are_applied_once_and_recorded(warehouse_url: str) -> None:
         assert _apply_log_count(conn) == len(migration_ids())
 
 
-def _together(count: int, work: Callable[[], object]) -> list[BaseException]:
-    """Run `work` on `count` threads released at once; the errors they raised."""
+def _together(count: int, work: Callable[[int], object]) -> list[BaseException]:
+    """Run `work(i)` on `count` threads released at once; the errors they raised."""
     start = threading.Barrier(count)
     errors: list[BaseException] = []
 
-    def run() -> None:
+    def run(index: int) -> None:
         start.wait()
         try:
-            work()
+            work(index)
         except BaseException as exc:  # surfaced by the caller
             errors.append(exc)
 
-    threads = [threading.Thread(target=run) for _ in range(count)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -165,7 +166,7 @@ def _together(count: int, work: Callable[[], object]) -> list[BaseException]:
 
 
 def test_concurrent_migrations_do_not_race(warehouse_url: str) -> None:
-    assert _together(4, lambda: migrate(warehouse_url)) == []
+    assert _together(4, lambda _: migrate(warehouse_url)) == []
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         assert _apply_log_count(conn) == len(migration_ids())
         assert conn.execute("select count(*) from ops.source_entities").fetchone()[0] == sum(
@@ -241,7 +242,10 @@ def _role_blocks() -> list[tuple[str, str]]:
 
 def test_role_blocks_survive_warehouses_of_one_server_migrating_together(warehouse_url: str) -> None:
     """Roles are cluster-wide: the workers of one server migrating their own warehouses at once
-    race to create them. Each block, on fresh role names, run by 8 sessions released together."""
+    race to create them. Each block, on fresh role names, run by 8 sessions started 0.1 s apart,
+    each holding its transaction open as a migration does. A pause between a block's check and
+    its `create role` makes both ways of losing happen: the winner commits after the loser's
+    create (unique_violation) or between its check and its create (duplicate_object)."""
     blocks = _role_blocks()
     assert blocks, "the migrations create the BI roles"
     for name, block in blocks:
@@ -249,11 +253,13 @@ def test_role_blocks_survive_warehouses_of_one_server_migrating_together(warehou
         fresh = {role: f"{role}_{uuid.uuid4().hex[:8]}" for role in roles}
         for role, new in fresh.items():
             block = re.sub(rf"\b{role}\b", new, block)
+        block = re.sub(r"(create role \w+)", r"perform pg_sleep(0.3); \1", block)
 
-        def run(block: str = block) -> None:
+        def run(index: int, block: str = block) -> None:
+            time.sleep(0.1 * index)
             with psycopg.connect(warehouse_url, autocommit=True) as conn, conn.transaction():
-                conn.execute(block)  # as in a migration: committed with the rest of its file, later
-                conn.execute("select pg_sleep(0.2)")
+                conn.execute(block)
+                conn.execute("select pg_sleep(0.2)")  # committed with the rest of its file, later
 
         errors = _together(8, run)
         with psycopg.connect(warehouse_url, autocommit=True) as conn:
