@@ -4,11 +4,11 @@
 - retries with jittered exponential backoff on 5xx, connection errors and timeouts;
 - `Retry-After` honoured on 429 (seconds or an HTTP date), capped;
 - auth chosen per source: none, a token login (`TokenAuth`), an expiring bearer
-  (`ExpiringTokenAuth`, renewed before it expires), a fixed bearer (`StaticToken`) or a client
-  certificate (`MutualTLS`); a token that can be renewed is renewed once when a call answers
+  (`ExpiringTokenAuth`, renewed before it expires), a fixed bearer (`StaticToken`), a client
+  certificate (`MutualTLS`) or a system id and secret sent as headers (`SystemCredentials`); a token that can be renewed is renewed once when a call answers
   401; a refused TLS handshake fails at once (retrying cannot cure it);
 - payloads as JSON (decoded with orjson), text (XML, CSV; decoded with the answer's
-  charset), parsed XML or bytes; nothing personal is logged (paths and statuses only).
+  charset), parsed XML, bytes, or a body streamed in chunks to a reader (`read_stream`); nothing personal is logged (paths and statuses only).
 
 Sources describe their endpoints and envelopes in `ingestion/sources/`; this module knows
 only transport.
@@ -21,12 +21,12 @@ import ssl
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import requests
@@ -37,6 +37,7 @@ from ingestion.privacy import mask_text, masked_logger
 log = masked_logger(__name__)
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+T = TypeVar("T")
 
 
 class SourceError(RuntimeError):
@@ -111,7 +112,16 @@ class MutualTLS:
             raise AuthError("mutual TLS needs a client certificate and its key")
 
 
-Auth = TokenAuth | StaticToken | MutualTLS | None
+@dataclass(frozen=True)
+class SystemCredentials:
+    """A connected system's id and shared secret, sent as the headers `systemid` and `secret` with
+    every call (how the national document axis's SDKs authenticate a system)."""
+
+    system_id: str
+    secret: str = field(repr=False)
+
+
+Auth = TokenAuth | StaticToken | MutualTLS | SystemCredentials | None
 
 
 def retry_after_seconds(
@@ -186,6 +196,26 @@ class ApiClient:
 
     def post_json(self, path: str, body: Any) -> Any:
         return self._decode_json(self._call("POST", path, body=body), "POST", path)
+
+    def put_json(self, path: str, body: Any) -> Any:
+        return self._decode_json(self._call("PUT", path, body=body), "PUT", path)
+
+    def read_stream(
+        self,
+        path: str,
+        read: Callable[[Iterator[bytes]], T],
+        *,
+        accept: str = "application/octet-stream",
+        chunk_size: int = 64 * 1024,
+    ) -> T:
+        """GET `path` and hand its body to `read` in chunks as they arrive (a large package is
+        never held whole). The request is retried as any other; a body cut short fails the call."""
+        response = self._call("GET", path, accept=accept, stream=True)
+        with response:
+            try:
+                return read(response.iter_content(chunk_size))
+            except requests.RequestException as exc:
+                raise SourceError(f"GET {path}: the answer was cut short: {type(exc).__name__}") from None
 
     def get_text(
         self, path: str, params: Mapping[str, Any] | None = None, *, accept: str = "text/plain, */*"
@@ -267,6 +297,7 @@ class ApiClient:
         body: Any = None,
         accept: str = "application/json",
         authenticated: bool = True,
+        stream: bool = False,
     ) -> requests.Response:
         url = f"{self.base_url}{path}"
         authenticated = authenticated and self.auth is not None
@@ -277,7 +308,10 @@ class ApiClient:
             headers = {"Accept": accept}
             if body is not None:
                 headers["Content-Type"] = "application/json"
-            if authenticated:
+            if authenticated and isinstance(self.auth, SystemCredentials):
+                headers["systemid"] = self.auth.system_id
+                headers["secret"] = self.auth.secret
+            elif authenticated:
                 headers["Authorization"] = f"Bearer {self._bearer()}"
             try:
                 with self._slots:
@@ -290,6 +324,7 @@ class ApiClient:
                         headers=headers,
                         timeout=(self.policy.connect_timeout, self.policy.read_timeout),
                         verify=self._verify,
+                        stream=stream,
                     )
             except requests.exceptions.SSLError as exc:
                 raise AuthError(f"{method} {path}: TLS refused: {_tls_reason(exc)}") from None
@@ -298,6 +333,8 @@ class ApiClient:
                 continue
 
             status = response.status_code
+            if status >= 400 and stream:
+                response.content  # noqa: B018 - read the short error body, so the connection is reused
             if status == 401 and authenticated and isinstance(self.auth, TokenAuth):
                 if refreshed:
                     raise AuthError(f"{method} {path}: 401 even with a fresh token")

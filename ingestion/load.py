@@ -200,6 +200,7 @@ def load_batch(
     before_commit: Callable[[psycopg.Connection, BatchResult], None] | None = None,
     backfill_id: int | None = None,
     opaque: tuple[str, ...] = (),
+    once: bool = False,
 ) -> BatchResult:
     """Load `pages` as the batch of `key`, replacing any earlier batch of the same interval.
 
@@ -213,7 +214,11 @@ def load_batch(
     becomes live with `promote_staged` (when the backfill publishes) or `refused` (`refuse_staged`).
     `opaque`: the forms of the entity's opaque identifiers, whose whole values the last check
     does not take for citizen ids (`ingestion.personal_text.holds_citizen_id`).
+    `once`: a record whose key a live batch of the entity already holds is not stored again (a
+    queue serves an item again when its acknowledgement was lost); it counts as a duplicate.
     """
+    if once and not table.key:
+        raise ValueError(f"{table.qualified}: a record stored once needs its key columns declared")
     if snapshot and backfill_id is not None:
         raise ValueError(f"{table.qualified}: a catalogue is not staged (its pull never erases history)")
     if snapshot and not table.key:
@@ -229,7 +234,7 @@ def load_batch(
     try:
         with conn.transaction():
             result = _load(
-                conn, table, key, batch_id, pages, started_wall, snapshot, max_shrink, backfill_id, opaque
+                conn, table, key, batch_id, pages, started_wall, snapshot, max_shrink, backfill_id, opaque, once
             )
             if before_commit is not None:
                 before_commit(conn, result)
@@ -314,6 +319,7 @@ def _load(
     max_shrink: float | None = None,
     backfill_id: int | None = None,
     opaque: tuple[str, ...] = (),
+    once: bool = False,
 ) -> BatchResult:
     if snapshot:  # every interval of a catalogue compares with the same stored versions
         conn.execute("select pg_advisory_xact_lock(hashtext(%s || '/' || %s), 0)", (key.source, key.entity))
@@ -349,6 +355,8 @@ def _load(
     duplicates = 0
     if sink.maybe_duplicates:  # exact: the copies beyond the preferred one, counted as deleted
         duplicates = _keep_preferred_copies(conn, table, batch_id, in_pull=snapshot)
+    if once:
+        duplicates += _drop_stored_before(conn, table, key, batch_id)
     received = sink.written - duplicates
     unchanged = deleted = None
     stored = received
@@ -514,6 +522,28 @@ def _keep_preferred_copies(conn: psycopg.Connection, table: RawTable, batch_id: 
         where=where,
     )
     return conn.execute(query, {"batch_id": batch_id}).rowcount
+
+
+def _drop_stored_before(conn: psycopg.Connection, table: RawTable, key: BatchKey, batch_id: int) -> int:
+    """Delete this batch's rows whose key a live batch of the same entity already holds; their count."""
+    query = sql.SQL(
+        """
+        delete from {target} as t
+        where t.batch_id = %(batch_id)s and exists (
+            select from {target} as earlier
+            join ops.batches as b on b.batch_id = earlier.batch_id
+            join ops.batch_statuses as s on s.status = b.status and s.is_live
+            where earlier.batch_id <> %(batch_id)s and b.source = %(source)s and b.entity = %(entity)s
+                and {same_key}
+        )
+        """
+    ).format(
+        target=sql.Identifier(table.schema, table.name),
+        same_key=sql.SQL(" and ").join(
+            sql.SQL("earlier.{c} = t.{c}").format(c=sql.Identifier(c)) for c in table.key
+        ),
+    )
+    return conn.execute(query, {"batch_id": batch_id, "source": key.source, "entity": key.entity}).rowcount
 
 
 def _store_changes(

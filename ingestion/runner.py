@@ -47,7 +47,7 @@ from ingestion.record_rules import (
 )
 from ingestion.records import ENCODER
 from ingestion.schema import migrate
-from ingestion.sources import SOURCES, Endpoint, Entity, Rejected, Resume, Window
+from ingestion.sources import SOURCES, Ack, Endpoint, Entity, Rejected, Resume, Window
 from ingestion.state import EventTimes, loaded_batch, read_watermark, store_cursor, store_event_times
 
 log = masked_logger(__name__)
@@ -96,14 +96,17 @@ def _original(record: Any) -> bytes:
         return repr(record).encode()
 
 
-def _note_item_id(entity: Entity, record: Any, item_ids: list[str]) -> None:
-    """Append the acknowledgement id of `record` (personal data hidden) to `item_ids`."""
+def _note_item_id(entity: Entity, record: Any, item_ids: list[Ack]) -> bool:
+    """Append the acknowledgement of `record` (stored; personal data hidden) to `item_ids`: True
+    when it has an id."""
     if entity.acknowledge is None:
-        return
+        return False
     try:
-        item_ids.append(entity.acknowledge.item_id(record))
+        item_ids.append(Ack(entity.acknowledge.item_id(record)))
     except (KeyError, TypeError, AttributeError, IndexError):
         log.warning("%s record without an item id: not acknowledged (served again)", entity.name)
+        return False
+    return True
 
 
 def _as_declared(record: dict[str, Any], shape: type) -> Any:
@@ -166,14 +169,15 @@ def parse_pages(
     entity: Entity,
     pages: Iterable[list[Any]],
     pseudonymiser: Pseudonymiser,
-    item_ids: list[str] | None = None,
+    item_ids: list[Ack] | None = None,
     unknown: dict[Any, int] | None = None,
     people: CasePeople | None = None,
     seal: Callable[[bytes], bytes] | None = None,
 ) -> Iterator[list[Row | Reject | People]]:
     """Pseudonymise, then parse, every record of every page; malformed ones become `Reject`s.
 
-    With `item_ids`, the acknowledgement id of every record is appended to it as it passes;
+    With `item_ids`, the acknowledgement of every record is appended to it as it passes (a reject's
+    carries its reason, so the source is told it failed);
     with `unknown`, the fields the source's declarations do not know are counted by path, and
     the plain fields that held a citizen id by (path, CITIZEN_ID_REASON). With `people` (the
     look-up of `case_people`, one call a page), free text is also scrubbed of the stored people
@@ -225,8 +229,7 @@ def parse_pages(
                 else:
                     pseudonymiser.apply(record, policy, unknown)
                     pseudonymiser.scrub_people(record, policy, known)
-            if item_ids is not None:
-                _note_item_id(entity, record, item_ids)
+            noted = item_ids is not None and _note_item_id(entity, record, item_ids)
             try:
                 parsed.append(entity.parse(record))
             except (Absent, Rejected) as exc:
@@ -237,6 +240,9 @@ def parse_pages(
                 reason = pseudonymiser.scrub_loose(str(exc))
                 origin = origins.get(position) if origins else None
                 parsed.append(Reject(_reject_text(record, entity, pseudonymiser), reason, sealed, origin))
+                if noted:
+                    assert item_ids is not None
+                    item_ids[-1] = item_ids[-1]._replace(failure=reason)
         taken = pseudonymiser.take_people()
         if taken and people is not None:
             parsed.append(People([case for case, _ in taken], [pseudonym for _, pseudonym in taken]))
@@ -337,10 +343,12 @@ def ingest(
         where: Window | Resume | None = None
         if pull.kind == "window":
             where = pull.window(interval_start, interval_end)
+        elif target.acknowledge is not None:  # a queue drains what it lists up to the interval's end
+            where = Window(interval_start, interval_end)
         elif pull.resumes:
             stored = read_watermark(conn, source, entity)
             where = Resume(pull.resume_from(stored.cursor if stored else None))
-        item_ids: list[str] | None = [] if target.acknowledge is not None else None
+        item_ids: list[Ack] | None = [] if target.acknowledge is not None else None
         unknown: dict[Any, int] = {}
         fetched = target.fetch(client, where, settings.page_size)
         read_time = target.event_times()
@@ -374,16 +382,19 @@ def ingest(
             before_commit=move_cursor,
             backfill_id=None if target.snapshot else backfill_id,
             opaque=target.personal.opaque_patterns if target.personal is not None else (),
+            once=target.acknowledge is not None,
         )
         if target.acknowledge is not None and item_ids:
             acknowledge(client, target, item_ids)
         return result
 
 
-def acknowledge(client: ApiClient, entity: Entity, item_ids: list[str]) -> None:
-    """Tell the source these items are stored (after the batch committed), in chunks."""
+def acknowledge(client: ApiClient, entity: Entity, item_ids: list[Ack]) -> None:
+    """Tell the source these items are stored (after the batch committed: in raw, or a reject in
+    ops.rejects whose acknowledgement says it failed and why), in chunks."""
     assert entity.acknowledge is not None
     chunk = entity.acknowledge.chunk
     for offset in range(0, len(item_ids), chunk):
         entity.acknowledge.send(client, item_ids[offset : offset + chunk])
-    log.info("acknowledged %d %s items", len(item_ids), entity.name)
+    failed = sum(ack.failure is not None for ack in item_ids)
+    log.info("acknowledged %d %s items (%d as failed)", len(item_ids), entity.name, failed)

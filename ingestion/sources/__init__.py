@@ -12,6 +12,7 @@ import pkgutil
 
 from ingestion.record_rules import Rejected
 from ingestion.sources.base import (
+    Ack,
     Acknowledge,
     BearerToken,
     ClientCertificate,
@@ -21,6 +22,7 @@ from ingestion.sources.base import (
     Resume,
     Sandbox,
     Source,
+    SystemSecret,
     TokenLogin,
     Window,
 )
@@ -42,6 +44,7 @@ SOURCES: dict[str, Source] = _discovered()
 
 __all__ = [
     "SOURCES",
+    "Ack",
     "Acknowledge",
     "BearerToken",
     "ClientCertificate",
@@ -52,6 +55,7 @@ __all__ = [
     "Resume",
     "Sandbox",
     "Source",
+    "SystemSecret",
     "TokenLogin",
     "Window",
 ]

@@ -26,9 +26,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from ingestion.http import ApiClient, Auth, ExpiringTokenAuth, MutualTLS, StaticToken, TokenAuth
+from ingestion.http import (
+    ApiClient,
+    Auth,
+    ExpiringTokenAuth,
+    MutualTLS,
+    StaticToken,
+    SystemCredentials,
+    TokenAuth,
+)
 from ingestion.load import RawTable, Row
 from ingestion.privacy import PersonalFields
 from ingestion.record_checks import DeclaredParse, time_reader
@@ -127,6 +135,13 @@ WINDOW = Cursor("window")
 SNAPSHOT = Cursor("snapshot")
 
 
+class Ack(NamedTuple):
+    """One item to acknowledge: stored in raw (`failure` None), or a reject and why it failed."""
+
+    item_id: str
+    failure: str | None = None
+
+
 @dataclass(frozen=True)
 class Acknowledge:
     """Tells a queue-like source which items are stored, so it stops serving them.
@@ -137,7 +152,7 @@ class Acknowledge:
     """
 
     item_id: Callable[[Any], str]  # the id to acknowledge, from a decoded record
-    send: Callable[[ApiClient, Sequence[str]], None]  # acknowledge these ids (e.g. mark them `done`)
+    send: Callable[[ApiClient, Sequence[Ack]], None]  # acknowledge these (e.g. `done`, or `fail` and why)
     chunk: int = 100
 
 
@@ -225,9 +240,15 @@ class ClientCertificate:
     `_CLIENT_KEY`, `_CA_CERT`)."""
 
 
+@dataclass(frozen=True)
+class SystemSecret:
+    """A system id and secret sent as headers with every call (the document axis's connected
+    systems): the source's username and password settings (`DTIMON_<SOURCE>_USERNAME`, `_PASSWORD`)."""
+
+
 #: How a source's client authenticates: a token login, a fixed bearer, a client certificate,
-#: or None (open endpoint).
-AuthSpec = TokenLogin | BearerToken | ClientCertificate | None
+#: a system id and secret, or None (open endpoint).
+AuthSpec = TokenLogin | BearerToken | ClientCertificate | SystemSecret | None
 
 
 @dataclass(frozen=True)
@@ -337,4 +358,6 @@ class Source:
             return StaticToken(endpoint.token)
         if isinstance(self.auth, ClientCertificate):
             return MutualTLS(endpoint.client_cert, endpoint.client_key, endpoint.ca_cert)
+        if isinstance(self.auth, SystemSecret):
+            return SystemCredentials(endpoint.username, endpoint.password)
         return None

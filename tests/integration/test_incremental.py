@@ -28,7 +28,18 @@ from ingestion.load import RawTable, Row
 from ingestion.localtime import VN_TZ
 from ingestion.paging import cursor_pages
 from ingestion.runner import ingest
-from ingestion.sources import SOURCES, Acknowledge, Cursor, Endpoint, Entity, Rejected, Resume, Source
+from ingestion.sources import (
+    SOURCES,
+    Ack,
+    Acknowledge,
+    Cursor,
+    Endpoint,
+    Entity,
+    Rejected,
+    Resume,
+    Source,
+    Window,
+)
 
 DAY = datetime(2025, 9, 1, tzinfo=VN_TZ)
 FAST = RetryPolicy(max_attempts=2, backoff_base=0.01, read_timeout=5)
@@ -42,7 +53,9 @@ class Queue:
         self.inbox: dict[str, dict[str, Any]] = {}
         self.asked_from: list[str | None] = []
         self.acks: list[list[str]] = []
+        self.failures: dict[str, str] = {}  # item → the reason it was acknowledged as failed
         self.on_ack: Any = None
+        self.lose_acks = False  # acknowledgements lost on the way: the items are served again
 
     def handle(self, method: str, path: str, query: dict[str, str], body: bytes) -> Any:
         if path == "/docs":
@@ -53,11 +66,13 @@ class Queue:
         if path == "/inbox" and method == "GET":
             return {"items": list(self.inbox.values())}
         if path == "/inbox/ack":
-            ids = orjson.loads(body)["ids"]
+            ack = orjson.loads(body)
+            ids = ack["ids"]
             if self.on_ack:
                 self.on_ack(ids)
             self.acks.append(ids)
-            for item_id in ids:
+            self.failures |= ack["failed"]
+            for item_id in [] if self.lose_acks else ids:
                 self.inbox.pop(item_id, None)
             return {"done": len(ids)}
         raise KeyError(path)
@@ -118,12 +133,13 @@ def _fetch_docs(client: ApiClient, where: Any, page_size: int) -> Iterator[list[
 
 
 def _fetch_inbox(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]]:
-    assert where is None
+    assert isinstance(where, Window)  # a queue drains what it lists up to the interval's end
     yield client.get_json("/inbox")["items"]
 
 
-def _send_ack(client: ApiClient, ids: Sequence[str]) -> None:
-    client.post("/inbox/ack", {"ids": list(ids)})
+def _send_ack(client: ApiClient, acks: Sequence[Ack]) -> None:
+    failed = {ack.item_id: ack.failure for ack in acks if ack.failure is not None}
+    client.post("/inbox/ack", {"ids": [ack.item_id for ack in acks], "failed": failed})
 
 
 def _table(name: str) -> RawTable:
@@ -250,6 +266,7 @@ def test_items_are_acknowledged_only_after_their_batch_committed(queue: tuple[Qu
     result = _run(queue_url, url, "inbox", DAY)
     assert (result.rows_loaded, result.rows_rejected) == (3, 1)
     assert state.acks == [["a", "b"], ["c", "d"]]  # in chunks of 2
+    assert state.failures == {"d": "so is missing"}  # the reject is acknowledged as failed, with why
     assert state.inbox == {}
 
     # a re-run of the interval keeps its batch: the acknowledged items cannot be served again
@@ -273,3 +290,21 @@ def test_nothing_is_acknowledged_when_the_load_fails(queue: tuple[Queue, str], u
     assert _state(url, "inbox")[1] == []
     with psycopg.connect(url) as conn:
         assert conn.execute("select status from ops.batches").fetchall() == [("failed",)]
+
+
+def test_an_item_served_again_after_its_acknowledgement_was_lost_is_stored_once(
+    queue: tuple[Queue, str], url: str
+) -> None:
+    state, queue_url = queue
+    state.lose_acks = True
+    state.inbox = {i: {"id": i, "so": f"VB-{i}"} for i in ("a", "b")}
+    first = _run(queue_url, url, "inbox", DAY)
+    state.inbox["c"] = {"id": "c", "so": "VB-c"}  # a and b are served again beside c
+    second = _run(queue_url, url, "inbox", DAY + timedelta(days=1))
+    assert (first.rows_loaded, second.rows_loaded, second.duplicates) == (2, 1, 2)
+    assert [(so, batch) for so, batch in _state(url, "inbox")[1]] == [
+        ("VB-a", first.batch_id),
+        ("VB-b", first.batch_id),
+        ("VB-c", second.batch_id),
+    ]
+    assert [item for chunk in state.acks[1:] for item in chunk] == ["a", "b", "c"]  # acknowledged again

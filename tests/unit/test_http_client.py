@@ -17,9 +17,10 @@ from ingestion.http import (
     RetryPolicy,
     SourceError,
     StaticToken,
+    SystemCredentials,
     TokenAuth,
 )
-from ingestion.sources import BearerToken, Endpoint, Source, TokenLogin
+from ingestion.sources import BearerToken, Endpoint, Source, SystemSecret, TokenLogin
 
 Handler = Callable[[requests.PreparedRequest], tuple[int, dict[str, str], bytes]]
 
@@ -39,6 +40,7 @@ class ScriptedAdapter(BaseAdapter):
         response.status_code = status
         response.headers.update(headers)
         response._content = body
+        response._content_consumed = True  # a streamed read takes the body in slices
         response.encoding = requests.utils.get_encoding_from_headers(response.headers)
         response.request = request
         response.url = request.url or ""
@@ -200,4 +202,28 @@ def test_a_source_chooses_its_auth_from_its_declaration() -> None:
     expiring = source(TokenLogin("/login", expires_field="ttl")).client_auth(endpoint)
     assert isinstance(expiring, ExpiringTokenAuth) and expiring.expires_field == "ttl"
     assert source(BearerToken()).client_auth(endpoint) == StaticToken("tok")
+    assert source(SystemSecret()).client_auth(endpoint) == SystemCredentials("user", "pw")
     assert source(None).client_auth(endpoint) is None
+
+
+def test_a_system_id_and_secret_go_with_every_call_as_headers_and_a_401_is_not_retried() -> None:
+    def axis(request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        known = request.headers.get("systemid") == "vxp.saas.03" and request.headers.get("secret") == "s3"
+        return (200, {}, b'{"status": "OK"}') if known else (401, {}, b'{"status": "FAIL"}')
+
+    api, adapter, _ = client(axis, auth=SystemCredentials("vxp.saas.03", "s3"))
+    assert api.put_json("/vxp/v1/edocs/a1/status", {"status": "done"}) == {"status": "OK"}
+    assert "Authorization" not in adapter.sent[0].headers and adapter.sent[0].method == "PUT"
+    api.auth = SystemCredentials("vxp.saas.03", "wrong")
+    with pytest.raises(AuthError, match="HTTP 401"):
+        api.post_json("/vxp/v1/edocs/received", {})
+    assert len(adapter.sent) == 2
+    assert "s3" not in repr(SystemCredentials("vxp.saas.03", "s3"))
+
+
+def test_a_streamed_answer_reaches_its_reader_in_chunks_after_the_retries() -> None:
+    answers = iter([(503, {}, b"busy"), (200, {"Content-Type": "application/xml"}, XML)])
+    api, adapter, sleeps = client(lambda request: next(answers))
+    chunks = api.read_stream("/vxp/v1/edocs/a1", list, chunk_size=10)
+    assert b"".join(chunks) == XML and len(chunks) == -(-len(XML) // 10)
+    assert adapter.paths() == ["GET /vxp/v1/edocs/a1"] * 2 and len(sleeps) == 1
