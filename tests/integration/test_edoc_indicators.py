@@ -178,7 +178,8 @@ def values(module_warehouse_url: str) -> Iterator[dict[tuple[str, ...], tuple[An
     with psycopg.connect(module_warehouse_url) as conn:
         rows = conn.execute(
             "select indicator_id, period_kind, period_start::text, level, unit_id, numerator, denominator"
-            " from marts.ind_values where indicator_id in %s" % (tuple(fx.computed_indicators(NAME)),)  # noqa: S608
+            " from marts.ind_values where indicator_id = any(%s)",
+            (list(fx.computed_indicators(NAME)),),
         ).fetchall()
         steps = conn.execute(
             "select document_id, status_code, document_is_known, handling_working_days, item_id"
