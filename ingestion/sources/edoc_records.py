@@ -2,7 +2,7 @@
 
 A package or status packet is edXML; `ingestion.edxml.read_package` flattens it into one record
 whose keys are the element names joined with `_` below the envelope's wrappers (the wire
-contract is in `ingestion/sandbox/documents/README.md`). The queue item's id and listing time are
+contract is in the sandbox's README, `ingestion/sandbox/documents/`). The queue item's id and listing time are
 added as `ItemId` and `CreatedTime`; every local time is turned into `yyyyMMddHHmmss` by the
 format declared for its field (`TIME_FORMATS`) before the record is checked. Work files come
 as JSON.
@@ -195,6 +195,8 @@ class StatusPacket(Record, kw_only=True):
     StaffInfo_Staff: Personal = ""
     StaffInfo_Mobile: Personal = ""
     StaffInfo_Email: Personal = ""
+    Signed: Annotated[Boolean, REQUIRED] = False  # the reader says so of every packet
+    SignatureWellFormed: Annotated[Boolean, REQUIRED] = False
 
 
 class WorkFile(Record, kw_only=True):
