@@ -22,6 +22,7 @@ DEFAULT_SECONDS: Mapping[str, float] = MappingProxyType({"latency": 1.0, "timeou
 DEFAULT_RATE = 0.1
 SERVER_ERROR_CYCLE = (503, 502, 500)
 BAD_DATE = "20251345990000"
+BAD_SLASH_DATE = "2025/13/45 99:00:00"  # the same, in the document exchange's `yyyy/MM/dd HH:mm:ss`
 
 # Per list endpoint: (field, bad value) variants, then a record sent as a JSON string.
 _FIELD_VARIANTS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
@@ -32,6 +33,7 @@ _FIELD_VARIANTS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
         "pakn": (("NgayCapNhat", BAD_DATE), ("MaPAKN", ""), ("TrangThai", "X")),
         "thutuc": (("NGAYCAPNHAT", BAD_DATE), ("MATTHC", ""), ("TRANGTHAI", "X")),
         "coquan": (("NGAYCAPNHAT", BAD_DATE), ("MADONVI", ""), ("CAPDONVI", "X")),
+        "workfiles": (("updated", BAD_SLASH_DATE), ("id", ""), ("processed_online", "X")),
     }
 )
 _KEY_FIELD: Mapping[str, str] = MappingProxyType(
@@ -42,6 +44,7 @@ _KEY_FIELD: Mapping[str, str] = MappingProxyType(
         "pakn": "MaPAKN",
         "thutuc": "MATTHC",
         "coquan": "MADONVI",
+        "workfiles": "id",
     }
 )
 
@@ -74,17 +77,23 @@ class Effects:
 
 
 class FaultSwitch:
-    """Thread-safe set of armed faults. `on_token_expiry` is called when that mode is set."""
+    """Thread-safe set of armed faults. `on_token_expiry` is called when that mode is set;
+    `refused` maps a mode that has no meaning for a sandbox to the reason arming it fails."""
 
-    def __init__(self, on_token_expiry: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, on_token_expiry: Callable[[], None] | None = None, refused: Mapping[str, str] | None = None
+    ) -> None:
         self._lock = threading.Lock()
         self._faults: dict[str, Fault] = {}
         self._on_token_expiry = on_token_expiry
+        self._refused = dict(refused or {})
 
     def set(self, mode: str, count: int = 1, seconds: float | None = None, rate: float | None = None) -> None:
         """Arm `mode` for the next `count` requests. ValueError on a bad mode or parameter."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+        if mode in self._refused:
+            raise ValueError(self._refused[mode])
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ValueError("count must be an integer >= 1")
         if seconds is not None and (_not_number(seconds) or seconds < 0 or not math.isfinite(seconds)):
@@ -145,9 +154,15 @@ class FaultSwitch:
 
     def take_malformed(self) -> float | None:
         """Consume one use of `malformed` for a data page: the rate to apply, or None."""
+        use = self.take_malformed_use()
+        return None if use is None else use[0]
+
+    def take_malformed_use(self) -> tuple[float, int] | None:
+        """Consume one use of `malformed`: (its rate, this use's number since it was armed, from
+        1), or None when it is not armed."""
         with self._lock:
             fault = self._use("malformed")
-        return None if fault is None else fault.rate
+            return None if fault is None else (fault.rate or 0.0, fault.hits)
 
     def _use(self, mode: str) -> Fault | None:
         fault = self._faults.get(mode)

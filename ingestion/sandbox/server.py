@@ -11,17 +11,11 @@ import bisect
 import hmac
 import secrets
 import ssl
-import sys
 import threading
 import time
-import traceback
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
@@ -41,32 +35,16 @@ from ingestion.sandbox.province import (
     progress_order,
     rating_order,
 )
+from ingestion.sandbox.service import DROP, App, Request, Response, Service
+
+__all__ = ["Request", "Response", "SandboxServer", "TokenStore"]
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
-IDLE_CONNECTION_SECONDS = 120
 
 MSG_BAD_LOGIN = "Sai tên đăng nhập hoặc mật khẩu"
 MSG_SESSION_EXPIRED = "Phiên làm việc hết hạn"
 MSG_SYSTEM_ERROR = "Lỗi hệ thống"
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: Mapping[str, str]
-    body: bytes
-    #: the client showed a certificate the server verified (mutual TLS)
-    certified: bool = False
-
-
-@dataclass
-class Response:
-    status: int
-    payload: Any
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 class TokenStore:
@@ -122,20 +100,17 @@ class _Feed:
         return bisect.bisect_left(self._stamps, first), bisect.bisect_right(self._stamps, last)
 
 
-class _App:
-    """Request → Response, independent of the socket layer."""
+class _App(App):
+    """The one-stop-shop pull API (`/dvc/v1/...`)."""
 
     def __init__(
         self, province: Province, username: str, password: str, token_ttl: int, mode: str, log: bool
     ) -> None:
-        self.mode = mode
-        self.log_enabled = log
+        self.tokens = TokenStore(token_ttl)
+        super().__init__(mode=mode, log=log, faults=FaultSwitch(on_token_expiry=self.tokens.revoke_all))
         self.clock_end = format_stamp(province.clock_end)
         self.username = username.encode()
         self.password = password.encode()
-        self.tokens = TokenStore(token_ttl)
-        self.faults = FaultSwitch(on_token_expiry=self.tokens.revoke_all)
-        self.stopping = threading.Event()
         with gc_paused():
             unservable = province.unservable
             self.dossiers = _Feed(
@@ -179,57 +154,29 @@ class _App:
             "/dvc/v1/coquan": ("GET", True, lambda r: self._catalogue_page(r, "coquan", self.agencies)),
         }
 
-    def log(self, line: str) -> None:
-        if self.log_enabled:
-            sys.stderr.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} sandbox {line}\n")
-            sys.stderr.flush()
-
-    def handle(self, request: Request) -> Response | None:
+    def api(self, request: Request) -> Response | None:
         """The response, or None to close the connection without one (timeout fault)."""
-        if request.path.startswith("/_sim/"):
-            return self._simulator(request)
         route = self.routes.get(request.path)
         if route is None:
             return _error(404, "not_found")
         method, needs_token, handler = route
         if request.method != method:
             return Response(405, {"error_code": "405", "message": "method_not_allowed"}, {"Allow": method})
-        effects = self.faults.take()
-        if effects.delay:
-            self.stopping.wait(effects.delay)
-        if effects.timeout is not None:
-            self.stopping.wait(effects.timeout)
-            return None
-        if effects.retry_after is not None:
-            headers = {"Retry-After": str(effects.retry_after)}
-            return Response(429, {"error_code": "429", "message": "Quá nhiều yêu cầu"}, headers)
-        if effects.server_error is not None:
-            return Response(effects.server_error, {"error_code": "500", "message": MSG_SYSTEM_ERROR})
+        forced = self.transport_faults()
+        if forced is not None:
+            return None if forced == DROP else forced
         if needs_token and not self._authorised(request):
             return Response(401, {"error_code": "-1", "message": MSG_SESSION_EXPIRED})
         return handler(request)
 
+    def fault_body(self, status: int) -> Any:
+        if status == 429:
+            return {"error_code": "429", "message": "Quá nhiều yêu cầu"}
+        return {"error_code": "500", "message": MSG_SYSTEM_ERROR}
+
     # --- /_sim ----------------------------------------------------------------------------
 
-    def _simulator(self, request: Request) -> Response:
-        if request.path == "/_sim/health" and request.method == "GET":
-            return Response(200, self._health())
-        if request.path != "/_sim/fault":
-            return Response(404, {"error": "not_found"})
-        if request.method == "GET":
-            return Response(200, {"faults": self.faults.active()})
-        if request.method == "DELETE":
-            self.faults.clear()
-            return Response(200, {"status": "ok", "faults": []})
-        if request.method == "POST":
-            try:
-                self.faults.set_from_request(orjson.loads(request.body or b"null"))
-            except (ValueError, TypeError) as exc:
-                return Response(400, {"error": str(exc)})
-            return Response(200, {"status": "ok", "faults": self.faults.active()})
-        return Response(405, {"error": "method_not_allowed"}, {"Allow": "GET, POST, DELETE"})
-
-    def _health(self) -> dict[str, Any]:
+    def health(self) -> dict[str, Any]:
         return {
             "status": "ok",
             "mode": self.mode,
@@ -357,82 +304,7 @@ def _error(status: int, message: str) -> Response:
     return Response(status, {"error_code": str(status), "message": message})
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], app: _App, tls: ssl.SSLContext | None = None) -> None:
-        self.app = app
-        super().__init__(address, _Handler)
-        if tls is not None:  # the handshake runs on the connection's own thread, at its first read
-            self.socket = tls.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """One line for a refused TLS handshake or a dropped connection, not a traceback."""
-        error = sys.exc_info()[1]
-        if isinstance(error, (ssl.SSLError, ConnectionError)):
-            self.app.log(f"{client_address[0]} connection refused: {error}")
-        else:
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server_version = "dtimon-sandbox/1"
-    timeout = IDLE_CONNECTION_SECONDS
-    server: _HTTPServer
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
-        self._respond()
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._respond()
-
-    def do_DELETE(self) -> None:  # noqa: N802
-        self._respond()
-
-    def do_PUT(self) -> None:  # noqa: N802
-        self._respond()
-
-    def _respond(self) -> None:
-        app = self.server.app
-        started = time.monotonic()
-        url = urlsplit(self.path)
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        body = self.rfile.read(length) if length > 0 else b""
-        certified = isinstance(self.connection, ssl.SSLSocket) and bool(self.connection.getpeercert())
-        request = Request(self.command, url.path, parse_qs(url.query), self.headers, body, certified)
-        try:
-            response = app.handle(request) if length >= 0 else _error(400, "invalid_content_length")
-        except Exception:  # a bug must not kill the connection thread silently
-            app.log(traceback.format_exc().rstrip())
-            response = Response(500, {"error_code": "500", "message": "internal_error"})
-        elapsed = (time.monotonic() - started) * 1000
-        if response is None:
-            self.close_connection = True
-            app.log(f'{self.client_address[0]} "{self.requestline}" closed-without-answer {elapsed:.0f}ms')
-            return
-        data = orjson.dumps(response.payload)
-        # logged before the body leaves: a client that stops the server on its answer still finds the line
-        app.log(
-            f'{self.client_address[0]} "{self.requestline}" {response.status} {len(data)}B {elapsed:.0f}ms'
-        )
-        self.send_response_only(response.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (base signature)
-        self.server.app.log(f"{self.client_address[0]} {format % args}")
-
-
-class SandboxServer:
+class SandboxServer(Service):
     """Serve a Province over HTTP. A context manager (background thread) or `serve_forever`."""
 
     def __init__(
@@ -448,70 +320,9 @@ class SandboxServer:
         log: bool = True,
         tls: ssl.SSLContext | None = None,
     ) -> None:
-        self._app = _App(province, username, password, token_ttl, mode, log)
-        self._tls = tls  # `ingestion.sandbox.tls.server_context`: https, client certificates if it says
-        self._address = (host, port)
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._url = ""
-
-    @property
-    def faults(self) -> FaultSwitch:
-        return self._app.faults
+        self._province_app = _App(province, username, password, token_ttl, mode, log)
+        super().__init__(self._province_app, host=host, port=port, tls=tls)
 
     @property
     def clock_end(self) -> datetime:
-        return parse_stamp(self._app.clock_end)
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. http://127.0.0.1:54321 (binds the socket if not yet bound)."""
-        if not self._url:
-            self._bind()
-        return self._url
-
-    def start(self) -> SandboxServer:
-        """Serve on a background thread; returns self."""
-        httpd = self._bind()
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="sandbox", daemon=True
-            )
-            self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted (KeyboardInterrupt/SystemExit)."""
-        try:
-            self._bind().serve_forever(poll_interval=0.2)
-        finally:
-            self._close()
-
-    def stop(self) -> None:
-        self._app.stopping.set()
-        if self._httpd is not None and self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-        self._close()
-
-    def __enter__(self) -> SandboxServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    def _bind(self) -> _HTTPServer:
-        if self._httpd is None:
-            self._httpd = _HTTPServer(self._address, self._app, self._tls)
-            host, port = self._httpd.server_address[:2]
-            self._url = f"{'https' if self._tls else 'http'}://{host}:{port}"
-        return self._httpd
-
-    def _close(self) -> None:
-        self._app.stopping.set()
-        if self._httpd is not None:
-            self._httpd.server_close()
-            self._httpd = None
-        self._thread = None
+        return parse_stamp(self._province_app.clock_end)
