@@ -23,6 +23,7 @@ from ingestion.declarations import (
     Integer,
     Key,
     LocalTime,
+    Opaque,
     Personal,
     Record,
     RequiredLocalTime,
@@ -39,6 +40,9 @@ STEERING_TYPES = "edoc_steering_types"
 PAPER_FLAGS = "edoc_paper_flags"
 
 AgencyId = Annotated[Text, AGENCY_ID]
+#: the axis's id of a queue item (24 hex digits): its digit runs are no citizen id
+QUEUE_ID = Opaque("document axis queue id", r"[0-9a-f]{24}")
+ItemId = Annotated[Key, QUEUE_ID]
 StatusCode = code(STATUS_CODES)
 BusinessType = code(BUSINESS_TYPES)
 Priority = code(PRIORITIES)
@@ -118,7 +122,7 @@ class EncodedAttachment(msgspec.Struct, kw_only=True):
 class Package(Record, kw_only=True):
     """One edXML package: a new document, or a revocation, update or replacement of one."""
 
-    ItemId: Key
+    ItemId: ItemId
     CreatedTime: RequiredLocalTime
     From_OrganId: AgencyId = ""
     From_OrganName: Text = ""
@@ -174,7 +178,7 @@ class Package(Record, kw_only=True):
 class StatusPacket(Record, kw_only=True):
     """One status packet: a step of a document's handling at one recipient."""
 
-    ItemId: Key
+    ItemId: ItemId
     CreatedTime: RequiredLocalTime
     ResponseFor_OrganId: AgencyId = ""
     ResponseFor_Code: Text = ""
