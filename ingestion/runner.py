@@ -369,6 +369,8 @@ def ingest(
             if isinstance(where, Resume):
                 store_cursor(conn, source, entity, where.next_value)
             if times is not None:
+                if target.acknowledge is not None:  # nothing listed before the interval's end is left
+                    times.drained(interval_end)
                 store_event_times(conn, source, entity, times)
 
         result = load_batch(

@@ -71,6 +71,12 @@ class EventTimes:
                     self.last = moment
             yield page
 
+    def drained(self, moment: datetime) -> None:
+        """Everything with an event time before `moment` was loaded (a queue listed in time order,
+        drained up to its interval's end): the latest time loaded past moves there."""
+        if moment <= self.until and (self.last is None or moment > self.last):
+            self.last = moment
+
 
 def store_event_times(conn: psycopg.Connection, source: str, entity: str, times: EventTimes) -> None:
     """Widen the event-time span of `source.entity` by a batch's; call inside the batch's transaction."""

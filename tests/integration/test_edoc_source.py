@@ -94,6 +94,13 @@ def test_every_listed_item_is_acknowledged_and_in_raw_once_or_a_reject(
         r.startswith("unreadable package:") or r.split(":")[0].split()[0] in fields for r in rejects
     ), rejects
     assert (result.rows_loaded, result.rows_rejected) == (len(rows), len(rejects))
+    with psycopg.connect(warehouse_url) as conn:
+        loaded_past = conn.execute(
+            "select event_time from ops.watermarks where source = %s and entity = %s", (NAME, entity)
+        ).fetchone()[0]
+    assert loaded_past == LAST_DAY + timedelta(
+        days=1
+    )  # drained up to the interval's end: its last day is covered
 
 
 def test_an_item_served_again_is_stored_once_and_a_rerun_pulls_nothing(
