@@ -24,12 +24,22 @@ September, per agency (numerator / denominator):
     QD942-02  work files closed, online:       A 2/3 (w1, w2)   B 1/1   province 3/4
     QD2629-01 closed, online and signed:       A 1/3 (w1)       B 1/1   province 2/4
     NQ71-11.7 both kinds, end to end:          A 2/6            B 2/2   province 4/8
+
+    status packets (handling at the recipient)      arrived (01)   finished (06)   due
+    D1 at B   (06 listed a month late, and twice)    Wed 03 Sep     Fri 05 Sep      none
+    D2 at B                                          Fri 05 Sep     Wed 10 Sep      09 Sep
+    D4 at A                                          Fri 12 Sep     Fri 12 Sep      20 Sep
+    D9 at B   (never sent: kept, measures nothing)   Sat 20 Sep
+
+    VB-01 median working days (aggregate):  B 2.5 (2, 3)   A 0   province 2 (of 0, 2, 3)
+    VB-02 finished by the due date:         B 0/1          A 1/1 province 1/2
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import dbt_fixtures as fx
@@ -50,7 +60,14 @@ SOURCE = SOURCES[NAME]
 
 
 def _package(
-    item: str, document: str, sender: str, sent: str, paper: str, well_formed: bool, kind: str = "0"
+    item: str,
+    document: str,
+    sender: str,
+    sent: str,
+    paper: str,
+    well_formed: bool,
+    kind: str = "0",
+    due: str = "",
 ) -> dict[str, Any]:
     record = example_record(Package) | {
         "ItemId": item,
@@ -64,7 +81,7 @@ def _package(
         "Signed": True,
         "SignatureWellFormed": well_formed,
         "SignerInfo_FullName": "Nguyễn Văn An",
-        "DueDate": "",
+        "DueDate": due,
     }
     record["To"] = [{"OrganId": B if sender == A else A, "OrganName": "Sở"}]
     record["TraceHeaderList_TraceHeader"] = [{"OrganId": sender, "Timestamp": sent}]
@@ -74,9 +91,9 @@ def _package(
 PACKAGES = [
     _package("p1", "D1", A, "2025/09/03 08:00:00", "0", True),
     _package("p7", "D1", A, "2025/09/04 09:00:00", "0", True),
-    _package("p2", "D2", A, "2025/09/05 10:00:00", "0", False),
+    _package("p2", "D2", A, "2025/09/05 10:00:00", "0", False, due="2025/09/09"),
     _package("p3", "D3", A, "2025/09/10 11:00:00", "1", True),
-    _package("p4", "D4", B, "2025/09/12 08:30:00", "0", True),
+    _package("p4", "D4", B, "2025/09/12 08:30:00", "0", True, due="2025/09/20"),
     _package("p5", "D5", G22, "2025/09/12 09:00:00", "0", True),
     _package("p6", "D4", B, "2025/09/15 14:00:00", "0", True, kind="1"),
     _package("p8", "D6", A, "2025/10/02 08:00:00", "0", True),  # October
@@ -105,6 +122,10 @@ STATUSES = [
     _status("s2", "D1", B, "06", "2025/09/05 16:00:00", "2025/10/02 07:00:00"),
     _status("s3", "D1", B, "06", "2025/09/05 16:00:00", "2025/10/02 07:05:00"),
     _status("s4", "D9", B, "01", "20/09/2025 09:00:00", "2025/09/20 09:01:00"),
+    _status("s5", "D2", B, "01", "05/09/2025 10:30:00", "2025/09/05 10:31:00"),
+    _status("s6", "D2", B, "06", "10/09/2025 15:00:00", "2025/09/10 15:01:00"),
+    _status("s7", "D4", A, "01", "12/09/2025 09:00:00", "2025/09/12 09:01:00"),
+    _status("s8", "D4", A, "06", "12/09/2025 17:00:00", "2025/09/12 17:01:00"),
 ]
 
 
@@ -177,7 +198,7 @@ def values(module_warehouse_url: str) -> Iterator[dict[tuple[str, ...], tuple[An
     fx.build(module_warehouse_url)
     with psycopg.connect(module_warehouse_url) as conn:
         rows = conn.execute(
-            "select indicator_id, period_kind, period_start::text, level, unit_id, numerator, denominator"
+            "select indicator_id, period_kind, period_start::text, level, unit_id, numerator, denominator, value"
             " from marts.ind_values where indicator_id = any(%s)",
             (list(fx.computed_indicators(NAME)),),
         ).fetchall()
@@ -203,7 +224,7 @@ def test_september_per_agency_and_province(
     values: dict, indicator: str, agency_a: tuple, agency_b: tuple, province: tuple
 ) -> None:
     def ratio(level: str, unit: str) -> tuple[Any, Any]:
-        return values[(indicator, "month", "2025-09-01", level, unit)]
+        return values[(indicator, "month", "2025-09-01", level, unit)][:2]
 
     assert ratio("agency", A) == agency_a
     assert ratio("agency", B) == agency_b
@@ -217,5 +238,23 @@ def test_each_step_once_with_its_handling_time_in_working_days(values: dict) -> 
     assert values[("steps",)] == [
         ("D1", "01", True, None, "s1"),
         ("D1", "06", True, 2, "s2"),  # Thu 4 and Fri 5 Sep; the copy s3 is not a step
+        ("D2", "01", True, None, "s5"),
+        ("D2", "06", True, 3, "s6"),  # Mon 8, Tue 9, Wed 10 Sep
+        ("D4", "01", True, None, "s7"),
+        ("D4", "06", True, 0, "s8"),  # the day it arrived
         ("D9", "01", False, None, "s4"),  # kept, measures nothing
     ]
+
+
+def test_handling_time_is_a_median_at_each_level_and_the_share_within_due_adds_up(values: dict) -> None:
+    def figures(indicator: str, level: str, unit: str) -> tuple[Any, ...]:
+        return values[(indicator, "month", "2025-09-01", level, unit)]
+
+    # VB-01, the median working days: B handled D1 in 2 and D2 in 3, A handled D4 in 0
+    assert figures("VB-01", "agency", B)[2] == Decimal("2.5")
+    assert figures("VB-01", "agency", A)[2] == Decimal("0")
+    assert figures("VB-01", "province", "H57")[2] == Decimal("2")  # of 0, 2, 3: not a mean of agencies
+    # VB-02: D2 finished on 10 Sep, due 9 Sep; D4 on its day, due 20 Sep; D1 had no due date
+    assert figures("VB-02", "agency", B)[:2] == (0, 1)
+    assert figures("VB-02", "agency", A)[:2] == (1, 1)
+    assert figures("VB-02", "province", "H57")[:2] == (1, 2)
