@@ -333,6 +333,30 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             "table",
             _tags("period"),
         ),
+        Question(
+            "document_flow",
+            "department",
+            "Văn bản gửi qua trục liên thông theo cơ quan",
+            "Văn bản các cơ quan của tỉnh gửi trong tháng: bao nhiêu là văn bản điện tử, bao nhiêu có chữ ký số"
+            " hợp lệ về cấu trúc, bao nhiêu bị thu hồi, cập nhật hoặc thay thế sau đó.",
+            "document_flow.sql",
+            "bar",
+            _tags("period", "unit"),
+            {
+                "graph.dimensions": ["Cơ quan gửi"],
+                "graph.metrics": ["Văn bản gửi", "Điện tử", "Điện tử, ký số"],
+            },
+        ),
+        Question(
+            "document_handling",
+            "department",
+            "Xử lý văn bản đến theo cơ quan",
+            "Văn bản đến từng cơ quan của tỉnh trong tháng: đã đến, từ chối tiếp nhận, đã xử lý xong, số ngày làm"
+            " việc xử lý (trung vị, từ khi đến đến khi xong) và số văn bản xong sau hạn.",
+            "document_handling.sql",
+            "table",
+            _tags("period", "unit"),
+        ),
     ]
     trend_cards: list[Dashcard] = []
     for n, row in enumerate(catalogue):
@@ -385,6 +409,18 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
                 Dashcard("agency_indicator_points", 8, 0, 24, 10),
                 Dashcard("agency_dossiers", 18, 0, 24, 8),
                 Dashcard("agency_late_dossiers", 26, 0, 24, 10),
+            ),
+        ),
+        Dashboard(
+            "document_flow",
+            "department",
+            "Văn bản điện tử qua trục liên thông",
+            "Văn bản các cơ quan của tỉnh gửi và nhận qua trục liên thông văn bản quốc gia, theo tháng"
+            " (document flow of the province's agencies over the national document axis).",
+            ("period", "unit"),
+            (
+                Dashcard("document_flow", 0, 0, 24, 8),
+                Dashcard("document_handling", 8, 0, 24, 8),
             ),
         ),
         Dashboard(
