@@ -78,6 +78,14 @@ LATE_DOSSIERS = tuple(
     )
 )
 
+#: (document, sender, day of September, electronic, signed, revoked, recipients)
+DOCUMENTS = (
+    ("D1", AGENCIES[0][0], "03", True, True, False, 2),
+    ("D2", AGENCIES[0][0], "04", False, True, False, 1),
+    ("D3", AGENCIES[1][0], "02", True, False, True, 1),
+    ("D4", "000.00.00.G22", "05", True, True, False, 3),
+)
+
 DDL = """
 create schema if not exists marts;
 create schema if not exists reference;
@@ -103,6 +111,17 @@ create table marts.fct_dossier (
     dossier_id text not null, agency_id text, procedure_id text, channel_code text,
     is_online boolean not null, is_received boolean not null, received_at timestamptz,
     status_code text, is_settled boolean not null
+);
+create table marts.fct_document (
+    document_id text not null, sender_agency_id text, sent_at timestamptz not null,
+    is_sent_in_province boolean not null, is_electronic boolean, is_signed boolean not null,
+    is_revoked boolean not null, is_updated boolean not null, is_replaced boolean not null,
+    recipient_count integer not null
+);
+create table marts.fct_document_status (
+    document_id text not null, agency_id text, is_received_in_province boolean not null,
+    status_code text not null, status_at timestamptz not null, handling_working_days integer,
+    is_within_due_date boolean
 );
 create table marts.dq_source_month (
     source_name text not null, entity_name text not null, period_month date not null,
@@ -226,6 +245,8 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
         "marts.ind_framework_totals",
         "marts.dim_agency",
         "marts.fct_dossier",
+        "marts.fct_document",
+        "marts.fct_document_status",
         "marts.dq_source_month",
         "marts.ind_766_2_1_late_dossiers",
     ):
@@ -322,6 +343,18 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
             ],
         )  # fmt: skip
 
+        cur.executemany(  # DOCUMENTS: A sends two (one paper), B one it revokes, a ministry one
+            "insert into marts.fct_document values (%s, %s, %s, %s, %s, %s, %s, false, false, %s)",
+            [(document, sender, f"2025-09-{day} 09:00+07", sender.endswith("H57"), electronic, signed, revoked, to)
+             for document, sender, day, electronic, signed, revoked, to in DOCUMENTS],
+        )  # fmt: skip
+        cur.executemany(  # A received D3 on 3 Sep and finished it on 5 Sep, after its due date
+            "insert into marts.fct_document_status values (%s, %s, true, %s, %s, %s, %s)",
+            [
+                ("D3", AGENCIES[0][0], "01", "2025-09-03 08:30+07", None, None),
+                ("D3", AGENCIES[0][0], "06", "2025-09-05 16:00+07", 2, False),
+            ],
+        )
         cur.executemany(  # LATE_DOSSIERS, in September and in the third quarter
             "insert into marts.ind_766_2_1_late_dossiers values (%s, %s, 'provisional', '2025-09-21 00:00+07',"
             " %s, %s, %s, %s, %s, '2025-09-02 09:00+07', '2025-09-09 17:00+07', %s, %s, %s, %s, 5,"

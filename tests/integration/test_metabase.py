@@ -142,6 +142,14 @@ def test_filters_narrow_the_rows_to_what_was_asked(login: psycopg.Connection) ->
     sql, params = render_native(build.question("agency_dossiers"), {"period": date(2025, 9, 1)})
     # 12 dossiers alternate between the two agencies; every third (n = 0, 3, 6, 9) is not online
     assert sorted(login.execute(sql, params).fetchall()) == [("Sở Tư pháp", 6, 4), ("Sở Y tế", 6, 4)]
+    # documents: A sent D1 (electronic, signed) and D2 (paper); B sent D3 and revoked it; a ministry's D4 is not the province's
+    sql, params = render_native(build.question("document_flow"), {"period": date(2025, 9, 1)})
+    assert sorted(login.execute(sql, params).fetchall()) == [
+        ("Sở Tư pháp", 2, 1, 1, 0, 0, 3),
+        ("Sở Y tế", 1, 1, 0, 1, 0, 1),
+    ]
+    sql, params = render_native(build.question("document_handling"), ALL_FILTERS)
+    assert login.execute(sql, params).fetchall() == [("Sở Tư pháp", 1, 0, 1, 2.0, 1)]
 
 
 def test_the_late_dossiers_question_lists_an_agency_s_period_worst_first(login: psycopg.Connection) -> None:
