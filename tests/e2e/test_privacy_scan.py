@@ -14,6 +14,7 @@ injection to `INJECTIONS`.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import unicodedata
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 import orjson
 import psycopg
@@ -30,10 +32,14 @@ from e2e_env import dtimon_env
 from psycopg import sql
 
 from core.settings import Settings
+from ingestion.edxml import read_package
 from ingestion.privacy import PersonalFields
+from ingestion.sandbox.documents.exchange import export_exchange
+from ingestion.sandbox.documents.generator import generate_exchange
 from ingestion.sandbox.generator import generate_province
 from ingestion.sandbox.province import DOSSIERS_FILE, PROGRESS_FILE, export_province
 from ingestion.sources import SOURCES
+from ingestion.sources.edoc_records import list_fields
 
 pytestmark = pytest.mark.e2e
 
@@ -201,8 +207,52 @@ def inject_onestop(folder: Path, injected: Injected) -> None:
     (folder / PROGRESS_FILE).write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in progress))
 
 
+def _replace_text(package: bytes, element: str, text: str) -> bytes:
+    """`package` with the text of every `<edXML:element>` replaced by `text` (XML-escaped)."""
+    pattern = re.compile(rb"(<edXML:" + element.encode() + rb">)[^<]*(</edXML:" + element.encode() + rb">)")
+    return pattern.sub(lambda m: m.group(1) + xml_escape(text).encode() + m.group(2), package)
+
+
+def inject_edoc(folder: Path, injected: Injected) -> None:
+    """Drift in the document exchange's replay folder: officers named in subjects, contents and
+    status notes with their phones and e-mails; the signer's element renamed; a package with an
+    impossible date and a document id holding a citizen id, both rejects full of personal data."""
+    source = SOURCES["edoc"]
+    target = folder / "documents"
+    export_exchange(generate_exchange(seed=20250901, scale=0.3, start=date(2025, 6, 3), end=END), target)
+    items = [orjson.loads(line) for line in (target / "queue.jsonl").read_bytes().splitlines()]
+    shapes = {"edoc": source.entity("packages"), "status": source.entity("statuses")}
+    in_window = [i for i in items if START.strftime("%Y/%m/%d") <= i["created_time"][:10]]
+    for n, item in enumerate(in_window[::EVERY]):
+        entity = shapes[item["messagetype"]]
+        assert entity.personal is not None and entity.declared is not None
+        path = target / item["package"]
+        package = path.read_bytes()
+        record = read_package([package], list_fields(entity.declared.record))
+        values = _personal_values(record, entity.personal)
+        text = injected.person(values)
+        for element in ("Subject", "Content", "Description", "BussinessDocReason"):
+            package = _replace_text(package, element, text)
+        if item["messagetype"] == "edoc" and n % 3 == 0:  # the signer's name under another element
+            package = package.replace(b"<edXML:FullName>", b"<edXML:FullNameCu>").replace(
+                b"</edXML:FullName>", b"</edXML:FullNameCu>"
+            )
+            injected.renamed.add("SignerInfo_FullNameCu")
+        if item["messagetype"] == "edoc" and n in (1, 4):  # rejects: an impossible date, an id as the key
+            citizen_id = f"046{20250901 + n:09d}"
+            injected.needles.add(citizen_id)
+            package = _replace_text(package, "PromulgationDate", "2025/13/45")
+            package = _replace_text(
+                package,
+                "DocumentId",
+                f"CCCD {citizen_id[:3]} {citizen_id[3:6]} {citizen_id[6:9]} {citizen_id[9:]}",
+            )
+            injected.rejects += 1
+        path.write_bytes(package)
+
+
 #: per registered source, how its exported files are given drift (a new interface adds its own)
-INJECTIONS: dict[str, Callable[[Path, Injected], None]] = {"onestop": inject_onestop}
+INJECTIONS: dict[str, Callable[[Path, Injected], None]] = {"onestop": inject_onestop, "edoc": inject_edoc}
 
 
 def _needle_forms(needles: set[str]) -> list[str]:
@@ -328,10 +378,14 @@ def test_the_drift_reached_the_warehouse(drift_run: dict[str, Any]) -> None:
         alt_codes = conn.execute(
             "select count(*) from bi.fct_dossier where dossier_alt_code like '%%psn:%%'"
         ).fetchone()[0]
+        noted_packages = conn.execute(
+            "select count(*) from raw.edoc__packages where record->>'Subject' like 'Liên hệ: %%'"
+        ).fetchone()[0]
     assert loaded >= len(injected.keys) // 2
     assert injected.renamed <= unknown
     assert rejects >= injected.rejects
     assert alt_codes > 0
+    assert noted_packages > 10  # the document exchange's drift was loaded too, scrubbed
     assert len(injected.needles) > 100
 
 
