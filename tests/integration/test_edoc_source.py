@@ -22,6 +22,7 @@ from ingestion.runner import ingest
 from ingestion.sandbox.documents.exchange import Exchange
 from ingestion.sandbox.documents.generator import generate_exchange
 from ingestion.sandbox.documents.server import ExchangeServer
+from ingestion.sandbox.faults import MODES
 from ingestion.sources import SOURCES, Endpoint, Window
 from ingestion.sources.edoc import NAME
 from ingestion.sources.edoc_records import Package, StatusPacket, list_fields
@@ -181,3 +182,27 @@ def test_no_officer_name_lands_in_clear(
             " union all select to_jsonb(r) from ops.rejects as r) as everything"
         ).fetchone()[0]
     assert not [name for name in names if name in stored]
+
+
+@pytest.mark.parametrize("mode", [m for m in MODES if m not in ("malformed", "token_expiry")])
+def test_a_transport_fault_is_retried_and_every_item_still_stored_once(
+    warehouse_url: str, server: ExchangeServer, exchange: Exchange, mode: str
+) -> None:
+    server.faults.set(mode, count=3, seconds=2.0 if mode == "timeout" else 0.1)
+    policy = RetryPolicy(
+        max_attempts=5, backoff_base=0.01, backoff_max=0.05, read_timeout=1, connect_timeout=1
+    )
+    ingest(
+        NAME,
+        "packages",
+        LAST_DAY,
+        LAST_DAY + timedelta(days=1),
+        endpoint=Endpoint(server.url, USER, SECRET),
+        settings=Settings.from_env({"DTIMON_ENV": "test", "DTIMON_PAGE_SIZE": "40"}),
+        warehouse_url=warehouse_url,
+        run_id="test",
+        policy=policy,
+    )
+    rows, rejects = _stored(warehouse_url, "packages")
+    assert sorted(rows) == sorted(_items(exchange, "edoc")) and rejects == []
+    assert server.faults.active() == []  # the faults were met
