@@ -209,6 +209,7 @@ def conn(module_warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) ->
         while day < date(2025, 10, 1):
             _load_day(connection, day, _september(day))
             day += timedelta(days=1)
+        fx.load_sources_without_data(connection)  # every other registered source: its declared rows
         yield connection
 
 

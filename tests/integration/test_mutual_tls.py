@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import dbt_fixtures as fx
 import psycopg
 import pytest
 import requests
@@ -50,7 +51,7 @@ def sandbox(certs: Certificates) -> Iterator[SandboxServer]:
 @pytest.fixture
 def certified_source(monkeypatch: pytest.MonkeyPatch) -> str:
     """The one-stop source as if it authenticated by client certificate (for this test only)."""
-    name = next(iter(SOURCES))
+    name = fx.FIXTURE_SOURCE
     monkeypatch.setitem(SOURCES, name, dataclasses.replace(SOURCES[name], auth=ClientCertificate()))
     return name
 
