@@ -2,8 +2,8 @@
 
 `read_package` streams a package (QCVN 102:2016 edXML, or a Status packet, perhaps in a SOAP
 envelope) through expat as defusedxml configures it — no DTD, no entity declaration, no external
-reference — and returns the flat record of `notes/documents-wire.md` ("The client's view of a
-package"). Nothing is held but the open elements: an attachment's base64 is decoded, hashed and
+reference — and returns one flat record (the rules: ingestion/README.md, *edXML: how a package becomes a
+record*). Nothing is held but the open elements: an attachment's base64 is decoded, hashed and
 counted as it streams, and any other element's text is refused beyond 1 MiB.
 """
 

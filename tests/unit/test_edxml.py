@@ -1,6 +1,7 @@
 """`ingestion.edxml.read_package`: edXML packages and status packets to one flat record, streamed.
 
-The samples are written here, small and by hand, as notes/documents-wire.md describes them.
+The samples are written here, small and by hand, as the sandbox's README
+(ingestion/sandbox/documents/README.md) lays packages out.
 """
 
 from __future__ import annotations
