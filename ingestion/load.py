@@ -234,7 +234,17 @@ def load_batch(
     try:
         with conn.transaction():
             result = _load(
-                conn, table, key, batch_id, pages, started_wall, snapshot, max_shrink, backfill_id, opaque, once
+                conn,
+                table,
+                key,
+                batch_id,
+                pages,
+                started_wall,
+                snapshot,
+                max_shrink,
+                backfill_id,
+                opaque,
+                once,
             )
             if before_commit is not None:
                 before_commit(conn, result)
