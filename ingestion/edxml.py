@@ -240,6 +240,8 @@ class _Record:
 
     def __init__(self, lists: frozenset[str], skipped_lines: int, skipped_columns: int) -> None:
         self.lists = lists
+        #: the elements whose only children are declared lists' items (`edXMLManifest`)
+        self.containers = frozenset(name.rsplit("_", 1)[0] for name in lists if "_" in name)
         # the declared lists directly below each list ("" the record): absent, each is []
         self.nested: dict[str, list[str]] = {}
         for name in sorted(lists):
@@ -358,7 +360,8 @@ class _Record:
         element = self.open.pop()
         text = "".join(element.text).strip(_XML_SPACE) if element.text is not None else None
         if element.kind == _FIELD or element.kind == _ITEM:
-            if text is not None:
+            # an empty element that only ever holds a list (`<edXMLManifest/>`) is no field
+            if text is not None and (text or element.full not in self.containers):
                 element.out[element.key] = text
             if element.kind == _ITEM:
                 self.fill_absent_lists(element.scope)

@@ -130,7 +130,11 @@ def _package(client: ApiClient, item: dict[str, Any], lists: frozenset[str]) -> 
         )
     except BadPackage as exc:
         return UnreadablePackage(item_id, created, str(exc))
-    return local_times({"ItemId": item_id, "CreatedTime": created, **record})
+    return {
+        **local_times(record),
+        "ItemId": item_id,
+        "CreatedTime": created,
+    }  # the queue's, whatever the package says
 
 
 def _queue(messagetype: str, shape: type[msgspec.Struct]):  # type: ignore[no-untyped-def]

@@ -43,6 +43,8 @@ AgencyId = Annotated[Text, AGENCY_ID]
 #: the axis's id of a queue item (24 hex digits): its digit runs are no citizen id
 QUEUE_ID = Opaque("document axis queue id", r"[0-9a-f]{24}")
 ItemId = Annotated[Key, QUEUE_ID]
+#: an attachment's SHA-256 in hex: its digit runs are no citizen id either
+SHA256 = Opaque("SHA-256 in hex", r"[0-9a-f]{64}")
 StatusCode = code(STATUS_CODES)
 BusinessType = code(BUSINESS_TYPES)
 Priority = code(PRIORITIES)
@@ -116,7 +118,7 @@ class EncodedAttachment(msgspec.Struct, kw_only=True):
     Description: FreeText = ""
     ContentType: Text = ""
     Size: Integer = ""
-    Sha256: Text = ""
+    Sha256: Annotated[Text, SHA256] = ""
 
 
 class Package(Record, kw_only=True):

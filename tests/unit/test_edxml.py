@@ -685,3 +685,15 @@ def test_a_20_mb_attachment_is_never_held_in_memory() -> None:
     [attachment] = record["Attachment"]
     assert {key: attachment[key] for key in ("Size", "Sha256")} == expected
     assert peak < 1_000_000, f"peak {peak:,} bytes while reading a {size:,}-byte attachment"
+
+
+def test_an_empty_element_that_holds_only_a_list_is_no_field() -> None:
+    package = (
+        b'<?xml version="1.0"?><edXML:edXML xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016">'
+        b"<edXML:edXMLEnvelope><edXML:edXMLHeader><edXML:MessageHeader><edXML:Subject/>"
+        b"</edXML:MessageHeader></edXML:edXMLHeader><edXML:edXMLBody><edXML:edXMLManifest/>"
+        b"</edXML:edXMLBody></edXML:edXMLEnvelope></edXML:edXML>"
+    )
+    record = read_package([package], frozenset({"edXMLManifest_Reference"}))
+    assert record["edXMLManifest_Reference"] == [] and "edXMLManifest" not in record
+    assert record["Subject"] == ""  # an empty leaf is still a field
