@@ -45,6 +45,7 @@ from psycopg import sql
 from bench.harness import checksum_sql, interleaved, paired_ratios, ratio, summarise
 from bench.loader import (
     SEED,
+    Section,
     _bench_database,
     _client_cpu,
     _commit,
@@ -81,6 +82,10 @@ LISTS = list_fields(Package)
 BIG = 1_000_000
 
 WAYS = ("copy_stdin", "loader", "fetch", "parse_only")
+#: what `make bench` measures (the fetch alone is `python -m bench.documents`'s: it adds a third of the time)
+BENCH_WAYS = ("copy_stdin", "loader", "parse_only")
+#: the ratio's name at the top level of the results, beside the loader's
+RATIO = "edoc_packages_loader_vs_copy_limit"
 WRITING = frozenset({"copy_stdin", "loader"})
 LABELS = {
     "copy_stdin": "COPY FROM STDIN (client limit)",
@@ -495,6 +500,15 @@ def run(
     )
     out.write(render_table(result))
     return result
+
+
+def section(result: dict[str, Any]) -> Section:
+    """The results' `documents` section, its ratio beside the loader's (`python -m bench`)."""
+    ratios = {}
+    if "paired_ratios" in result:
+        p = result["paired_ratios"]["loader_vs_copy_limit"]
+        ratios[RATIO] = ("edoc packages: loader ÷ COPY FROM STDIN", p["median"], p["min"], p["max"])
+    return Section("documents", result, render_markdown(result), ratios)
 
 
 # --- rendering ----------------------------------------------------------------------------
