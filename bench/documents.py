@@ -105,6 +105,7 @@ class Packages:
     copy_file: Path | None = None
     expected: tuple[int, str] = (0, "")  # (rows, md5) the writing ways must leave
     rejects: int = 0  # packages the loader rejected (in ops.rejects, not in the table)
+    copy_bytes: int = 0  # size of the `COPY` text of the final rows
 
     @property
     def count(self) -> int:
@@ -290,7 +291,7 @@ def _prepare_copy_file(conn: psycopg.Connection, work: Packages, workdir: Path, 
         for block in copy:
             out.write(block)
     os.chmod(path, 0o644)
-    work.copy_file = path
+    work.copy_file, work.copy_bytes = path, path.stat().st_size
 
 
 def _measure_one(
@@ -407,6 +408,7 @@ def report_of(
         "big_package_bytes": sum(big),
         "rows": work.expected[0],
         "rejects": work.rejects,
+        "copy_bytes_per_row": round(work.copy_bytes / max(work.expected[0], 1)),
         "checksum": {"rows": work.expected[0], "md5": work.expected[1]},
         "chunk_bytes": CHUNK,
         "page_size": page_size,
@@ -545,7 +547,8 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"{result['big_package_bytes'] / 1e6:,.1f} MB), read in {result['chunk_bytes'] // 1024} KiB chunks, "
         f"pages of {result['page_size']}, {result['packages_in_flight']} package(s) in flight; "
         f"{result['rounds']} interleaved rounds (from {result['started_at']}, dtimon at {result['dtimon_commit']}); "
-        f"the writing ways left the same {result['rows']:,} rows (md5 checked after every measurement).",
+        f"the writing ways left the same {result['rows']:,} rows (md5 checked after every measurement), "
+        f"{result['copy_bytes_per_row']:,} bytes a row in `COPY` text.",
         "",
         "| way | µs a package, median | min–max | MB/s | client CPU µs a package | server CPU µs a package | client CPU ms a MB |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -599,7 +602,9 @@ def main(argv: list[str] | None = None) -> int:
         "--in-flight", type=int, default=1, help="packages read at once by the fetch's pool (the source: 4)"
     )
     parser.add_argument("--ways", default=",".join(WAYS), help=f"comma-separated, of {', '.join(WAYS)}")
-    parser.add_argument("--json", type=Path, help="also write the section as JSON here")
+    parser.add_argument(
+        "--results", type=Path, help="also write <date>-documents.json and .md into this folder"
+    )
     args = parser.parse_args(argv)
     ways = tuple(w for w in args.ways.split(",") if w)
     if unknown := set(ways) - set(WAYS):
@@ -613,8 +618,14 @@ def main(argv: list[str] | None = None) -> int:
         in_flight=args.in_flight,
         ways=ways,
     )
-    if args.json:
-        args.json.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+    if args.results:
+        args.results.mkdir(parents=True, exist_ok=True)
+        stem = args.results / f"{result['started_at'][:10]}-documents"
+        stem.with_suffix(".json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+        stem.with_suffix(".md").write_text(
+            f"# Document packages, {result['started_at']}\n\n" + render_markdown(result)
+        )
+        sys.stdout.write(f"wrote {stem}.json and {stem}.md\n")
     return 0
 
 
