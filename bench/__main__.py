@@ -1,19 +1,23 @@
 """`python -m bench` (make bench): the loader against COPY, pandas and dlt, in interleaved rounds.
 
+First the document exchange's packages (`bench.documents`: the loader against COPY FROM STDIN,
+six months of the generated exchange at the same scale; `--no-documents` leaves them out).
 Writes `bench/results/<date>.json` and `.md`. Sizes: `--scale` (DTIMON_BENCH_SCALE, sandbox
-generator scale, 1.0 ≈ 18,500 dossier versions a month), `--months` (DTIMON_BENCH_MONTHS),
-`--rounds` (DTIMON_BENCH_ROUNDS, at least 5 for a result to keep).
+generator scale, 1.0 ≈ 18,500 dossier versions and ≈ 520 document packages a month), `--months`
+(DTIMON_BENCH_MONTHS, the one-stop records only), `--rounds` (DTIMON_BENCH_ROUNDS, at least 5
+for a result to keep).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
 from pathlib import Path
 
-from bench import loader
+from bench import documents, loader
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,10 +30,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=int(env.get("DTIMON_BENCH_ROUNDS", "5")))
     parser.add_argument("--page-size", type=int, default=int(env.get("DTIMON_PAGE_SIZE", "200")))
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument(
+        "--documents",
+        action=argparse.BooleanOptionalAction,
+        default=env.get("DTIMON_BENCH_DOCUMENTS", "1") != "0",
+        help="measure the document exchange's packages first (DTIMON_BENCH_DOCUMENTS=0: no)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # dlt reports anonymous usage by default; a benchmark sends nothing anywhere
     env.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    sections: list[loader.Section] = []
+    if args.documents:
+        packages = documents.run(
+            scale=args.scale,
+            rounds=args.rounds,
+            page_size=args.page_size,
+            out=sys.stdout,
+            ways=documents.BENCH_WAYS,
+        )
+        sections.append(documents.section(packages))
+        gc.collect()  # the packages' bytes are gone before the loader's records are made
     loader.run(
         scale=args.scale,
         months=args.months,
@@ -38,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         out=sys.stdout,
         results_dir=args.results,
         state_dir=ROOT / ".dtimon" / "bench",
+        sections=sections,
     )
     return 0
 

@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -115,6 +115,21 @@ class Measurement:
     @property
     def rate(self) -> float:
         return self.rows / self.seconds if self.seconds else float("nan")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A measurement `python -m bench` runs beside the loader's, written into the same results
+    files: `result` under `key` in the JSON, its `ratios` (name → (median, min, max) of the
+    paired rounds) at the top level and in the ratio table beside the loader's, `markdown`
+    appended to the `.md`."""
+
+    key: str
+    result: dict[str, Any]
+    markdown: str
+    ratios: dict[str, tuple[str, float, float, float]] = field(
+        default_factory=dict
+    )  # name → (label, median, min, max)
 
 
 @dataclass
@@ -494,6 +509,7 @@ def run(
     out: IO[str],
     results_dir: Path,
     state_dir: Path,
+    sections: Sequence[Section] = (),
 ) -> dict[str, Any]:
     settings = Settings.from_env()
     started_at = datetime.now().astimezone()
@@ -570,11 +586,16 @@ def run(
         shutil.rmtree(workdir, ignore_errors=True)
         shutil.rmtree(dlt_dir, ignore_errors=True)
     result = report_of(measurements, loads, host, workload, page_size, rounds, started_at, scale, months)
-    out.write(render_table(result))
+    for section in sections:
+        result[section.key] = section.result
+        for name, (_label, median, low, high) in section.ratios.items():
+            result[name] = median
+            result["paired_ratios"][name] = {"median": median, "min": low, "max": high}
+    out.write(render_table(result, sections))
     results_dir.mkdir(parents=True, exist_ok=True)
     stem = started_at.strftime("%Y-%m-%d")
     (results_dir / f"{stem}.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
-    (results_dir / f"{stem}.md").write_text(render_markdown(result))
+    (results_dir / f"{stem}.md").write_text(render_markdown(result, sections))
     out.write(f"wrote {results_dir / (stem + '.json')} and {results_dir / (stem + '.md')}\n")
     return result
 
@@ -708,7 +729,7 @@ def report_of(
     }
 
 
-def render_table(result: dict[str, Any]) -> str:
+def render_table(result: dict[str, Any], sections: Sequence[Section] = ()) -> str:
     ways = result["ways"]
     limit = ways["copy_stdin"]["rows_per_s"]["median"]
     lines = [
@@ -730,6 +751,11 @@ def render_table(result: dict[str, Any]) -> str:
         f"loader ÷ pandas to_sql    {result['loader_vs_pandas']:.2f}  (round by round {p['loader_vs_pandas']['min']:.2f}–{p['loader_vs_pandas']['max']:.2f})",
         f"loader ÷ dlt              {result['loader_vs_dlt']:.2f}  (round by round {p['loader_vs_dlt']['min']:.2f}–{p['loader_vs_dlt']['max']:.2f})",
         f"loader ÷ COPY FROM STDIN in CPU a row (client + server) {result['loader_cpu_vs_copy_limit']:.2f}",
+        *(
+            f"{label:<25} {median:.3f} (round by round {low:.3f}–{high:.3f})"
+            for section in sections
+            for label, median, low, high in section.ratios.values()
+        ),
         f"HTTP pull ÷ from memory   {result['http_pull_vs_memory']:.2f}  (the sandbox serving it used "
         f"{ways['http_pull']['sandbox_cpu_us_per_row']['median']:.1f} µs CPU a row in its own process)",
         f"HTTP pull wall ÷ its CPU bound {result['http_pull_wall_vs_cpu_bound']:.2f}  (round by round "
@@ -750,7 +776,7 @@ def render_table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(result: dict[str, Any]) -> str:
+def render_markdown(result: dict[str, Any], sections: Sequence[Section] = ()) -> str:
     host = result["machine"]
     work = result["workload"]
     ways = result["ways"]
@@ -789,6 +815,9 @@ def render_markdown(result: dict[str, Any]) -> str:
         ("http_pull_vs_memory", "HTTP pull ÷ loader from memory"),
     ):
         lines.append(f"| {label} | {result[key]:.2f} | {p[key]['min']:.2f}–{p[key]['max']:.2f} |")
+    for section in sections:
+        for label, median, low, high in section.ratios.values():
+            lines.append(f"| {label} (median of the rounds) | {median:.3f} | {low:.3f}–{high:.3f} |")
     lines += [
         "",
         f"In CPU a row (client + server, less sensitive to the load than wall time), the loader is at "
@@ -818,4 +847,5 @@ def render_markdown(result: dict[str, Any]) -> str:
         + ".",
         "",
     ]
+    lines += [section.markdown for section in sections]
     return "\n".join(lines)
