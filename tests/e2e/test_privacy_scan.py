@@ -223,7 +223,12 @@ def inject_edoc(folder: Path, injected: Injected) -> None:
     items = [orjson.loads(line) for line in (target / "queue.jsonl").read_bytes().splitlines()]
     shapes = {"edoc": source.entity("packages"), "status": source.entity("statuses")}
     in_window = [i for i in items if START.strftime("%Y/%m/%d") <= i["created_time"][:10]]
-    for n, item in enumerate(in_window[::EVERY]):
+    # every other package (a week holds few at this scale), one status packet in EVERY
+    every = {"edoc": 2, "status": EVERY}
+    chosen = [
+        i for kind in shapes for i in [i for i in in_window if i["messagetype"] == kind][:: every[kind]]
+    ]
+    for n, item in enumerate(chosen):
         entity = shapes[item["messagetype"]]
         assert entity.personal is not None and entity.declared is not None
         path = target / item["package"]
@@ -385,7 +390,7 @@ def test_the_drift_reached_the_warehouse(drift_run: dict[str, Any]) -> None:
     assert injected.renamed <= unknown
     assert rejects >= injected.rejects
     assert alt_codes > 0
-    assert noted_packages > 10  # the document exchange's drift was loaded too, scrubbed
+    assert noted_packages >= 5  # the document exchange's drift was loaded too, scrubbed
     assert len(injected.needles) > 100
 
 
