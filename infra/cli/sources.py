@@ -86,27 +86,33 @@ def sandboxed_sources(settings: Settings) -> list[Source]:
 def start_sandboxes(settings: Settings) -> list[str]:
     """Start the sandbox of every registered source that has no configured URL.
 
-    Returns the process names this call started (already running ones are left alone).
+    Returns the process names this call started (already running ones are left alone). When one
+    cannot start, those this call started are stopped before the error goes on: nothing is left behind.
     """
-    started = []
-    for source in sandboxed_sources(settings):
-        if source.sandbox is None:
-            raise ConfigError(
-                f"source {source.name} has no sandbox: set DTIMON_{source.name.upper()}_URL to its endpoint"
+    started: list[str] = []
+    try:
+        for source in sandboxed_sources(settings):
+            if source.sandbox is None:
+                raise ConfigError(
+                    f"source {source.name} has no sandbox: set DTIMON_{source.name.upper()}_URL to its endpoint"
+                )
+            name, argv = sandbox_process(source), sandbox_argv(settings, source)
+            pid = processes.pid_of(settings.run_dir, name)
+            if pid:
+                check_serves_the_same(name, pid, argv)
+                continue
+            processes.start(
+                settings.run_dir,
+                name,
+                argv,
+                sandbox_env(settings, source),
+                ready=sandbox_health(settings, source),
             )
-        name, argv = sandbox_process(source), sandbox_argv(settings, source)
-        pid = processes.pid_of(settings.run_dir, name)
-        if pid:
-            check_serves_the_same(name, pid, argv)
-            continue
-        processes.start(
-            settings.run_dir,
-            name,
-            argv,
-            sandbox_env(settings, source),
-            ready=sandbox_health(settings, source),
-        )
-        started.append(name)
+            started.append(name)
+    except BaseException:
+        for name in started:
+            processes.stop(settings.run_dir, name)
+        raise
     return started
 
 

@@ -260,6 +260,16 @@ def test_malformed_data_file(empty_warehouse: dict[str, str], tmp_path: Path) ->
     empty_warehouse["DTIMON_SANDBOX_DATA_DIR"] = str(folder)
     line = assert_one_line(empty_warehouse, ["run"], "sandbox-onestop exited with")
     assert "agencies.json" in line or "line 1" in line, line  # the sandbox's own last log line
+    # the sandboxes this run had started before the one that failed are stopped, not left behind
+    left = [p for p in Path("/proc").glob("[0-9]*") if str(folder).encode() in _command_line(p)]
+    assert left == []
+
+
+def _command_line(process: Path) -> bytes:
+    try:
+        return (process / "cmdline").read_bytes()
+    except OSError:  # it ended meanwhile, or is not ours to read
+        return b""
 
 
 def test_wrong_source_credentials_fail_at_once(env: dict[str, str], tmp_path: Path) -> None:
