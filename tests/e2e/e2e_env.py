@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 
 from infra.airflow_env import sqlalchemy_url
+from tests.free_ports import sandbox_base_port
 
 
 def free_port() -> int:
@@ -25,7 +26,7 @@ def dtimon_env(warehouse_url: str, airflow_db_url: str, home: Path, **settings: 
             "DTIMON_HOME": str(home),
             "DTIMON_WAREHOUSE_URL": warehouse_url,
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(airflow_db_url),
-            "DTIMON_SANDBOX_PORT": str(free_port()),
+            "DTIMON_SANDBOX_PORT": str(sandbox_base_port()),
             "DTIMON_AIRFLOW_PORT": str(free_port()),
             "DTIMON_LANG": "en",
             **settings,

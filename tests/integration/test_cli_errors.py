@@ -22,6 +22,7 @@ from bi_fixtures import build_bi
 from dbt_fixtures import batch, insert_agency
 
 from ingestion.schema import migrate
+from tests.free_ports import sandbox_base_port
 
 DTIMON = str(Path(sys.executable).parent / "dtimon")
 
@@ -40,7 +41,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         **base,
         "DTIMON_HOME": str(tmp_path / "home"),
         "DTIMON_PG_PORT": str(_free_port()),
-        "DTIMON_SANDBOX_PORT": str(_free_port()),
+        "DTIMON_SANDBOX_PORT": str(sandbox_base_port()),
         "DTIMON_AIRFLOW_PORT": str(_free_port()),
         "DTIMON_REPORT_PORT": str(_free_port()),
     }

@@ -15,6 +15,7 @@ from core.settings import Settings
 from infra import processes
 from infra.cli.common import UserError
 from infra.cli.sources import sandbox_argv, sandbox_process, sandboxed_sources, simulating, start_sandboxes
+from tests.free_ports import sandbox_base_port
 
 
 def _free_port() -> int:
@@ -27,7 +28,7 @@ def test_a_sandbox_running_for_another_period_is_refused_and_the_same_one_reused
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("DTIMON_")},
         "DTIMON_HOME": str(tmp_path / "home"),
-        "DTIMON_SANDBOX_PORT": str(_free_port()),
+        "DTIMON_SANDBOX_PORT": str(sandbox_base_port()),
         "DTIMON_SANDBOX_SCALE": "0.02",
         "DTIMON_DEMO_START": "2025-09-01",
         "DTIMON_DEMO_END": "2025-09-03",

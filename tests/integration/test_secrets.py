@@ -29,6 +29,7 @@ from infra.airflow_env import ADMIN_USER, PASSWORDS_FILE
 from infra.cli.sources import sandbox_argv, sandbox_env, sandbox_process, start_sandboxes
 from infra.postgres import IDENT_MAP, PG_HBA, SYSTEM_USER
 from ingestion.sources import SOURCES
+from tests.free_ports import sandbox_base_port
 
 SECRET = "s3cret-" + uuid.uuid4().hex[:8]
 #: Where airflow.cfg keeps keys: (section, option).
@@ -58,7 +59,7 @@ def _settings(tmp_path: Path, port: int) -> Settings:
 def test_sandbox_password_is_in_its_environment_not_its_command_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    port = _free_port()
+    port = sandbox_base_port()
     settings = _settings(tmp_path, port)
     source = SOURCES["onestop"]
     assert SECRET not in " ".join(sandbox_argv(settings, source))
