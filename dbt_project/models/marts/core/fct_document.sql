@@ -50,12 +50,6 @@ later_actions as (
     from {{ ref('stg_edoc__packages') }}
     where business_type in ('1', '2', '3') and acts_on_document_id is not null
     group by acts_on_document_id
-),
-
--- the province's level-1 agency code (H57 …): its agencies' documents are the province's own
-province_codes as (
-    select distinct {{ agency_province('agency_id') }} as level_one_code
-    from {{ ref('dim_agency') }}
 )
 
 select
@@ -64,29 +58,9 @@ select
     documents.sent_at,
     documents.business_type,
     documents.sender_agency_id,
-    coalesce({{ agency_province('documents.sender_agency_id') }} in (
-        select province_codes.level_one_code from province_codes
-    ), false) as is_sent_in_province,
-    (
-        select agency_units.admin_unit_code
-        from {{ ref('int_agency_units') }} as agency_units
-        where
-            agency_units.agency_id = documents.sender_agency_id
-            and documents.sent_at >= agency_units.valid_from
-            and documents.sent_at < agency_units.valid_to
-        order by agency_units.valid_from desc
-        limit 1
-    ) as admin_unit_code,
-    (
-        select agency_units.unit_valid_from
-        from {{ ref('int_agency_units') }} as agency_units
-        where
-            agency_units.agency_id = documents.sender_agency_id
-            and documents.sent_at >= agency_units.valid_from
-            and documents.sent_at < agency_units.valid_to
-        order by agency_units.valid_from desc
-        limit 1
-    ) as admin_unit_valid_from,
+    {{ is_province_agency('documents.sender_agency_id') }} as is_sent_in_province,
+    {{ agency_unit_at('documents.sender_agency_id', 'documents.sent_at', 'admin_unit_code') }} as admin_unit_code,
+    {{ agency_unit_at('documents.sender_agency_id', 'documents.sent_at', 'unit_valid_from') }} as admin_unit_valid_from,
     documents.recipient_count,
     -- paper flag 0: electronic; a flag outside the code list is neither (null)
     paper_flags.is_electronic,

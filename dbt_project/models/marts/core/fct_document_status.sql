@@ -36,40 +36,14 @@ working_days as (
         calendar_date,
         working_day_index
     from {{ ref('int_calendar__days') }}
-),
-
--- the province's level-1 agency code (H57 …): its agencies are the ones whose handling counts
-province_codes as (
-    select distinct {{ agency_province('agency_id') }} as level_one_code
-    from {{ ref('dim_agency') }}
 )
 
 select
     statuses.document_id,
     statuses.agency_id,
-    coalesce({{ agency_province('statuses.agency_id') }} in (
-        select province_codes.level_one_code from province_codes
-    ), false) as is_received_in_province,
-    (
-        select agency_units.admin_unit_code
-        from {{ ref('int_agency_units') }} as agency_units
-        where
-            agency_units.agency_id = statuses.agency_id
-            and statuses.status_at >= agency_units.valid_from
-            and statuses.status_at < agency_units.valid_to
-        order by agency_units.valid_from desc
-        limit 1
-    ) as admin_unit_code,
-    (
-        select agency_units.unit_valid_from
-        from {{ ref('int_agency_units') }} as agency_units
-        where
-            agency_units.agency_id = statuses.agency_id
-            and statuses.status_at >= agency_units.valid_from
-            and statuses.status_at < agency_units.valid_to
-        order by agency_units.valid_from desc
-        limit 1
-    ) as admin_unit_valid_from,
+    {{ is_province_agency('statuses.agency_id') }} as is_received_in_province,
+    {{ agency_unit_at('statuses.agency_id', 'statuses.status_at', 'admin_unit_code') }} as admin_unit_code,
+    {{ agency_unit_at('statuses.agency_id', 'statuses.status_at', 'unit_valid_from') }} as admin_unit_valid_from,
     statuses.status_code,
     status_codes.step_order,
     coalesce(status_codes.ends_handling, false) as ends_handling,
