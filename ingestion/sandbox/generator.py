@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import math
 import random
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any
 
 from core.admin_units import (
     REORGANISATION_DATE,
@@ -30,6 +29,7 @@ from core.admin_units import (
 from core.calendar import working_calendar
 from core.code_lists import SEEDS_DIR
 from core.settings import DEFAULT_PROVINCE_CODE
+from ingestion.sandbox.draws import below, between, pick, poisson, weighted
 from ingestion.sandbox.province import (
     Province,
     dossier_order,
@@ -64,7 +64,6 @@ OFFICE_OPEN = time(7, 30)
 OFFICE_CLOSE = time(17, 0)
 DEADLINE_TIME = time(17, 0)
 
-T = TypeVar("T")
 
 UNIT_WORKING_DAYS = "Ngày làm việc"
 UNIT_DAYS = "Ngày"
@@ -434,12 +433,12 @@ class WorkCalendar:
             j -= 1
         if i >= j:
             return None
-        k = i + _below(rng, j - i)
+        k = i + below(rng, j - i)
         start = _ceil_second(max(lo, self._opens[k]))
         end = min(hi, self._closes[k])
         if start > end:
             return None
-        return start + timedelta(seconds=_between(rng, 0, int((end - start).total_seconds())))
+        return start + timedelta(seconds=between(rng, 0, int((end - start).total_seconds())))
 
     def time_after(self, rng: random.Random, lo: datetime, days: int) -> datetime:
         """A random office-hours moment from `lo` to the end of the `days`-th day after it."""
@@ -449,7 +448,7 @@ class WorkCalendar:
             if found is not None:
                 return found
             hi += timedelta(days=1)
-        return _ceil_second(lo) + timedelta(minutes=_between(rng, 1, 120))
+        return _ceil_second(lo) + timedelta(minutes=between(rng, 1, 120))
 
     def deadline(self, received: datetime, limit: int, unit: str) -> datetime:
         """The promised return time (DOMAIN.md §3.3): a reception on a day off counts from the start
@@ -758,12 +757,12 @@ def _staff(agency: Agency, rng: random.Random) -> None:
 def _make_procedure(ctx: _Context, agency: Agency, index: int, name: str, field_key: str) -> Procedure:
     rng = ctx.rng("procedure", index)
     if index % 16 == 7:
-        unit, limit = UNIT_HOURS, _pick(rng, (4, 8, 24))
+        unit, limit = UNIT_HOURS, pick(rng, (4, 8, 24))
     elif index % 9 == 4:
-        unit, limit = UNIT_DAYS, _pick(rng, (15, 20, 30, 30, 45))
+        unit, limit = UNIT_DAYS, pick(rng, (15, 20, 30, 30, 45))
     else:
-        unit, limit = UNIT_WORKING_DAYS, _pick(rng, (1, 2, 3, 3, 5, 5, 5, 7, 7, 10, 10, 12, 15, 15, 20))
-    fee = 0 if rng.random() < 0.45 else _pick(rng, (20_000, 30_000, 50_000, 100_000, 200_000, 500_000))
+        unit, limit = UNIT_WORKING_DAYS, pick(rng, (1, 2, 3, 3, 5, 5, 5, 7, 7, 10, 10, 12, 15, 15, 20))
+    fee = 0 if rng.random() < 0.45 else pick(rng, (20_000, 30_000, 50_000, 100_000, 200_000, 500_000))
     level_draw = rng.random()
     online_level = "TOANTRINH" if level_draw < 0.5 else "MOTPHAN" if level_draw < 0.85 else ""
     prefix = "1" if agency.level in ("1", "2") else "2"
@@ -779,7 +778,7 @@ def _make_procedure(ctx: _Context, agency: Agency, index: int, name: str, field_
         online_level=online_level,
         full_process_eligible=online_level == "TOANTRINH" or rng.random() < 0.2,
         postal=rng.random() < 0.6,
-        updated=ctx.start - timedelta(days=_between(rng, 10, 400), minutes=_between(rng, 0, 600)),
+        updated=ctx.start - timedelta(days=between(rng, 10, 400), minutes=between(rng, 0, 600)),
     )
 
 
@@ -810,7 +809,7 @@ def _procedure_record(agency: Agency, procedure: Procedure) -> dict[str, Any]:
 
 def _agency_record(ctx: _Context, agency: Agency) -> dict[str, str]:
     rng = ctx.rng("agency-record", agency.code)
-    updated = ctx.start - timedelta(days=_between(rng, 30, 500), minutes=_between(rng, 0, 600))
+    updated = ctx.start - timedelta(days=between(rng, 30, 500), minutes=between(rng, 0, 600))
     return {
         "MADONVI": agency.code,
         "TENDONVI": agency.name,
@@ -828,27 +827,27 @@ def person_name(rng: random.Random, female: bool | None = None) -> str:
     """A synthetic Vietnamese full name (surname by its real frequency, middle and given name)."""
     if female is None:
         female = rng.random() < 0.5
-    surname = _weighted(rng, SURNAME_VALUES, SURNAME_CUMULATIVE)
-    middle = _pick(rng, MIDDLE_FEMALE if female else MIDDLE_MALE)
-    given = _pick(rng, GIVEN_FEMALE if female else GIVEN_MALE)
+    surname = weighted(rng, SURNAME_VALUES, SURNAME_CUMULATIVE)
+    middle = pick(rng, MIDDLE_FEMALE if female else MIDDLE_MALE)
+    given = pick(rng, GIVEN_FEMALE if female else GIVEN_MALE)
     return f"{surname} {middle} {given}"
 
 
 def _make_citizen(rng: random.Random, ctx: _Context) -> Citizen:
     female = rng.random() < 0.5
     name = person_name(rng, female)
-    birth_year = _between(rng, 1945, 2006)
+    birth_year = between(rng, 1945, 2006)
     century_sex = (0 if birth_year < 2000 else 2) + (1 if female else 0)
-    province = _weighted(rng, *ctx.birth_provinces)
-    id_number = f"{province}{century_sex}{birth_year % 100:02d}{_below(rng, 1_000_000):06d}"
-    phone = f"0{_pick(rng, '35789')}{_below(rng, 100_000_000):08d}"
+    province = weighted(rng, *ctx.birth_provinces)
+    id_number = f"{province}{century_sex}{birth_year % 100:02d}{below(rng, 1_000_000):06d}"
+    phone = f"0{pick(rng, '35789')}{below(rng, 100_000_000):08d}"
     email = ""
     if rng.random() < 0.55:
         parts = ascii_text(name).lower().split()
-        email = f"{parts[-1]}{parts[0]}{birth_year % 100:02d}@{_pick(rng, MAIL_DOMAINS)}"
+        email = f"{parts[-1]}{parts[0]}{birth_year % 100:02d}@{pick(rng, MAIL_DOMAINS)}"
     communes = ctx.geography.communes
-    commune = communes[_below(rng, len(communes))].name
-    address = f"Số {_between(rng, 1, 199)} {_pick(rng, STREETS)}, {commune}, {ctx.geography.name}"
+    commune = communes[below(rng, len(communes))].name
+    address = f"Số {between(rng, 1, 199)} {pick(rng, STREETS)}, {commune}, {ctx.geography.name}"
     tech_id = f"TID-{rng.getrandbits(40):010x}"
     return Citizen(name, id_number, phone, email, address, tech_id)
 
@@ -877,10 +876,10 @@ def _agency_day(ctx: _Context, agency: Agency, day: date, feeds: _Feeds, day_off
     few online dossiers accepted by a duty officer."""
     if day_off:
         rng = ctx.rng("day-off", agency.code, day.isoformat())
-        count = _poisson(rng, agency.daily_rate * ctx.scale * DAY_OFF_RECEPTION_RATE)
+        count = poisson(rng, agency.daily_rate * ctx.scale * DAY_OFF_RECEPTION_RATE)
     else:
         rng = ctx.rng("day", agency.code, day.isoformat())
-        count = _poisson(rng, agency.daily_rate * ctx.scale)
+        count = poisson(rng, agency.daily_rate * ctx.scale)
     used_codes: set[str] = set()
     for seq in range(1, count + 1):
         events, base = _dossier_story(ctx, agency, day, seq, count, used_codes, day_off)
@@ -902,7 +901,7 @@ def _dossier_story(
     online dossier accepted on a day off."""
     rng = ctx.rng("day-off-dossier" if day_off else "dossier", agency.code, day.isoformat(), seq)
     cal = ctx.calendar
-    proc = _weighted(rng, agency.procedures, agency.cumulative_weights)
+    proc = weighted(rng, agency.procedures, agency.cumulative_weights)
     if day_off and not proc.online_capable:
         proc = next(p for p in agency.procedures if p.online_capable)
     draw = rng.random()
@@ -917,19 +916,19 @@ def _dossier_story(
 
     if day_off:
         opens, closes = (datetime.combine(day, moment) for moment in DAY_OFF_RECEPTION_HOURS)
-        received = opens + timedelta(seconds=_between(rng, 0, int((closes - opens).total_seconds())))
+        received = opens + timedelta(seconds=between(rng, 0, int((closes - opens).total_seconds())))
     else:
         received = cal.time_in(rng, datetime.combine(day, OFFICE_OPEN), datetime.combine(day, OFFICE_CLOSE))
     assert received is not None  # `day` is a working day
     submitted = received
     if channel == "2":
-        submitted = received - timedelta(seconds=_between(rng, 300, 3 * 86400))
+        submitted = received - timedelta(seconds=between(rng, 300, 3 * 86400))
     elif channel == "3":
-        submitted = received - timedelta(days=_between(rng, 1, 4), seconds=_between(rng, 0, 20000))
+        submitted = received - timedelta(days=between(rng, 1, 4), seconds=between(rng, 0, 20000))
     if submitted < ctx.start:
         submitted = ctx.start + timedelta(seconds=int((received - ctx.start).total_seconds() * rng.random()))
 
-    citizen = ctx.citizen(_below(rng, ctx.citizen_pool))
+    citizen = ctx.citizen(below(rng, ctx.citizen_pool))
     base = _base_record(rng, agency, proc, channel, citizen, submitted)
     code = f"{agency.code}-{day:%y%m%d}-{seq:05d}"
     used_codes.add(code)
@@ -938,7 +937,7 @@ def _dossier_story(
     if recoded:
         local_code = f"HS{day:%y}{day.timetuple().tm_yday:03d}{agency.index:02d}{seq:03d}"
         while not new_code or new_code in used_codes:
-            number = _between(rng, 10_000, 99_999)
+            number = between(rng, 10_000, 99_999)
             new_code = f"{agency.code}-{day:%y%m%d}-{number}" if number > count else ""
         used_codes.add(new_code)
         base["MaHoSo"] = local_code
@@ -956,7 +955,7 @@ def _dossier_story(
         at = cal.time_after(rng, submitted + timedelta(minutes=10), 2)
         changes = {"TrangThaiHoSo": "3", "NgayTuChoi": _stamp(at)}
         events.append(
-            Event(at, changes, "3", "Từ chối tiếp nhận: hồ sơ không đủ điều kiện", _pick(rng, agency.desk))
+            Event(at, changes, "3", "Từ chối tiếp nhận: hồ sơ không đủ điều kiện", pick(rng, agency.desk))
         )
     elif not never_accepted:
         _processing_story(ctx, rng, agency, proc, received, events)
@@ -982,14 +981,14 @@ def _processing_story(
         return _stamp(deadline) if shown else ""
 
     changes = {"TrangThaiHoSo": "2", "NgayTiepNhan": _stamp(received), "NgayHenTra": due()}
-    events.append(Event(received, changes, "2", "Tiếp nhận hồ sơ", _pick(rng, agency.desk)))
+    events.append(Event(received, changes, "2", "Tiếp nhận hồ sơ", pick(rng, agency.desk)))
     hours = proc.unit == UNIT_HOURS  # a same-day procedure: handed on within the hour, late by hours
     handed = (
         cal.time_in(rng, received + timedelta(minutes=5), received + timedelta(hours=1)) if hours else None
     )
     last = handed or cal.time_after(rng, received + timedelta(minutes=5), 1)
     note = "Chuyển hồ sơ đến phòng chuyên môn xử lý"
-    events.append(Event(last, {"TrangThaiHoSo": "4"}, "4", note, _pick(rng, agency.specialists)))
+    events.append(Event(last, {"TrangThaiHoSo": "4"}, "4", note, pick(rng, agency.specialists)))
 
     draw = rng.random()
     supplements = 0 if hours else 2 if draw < 0.03 else 1 if draw < 0.18 else 0
@@ -1002,11 +1001,11 @@ def _processing_story(
         requested = cal.time_in(rng, last + timedelta(minutes=30), deadline - timedelta(hours=1))
         if requested is None:
             requested = cal.time_after(rng, last + timedelta(minutes=30), 2)
-        officer = _pick(rng, agency.specialists)
+        officer = pick(rng, agency.specialists)
         pending = {
-            "HoSoBoSungId": str(_between(rng, 10**6, 10**9 - 1)),
+            "HoSoBoSungId": str(between(rng, 10**6, 10**9 - 1)),
             "NguoiYeuCauBoSung": officer[0],
-            "NoiDungBoSung": _pick(rng, SUPPLEMENT_REASONS),
+            "NoiDungBoSung": pick(rng, SUPPLEMENT_REASONS),
             "NgayBoSung": _stamp(requested),
             "NguoiTiepNhanBoSung": "",
             "NgayTiepNhanBoSung": "",
@@ -1017,9 +1016,9 @@ def _processing_story(
         # an unlisted request shows only as the move into status 5 (and out of it)
         changes = {"TrangThaiHoSo": "5", **({"DanhSachHoSoBoSung": [*requests, pending]} if listed else {})}
         events.append(Event(requested, changes, "5", f"Yêu cầu bổ sung: {pending['NoiDungBoSung']}", officer))
-        supplied = cal.time_after(rng, requested + timedelta(days=1), _between(rng, 0, 10))
+        supplied = cal.time_after(rng, requested + timedelta(days=1), between(rng, 0, 10))
         deadline = cal.extended(deadline, requested, supplied, proc.unit)
-        desk = _pick(rng, agency.desk)
+        desk = pick(rng, agency.desk)
         done = {
             **pending,
             "NguoiTiepNhanBoSung": desk[0],
@@ -1038,9 +1037,9 @@ def _processing_story(
         ended = cal.time_in(rng, last + timedelta(minutes=30), max(deadline, last + timedelta(days=2)))
         ended = ended or cal.time_after(rng, last + timedelta(minutes=30), 2)
         if draw < 0.02:
-            status, note, officer = "7", "Công dân yêu cầu rút hồ sơ", _pick(rng, agency.desk)
+            status, note, officer = "7", "Công dân yêu cầu rút hồ sơ", pick(rng, agency.desk)
         else:
-            status, note, officer = "8", "Dừng xử lý hồ sơ", _pick(rng, agency.leaders)
+            status, note, officer = "8", "Dừng xử lý hồ sơ", pick(rng, agency.leaders)
         events.append(
             Event(ended, {"TrangThaiHoSo": status, "NgayKetThucXuLy": _stamp(ended)}, status, note, officer)
         )
@@ -1050,44 +1049,44 @@ def _processing_story(
     if rng.random() < agency.on_time_share:
         finished = cal.time_in(rng, last + timedelta(minutes=30), deadline)
     if finished is None:
-        late_by = _between(rng, 0, 1) if hours else _between(rng, 1, 10)  # days
+        late_by = between(rng, 0, 1) if hours else between(rng, 1, 10)  # days
         finished = cal.time_after(rng, max(deadline, last) + timedelta(minutes=1), late_by)
     result = _result_document(rng, proc, finished, agency.digitised_share)
     changes = {"TrangThaiHoSo": "9", "NgayKetThucXuLy": _stamp(finished), "DanhSachGiayToKetQua": [result]}
     events.append(
-        Event(finished, changes, "9", "Hoàn thành xử lý, phê duyệt kết quả", _pick(rng, agency.leaders))
+        Event(finished, changes, "9", "Hoàn thành xử lý, phê duyệt kết quả", pick(rng, agency.leaders))
     )
     if rng.random() < 0.01:
-        reopened = cal.time_after(rng, finished + timedelta(hours=1), _between(rng, 1, 5))
+        reopened = cal.time_after(rng, finished + timedelta(hours=1), between(rng, 1, 5))
         changes = {"TrangThaiHoSo": "4", "NgayKetThucXuLy": "", "DanhSachGiayToKetQua": []}
         events.append(
-            Event(reopened, changes, "4", "Mở lại hồ sơ để xử lý lại", _pick(rng, agency.specialists))
+            Event(reopened, changes, "4", "Mở lại hồ sơ để xử lý lại", pick(rng, agency.specialists))
         )
-        finished = cal.time_after(rng, reopened + timedelta(hours=1), _between(rng, 1, 5))
+        finished = cal.time_after(rng, reopened + timedelta(hours=1), between(rng, 1, 5))
         changes = {
             "TrangThaiHoSo": "9",
             "NgayKetThucXuLy": _stamp(finished),
             "DanhSachGiayToKetQua": [result],
         }
-        events.append(Event(finished, changes, "9", "Hoàn thành xử lý lại", _pick(rng, agency.leaders)))
-    returned = cal.time_after(rng, finished + timedelta(minutes=10), _between(rng, 0, 10))
+        events.append(Event(finished, changes, "9", "Hoàn thành xử lý lại", pick(rng, agency.leaders)))
+    returned = cal.time_after(rng, finished + timedelta(minutes=10), between(rng, 0, 10))
     changes = {"TrangThaiHoSo": "10", "NgayTra": _stamp(returned)}
-    events.append(Event(returned, changes, "10", "Trả kết quả cho công dân", _pick(rng, agency.desk)))
+    events.append(Event(returned, changes, "10", "Trả kết quả cho công dân", pick(rng, agency.desk)))
 
 
 def _insert_recode(rng: random.Random, events: list[Event], changes: dict[str, str]) -> None:
     """Re-send the dossier under a province-prefixed code after one of its changes."""
     if not events:
         return
-    after = _below(rng, len(events))
+    after = below(rng, len(events))
     at = events[after].at
     if after + 1 < len(events):
         gap = int((events[after + 1].at - at).total_seconds())
         if gap < 2:
             return
-        moment = at + timedelta(seconds=_between(rng, 1, min(gap - 1, 3600)))
+        moment = at + timedelta(seconds=between(rng, 1, min(gap - 1, 3600)))
     else:
-        moment = at + timedelta(seconds=_between(rng, 60, 86400))
+        moment = at + timedelta(seconds=between(rng, 60, 86400))
     events.insert(after + 1, Event(moment, changes))
 
 
@@ -1119,11 +1118,11 @@ def _base_record(
             }
         ]
     files = []
-    first = _below(rng, len(ATTACHMENTS))
-    titles = [ATTACHMENTS[(first + i) % len(ATTACHMENTS)] for i in range(_between(rng, 1, 3))]
+    first = below(rng, len(ATTACHMENTS))
+    titles = [ATTACHMENTS[(first + i) % len(ATTACHMENTS)] for i in range(between(rng, 1, 3))]
     folder = f"{PORTAL_URL}/files/{stamp[:4]}/{stamp[4:6]}/{stamp[6:8]}"
     for position, title in enumerate(titles, start=1):
-        file_id = _between(rng, 10**6, 10**9 - 1)
+        file_id = between(rng, 10**6, 10**9 - 1)
         files.append(
             {
                 "TepDinhKemId": str(file_id),
@@ -1132,7 +1131,7 @@ def _base_record(
                 "MaThanhPhanHoSo": f"TP{position}",
                 "DuongDanTaiTepTin": f"{folder}/{file_id}.pdf",
                 "DuocSoHoa": "1" if digitised and rng.random() < 0.9 else "0",
-                "DuocTaiSuDung": _pick(rng, "0012"),
+                "DuocTaiSuDung": pick(rng, "0012"),
                 "DuocLayTuKhoDMQG": "1" if rng.random() < 0.2 else "0",
             }
         )
@@ -1184,7 +1183,7 @@ def _result_document(
 ) -> dict[str, str]:
     """The result document; its file link (an electronic result) for about the agency's digitised
     share plus 10 points, chosen from the document id so no extra draw shifts the rest of the story."""
-    document_id = _between(rng, 10**6, 10**9 - 1)
+    document_id = between(rng, 10**6, 10**9 - 1)
     electronic = document_id % 1000 < 1000 * min(0.98, digitised_share + 0.1)
     link = f"{PORTAL_URL}/ketqua/{finished.year}/{finished.month:02d}/{document_id}.pdf" if electronic else ""
     return {
@@ -1242,7 +1241,7 @@ def _rating(ctx: _Context, base: dict[str, Any], last: dict[str, Any], ratings: 
     rng = ctx.rng("rating", base["MaHoSo"])
     if rng.random() >= RATED_SHARE:
         return
-    at = datetime.strptime(ended, "%Y%m%d%H%M%S") + timedelta(seconds=_between(rng, 3600, 7 * 86400))
+    at = datetime.strptime(ended, "%Y%m%d%H%M%S") + timedelta(seconds=between(rng, 3600, 7 * 86400))
     if at >= ctx.clock_end:
         return
     draw = rng.random()
@@ -1275,9 +1274,9 @@ def _feedback(
         return
     cal = ctx.calendar
     about_dossier = rng.random() < FEEDBACK_ABOUT_DOSSIER_SHARE
-    received = cal.time_after(rng, datetime.strptime(received_text, "%Y%m%d%H%M%S"), _between(rng, 1, 15))
+    received = cal.time_after(rng, datetime.strptime(received_text, "%Y%m%d%H%M%S"), between(rng, 1, 15))
     record = {
-        "MaPAKN": f"PAKN-{agency.code}-{received:%y%m%d}-{_between(rng, 10_000, 99_999)}",
+        "MaPAKN": f"PAKN-{agency.code}-{received:%y%m%d}-{between(rng, 10_000, 99_999)}",
         "NgayCapNhat": _stamp(received),
         "TrangThai": "1",
         "MaHoSo": last["MaHoSo"] if about_dossier else "",
@@ -1297,9 +1296,9 @@ def _feedback(
     steps = [dict(record)]
 
     def step(limit: int, late_share: float) -> datetime:
-        days = limit + _between(rng, 1, 5) if rng.random() < late_share else _between(rng, 0, limit)
+        days = limit + between(rng, 1, 5) if rng.random() < late_share else between(rng, 0, limit)
         moment = datetime.combine(cal.add_working_days(received.date(), days), time(9, 0))
-        return moment + timedelta(seconds=_between(rng, 0, 7 * 3600))
+        return moment + timedelta(seconds=between(rng, 0, 7 * 3600))
 
     draw = rng.random()
     if draw < 0.1:
@@ -1334,36 +1333,7 @@ def _stamp(moment: datetime) -> str:
     )
 
 
-# Fast draws: Random.random() is a C call, randint/randrange/choice are Python loops.
-def _below(rng: random.Random, bound: int) -> int:
-    return int(rng.random() * bound)
-
-
-def _between(rng: random.Random, low: int, high: int) -> int:
-    return low + int(rng.random() * (high - low + 1))
-
-
-def _pick(rng: random.Random, options: Sequence[T]) -> T:
-    return options[int(rng.random() * len(options))]
-
-
-def _weighted(rng: random.Random, options: Sequence[T], cumulative: Sequence[float]) -> T:
-    return options[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])]
-
-
 def _ceil_second(moment: datetime) -> datetime:
     if moment.microsecond:
         return moment.replace(microsecond=0) + timedelta(seconds=1)
     return moment
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    if mean <= 0:
-        return 0
-    if mean > 30:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit, product, count = math.exp(-mean), rng.random(), 0
-    while product > limit:
-        product *= rng.random()
-        count += 1
-    return count

@@ -13,14 +13,13 @@ import bisect
 import functools
 import hashlib
 import itertools
-import math
 import random
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from core.code_lists import SEEDS_DIR
 from core.settings import DEFAULT_PROVINCE_CODE
@@ -34,6 +33,7 @@ from ingestion.sandbox.documents.packages import (
     StatusPacket,
     render,
 )
+from ingestion.sandbox.draws import below, between, pick, poisson, weighted
 from ingestion.sandbox.generator import (
     Agency,
     Setting,
@@ -43,8 +43,6 @@ from ingestion.sandbox.generator import (
     province_setting,
 )
 from ingestion.sandbox.province import gc_paused
-
-T = TypeVar("T")
 
 MONTHLY_DOCUMENTS = 400  # documents sent a month at scale 1.0 (province and central senders)
 MONTHLY_WORKFILES = 250  # work files opened a month at scale 1.0 (≈ 500 versions: opened, closed)
@@ -203,10 +201,10 @@ class _Build:
             id=agency.code,
             name=agency.name,
             in_charge=parent,
-            address=f"Số {_between(rng, 1, 250)} {_pick(rng, STREETS)}, {self.place}",
+            address=f"Số {between(rng, 1, 250)} {pick(rng, STREETS)}, {self.place}",
             email=f"{slug}@{self.domain}",
-            telephone=f"0234 3{_below(rng, 1_000_000):06d}",
-            fax=f"0234 3{_below(rng, 1_000_000):06d}",
+            telephone=f"0234 3{below(rng, 1_000_000):06d}",
+            fax=f"0234 3{below(rng, 1_000_000):06d}",
             website=f"https://{slug.replace('ubnd.', '')}.{self.domain}",
         )
         head = (
@@ -232,7 +230,7 @@ class _Build:
             ],
             domain=self.domain,
             agency=agency,
-            next_number=_between(rng, 40, 1200),
+            next_number=between(rng, 40, 1200),
         )
 
     def _central_party(self, code: str, name: str, abbreviation: str, domain: str, weight: float) -> _Party:
@@ -241,10 +239,10 @@ class _Build:
             id=code,
             name=name,
             in_charge="Chính phủ",
-            address=f"Số {_between(rng, 1, 120)} {_pick(rng, ('Hoàng Hoa Thám', 'Trần Hưng Đạo', 'Ngô Quyền'))}, Hà Nội",
+            address=f"Số {between(rng, 1, 120)} {pick(rng, ('Hoàng Hoa Thám', 'Trần Hưng Đạo', 'Ngô Quyền'))}, Hà Nội",
             email=f"vanthu@{domain}",
-            telephone=f"024 3{_below(rng, 10_000_000):07d}",
-            fax=f"024 3{_below(rng, 10_000_000):07d}",
+            telephone=f"024 3{below(rng, 10_000_000):07d}",
+            fax=f"024 3{below(rng, 10_000_000):07d}",
             website=f"https://{domain}",
         )
         department = "Văn phòng"
@@ -255,14 +253,14 @@ class _Build:
             level="0",
             weight=weight,
             slash_timestamps=True,
-            leaders=[(person_name(rng), _pick(rng, ("Thứ trưởng", "Phó Chủ nhiệm"))) for _ in range(2)],
+            leaders=[(person_name(rng), pick(rng, ("Thứ trưởng", "Phó Chủ nhiệm"))) for _ in range(2)],
             head_title="BỘ TRƯỞNG" if name.startswith("Bộ") else "BỘ TRƯỞNG, CHỦ NHIỆM",
             clerks=[self._staff(rng, code, person_name(rng), department, slug, domain) for _ in range(2)],
             specialists=[
                 self._staff(rng, code, person_name(rng), "Vụ Tổng hợp", slug, domain) for _ in range(3)
             ],
             domain=domain,
-            next_number=_between(rng, 500, 6000),
+            next_number=between(rng, 500, 6000),
         )
 
     def _staff(
@@ -273,7 +271,7 @@ class _Build:
         email = (
             f"{words[-1]}{''.join(w[0] for w in words[:-1])}.{slug.replace('.', '')}@{domain or self.domain}"
         )
-        mobile = f"0{_pick(rng, '3789')}{_below(rng, 100_000_000):08d}"
+        mobile = f"0{pick(rng, '3789')}{below(rng, 100_000_000):08d}"
         return Staff(unit, name, email, mobile)
 
     # --- documents --------------------------------------------------------------------------
@@ -281,17 +279,17 @@ class _Build:
     def documents_on(self, day: date) -> None:
         """The documents sent on a working day, their acts, their recipients' status packets."""
         rng = self.rng("day", day.isoformat())
-        count = _poisson(rng, MONTHLY_DOCUMENTS / WORKING_DAYS_PER_MONTH * self.scale)
+        count = poisson(rng, MONTHLY_DOCUMENTS / WORKING_DAYS_PER_MONTH * self.scale)
         local = [party for party in self.local if party.active(day)]
         local_cumulative = list(itertools.accumulate(party.weight for party in local))
         central_cumulative = list(itertools.accumulate(party.weight for party in self.central))
         for seq in range(1, count + 1):
             doc_rng = self.rng("document", day.isoformat(), seq)
             if doc_rng.random() < FROM_CENTRAL_SHARE:
-                sender = _weighted(doc_rng, self.central, central_cumulative)
+                sender = weighted(doc_rng, self.central, central_cumulative)
                 recipients = self._recipients(doc_rng, local, local_cumulative, sender, central=False)
             else:
-                sender = _weighted(doc_rng, local, local_cumulative)
+                sender = weighted(doc_rng, local, local_cumulative)
                 to_central = doc_rng.random() < TO_CENTRAL_SHARE
                 recipients = self._recipients(doc_rng, local, local_cumulative, sender, central=to_central)
             sent = self.calendar.time_in(
@@ -301,13 +299,13 @@ class _Build:
             document = self._document(doc_rng, sender, recipients, sent, f"{day.isoformat()}:{seq}")
             draw = doc_rng.random()
             act = next((kind for kind, share in ACT_SHARES if draw < share), None)
-            acted = self.calendar.time_after(doc_rng, sent + timedelta(hours=1), _between(doc_rng, 1, 10))
+            acted = self.calendar.time_after(doc_rng, sent + timedelta(hours=1), between(doc_rng, 1, 10))
             # the recipients stop processing a revoked or replaced document
             stop = acted if act in ("1", "3") else None
             arrivals = self._deliver(doc_rng, document, sender, recipients, sent, stop)
             if act is not None and arrivals:
                 self._act(doc_rng, act, acted, document, sender, arrivals)
-        orphans = _poisson(rng, ORPHAN_SHARE * count * 1.3 * 5)
+        orphans = poisson(rng, ORPHAN_SHARE * count * 1.3 * 5)
         for index in range(orphans):
             self._orphan_status(self.rng("orphan", day.isoformat(), index), day, local, local_cumulative)
 
@@ -315,11 +313,11 @@ class _Build:
         self, rng: random.Random, local: list[_Party], cumulative: list[float], sender: _Party, central: bool
     ) -> list[_Party]:
         wanted = next(n for n, share in RECIPIENT_COUNTS if rng.random() < share)
-        chosen: list[_Party] = [_pick(rng, self.central)] if central else []
+        chosen: list[_Party] = [pick(rng, self.central)] if central else []
         for _ in range(40):
             if len(chosen) >= wanted:
                 break
-            party = _weighted(rng, local, cumulative)
+            party = weighted(rng, local, cumulative)
             if party is not sender and party not in chosen:
                 chosen.append(party)
         return chosen
@@ -330,25 +328,25 @@ class _Build:
         kind = DOCUMENT_TYPES[bisect.bisect_right(TYPE_CUMULATIVE, rng.random() * TYPE_CUMULATIVE[-1])]
         type_code, type_detail, type_name, type_abbreviation, _ = kind
         if type_abbreviation is None:
-            notation = f"{sender.abbreviation}-{_pick(rng, OFFICES)}"
+            notation = f"{sender.abbreviation}-{pick(rng, OFFICES)}"
         else:
             notation = f"{type_abbreviation}-{sender.abbreviation}"
         number = str(sender.next_number)
         sender.next_number += 1
         issued = format_date(sent)
-        topic = _pick(rng, TOPICS)
+        topic = pick(rng, TOPICS)
         subject = f"V/v {topic}" if type_abbreviation is None else f"{type_name} về việc {topic}"
         due = ""
         if rng.random() < DUE_SHARE:
             due = format_date(
-                datetime.combine(self.calendar.add_working_days(sent.date(), _between(rng, 3, 15)), time())
+                datetime.combine(self.calendar.add_working_days(sent.date(), between(rng, 3, 15)), time())
             )
-        leader_name, leader_title = _pick(rng, sender.leaders)
+        leader_name, leader_title = pick(rng, sender.leaders)
         deputy = rng.random() < 0.75
-        steering = "1" if rng.random() < 0.8 else _pick(rng, ("2", "2", "3"))
+        steering = "1" if rng.random() < 0.8 else pick(rng, ("2", "2", "3"))
         response_for = None
         if sender.received and (steering == "3" or rng.random() < 0.1):
-            answered = sender.received[_below(rng, len(sender.received))]
+            answered = sender.received[below(rng, len(sender.received))]
             response_for = Reference(
                 answered.sender.id, answered.code, answered.promulgation_date, answered.document_id
             )
@@ -357,16 +355,16 @@ class _Build:
         if signed:
             signature = "well-formed"
             if rng.random() < BAD_SIGNATURE_SHARE:
-                signature = _pick(rng, ("empty-signature-value", "missing-digest-value"))
+                signature = pick(rng, ("empty-signature-value", "missing-digest-value"))
         attachments: list[Attachment] = []
         if rng.random() < ATTACHED_SHARE:
             big = rng.random() < BIG_ATTACHMENT_SHARE
-            for index in range(1, _between(rng, 1, 3) + 1):
+            for index in range(1, between(rng, 1, 3) + 1):
                 content_type, extension = _content_type(rng)
-                size = _between(rng, *SMALL_ATTACHMENT_BYTES)
+                size = between(rng, *SMALL_ATTACHMENT_BYTES)
                 if big and index == 1:
                     content_type, extension = "application/pdf", "pdf"
-                    size = _between(rng, *BIG_ATTACHMENT_BYTES)
+                    size = between(rng, *BIG_ATTACHMENT_BYTES)
                 name = (
                     f"{number}-{notation}.{extension}" if index == 1 else f"Phu luc {index - 1}.{extension}"
                 )
@@ -381,7 +379,7 @@ class _Build:
                         f"{self.seed}:att:{key}:{index}",
                     )
                 )
-        typist = _pick(rng, sender.specialists)
+        typist = pick(rng, sender.specialists)
         return Document(
             sender=sender.organ,
             recipients=tuple(party.organ for party in recipients),
@@ -400,11 +398,11 @@ class _Build:
             signer_name=leader_name,
             due_date=due,
             to_places=(*(party.organ.name for party in recipients), "Lưu: VT"),
-            priority=str(_weighted(rng, (0, 1, 2, 3, 4), (0.7, 0.9, 0.97, 0.995, 1.0))),
-            sphere=_pick(rng, ("1", "2", "2")),
+            priority=str(weighted(rng, (0, 1, 2, 3, 4), (0.7, 0.9, 0.97, 0.995, 1.0))),
+            sphere=pick(rng, ("1", "2", "2")),
             typer="".join(word[0] for word in ascii_text(typist.name).upper().split()),
             amount=str(len(recipients) + 2),
-            pages=str(_between(rng, 1, 12)),
+            pages=str(between(rng, 1, 12)),
             direction="true" if steering == "2" else "false",
             steering=steering,
             response_for=response_for,
@@ -419,7 +417,7 @@ class _Build:
             signature_algorithm="rsa-sha256" if rng.random() < SHA256_SHARE else "rsa-sha1",
             signature_seed=f"{self.seed}:sig:{key}",
             attachments=tuple(attachments),
-            stray=_pick(rng, STRAY_PREFIXES) if rng.random() < STRAY_SHARE else b"",
+            stray=pick(rng, STRAY_PREFIXES) if rng.random() < STRAY_SHARE else b"",
         )
 
     def _deliver(
@@ -434,7 +432,7 @@ class _Build:
         """Queue the document for each recipient and its status packets; (recipient, arrival)."""
         arrivals = []
         for recipient in recipients:
-            created = sent + timedelta(seconds=_between(rng, 5, 180))
+            created = sent + timedelta(seconds=between(rng, 5, 180))
             if created >= self.clock_end:
                 continue
             self._queue(rng, "edoc", document, sender.organ.id, recipient.organ.id, created)
@@ -455,25 +453,25 @@ class _Build:
         """01 → 03 → 04 → 05 → 06 over working days (02 ends it), each packet queued after its
         Timestamp (sometimes days after, sometimes after the next one)."""
         cal = self.calendar
-        at = arrived + timedelta(seconds=_between(rng, 1, 300))
-        steps: list[tuple[str, datetime, Staff]] = [("01", at, _pick(rng, recipient.clerks))]
+        at = arrived + timedelta(seconds=between(rng, 1, 300))
+        steps: list[tuple[str, datetime, Staff]] = [("01", at, pick(rng, recipient.clerks))]
         if rng.random() < REFUSED_SHARE:
-            steps.append(("02", cal.time_after(rng, at, 1), _pick(rng, recipient.clerks)))
+            steps.append(("02", cal.time_after(rng, at, 1), pick(rng, recipient.clerks)))
         else:
             at = cal.time_after(rng, at, 1)
-            steps.append(("03", at, _pick(rng, recipient.clerks)))
+            steps.append(("03", at, pick(rng, recipient.clerks)))
             at = cal.time_after(rng, at, 2)
-            leader = _pick(rng, recipient.leaders)
+            leader = pick(rng, recipient.leaders)
             steps.append(("04", at, Staff("Lãnh đạo", leader[0], "", "")))
-            handler = _pick(rng, recipient.specialists)
+            handler = pick(rng, recipient.specialists)
             at = cal.time_after(rng, at, 2)
             steps.append(("05", at, handler))
-            finished = cal.time_after(rng, at, _between(rng, 1, 10))
+            finished = cal.time_after(rng, at, between(rng, 1, 10))
             if document.due_date:
                 due = datetime.strptime(document.due_date, "%Y/%m/%d").replace(hour=17)
                 if rng.random() < LATE_FINISH_SHARE:
                     later = datetime.combine(
-                        cal.add_working_days(due.date(), _between(rng, 1, 7)), OFFICE_OPEN
+                        cal.add_working_days(due.date(), between(rng, 1, 7)), OFFICE_OPEN
                     )
                     finished = cal.time_after(rng, max(later, at), 0)
                 elif due > at:
@@ -496,14 +494,14 @@ class _Build:
         kept = [step for step in steps if stop is None or step[1] < stop]
         created = []
         for _, at, _ in kept:
-            delay = _between(rng, 5, 900)
+            delay = between(rng, 5, 900)
             if rng.random() < LATE_ARRIVAL_SHARE:
-                delay += _between(rng, 1, 6) * 86_400
+                delay += between(rng, 1, 6) * 86_400
             created.append(at + timedelta(seconds=delay))
         for index in range(len(created) - 1):
             if rng.random() < OUT_OF_ORDER_SHARE:  # queued after its successor
                 created[index] = max(
-                    created[index], created[index + 1] + timedelta(seconds=_between(rng, 1, 3600))
+                    created[index], created[index + 1] + timedelta(seconds=between(rng, 1, 3600))
                 )
         for (code, at, staff), queued in zip(kept, created, strict=True):
             if queued >= self.clock_end:
@@ -515,7 +513,7 @@ class _Build:
                 description=STATUS_DESCRIPTIONS[code],
                 timestamp=_status_time(at, recipient.slash_timestamps),
                 staff=staff,
-                stray=_pick(rng, STRAY_PREFIXES) if rng.random() < STRAY_SHARE else b"",
+                stray=pick(rng, STRAY_PREFIXES) if rng.random() < STRAY_SHARE else b"",
             )
             self._queue(rng, "status", packet, recipient.organ.id, sender.organ.id, queued)
 
@@ -555,10 +553,10 @@ class _Build:
             business_reason=ACT_REASONS[act],
             business_document_id=document.document_id,
             signature_seed=f"{document.signature_seed}:act{act}",
-            stray=_pick(rng, STRAY_PREFIXES) if rng.random() < STRAY_SHARE else b"",
+            stray=pick(rng, STRAY_PREFIXES) if rng.random() < STRAY_SHARE else b"",
         )
         for recipient, _ in arrivals:
-            created = at + timedelta(seconds=_between(rng, 5, 180))
+            created = at + timedelta(seconds=between(rng, 5, 180))
             if created >= self.clock_end:
                 continue
             self._queue(rng, "edoc", acting, sender.organ.id, recipient.organ.id, created)
@@ -568,7 +566,7 @@ class _Build:
             answer = "13" if act == "1" else "16" if rng.random() < UPDATE_REFUSED_SHARE else "15"
             answered = self.calendar.time_after(rng, created, 1)
             self._queue_statuses(
-                rng, document, sender, recipient, [(answer, answered, _pick(rng, recipient.clerks))], None
+                rng, document, sender, recipient, [(answer, answered, pick(rng, recipient.clerks))], None
             )
 
     def _orphan_status(
@@ -576,10 +574,10 @@ class _Build:
     ) -> None:
         """A status packet about a document the exchange never carried (sent before the span or
         outside the axis)."""
-        recipient = _weighted(rng, local, cumulative)
-        sender = _pick(rng, self.central) if rng.random() < 0.5 else _weighted(rng, local, cumulative)
-        issued = datetime.combine(day - timedelta(days=_between(rng, 5, 90)), time())
-        code = f"{_between(rng, 1, 4000)}/{sender.abbreviation}-{_pick(rng, OFFICES)}"
+        recipient = weighted(rng, local, cumulative)
+        sender = pick(rng, self.central) if rng.random() < 0.5 else weighted(rng, local, cumulative)
+        issued = datetime.combine(day - timedelta(days=between(rng, 5, 90)), time())
+        code = f"{between(rng, 1, 4000)}/{sender.abbreviation}-{pick(rng, OFFICES)}"
         reference = Reference(
             sender.organ.id, code, format_date(issued), f"{sender.organ.id},{format_date(issued)},{code}"
         )
@@ -587,16 +585,16 @@ class _Build:
             rng, datetime.combine(day, OFFICE_OPEN), datetime.combine(day, OFFICE_CLOSE)
         )
         assert at is not None
-        status = _pick(rng, ("03", "04", "05", "06"))
+        status = pick(rng, ("03", "04", "05", "06"))
         packet = StatusPacket(
             reference,
             recipient.organ,
             status,
             STATUS_DESCRIPTIONS[status],
             _status_time(at, recipient.slash_timestamps),
-            _pick(rng, recipient.specialists),
+            pick(rng, recipient.specialists),
         )
-        queued = at + timedelta(seconds=_between(rng, 5, 900))
+        queued = at + timedelta(seconds=between(rng, 5, 900))
         if queued < self.clock_end:
             self._queue(rng, "status", packet, recipient.organ.id, sender.organ.id, queued)
 
@@ -612,7 +610,7 @@ class _Build:
         """One queue item (and, for ≈ 1 %, the same package delivered again later)."""
         times = [created]
         if rng.random() < DUPLICATE_SHARE:
-            times.append(created + timedelta(seconds=_between(rng, 600, 86_400)))
+            times.append(created + timedelta(seconds=between(rng, 600, 86_400)))
         for moment in times:
             if moment >= self.clock_end:
                 continue
@@ -644,7 +642,7 @@ class _Build:
             shares = self.rng("workfile-shares", agency.code)
             online_share, personal_share = 0.5 + 0.45 * shares.random(), 0.3 + 0.6 * shares.random()
             rng = self.rng("workfiles", agency.code, day.isoformat())
-            count = _poisson(
+            count = poisson(
                 rng, MONTHLY_WORKFILES / WORKING_DAYS_PER_MONTH * self.scale * party.weight / total
             )
             for seq in range(1, count + 1):
@@ -652,12 +650,12 @@ class _Build:
                     rng, datetime.combine(day, OFFICE_OPEN), datetime.combine(day, OFFICE_CLOSE)
                 )
                 assert opened is not None
-                closed = self.calendar.time_after(rng, opened + timedelta(hours=1), _between(rng, 2, 40))
+                closed = self.calendar.time_after(rng, opened + timedelta(hours=1), between(rng, 2, 40))
                 record = {
                     "id": f"HSCV-{agency.code}-{day:%y%m%d}-{seq:03d}",
                     "agency": agency.code,
-                    "title": _pick(rng, WORKFILE_TITLES).format(topic=_pick(rng, TOPICS)),
-                    "owner": _pick(rng, party.specialists).name,
+                    "title": pick(rng, WORKFILE_TITLES).format(topic=pick(rng, TOPICS)),
+                    "owner": pick(rng, party.specialists).name,
                     "opened": format_time(opened),
                     "closed": "",
                     "processed_online": rng.random() < online_share,
@@ -710,7 +708,7 @@ def _directory(build: _Build) -> list[dict[str, str]]:
                 "pcode": agency.parent_code,
                 "name": organ.name,
                 "mail": organ.email,
-                "mobile": f"0{_pick(rng, '389')}{_below(rng, 100_000_000):08d}",
+                "mobile": f"0{pick(rng, '389')}{below(rng, 100_000_000):08d}",
                 "fax": organ.fax,
             }
         )
@@ -755,32 +753,3 @@ def _content_type(rng: random.Random) -> tuple[str, str]:
 
 
 STREETS = ("Lê Lợi", "Hùng Vương", "Trần Hưng Đạo", "Nguyễn Huệ", "Tố Hữu", "Phạm Văn Đồng", "Võ Văn Kiệt")
-
-
-# Fast draws: Random.random() is a C call, randint/randrange/choice are Python loops.
-def _below(rng: random.Random, bound: int) -> int:
-    return int(rng.random() * bound)
-
-
-def _between(rng: random.Random, low: int, high: int) -> int:
-    return low + int(rng.random() * (high - low + 1))
-
-
-def _pick(rng: random.Random, options: Sequence[T]) -> T:
-    return options[int(rng.random() * len(options))]
-
-
-def _weighted(rng: random.Random, options: Sequence[T], cumulative: Sequence[float]) -> T:
-    return options[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])]
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    if mean <= 0:
-        return 0
-    if mean > 30:
-        return max(0, round(rng.gauss(mean, math.sqrt(mean))))
-    limit, product, count = math.exp(-mean), rng.random(), 0
-    while product > limit:
-        product *= rng.random()
-        count += 1
-    return count
