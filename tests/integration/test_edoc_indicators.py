@@ -33,6 +33,11 @@ September, per agency (numerator / denominator):
 
     VB-01 median working days (aggregate):  B 2.5 (2, 3)   A 0   province 2 (of 0, 2, 3)
     VB-02 finished by the due date:         B 0/1          A 1/1 province 1/2
+
+NQ17-05 counts the agencies the seed edoc_document_systems flags (A, B, C, and others the agency
+catalogue of this test does not know) that sent or received a package in the period: in September
+A and B (senders and recipients) but not C, which exchanged nothing: A 1/1, B 1/1, C 0/1,
+province 2/3.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ from ingestion.sources.edoc import NAME, local_times
 from ingestion.sources.edoc_records import Package, StatusPacket, WorkFile
 from ingestion.state import EventTimes, store_event_times
 
-A, B, G22 = "000.00.12.H57", "000.00.13.H57", "000.00.00.G22"
+A, B, C, G22 = "000.00.12.H57", "000.00.13.H57", "000.00.14.H57", "000.00.00.G22"
 SOURCE = SOURCES[NAME]
 
 
@@ -179,6 +184,7 @@ def values(module_warehouse_url: str) -> Iterator[dict[tuple[str, ...], tuple[An
         batch = fx.batch(conn, "agencies", "2025-08-01", "2025-10-01")
         fx.insert_agency(conn, batch, A, "Sở Tư pháp", "2", "000.00.00.H57")
         fx.insert_agency(conn, batch, B, "Sở Nội vụ", "2", "000.00.00.H57")
+        fx.insert_agency(conn, batch, C, "Ban Quản lý Khu kinh tế", "2", "000.00.00.H57")
 
     def load(conn: psycopg.Connection) -> None:
         agencies(conn)
@@ -232,6 +238,14 @@ def test_september_per_agency_and_province(
     assert not [
         key for key in values if key[-1].endswith("G22")
     ]  # a ministry's document is not the province's
+
+
+def test_flagged_agencies_that_exchanged_a_package_count_as_connected(values: dict) -> None:
+    def ratio(level: str, unit: str) -> tuple[Any, Any]:
+        return values[("NQ17-05", "month", "2025-09-01", level, unit)][:2]
+
+    assert (ratio("agency", A), ratio("agency", B), ratio("agency", C)) == ((1, 1), (1, 1), (0, 1))
+    assert ratio("province", "H57") == (2, 3)  # the seed's other agencies are unknown to this catalogue
 
 
 def test_each_step_once_with_its_handling_time_in_working_days(values: dict) -> None:

@@ -14,7 +14,9 @@ carries every fault at once and is refused, each check naming its own:
 - 5 October: a new version of each of A's September online dossiers, now offline: A's 766-3.3
   for September falls from 50 % to 0 % (indicator_moved_beyond_fail_move);
 - 6 October: 30 records with an impossible date beside 12 good ones (reject share above 5 %),
-  and 20 dossiers of a procedure missing from the catalogue (unknown share above 5 %).
+  and 20 dossiers of a procedure missing from the catalogue (unknown share above 5 %); the
+  document exchange's work-file export sends a day of records with an unreadable update time
+  (the same check, named for edoc work_files).
 
 The gate's other fail expectations repeat dbt's tests or guard the models' own logic: no record
 the loader accepts reaches them through `dbt build`; each is shown on a damaged copy where
@@ -34,13 +36,14 @@ from typing import Any
 import dbt_fixtures as fx
 import psycopg
 import pytest
+from gated_build import build_and_gate
 from test_dbt_indicators import P1, A, B, load_reference
 
 from expectations.dbt_keys import DBT_PROJECT, declared_relations
-from expectations.gate import GateResult, declared_fields, validate
+from expectations.gate import declared_fields
 from expectations.raw_checks import RawEntity, raw_suite
 from expectations.suites import CRITICAL, DQ_SHARES, Indicator, LiveBaseline, QualityShare, suites_for
-from infra.dbt import run_dbt
+from ingestion.declarations import example_record
 from ingestion.entries import COLUMNS, load_entries
 from ingestion.load import BatchKey, load_batch
 from ingestion.localtime import VN_TZ
@@ -48,8 +51,8 @@ from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.schema import migrate
 from ingestion.sources import SOURCES
+from ingestion.sources.edoc_records import WorkFile
 from ingestion.sources.onestop import SOURCE
-from publishing import publish as pub
 
 DOSSIERS = SOURCE.entity("dossiers")
 FEE = {"Gia": "0", "MaPhiLePhi": "LP1", "TenPhiLePhi": "Lệ phí", "HinhThucThu": "1", "LoaiPhiLePhi": "1"}
@@ -164,19 +167,6 @@ def _load_day(conn: psycopg.Connection, day: date, records: list[Any]) -> None:
         )
 
 
-def _build_and_gate(conn: psycopg.Connection, url: str, run: str) -> GateResult:
-    """dbt build, stage, gate, then publish or reject, as the build DAG does."""
-    run_dbt(["build"], url)
-    candidate = pub.stage_candidate(conn, run_id=run)
-    result = validate(url, candidate.publication_id, candidate.schema, list(candidate.relations), run)
-    assert not any("could not run" in text for text in result.failed_critical + result.failed_warning)
-    if result.success:
-        pub.publish(conn, candidate.publication_id)
-    else:
-        pub.reject(conn, candidate.publication_id, result.summary())
-    return result
-
-
 def _bi(conn: psycopg.Connection) -> list[tuple]:
     return conn.execute(
         "select indicator_id, period_kind, period_start, unit_id, numerator, denominator from bi.ind_values"
@@ -216,14 +206,14 @@ def conn(module_warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) ->
 def test_a_clean_build_publishes_then_warnings_do_not_block(
     conn: psycopg.Connection, module_warehouse_url: str
 ) -> None:
-    first = _build_and_gate(conn, module_warehouse_url, "clean")
+    first = build_and_gate(conn, module_warehouse_url, "clean")
     assert first.success and not first.failed_critical, first.summary()
     _load_day(conn, date(2025, 10, 1), _september(date(2025, 10, 1))[:4])  # 4 against a median of 12
     half_blank = _september(date(2025, 10, 2))
     for record in half_blank[:6]:
         record["LoaiDoiTuong"] = ""  # 50 % blank where it never was
     _load_day(conn, date(2025, 10, 2), half_blank)
-    second = _build_and_gate(conn, module_warehouse_url, "warnings")
+    second = build_and_gate(conn, module_warehouse_url, "warnings")
     assert second.success, second.summary()
     warned = " | ".join(second.failed_warning)
     assert "day_volume_unusual: onestop.dossiers" in warned and "field_emptier: onestop.dossiers" in warned
@@ -264,11 +254,24 @@ def test_every_fault_injected_at_the_source_is_caught_and_bi_is_unchanged(
         for n in range(20)
     ]
     _load_day(conn, date(2025, 10, 6), _september(date(2025, 10, 6)) + bad_dates + unknown)
+    # the document exchange's export: a day of work files whose update time no declared format reads
+    work_files = SOURCES["edoc"].entity("work_files")
+    unreadable = [
+        example_record(WorkFile) | {"id": f"x{n}", "updated": "2025/13/45 99:00:00"} for n in range(12)
+    ]
+    start = datetime(2025, 10, 6, tzinfo=VN_TZ)
+    load_batch(
+        conn,
+        work_files.table,
+        BatchKey("edoc", "work_files", start, start + timedelta(days=1)),
+        parse_pages(work_files, [unreadable], Pseudonymiser("k")),
+    )
 
-    result = _build_and_gate(conn, module_warehouse_url, "faults")
+    result = build_and_gate(conn, module_warehouse_url, "faults")
     assert not result.success
     caught = {name for name in CAUGHT_AT_SOURCE if any(f"{name}" in text for text in result.failed_critical)}
     assert caught == CAUGHT_AT_SOURCE, result.summary()
     vanished = next(text for text in result.failed_critical if "field_vanished" in text)
     assert vanished.endswith("(2 unexpected)")  # DanhSachLePhi[].Gia and TenLinhVuc on 4 October
+    assert any("reject_share_too_high: edoc work_files 2025-10" in text for text in result.failed_critical)
     assert _bi(conn) == before
