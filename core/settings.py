@@ -113,6 +113,9 @@ class SourceSettings:
     ca_cert: str = ""
     #: the sandbox serves https and requires a client certificate (dtimon made both)
     sandbox_tls: bool = False
+    #: the scale its sandbox generates at (`DTIMON_<SOURCE>_SCALE`, else the source's own default,
+    #: else DTIMON_SANDBOX_SCALE)
+    sandbox_scale: float = 1.0
 
     @property
     def uses_sandbox(self) -> bool:
@@ -247,10 +250,11 @@ class Settings:
         accepted = {n.strip() for n in self.variables.get("DTIMON_ACCEPT_SHRINK", "").split(",") if n.strip()}
         return source in accepted or f"{source}.{entity}" in accepted
 
-    def source(self, name: str, *, port_offset: int = 0) -> SourceSettings:
+    def source(self, name: str, *, port_offset: int = 0, scale: float | None = None) -> SourceSettings:
         """The settings of source `name`: `DTIMON_<NAME>_URL`, `_USERNAME`, `_PASSWORD`, `_TOKEN`,
         `_CLIENT_CERT`, `_CLIENT_KEY`, `_CA_CERT` (mutual TLS), `_SANDBOX_PORT` (default:
-        DTIMON_SANDBOX_PORT + `port_offset`, which the source declares)."""
+        DTIMON_SANDBOX_PORT + `port_offset`, which the source declares), `_SCALE` (its sandbox's
+        scale; default: the source's own `scale`, else DTIMON_SANDBOX_SCALE)."""
         prefix = source_prefix(name)
         return SourceSettings(
             name=name,
@@ -262,4 +266,7 @@ class Settings:
             client_cert=self.variables.get(prefix + "CLIENT_CERT") or "",
             client_key=self.variables.get(prefix + "CLIENT_KEY") or "",
             ca_cert=self.variables.get(prefix + "CA_CERT") or "",
+            sandbox_scale=_float(
+                self.variables, prefix + "SCALE", self.sandbox_scale if scale is None else scale
+            ),
         )

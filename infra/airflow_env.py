@@ -47,7 +47,10 @@ def source_settings(settings: Settings, source: Source) -> SourceSettings:
     a sandboxed source that declares `ClientCertificate` gets dtimon's local certificates for the
     settings the operator left unset."""
     offset = source.sandbox.port_offset if source.sandbox else 0
-    return with_local_certificates(settings, source, settings.source(source.name, port_offset=offset))
+    scale = source.sandbox.scale if source.sandbox else None
+    return with_local_certificates(
+        settings, source, settings.source(source.name, port_offset=offset, scale=scale)
+    )
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -108,7 +111,7 @@ def source_origin(settings: Settings, config: SourceSettings) -> str:
         return url_origin(config.configured_url)
     if settings.sandbox_data_dir:
         return f"sandbox data folder {settings.sandbox_data_dir}"
-    origin = f"sandbox seed {settings.sandbox_seed} scale {settings.sandbox_scale:g}"
+    origin = f"sandbox seed {settings.sandbox_seed} scale {config.sandbox_scale:g}"
     # another province is another origin; the shipped one's keeps the origin it always had
     if settings.province_code != DEFAULT_PROVINCE_CODE:
         origin += f" province {settings.province_code}"

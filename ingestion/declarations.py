@@ -16,8 +16,9 @@ value is empty):
 - `Integer`: digits, at most 2^31 - 1; `Decimal`: digits with an optional "." or "," part;
 - `Boolean`: JSON `true` or `false`;
 - `LocalTime`: `yyyyMMddHHmmss` local time; `IsoTime`: ISO 8601 with an offset
-  (`2025-09-01T08:30:00+07:00`, `...Z`); `EpochSeconds`, `EpochMillis`: a JSON integer —
-  every time a real one from EARLIEST_YEAR to the end of next year;
+  (`2025-09-01T08:30:00+07:00`, `...Z`); `EpochSeconds`: a JSON number (a fraction allowed, as
+  Frigate sends); `EpochMillis`: a JSON integer — every time a real one from EARLIEST_YEAR to
+  the end of next year;
 - `Personal`: names, ids, phone numbers, e-mail and postal addresses of a person
   (pseudonymised before anything else reads the record);
 - `FreeText`: text typed by a person (citizen ids, phone numbers, e-mails and the personal
@@ -63,7 +64,7 @@ class Kind(enum.Enum):
 
 
 #: the JSON type each kind is sent as, where it is not a string (the fast path decodes into it)
-WIRE: dict[Kind, type] = {Kind.BOOLEAN: bool, Kind.EPOCH_SECONDS: int, Kind.EPOCH_MILLIS: int}
+WIRE: dict[Kind, Any] = {Kind.BOOLEAN: bool, Kind.EPOCH_SECONDS: int | float, Kind.EPOCH_MILLIS: int}
 #: the kinds that hold a time
 TIMES = frozenset({Kind.LOCAL_TIME, Kind.ISO_TIME, Kind.EPOCH_SECONDS, Kind.EPOCH_MILLIS})
 
@@ -113,7 +114,7 @@ Boolean = Annotated[bool, _kind(Kind.BOOLEAN)]
 LocalTime = Annotated[str, _kind(Kind.LOCAL_TIME)]
 RequiredLocalTime = Annotated[str, _NOT_EMPTY, _kind(Kind.LOCAL_TIME)]
 IsoTime = Annotated[str, _kind(Kind.ISO_TIME)]
-EpochSeconds = Annotated[int, _kind(Kind.EPOCH_SECONDS)]
+EpochSeconds = Annotated[int | float, _kind(Kind.EPOCH_SECONDS)]
 EpochMillis = Annotated[int, _kind(Kind.EPOCH_MILLIS)]
 Personal = Annotated[str, _kind(Kind.TEXT, privacy=Privacy.PERSONAL)]
 FreeText = Annotated[str, _kind(Kind.TEXT, privacy=Privacy.FREE_TEXT)]

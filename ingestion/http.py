@@ -5,10 +5,11 @@
 - `Retry-After` honoured on 429 (seconds or an HTTP date), capped;
 - auth chosen per source: none, a token login (`TokenAuth`), an expiring bearer
   (`ExpiringTokenAuth`, renewed before it expires), a fixed bearer (`StaticToken`), a client
-  certificate (`MutualTLS`) or a system id and secret sent as headers (`SystemCredentials`); a token that can be renewed is renewed once when a call answers
+  certificate (`MutualTLS`), a system id and secret sent as headers (`SystemCredentials`) or a
+  fixed token in a header of the source's naming (`HeaderToken`); a token that can be renewed is renewed once when a call answers
   401; a refused TLS handshake fails at once (retrying cannot cure it);
 - payloads as JSON (decoded with orjson), text (XML, CSV; decoded with the answer's
-  charset), parsed XML, bytes, or a body streamed in chunks to a reader (`read_stream`); nothing personal is logged (paths and statuses only).
+  charset), parsed XML, bytes (a body POSTed as it is, too), or a body streamed in chunks to a reader (`read_stream`); nothing personal is logged (paths and statuses only).
 
 Sources describe their endpoints and envelopes in `ingestion/sources/`; this module knows
 only transport.
@@ -121,7 +122,16 @@ class SystemCredentials:
     secret: str = field(repr=False)
 
 
-Auth = TokenAuth | StaticToken | MutualTLS | SystemCredentials | None
+@dataclass(frozen=True)
+class HeaderToken:
+    """A fixed token sent in a header the source names with every call (the HueCIT field-report
+    API's `token: …`); a 401 cannot be cured by renewing it."""
+
+    header: str
+    token: str = field(repr=False)
+
+
+Auth = TokenAuth | StaticToken | MutualTLS | SystemCredentials | HeaderToken | None
 
 
 def retry_after_seconds(
@@ -242,6 +252,10 @@ class ApiClient:
         """POST a JSON body and return the answer's body (e.g. an acknowledgement)."""
         return self._call("POST", path, body=body, accept=accept).content
 
+    def post_bytes(self, path: str, content: bytes, *, content_type: str, accept: str) -> bytes:
+        """POST `content` as it is (an XML search request, say) and return the answer's body."""
+        return self._call("POST", path, content=content, content_type=content_type, accept=accept).content
+
     def get_json_body(self, path: str, params: Mapping[str, Any] | None = None) -> bytes:
         """A JSON answer's body undecoded, for a source that decodes it into its declared shapes
         (`json_body` decodes it the way `get_json` does when that fails)."""
@@ -295,6 +309,8 @@ class ApiClient:
         *,
         params: Mapping[str, Any] | None = None,
         body: Any = None,
+        content: bytes | None = None,
+        content_type: str = "application/octet-stream",
         accept: str = "application/json",
         authenticated: bool = True,
         stream: bool = False,
@@ -308,9 +324,13 @@ class ApiClient:
             headers = {"Accept": accept}
             if body is not None:
                 headers["Content-Type"] = "application/json"
+            elif content is not None:
+                headers["Content-Type"] = content_type
             if authenticated and isinstance(self.auth, SystemCredentials):
                 headers["systemid"] = self.auth.system_id
                 headers["secret"] = self.auth.secret
+            elif authenticated and isinstance(self.auth, HeaderToken):
+                headers[self.auth.header] = self.auth.token
             elif authenticated:
                 headers["Authorization"] = f"Bearer {self._bearer()}"
             try:
@@ -320,7 +340,7 @@ class ApiClient:
                         method,
                         url,
                         params=params,
-                        data=orjson.dumps(body) if body is not None else None,
+                        data=orjson.dumps(body) if body is not None else content,
                         headers=headers,
                         timeout=(self.policy.connect_timeout, self.policy.read_timeout),
                         verify=self._verify,

@@ -113,14 +113,21 @@ def epoch_bounds(kind: Kind) -> tuple[int, int]:
     return low * scale, high * scale
 
 
+def _epoch_number(kind: Kind | None, value: Any) -> bool:
+    """True for a JSON number an epoch of `kind` may be: seconds an integer or a fraction, milliseconds an integer."""
+    return type(value) is int or (kind is Kind.EPOCH_SECONDS and type(value) is float)
+
+
 def _wired(field: FieldSpec, name: str, value: Any) -> None:
-    """A non-empty value of a kind sent as a JSON boolean or integer (`declarations.WIRE`)."""
+    """A non-empty value of a kind sent as a JSON boolean or number (`declarations.WIRE`)."""
     if field.kind is Kind.BOOLEAN:
         if type(value) is not bool:
             raise Rejected(f"{name}={value!r} is not true or false")
         return
-    if type(value) is not int:
-        raise Rejected(f"{name}={value!r} is not an integer")
+    if not _epoch_number(field.kind, value):
+        raise Rejected(
+            f"{name}={value!r} is not {'a number' if field.kind is Kind.EPOCH_SECONDS else 'an integer'}"
+        )
     low, high = epoch_bounds(field.kind)  # type: ignore[arg-type]
     if not low <= value < high:
         raise Rejected(f"{name}={value!r} is outside the plausible years {_EARLIEST}–{latest_year()}")
@@ -260,7 +267,7 @@ def time_reader(shape: type[msgspec.Struct], name: str) -> Callable[[Any], datet
         value = record.get(name) if isinstance(record, dict) else getattr(record, name, None)
         if kind in (Kind.EPOCH_SECONDS, Kind.EPOCH_MILLIS):
             low, high = epoch_bounds(kind)
-            if type(value) is not int or not low <= value < high:
+            if not _epoch_number(kind, value) or not low <= value < high:
                 return None
             return datetime.fromtimestamp(value / (1000 if kind is Kind.EPOCH_MILLIS else 1), UTC)
         if not isinstance(value, str) or not value.strip():

@@ -57,7 +57,7 @@ def declared(shape: type[msgspec.Struct], loader_fields: tuple[str, ...] = ()) -
         if get_origin(hint) is list:
             kind: Any = list[declared(get_args(hint)[0])]  # type: ignore[misc]
         else:
-            kind = hint if hint in (bool, int) else str  # as sent: `ingestion.declarations.WIRE`
+            kind = hint if hint in (bool, int, int | float) else str  # as sent: `ingestion.declarations.WIRE`
         fields.append((info.encode_name, kind | UnsetType, UNSET))
     fields.extend((name, UnsetType, UNSET) for name in loader_fields)  # set after decoding only
     fields.sort(key=lambda field: jsonb_key_order(field[0]))

@@ -44,7 +44,7 @@ def sandbox_argv(settings: Settings, source: Source) -> list[str]:
         "--seed",
         str(settings.sandbox_seed),
         "--scale",
-        str(settings.sandbox_scale),
+        str(config.sandbox_scale),
         "--start",
         span_start.isoformat(),
         "--end",

@@ -23,6 +23,7 @@ from ingestion.sources.base import (
     Sandbox,
     Source,
     SystemSecret,
+    TokenHeader,
     TokenLogin,
     Window,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "Sandbox",
     "Source",
     "SystemSecret",
+    "TokenHeader",
     "TokenLogin",
     "Window",
 ]

@@ -32,6 +32,7 @@ from ingestion.http import (
     ApiClient,
     Auth,
     ExpiringTokenAuth,
+    HeaderToken,
     MutualTLS,
     StaticToken,
     SystemCredentials,
@@ -246,9 +247,17 @@ class SystemSecret:
     systems): the source's username and password settings (`DTIMON_<SOURCE>_USERNAME`, `_PASSWORD`)."""
 
 
+@dataclass(frozen=True)
+class TokenHeader:
+    """A fixed token sent in the header `header` with every call (the HueCIT field-report API's
+    `token`): the source's password setting (`DTIMON_<SOURCE>_PASSWORD`)."""
+
+    header: str
+
+
 #: How a source's client authenticates: a token login, a fixed bearer, a client certificate,
-#: a system id and secret, or None (open endpoint).
-AuthSpec = TokenLogin | BearerToken | ClientCertificate | SystemSecret | None
+#: a system id and secret, a token in a header, or None (open endpoint).
+AuthSpec = TokenLogin | BearerToken | ClientCertificate | SystemSecret | TokenHeader | None
 
 
 @dataclass(frozen=True)
@@ -266,6 +275,9 @@ class Sandbox:
     module: str
     port_offset: int = 0
     health_path: str = "/_sim/health"
+    #: the scale it generates at when `DTIMON_<SOURCE>_SCALE` is unset (None: DTIMON_SANDBOX_SCALE),
+    #: for a source whose volume is not the one-stop's (the IOC's camera events)
+    scale: float | None = None
 
 
 @dataclass(frozen=True)
@@ -360,4 +372,6 @@ class Source:
             return MutualTLS(endpoint.client_cert, endpoint.client_key, endpoint.ca_cert)
         if isinstance(self.auth, SystemSecret):
             return SystemCredentials(endpoint.username, endpoint.password)
+        if isinstance(self.auth, TokenHeader):
+            return HeaderToken(self.auth.header, endpoint.password)
         return None

@@ -14,13 +14,14 @@ from ingestion.http import (
     ApiClient,
     AuthError,
     ExpiringTokenAuth,
+    HeaderToken,
     RetryPolicy,
     SourceError,
     StaticToken,
     SystemCredentials,
     TokenAuth,
 )
-from ingestion.sources import BearerToken, Endpoint, Source, SystemSecret, TokenLogin
+from ingestion.sources import BearerToken, Endpoint, Source, SystemSecret, TokenHeader, TokenLogin
 
 Handler = Callable[[requests.PreparedRequest], tuple[int, dict[str, str], bytes]]
 
@@ -203,6 +204,7 @@ def test_a_source_chooses_its_auth_from_its_declaration() -> None:
     assert isinstance(expiring, ExpiringTokenAuth) and expiring.expires_field == "ttl"
     assert source(BearerToken()).client_auth(endpoint) == StaticToken("tok")
     assert source(SystemSecret()).client_auth(endpoint) == SystemCredentials("user", "pw")
+    assert source(TokenHeader("token")).client_auth(endpoint) == HeaderToken("token", "pw")
     assert source(None).client_auth(endpoint) is None
 
 
@@ -219,6 +221,27 @@ def test_a_system_id_and_secret_go_with_every_call_as_headers_and_a_401_is_not_r
         api.post_json("/vxp/v1/edocs/received", {})
     assert len(adapter.sent) == 2
     assert "s3" not in repr(SystemCredentials("vxp.saas.03", "s3"))
+
+
+def test_a_token_goes_in_its_header_and_a_body_is_posted_as_it_is() -> None:
+    search = b"<EventSearchDescription><maxResults>100</maxResults></EventSearchDescription>"
+
+    def ioc(request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        if request.headers.get("token") != "t0k":
+            return 401, {}, b'{"error": "invalid token"}'
+        return 200, {"Content-Type": "application/xml"}, b"<EventSearchResult/>"
+
+    api, adapter, _ = client(ioc, auth=HeaderToken("token", "t0k"))
+    answer = api.post_bytes("/search", search, content_type="application/xml", accept="application/xml")
+    assert answer == b"<EventSearchResult/>"
+    sent = adapter.sent[0]
+    assert (sent.body, sent.headers["Content-Type"]) == (search, "application/xml")
+    assert "Authorization" not in sent.headers
+    api.auth = HeaderToken("token", "wrong")
+    with pytest.raises(AuthError, match="HTTP 401"):
+        api.get_json("/paht/chuyenmuc")
+    assert len(adapter.sent) == 2  # a fixed token is not retried
+    assert "t0k" not in repr(HeaderToken("token", "t0k"))
 
 
 def test_a_streamed_answer_reaches_its_reader_in_chunks_after_the_retries() -> None:

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 import yaml
 
-from core.settings import Settings
+from core.settings import ConfigError, Settings
 from infra import processes
-from infra.airflow_env import airflow_env, source_conn_id, source_settings
-from infra.cli.sources import sandbox_process, start_sandboxes
+from infra.airflow_env import airflow_env, source_conn_id, source_origin, source_settings
+from infra.cli.sources import sandbox_argv, sandbox_process, start_sandboxes
 from infra.dag_defaults import ingest_dag_id
 from infra.dagrun import default_ingest_dags
 from infra.tasks import endpoint_of_connection
@@ -122,6 +122,23 @@ def test_settings_and_airflow_connection_come_from_the_source_name(name: str) ->
     # a user's own AIRFLOW_CONN_* wins over the generated one
     own = airflow_env(settings, base={f"AIRFLOW_CONN_{source_conn_id(name).upper()}": "http://elsewhere"})
     assert own[f"AIRFLOW_CONN_{source_conn_id(name).upper()}"] == "http://elsewhere"
+
+
+@pytest.mark.parametrize("name", REGISTERED)
+def test_a_sandbox_generates_at_its_own_scale_when_set(name: str) -> None:
+    source = SOURCES[name]
+    assert source.sandbox is not None
+    common = {"DTIMON_SANDBOX_SCALE": "0.3"}
+    default = source.sandbox.scale if source.sandbox.scale is not None else 0.3
+    config = source_settings(Settings.from_env(common), source)
+    assert config.sandbox_scale == default
+    own = Settings.from_env(common | {f"DTIMON_{name.upper()}_SCALE": "0.05"})
+    assert source_settings(own, source).sandbox_scale == 0.05
+    argv = sandbox_argv(own, source)
+    assert argv[argv.index("--scale") + 1] == "0.05"
+    assert source_origin(own, source_settings(own, source)).endswith("scale 0.05")
+    with pytest.raises(ConfigError, match=f"DTIMON_{name.upper()}_SCALE='many' is not a number"):
+        source_settings(Settings.from_env({f"DTIMON_{name.upper()}_SCALE": "many"}), source)
 
 
 def test_every_registered_source_gets_a_connection_and_nothing_else_does() -> None:
