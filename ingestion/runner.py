@@ -347,7 +347,10 @@ def ingest(
             where = Window(interval_start, interval_end)
         elif pull.resumes:
             stored = read_watermark(conn, source, entity)
-            where = Resume(pull.resume_from(stored.cursor if stored else None))
+            where = Resume(
+                pull.resume_from(stored.cursor if stored else None),
+                interval=Window(interval_start, interval_end),
+            )
         item_ids: list[Ack] | None = [] if target.acknowledge is not None else None
         unknown: dict[Any, int] = {}
         fetched = target.fetch(client, where, settings.page_size)
@@ -371,6 +374,8 @@ def ingest(
             if times is not None:
                 if target.acknowledge is not None:  # nothing listed before the interval's end is left
                     times.drained(interval_end)
+                elif isinstance(where, Resume) and where.served_until is not None:
+                    times.drained(min(where.served_until, interval_end))
                 store_event_times(conn, source, entity, times)
 
         result = load_batch(
@@ -384,7 +389,7 @@ def ingest(
             before_commit=move_cursor,
             backfill_id=None if target.snapshot else backfill_id,
             opaque=target.personal.opaque_patterns if target.personal is not None else (),
-            once=target.acknowledge is not None,
+            once=target.stored_once,
         )
         if target.acknowledge is not None and item_ids:
             acknowledge(client, target, item_ids)

@@ -18,7 +18,8 @@ Every entity is pulled one of four ways (`Entity.pull_mode`), each with its re-r
 A cursor or a queue never re-reads: re-running an interval reports its batch and pulls nothing,
 and a backfill rebuilds such an entity from what `raw` holds. A window covers the days its live
 batches span; a cursor or queue covers a day once the event time it has loaded past
-(`Entity.event_time`, kept in `ops.watermarks`) is beyond that day.
+(`Entity.event_time`, kept in `ops.watermarks`) is beyond that day — or once the queue drained,
+or the cursor's fetch read (`Resume.served_until`), everything before the interval's end.
 """
 
 from __future__ import annotations
@@ -58,10 +59,15 @@ class Resume:
     `value` is the stored cursor (already moved back by the entity's overlap), None on the
     first pull. The fetch calls `advance()` with each newer cursor it learns (a record's
     update time, the source's `nextRecordsFrom`); the last one is stored with the batch.
+    `interval` is the run's data interval: a fetch that can may start a first pull at its start
+    and stop at its end, and then says so (`served_until`): everything with an event time
+    before it was loaded, so the days before it are covered.
     """
 
     value: str | None
     next_value: str | None = None
+    interval: Window | None = None
+    served_until: datetime | None = None
 
     def advance(self, value: str | int | datetime | None) -> None:
         if value is None or value == "":
@@ -176,6 +182,9 @@ class Entity:
     event_time: str | None = None
     #: its own schedule (cron, local time), when not the source's: an ingest DAG of its own
     schedule: str | None = None
+    #: a record whose key a live batch already holds is not stored again: a pull that re-reads
+    #: what it stored (a window moved back to ask again for open items) stores each new state once
+    once: bool = False
 
     def __post_init__(self) -> None:
         if self.cursor is not None and (self.cursor.kind == "window") != self.windowed:
@@ -203,6 +212,12 @@ class Entity:
         if self.pull.resumes:
             return "cursor"
         return self.pull.kind  # type: ignore[return-value]  # window or snapshot
+
+    @property
+    def stored_once(self) -> bool:
+        """True when a record whose key a live batch holds is not stored again: a queue's item served
+        again after a lost acknowledgement, or an entity declared `once`."""
+        return self.once or self.acknowledge is not None
 
     @property
     def pull(self) -> Cursor:

@@ -168,7 +168,7 @@ def _load(conn: psycopg.Connection, entity: str, start: str, end: str, records: 
         BatchKey(NAME, entity, fx.local(start), fx.local(end)),
         parse_pages(target, [[dict(r) for r in records]], Pseudonymiser("k")),
         opaque=target.personal.opaque_patterns if target.personal is not None else (),
-        once=target.acknowledge is not None,
+        once=target.stored_once,
     )
     read = target.event_times()
     if read is not None:  # what the runner tracks while it pulls: the span of event times loaded
