@@ -382,7 +382,9 @@ class _DayDraw:
         return (moment - self.midnight).total_seconds()
 
     def _available(self, camera: Camera, second: float) -> bool:
-        if second < self._second(camera.installed) or second >= self.clock:
+        """Installed and not offline (the clock cuts only what is served: the draws of a day do
+        not depend on it, so a later --end only adds what happens after the earlier one)."""
+        if second < self._second(camera.installed):
             return False
         spans = self.offline.get(camera.index, ())
         return not any(lo <= second < hi for lo, hi in spans)
@@ -742,8 +744,9 @@ class _DayDraw:
             result_photos = between(rng, 0, 2)
             answer = pick(rng, ANSWERS)
             done = answered < ioc.clock_end  # type: ignore[operator]
+            answered_text = _written(rng, answered)
             if done:
-                record["NgayTraLoi"] = _written(rng, answered)
+                record["NgayTraLoi"] = answered_text
                 record["NoiDungTraLoi"] = answer
                 record["NgayXuLy"] = format_local(processed) if with_date else None
                 record["DanhSachFileDinhKem_Kq"] = [
