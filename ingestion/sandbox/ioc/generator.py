@@ -29,7 +29,7 @@ from ingestion.sandbox.ioc.replay import Ioc, Part, format_local, local_day_star
 from ingestion.sandbox.province import gc_paused
 
 CAMERAS_PER_SCALE = 500
-INCIDENTS_PER_CAMERA_DAY = 42  # ≈ 20,000 a day at scale 1.0 (Frigate events + Hikvision incidents)
+INCIDENTS_PER_CAMERA_DAY = 50  # ≈ 20,000 a day at scale 1.0 (Frigate events + Hikvision incidents)
 REPORTS_PER_SCALE_DAY = 600  # ≈ 60 a day at scale 0.1
 MIN_CAMERAS = 4
 HIKVISION_SLOTS = (1, 3)  # camera index % 5 in these: Hikvision (40 %), else Frigate
@@ -438,7 +438,7 @@ class _DayDraw:
                 if self.ioc.start is not None and second < self.clock:
                     at = round(self.base + second, 3)
                     record = {"camera_id": camera_id, "state": state, "at": at}
-                    transitions.append(((at, camera_id), orjson.dumps(record)))
+                    transitions.append(((at, camera_id), _dumps(record)))
         return transitions, self.offline
 
     # --- Frigate ----------------------------------------------------------------------------
@@ -568,7 +568,7 @@ class _DayDraw:
                 break
             bucket = self.own if offset < 86400 else self.next
             message = {"type": kind, "before": previous, "after": after}
-            bucket.append(((after["frame_time"], event_id), orjson.dumps(message)))
+            bucket.append(((after["frame_time"], event_id), _dumps(message)))
 
     # --- Hikvision --------------------------------------------------------------------------
 
@@ -753,7 +753,7 @@ class _DayDraw:
                     {"FileName": f"KQ_{ioc_id}_{n}.jpg", "FileName_Thumb": f"KQ_{ioc_id}_{n}_thumb.jpg"}
                     for n in range(1, result_photos + 1)
                 ]
-            made.append(((agency.code, done), orjson.dumps(record)))
+            made.append(((agency.code, done), _dumps(record)))
         return made
 
     def _answer(self, rng: random.Random, created: datetime, urgency: str) -> datetime:
@@ -769,6 +769,12 @@ class _DayDraw:
         if late:
             return deadline + timedelta(seconds=between(rng, 3600, 5 * 86400))
         return created + timedelta(seconds=between(rng, 1800, int((deadline - created).total_seconds()) - 60))
+
+
+def _dumps(value: Any) -> bytes:
+    """orjson.dumps, copied to bytes of their own size (orjson's keep its buffer, 3–8 KB, and a
+    cached day holds thousands)."""
+    return bytes(memoryview(orjson.dumps(value)))
 
 
 def _cumulative(mix: tuple[tuple[Any, ...], ...]) -> tuple[float, ...]:

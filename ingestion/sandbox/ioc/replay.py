@@ -41,7 +41,7 @@ EVENTS_DIR, ALERTS_DIR, STATUS_DIR, REPORTS_DIR = "events", "alerts", "status", 
 ALERT_LIST_OPEN = b'<?xml version="1.0" encoding="UTF-8"?>\n<EventNotificationAlertList>\n'
 ALERT_LIST_CLOSE = b"</EventNotificationAlertList>\n"
 #: the bytes of built parts kept (a day at scale 1.0 is ≈ 60 MB of answers, at 0.1 ≈ 6 MB)
-CACHE_BYTES = 400_000_000
+CACHE_BYTES = 200_000_000
 LOCAL_OFFSET = timedelta(hours=7)
 _EPOCH = datetime(1970, 1, 1)
 _DATE_TIME = re.compile(rb"<dateTime>([^<]{19})[^<]*</dateTime>")
