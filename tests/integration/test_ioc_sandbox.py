@@ -153,7 +153,14 @@ def test_keyset_paging_of_events(srv: IocServer, ioc: GeneratedIoc) -> None:
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": "501"}, {"limit": "0"}, {"limit": "x"}, {"after": "yesterday"}, {"after_id": "abc"}],
+    [
+        {"limit": "501"},
+        {"limit": "0"},
+        {"limit": "x"},
+        {"after": "yesterday"},
+        {"after": "1e20"},
+        {"after_id": "abc"},
+    ],
 )
 def test_bad_event_requests_get_400(srv: IocServer, params: dict) -> None:
     answer = _events(srv.url, **params)
@@ -355,6 +362,21 @@ def test_replay_answers_byte_identically(tmp_path: Path, ioc: GeneratedIoc) -> N
             assert a.status_code == b.status_code == 200 and a.content == b.content
         health = requests.get(f"{files.url}/_sim/health", timeout=5).json()
         assert health["mode"] == "files" and health["clock_end"] == "2025-09-04 00:00:00"
+
+
+def test_a_replay_line_without_its_key_is_served_after_the_line_before(
+    tmp_path: Path, ioc: GeneratedIoc
+) -> None:
+    export_ioc(ioc, tmp_path)
+    path = tmp_path / "events" / "2025-09-02.jsonl"
+    lines = path.read_bytes().split(b"\n")
+    lines.insert(3, b'{"type": "new", "after": {"camera": "CAM-46-0001"}}')
+    path.write_bytes(b"\n".join(lines))
+    with IocServer(load_ioc(tmp_path), password=TOKEN, mode="files", log=False) as files:
+        after = orjson.loads(lines[2])["after"]
+        served = _events(files.url, after=repr(after["frame_time"]), limit=3).json()
+    assert served[1] == {"type": "new", "after": {"camera": "CAM-46-0001"}}
+    assert served[0]["after"]["id"] == after["id"] and served[2] == orjson.loads(lines[4])
 
 
 def _free_port() -> int:

@@ -17,12 +17,15 @@ Replay folder (what `export` writes into `<DIR>/ioc/`), one file per day per str
 - `status/<yyyy-MM-dd>.jsonl`: the camera status transitions, one a line,
 - `reports/<yyyy-MM-dd>.jsonl`: the field reports created that day, as of the clock, one a line.
 
-Lines are served as they are (byte-identical answers); a missing day file is an empty day.
+Lines are served as they are (byte-identical answers); a missing day file is an empty day; a
+line whose sort key cannot be read is logged and served after the line before it.
 """
 
 from __future__ import annotations
 
 import abc
+import logging
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -38,12 +41,20 @@ CAMERAS_FILE = "cameras.json"
 CATEGORIES_FILE = "categories.json"
 AGENCIES_FILE = "agencies.json"
 EVENTS_DIR, ALERTS_DIR, STATUS_DIR, REPORTS_DIR = "events", "alerts", "status", "reports"
+STREAM_FILES = {
+    "events": (EVENTS_DIR, ".jsonl"),
+    "alerts": (ALERTS_DIR, ".xml"),
+    "status": (STATUS_DIR, ".jsonl"),
+    "reports": (REPORTS_DIR, ".jsonl"),
+}
+LOWEST_KEYS: dict[str, Any] = {"events": (-math.inf, ""), "alerts": "", "status": -math.inf, "reports": None}
 ALERT_LIST_OPEN = b'<?xml version="1.0" encoding="UTF-8"?>\n<EventNotificationAlertList>\n'
 ALERT_LIST_CLOSE = b"</EventNotificationAlertList>\n"
 #: the bytes of built parts kept (a day at scale 1.0 is ≈ 60 MB of answers, at 0.1 ≈ 6 MB)
 CACHE_BYTES = 200_000_000
 LOCAL_OFFSET = timedelta(hours=7)
 _EPOCH = datetime(1970, 1, 1)
+log = logging.getLogger(__name__)
 _DATE_TIME = re.compile(rb"<dateTime>([^<]{19})[^<]*</dateTime>")
 
 
@@ -185,32 +196,41 @@ class LoadedIoc(Ioc):
         )
 
     def _build(self, day: date, stream: str) -> Part:
-        name = day.isoformat()
+        """The day's file of `stream`, each line served as it is. A line whose sort key cannot be
+        read is logged (`served as it is: file:line: reason`) and takes the key of the line
+        before it (events, alerts, status); a report line without its agency is never listed."""
+        sub, suffix = STREAM_FILES[stream]
+        path = self.directory / sub / f"{day.isoformat()}{suffix}"
         built = Part()
-        if stream == "alerts":
-            for line in self._read_lines(ALERTS_DIR, f"{name}.xml"):
-                found = _DATE_TIME.search(line)
-                if found is not None:  # not the list's own opening and closing lines
-                    built.records.append(line)
-                    built.keys.append(found[1].decode())
+        if not path.is_file():
             return built
-        sub = {"events": EVENTS_DIR, "status": STATUS_DIR, "reports": REPORTS_DIR}[stream]
-        for line in self._read_lines(sub, f"{name}.jsonl"):
-            record = orjson.loads(line)
+        previous = LOWEST_KEYS[stream]
+        for number, line in enumerate(path.read_bytes().split(b"\n"), start=1):
+            if not line.strip() or (stream == "alerts" and not line.startswith(b"<EventNotificationAlert ")):
+                continue  # blank, or the list's own opening and closing lines
+            try:
+                key = _key(stream, line)
+            except (ValueError, KeyError, TypeError, IndexError) as exc:
+                log.warning("served as it is: %s/%s:%d: %s", sub, path.name, number, exc)
+                key = previous
             built.records.append(line)
-            if stream == "events":
-                built.keys.append((float(record["after"]["frame_time"]), str(record["after"]["id"])))
-            elif stream == "status":
-                built.keys.append(float(record["at"]))
-            else:
-                built.keys.append((str(record["MaDinhDanh"]), record.get("NgayTraLoi") is not None))
+            built.keys.append(key)
+            previous = key
         return built
 
-    def _read_lines(self, sub: str, name: str) -> list[bytes]:
-        path = self.directory / sub / name
-        if not path.is_file():
-            return []
-        return [line for line in path.read_bytes().split(b"\n") if line.strip()]
+
+def _key(stream: str, line: bytes) -> Any:
+    if stream == "alerts":
+        found = _DATE_TIME.search(line)
+        if found is None:
+            raise ValueError("no dateTime")
+        return found[1].decode()
+    record = orjson.loads(line)
+    if stream == "events":
+        return (float(record["after"]["frame_time"]), str(record["after"]["id"]))
+    if stream == "status":
+        return float(record["at"])
+    return (str(record["MaDinhDanh"]), record.get("NgayTraLoi") is not None)
 
 
 def load_ioc(directory: Path) -> LoadedIoc:

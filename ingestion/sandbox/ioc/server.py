@@ -23,6 +23,7 @@ from ingestion.sandbox.service import DROP, App, Request, Response, Service
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
+MAX_EPOCH = 32_503_680_000  # 3000-01-01: beyond, not a time this sandbox can place
 XML_CONTENT_TYPE = "application/xml"
 HIKVISION_NAMESPACE = "http://www.hikvision.com/ver20/XMLSchema"
 SEARCH_PATH = "/ISAPI/ContentMgmt/eventSearch"
@@ -280,7 +281,7 @@ def _epoch_window(request: Request) -> tuple[float | None, float | None] | Respo
             value = float(text)
         except ValueError:
             return _fail(400, f"{name} must be epoch seconds")
-        if not math.isfinite(value):
+        if not math.isfinite(value) or abs(value) > MAX_EPOCH:
             return _fail(400, f"{name} must be epoch seconds")
         bounds.append(value)
     return bounds[0], bounds[1]
