@@ -589,7 +589,8 @@ class _DayDraw:
             opens = OFFICE_HOURS[0].hour * 3600 + OFFICE_HOURS[0].minute * 60
             closes = OFFICE_HOURS[1].hour * 3600
             for _ in range(between(rng, 2, 6)):
-                second = opens + rng.random() * (closes - opens - 2400)
+                # within office hours on the camera's clock too (a skew is at most 90 s)
+                second = opens + 90 + rng.random() * (closes - opens - 2400 - 180)
                 if self._available(camera, second):
                     self._incident(camera, rng, second, "leavePosition", between(rng, 300, 2400))
         phase = between(rng, 120, HEARTBEAT_SECONDS - 1)
