@@ -158,7 +158,9 @@ def _events(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]
             break
         last = messages[-1].get("after") if isinstance(messages[-1], dict) else None
         if not isinstance(last, dict) or not isinstance(last.get("frame_time"), int | float):
-            raise SourceError(f"{EVENTS_PATH}: a full page whose last message has no frame time to go on from")
+            raise SourceError(
+                f"{EVENTS_PATH}: a full page whose last message has no frame time to go on from"
+            )
         after, after_id = float(last["frame_time"]), str(last.get("id") or "")
         where.advance(f"{after!r} {after_id}")
     where.served_until = where.interval.end
@@ -201,7 +203,9 @@ def flatten_alert(element: Any) -> dict[str, Any]:
 
 
 def _search(window: Window, position: int, size: int) -> bytes:
-    start, end = (moment.astimezone(VN_TZ).isoformat(timespec="seconds") for moment in (window.start, window.end))
+    start, end = (
+        moment.astimezone(VN_TZ).isoformat(timespec="seconds") for moment in (window.start, window.end)
+    )
     return (
         "<EventSearchDescription><searchID>dtimon</searchID>"
         f"<timeSpan><startTime>{start}</startTime><endTime>{end}</endTime></timeSpan>"
@@ -216,7 +220,10 @@ def _alerts(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]
     size, position = min(page_size, MAX_PAGE), 0
     while True:
         body = client.post_bytes(
-            ALERTS_PATH, _search(where, position, size), content_type="application/xml", accept="application/xml"
+            ALERTS_PATH,
+            _search(where, position, size),
+            content_type="application/xml",
+            accept="application/xml",
         )
         try:
             root = SafeET.fromstring(body)
@@ -406,7 +413,12 @@ SOURCE = Source(
             schedule="@hourly",
         ),
         Entity(
-            "alerts", ALERTS_TABLE, _alerts, parse_alert, windowed=True, personal=privacy_policy(HikvisionAlert)
+            "alerts",
+            ALERTS_TABLE,
+            _alerts,
+            parse_alert,
+            windowed=True,
+            personal=privacy_policy(HikvisionAlert),
         ),
         Entity(
             "camera_status",
