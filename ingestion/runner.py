@@ -376,6 +376,8 @@ def ingest(
                     times.drained(interval_end)
                 elif isinstance(where, Resume) and where.served_until is not None:
                     times.drained(min(where.served_until, interval_end))
+                    if where.value is None:  # a first pull reads from the interval's start
+                        times.began(interval_start)
                 store_event_times(conn, source, entity, times)
 
         result = load_batch(

@@ -71,6 +71,12 @@ class EventTimes:
                     self.last = moment
             yield page
 
+    def began(self, moment: datetime) -> None:
+        """Everything with an event time from `moment` on was loaded (a cursor's first pull, read from
+        its interval's start): the earliest time loaded moves back there."""
+        if moment <= self.until and (self.first is None or moment < self.first):
+            self.first = moment
+
     def drained(self, moment: datetime) -> None:
         """Everything with an event time before `moment` was loaded (a queue listed in time order,
         drained up to its interval's end): the latest time loaded past moves there."""

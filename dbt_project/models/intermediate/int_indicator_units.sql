@@ -1,5 +1,6 @@
 -- The commune and district rows a record counts in, per period: for an agency in a unit version
--- of government (the unit valid at the record's event time, int_agency_units), the units of each
+-- of government (the unit valid at the record's event time, int_agency_units, or the unit a
+-- measure places the record in), the units of each
 -- level, scope and view it belongs to in each reporting period.
 --   historical: the version itself when in force during the period, else the first version it
 --     became (crosswalk) that is; its district is itself or its parent when that is a district.
@@ -15,12 +16,21 @@ with agency_tiers as (
     order by agency_id asc, valid_from desc
 ),
 
+-- the units agencies belong to, and those a measure places an agency's records in (a camera's
+-- or a field report's commune, not the agency's own unit)
 agency_unit_versions as (
     select distinct
         agency_id,
         admin_unit_code,
         unit_valid_from
     from {{ ref('int_agency_units') }}
+    union
+    select distinct
+        unit_id as agency_id,
+        admin_unit_code,
+        admin_unit_valid_from as unit_valid_from
+    from {{ ref('int_indicator_measures') }}
+    where level = 'agency' and admin_unit_code is not null and admin_unit_valid_from is not null
 ),
 
 periods as (
