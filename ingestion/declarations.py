@@ -124,6 +124,11 @@ OPTIONAL = msgspec.Meta(extra={"optional": True})
 REQUIRED = msgspec.Meta(extra={"required": True})
 
 
+def example(value: Any) -> msgspec.Meta:
+    """A field's example value, for a kind whose own example a rule of its record refuses (a point)."""
+    return msgspec.Meta(extra={"example": value})
+
+
 def code(seed: str) -> Any:
     """The kind of a field holding one of the codes of code-list seed `seed`."""
     return Annotated[str, _kind(Kind.CODE, seed)]
@@ -145,6 +150,7 @@ class FieldSpec:
     privacy: Privacy = Privacy.PLAIN
     present: bool = False  # every record carries it (possibly empty): top-level, not OPTIONAL
     opaque: Opaque | None = None  # the form of an opaque identifier exempt from the id check
+    example: Any = None  # a plain value it declares for example records (else its kind's)
 
     @property
     def wire(self) -> type:
@@ -190,9 +196,17 @@ def spec(shape: type[msgspec.Struct]) -> tuple[FieldSpec, ...]:
             raise TypeError(f"{shape.__name__}.{info.name}: only a text or a key is an opaque identifier")
         # personal and free-text fields feed no indicator: one renamed is hidden as an undeclared field
         present = present and privacy is Privacy.PLAIN
+        example = next((meta["example"] for meta in metas if "example" in meta), None)
         found.append(
             FieldSpec(
-                info.encode_name, kind, required, allowed, privacy=privacy, present=present, opaque=opaque
+                info.encode_name,
+                kind,
+                required,
+                allowed,
+                privacy=privacy,
+                present=present,
+                opaque=opaque,
+                example=example,
             )
         )
     return tuple(found)
@@ -286,6 +300,8 @@ def example_record(shape: type[msgspec.Struct]) -> dict[str, Any]:
             record[f.name] = "Nguyễn Văn An"
         elif f.privacy is Privacy.FREE_TEXT:
             record[f.name] = "ghi chú của Nguyễn Văn An"
+        elif f.example is not None:
+            record[f.name] = f.example
         elif f.opaque is not None:
             record[f.name] = _OPAQUE_EXAMPLES.get(f.opaque.pattern, EXAMPLES[f.kind])
         else:

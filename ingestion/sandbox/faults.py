@@ -25,7 +25,7 @@ DEFAULT_RATE = 0.1
 SERVER_ERROR_CYCLE = (503, 502, 500)
 BAD_DATE = "20251345990000"
 BAD_SLASH_DATE = "2025/13/45 99:00:00"  # the same, in the document exchange's `yyyy/MM/dd HH:mm:ss`
-BAD_ISO_TIME = "2025-13-45T99:00:00+07:00"  # the same, in ISO 8601 (IOC: Frigate, Hikvision, status)
+BAD_ISO_TIME = "2025-13-45T99:00:00+07:00"  # the same, in ISO 8601 (Hikvision alerts)
 BAD_DASH_DATE = "2025-13-45 99:00:00"  # the same, in the field reports' `yyyy-MM-dd HH:mm:ss`
 
 # Per list endpoint: (field, bad value) variants, then a record sent as a JSON string (an XML

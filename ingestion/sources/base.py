@@ -284,14 +284,14 @@ class Sandbox:
     `health_path` with 200 once it serves. Each source's sandbox listens on
     DTIMON_SANDBOX_PORT + `port_offset` (or `DTIMON_<SOURCE>_SANDBOX_PORT`). Offsets are
     one per source, from -2 to 7 (8100-8109 by default, below the report and docs ports):
-    documents -1, one-stop 0, IOC 1, population 2; tests/unit/test_default_ports.py checks them.
+    documents -1, one-stop 0, operations centre 1, population 2; tests/unit/test_default_ports.py checks them.
     """
 
     module: str
     port_offset: int = 0
     health_path: str = "/_sim/health"
     #: the scale it generates at when `DTIMON_<SOURCE>_SCALE` is unset (None: DTIMON_SANDBOX_SCALE),
-    #: for a source whose volume is not the one-stop's (the IOC's camera events)
+    #: for a source whose volume is not the one-stop's (camera events)
     scale: float | None = None
 
 

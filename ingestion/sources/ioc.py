@@ -59,6 +59,8 @@ REOPEN = timedelta(days=30)
 NOT_KEPT = frozenset({"box", "region", "thumbnail", "snapshot"})
 #: the list fields kept as comma-separated names
 JOINED = ("zones", "current_zones", "entered_zones")
+#: the photo lists of a report and the field keeping how many photos each held
+PHOTO_COUNTS = {"DanhSachFileDinhKem": "SoFileDinhKem", "DanhSachFileDinhKem_Kq": "SoFileDinhKem_Kq"}
 #: Vietnam's mainland and islands in degrees: a report's point must fall inside, in one order or the other
 LATITUDES, LONGITUDES = (8.0, 24.0), (102.0, 110.0)
 
@@ -106,6 +108,14 @@ def _cameras(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any
 
 def _categories(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]]:
     yield _list(client.get_json(CATEGORIES_PATH), CATEGORIES_PATH, "data")
+
+
+def _camera_row(record: Camera, stored: bytes) -> Row:
+    return Row((record.camera_id, stored), key=record.camera_id)
+
+
+def _category_row(record: Category, stored: bytes) -> Row:
+    return Row((record.ChuyenMucID, stored), key=record.ChuyenMucID)
 
 
 def parse_camera(record: Any) -> Row:
@@ -245,11 +255,25 @@ def _alerts(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]
 
 def parse_alert(record: Any) -> Row:
     record = check_record(record, HikvisionAlert)
-    at = datetime.fromisoformat(text(record["dateTime"])).isoformat()
-    camera = f"{text(record['ipAddress'])}/{text(record['channelID'])}"
-    kind = text(record["eventType"])
-    state = text(record["eventState"])
-    return Row((at, camera, kind, state, stored_form(record)), key=(camera, at, kind, state))
+    return _alert_row_of(
+        text(record["dateTime"]),
+        text(record["ipAddress"]),
+        text(record["channelID"]),
+        text(record["eventType"]),
+        text(record["eventState"]),
+        stored_form(record),
+    )
+
+
+def _alert_row(record: HikvisionAlert, stored: bytes) -> Row:
+    return _alert_row_of(
+        record.dateTime, record.ipAddress, record.channelID, record.eventType, record.eventState, stored
+    )
+
+
+def _alert_row_of(at: str, address: str, channel: str, kind: str, state: str, stored: bytes) -> Row:
+    moment, camera = datetime.fromisoformat(at).isoformat(), f"{address}/{channel}"
+    return Row((moment, camera, kind, state, stored), key=(camera, moment, kind, state))
 
 
 # --- camera status --------------------------------------------------------------------------------
@@ -266,6 +290,11 @@ def _camera_status(client: ApiClient, where: Any, page_size: int) -> Iterator[li
         return Page(_list(body, STATUS_PATH, "transitions"), total if isinstance(total, int) else None)
 
     yield from numbered_pages(page, size, in_flight=client.max_in_flight)
+
+
+def _transition_row(record: CameraTransition, stored: bytes) -> Row:
+    at = _epoch(record.at)
+    return Row((at, record.camera_id, record.state, stored), key=(record.camera_id, at))
 
 
 def parse_transition(record: Any) -> Row:
@@ -299,41 +328,70 @@ def _reports(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any
                 return Page(_list(answer, REPORTS_PATH, "data"), count)
 
             for records in numbered_pages(page, size, in_flight=client.max_in_flight):
-                yield [local_times(r) if isinstance(r, dict) else r for r in records]
+                yield [_report(r) for r in records]
 
 
 def _inside(latitude: float, longitude: float) -> bool:
     return LATITUDES[0] <= latitude <= LATITUDES[1] and LONGITUDES[0] <= longitude <= LONGITUDES[1]
 
 
-def _point(record: dict[str, Any]) -> tuple[str, str]:
-    """The report's (ViDo, KinhDo) rounded to 3 decimals (about 100 m: a citizen's exact spot is
-    not kept), as sent: staging swaps a pair that is a point in Vietnam only the other way round.
-    Rejected when neither order is one; empty when the report has no point."""
-    latitude, longitude = text(record.get("ViDo")), text(record.get("KinhDo"))
-    if not latitude and not longitude:
-        return "", ""
+def _report(record: Any) -> Any:
+    """A report as it is kept: times read by their declared formats, the point rounded to 3
+    decimals (about 100 m: a citizen's exact spot is not kept) and the photo lists replaced by
+    their counts (a photo's name is never kept)."""
+    if not isinstance(record, dict):
+        return record
+    for name in ("ViDo", "KinhDo"):
+        value = record.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            record[name] = f"{value:.3f}"
+    for photos, count in PHOTO_COUNTS.items():
+        if photos in record:
+            value = record.pop(photos)
+            record[count] = str(len(value)) if isinstance(value, list) else value
+    return local_times(record)
+
+
+def _point_ok(record: Any) -> bool:
+    """The report has no point, or one that is a point in Vietnam in one order or the other."""
+    latitude, longitude = getattr(record, "ViDo", ""), getattr(record, "KinhDo", "")
+    return _point_refusal(str(latitude), str(longitude)) is None
+
+
+def _point_refusal(latitude: str, longitude: str) -> str | None:
+    """Why (ViDo, KinhDo) is no point in Vietnam either way round; None when it is one (staging
+    swaps a pair sent the wrong way round) or there is none."""
+    if not latitude.strip() and not longitude.strip():
+        return None
     try:
         y, x = float(latitude), float(longitude)
     except ValueError:
-        raise Rejected(f"ViDo={latitude!r}, KinhDo={longitude!r}: not a pair of numbers") from None
-    if not (_inside(y, x) or _inside(x, y)):
-        raise Rejected(
-            f"ViDo={latitude}, KinhDo={longitude}: neither order is a point in Vietnam"
-            f" ({LATITUDES[0]:g}–{LATITUDES[1]:g}° N, {LONGITUDES[0]:g}–{LONGITUDES[1]:g}° E)"
-        )
-    return f"{y:.3f}", f"{x:.3f}"
+        return f"ViDo={latitude!r}, KinhDo={longitude!r}: not a pair of numbers"
+    if _inside(y, x) or _inside(x, y):
+        return None
+    return (
+        f"ViDo={latitude}, KinhDo={longitude}: neither order is a point in Vietnam"
+        f" ({LATITUDES[0]:g}–{LATITUDES[1]:g}° N, {LONGITUDES[0]:g}–{LONGITUDES[1]:g}° E)"
+    )
 
 
 def parse_report(record: Any) -> Row:
     record = check_record(record, FieldReport)
-    record["ViDo"], record["KinhDo"] = _point(record)
-    for photos in ("DanhSachFileDinhKem", "DanhSachFileDinhKem_Kq"):  # their names are not kept
-        record[photos] = len(record.get(photos) or [])
+    refusal = _point_refusal(text(record.get("ViDo")), text(record.get("KinhDo")))
+    if refusal is not None:
+        raise Rejected(refusal)
     report = text(record["PhanAnhID"])
-    stored = stored_form(record)
     state = "/".join(text(record.get(f)) for f in ("NgayTraLoi", "NgayXuLy"))
-    return Row((compact_iso(text(record["NgayPhanAnh"])), report, state, stored), key=(report, state))
+    return Row(
+        (compact_iso(text(record["NgayPhanAnh"])), report, state, stored_form(record)), key=(report, state)
+    )
+
+
+def _report_row(record: FieldReport, stored: bytes) -> Row:
+    state = "/".join(v if isinstance(v, str) else "" for v in (record.NgayTraLoi, record.NgayXuLy))
+    return Row(
+        (compact_iso(record.NgayPhanAnh), record.PhanAnhID, state, stored), key=(record.PhanAnhID, state)
+    )
 
 
 def _table(name: str, *columns: Column, key: tuple[str, ...]) -> RawTable:
@@ -390,7 +448,13 @@ SOURCE = Source(
     max_in_flight=4,
     entities=(
         Entity(
-            "cameras", CAMERAS_TABLE, _cameras, parse_camera, windowed=False, personal=privacy_policy(Camera)
+            "cameras",
+            CAMERAS_TABLE,
+            _cameras,
+            parse_camera,
+            windowed=False,
+            personal=privacy_policy(Camera),
+            declared=fast_path(Camera, _camera_row),
         ),
         Entity(
             "report_categories",
@@ -399,6 +463,7 @@ SOURCE = Source(
             parse_category,
             windowed=False,
             personal=privacy_policy(Category),
+            declared=fast_path(Category, _category_row),
         ),
         Entity(
             "events",
@@ -419,6 +484,7 @@ SOURCE = Source(
             parse_alert,
             windowed=True,
             personal=privacy_policy(HikvisionAlert),
+            declared=fast_path(HikvisionAlert, _alert_row),
         ),
         Entity(
             "camera_status",
@@ -427,6 +493,7 @@ SOURCE = Source(
             parse_transition,
             windowed=True,
             personal=privacy_policy(CameraTransition),
+            declared=fast_path(CameraTransition, _transition_row),
         ),
         Entity(
             "reports",
@@ -437,6 +504,7 @@ SOURCE = Source(
             cursor=Cursor("window", overlap=REOPEN),
             once=True,
             personal=privacy_policy(FieldReport),
+            declared=fast_path(FieldReport, _report_row, also=_point_ok),
         ),
     ),
 )

@@ -4,7 +4,8 @@ Five kinds of record (the wire contract is the sandbox's README, `ingestion/sand
 the camera registry and the field-report categories (catalogues), Frigate event messages (one
 record per message: its `type` and the event object `after`, flattened by `ioc._message`),
 Hikvision `EventNotificationAlert`s (flattened by element: `ANPR_licensePlate`), camera status
-transitions and citizen field reports. Local times are turned into `yyyyMMddHHmmss` by the
+transitions and citizen field reports (kept without their photos' names, their point rounded:
+`ioc._report`). Local times are turned into `yyyyMMddHHmmss` by the
 format declared for their field (`TIME_FORMATS`) before a record is checked; Frigate's and the
 status feed's times are epoch seconds, Hikvision's ISO 8601 with the device's offset.
 """
@@ -33,6 +34,7 @@ from ingestion.declarations import (
     RequiredLocalTime,
     Text,
     code,
+    example,
 )
 
 #: The IOC's code lists: seeds in dbt_project/seeds/ that staging joins too.
@@ -157,13 +159,6 @@ class CameraTransition(Record, kw_only=True):
     at: Annotated[EpochSeconds, REQUIRED] = 0
 
 
-class Photo(msgspec.Struct, kw_only=True):
-    """A photo attached to a report (its name is never stored: `ioc.parse_report` counts them)."""
-
-    FileName: Personal = ""
-    FileName_Thumb: Personal = ""
-
-
 class FieldReport(Record, kw_only=True):
     """A citizen's field report (phản ánh hiện trường) as it stood when pulled."""
 
@@ -176,10 +171,10 @@ class FieldReport(Record, kw_only=True):
     NgayTraLoi: LocalTime = ""
     NoiDungTraLoi: FreeText = ""
     NgayXuLy: Annotated[LocalTime, OPTIONAL] = ""  # assumed: when its handling was completed
-    KinhDo: Decimal = ""  # longitude
-    ViDo: Decimal = ""  # latitude
+    KinhDo: Annotated[Decimal, example("107.591")] = ""  # longitude, 3 decimals
+    ViDo: Annotated[Decimal, example("16.464")] = ""  # latitude, 3 decimals
     DiaChiSuKien: FreeText = ""
-    DanhSachFileDinhKem: list[Photo] = []
-    DanhSachFileDinhKem_Kq: list[Photo] = []
+    SoFileDinhKem: MaybeInteger = ""  # how many photos the citizen attached (their names are not kept)
+    SoFileDinhKem_Kq: MaybeInteger = ""  # how many photos of the result
     MaDinhDanh: Annotated[Key, AGENCY_ID]
     MaXa: Text = ""

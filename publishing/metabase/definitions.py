@@ -209,10 +209,10 @@ COLLECTIONS = (
         "(Department of Science and Technology: the province against its targets).",
     ),
     Collection(
-        "ioc",
-        "Trung tâm điều hành thông minh (IOC)",
+        "operations_centre",
+        "Trung tâm giám sát, điều hành đô thị thông minh",
         "Điểm Quyết định 766 và xếp loại theo cơ quan, hồ sơ tiếp nhận "
-        "(Intelligent Operations Centre: Decision 766 points and rating per agency).",
+        "(the operations centre: Decision 766 points and rating per agency).",
     ),
     Collection(
         "data_quality",
@@ -256,7 +256,7 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
         ),
         Question(
             "agency_points_rating",
-            "ioc",
+            "operations_centre",
             "Điểm 766 và xếp loại theo cơ quan",
             "Điểm đạt / điểm đo được (điểm tối đa của các chỉ số có số liệu), theo khung, từ "
             "bi.ind_framework_totals; xếp loại theo bi.rating_bands chỉ khi điểm đo được đủ mức tối thiểu "
@@ -267,7 +267,7 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
         ),
         Question(
             "agency_indicator_points",
-            "ioc",
+            "operations_centre",
             "Chỉ số 766 theo cơ quan",
             "Từng chỉ số có điểm (điểm tối đa trong danh mục) của từng cơ quan: tử số, mẫu số, giá trị,"
             " mục tiêu, điểm.",
@@ -277,7 +277,7 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
         ),
         Question(
             "agency_dossiers",
-            "ioc",
+            "operations_centre",
             "Hồ sơ tiếp nhận theo cơ quan",
             "Số hồ sơ tiếp nhận trong tháng và số nộp trực tuyến, theo cơ quan (tên hiện hành).",
             "agency_dossiers.sql",
@@ -287,7 +287,7 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
         ),
         Question(
             "agency_late_dossiers",
-            "ioc",
+            "operations_centre",
             "Hồ sơ trễ hạn theo cơ quan",
             "Từng hồ sơ bị tính trễ hạn ở chỉ số 766-2.1 (cùng quy tắc, nên số hồ sơ của mỗi cơ quan bằng"
             " mẫu số trừ tử số): thủ tục, ngày hẹn trả, hạn phải trả sau khi cộng thời gian chờ bổ sung,"
@@ -400,7 +400,7 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
         ),
         Dashboard(
             "agency_766",
-            "ioc",
+            "operations_centre",
             "Điểm 766 và xếp loại theo cơ quan",
             "Điểm Quyết định 766 và xếp loại của từng cơ quan, từng chỉ số, hồ sơ tiếp nhận và hồ sơ trễ hạn.",
             ("period", "period_kind", "unit", "indicator"),

@@ -169,7 +169,10 @@ def test_a_free_text_field_loses_the_records_own_personal_values(
     # another spelling of the record's own name (capitals, doubled space), its id with spaces
     _put(good, path, f"Ông {person.upper().replace(' ', '  ')} nộp, số 056 090 001 234, gọi 0912 345 678")
     text = _load_and_scan(entity_key, good, warehouse_url, caplog)
-    for clear in (person, person.upper(), "056090001234", "056 090 001 234", "0912 345 678"):
+    entity = SOURCES[entity_key[0]].entity(entity_key[1])
+    # a name is known only as a personal value of the record (a record with none has no name to hide)
+    names = (person, person.upper()) if entity.personal is not None and entity.personal.fields else ()
+    for clear in (*names, "056090001234", "056 090 001 234", "0912 345 678"):
         assert clear not in text and clear.casefold() not in text.casefold(), f"{clear!r} via {path}"
     psn = Pseudonymiser("k")  # the id and the phone number, whoever's, become their pseudonyms
     assert f"nộp, số {psn.pseudonym('056090001234')}, gọi {psn.pseudonym('0912345678')}" in text

@@ -56,7 +56,7 @@ def test_the_required_dashboards_exist_with_their_filters() -> None:
     assert {"scope", "view"} <= filters["indicator_trends"]
     assert filters["agency_766"] == {"period", "period_kind", "unit", "indicator"}
     assert {"period"} <= filters["data_quality"]
-    assert {c.key for c in BUILD.collections} == {"department", "ioc", "data_quality"}
+    assert {c.key for c in BUILD.collections} == {"department", "operations_centre", "data_quality"}
 
 
 def test_no_question_can_sum_area_with_tier_or_historical_with_current() -> None:

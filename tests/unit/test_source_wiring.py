@@ -23,7 +23,7 @@ from core.settings import ConfigError, Settings
 from infra import processes
 from infra.airflow_env import airflow_env, source_conn_id, source_origin, source_settings
 from infra.cli.sources import sandbox_argv, sandbox_process, start_sandboxes
-from infra.dag_defaults import ingest_dag_id
+from infra.dag_defaults import ingest_dag_id, ingest_dags
 from infra.dagrun import default_ingest_dags
 from infra.tasks import endpoint_of_connection
 from ingestion.load import RawTable
@@ -78,13 +78,19 @@ def test_the_registry_is_keyed_by_source_name() -> None:
 def test_ingest_dag_has_one_task_and_one_asset_per_entity(dagbag: Any, name: str) -> None:
     source = SOURCES[name]
     assert dagbag.import_errors == {}
-    dag = dagbag.dags[ingest_dag_id(name)]
-    assert name in dag.tags
-    tasks = {task.task_id: task for task in dag.tasks}
+    dags = ingest_dags(source)  # one per schedule: the source's, and an entity's own
+    assert ingest_dag_id(name) in dags
+    tasks: dict[str, Any] = {}
+    for dag_id, (_, entities) in dags.items():
+        dag = dagbag.dags[dag_id]
+        assert name in dag.tags
+        own = {task.task_id: task for task in dag.tasks}
+        assert set(own) == {f"load_{entity}" for entity in entities}
+        tasks |= own
+        assert dag_id in default_ingest_dags()  # `make run` ingests it
     assert set(tasks) == {f"load_{e.name}" for e in source.entities}
     for entity in source.entities:
         assert [a.name for a in tasks[f"load_{entity.name}"].outlets] == [entity.table.qualified]
-    assert ingest_dag_id(name) in default_ingest_dags()  # `make run` ingests it
 
 
 @pytest.mark.parametrize("name", REGISTERED)
