@@ -55,7 +55,6 @@ from ingestion.sources.ioc_records import (
     CameraTransition,
     FieldReport,
     FrigateMessage,
-    HikvisionAlert,
 )
 from ingestion.state import EventTimes, store_event_times
 
