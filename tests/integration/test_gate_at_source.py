@@ -15,8 +15,9 @@ carries every fault at once and is refused, each check naming its own:
   for September falls from 50 % to 0 % (indicator_moved_beyond_fail_move);
 - 6 October: 30 records with an impossible date beside 12 good ones (reject share above 5 %),
   and 20 dossiers of a procedure missing from the catalogue (unknown share above 5 %); the
-  document exchange's work-file export sends a day of records with an unreadable update time
-  (the same check, named for edoc work_files).
+  document exchange's work-file export sends a day of records with an unreadable update time,
+  and the operations centre a day of camera transitions with no time (the same check, named for
+  edoc work_files and ioc camera_status).
 
 The gate's other fail expectations repeat dbt's tests or guard the models' own logic: no record
 the loader accepts reaches them through `dbt build`; each is shown on a damaged copy where
@@ -52,6 +53,7 @@ from ingestion.runner import parse_pages
 from ingestion.schema import migrate
 from ingestion.sources import SOURCES
 from ingestion.sources.edoc_records import WorkFile
+from ingestion.sources.ioc_records import CameraTransition
 from ingestion.sources.onestop import SOURCE
 
 DOSSIERS = SOURCE.entity("dossiers")
@@ -254,18 +256,25 @@ def test_every_fault_injected_at_the_source_is_caught_and_bi_is_unchanged(
         for n in range(20)
     ]
     _load_day(conn, date(2025, 10, 6), _september(date(2025, 10, 6)) + bad_dates + unknown)
-    # the document exchange's export: a day of work files whose update time no declared format reads
-    work_files = SOURCES["edoc"].entity("work_files")
-    unreadable = [
-        example_record(WorkFile) | {"id": f"x{n}", "updated": "2025/13/45 99:00:00"} for n in range(12)
-    ]
+    # the document exchange's export: a day of work files whose update time no declared format reads;
+    # the operations centre: a day of camera transitions whose time is no epoch
     start = datetime(2025, 10, 6, tzinfo=VN_TZ)
-    load_batch(
-        conn,
-        work_files.table,
-        BatchKey("edoc", "work_files", start, start + timedelta(days=1)),
-        parse_pages(work_files, [unreadable], Pseudonymiser("k")),
-    )
+    unreadable = {
+        ("edoc", "work_files"): [
+            example_record(WorkFile) | {"id": f"x{n}", "updated": "2025/13/45 99:00:00"} for n in range(12)
+        ],
+        ("ioc", "camera_status"): [
+            example_record(CameraTransition) | {"camera_id": f"K{n}", "at": "soon"} for n in range(12)
+        ],
+    }
+    for (source, entity), records in unreadable.items():
+        target = SOURCES[source].entity(entity)
+        load_batch(
+            conn,
+            target.table,
+            BatchKey(source, entity, start, start + timedelta(days=1)),
+            parse_pages(target, [records], Pseudonymiser("k")),
+        )
 
     result = build_and_gate(conn, module_warehouse_url, "faults")
     assert not result.success
@@ -273,5 +282,7 @@ def test_every_fault_injected_at_the_source_is_caught_and_bi_is_unchanged(
     assert caught == CAUGHT_AT_SOURCE, result.summary()
     vanished = next(text for text in result.failed_critical if "field_vanished" in text)
     assert vanished.endswith("(2 unexpected)")  # DanhSachLePhi[].Gia and TenLinhVuc on 4 October
-    assert any("reject_share_too_high: edoc work_files 2025-10" in text for text in result.failed_critical)
+    for source, entity in unreadable:
+        refused = f"reject_share_too_high: {source} {entity} 2025-10"
+        assert any(refused in text for text in result.failed_critical), refused
     assert _bi(conn) == before
