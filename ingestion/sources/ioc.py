@@ -19,6 +19,7 @@ Every call carries the gateway's static token in the header `token` (`TokenHeade
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -307,27 +308,34 @@ def parse_transition(record: Any) -> Row:
 
 
 def _reports(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]]:
-    """Every agency's reports made in the window (moved back REOPEN days), in progress and processed."""
+    """Every agency's reports made in the window (moved back REOPEN days), in progress and processed:
+    one query per agency and state, up to the source's `max_in_flight` at once, yielded in order."""
     assert isinstance(where, Window)
     first = where.start.astimezone(VN_TZ).strftime("%Y-%m-%d")
     last = (where.end - timedelta(microseconds=1)).astimezone(VN_TZ).strftime("%Y-%m-%d")
     size = min(page_size, MAX_PAGE)
     agencies = _list(client.get_json(AGENCIES_PATH), AGENCIES_PATH, "data")
     codes = sorted({str(a["UniqueCode"]) for a in agencies if isinstance(a, dict) and a.get("UniqueCode")})
-    for agency in codes:
-        for state in ("0", "1"):
 
-            def page(number: int, agency: str = agency, state: str = state) -> Page:
-                body = {"LoaiXuLy": state, "MaDinhDanh": agency, "TuNgay": first, "DenNgay": last}
-                answer = client.post_json(REPORTS_PATH, {**body, "Page": str(number), "Perpage": str(size)})
-                total = answer.get("totalrow") if isinstance(answer, dict) else None
-                try:
-                    count = int(total) if total not in (None, "") else None
-                except (TypeError, ValueError):
-                    raise SourceError(f"{REPORTS_PATH}: 'totalrow'={total!r} is not a number") from None
-                return Page(_list(answer, REPORTS_PATH, "data"), count)
+    def pages(query: tuple[str, str]) -> list[list[Any]]:
+        agency, state = query
 
-            for records in numbered_pages(page, size, in_flight=client.max_in_flight):
+        def page(number: int) -> Page:
+            body = {"LoaiXuLy": state, "MaDinhDanh": agency, "TuNgay": first, "DenNgay": last}
+            answer = client.post_json(REPORTS_PATH, {**body, "Page": str(number), "Perpage": str(size)})
+            total = answer.get("totalrow") if isinstance(answer, dict) else None
+            try:
+                count = int(total) if total not in (None, "") else None
+            except (TypeError, ValueError):
+                raise SourceError(f"{REPORTS_PATH}: 'totalrow'={total!r} is not a number") from None
+            return Page(_list(answer, REPORTS_PATH, "data"), count)
+
+        return list(numbered_pages(page, size))
+
+    queries = [(agency, state) for agency in codes for state in ("0", "1")]
+    with ThreadPoolExecutor(client.max_in_flight, thread_name_prefix="reports") as pool:
+        for answered in pool.map(pages, queries):
+            for records in answered:
                 yield [_report(r) for r in records]
 
 
