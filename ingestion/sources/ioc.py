@@ -314,6 +314,8 @@ def parse_alert(record: Any) -> Row:
     camera = f"{text(record['ipAddress'])}/{text(record['channelID'])}"
     kind = text(record["eventType"])
     state = text(record["eventState"])
+    # an alert has no id: two reads of one camera in the same second (two plates) are two records;
+    # only copies alike in every element are one (`ALERTS_TABLE.identity`)
     return Row((at, camera, kind, state, stored_form(record)), key=(camera, at, kind, state))
 
 
@@ -401,9 +403,9 @@ def parse_report(record: Any) -> Row:
     return Row((compact_iso(text(record["NgayPhanAnh"])), report, state, stored), key=(report, state))
 
 
-def _table(name: str, *columns: Column, key: tuple[str, ...]) -> RawTable:
+def _table(name: str, *columns: Column, key: tuple[str, ...], identity: tuple[str, ...] = ()) -> RawTable:
     table = f"{NAME}__{name}"
-    return RawTable("raw", table, columns, key, (Index(f"{table}_key", key),))
+    return RawTable("raw", table, columns, key, (Index(f"{table}_key", key),), identity)
 
 
 # The raw tables (the loader adds batch_id and loaded_at in front, and the snapshot columns to the
@@ -428,6 +430,7 @@ ALERTS_TABLE = _table(
     Column("event_state", "text"),
     Column("record", "jsonb"),
     key=("camera_key", "alert_at", "event_type", "event_state"),
+    identity=("camera_key", "alert_at", "event_type", "event_state", "md5(record::text)"),
 )
 STATUS_TABLE = _table(
     "camera_status",

@@ -240,6 +240,42 @@ def test_a_day_lands_exactly_as_the_sandbox_serves_it(
     assert _rejects(warehouse_url, entity) == []
 
 
+@pytest.mark.parametrize(
+    ("scale", "day", "alike"),
+    [
+        (0.1, date(2025, 8, 20), False),  # two plates read by one camera in one second
+        (SCALE, date(2025, 8, 21), True),  # two motion alarms of one camera alike in every element
+    ],
+)
+def test_alerts_of_one_camera_in_one_second_are_kept_unless_alike(
+    warehouse_url: str, scale: float, day: date, alike: bool
+) -> None:
+    ioc = generate_ioc(SEED, scale, START, END)
+    start = datetime.combine(day, datetime.min.time(), VN_TZ)
+    part = ioc.part(day, "alerts")
+    truth = served_alerts(ioc, start, start + timedelta(days=1))
+    same = [key for key, n in Counter(truth).items() if n > 1]
+    assert len(same) == 1
+    copies = [record for record, key in zip(part.records, truth, strict=True) if key == same[0]]
+    assert (copies[0] == copies[1]) is alike
+    with IocServer(ioc, password=TOKEN, port=0, log=False) as srv:
+        result = ingest(
+            NAME,
+            "alerts",
+            start,
+            start + timedelta(days=1),
+            endpoint=Endpoint(srv.url, "ioc", TOKEN, origin=f"ioc sandbox seed {SEED} scale {scale}"),
+            settings=Settings.from_env({"DTIMON_ENV": "test", "DTIMON_PAGE_SIZE": "500"}),
+            warehouse_url=warehouse_url,
+            run_id="test",
+            policy=FAST,
+        )
+    rows = Counter(stored(warehouse_url, "alerts"))
+    assert rows[same[0]] == (1 if alike else 2)  # copies alike are one alert, counted as a duplicate
+    assert result.duplicates == (1 if alike else 0)
+    assert sum(rows.values()) + result.duplicates == len(truth)
+
+
 # --- paging ---------------------------------------------------------------------------------------
 
 
