@@ -145,7 +145,12 @@ def _keyset(message: Any) -> tuple[float, str] | None:
     if not isinstance(after, dict):
         return None
     frame, event = after.get("frame_time"), after.get("id")
-    if isinstance(frame, bool) or not isinstance(frame, int | float) or not isinstance(event, str) or not event:
+    if (
+        isinstance(frame, bool)
+        or not isinstance(frame, int | float)
+        or not isinstance(event, str)
+        or not event
+    ):
         return None
     return float(frame), event
 
@@ -180,7 +185,9 @@ def _events(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]
             taken -= 1
             last = _keyset(messages[taken])
         if last is None:
-            raise SourceError(f"{EVENTS_PATH}: a full page without a message whose frame time and id to go on from")
+            raise SourceError(
+                f"{EVENTS_PATH}: a full page without a message whose frame time and id to go on from"
+            )
         yield [_message(m) for m in messages[: taken + 1]]
         after, after_id = last
         where.advance(f"{after!r} {after_id}")
@@ -252,7 +259,9 @@ class UnreadableAlert:
 
 
 #: one `EventNotificationAlert` element of an answer, namespace prefix or not
-_ALERT = re.compile(rb"<(?:[\w.-]+:)?EventNotificationAlert\b.*?</(?:[\w.-]+:)?EventNotificationAlert\s*>", re.S)
+_ALERT = re.compile(
+    rb"<(?:[\w.-]+:)?EventNotificationAlert\b.*?</(?:[\w.-]+:)?EventNotificationAlert\s*>", re.S
+)
 
 
 def _alert_page(body: bytes) -> tuple[str | None, list[Any]]:
@@ -381,7 +390,7 @@ def _point(record: dict[str, Any]) -> tuple[str, str]:
     if not latitude and not longitude:
         return "", ""
     try:
-        y, x = float(latitude), float(longitude)
+        y, x = float(latitude.replace(",", ".")), float(longitude.replace(",", "."))
     except ValueError:
         raise Rejected(f"ViDo={latitude!r}, KinhDo={longitude!r}: not a pair of numbers") from None
     if not (_inside(y, x) or _inside(x, y)):
@@ -393,8 +402,9 @@ def _point(record: dict[str, Any]) -> tuple[str, str]:
 
 
 def parse_report(record: Any) -> Row:
+    if isinstance(record, dict):  # first: a negative degree is an impossible point, not "not a number"
+        record["ViDo"], record["KinhDo"] = _point(record)
     record = check_record(record, FieldReport)
-    record["ViDo"], record["KinhDo"] = _point(record)
     for photos in ("DanhSachFileDinhKem", "DanhSachFileDinhKem_Kq"):  # their names are not kept
         record[photos] = len(record.get(photos) or [])
     report = text(record["PhanAnhID"])

@@ -41,7 +41,12 @@ FAST = RetryPolicy(
 )
 #: a timeout fault (the sandbox answers nothing for 0.4 s) is met sooner
 IMPATIENT = RetryPolicy(
-    max_attempts=5, backoff_base=0.01, backoff_max=0.05, retry_after_max=0.05, read_timeout=0.3, connect_timeout=1
+    max_attempts=5,
+    backoff_base=0.01,
+    backoff_max=0.05,
+    retry_after_max=0.05,
+    read_timeout=0.3,
+    connect_timeout=1,
 )
 SEED, SCALE = 7, 0.02
 START, END = date(2025, 8, 20), date(2025, 9, 6)  # the sandbox's activity; END is its clock
@@ -294,7 +299,12 @@ def _fetched(srv: IocServer, entity: str, window: Window, page_size: int) -> lis
         return [(r["id"], _epoch(r["frame_time"])) for r in records]
     if entity == "alerts":
         return [
-            (f"{r['ipAddress']}/{r['channelID']}", datetime.fromisoformat(r["dateTime"]), r["eventType"], r["eventState"])
+            (
+                f"{r['ipAddress']}/{r['channelID']}",
+                datetime.fromisoformat(r["dateTime"]),
+                r["eventType"],
+                r["eventState"],
+            )
             for r in records
         ]
     if entity == "camera_status":
@@ -345,7 +355,10 @@ def test_paging_serves_every_record_once(
         truth = _truth(ioc, entity, window)
     if entity == "reports":
         # paged per agency and state: the largest of those lists sets the page
-        largest = max(Counter(r["MaDinhDanh"] for r in served_reports(ioc, window.start, window.end).values()).values(), default=0)
+        largest = max(
+            Counter(r["MaDinhDanh"] for r in served_reports(ioc, window.start, window.end).values()).values(),
+            default=0,
+        )
     else:
         largest = len(truth)
     size = {
@@ -417,9 +430,15 @@ def test_after_a_fault_every_record_is_in_raw_once_or_a_reject(
             server.faults.set(mode, count=10_000, rate=0.05)
         else:
             # a latency fault delays a call without failing it: one (a status pull is one call)
-            server.faults.set(mode, count=1 if mode == "latency" else 2, seconds=0.4 if mode == "timeout" else 0.05)
+            server.faults.set(
+                mode, count=1 if mode == "latency" else 2, seconds=0.4 if mode == "timeout" else 0.05
+            )
         result = _ingest(warehouse_url, server, entity, page_size=40, policy=IMPATIENT)
-        truth, rows, rejects = served(ioc, entity), stored(warehouse_url, entity), _rejects(warehouse_url, entity)
+        truth, rows, rejects = (
+            served(ioc, entity),
+            stored(warehouse_url, entity),
+            _rejects(warehouse_url, entity),
+        )
         assert not Counter(rows) - Counter(truth), entity  # nothing doubled, nothing invented
         assert len(rows) + len(rejects) == len(truth), entity  # nothing lost
         assert (result.rows_loaded, result.rows_rejected) == (len(rows), len(rejects))
@@ -444,7 +463,9 @@ def test_a_report_answered_after_its_first_pull_gets_a_second_row(warehouse_url:
         _ingest(warehouse_url, srv, "reports", NEXT)
     first = served_reports(before, DAY - REOPEN, NEXT)
     second = served_reports(after, NEXT - REOPEN, NEXT + timedelta(days=1))
-    answered = {r for r in first if first[r]["NgayTraLoi"] is None and r in second and second[r]["NgayTraLoi"]}
+    answered = {
+        r for r in first if first[r]["NgayTraLoi"] is None and r in second and second[r]["NgayTraLoi"]
+    }
     assert answered  # open when first pulled, answered by the second pull
     rows = Counter(r for (r,) in stored(warehouse_url, "reports"))
     assert set(rows) == set(first) | set(second)
@@ -461,7 +482,9 @@ def test_a_report_answered_after_its_first_pull_gets_a_second_row(warehouse_url:
 # --- credentials and privacy -------------------------------------------------------------------
 
 
-def test_a_wrong_token_is_one_clear_error_and_nothing_is_written(warehouse_url: str, server: IocServer) -> None:
+def test_a_wrong_token_is_one_clear_error_and_nothing_is_written(
+    warehouse_url: str, server: IocServer
+) -> None:
     for entity in SOURCE.entities:
         with pytest.raises(AuthError, match="401"):
             _ingest(warehouse_url, server, entity.name, token="wrong")
