@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from defusedxml import ElementTree as SafeET
+from msgspec import UNSET
 
 from core.migrations import Column, Index
 from ingestion.declarations import privacy_policy
@@ -116,10 +118,18 @@ def parse_camera(record: Any) -> Row:
     return Row((camera, stored_form(record)), key=camera)
 
 
+def _camera_row(record: Any, stored: bytes) -> Row:
+    return Row((record.camera_id, stored), key=record.camera_id)
+
+
 def parse_category(record: Any) -> Row:
     record = check_record(record, Category)
     category = text(record["ChuyenMucID"])
     return Row((category, stored_form(record)), key=category)
+
+
+def _category_row(record: Any, stored: bytes) -> Row:
+    return Row((record.ChuyenMucID, stored), key=record.ChuyenMucID)
 
 
 # --- Frigate events -----------------------------------------------------------------------------
@@ -328,6 +338,15 @@ def parse_alert(record: Any) -> Row:
     return Row((at, camera, kind, state, stored_form(record)), key=(camera, at, kind, state))
 
 
+def _alert_row(record: Any, stored: bytes) -> Row:
+    at = datetime.fromisoformat(record.dateTime).isoformat()
+    camera = f"{record.ipAddress}/{record.channelID}"
+    return Row(
+        (at, camera, record.eventType, record.eventState, stored),
+        key=(camera, at, record.eventType, record.eventState),
+    )
+
+
 # --- camera status --------------------------------------------------------------------------------
 
 
@@ -348,6 +367,11 @@ def parse_transition(record: Any) -> Row:
     record = check_record(record, CameraTransition)
     camera, at = text(record["camera_id"]), _epoch(record["at"])
     return Row((at, camera, text(record["state"]), stored_form(record)), key=(camera, at))
+
+
+def _transition_row(record: Any, stored: bytes) -> Row:
+    at = _epoch(record.at)
+    return Row((at, record.camera_id, record.state, stored), key=(record.camera_id, at))
 
 
 # --- field reports --------------------------------------------------------------------------------
@@ -404,7 +428,27 @@ def _point(record: dict[str, Any]) -> tuple[str, str]:
 def parse_report(record: Any) -> Row:
     if isinstance(record, dict):  # first: a negative degree is an impossible point, not "not a number"
         record["ViDo"], record["KinhDo"] = _point(record)
-    record = check_record(record, FieldReport)
+    return _report(check_record(record, FieldReport))
+
+
+def _plausible_point(record: Any) -> bool:
+    """True when a report decoded into its declared shape has a point `_point` keeps (or none)."""
+    point = {name: getattr(record, name) for name in ("ViDo", "KinhDo")}
+    try:
+        _point({name: "" if value is UNSET else value for name, value in point.items()})
+    except Rejected:
+        return False
+    return True
+
+
+def _report_row(record: Any, stored: bytes) -> Row:
+    """The fast path's row: the record as the checked path stores it (point rounded, photos counted)."""
+    return _report(orjson.loads(stored))
+
+
+def _report(record: dict[str, Any]) -> Row:
+    """The row of a checked report: its point rounded (`_point`) and its photos counted."""
+    record["ViDo"], record["KinhDo"] = _point(record)
     for photos in ("DanhSachFileDinhKem", "DanhSachFileDinhKem_Kq"):  # their names are not kept
         record[photos] = len(record.get(photos) or [])
     report = text(record["PhanAnhID"])
@@ -468,7 +512,13 @@ SOURCE = Source(
     max_in_flight=4,
     entities=(
         Entity(
-            "cameras", CAMERAS_TABLE, _cameras, parse_camera, windowed=False, personal=privacy_policy(Camera)
+            "cameras",
+            CAMERAS_TABLE,
+            _cameras,
+            parse_camera,
+            windowed=False,
+            personal=privacy_policy(Camera),
+            declared=fast_path(Camera, _camera_row),
         ),
         Entity(
             "report_categories",
@@ -477,6 +527,7 @@ SOURCE = Source(
             parse_category,
             windowed=False,
             personal=privacy_policy(Category),
+            declared=fast_path(Category, _category_row),
         ),
         Entity(
             "events",
@@ -497,6 +548,7 @@ SOURCE = Source(
             parse_alert,
             windowed=True,
             personal=privacy_policy(HikvisionAlert),
+            declared=fast_path(HikvisionAlert, _alert_row),
         ),
         Entity(
             "camera_status",
@@ -505,6 +557,7 @@ SOURCE = Source(
             parse_transition,
             windowed=True,
             personal=privacy_policy(CameraTransition),
+            declared=fast_path(CameraTransition, _transition_row),
         ),
         Entity(
             "reports",
@@ -515,6 +568,7 @@ SOURCE = Source(
             cursor=Cursor("window", overlap=REOPEN),
             once=True,
             personal=privacy_policy(FieldReport),
+            declared=fast_path(FieldReport, _report_row, also=_plausible_point),
         ),
     ),
 )

@@ -330,3 +330,35 @@ def test_the_sandbox_sends_each_kind_of_point(ioc: GeneratedIoc) -> None:
     assert parse_report(local_times({**report, "ViDo": "", "KinhDo": ""})).values[1]  # no point: kept
     with pytest.raises(Rejected, match="not a pair of numbers"):
         parse_report(local_times({**report, "ViDo": "abc"}))
+
+
+def test_a_report_sent_as_strings_takes_the_fast_path_and_gets_the_checked_row(ioc: GeneratedIoc) -> None:
+    """The generic test's example report has no point in Vietnam (its decimals are 1.5): here, one
+    that has, its photos listed, takes the fast path and is stored as the checked path stores it."""
+    from ingestion.privacy import Pseudonymiser
+    from ingestion.record_rules import plausible_times
+    from ingestion.runner import _as_declared, _fast_path
+    from ingestion.sources import SOURCES
+
+    reports = SOURCES["ioc"].entity("reports")
+    assert reports.declared is not None and reports.personal is not None
+    sent = _report(ioc, lambda r: _inside(r) and r["NgayTraLoi"] and r["DanhSachFileDinhKem"])
+    as_strings = {
+        name: str(value) if isinstance(value, int | float) else value
+        for name, value in local_times(copy.deepcopy(sent)).items()
+    }
+    for name in ("NgayTraLoi", "NoiDungTraLoi", "NgayXuLy"):
+        as_strings[name] = as_strings[name] or ""
+    decoded = _as_declared(copy.deepcopy(as_strings), reports.declared.shape)
+    assert type(decoded) is reports.declared.shape
+    fast = _fast_path(reports, Pseudonymiser("k"))(decoded, *plausible_times())
+    checked_record = copy.deepcopy(as_strings)
+    Pseudonymiser("k").apply(checked_record, reports.personal, {})
+    checked = parse_report(checked_record)
+    assert fast.values[:3] == checked.values[:3] and fast.key == checked.key
+    assert orjson.loads(fast.values[3]) == orjson.loads(checked.values[3])
+    assert orjson.loads(fast.values[3])["DanhSachFileDinhKem"] == len(sent["DanhSachFileDinhKem"])
+    outside = _as_declared({**as_strings, "ViDo": "1.5", "KinhDo": "1.5"}, reports.declared.shape)
+    assert (
+        _fast_path(reports, Pseudonymiser("k"))(outside, *plausible_times()) is None
+    )  # checked path refuses it
