@@ -519,3 +519,8 @@ def test_no_plate_or_name_lands_in_clear(warehouse_url: str, server: IocServer, 
         " union all select to_jsonb(u)::text from ops.unknown_fields as u) as everything",
     )
     assert not [name for name in names if name in text]
+    # and the test could fail: plates and names reached raw and the rejects, pseudonymised
+    assert '"sub_label": "psn:' in text
+    assert '"ANPR_licensePlate": "psn:' in text or '"FaceRecognition_name": "psn:' in text
+    rejected = _rows(warehouse_url, "select record_text from ops.rejects where entity = 'alerts'")
+    assert any('"ANPR_licensePlate":"psn:' in r or '"FaceRecognition_name":"psn:' in r for (r,) in rejected)
