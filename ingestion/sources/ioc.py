@@ -18,8 +18,10 @@ Every call carries the gateway's static token in the header `token` (`TokenHeade
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -148,8 +150,29 @@ def _epoch(value: Any) -> str:
     return datetime.fromtimestamp(value, UTC).isoformat()
 
 
+def _keyset(message: Any) -> tuple[float, str] | None:
+    """(frame time, event id) of a message, where the keyset goes on from; None when unreadable."""
+    after = message.get("after") if isinstance(message, dict) else None
+    if not isinstance(after, dict):
+        return None
+    frame, event = after.get("frame_time"), after.get("id")
+    if (
+        isinstance(frame, bool)
+        or not isinstance(frame, int | float)
+        or not isinstance(event, str)
+        or not event
+    ):
+        return None
+    return float(frame), event
+
+
 def _events(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]]:
-    """Messages after the stored (frame time, id), or from the interval's start, up to its end."""
+    """Messages after the stored (frame time, id), or from the interval's start, up to its end.
+
+    A full page goes on from its last message the keyset can read (its frame time and id): the
+    messages after that one are not taken from this page but asked again with the next. Once the
+    interval's end is reached, the cursor says so (its end, no id): the next pull starts there.
+    """
     assert isinstance(where, Resume) and where.interval is not None
     size = min(page_size, MAX_PAGE)
     before = where.interval.end.timestamp()
@@ -158,22 +181,29 @@ def _events(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]
         after: float = float(moment)
     else:
         after, after_id = where.interval.start.timestamp(), ""
+    reaches_end = after < before  # a cursor already past the end is not moved back to it
     while after < before:
         params: dict[str, Any] = {"after": repr(after), "before": repr(before), "limit": size}
         if after_id:
             params["after_id"] = after_id
         messages = _list(client.get_json(EVENTS_PATH, params), EVENTS_PATH)
-        if messages:
-            yield [_message(m) for m in messages]
         if len(messages) < size:
+            if messages:
+                yield [_message(m) for m in messages]
             break
-        last = messages[-1].get("after") if isinstance(messages[-1], dict) else None
-        if not isinstance(last, dict) or not isinstance(last.get("frame_time"), int | float):
+        taken, last = len(messages), None
+        while taken and last is None:
+            taken -= 1
+            last = _keyset(messages[taken])
+        if last is None:
             raise SourceError(
-                f"{EVENTS_PATH}: a full page whose last message has no frame time to go on from"
+                f"{EVENTS_PATH}: a full page without a message whose frame time and id to go on from"
             )
-        after, after_id = float(last["frame_time"]), str(last.get("id") or "")
+        yield [_message(m) for m in messages[: taken + 1]]
+        after, after_id = last
         where.advance(f"{after!r} {after_id}")
+    if reaches_end:
+        where.advance(f"{before!r} ")  # everything before the end was read: from it, every id
     where.served_until = where.interval.end
 
 
@@ -213,16 +243,64 @@ def flatten_alert(element: Any) -> dict[str, Any]:
     return record
 
 
+def _whole_second(moment: datetime) -> str:
+    """`moment` as the device's local ISO time, a fraction of a second rounded up: an alert's
+    `dateTime` is whole seconds, so it is in [start, end) exactly when it is in [⌈start⌉, ⌈end⌉)."""
+    if moment.microsecond:
+        moment = moment.replace(microsecond=0) + timedelta(seconds=1)
+    return moment.astimezone(VN_TZ).isoformat(timespec="seconds")
+
+
 def _search(window: Window, position: int, size: int) -> bytes:
-    start, end = (
-        moment.astimezone(VN_TZ).isoformat(timespec="seconds") for moment in (window.start, window.end)
-    )
+    start, end = _whole_second(window.start), _whole_second(window.end)
     return (
         "<EventSearchDescription><searchID>dtimon</searchID>"
         f"<timeSpan><startTime>{start}</startTime><endTime>{end}</endTime></timeSpan>"
         f"<maxResults>{size}</maxResults><searchResultPosition>{position}</searchResultPosition>"
         "</EventSearchDescription>"
     ).encode()
+
+
+@dataclass(frozen=True)
+class UnreadableAlert:
+    """An alert of a search answer that is not well-formed XML: a reject with its reason (its text
+    is not kept: it may hold a plate or a name that could not be read to be pseudonymised)."""
+
+    reason: str
+
+
+#: one `EventNotificationAlert` element of an answer, namespace prefix or not
+_ALERT = re.compile(
+    rb"<(?:[\w.-]+:)?EventNotificationAlert\b.*?</(?:[\w.-]+:)?EventNotificationAlert\s*>", re.S
+)
+
+
+def _alert_page(body: bytes) -> tuple[str | None, list[Any]]:
+    """(responseStatusStrg, the flat alerts) of one search answer. An answer that is not
+    well-formed is read alert by alert: an alert that is not well-formed is an `UnreadableAlert`,
+    the others are read; an answer whose envelope cannot be read fails the pull."""
+    try:
+        root = SafeET.fromstring(body)
+    except SafeET.ParseError as exc:
+        found = list(_ALERT.finditer(body))
+        if not found:
+            raise SourceError(f"POST {ALERTS_PATH}: answer is not XML: {exc}") from None
+        envelope = body[: found[0].start()] + body[found[-1].end() :]
+        try:
+            root = SafeET.fromstring(envelope)
+        except SafeET.ParseError as exc:
+            raise SourceError(f"POST {ALERTS_PATH}: answer is not XML: {exc}") from None
+        alerts: list[Any] = []
+        for match in found:
+            try:
+                alerts.append(flatten_alert(SafeET.fromstring(match[0])))
+            except SafeET.ParseError as bad:
+                alerts.append(UnreadableAlert(f"not well-formed XML: {bad}"))
+    else:
+        matches = next((c for c in root if _local_name(c.tag) == "matchList"), None)
+        alerts = [flatten_alert(a) for a in matches] if matches is not None else []
+    status = next((c.text for c in root if _local_name(c.tag) == "responseStatusStrg"), None)
+    return status, alerts
 
 
 def _alerts(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]]:
@@ -236,13 +314,7 @@ def _alerts(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]
             content_type="application/xml",
             accept="application/xml",
         )
-        try:
-            root = SafeET.fromstring(body)
-        except SafeET.ParseError as exc:
-            raise SourceError(f"POST {ALERTS_PATH}: answer is not XML: {exc}") from None
-        status = next((c.text for c in root if _local_name(c.tag) == "responseStatusStrg"), None)
-        matches = next((c for c in root if _local_name(c.tag) == "matchList"), None)
-        alerts = [flatten_alert(a) for a in matches] if matches is not None else []
+        status, alerts = _alert_page(body)
         if alerts:
             yield alerts
         position += len(alerts)
@@ -255,6 +327,8 @@ def _alerts(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]
 
 
 def parse_alert(record: Any) -> Row:
+    if isinstance(record, UnreadableAlert):
+        raise Rejected(f"unreadable alert: {record.reason}")
     record = check_record(record, HikvisionAlert)
     return _alert_row_of(
         text(record["dateTime"]),
@@ -273,6 +347,8 @@ def _alert_row(record: HikvisionAlert, stored: bytes) -> Row:
 
 
 def _alert_row_of(at: str, address: str, channel: str, kind: str, state: str, stored: bytes) -> Row:
+    # an alert has no id: two reads of one camera in the same second (two plates) are two records;
+    # only copies alike in every element are one (`ALERTS_TABLE.identity`)
     moment, camera = datetime.fromisoformat(at).isoformat(), f"{address}/{channel}"
     return Row((moment, camera, kind, state, stored), key=(camera, moment, kind, state))
 
@@ -372,7 +448,7 @@ def _point_refusal(latitude: str, longitude: str) -> str | None:
     if not latitude.strip() and not longitude.strip():
         return None
     try:
-        y, x = float(latitude), float(longitude)
+        y, x = float(latitude.replace(",", ".")), float(longitude.replace(",", "."))
     except ValueError:
         return f"ViDo={latitude!r}, KinhDo={longitude!r}: not a pair of numbers"
     if _inside(y, x) or _inside(x, y):
@@ -384,10 +460,11 @@ def _point_refusal(latitude: str, longitude: str) -> str | None:
 
 
 def parse_report(record: Any) -> Row:
+    if isinstance(record, dict):  # first: a negative degree is an impossible point, not "not a number"
+        refusal = _point_refusal(text(record.get("ViDo")), text(record.get("KinhDo")))
+        if refusal is not None:
+            raise Rejected(refusal)
     record = check_record(record, FieldReport)
-    refusal = _point_refusal(text(record.get("ViDo")), text(record.get("KinhDo")))
-    if refusal is not None:
-        raise Rejected(refusal)
     report = text(record["PhanAnhID"])
     state = "/".join(text(record.get(f)) for f in ("NgayTraLoi", "NgayXuLy"))
     return Row(
@@ -402,9 +479,9 @@ def _report_row(record: FieldReport, stored: bytes) -> Row:
     )
 
 
-def _table(name: str, *columns: Column, key: tuple[str, ...]) -> RawTable:
+def _table(name: str, *columns: Column, key: tuple[str, ...], identity: tuple[str, ...] = ()) -> RawTable:
     table = f"{NAME}__{name}"
-    return RawTable("raw", table, columns, key, (Index(f"{table}_key", key),))
+    return RawTable("raw", table, columns, key, (Index(f"{table}_key", key),), identity)
 
 
 # The raw tables (the loader adds batch_id and loaded_at in front, and the snapshot columns to the
@@ -429,6 +506,7 @@ ALERTS_TABLE = _table(
     Column("event_state", "text"),
     Column("record", "jsonb"),
     key=("camera_key", "alert_at", "event_type", "event_state"),
+    identity=("camera_key", "alert_at", "event_type", "event_state", "md5(record::text)"),
 )
 STATUS_TABLE = _table(
     "camera_status",
