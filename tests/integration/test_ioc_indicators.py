@@ -50,6 +50,7 @@ from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.sources import SOURCES
 from ingestion.sources.ioc import NAME, local_times
+from ingestion.sources.ioc import _report as as_kept
 from ingestion.sources.ioc_records import (
     Camera,
     CameraTransition,
@@ -173,7 +174,7 @@ def _report(
         "DanhSachFileDinhKem": [{"FileName": "PA_1.jpg", "FileName_Thumb": "PA_1_thumb.jpg"}],
         "DanhSachFileDinhKem_Kq": [],
     }
-    return local_times(record | extra)
+    return as_kept(record | extra)  # as the fetch keeps it: photos counted, the point rounded
 
 
 R1, R2, R3, R4, R5 = "25090200001", "25090200002", "25090600001", "25092000001", "25092500001"
