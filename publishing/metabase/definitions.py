@@ -250,8 +250,9 @@ COLLECTIONS = (
     Collection(
         "operations_centre",
         "Trung tâm giám sát, điều hành đô thị thông minh",
-        "Điểm Quyết định 766 và xếp loại theo cơ quan, hồ sơ tiếp nhận "
-        "(the operations centre: Decision 766 points and rating per agency).",
+        "Điểm Quyết định 766 và xếp loại theo cơ quan, hồ sơ tiếp nhận; camera, sự cố camera và phản ánh"
+        " hiện trường (the operations centre: Decision 766 points and rating per agency; cameras, incidents,"
+        " citizen field reports).",
     ),
     Collection(
         "data_quality",

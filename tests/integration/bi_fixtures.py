@@ -11,8 +11,8 @@ A second publication restates one value (766-2.1, agency A, September: 67/78 →
 `bi.restatements` and `bi.publication_history` have rows too. The marts carry comments, as
 dbt's persist_docs leaves them.
 The operations centre (IOC): three cameras (CAMERAS) with their minutes up on 1–3 September and
-31 August (CAMERA_DAYS), their incidents per day and type (CAMERA_EVENTS) and five field reports
-(FIELD_REPORTS), one per urgency tier answered in time, late, or not yet.
+31 August (CAMERA_DAYS), their incidents per day and type (CAMERA_EVENTS) and six field reports
+(FIELD_REPORTS), of every urgency tier, answered in time, late, or not yet.
 """
 
 from __future__ import annotations
@@ -91,6 +91,11 @@ DOCUMENTS = (
 
 #: The communes cameras and reports stand in, as in force since the merger of 1 July 2025.
 COMMUNES = (("19753", "phường Thuận Hóa"), ("19774", "phường Phú Xuân"))
+#: bi.dim_admin_unit's versions of them (code, name, valid from, valid to): 19753 had another name before
+ADMIN_UNITS = (
+    (COMMUNES[0][0], "phường Phú Hội", "2020-01-01", "2025-07-01"),
+    *((code, name, "2025-07-01", None) for code, name in COMMUNES),
+)
 #: (camera, name, vendor, agency, commune code, commune name, installed on)
 CAMERAS = (
     ("cam-01", "Ngã tư Lê Lợi", "frigate", AGENCIES[0][0], *COMMUNES[0], "2025-01-15"),
@@ -115,7 +120,8 @@ CAMERA_EVENTS = (
     ("2025-09-03", "cam-03", "traffic_violation", 0, 2, 0, 0),
 )
 #: (report, agency, commune, urgency, made, answered, processed, answer due, resolve due, answered in time,
-#: resolved in time): urgent in time; high answered late; normal overdue unanswered, another not yet due
+#: resolved in time): urgent in time; high answered late; normal overdue unanswered, another not yet due;
+#: one in August resolved late, one in June in 19753 under its name before the merger
 FIELD_REPORTS = (
     ("PA-01", AGENCIES[0][0], COMMUNES[0][0], "khan_cap", "2025-09-01 08:00+07", "2025-09-01 09:30+07",
      "2025-09-01 11:00+07", "2025-09-01 10:00+07", "2025-09-01 12:00+07", True, True),
@@ -127,6 +133,8 @@ FIELD_REPORTS = (
      None, "2025-10-03 00:00+07", "2025-10-03 00:00+07", None, None),
     ("PA-05", AGENCIES[1][0], COMMUNES[1][0], "cao", "2025-08-20 09:00+07", "2025-08-20 10:00+07",
      "2025-08-22 10:00+07", "2025-08-21 09:00+07", "2025-08-21 09:00+07", True, False),
+    ("PA-06", AGENCIES[0][0], COMMUNES[0][0], "khan_cap", "2025-06-10 08:00+07", "2025-06-10 11:00+07",
+     None, "2025-06-10 10:00+07", "2025-06-10 12:00+07", False, None),
 )  # fmt: skip
 
 DDL = """
@@ -441,15 +449,12 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
 
 def _build_ioc(cur: psycopg.Cursor) -> None:
     """The operations centre's marts: COMMUNES, CAMERAS, CAMERA_DAYS, CAMERA_EVENTS, FIELD_REPORTS."""
-    cur.executemany(  # the communes in force since 1 July 2025; 19753's name before is another
+    cur.executemany(
         "insert into marts.dim_admin_unit values (%s, %s, %s, %s, 'commune', %s, null, %s, %s, %s, %s)",
         [
-            (COMMUNES[0][0], "2020-01-01", "2025-07-01", False, "phường Phú Hội", PROVINCE[0],
-             "2020-01-01 00:00+07", "2025-07-01 00:00+07", COMMUNES[0][0]),
-        ]
-        + [
-            (code, "2025-07-01", None, True, name, PROVINCE[0], "2025-07-01 00:00+07", None, code)
-            for code, name in COMMUNES
+            (code, start, end, end is None, name, PROVINCE[0], f"{start} 00:00+07",
+             end and f"{end} 00:00+07", code)
+            for code, name, start, end in ADMIN_UNITS
         ],
     )  # fmt: skip
     cur.executemany(

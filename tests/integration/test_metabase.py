@@ -270,6 +270,11 @@ def test_the_operations_centre_questions_count_cameras_incidents_and_reports(
         *render_native(build.question("ioc_field_reports_late"), {"period": date(2025, 8, 1)})
     ).fetchall()
     assert (august[0], august[-2], august[-1]) == ("PA-05", "Trả lời đúng hạn", "Xử lý xong trễ hạn")
+    # a report names its commune as it was then (19753 before the merger of 1 July 2025)
+    (june,) = login.execute(
+        *render_native(build.question("ioc_field_reports_late"), {"period": date(2025, 6, 1)})
+    ).fetchall()
+    assert june[:3] == ("PA-06", AGENCIES[0][1], "phường Phú Hội")
 
 
 # -- provisioning against the fake Metabase -------------------------------------------------
