@@ -24,6 +24,7 @@ maps it to a card's tag with `{"parameter_id", "card_id", "target": ["variable",
 from __future__ import annotations
 
 import csv
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,11 @@ from core.settings import PROJECT_ROOT
 from publishing.report.frameworks import load_seed as load_frameworks
 
 QUESTIONS_DIR = Path(__file__).parent / "questions"
-CATALOGUE_CSV = PROJECT_ROOT / "dbt_project" / "seeds" / "indicator_catalogue.csv"
+SEEDS_DIR = PROJECT_ROOT / "dbt_project" / "seeds"
+CATALOGUE_CSV = SEEDS_DIR / "indicator_catalogue.csv"
+#: `/* seed ioc_event_types(event_type, name_vi, seed_row) */` in a question's SQL: the seed's rows
+#: as a VALUES list of text (an empty cell is null; `seed_row` is the row's 1-based place in the file).
+SEED_ROWS = re.compile(r"/\*\s*seed\s+(\w+)\s*\(([\w\s,]+)\)\s*\*/")
 _NAMESPACE = uuid.UUID("5f0c56a4-52a6-4e0b-9c39-0d7c3e3a9b61")
 
 
@@ -144,7 +149,7 @@ class Question:
 
     @property
     def sql(self) -> str:
-        return (QUESTIONS_DIR / self.sql_file).read_text()
+        return render_seeds((QUESTIONS_DIR / self.sql_file).read_text())
 
     def template_tags(self) -> dict[str, dict[str, Any]]:
         tags: dict[str, dict[str, Any]] = {}
@@ -181,6 +186,40 @@ class Dashboard:
     cards: tuple[Dashcard, ...]
 
 
+def read_seed(name: str) -> list[dict[str, str]]:
+    """A dbt seed's rows, as text."""
+    with (SEEDS_DIR / f"{name}.csv").open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _literal(text: str | None) -> str:
+    return "null" if text is None or text == "" else "'" + text.replace("'", "''") + "'"
+
+
+def render_seeds(sql: str, read: Any = None) -> str:
+    """`sql` with each `/* seed name(columns) */` replaced by that seed's rows as a VALUES list.
+
+    Some code lists a question labels by (the IOC's event types and urgency tiers) are seeds that
+    publishing does not copy into `bi`; the BI login cannot read `reference`, so their labels travel
+    in the card's SQL, read from the seed file whenever the definitions are built: a new seed row
+    gets its label without new code.
+    """
+    read = read_seed if read is None else read
+
+    def values(match: re.Match[str]) -> str:
+        rows = read(match.group(1))
+        columns = [c.strip() for c in match.group(2).split(",")]
+        line = match.string[match.string.rfind("\n", 0, match.start()) + 1 : match.start()]
+        indent = " " * (len(line) - len(line.lstrip()))
+        tuples = [
+            "(" + ", ".join(str(n) if c == "seed_row" else _literal(row[c]) for c in columns) + ")"
+            for n, row in enumerate(rows, start=1)
+        ]
+        return f"values\n{indent}    " + f"\n{indent}    , ".join(tuples)
+
+    return SEED_ROWS.sub(values, sql)
+
+
 def _tags(*names: str) -> tuple[Tag, ...]:
     return tuple(TAGS[name] for name in names)
 
@@ -211,8 +250,9 @@ COLLECTIONS = (
     Collection(
         "operations_centre",
         "Trung tâm giám sát, điều hành đô thị thông minh",
-        "Điểm Quyết định 766 và xếp loại theo cơ quan, hồ sơ tiếp nhận "
-        "(the operations centre: Decision 766 points and rating per agency).",
+        "Điểm Quyết định 766 và xếp loại theo cơ quan, hồ sơ tiếp nhận; camera, sự cố camera và phản ánh"
+        " hiện trường (the operations centre: Decision 766 points and rating per agency; cameras, incidents,"
+        " citizen field reports).",
     ),
     Collection(
         "data_quality",
@@ -357,6 +397,82 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             "table",
             _tags("period", "unit"),
         ),
+        Question(
+            "ioc_camera_availability",
+            "operations_centre",
+            "Camera hoạt động theo cơ quan và xã, phường",
+            "Thời gian camera hoạt động trên thời gian vận hành (từ ngày lắp đặt) trong tháng, theo cơ quan quản lý"
+            " camera và xã, phường đặt camera (như chỉ số IOC-01), thấp nhất trước; số camera có gián đoạn.",
+            "ioc_camera_availability.sql",
+            "table",
+            _tags("period", "unit"),
+        ),
+        Question(
+            "ioc_camera_availability_daily",
+            "operations_centre",
+            "Tỷ lệ camera hoạt động theo ngày",
+            "Tỷ lệ thời gian camera hoạt động từng ngày (mọi camera, hoặc của cơ quan, xã, phường đã chọn) và số"
+            " camera có gián đoạn trong ngày.",
+            "ioc_camera_availability_daily.sql",
+            "line",
+            _tags("period", "unit"),
+            {"graph.dimensions": ["Ngày"], "graph.metrics": ["Tỷ lệ hoạt động (%)"]},
+        ),
+        Question(
+            "ioc_camera_incidents_daily",
+            "operations_centre",
+            "Sự cố camera theo loại và ngày",
+            "Số sự cố camera phát hiện (không tính báo động nhầm) mỗi ngày, theo loại sự cố.",
+            "ioc_camera_incidents_daily.sql",
+            "bar",
+            _tags("period", "unit"),
+            {
+                "graph.dimensions": ["Ngày", "Loại sự cố"],
+                "graph.metrics": ["Sự cố"],
+                "stackable.stack_type": "stacked",
+            },
+        ),
+        Question(
+            "ioc_camera_incidents_by_type",
+            "operations_centre",
+            "Sự cố camera theo loại",
+            "Theo loại sự cố trong tháng: số sự cố, số camera có sự cố, báo động nhầm (Frigate), sự cố tự đóng vì"
+            " quá thời gian chờ không có tín hiệu kết thúc, sự cố chưa kết thúc.",
+            "ioc_camera_incidents_by_type.sql",
+            "table",
+            _tags("period", "unit"),
+        ),
+        Question(
+            "ioc_field_reports_by_urgency",
+            "operations_centre",
+            "Phản ánh hiện trường theo mức độ khẩn",
+            "Phản ánh hiện trường tạo trong tháng theo mức độ khẩn: hạn trả lời và hạn xử lý của mức (chỉ hạn trả"
+            " lời 2 giờ của mức khẩn cấp là quy định đã xác nhận, còn lại là GIẢ ĐỊNH), số trả lời đúng hạn, trễ"
+            " hạn hoặc quá hạn chưa trả lời, số xử lý xong đúng hạn (chỉ xét phản ánh có ngày xử lý).",
+            "ioc_field_reports_by_urgency.sql",
+            "table",
+            _tags("period", "unit"),
+        ),
+        Question(
+            "ioc_field_reports_by_agency",
+            "operations_centre",
+            "Phản ánh hiện trường theo cơ quan và xã, phường",
+            "Phản ánh hiện trường tạo trong tháng theo cơ quan xử lý và xã, phường nơi xảy ra: trả lời đúng hạn,"
+            " trễ hạn; xử lý xong đúng hạn, trễ hạn (như chỉ số IOC-02, IOC-03), tỷ lệ thấp nhất trước.",
+            "ioc_field_reports_by_agency.sql",
+            "table",
+            _tags("period", "unit"),
+        ),
+        Question(
+            "ioc_field_reports_late",
+            "operations_centre",
+            "Phản ánh hiện trường trễ hạn",
+            "Từng phản ánh tạo trong tháng đã trả lời sau hạn, quá hạn mà chưa trả lời, hoặc xử lý xong sau hạn:"
+            " cơ quan, xã, phường, mức độ khẩn, các hạn và thời điểm (giờ Việt Nam).",
+            "ioc_field_reports_late.sql",
+            "table",
+            _tags("period", "unit"),
+        ),
     ]
     trend_cards: list[Dashcard] = []
     for n, row in enumerate(catalogue):
@@ -421,6 +537,24 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             (
                 Dashcard("document_flow", 0, 0, 24, 8),
                 Dashcard("document_handling", 8, 0, 24, 8),
+            ),
+        ),
+        Dashboard(
+            "ioc_operations",
+            "operations_centre",
+            "Camera, sự cố và phản ánh hiện trường",
+            "Trung tâm điều hành thông minh: camera hoạt động theo cơ quan, xã, phường và theo ngày, sự cố camera"
+            " theo loại, phản ánh hiện trường theo mức độ khẩn và việc trả lời, xử lý đúng hạn; lọc theo tháng và"
+            " đơn vị (cơ quan hoặc xã, phường: mã hoặc tên).",
+            ("period", "unit"),
+            (
+                Dashcard("ioc_camera_availability_daily", 0, 0, 12, 6),
+                Dashcard("ioc_camera_incidents_daily", 0, 12, 12, 6),
+                Dashcard("ioc_camera_availability", 6, 0, 12, 8),
+                Dashcard("ioc_camera_incidents_by_type", 6, 12, 12, 8),
+                Dashcard("ioc_field_reports_by_urgency", 14, 0, 24, 6),
+                Dashcard("ioc_field_reports_by_agency", 20, 0, 24, 8),
+                Dashcard("ioc_field_reports_late", 28, 0, 24, 10),
             ),
         ),
         Dashboard(

@@ -25,7 +25,13 @@ DBT_DIR = PROJECT_ROOT / "dbt_project"
 
 #: Name rules, first match wins: (regex on the column name, Metabase semantic type).
 SEMANTIC_RULES: tuple[tuple[str, str], ...] = (
-    (r"^(indicator_id|unit_id|agency_id|procedure_id|dossier_id|parent_agency_id)$", "type/Category"),
+    (
+        r"^(indicator_id|unit_id|agency_id|procedure_id|dossier_id|parent_agency_id|camera_id|report_id|"
+        r"category_id|commune_code|agency_unit_code|desk_id)$",
+        "type/Category",
+    ),
+    (r"^latitude$", "type/Latitude"),
+    (r"^longitude$", "type/Longitude"),
     (r"(^|_)name(_vi|_en)?$", "type/Name"),
     (r"^full_score_at$", "type/Percentage"),
     (
@@ -36,7 +42,7 @@ SEMANTIC_RULES: tuple[tuple[str, str], ...] = (
     (r"^(points|max_points|earned|measured|score|min_measured_points)$", "type/Score"),
     (
         r"^(framework|value_unit|direction|period_kind|period_status|scope|view|status|change|level|unit|"
-        r"agency_level|online_level|channel_code|time_limit_unit|band)$",
+        r"agency_level|online_level|channel_code|time_limit_unit|band|vendor|event_type|urgency)$",
         "type/Category",
     ),
     (r"^(note|description|source)$", "type/Description"),

@@ -10,6 +10,9 @@ commune 19753 in both views. No district after June.
 A second publication restates one value (766-2.1, agency A, September: 67/78 → 70/85), so
 `bi.restatements` and `bi.publication_history` have rows too. The marts carry comments, as
 dbt's persist_docs leaves them.
+The operations centre (IOC): three cameras (CAMERAS) with their minutes up on 1–3 September and
+31 August (CAMERA_DAYS), their incidents per day and type (CAMERA_EVENTS) and six field reports
+(FIELD_REPORTS), of every urgency tier, answered in time, late, or not yet.
 """
 
 from __future__ import annotations
@@ -86,6 +89,54 @@ DOCUMENTS = (
     ("D4", "000.00.00.G22", "05", True, True, False, 3),
 )
 
+#: The communes cameras and reports stand in, as in force since the merger of 1 July 2025.
+COMMUNES = (("19753", "phường Thuận Hóa"), ("19774", "phường Phú Xuân"))
+#: bi.dim_admin_unit's versions of them (code, name, valid from, valid to): 19753 had another name before
+ADMIN_UNITS = (
+    (COMMUNES[0][0], "phường Phú Hội", "2020-01-01", "2025-07-01"),
+    *((code, name, "2025-07-01", None) for code, name in COMMUNES),
+)
+#: (camera, name, vendor, agency, commune code, commune name, installed on)
+CAMERAS = (
+    ("cam-01", "Ngã tư Lê Lợi", "frigate", AGENCIES[0][0], *COMMUNES[0], "2025-01-15"),
+    ("cam-02", "Cầu Trường Tiền", "hikvision", AGENCIES[0][0], *COMMUNES[0], "2025-01-15"),
+    ("cam-03", "Chợ Đông Ba", "frigate", AGENCIES[1][0], *COMMUNES[1], "2025-09-02"),
+)
+#: (camera, day, minutes up of 1,440): cam-02 down 6 hours on 2 Sep, cam-03 (installed 2 Sep) down all 3 Sep
+CAMERA_DAYS = (
+    ("cam-01", "2025-08-31", 1440), ("cam-02", "2025-08-31", 0),
+    ("cam-01", "2025-09-01", 1440), ("cam-02", "2025-09-01", 1440),
+    ("cam-01", "2025-09-02", 1440), ("cam-02", "2025-09-02", 1080), ("cam-03", "2025-09-02", 1440),
+    ("cam-01", "2025-09-03", 1440), ("cam-02", "2025-09-03", 1440), ("cam-03", "2025-09-03", 0),
+)  # fmt: skip
+#: (day, camera, event type, incidents, false positives, closed by the timeout, still open)
+CAMERA_EVENTS = (
+    ("2025-08-31", "cam-01", "motion", 5, 0, 0, 0),
+    ("2025-09-01", "cam-01", "traffic_violation", 3, 1, 0, 0),
+    ("2025-09-02", "cam-01", "traffic_violation", 1, 0, 0, 0),
+    ("2025-09-02", "cam-01", "crowd", 1, 0, 0, 0),
+    ("2025-09-02", "cam-02", "intrusion", 2, 0, 1, 0),
+    ("2025-09-03", "cam-03", "fire_smoke", 1, 0, 0, 1),
+    ("2025-09-03", "cam-03", "traffic_violation", 0, 2, 0, 0),
+)
+#: (report, agency, commune, urgency, made, answered, processed, answer due, resolve due, answered in time,
+#: resolved in time): urgent in time; high answered late; normal overdue unanswered, another not yet due;
+#: one in August resolved late, one in June in 19753 under its name before the merger
+FIELD_REPORTS = (
+    ("PA-01", AGENCIES[0][0], COMMUNES[0][0], "khan_cap", "2025-09-01 08:00+07", "2025-09-01 09:30+07",
+     "2025-09-01 11:00+07", "2025-09-01 10:00+07", "2025-09-01 12:00+07", True, True),
+    ("PA-02", AGENCIES[0][0], COMMUNES[0][0], "cao", "2025-09-02 10:00+07", "2025-09-03 12:00+07",
+     None, "2025-09-03 10:00+07", "2025-09-03 10:00+07", False, None),
+    ("PA-03", AGENCIES[1][0], COMMUNES[1][0], "thuong", "2025-09-03 09:00+07", None,
+     None, "2025-09-11 00:00+07", "2025-09-11 00:00+07", False, None),
+    ("PA-04", AGENCIES[1][0], COMMUNES[1][0], "thuong", "2025-09-25 09:00+07", None,
+     None, "2025-10-03 00:00+07", "2025-10-03 00:00+07", None, None),
+    ("PA-05", AGENCIES[1][0], COMMUNES[1][0], "cao", "2025-08-20 09:00+07", "2025-08-20 10:00+07",
+     "2025-08-22 10:00+07", "2025-08-21 09:00+07", "2025-08-21 09:00+07", True, False),
+    ("PA-06", AGENCIES[0][0], COMMUNES[0][0], "khan_cap", "2025-06-10 08:00+07", "2025-06-10 11:00+07",
+     None, "2025-06-10 10:00+07", "2025-06-10 12:00+07", False, None),
+)  # fmt: skip
+
 DDL = """
 create schema if not exists marts;
 create schema if not exists reference;
@@ -153,6 +204,33 @@ create table marts.ind_766_2_1_late_dossiers (
     procedure_id text, procedure_name text, received_at timestamptz not null, promised_at timestamptz,
     due_date date, ended_at timestamptz, is_open boolean not null, late_basis text not null,
     time_limit numeric, time_limit_unit text, working_days_over numeric
+);
+create table marts.dim_admin_unit (
+    unit_code text not null, valid_from date, valid_to date, is_current boolean, unit_level text,
+    unit_name text, parent_code text, province_code text, valid_from_at timestamptz, valid_to_at timestamptz,
+    current_unit_code text
+);
+create table marts.dim_camera (
+    camera_id text not null, camera_name text, vendor text, latitude numeric, longitude numeric,
+    commune_code text, commune_name text, agency_id text, zones text, desk_id text, is_desk_camera boolean,
+    installed_on date, recorder_channel text, is_in_registry boolean
+);
+comment on table marts.dim_camera is 'The IOC''s cameras as the registry last listed them.';
+create table marts.fct_camera_availability (
+    camera_id text not null, agency_id text, commune_code text, availability_date date not null,
+    minutes_in_service numeric, minutes_up numeric
+);
+create table marts.fct_camera_event__day (
+    event_date date not null, camera_id text, vendor text, agency_id text, commune_code text,
+    event_type text not null, incidents bigint, false_positives bigint, closed_by_timeout bigint,
+    still_open bigint, median_duration_seconds double precision
+);
+create table marts.fct_field_report (
+    report_id text not null, agency_id text, commune_code text, agency_unit_code text, category_id text,
+    urgency text, created_at timestamptz not null, answered_at timestamptz, processed_at timestamptz,
+    latitude numeric, longitude numeric, is_coordinates_swapped boolean, state_count bigint,
+    answer_due_at timestamptz, resolve_due_at timestamptz, is_answered_in_time boolean,
+    is_resolved_in_time boolean
 );
 create table reference.frameworks (
     framework text, name_vi text, name_en text, issuing_document text, display_order integer,
@@ -249,6 +327,11 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
         "marts.fct_document_status",
         "marts.dq_source_month",
         "marts.ind_766_2_1_late_dossiers",
+        "marts.dim_admin_unit",
+        "marts.dim_camera",
+        "marts.fct_camera_availability",
+        "marts.fct_camera_event__day",
+        "marts.fct_field_report",
     ):
         conn.execute(f"truncate {table}")
     conn.execute(
@@ -361,6 +444,42 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
             " 'working_days', %s)",
             [(kind, start, *row) for kind, start in (("month", MONTHS[1]), ("quarter", QUARTER)) for row in LATE_DOSSIERS],
         )  # fmt: skip
+        _build_ioc(cur)
+
+
+def _build_ioc(cur: psycopg.Cursor) -> None:
+    """The operations centre's marts: COMMUNES, CAMERAS, CAMERA_DAYS, CAMERA_EVENTS, FIELD_REPORTS."""
+    cur.executemany(
+        "insert into marts.dim_admin_unit values (%s, %s, %s, %s, 'commune', %s, null, %s, %s, %s, %s)",
+        [
+            (code, start, end, end is None, name, PROVINCE[0], f"{start} 00:00+07",
+             end and f"{end} 00:00+07", code)
+            for code, name, start, end in ADMIN_UNITS
+        ],
+    )  # fmt: skip
+    cur.executemany(
+        "insert into marts.dim_camera values (%s, %s, %s, 16.46, 107.59, %s, %s, %s, null, null, false, %s,"
+        " null, true)",
+        [(camera, name, vendor, commune, commune_name, agency, installed)
+         for camera, name, vendor, agency, commune, commune_name, installed in CAMERAS],
+    )  # fmt: skip
+    placed = {camera[0]: (camera[3], camera[4], camera[2]) for camera in CAMERAS}
+    cur.executemany(
+        "insert into marts.fct_camera_availability values (%s, %s, %s, %s, 1440, %s)",
+        [(camera, *placed[camera][:2], day, up) for camera, day, up in CAMERA_DAYS],
+    )
+    cur.executemany(
+        "insert into marts.fct_camera_event__day values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 60)",
+        [
+            (day, camera, placed[camera][2], *placed[camera][:2], *counts)
+            for day, camera, *counts in CAMERA_EVENTS
+        ],
+    )
+    cur.executemany(
+        "insert into marts.fct_field_report values (%s, %s, %s, 'H57', 'cat-1', %s, %s, %s, %s, 16.46, 107.59,"
+        " false, 1, %s, %s, %s, %s)",
+        FIELD_REPORTS,
+    )
 
 
 def publish_build(conn: psycopg.Connection) -> int:

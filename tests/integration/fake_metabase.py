@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 SEMANTIC_TYPES = {
     "type/PK", "type/FK", "type/Name", "type/Title", "type/Category", "type/Quantity", "type/Score",
     "type/Percentage", "type/Description", "type/CreationTimestamp", "type/Comment", "type/Number",
+    "type/Latitude", "type/Longitude",
 }  # fmt: skip
 TAG_TYPES = {"text", "number", "date", "dimension", "card", "snippet", "temporal-unit"}
 CARD_TYPES = {"question", "model", "metric"}

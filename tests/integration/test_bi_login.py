@@ -16,7 +16,18 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from bi_fixtures import DOCUMENTS, LATE_DOSSIERS, UNIT_FIGURES, build_bi, catalogue
+from bi_fixtures import (
+    ADMIN_UNITS,
+    CAMERA_DAYS,
+    CAMERA_EVENTS,
+    CAMERAS,
+    DOCUMENTS,
+    FIELD_REPORTS,
+    LATE_DOSSIERS,
+    UNIT_FIGURES,
+    build_bi,
+    catalogue,
+)
 
 from core.migrations import MIGRATIONS_DIR, migrate
 from core.settings import AIRFLOW_DB, Settings
@@ -103,17 +114,19 @@ def test_the_login_reads_every_bi_relation(owner: psycopg.Connection, login: psy
         " relation_count, row_count from bi.publication_history order by 1"
     ).fetchall()
     first, second = history[0][0], history[1][0]
-    # 12 marts and seeds (with the 5 rating bands, the frameworks, 2 data-quality months, 3
-    # framework totals, the late dossiers of a month and a quarter, the documents and their 2 steps)
+    # every bi relation: the marts and seeds (with the 5 rating bands, the frameworks, 2 data-quality
+    # months, 3 framework totals, the late dossiers of a month and a quarter, the documents and their
+    # 2 steps, the operations centre's communes, cameras, camera days and events, field reports)
     # + restatements + the history itself; rows: the marts' and seeds' (3 agency versions,
     # 12 dossiers) + 0 or 1 restatement.
     # The first was live when the second was staged: the second superseded it.
     frameworks = login.execute("select count(*) from bi.frameworks").fetchone()[0]
     marts_rows = expected + 3 + 12 + 2 + 5 + 3 + 2 * len(LATE_DOSSIERS) + frameworks + 2 * len(rows)
     marts_rows += len(DOCUMENTS) + 2
+    marts_rows += len(ADMIN_UNITS) + len(CAMERAS) + len(CAMERA_DAYS) + len(CAMERA_EVENTS) + len(FIELD_REPORTS)
     assert history == [
-        (first, False, "superseded", True, 1, 0, 14, marts_rows),
-        (second, True, "published", True, None, 1, 14, marts_rows + 1),
+        (first, False, "superseded", True, 1, 0, len(relations), marts_rows),
+        (second, True, "published", True, None, 1, len(relations), marts_rows + 1),
     ]
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 import pytest
 import requests
-from bi_fixtures import AGENCIES, PROVINCE, build_bi
+from bi_fixtures import AGENCIES, CAMERAS, COMMUNES, PROVINCE, build_bi
 from fake_metabase import FakeMetabase, FakeMetabaseServer
 
 from core.settings import Settings
@@ -202,6 +202,81 @@ def test_level_scope_and_view_pick_one_kind_of_row_and_today_s_units_sum_their_p
     assert sum(r[1] + r[2] for r in counted) <= 2 * len(catalogue)  # two communes, each indicator once
 
 
+def test_the_operations_centre_questions_count_cameras_incidents_and_reports(
+    login: psycopg.Connection,
+) -> None:
+    """bi_fixtures' IOC rows: September, then narrowed to agency B's commune by name or to agency A by id."""
+    build = definitions.build()
+    september = {"period": date(2025, 9, 1)}
+
+    def run(key: str, **values: Any) -> list[tuple]:
+        return login.execute(*render_native(build.question(key), {**september, **values})).fetchall()
+
+    # A's cam-01 and cam-02 in Thuận Hóa: 8,280 of 8,640 minutes (cam-02 down 6 hours on 2 Sep); B's cam-03
+    # in Phú Xuân, installed 2 Sep and down all 3 Sep: 1,440 of 2,880; the lowest share first
+    assert run("ioc_camera_availability") == [
+        (AGENCIES[1][1], COMMUNES[1][1], 1, 1, Decimal("24.0"), Decimal("48.0"), Decimal("50.00")),
+        (AGENCIES[0][1], COMMUNES[0][1], 2, 1, Decimal("138.0"), Decimal("144.0"), Decimal("95.83")),
+    ]
+    daily = run("ioc_camera_availability_daily")
+    assert [(r[0].day, r[1], r[3]) for r in daily] == [
+        (1, Decimal("100.00"), 0),
+        (2, Decimal("91.67"), 1),
+        (3, Decimal("66.67"), 1),
+    ]  # 31 August is another month
+    assert [(r[0].day, r[1]) for r in run("ioc_camera_availability_daily", unit=COMMUNES[1][1])] == [
+        (2, Decimal("100.00")),
+        (3, Decimal("0.00")),
+    ]
+    # incidents named from seed ioc_event_types, in its display order; false positives are not incidents
+    names = {row["event_type"]: row["name_vi"] for row in definitions.read_seed("ioc_event_types")}
+    by_type = {r[0]: r[1:] for r in run("ioc_camera_incidents_by_type")}
+    assert by_type == {
+        names["traffic_violation"]: (4, 1, 3, 0, 0),
+        names["crowd"]: (1, 1, 0, 0, 0),
+        names["intrusion"]: (2, 1, 0, 1, 0),
+        names["fire_smoke"]: (1, 1, 0, 0, 1),
+    }
+    assert [(r[0].day, r[1], r[2]) for r in run("ioc_camera_incidents_daily", unit=AGENCIES[0][0])] == [
+        (1, names["traffic_violation"], 3),
+        (2, names["traffic_violation"], 1),
+        (2, names["crowd"], 1),
+        (2, names["intrusion"], 2),
+    ]
+    assert {r[0] for r in run("ioc_camera_incidents_daily", unit=CAMERAS[2][4])} == {date(2025, 9, 3)}
+    # field reports per urgency tier, in the seed's order, with its deadlines: only the urgent answer
+    # deadline is confirmed; the urgent one in time, the high one answered late, a normal one overdue
+    # unanswered and another not yet due
+    tiers = definitions.read_seed("ioc_report_urgencies")
+    rows = run("ioc_field_reports_by_urgency")
+    assert [r[0] for r in rows] == [t["name_vi"] for t in tiers]
+    assert [(r[1].endswith("(giả định)"), r[2].endswith("(giả định)")) for r in rows] == [
+        (t["answer_confirmed"] != "true", True) for t in tiers
+    ]
+    assert [r[3:] for r in rows] == [
+        (1, 1, 1, 0, 0, Decimal("100.00"), 1, 1, Decimal("100.00")),
+        (1, 1, 0, 1, 0, Decimal("0.00"), 0, 0, None),
+        (2, 0, 0, 1, 1, Decimal("0.00"), 0, 0, None),
+    ]
+    assert run("ioc_field_reports_by_agency", unit=AGENCIES[0][0]) == [
+        (AGENCIES[0][1], COMMUNES[0][1], 2, 1, 1, Decimal("50.00"), 1, 0, Decimal("100.00"))
+    ]
+    late = run("ioc_field_reports_late")
+    assert [(r[0], r[-2], r[-1]) for r in late] == [
+        ("PA-03", "Quá hạn, chưa trả lời", "Chưa có ngày xử lý"),
+        ("PA-02", "Trả lời trễ hạn", "Chưa có ngày xử lý"),
+    ]  # PA-05, answered in time but resolved late, was made in August
+    (august,) = login.execute(
+        *render_native(build.question("ioc_field_reports_late"), {"period": date(2025, 8, 1)})
+    ).fetchall()
+    assert (august[0], august[-2], august[-1]) == ("PA-05", "Trả lời đúng hạn", "Xử lý xong trễ hạn")
+    # a report names its commune as it was then (19753 before the merger of 1 July 2025)
+    (june,) = login.execute(
+        *render_native(build.question("ioc_field_reports_late"), {"period": date(2025, 6, 1)})
+    ).fetchall()
+    assert june[:3] == ("PA-06", AGENCIES[0][1], "phường Phú Hội")
+
+
 # -- provisioning against the fake Metabase -------------------------------------------------
 
 
@@ -254,6 +329,18 @@ def test_apply_creates_everything_then_a_second_apply_writes_nothing(
         assert {m["target"][1][1] for m in dashcard["parameter_mappings"]} == wanted
     defaults = {p["slug"]: p.get("default") for p in scorecard["parameters"] if p.get("required")}
     assert defaults == {"level": ["province"], "scope": ["area"], "view": ["historical"]}
+    # every dashboard sits in its collection, and each card gets every filter it has a variable for
+    collections = {c.key: c.name for c in build.collections}
+    questions = {q.name: q for q in build.questions}
+    for wanted in build.dashboards:
+        stored = next(d for d in metabase.dashboards.values() if d["name"] == wanted.name)
+        assert metabase.collections[stored["collection_id"]]["name"] == collections[wanted.collection]
+        assert [p["slug"] for p in stored["parameters"]] == list(wanted.filters)
+        assert len(stored["dashcards"]) == len(wanted.cards)
+        for dashcard in stored["dashcards"]:
+            question = questions[metabase.cards[dashcard["card_id"]]["name"]]
+            variables = {t.name for t in question.tags if not t.pinned} & set(wanted.filters)
+            assert {m["target"][1][1] for m in dashcard["parameter_mappings"]} == variables, question.key
 
     # metadata: dbt's descriptions (persisted as comments) and semantic types reached the fields
     fields = {

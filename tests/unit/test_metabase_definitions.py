@@ -11,6 +11,7 @@ import yaml
 
 from core.settings import PROJECT_ROOT, ConfigError, Settings
 from infra.dag_defaults import bi_asset
+from publishing import publish
 from publishing.metabase import after_publish, definitions
 from publishing.metabase.config import MetabaseConfig
 from publishing.metabase.metadata import semantic_type
@@ -56,6 +57,7 @@ def test_the_required_dashboards_exist_with_their_filters() -> None:
     assert {"scope", "view"} <= filters["indicator_trends"]
     assert filters["agency_766"] == {"period", "period_kind", "unit", "indicator"}
     assert {"period"} <= filters["data_quality"]
+    assert filters["ioc_operations"] == {"period", "unit"}  # the unit is an agency or a commune
     assert {c.key for c in BUILD.collections} == {"department", "operations_centre", "data_quality"}
 
 
@@ -106,11 +108,60 @@ def test_a_new_catalogue_row_gets_a_question_and_a_place_without_new_code() -> N
     assert trends.cards[-1].question == "trend__766-9.9"
 
 
+def test_seed_labels_are_rendered_from_the_seed_and_a_new_row_needs_no_code() -> None:
+    """`/* seed name(columns) */` becomes that seed's rows; every use names a seed and its real columns."""
+    for question in BUILD.questions:
+        raw = (definitions.QUESTIONS_DIR / question.sql_file).read_text()
+        for name, columns in definitions.SEED_ROWS.findall(raw):
+            rows = definitions.read_seed(name)
+            listed = [c.strip() for c in columns.split(",")]
+            assert set(listed) - {"seed_row"} <= set(rows[0]), (question.key, name)
+            for row in rows:  # each row by its code (the first column listed)
+                assert f"('{row[listed[0]]}', " in question.sql, (question.key, row)
+        assert not definitions.SEED_ROWS.search(question.sql), question.key
+    seeds = {
+        "ioc_event_types": [{"event_type": "litter", "name_vi": "Xả rác (O'Brien)", "display_order": ""}]
+    }
+    rendered = definitions.render_seeds(
+        "with t (a, b, c, n) as (\n    /* seed ioc_event_types(event_type, name_vi, display_order, seed_row) */\n)",
+        seeds.__getitem__,
+    )
+    assert (
+        rendered
+        == "with t (a, b, c, n) as (\n    values\n        ('litter', 'Xả rác (O''Brien)', null, 1)\n)"
+    )
+
+
+def test_the_operations_centre_dashboard_names_every_event_type_and_urgency_tier() -> None:
+    by_type = BUILD.question("ioc_camera_incidents_by_type").sql
+    assert all(f"'{row['name_vi']}'" in by_type for row in definitions.read_seed("ioc_event_types"))
+    by_tier = BUILD.question("ioc_field_reports_by_urgency").sql
+    assert all(f"'{row['name_vi']}'" in by_tier for row in definitions.read_seed("ioc_report_urgencies"))
+    dashboard = next(d for d in BUILD.dashboards if d.key == "ioc_operations")
+    assert dashboard.collection == "operations_centre"
+    assert {BUILD.question(c.question).collection for c in dashboard.cards} == {"operations_centre"}
+
+
 def test_every_dashboard_is_declared_as_a_dbt_exposure() -> None:
     document = yaml.safe_load(Path(PROJECT_ROOT / "dbt_project" / "models" / "exposures.yml").read_text())
     names = {e["name"] for e in document["exposures"]}
     assert {f"metabase_{d.key}" for d in BUILD.dashboards} <= names
     assert "index_report" in names
+    # each depends on every bi relation its questions read (but those publishing adds) and seed they name
+    refs = {
+        e["name"]: set(re.findall(r"ref\('(\w+)'\)", " ".join(e["depends_on"])))
+        for e in document["exposures"]
+    }
+    for dashboard in BUILD.dashboards:
+        read: set[str] = set()
+        for card in dashboard.cards:
+            raw = (definitions.QUESTIONS_DIR / BUILD.question(card.question).sql_file).read_text()
+            read |= set(re.findall(r"\bbi\.(\w+)", raw)) | {n for n, _ in definitions.SEED_ROWS.findall(raw)}
+        read -= {publish.RESTATEMENTS, publish.PUBLICATION_HISTORY}
+        assert read <= refs[f"metabase_{dashboard.key}"], (
+            dashboard.key,
+            read - refs[f"metabase_{dashboard.key}"],
+        )
 
 
 def test_the_marker_finds_the_key_and_digest_again() -> None:
@@ -150,6 +201,8 @@ def test_semantic_types_by_name_unless_dbt_meta_says_otherwise() -> None:
     assert semantic_type("ind_values", "points", {}) == "type/Score"
     assert semantic_type("ind_values", "value", {}) is None
     assert semantic_type("x", "value", {("x", "value"): "type/Percentage"}) == "type/Percentage"
+    assert semantic_type("dim_camera", "latitude", {}) == "type/Latitude"
+    assert semantic_type("fct_field_report", "urgency", {}) == "type/Category"
 
 
 def test_the_published_bi_is_an_asset() -> None:
