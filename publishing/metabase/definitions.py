@@ -36,7 +36,7 @@ from publishing.report.frameworks import load_seed as load_frameworks
 QUESTIONS_DIR = Path(__file__).parent / "questions"
 SEEDS_DIR = PROJECT_ROOT / "dbt_project" / "seeds"
 CATALOGUE_CSV = SEEDS_DIR / "indicator_catalogue.csv"
-#: `/* seed ioc_event_types(event_type, name_vi, seed_row) */` in a question's SQL: the seed's rows
+#: `/* seed <name>(<columns>, seed_row) */` in a question's SQL (e.g. the event types' labels): the seed's rows
 #: as a VALUES list of text (an empty cell is null; `seed_row` is the row's 1-based place in the file).
 SEED_ROWS = re.compile(r"/\*\s*seed\s+(\w+)\s*\(([\w\s,]+)\)\s*\*/")
 _NAMESPACE = uuid.UUID("5f0c56a4-52a6-4e0b-9c39-0d7c3e3a9b61")
@@ -199,7 +199,7 @@ def _literal(text: str | None) -> str:
 def render_seeds(sql: str, read: Any = None) -> str:
     """`sql` with each `/* seed name(columns) */` replaced by that seed's rows as a VALUES list.
 
-    Some code lists a question labels by (the IOC's event types and urgency tiers) are seeds that
+    Some code lists a question labels by (the camera event types, the report urgency tiers) are seeds that
     publishing does not copy into `bi`; the BI login cannot read `reference`, so their labels travel
     in the card's SQL, read from the seed file whenever the definitions are built: a new seed row
     gets its label without new code.
@@ -398,32 +398,33 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             _tags("period", "unit"),
         ),
         Question(
-            "ioc_camera_availability",
+            "camera_availability",
             "operations_centre",
             "Camera hoạt động theo cơ quan và xã, phường",
             "Thời gian camera hoạt động trên thời gian vận hành (từ ngày lắp đặt) trong tháng, theo cơ quan quản lý"
-            " camera và xã, phường đặt camera (như chỉ số IOC-01), thấp nhất trước; số camera có gián đoạn.",
-            "ioc_camera_availability.sql",
+            " camera và xã, phường đặt camera (cách tính của chỉ số thời gian camera hoạt động), thấp nhất trước;"
+            " số camera có gián đoạn.",
+            "camera_availability.sql",
             "table",
             _tags("period", "unit"),
         ),
         Question(
-            "ioc_camera_availability_daily",
+            "camera_availability_daily",
             "operations_centre",
             "Tỷ lệ camera hoạt động theo ngày",
             "Tỷ lệ thời gian camera hoạt động từng ngày (mọi camera, hoặc của cơ quan, xã, phường đã chọn) và số"
             " camera có gián đoạn trong ngày.",
-            "ioc_camera_availability_daily.sql",
+            "camera_availability_daily.sql",
             "line",
             _tags("period", "unit"),
             {"graph.dimensions": ["Ngày"], "graph.metrics": ["Tỷ lệ hoạt động (%)"]},
         ),
         Question(
-            "ioc_camera_incidents_daily",
+            "camera_incidents_daily",
             "operations_centre",
             "Sự cố camera theo loại và ngày",
             "Số sự cố camera phát hiện (không tính báo động nhầm) mỗi ngày, theo loại sự cố.",
-            "ioc_camera_incidents_daily.sql",
+            "camera_incidents_daily.sql",
             "bar",
             _tags("period", "unit"),
             {
@@ -433,43 +434,43 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             },
         ),
         Question(
-            "ioc_camera_incidents_by_type",
+            "camera_incidents_by_type",
             "operations_centre",
             "Sự cố camera theo loại",
             "Theo loại sự cố trong tháng: số sự cố, số camera có sự cố, báo động nhầm (Frigate), sự cố tự đóng vì"
             " quá thời gian chờ không có tín hiệu kết thúc, sự cố chưa kết thúc.",
-            "ioc_camera_incidents_by_type.sql",
+            "camera_incidents_by_type.sql",
             "table",
             _tags("period", "unit"),
         ),
         Question(
-            "ioc_field_reports_by_urgency",
+            "field_reports_by_urgency",
             "operations_centre",
             "Phản ánh hiện trường theo mức độ khẩn",
             "Phản ánh hiện trường tạo trong tháng theo mức độ khẩn: hạn trả lời và hạn xử lý của mức (chỉ hạn trả"
             " lời 2 giờ của mức khẩn cấp là quy định đã xác nhận, còn lại là GIẢ ĐỊNH), số trả lời đúng hạn, trễ"
             " hạn hoặc quá hạn chưa trả lời, số xử lý xong đúng hạn (chỉ xét phản ánh có ngày xử lý).",
-            "ioc_field_reports_by_urgency.sql",
+            "field_reports_by_urgency.sql",
             "table",
             _tags("period", "unit"),
         ),
         Question(
-            "ioc_field_reports_by_agency",
+            "field_reports_by_agency",
             "operations_centre",
             "Phản ánh hiện trường theo cơ quan và xã, phường",
             "Phản ánh hiện trường tạo trong tháng theo cơ quan xử lý và xã, phường nơi xảy ra: trả lời đúng hạn,"
-            " trễ hạn; xử lý xong đúng hạn, trễ hạn (như chỉ số IOC-02, IOC-03), tỷ lệ thấp nhất trước.",
-            "ioc_field_reports_by_agency.sql",
+            " trễ hạn; xử lý xong đúng hạn, trễ hạn (cách tính của hai chỉ số phản ánh hiện trường), tỷ lệ thấp nhất trước.",
+            "field_reports_by_agency.sql",
             "table",
             _tags("period", "unit"),
         ),
         Question(
-            "ioc_field_reports_late",
+            "field_reports_late",
             "operations_centre",
             "Phản ánh hiện trường trễ hạn",
             "Từng phản ánh tạo trong tháng đã trả lời sau hạn, quá hạn mà chưa trả lời, hoặc xử lý xong sau hạn:"
             " cơ quan, xã, phường, mức độ khẩn, các hạn và thời điểm (giờ Việt Nam).",
-            "ioc_field_reports_late.sql",
+            "field_reports_late.sql",
             "table",
             _tags("period", "unit"),
         ),
@@ -540,7 +541,7 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             ),
         ),
         Dashboard(
-            "ioc_operations",
+            "operations_centre",
             "operations_centre",
             "Camera, sự cố và phản ánh hiện trường",
             "Trung tâm điều hành thông minh: camera hoạt động theo cơ quan, xã, phường và theo ngày, sự cố camera"
@@ -548,13 +549,13 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             " đơn vị (cơ quan hoặc xã, phường: mã hoặc tên).",
             ("period", "unit"),
             (
-                Dashcard("ioc_camera_availability_daily", 0, 0, 12, 6),
-                Dashcard("ioc_camera_incidents_daily", 0, 12, 12, 6),
-                Dashcard("ioc_camera_availability", 6, 0, 12, 8),
-                Dashcard("ioc_camera_incidents_by_type", 6, 12, 12, 8),
-                Dashcard("ioc_field_reports_by_urgency", 14, 0, 24, 6),
-                Dashcard("ioc_field_reports_by_agency", 20, 0, 24, 8),
-                Dashcard("ioc_field_reports_late", 28, 0, 24, 10),
+                Dashcard("camera_availability_daily", 0, 0, 12, 6),
+                Dashcard("camera_incidents_daily", 0, 12, 12, 6),
+                Dashcard("camera_availability", 6, 0, 12, 8),
+                Dashcard("camera_incidents_by_type", 6, 12, 12, 8),
+                Dashcard("field_reports_by_urgency", 14, 0, 24, 6),
+                Dashcard("field_reports_by_agency", 20, 0, 24, 8),
+                Dashcard("field_reports_late", 28, 0, 24, 10),
             ),
         ),
         Dashboard(

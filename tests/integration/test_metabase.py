@@ -214,41 +214,41 @@ def test_the_operations_centre_questions_count_cameras_incidents_and_reports(
 
     # A's cam-01 and cam-02 in Thuận Hóa: 8,280 of 8,640 minutes (cam-02 down 6 hours on 2 Sep); B's cam-03
     # in Phú Xuân, installed 2 Sep and down all 3 Sep: 1,440 of 2,880; the lowest share first
-    assert run("ioc_camera_availability") == [
+    assert run("camera_availability") == [
         (AGENCIES[1][1], COMMUNES[1][1], 1, 1, Decimal("24.0"), Decimal("48.0"), Decimal("50.00")),
         (AGENCIES[0][1], COMMUNES[0][1], 2, 1, Decimal("138.0"), Decimal("144.0"), Decimal("95.83")),
     ]
-    daily = run("ioc_camera_availability_daily")
+    daily = run("camera_availability_daily")
     assert [(r[0].day, r[1], r[3]) for r in daily] == [
         (1, Decimal("100.00"), 0),
         (2, Decimal("91.67"), 1),
         (3, Decimal("66.67"), 1),
     ]  # 31 August is another month
-    assert [(r[0].day, r[1]) for r in run("ioc_camera_availability_daily", unit=COMMUNES[1][1])] == [
+    assert [(r[0].day, r[1]) for r in run("camera_availability_daily", unit=COMMUNES[1][1])] == [
         (2, Decimal("100.00")),
         (3, Decimal("0.00")),
     ]
     # incidents named from seed ioc_event_types, in its display order; false positives are not incidents
     names = {row["event_type"]: row["name_vi"] for row in definitions.read_seed("ioc_event_types")}
-    by_type = {r[0]: r[1:] for r in run("ioc_camera_incidents_by_type")}
+    by_type = {r[0]: r[1:] for r in run("camera_incidents_by_type")}
     assert by_type == {
         names["traffic_violation"]: (4, 1, 3, 0, 0),
         names["crowd"]: (1, 1, 0, 0, 0),
         names["intrusion"]: (2, 1, 0, 1, 0),
         names["fire_smoke"]: (1, 1, 0, 0, 1),
     }
-    assert [(r[0].day, r[1], r[2]) for r in run("ioc_camera_incidents_daily", unit=AGENCIES[0][0])] == [
+    assert [(r[0].day, r[1], r[2]) for r in run("camera_incidents_daily", unit=AGENCIES[0][0])] == [
         (1, names["traffic_violation"], 3),
         (2, names["traffic_violation"], 1),
         (2, names["crowd"], 1),
         (2, names["intrusion"], 2),
     ]
-    assert {r[0] for r in run("ioc_camera_incidents_daily", unit=CAMERAS[2][4])} == {date(2025, 9, 3)}
+    assert {r[0] for r in run("camera_incidents_daily", unit=CAMERAS[2][4])} == {date(2025, 9, 3)}
     # field reports per urgency tier, in the seed's order, with its deadlines: only the urgent answer
     # deadline is confirmed; the urgent one in time, the high one answered late, a normal one overdue
     # unanswered and another not yet due
     tiers = definitions.read_seed("ioc_report_urgencies")
-    rows = run("ioc_field_reports_by_urgency")
+    rows = run("field_reports_by_urgency")
     assert [r[0] for r in rows] == [t["name_vi"] for t in tiers]
     assert [(r[1].endswith("(giả định)"), r[2].endswith("(giả định)")) for r in rows] == [
         (t["answer_confirmed"] != "true", True) for t in tiers
@@ -258,21 +258,21 @@ def test_the_operations_centre_questions_count_cameras_incidents_and_reports(
         (1, 1, 0, 1, 0, Decimal("0.00"), 0, 0, None),
         (2, 0, 0, 1, 1, Decimal("0.00"), 0, 0, None),
     ]
-    assert run("ioc_field_reports_by_agency", unit=AGENCIES[0][0]) == [
+    assert run("field_reports_by_agency", unit=AGENCIES[0][0]) == [
         (AGENCIES[0][1], COMMUNES[0][1], 2, 1, 1, Decimal("50.00"), 1, 0, Decimal("100.00"))
     ]
-    late = run("ioc_field_reports_late")
+    late = run("field_reports_late")
     assert [(r[0], r[-2], r[-1]) for r in late] == [
         ("PA-03", "Quá hạn, chưa trả lời", "Chưa có ngày xử lý"),
         ("PA-02", "Trả lời trễ hạn", "Chưa có ngày xử lý"),
     ]  # PA-05, answered in time but resolved late, was made in August
     (august,) = login.execute(
-        *render_native(build.question("ioc_field_reports_late"), {"period": date(2025, 8, 1)})
+        *render_native(build.question("field_reports_late"), {"period": date(2025, 8, 1)})
     ).fetchall()
     assert (august[0], august[-2], august[-1]) == ("PA-05", "Trả lời đúng hạn", "Xử lý xong trễ hạn")
     # a report names its commune as it was then (19753 before the merger of 1 July 2025)
     (june,) = login.execute(
-        *render_native(build.question("ioc_field_reports_late"), {"period": date(2025, 6, 1)})
+        *render_native(build.question("field_reports_late"), {"period": date(2025, 6, 1)})
     ).fetchall()
     assert june[:3] == ("PA-06", AGENCIES[0][1], "phường Phú Hội")
 

@@ -57,7 +57,7 @@ def test_the_required_dashboards_exist_with_their_filters() -> None:
     assert {"scope", "view"} <= filters["indicator_trends"]
     assert filters["agency_766"] == {"period", "period_kind", "unit", "indicator"}
     assert {"period"} <= filters["data_quality"]
-    assert filters["ioc_operations"] == {"period", "unit"}  # the unit is an agency or a commune
+    assert filters["operations_centre"] == {"period", "unit"}  # the unit is an agency or a commune
     assert {c.key for c in BUILD.collections} == {"department", "operations_centre", "data_quality"}
 
 
@@ -133,11 +133,11 @@ def test_seed_labels_are_rendered_from_the_seed_and_a_new_row_needs_no_code() ->
 
 
 def test_the_operations_centre_dashboard_names_every_event_type_and_urgency_tier() -> None:
-    by_type = BUILD.question("ioc_camera_incidents_by_type").sql
+    by_type = BUILD.question("camera_incidents_by_type").sql
     assert all(f"'{row['name_vi']}'" in by_type for row in definitions.read_seed("ioc_event_types"))
-    by_tier = BUILD.question("ioc_field_reports_by_urgency").sql
+    by_tier = BUILD.question("field_reports_by_urgency").sql
     assert all(f"'{row['name_vi']}'" in by_tier for row in definitions.read_seed("ioc_report_urgencies"))
-    dashboard = next(d for d in BUILD.dashboards if d.key == "ioc_operations")
+    dashboard = next(d for d in BUILD.dashboards if d.key == "operations_centre")
     assert dashboard.collection == "operations_centre"
     assert {BUILD.question(c.question).collection for c in dashboard.cards} == {"operations_centre"}
 
