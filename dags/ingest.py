@@ -20,7 +20,7 @@ from airflow.sdk import dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from infra.dag_defaults import LOCAL_TZ, WAIT_UNTIL_SERVED, dag_kwargs, ingest_dags, raw_asset
-from infra.tasks import backfill_of, ingest
+from infra.tasks import backfill_of, ingest, run_interval
 from ingestion.sources import SOURCES, Source
 
 
@@ -40,8 +40,7 @@ def build_ingest_dag(source: Source, dag_id: str, entities: list[str], cron: str
                 return ingest(
                     source.name,
                     entity,
-                    context["data_interval_start"],
-                    context["data_interval_end"],
+                    *run_interval(context),
                     context["run_id"],
                     backfill_of(context["dag_run"].conf),
                 )

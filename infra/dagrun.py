@@ -401,10 +401,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for dag_id in ingest:
             dag = dagbag.get_dag(dag_id)
+            from infra.tasks import INTERVAL_START
+
+            daily_cursor = ingest_plan().get(dag_id, False)
             for interval_start, interval_end in run_intervals(dag, args.start, args.end):
-                # A manual run's data interval is the schedule period that ends at its logical date.
+                # A manual run's data interval is the schedule period that ends at its logical date;
+                # a DAG of cursor or queue entities run once per simulated day is given the whole day
+                conf = {
+                    **(args.conf or {}),
+                    **({INTERVAL_START: interval_start.isoformat()} if daily_cursor else {}),
+                }
                 label = interval_label(interval_start, interval_end)
-                run_dag(dag, interval_end, out, label, stop, args.conf)
+                run_dag(dag, interval_end, out, label, stop, conf or None)
         if args.build:
             run_dag(dagbag.get_dag("dtimon_build"), None, out, "build", stop, args.conf)
     except DagRunFailed as exc:

@@ -233,6 +233,20 @@ def ingest_failure(url: str, run_id: str) -> str | None:
     return "; ".join(first_lines(error or "?", count=1) for error in errors) or None
 
 
+#: the conf key that moves a run's data interval's start back (`run_interval`)
+INTERVAL_START = "interval_start"
+
+
+def run_interval(context: Any) -> tuple[datetime, datetime]:
+    """A DAG run's data interval: Airflow's, its start moved back to the conf's `interval_start`
+    when given (`dtimon run` runs a DAG of cursor entities once per simulated day: the whole day)."""
+    start, end = context["data_interval_start"], context["data_interval_end"]
+    wider = (context["dag_run"].conf or {}).get(INTERVAL_START)
+    if wider:
+        start = min(start, datetime.fromisoformat(wider))
+    return start, end
+
+
 def backfill_of(conf: dict[str, Any] | None) -> int | None:
     """The backfill a DAG run works for: its conf's `backfill_id` (None for an ordinary run)."""
     value = (conf or {}).get("backfill_id")
