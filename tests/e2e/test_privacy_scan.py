@@ -2,7 +2,8 @@
 
 A province is exported, personal data is injected where a source could drift (personal
 fields renamed; names, ids in every spelling, phones and e-mails in every free-text field,
-an id in a code and in a natural key, rejected records full of them), and `dtimon run`
+an id in a code and in a natural key, licence plates and faces the cameras read, photos
+named after a citizen, rejected records full of them), and `dtimon run`
 ingests the files through Airflow. Then every text, json and bytea column of every schema
 of the warehouse and of Airflow's database, every file under DTIMON_HOME and the lines the
 PostgreSQL server logged meanwhile are searched for the clear values: none may be found.
@@ -37,6 +38,8 @@ from ingestion.privacy import PersonalFields
 from ingestion.sandbox.documents.exchange import export_exchange
 from ingestion.sandbox.documents.generator import generate_exchange
 from ingestion.sandbox.generator import generate_province
+from ingestion.sandbox.ioc.generator import generate_ioc
+from ingestion.sandbox.ioc.replay import ALERT_LIST_CLOSE, ALERTS_DIR, EVENTS_DIR, REPORTS_DIR, export_ioc
 from ingestion.sandbox.province import DOSSIERS_FILE, PROGRESS_FILE, export_province
 from ingestion.sources import SOURCES
 from ingestion.sources.edoc_records import list_fields
@@ -48,6 +51,16 @@ START, END = date(2025, 9, 1), date(2025, 9, 8)
 #: one dossier key in this many gets personal data injected
 EVERY = 6
 BAD_DATE = "20251345990000"
+#: the IOC's scale: the smallest whose cameras include a plate-reading Hikvision and a Frigate
+#: desk camera (21 cameras; the week: ≈ 20,000 Frigate messages, 4,700 alerts, 230 reports)
+IOC_SCALE = 0.05
+#: about this many of the plates the cameras read become needles (each one is searched for in
+#: every column: the scan's time grows with them); every name read is one
+IOC_PLATES = 20
+#: one field report in this many gets a citizen's personal data (≈ 12 needles each)
+IOC_REPORTS_EVERY = 40
+#: one plate read in this many is sent under a renamed field (its value becomes a needle)
+IOC_RENAMED_EVERY = 25
 TEXT_TYPES = ("text", "jsonb", "json", "character varying", "character", "bytea", "ARRAY")
 
 
@@ -256,8 +269,183 @@ def inject_edoc(folder: Path, injected: Injected) -> None:
         path.write_bytes(package)
 
 
+def _citizen(n: int) -> tuple[str, str, str, str]:
+    """A synthetic citizen: (citizen id, phone, e-mail, name)."""
+    names = ("Lưu Ngọc Trâm", "Tôn Nữ Thanh Vy", "Hồ Đắc Khải", "Ưng Bảo Hoàng")
+    citizen_id = f"0460{(85 + n) % 100:02d}{(314159 + 7919 * n) % 1_000_000:06d}"
+    return (
+        citizen_id,
+        f"0905{(271828 + 3571 * n) % 1_000_000:06d}",
+        f"nguoidan{n:03d}@gmail.com",
+        names[n % 4],
+    )
+
+
+def _last_hour(epoch: float) -> bool:
+    """The time is in the last local hour of its day (UTC+7): the hour of Frigate messages a
+    `dtimon run` loads each simulated day (its hourly DAG runs once a day, and a pull shorter
+    than a page leaves no cursor: the next one starts at its own interval's start)."""
+    return (int(epoch) // 3600 + 7) % 24 == 23
+
+
+def _inject_frigate(target: Path, injected: Injected, read: set[str], names: list[str]) -> None:
+    """Frigate messages: the plates read are noted in `read`. Among the events wholly in the last
+    local hour of a day (`_last_hour`), one plate-reading event in two sends its `sub_label` as
+    `recognized_license_plate` (Frigate 0.16's own field), and a few people are recognised as
+    one of `names`: in `sub_label` as Frigate ≥ 0.14 sends it, `[name, score]`, or under
+    `sub_label_name`. The values renamed or written become needles."""
+    files = sorted((target / EVENTS_DIR).glob("*.jsonl"))
+    days = {path: [orjson.loads(line) for line in path.read_bytes().splitlines()] for path in files}
+    late: dict[str, bool] = {}  # event id → all its messages in a day's last hour
+    labels: dict[str, tuple[str, bool]] = {}  # event id → (label, a sub_label read)
+    for messages in days.values():
+        for message in messages:
+            event = message["after"]
+            late[event["id"]] = late.get(event["id"], True) and _last_hour(event["frame_time"])
+            read_one = isinstance(event.get("sub_label"), str) and bool(event["sub_label"])
+            if read_one:
+                read.add(event["sub_label"])
+            was = labels.get(event["id"], (event["label"], False))
+            labels[event["id"]] = (event["label"], was[1] or read_one)
+    plates = sorted(e for e, (label, seen) in labels.items() if late[e] and seen and label != "person")
+    people = sorted(e for e, (label, seen) in labels.items() if late[e] and not seen and label == "person")
+    assert len(plates) >= 4 and len(people) >= 4, "too few events late in the day: raise IOC_SCALE"
+    renamed = set(plates[::2])
+    recognised = {e: names[n % len(names)] for n, e in enumerate(people[:8])}
+    for path, messages in days.items():
+        for message in messages:
+            for event in (message["before"], message["after"]):
+                key = event["id"]
+                if key in renamed and "sub_label" in event:
+                    event["recognized_license_plate"] = value = event.pop("sub_label")
+                elif key in recognised and message["type"] != "new":
+                    value = recognised[key]
+                    if people.index(key) % 2:
+                        event["sub_label_name"] = value
+                    else:
+                        event["sub_label"] = [value, event["top_score"]]
+                else:
+                    continue
+                if value:
+                    injected.needles.add(value)
+        path.write_bytes(b"".join(orjson.dumps(m) + b"\n" for m in messages))
+    injected.renamed |= {"recognized_license_plate", "sub_label_name"}
+
+
+def _inject_hikvision(target: Path, injected: Injected, read: set[str]) -> None:
+    """Hikvision alerts: the plates and names read are noted in `read`; one plate in
+    IOC_RENAMED_EVERY is sent as `<plateNumber>`, one name in three as `<personName>` (those
+    values become needles); a copy of a plate read with an impossible time, a citizen id in its
+    description and a name under `<personName>` is a reject."""
+    files = sorted((target / ALERTS_DIR).glob("*.xml"))
+    plate, name = re.compile(rb"<licensePlate>([^<]+)</licensePlate>"), re.compile(rb"<name>([^<]+)</name>")
+    seen = {"plate": 0, "name": 0}
+    for day, path in enumerate(files):
+        lines = path.read_bytes().split(b"\n")
+        for i, line in enumerate(lines):
+            for kind, pattern, element, other in (
+                ("plate", plate, b"licensePlate", b"plateNumber"),
+                ("name", name, b"name", b"personName"),
+            ):
+                found = pattern.search(line)
+                if found is None:
+                    continue
+                read.add(found[1].decode())
+                seen[kind] += 1
+                if seen[kind] % (IOC_RENAMED_EVERY if kind == "plate" else 3) == 0:
+                    injected.needles.add(found[1].decode())
+                    line = line.replace(b"<" + element + b">", b"<" + other + b">")
+                    line = line.replace(b"</" + element + b">", b"</" + other + b">")
+                    injected.renamed.add(
+                        ("ANPR_" if kind == "plate" else "FaceRecognition_") + other.decode()
+                    )
+            lines[i] = line
+        if day == 1:
+            # served last on its day: its time sorts after every real one of that day
+            source, read_plate = next((line, m[1]) for line in lines if (m := plate.search(line)))
+            citizen_id, _, _, person = _citizen(900)
+            bad = re.sub(rb"(<dateTime>[0-9-]{10}T)[^<]*", rb"\g<1>25:61:00+07:00", source)
+            bad = re.sub(
+                rb"<eventDescription>[^<]*",
+                f"<eventDescription>ANPR CCCD {citizen_id[:3]} {citizen_id[3:6]} {citizen_id[6:9]} "
+                f"{citizen_id[9:]}".encode(),
+                bad,
+            )
+            bad = bad.replace(
+                b"</ANPR>",
+                f"</ANPR><FaceRecognition><personName>{person}</personName></FaceRecognition>".encode(),
+            )
+            injected.needles |= {citizen_id, person, read_plate.decode()}
+            injected.rejects += 1
+            close = lines.index(ALERT_LIST_CLOSE.rstrip(b"\n"))
+            lines.insert(close, bad)
+        path.write_bytes(b"\n".join(lines))
+    assert seen["plate"] and seen["name"], "no plate or name read: raise IOC_SCALE"
+
+
+def _with_person(report: dict[str, Any], injected: Injected, n: int) -> None:
+    """`report` with citizen `n`'s id in every spelling, phone and e-mail in each free text, and
+    photos named after them (a photo's name is never kept: only their count)."""
+    citizen_id, phone, email, person = _citizen(n)
+    text = injected.person([citizen_id, phone, email])
+    for name in ("TieuDe", "NoiDungPhanAnh", "DiaChiSuKien"):
+        report[name] = text
+    if report.get("NoiDungTraLoi"):
+        report["NoiDungTraLoi"] = text
+    photos = [f"CCCD_{citizen_id}_{_ascii(person).replace(' ', '_')}", f"{person} {phone}"]
+    report["DanhSachFileDinhKem"] = [
+        {"FileName": f"{photo}.jpg", "FileName_Thumb": f"{photo}_thumb.jpg"} for photo in photos
+    ]
+    injected.needles |= {f"{photo}.jpg" for photo in photos}
+
+
+def _inject_reports(target: Path, injected: Injected) -> None:
+    """Field reports: one in IOC_REPORTS_EVERY gets a citizen's personal data (`_with_person`);
+    two more reports full of it are rejects: one with an impossible date, one whose point is
+    none in Vietnam either way (a longitude 100° off)."""
+    files = sorted((target / REPORTS_DIR).glob("*.jsonl"))
+    days = {path: [orjson.loads(line) for line in path.read_bytes().splitlines()] for path in files}
+    everyone = [report for reports in days.values() for report in reports]
+    for n, report in enumerate(everyone[::IOC_REPORTS_EVERY], start=1):
+        _with_person(report, injected, n)
+    reports = days[files[2]]
+    last = max(int(r["PhanAnhID"]) for r in reports)
+    for k, change in enumerate(
+        ({"NgayPhanAnh": "2025-13-45 08:00:00"}, {"KinhDo": reports[0]["KinhDo"] + 100}), start=1
+    ):
+        bad = json.loads(json.dumps(reports[0]))
+        _with_person(bad, injected, 800 + k)
+        bad.update(change, PhanAnhID=last + k)
+        reports.append(bad)
+        injected.rejects += 1
+    for path, reports in days.items():
+        path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in reports))
+
+
+def inject_ioc(folder: Path, injected: Injected) -> None:
+    """Drift in the IOC's replay folder (`DIR/ioc/`, the scan's week at IOC_SCALE): licence
+    plates and recognised names as both vendors send them, some under a renamed field (Frigate
+    `sub_label`, Hikvision `licensePlate` and `name`) or as a list (Frigate); reports with citizen ids,
+    phones and e-mails in every free text and photos named after the citizen; rejects full of
+    personal data (an alert at an impossible time, a report with an impossible date, one whose
+    point is none in Vietnam)."""
+    target = folder / "ioc"
+    export_ioc(generate_ioc(seed=20250901, scale=IOC_SCALE, start=START, end=END), target)
+    read: set[str] = set()
+    _inject_hikvision(target, injected, read)
+    _inject_frigate(target, injected, read, sorted(v for v in read if _is_name(v)))
+    _inject_reports(target, injected)
+    names = sorted(v for v in read if _is_name(v))
+    plates = sorted(read - set(names))
+    injected.needles |= set(names) | set(plates[:: max(1, len(plates) // IOC_PLATES)])
+
+
 #: per registered source, how its exported files are given drift (a new interface adds its own)
-INJECTIONS: dict[str, Callable[[Path, Injected], None]] = {"onestop": inject_onestop, "edoc": inject_edoc}
+INJECTIONS: dict[str, Callable[[Path, Injected], None]] = {
+    "onestop": inject_onestop,
+    "edoc": inject_edoc,
+    "ioc": inject_ioc,
+}
 
 
 def _needle_forms(needles: set[str]) -> list[str]:
@@ -386,11 +574,27 @@ def test_the_drift_reached_the_warehouse(drift_run: dict[str, Any]) -> None:
         noted_packages = conn.execute(
             "select count(*) from raw.edoc__packages where record->>'Subject' like 'Liên hệ: %%'"
         ).fetchone()[0]
+        noted_reports = conn.execute(
+            "select count(distinct report_id) from raw.ioc__reports"
+            " where record->>'TieuDe' like 'Liên hệ: %%'"
+        ).fetchone()[0]
+        # what the cameras read was loaded, pseudonymised, from both vendors
+        read = conn.execute(
+            "select (select count(*) from raw.ioc__events where record->>'sub_label' like 'psn:%%'),"
+            " (select count(*) from raw.ioc__alerts where record->>'ANPR_licensePlate' like 'psn:%%'),"
+            " (select count(*) from raw.ioc__alerts where record->>'FaceRecognition_name' like 'psn:%%')"
+        ).fetchone()
+        ioc_rejects = {
+            r[0] for r in conn.execute("select entity from ops.rejects where source = 'ioc'").fetchall()
+        }
     assert loaded >= len(injected.keys) // 2
     assert injected.renamed <= unknown
     assert rejects >= injected.rejects
     assert alt_codes > 0
     assert noted_packages >= 5  # the document exchange's drift was loaded too, scrubbed
+    assert noted_reports >= 3  # and the IOC's
+    assert all(count > 0 for count in read)
+    assert {"alerts", "reports"} <= ioc_rejects
     assert len(injected.needles) > 100
 
 
