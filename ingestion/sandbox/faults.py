@@ -8,12 +8,14 @@ Several modes can be armed at once; arming a mode again replaces its settings.
 from __future__ import annotations
 
 import math
+import re
 import threading
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+from xml.sax.saxutils import escape
 
 import orjson
 
@@ -23,8 +25,12 @@ DEFAULT_RATE = 0.1
 SERVER_ERROR_CYCLE = (503, 502, 500)
 BAD_DATE = "20251345990000"
 BAD_SLASH_DATE = "2025/13/45 99:00:00"  # the same, in the document exchange's `yyyy/MM/dd HH:mm:ss`
+BAD_ISO_TIME = "2025-13-45T99:00:00+07:00"  # the same, in ISO 8601 (IOC: Frigate, Hikvision, status)
+BAD_DASH_DATE = "2025-13-45 99:00:00"  # the same, in the field reports' `yyyy-MM-dd HH:mm:ss`
 
-# Per list endpoint: (field, bad value) variants, then a record sent as a JSON string.
+# Per list endpoint: (field, bad value) variants, then a record sent as a JSON string (an XML
+# record: not well-formed). A dotted field names a nested one (`after.id`: the `id` of `after`);
+# an XML record's field is the text of its first element of that name.
 _FIELD_VARIANTS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
     {
         "hoso": (("NgayTiepNhan", BAD_DATE), ("MaHoSo", ""), ("TrangThaiHoSo", "X"), ("_version", "abc")),
@@ -34,6 +40,10 @@ _FIELD_VARIANTS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
         "thutuc": (("NGAYCAPNHAT", BAD_DATE), ("MATTHC", ""), ("TRANGTHAI", "X")),
         "coquan": (("NGAYCAPNHAT", BAD_DATE), ("MADONVI", ""), ("CAPDONVI", "X")),
         "workfiles": (("updated", BAD_SLASH_DATE), ("id", ""), ("processed_online", "X")),
+        "events": (("after.frame_time", BAD_ISO_TIME), ("after.id", ""), ("type", "X")),
+        "alerts": (("dateTime", BAD_ISO_TIME), ("channelID", ""), ("eventType", "X")),
+        "transitions": (("at", BAD_ISO_TIME), ("camera_id", ""), ("state", "X")),
+        "reports": (("NgayPhanAnh", BAD_DASH_DATE), ("PhanAnhID", ""), ("MucDoKhan", "X")),
     }
 )
 _KEY_FIELD: Mapping[str, str] = MappingProxyType(
@@ -45,6 +55,10 @@ _KEY_FIELD: Mapping[str, str] = MappingProxyType(
         "thutuc": "MATTHC",
         "coquan": "MADONVI",
         "workfiles": "id",
+        "events": "after.id",
+        "alerts": "dateTime",
+        "transitions": "camera_id",
+        "reports": "PhanAnhID",
     }
 )
 
@@ -179,24 +193,68 @@ def malform(endpoint: str, records: Sequence[dict], rate: float, page: int) -> l
     """Replace round(rate × len) records by malformed variants; same input ⇒ same output."""
     variants = _FIELD_VARIANTS[endpoint]
     key_field = _KEY_FIELD[endpoint]
-    scores = [
-        zlib.crc32(
-            f"{page}:{position}:{record.get(key_field, '') if isinstance(record, dict) else ''}".encode()
-        )
-        for position, record in enumerate(records)
-    ]
-    how_many = math.floor(rate * len(records) + 0.5)
+    keys = [_get(record, key_field) if isinstance(record, dict) else "" for record in records]
     objects = [position for position, record in enumerate(records) if isinstance(record, dict)]
-    chosen = sorted(objects, key=lambda position: (scores[position], position))[:how_many]
     result: list[Any] = list(records)
-    for position in chosen:
-        variant = scores[position] % (len(variants) + 1)
+    for position, variant in _chosen(keys, objects, rate, page, len(variants) + 1):
         if variant == len(variants):
             result[position] = orjson.dumps(records[position]).decode()
         else:
             name, value = variants[variant]
-            result[position] = {**records[position], name: value}
+            result[position] = _set(records[position], name, value)
     return result
+
+
+def malform_xml(endpoint: str, records: Sequence[bytes], rate: float, page: int) -> list[bytes]:
+    """The same for XML records (one element each, as bytes): round(rate × len) of them get a
+    field variant (the first element of that name gets the bad text: still well-formed XML) or
+    are left not well-formed (the closing tag of their key field removed)."""
+    variants = _FIELD_VARIANTS[endpoint]
+    key_field = _KEY_FIELD[endpoint]
+    keys = [_xml_text(record, key_field) or "" for record in records]
+    result = list(records)
+    for position, variant in _chosen(keys, range(len(records)), rate, page, len(variants) + 1):
+        record = records[position]
+        if variant == len(variants):
+            result[position] = record.replace(f"</{key_field}>".encode(), b"", 1)
+        else:
+            name, value = variants[variant]
+            found = re.search(f"<{name}>[^<]*</{name}>".encode(), record)
+            if found is not None:
+                bad = f"<{name}>{escape(value)}</{name}>".encode()
+                result[position] = record[: found.start()] + bad + record[found.end() :]
+    return result
+
+
+def _chosen(
+    keys: Sequence[Any], candidates: Sequence[int], rate: float, page: int, ways: int
+) -> list[tuple[int, int]]:
+    """(position, variant number) of the records to break: round(rate × len) of the candidates,
+    chosen and varied by a CRC of (page, position, key)."""
+    scores = [zlib.crc32(f"{page}:{position}:{key}".encode()) for position, key in enumerate(keys)]
+    how_many = math.floor(rate * len(keys) + 0.5)
+    chosen = sorted(candidates, key=lambda position: (scores[position], position))[:how_many]
+    return [(position, scores[position] % ways) for position in chosen]
+
+
+def _get(record: dict, name: str) -> Any:
+    for part in name.split("."):
+        record = record.get(part, "") if isinstance(record, dict) else ""
+    return record
+
+
+def _set(record: dict, name: str, value: str) -> dict:
+    """A copy of `record` with the (dotted) field set to `value`."""
+    head, _, rest = name.partition(".")
+    if not rest:
+        return {**record, head: value}
+    inner = record.get(head)
+    return {**record, head: _set(inner if isinstance(inner, dict) else {}, rest, value)}
+
+
+def _xml_text(record: bytes, name: str) -> str | None:
+    found = re.search(f"<{name}>([^<]*)</{name}>".encode(), record)
+    return None if found is None else found[1].decode(errors="replace")
 
 
 def _not_number(value: Any) -> bool:
