@@ -160,26 +160,49 @@ def start(
 
 def stop(run_dir: Path, name: str, timeout: float = 30) -> bool:
     """SIGTERM the process group of `name`, SIGKILL after `timeout`. False if it was not running."""
-    pid = pid_of(run_dir, name)
-    if pid is None:
-        return False
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
+    return bool(stop_all(run_dir, [name], timeout))
+
+
+def stop_all(run_dir: Path, names: Sequence[str], timeout: float = 30) -> list[str]:
+    """SIGTERM the process groups of `names` at once, then wait for them together (SIGKILL to any
+    still running after `timeout`): the names that were running."""
+    pids = {name: pid for name in names if (pid := pid_of(run_dir, name)) is not None}
+    for pid in pids.values():
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.2)
-    else:
+    waiting = dict(pids)
+    while waiting and time.monotonic() < deadline:
+        waiting = {name: pid for name, pid in waiting.items() if alive(pid)}
+        if waiting:
+            time.sleep(0.1)
+    for name, pid in waiting.items():
         log.warning("%s (pid %s) ignored SIGTERM; killing", name, pid)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-    _pid_file(run_dir, name).unlink(missing_ok=True)
-    return True
+    killed = time.monotonic() + 5  # SIGKILL cannot be refused: the process is gone in a moment
+    while any(alive(pid) for pid in waiting.values()) and time.monotonic() < killed:
+        time.sleep(0.05)
+    for name in pids:
+        _pid_file(run_dir, name).unlink(missing_ok=True)
+    return list(pids)
+
+
+def alive(pid: int) -> bool:
+    """True while `pid` runs: a process that exited and waits for its parent to reap it (a zombie)
+    has stopped; our own child is reaped here."""
+    with contextlib.suppress(ChildProcessError):
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
 
 
 def running(run_dir: Path) -> dict[str, int]:

@@ -11,6 +11,7 @@ for every worker and stops it at the end; each worker's dbt keeps its own target
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,3 +107,20 @@ def migrated_conn(warehouse_url: str) -> Iterator[psycopg.Connection]:
     with psycopg.connect(warehouse_url, autocommit=True) as connection:
         migrate(connection)
         yield connection
+
+
+@pytest.fixture(scope="session")
+def background_teardowns() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Clean-up commands a module leaves running when it ends, so the next module starts at once:
+    `dtimon down` of a home no other test uses spends ~30 s waiting for processes to exit. Each
+    is waited for (at most 300 s, then killed and reported) when this worker's session ends."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    late = []
+    for process in started:
+        try:
+            process.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            late.append(" ".join(map(str, process.args)))
+    assert late == [], f"clean-up still running after 300 s: {late}"

@@ -110,8 +110,7 @@ def start_sandboxes(settings: Settings) -> list[str]:
             )
             started.append(name)
     except BaseException:
-        for name in started:
-            processes.stop(settings.run_dir, name)
+        processes.stop_all(settings.run_dir, started)
         raise
     return started
 

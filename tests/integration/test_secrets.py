@@ -186,9 +186,12 @@ def test_the_server_runs_without_root_group(embedded: Settings, pg_server: str) 
 
 
 @pytest.fixture(scope="module")
-def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, str]]:
+def up(
+    tmp_path_factory: pytest.TempPathFactory, background_teardowns: list[subprocess.Popen[bytes]]
+) -> Iterator[tuple[Settings, str]]:
     """A home that `dtimon up` really filled (embedded server, sandbox, Airflow, report, dbt docs),
-    and what `up` printed; everything is stopped afterwards."""
+    and what `up` printed; everything is stopped afterwards (`dtimon down` goes on while the next
+    module runs: the home, its server and its ports are this fixture's own)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DTIMON_", "AIRFLOW"))}
     env["DTIMON_HOME"] = str(tmp_path_factory.mktemp("up") / ".dtimon")
     for variable in ("PG", "SANDBOX", "AIRFLOW", "REPORT", "DOCS"):
@@ -207,7 +210,10 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, str
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
         yield Settings.from_env(env), done.stdout
     finally:
-        subprocess.run([dtimon, "down"], env=env, capture_output=True, timeout=300)
+        down = subprocess.Popen(
+            [dtimon, "down"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        background_teardowns.append(down)
 
 
 def _secrets_of_airflow(settings: Settings) -> list[str]:

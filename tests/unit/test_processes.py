@@ -90,3 +90,54 @@ def test_a_child_is_given_ctrl_c_then_killed_once_its_grace_is_over() -> None:
     stubborn = _child("stubborn")
     processes.interrupt_child(stubborn, settle=0.1, grace=0.5)
     assert stubborn.returncode == -signal.SIGKILL
+
+
+def test_every_process_is_asked_to_stop_at_once_and_a_deaf_one_is_killed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    deaf_ready = tmp_path / "deaf.ready"
+    deaf = [
+        sys.executable,
+        "-c",
+        "import pathlib, signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN);"
+        " pathlib.Path(sys.argv[1]).touch(); time.sleep(60)",
+        str(deaf_ready),
+    ]
+    for name in ("a", "b"):
+        processes.start(tmp_path, name, sleeper, {})
+    processes.start(tmp_path, "deaf", deaf, {}, ready=deaf_ready.exists)  # deaf once it says so
+    pids = processes.running(tmp_path)
+    assert processes.stop_all(tmp_path, ["a", "b", "deaf", "never-started"], timeout=1) == ["a", "b", "deaf"]
+    assert processes.running(tmp_path) == {}
+    assert not [name for name, pid in pids.items() if processes.alive(pid)]
+    assert [r.getMessage() for r in caplog.records if "ignored SIGTERM" in r.getMessage()] == [
+        f"deaf (pid {pids['deaf']}) ignored SIGTERM; killing"
+    ]
+
+
+def test_a_process_that_exited_but_is_not_reaped_yet_has_stopped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another program's child (`dtimon up` started it) lingers as a zombie until its parent reaps it."""
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time\n"
+            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'], start_new_session=True)\n"
+            "print(child.pid, flush=True)\n"
+            "time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        (tmp_path / "child.pid").write_text(str(child))
+        assert processes.stop_all(tmp_path, ["child"], timeout=30) == ["child"]
+        assert not [r for r in caplog.records if "ignored SIGTERM" in r.getMessage()]  # not waited out
+    finally:
+        parent.kill()
+        parent.wait()

@@ -60,8 +60,7 @@ def cmd_backfill(args: argparse.Namespace) -> None:
         except (UserError, KeyboardInterrupt) as exc:
             failed = exc
         finally:
-            for name in started_sandboxes:
-                processes.stop(settings.run_dir, name)
+            processes.stop_all(settings.run_dir, started_sandboxes)
         say(f"Airflow log: {dagrun_log(settings)}")
         state, publication_id = backfill(conn, backfill_id)
         if state.status == "published":

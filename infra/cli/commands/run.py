@@ -44,8 +44,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     try:
         run_dags(settings, start, end)
     finally:
-        for name in started_sandboxes:
-            processes.stop(settings.run_dir, name)
+        processes.stop_all(settings.run_dir, started_sandboxes)
 
     say("")
     print_scorecard(settings, start, end, args.lang)

@@ -128,8 +128,7 @@ def cmd_up(args: argparse.Namespace) -> None:
 
 def cmd_down(args: argparse.Namespace) -> None:
     settings = load_settings(demo=False)
-    for name in processes.running(settings.run_dir):
-        processes.stop(settings.run_dir, name)
+    for name in processes.stop_all(settings.run_dir, list(processes.running(settings.run_dir))):
         say(f"stopped {name}")
     if settings.embedded and postgres.stop(settings):
         say("stopped embedded PostgreSQL")
