@@ -17,7 +17,7 @@ frigate as (
     select
         events.event_id,
         events.camera_id,
-        events.label as native_type,
+        events.detected_label as native_type,
         events.entered_zones,
         events.started_at,
         events.last_seen_at,

@@ -22,9 +22,16 @@ transitions as (
         camera_id,
         changed_at,
         camera_state,
-        lead(changed_at) over (partition by camera_id order by changed_at) as next_changed_at,
-        min(changed_at) over (partition by camera_id) as first_changed_at
+        lead(changed_at) over (partition by camera_id order by changed_at) as next_changed_at
     from {{ ref('stg_ioc__camera_status') }}
+),
+
+first_changes as (
+    select
+        camera_id,
+        min(changed_at) as first_changed_at
+    from transitions
+    group by camera_id
 ),
 
 -- stretches of one state: from the installation to the first transition (up), then each transition's
@@ -32,12 +39,11 @@ spans as (
     select
         cameras.camera_id,
         {{ local_midnight('cameras.installed_on') }} as span_start,
-        coalesce(
-            (select min(first_changed_at) from transitions where transitions.camera_id = cameras.camera_id),
-            'infinity'::timestamptz
-        ) as span_end,
+        coalesce(first_changes.first_changed_at, 'infinity'::timestamptz) as span_end,
         true as is_up
     from cameras
+    left join first_changes
+        on cameras.camera_id = first_changes.camera_id
     union all
     select
         transitions.camera_id,
@@ -55,34 +61,39 @@ camera_days as (
         cameras.agency_id,
         cameras.commune_code,
         covered_days.covered_date as availability_date,
-        greatest({{ local_midnight('covered_days.covered_date') }}, {{ local_midnight('cameras.installed_on') }})
-            as day_start,
+        greatest(
+            {{ local_midnight('covered_days.covered_date') }}, {{ local_midnight('cameras.installed_on') }}
+        ) as day_start,
         {{ local_midnight('covered_days.covered_date + 1') }} as day_end
     from cameras
     inner join covered_days
-        on covered_days.covered_date >= cameras.installed_on
+        on cameras.installed_on <= covered_days.covered_date
+),
+
+day_spans as (
+    select
+        camera_days.camera_id,
+        camera_days.agency_id,
+        camera_days.commune_code,
+        camera_days.availability_date,
+        camera_days.day_start,
+        camera_days.day_end,
+        spans.is_up,
+        least(spans.span_end, camera_days.day_end) - greatest(spans.span_start, camera_days.day_start) as span_in_day
+    from camera_days
+    left join spans
+        on
+            camera_days.camera_id = spans.camera_id
+            and camera_days.day_end > spans.span_start
+            and camera_days.day_start < spans.span_end
 )
 
 select
-    camera_days.camera_id,
-    camera_days.agency_id,
-    camera_days.commune_code,
-    camera_days.availability_date,
-    round(extract(epoch from camera_days.day_end - camera_days.day_start) / 60, 2) as minutes_in_service,
-    round(
-        coalesce(
-            sum(
-                extract(epoch from least(spans.span_end, camera_days.day_end) - greatest(spans.span_start, camera_days.day_start))
-            ) filter (where spans.is_up),
-            0
-        ) / 60,
-        2
-    ) as minutes_up
-from camera_days
-left join spans
-    on
-        camera_days.camera_id = spans.camera_id
-        and spans.span_start < camera_days.day_end
-        and spans.span_end > camera_days.day_start
-group by camera_days.camera_id, camera_days.agency_id, camera_days.commune_code, camera_days.availability_date,
-    camera_days.day_start, camera_days.day_end
+    camera_id,
+    agency_id,
+    commune_code,
+    availability_date,
+    round(extract(epoch from day_end - day_start) / 60, 2) as minutes_in_service,
+    round(coalesce(sum(extract(epoch from span_in_day)) filter (where is_up), 0) / 60, 2) as minutes_up
+from day_spans
+group by camera_id, agency_id, commune_code, availability_date, day_start, day_end

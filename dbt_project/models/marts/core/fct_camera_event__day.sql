@@ -12,8 +12,9 @@ select
     count(*) filter (where events.is_false_positive) as false_positives,
     count(*) filter (where events.is_closed_by_timeout) as closed_by_timeout,
     count(*) filter (where events.ended_at is null) as still_open,
-    percentile_cont(0.5) within group (order by events.duration_seconds)
-        filter (where not events.is_false_positive) as median_duration_seconds
+    percentile_cont(0.5) within group (
+        order by events.duration_seconds
+    ) filter (where not events.is_false_positive) as median_duration_seconds
 from {{ ref('fct_camera_event') }} as events
 group by
     {{ local_date('events.started_at') }},

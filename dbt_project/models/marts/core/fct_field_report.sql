@@ -31,12 +31,12 @@ reached as (
 counted_from as (
     select
         reports.report_id,
-        days.working_day_index
+        first_working.working_day_index
     from reports
     inner join {{ ref('int_calendar__days') }} as made_on
         on {{ local_date('reports.created_at') }} = made_on.calendar_date
-    inner join {{ ref('int_calendar__days') }} as days
-        on made_on.next_working_date = days.calendar_date
+    inner join {{ ref('int_calendar__days') }} as first_working
+        on made_on.next_working_date = first_working.calendar_date
 ),
 
 -- the end of the n-th working day after the counted-from day, for each limit in working days
@@ -49,18 +49,24 @@ deadlines as (
             when tiers.answer_within_hours is not null
                 then reports.created_at + make_interval(hours => tiers.answer_within_hours)
             else (
-                select {{ local_midnight('min(days.calendar_date) + 1') }}
-                from {{ ref('int_calendar__days') }} as days
-                where days.is_working_day and days.working_day_index = counted_from.working_day_index + tiers.answer_within_working_days
+                select {{ local_midnight('min(calendar.calendar_date) + 1') }}
+                from {{ ref('int_calendar__days') }} as calendar
+                where
+                    calendar.is_working_day
+                    and calendar.working_day_index
+                    = counted_from.working_day_index + tiers.answer_within_working_days
             )
         end as answer_due_at,
         case
             when tiers.resolve_within_hours is not null
                 then reports.created_at + make_interval(hours => tiers.resolve_within_hours)
             else (
-                select {{ local_midnight('min(days.calendar_date) + 1') }}
-                from {{ ref('int_calendar__days') }} as days
-                where days.is_working_day and days.working_day_index = counted_from.working_day_index + tiers.resolve_within_working_days
+                select {{ local_midnight('min(calendar.calendar_date) + 1') }}
+                from {{ ref('int_calendar__days') }} as calendar
+                where
+                    calendar.is_working_day
+                    and calendar.working_day_index
+                    = counted_from.working_day_index + tiers.resolve_within_working_days
             )
         end as resolve_due_at
     from reports

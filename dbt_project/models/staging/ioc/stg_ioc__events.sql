@@ -34,7 +34,7 @@ latest as (
 select
     folded.event_id,
     latest.record ->> 'camera' as camera_id,
-    nullif(latest.record ->> 'label', '') as label,
+    nullif(latest.record ->> 'label', '') as detected_label,
     nullif(latest.record ->> 'entered_zones', '') as entered_zones,
     to_timestamp((latest.record ->> 'start_time')::double precision) as started_at,
     to_timestamp(nullif(latest.record ->> 'end_time', '')::double precision) as ended_at,
