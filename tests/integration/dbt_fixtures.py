@@ -21,6 +21,7 @@ from ingestion.privacy import Pseudonymiser
 from ingestion.runner import parse_pages
 from ingestion.sources import SOURCES, Source
 from ingestion.sources.onestop_records import Dossier
+from ingestion.state import EventTimes, store_event_times
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 CATALOGUE_SEED = DBT_PROJECT / "seeds" / "indicator_catalogue.csv"
@@ -368,7 +369,8 @@ def load_declared(conn: psycopg.Connection, source: Source, start: datetime, end
     """Give every entity of `source` data built from its declarations, through the loader as an
     ingest would (`conn` outside a transaction): its example record in one batch per local day of
     [start, end) for a windowed entity, in one batch over the span for any other (a catalogue
-    stored as a snapshot). Cursor and queue entities get no event-time watermark here."""
+    stored as a snapshot). A cursor or queue entity with an event time is read over the span as
+    a pull that drained it would have: its event times span [start, end), so its days are covered."""
     for entity in source.entities:
         if entity.declared is None:
             continue
@@ -387,6 +389,13 @@ def load_declared(conn: psycopg.Connection, source: Source, start: datetime, end
                 snapshot=entity.snapshot,
                 opaque=entity.personal.opaque_patterns if entity.personal is not None else (),
             )
+        read = entity.event_times()
+        if read is not None:
+            times = EventTimes(read, end)
+            times.began(start)
+            times.drained(end)
+            with conn.transaction():
+                store_event_times(conn, source.name, entity.name, times)
 
 
 def load_sources_without_data(conn: psycopg.Connection) -> None:

@@ -98,7 +98,8 @@ hikvision_typed as (
         sequenced.camera_key || '|' || sequenced.native_type || '|' || to_char(
             sequenced.alert_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'
         ) as event_id,
-        cameras.camera_id,
+        -- a recorder channel the registry does not know is a camera of its own, marked unknown
+        coalesce(cameras.camera_id, 'hikvision:' || sequenced.camera_key) as camera_id,
         sequenced.native_type,
         case
             when sequenced.native_type = 'ANPR' and coalesce(sequenced.illegal_type, 'none') = 'none' then 'motion'
