@@ -84,6 +84,9 @@ BIG = 1_000_000
 WAYS = ("copy_stdin", "loader", "fetch", "parse_only")
 #: what `make bench` measures (the fetch alone is `python -m bench.documents`'s: it adds a third of the time)
 BENCH_WAYS = ("copy_stdin", "loader", "parse_only")
+#: the target for the loader ÷ COPY FROM STDIN of the packages (set from the quiet run of 2026-12-08,
+#: 0.053: bench/README.md says what would raise it)
+GOAL = 0.05
 #: the ratio's name at the top level of the results, beside the loader's
 RATIO = "edoc_packages_loader_vs_copy_limit"
 WRITING = frozenset({"copy_stdin", "loader"})
@@ -531,7 +534,7 @@ def render_table(result: dict[str, Any]) -> str:
         p = result["paired_ratios"]["loader_vs_copy_limit"]
         lines.append(
             f"packages: loader ÷ COPY FROM STDIN {result['loader_vs_copy_limit']:.3f} "
-            f"(median of the rounds; {p['min']:.3f}–{p['max']:.3f})"
+            f"(median of the rounds; {p['min']:.3f}–{p['max']:.3f}; goal ≥ {GOAL})"
         )
     lines += ["", ""]
     return "\n".join(lines)
@@ -566,7 +569,7 @@ def render_markdown(result: dict[str, Any]) -> str:
         lines.append(
             f"Loader ÷ COPY FROM STDIN (throughput, median of the paired rounds): "
             f"**{result['loader_vs_copy_limit']:.3f}** (round by round {p['min']:.3f}–{p['max']:.3f}; "
-            f"ratio of the medians {result['loader_vs_copy_limit_of_medians']:.3f})."
+            f"ratio of the medians {result['loader_vs_copy_limit_of_medians']:.3f}; goal ≥ {GOAL})."
         )
     if "parse_only_share_of_loader" in result:
         lines.append(
