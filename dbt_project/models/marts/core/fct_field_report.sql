@@ -43,32 +43,18 @@ counted_from as (
 deadlines as (
     select
         reports.report_id,
-        tiers.answer_within_hours,
-        tiers.resolve_within_hours,
-        case
-            when tiers.answer_within_hours is not null
-                then reports.created_at + make_interval(hours => tiers.answer_within_hours)
-            else (
-                select {{ local_midnight('min(calendar.calendar_date) + 1') }}
-                from {{ ref('int_calendar__days') }} as calendar
-                where
-                    calendar.is_working_day
-                    and calendar.working_day_index
-                    = counted_from.working_day_index + tiers.answer_within_working_days
-            )
-        end as answer_due_at,
-        case
-            when tiers.resolve_within_hours is not null
-                then reports.created_at + make_interval(hours => tiers.resolve_within_hours)
-            else (
-                select {{ local_midnight('min(calendar.calendar_date) + 1') }}
-                from {{ ref('int_calendar__days') }} as calendar
-                where
-                    calendar.is_working_day
-                    and calendar.working_day_index
-                    = counted_from.working_day_index + tiers.resolve_within_working_days
-            )
-        end as resolve_due_at
+        {{ deadline_after(
+            'reports.created_at',
+            'tiers.answer_within_hours',
+            'tiers.answer_within_working_days',
+            'counted_from.working_day_index'
+        ) }} as answer_due_at,
+        {{ deadline_after(
+            'reports.created_at',
+            'tiers.resolve_within_hours',
+            'tiers.resolve_within_working_days',
+            'counted_from.working_day_index'
+        ) }} as resolve_due_at
     from reports
     inner join {{ ref('ioc_report_urgencies') }} as tiers
         on reports.urgency = tiers.urgency
