@@ -27,6 +27,9 @@ BAD_DATE = "20251345990000"
 BAD_SLASH_DATE = "2025/13/45 99:00:00"  # the same, in the document exchange's `yyyy/MM/dd HH:mm:ss`
 BAD_ISO_TIME = "2025-13-45T99:00:00+07:00"  # the same, in ISO 8601 (Hikvision alerts)
 BAD_DASH_DATE = "2025-13-45 99:00:00"  # the same, in the field reports' `yyyy-MM-dd HH:mm:ss`
+BAD_MILLISECONDS = "1756693187412 ms"  # a unix-milliseconds time as a string with its unit
+#: a variant value that removes the field instead of setting it
+MISSING = "<missing>"
 
 # Per list endpoint: (field, bad value) variants, then a record sent as a JSON string (an XML
 # record: not well-formed). A dotted field names a nested one (`after.id`: the `id` of `after`);
@@ -44,6 +47,7 @@ _FIELD_VARIANTS: Mapping[str, tuple[tuple[str, str], ...]] = MappingProxyType(
         "alerts": (("dateTime", BAD_ISO_TIME), ("channelID", ""), ("eventType", "X")),
         "transitions": (("at", BAD_ISO_TIME), ("camera_id", ""), ("state", "X")),
         "reports": (("NgayPhanAnh", BAD_DASH_DATE), ("PhanAnhID", ""), ("MucDoKhan", "X")),
+        "opmon": (("requestInTs", BAD_MILLISECONDS), ("messageId", MISSING), ("succeeded", "X")),
     }
 )
 _KEY_FIELD: Mapping[str, str] = MappingProxyType(
@@ -59,6 +63,7 @@ _KEY_FIELD: Mapping[str, str] = MappingProxyType(
         "alerts": "dateTime",
         "transitions": "camera_id",
         "reports": "PhanAnhID",
+        "opmon": "messageId",
     }
 )
 
@@ -244,8 +249,10 @@ def _get(record: dict, name: str) -> Any:
 
 
 def _set(record: dict, name: str, value: str) -> dict:
-    """A copy of `record` with the (dotted) field set to `value`."""
+    """A copy of `record` with the (dotted) field set to `value` (removed for MISSING)."""
     head, _, rest = name.partition(".")
+    if not rest and value == MISSING:
+        return {key: item for key, item in record.items() if key != head}
     if not rest:
         return {**record, head: value}
     inner = record.get(head)

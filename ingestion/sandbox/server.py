@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import bisect
 import hmac
-import secrets
 import ssl
-import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -35,7 +32,7 @@ from ingestion.sandbox.province import (
     progress_order,
     rating_order,
 )
-from ingestion.sandbox.service import DROP, App, Request, Response, Service
+from ingestion.sandbox.service import DROP, App, Request, Response, Service, TokenStore
 
 __all__ = ["Request", "Response", "SandboxServer", "TokenStore"]
 
@@ -45,32 +42,6 @@ MAX_PAGE_SIZE = 500
 MSG_BAD_LOGIN = "Sai tên đăng nhập hoặc mật khẩu"
 MSG_SESSION_EXPIRED = "Phiên làm việc hết hạn"
 MSG_SYSTEM_ERROR = "Lỗi hệ thống"
-
-
-class TokenStore:
-    """Opaque bearer tokens with a time to live (monotonic clock); revocable all at once."""
-
-    def __init__(self, ttl: int) -> None:
-        self.ttl = ttl
-        self._lock = threading.Lock()
-        self._expiry: dict[str, float] = {}
-
-    def issue(self) -> str:
-        token = secrets.token_urlsafe(24)
-        now = time.monotonic()
-        with self._lock:
-            self._expiry = {t: e for t, e in self._expiry.items() if e > now}
-            self._expiry[token] = now + self.ttl
-        return token
-
-    def valid(self, token: str) -> bool:
-        with self._lock:
-            expiry = self._expiry.get(token)
-        return expiry is not None and expiry > time.monotonic()
-
-    def revoke_all(self) -> None:
-        with self._lock:
-            self._expiry.clear()
 
 
 class _Feed:

@@ -1,5 +1,5 @@
 """The HTTP core every sandbox shares: requests and responses, the `/_sim/` control endpoints,
-the transport faults, the threaded server and its lifecycle.
+the transport faults, bearer tokens (`TokenStore`), the threaded server and its lifecycle.
 
 A sandbox writes an `App` (its API: `api(request)`, its `health()`) and serves it with
 `Service(app, host=..., port=..., tls=...)`: on a background thread (`with Service(...) as
@@ -9,12 +9,13 @@ srv: srv.url`) or in the calling thread (`serve_forever`, used by the command li
 from __future__ import annotations
 
 import abc
+import secrets
 import ssl
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -49,6 +50,57 @@ class Response:
     payload: Any
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = JSON_CONTENT_TYPE
+
+
+class TokenStore:
+    """Opaque bearer tokens with a time to live (monotonic clock); revocable all at once. `new`
+    makes a token (default: 32 URL-safe characters); `uses`, when set, revokes a token after that
+    many calls that `use` it."""
+
+    def __init__(
+        self,
+        ttl: float,
+        *,
+        uses: int | None = None,
+        new: Callable[[], str] = lambda: secrets.token_urlsafe(24),
+    ) -> None:
+        self.ttl = ttl
+        self.uses = uses
+        self._new = new
+        self._lock = threading.Lock()
+        self._expiry: dict[str, float] = {}
+        self._used: dict[str, int] = {}
+
+    def issue(self) -> str:
+        token = self._new()
+        now = time.monotonic()
+        with self._lock:
+            self._expiry = {t: e for t, e in self._expiry.items() if e > now}
+            self._used = {t: n for t, n in self._used.items() if t in self._expiry}
+            self._expiry[token] = now + self.ttl
+        return token
+
+    def valid(self, token: str) -> bool:
+        with self._lock:
+            expiry = self._expiry.get(token)
+        return expiry is not None and expiry > time.monotonic()
+
+    def use(self, token: str) -> bool:
+        """Whether `token` is valid, counting one call (the last of `uses` revokes it)."""
+        with self._lock:
+            expiry = self._expiry.get(token)
+            if expiry is None or expiry <= time.monotonic():
+                return False
+            if self.uses is not None:
+                self._used[token] = used = self._used.get(token, 0) + 1
+                if used >= self.uses:
+                    del self._expiry[token]
+            return True
+
+    def revoke_all(self) -> None:
+        with self._lock:
+            self._expiry.clear()
+            self._used.clear()
 
 
 class App(abc.ABC):

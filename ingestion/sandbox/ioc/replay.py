@@ -27,14 +27,21 @@ import abc
 import logging
 import math
 import re
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from ingestion.sandbox.days import (
+    CACHE_BYTES,
+    EMPTY_PART,
+    LOCAL_OFFSET,
+    DayParts,
+    Part,
+    local_day_start,
+    local_moment,
+)
 
 META_FILE = "meta.json"
 CAMERAS_FILE = "cameras.json"
@@ -50,22 +57,23 @@ STREAM_FILES = {
 LOWEST_KEYS: dict[str, Any] = {"events": (-math.inf, ""), "alerts": "", "status": -math.inf, "reports": None}
 ALERT_LIST_OPEN = b'<?xml version="1.0" encoding="UTF-8"?>\n<EventNotificationAlertList>\n'
 ALERT_LIST_CLOSE = b"</EventNotificationAlertList>\n"
-#: the bytes of built parts kept (a day at scale 1.0 is ≈ 60 MB of answers, at 0.1 ≈ 6 MB)
-CACHE_BYTES = 200_000_000
-LOCAL_OFFSET = timedelta(hours=7)
-_EPOCH = datetime(1970, 1, 1)
+# CACHE_BYTES (shared, `ingestion/sandbox/days.py`): a day at scale 1.0 is ≈ 60 MB of answers, at 0.1 ≈ 6 MB
+__all__ = [
+    "CACHE_BYTES",
+    "EMPTY_PART",
+    "LOCAL_OFFSET",
+    "STREAMS",
+    "Ioc",
+    "LoadedIoc",
+    "Part",
+    "export_ioc",
+    "format_local",
+    "load_ioc",
+    "local_day_start",
+    "local_moment",
+]
 log = logging.getLogger(__name__)
 _DATE_TIME = re.compile(rb"<dateTime>([^<]{19})[^<]*</dateTime>")
-
-
-def local_day_start(day: date) -> float:
-    """Epoch seconds (UTC) of local midnight starting `day` (Asia/Ho_Chi_Minh, UTC+7, no DST)."""
-    return (datetime.combine(day, time()) - LOCAL_OFFSET - _EPOCH).total_seconds()
-
-
-def local_moment(epoch: float) -> datetime:
-    """The naive local time of epoch seconds (no wall clock, no time-zone database)."""
-    return _EPOCH + LOCAL_OFFSET + timedelta(seconds=epoch)
 
 
 def format_local(moment: datetime) -> str:
@@ -83,25 +91,10 @@ def format_local(moment: datetime) -> str:
 STREAMS = ("events", "alerts", "status", "reports")
 
 
-@dataclass(frozen=True)
-class Part:
-    """One stream of one local day in served order: each record as the bytes sent, and its key —
-    events: (after.frame_time, after.id); alerts: dateTime as `yyyy-MM-ddTHH:mm:ss`; status:
-    `at`; reports: (MaDinhDanh, answered) (reports are in (NgayPhanAnh, PhanAnhID) order)."""
-
-    records: list[bytes] = field(default_factory=list)
-    keys: list[Any] = field(default_factory=list)
-
-    @property
-    def size(self) -> int:
-        return sum(len(record) for record in self.records)
-
-
-EMPTY_PART = Part()
-
-
-class Ioc(abc.ABC):
-    """The served IOC: lists and days. `start`/`end` None: an empty replay."""
+class Ioc(DayParts):
+    """The served IOC: lists and days (streams `STREAMS`; keys: events (after.frame_time,
+    after.id); alerts dateTime as `yyyy-MM-ddTHH:mm:ss`; status `at`; reports (MaDinhDanh,
+    answered), reports in (NgayPhanAnh, PhanAnhID) order). `start`/`end` None: an empty replay."""
 
     def __init__(
         self,
@@ -111,43 +104,10 @@ class Ioc(abc.ABC):
         categories: list[dict[str, Any]],
         agencies: list[dict[str, Any]],
     ) -> None:
-        self.start = start
-        self.end = end
+        super().__init__(start, end)
         self.cameras = cameras
         self.categories = categories
         self.agencies = agencies
-        #: the (day, stream) parts built so far, in the order they were built (evicted ones included)
-        self.built: list[tuple[date, str]] = []
-        self._cache: OrderedDict[tuple[date, str], Part] = OrderedDict()
-        self._cached_bytes = 0
-        self._lock = threading.Lock()
-
-    @property
-    def clock_end(self) -> datetime | None:
-        return None if self.end is None else datetime.combine(self.end, time())
-
-    def days(self) -> list[date]:
-        if self.start is None or self.end is None:
-            return []
-        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days)]
-
-    def part(self, day: date, stream: str) -> Part:
-        """Stream `stream` (one of STREAMS) of day `day`, built on first use (empty outside the
-        span). Built parts are kept up to CACHE_BYTES, the least recently used evicted first."""
-        if self.start is None or self.end is None or not self.start <= day < self.end:
-            return EMPTY_PART
-        with self._lock:
-            found = self._cache.get((day, stream))
-            if found is not None:
-                self._cache.move_to_end((day, stream))
-                return found
-            built = self._build(day, stream)
-            self.built.append((day, stream))
-            self._cache[(day, stream)] = built
-            self._cached_bytes += built.size
-            while self._cached_bytes > CACHE_BYTES and len(self._cache) > 1:
-                self._cached_bytes -= self._cache.popitem(last=False)[1].size
-            return built
 
     @abc.abstractmethod
     def _build(self, day: date, stream: str) -> Part:
