@@ -59,6 +59,10 @@ RATED_SHARE = 0.3  # settled dossiers whose applicant rates them on the portal
 RATINGS = (("RẤT HÀI LÒNG", 0.55), ("HÀI LÒNG", 0.95), ("KHÔNG HÀI LÒNG", 1.0))  # cumulative
 FEEDBACK_SHARE = 0.04  # received dossiers that draw a feedback item (PAKN): a working day always has some
 FEEDBACK_ABOUT_DOSSIER_SHARE = 0.7  # of those, a complaint about the dossier itself
+#: `MaCSDL` of the national population database in `DSKetNoiCSDL`: its entry carries the
+#: request id (`MaYeuCau`) of the lookup made a few seconds after submission
+POPULATION_DATABASE = "1"
+LOOKUP_DELAY_SECONDS = (1, 20)
 
 OFFICE_OPEN = time(7, 30)
 OFFICE_CLOSE = time(17, 0)
@@ -548,7 +552,9 @@ def generate_province(
 class Setting:
     """What every sandbox of one province shares with `generate_province` for the same arguments:
     the geography, the agencies (ids, names, levels, staff, the day a closed unit's agency stopped),
-    the work calendar and the span. Other sources' sandboxes build on it, never on dossiers."""
+    the work calendar and the span. Other sources' sandboxes build on it, not on dossiers — except
+    the population database's, which mirrors the one-stop's lookups (`DSKetNoiCSDL[].MaYeuCau`) in
+    its log and so generates the province's dossiers too."""
 
     geography: Geography
     agencies: list[Agency]
@@ -943,6 +949,10 @@ def _dossier_story(
         base["MaHoSo"] = local_code
     else:
         base["MaHoSo"] = code
+    for entry in base["DSKetNoiCSDL"]:
+        if entry["MaCSDL"] == POPULATION_DATABASE:  # its own random stream: nothing else moves
+            delay = between(ctx.rng("population-lookup", base["MaHoSo"]), *LOOKUP_DELAY_SECONDS)
+            entry["MaYeuCau"] = population_request_id(agency.code, submitted + timedelta(seconds=delay))
 
     events: list[Event] = []
     system = ("Hệ thống", "", "Cổng Dịch vụ công")
@@ -1072,6 +1082,20 @@ def _processing_story(
     returned = cal.time_after(rng, finished + timedelta(minutes=10), between(rng, 0, 10))
     changes = {"TrangThaiHoSo": "10", "NgayTra": _stamp(returned)}
     events.append(Event(returned, changes, "10", "Trả kết quả cho công dân", pick(rng, agency.desk)))
+
+
+def request_prefix(member_code: str) -> str:
+    """The `MaYeuCau` prefix of a calling system, from its member (agency) code: the letter code,
+    then the two numbers (`000.20.31.H57` → `H572031`)."""
+    parts = member_code.split(".")
+    return f"{parts[-1]}{''.join(parts[1:-1])}" if len(parts) == 4 else member_code.replace(".", "")
+
+
+def population_request_id(member_code: str, moment: datetime, subsystem: str = "DVC") -> str:
+    """The request id (`MaYeuCau`) of a call to the population database: `<prefix>_<subsystem>_`
+    and the second of the call (`yyyyMMddHHmmss`), as the real client makes it [C: research d.2]:
+    two calls of one system in the same second get the same id."""
+    return f"{request_prefix(member_code)}_{subsystem}_{_stamp(moment)}"
 
 
 def _insert_recode(rng: random.Random, events: list[Event], changes: dict[str, str]) -> None:
