@@ -13,18 +13,27 @@ dbt's persist_docs leaves them.
 The operations centre (IOC): three cameras (CAMERAS) with their minutes up on 1–3 September and
 31 August (CAMERA_DAYS), their incidents per day and type (CAMERA_EVENTS) and six field reports
 (FIELD_REPORTS), of every urgency tier, answered in time, late, or not yet.
+Project 06 (Decision 06/QĐ-TTg): calls to the national population database (POPULATION_CALLS),
+twelve in September and two in August, by the two agencies and a member code the agency catalogue
+does not know (UNKNOWN_MEMBER), on the seed's three services and one it lacks; two failures with
+fault code Server.ServerProxy.ServiceFailed (one retried with the same message id: two calls) and
+the unknown member's refusal (Server.ServerProxy.AccessDenied); one call just after local midnight
+on 1 September (31 August in UTC). Residents and VNeID accounts (POPULATION_STATS) of the two
+communes in August and September (one September figure revised, one August level-2 count missing)
+and of 19753 in June, under its name before the merger.
 """
 
 from __future__ import annotations
 
 import csv
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import psycopg
 from passed_gate import publish_passed
 
 from core.migrations import migrate
-from publishing.metabase.definitions import CATALOGUE_CSV
+from publishing.metabase.definitions import CATALOGUE_CSV, read_seed
 
 RATING_BANDS_CSV = CATALOGUE_CSV.with_name("rating_bands.csv")
 FRAMEWORKS_CSV = CATALOGUE_CSV.with_name("frameworks.csv")
@@ -137,6 +146,42 @@ FIELD_REPORTS = (
      None, "2025-06-10 10:00+07", "2025-06-10 12:00+07", False, None),
 )  # fmt: skip
 
+#: A member code of the integration platform that the agency catalogue does not know.
+UNKNOWN_MEMBER = "000.00.99.H57"
+#: (request id, member code, subsystem, service, called at (Vietnam time), latency ms, succeeded, fault code):
+#: in September agency A (one-stop shop) on 037 and 033, its failure on 2 Sep retried a minute later with the
+#: same message id; agency B (document system) on 037 at 00:30 on 1 Sep and failing on 3 Sep, on the
+#: unconfirmed XacMinh service and on TraCuuHoKhau, a service the seed lacks; the unknown member refused
+#: on 2 Sep; one call of each agency in August.
+POPULATION_CALLS = (
+    ("R-01", AGENCIES[0][0], "DVC", "ChiaSeThongTinCongDan", "2025-09-01 08:00", 100, True, None),
+    ("R-02", AGENCIES[0][0], "DVC", "ChiaSeThongTinCongDan", "2025-09-01 09:00", 200, True, None),
+    ("R-03", AGENCIES[0][0], "DVC", "ChiaSeThongTinCongDan", "2025-09-02 10:00", 400, True, None),
+    ("R-04", AGENCIES[0][0], "DVC", "ChiaSeThongTinCongDan", "2025-09-02 11:00", 3000, False,
+     "Server.ServerProxy.ServiceFailed"),
+    ("R-04", AGENCIES[0][0], "DVC", "ChiaSeThongTinCongDan", "2025-09-02 11:01", 1000, True, None),
+    ("R-05", AGENCIES[0][0], "DVC", "XacThucThongTinCongDan", "2025-09-03 14:00", 500, True, None),
+    ("R-06", AGENCIES[0][0], "DVC", "XacThucThongTinCongDan", "2025-09-03 15:00", 700, True, None),
+    ("R-07", AGENCIES[1][0], "QLVB", "ChiaSeThongTinCongDan", "2025-09-01 00:30", 300, True, None),
+    ("R-08", AGENCIES[1][0], "QLVB", "ChiaSeThongTinCongDan", "2025-09-03 09:00", 2000, False,
+     "Server.ServerProxy.ServiceFailed"),
+    ("R-09", UNKNOWN_MEMBER, "DVC", "XacThucThongTinCongDan", "2025-09-02 08:00", 50, False,
+     "Server.ServerProxy.AccessDenied"),
+    ("R-10", AGENCIES[1][0], "QLVB", "XacMinhThongTinNhanThan", "2025-09-03 10:00", 800, True, None),
+    ("R-11", AGENCIES[1][0], "QLVB", "TraCuuHoKhau", "2025-09-02 16:00", 600, True, None),
+    ("R-20", AGENCIES[0][0], "DVC", "ChiaSeThongTinCongDan", "2025-08-15 10:00", 150, True, None),
+    ("R-21", AGENCIES[1][0], "QLVB", "ChiaSeThongTinCongDan", "2025-08-31 23:50", 250, True, None),
+)  # fmt: skip
+#: (commune, month, residents, level-1 accounts, level-2 accounts, revised): 19753's September figure was
+#: revised, 19774's August level-2 count is missing; 19753 in June, before the merger (phường Phú Hội)
+POPULATION_STATS = (
+    (COMMUNES[0][0], JUNE, 10000, 3000, 5000, False),
+    (COMMUNES[0][0], MONTHS[0], 20000, 5000, 12000, False),
+    (COMMUNES[1][0], MONTHS[0], 15000, 4000, None, False),
+    (COMMUNES[0][0], MONTHS[1], 20400, 5100, 12750, True),
+    (COMMUNES[1][0], MONTHS[1], 15200, 4100, 6080, False),
+)
+
 DDL = """
 create schema if not exists marts;
 create schema if not exists reference;
@@ -231,6 +276,16 @@ create table marts.fct_field_report (
     latitude numeric, longitude numeric, is_coordinates_swapped boolean, state_count bigint,
     answer_due_at timestamptz, resolve_due_at timestamptz, is_answered_in_time boolean,
     is_resolved_in_time boolean
+);
+create table marts.fct_population_call (
+    request_id text not null, client text, agency_id text, client_member_code text, client_subsystem_code text,
+    service_code text not null, is_known_service boolean, called_at timestamptz not null, call_date date not null,
+    response_out_at timestamptz, latency_ms bigint, is_succeeded boolean not null, fault_code text,
+    status_code integer, request_bytes bigint, response_bytes bigint
+);
+create table marts.fct_population_stats (
+    commune_code text not null, admin_unit_valid_from date, month_start date not null, residents bigint not null,
+    level1_accounts bigint, level2_accounts bigint, published_at timestamptz, is_revised boolean
 );
 create table reference.frameworks (
     framework text, name_vi text, name_en text, issuing_document text, display_order integer,
@@ -332,6 +387,8 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
         "marts.fct_camera_availability",
         "marts.fct_camera_event__day",
         "marts.fct_field_report",
+        "marts.fct_population_call",
+        "marts.fct_population_stats",
     ):
         conn.execute(f"truncate {table}")
     conn.execute(
@@ -445,6 +502,7 @@ def build_marts(conn: psycopg.Connection, restated: bool = False) -> None:
             [(kind, start, *row) for kind, start in (("month", MONTHS[1]), ("quarter", QUARTER)) for row in LATE_DOSSIERS],
         )  # fmt: skip
         _build_ioc(cur)
+        _build_population(cur)
 
 
 def _build_ioc(cur: psycopg.Cursor) -> None:
@@ -479,6 +537,53 @@ def _build_ioc(cur: psycopg.Cursor) -> None:
         "insert into marts.fct_field_report values (%s, %s, %s, 'H57', 'cat-1', %s, %s, %s, %s, 16.46, 107.59,"
         " false, 1, %s, %s, %s, %s)",
         FIELD_REPORTS,
+    )
+
+
+def _build_population(cur: psycopg.Cursor) -> None:
+    """Project 06's marts: POPULATION_CALLS and POPULATION_STATS, with what the marts derive from them."""
+    services = {row["service_code"] for row in read_seed("population_services")}
+    calls = []
+    for request_id, member, subsystem, service, at, latency, succeeded, fault in POPULATION_CALLS:
+        called_at = datetime.fromisoformat(f"{at}:00+07:00")
+        calls.append(
+            (request_id, f"{member}/{subsystem}", None if member == UNKNOWN_MEMBER else member, member, subsystem,
+             service, service in services, called_at, called_at.date(),
+             called_at + timedelta(milliseconds=latency), latency, succeeded, fault, 200 if succeeded else 500,
+             640, 2048 if succeeded else 320)
+        )  # fmt: skip
+    cur.executemany(
+        "insert into marts.fct_population_call values (" + ", ".join(["%s"] * 16) + ")",
+        calls,
+    )
+
+    def valid_from(code: str, month: str) -> str:  # the version of the commune in force that month
+        return next(
+            start
+            for unit, _, start, end in ADMIN_UNITS
+            if unit == code and start <= month and (end is None or month < end)
+        )
+
+    def published(month: str, revised: bool) -> str:  # early the next month; a revision a month later
+        start = date.fromisoformat(month)
+        months = start.month + (2 if revised else 1)
+        return f"{start.year + (months - 1) // 12}-{(months - 1) % 12 + 1:02d}-05 09:00+07"
+
+    cur.executemany(
+        "insert into marts.fct_population_stats values (%s, %s, %s, %s, %s, %s, %s, %s)",
+        [
+            (
+                code,
+                valid_from(code, month),
+                month,
+                residents,
+                level1,
+                level2,
+                published(month, revised),
+                revised,
+            )
+            for code, month, residents, level1, level2, revised in POPULATION_STATS
+        ],
     )
 
 

@@ -24,6 +24,8 @@ from bi_fixtures import (
     DOCUMENTS,
     FIELD_REPORTS,
     LATE_DOSSIERS,
+    POPULATION_CALLS,
+    POPULATION_STATS,
     UNIT_FIGURES,
     build_bi,
     catalogue,
@@ -116,7 +118,8 @@ def test_the_login_reads_every_bi_relation(owner: psycopg.Connection, login: psy
     first, second = history[0][0], history[1][0]
     # every bi relation: the marts and seeds (with the 5 rating bands, the frameworks, 2 data-quality
     # months, 3 framework totals, the late dossiers of a month and a quarter, the documents and their
-    # 2 steps, the operations centre's communes, cameras, camera days and events, field reports)
+    # 2 steps, the operations centre's communes, cameras, camera days and events, field reports, Project 06's
+    # calls and commune figures)
     # + restatements + the history itself; rows: the marts' and seeds' (3 agency versions,
     # 12 dossiers) + 0 or 1 restatement.
     # The first was live when the second was staged: the second superseded it.
@@ -124,6 +127,7 @@ def test_the_login_reads_every_bi_relation(owner: psycopg.Connection, login: psy
     marts_rows = expected + 3 + 12 + 2 + 5 + 3 + 2 * len(LATE_DOSSIERS) + frameworks + 2 * len(rows)
     marts_rows += len(DOCUMENTS) + 2
     marts_rows += len(ADMIN_UNITS) + len(CAMERAS) + len(CAMERA_DAYS) + len(CAMERA_EVENTS) + len(FIELD_REPORTS)
+    marts_rows += len(POPULATION_CALLS) + len(POPULATION_STATS)
     assert history == [
         (first, False, "superseded", True, 1, 0, len(relations), marts_rows),
         (second, True, "published", True, None, 1, len(relations), marts_rows + 1),
