@@ -61,10 +61,16 @@ class Kind(enum.Enum):
     ISO_TIME = "iso_time"
     EPOCH_SECONDS = "epoch_seconds"
     EPOCH_MILLIS = "epoch_millis"
+    COUNT = "count"
 
 
 #: the JSON type each kind is sent as, where it is not a string (the fast path decodes into it)
-WIRE: dict[Kind, Any] = {Kind.BOOLEAN: bool, Kind.EPOCH_SECONDS: int | float, Kind.EPOCH_MILLIS: int}
+WIRE: dict[Kind, Any] = {
+    Kind.BOOLEAN: bool,
+    Kind.EPOCH_SECONDS: int | float,
+    Kind.EPOCH_MILLIS: int,
+    Kind.COUNT: int,
+}
 #: the kinds that hold a time
 TIMES = frozenset({Kind.LOCAL_TIME, Kind.ISO_TIME, Kind.EPOCH_SECONDS, Kind.EPOCH_MILLIS})
 
@@ -95,6 +101,9 @@ UUID = Opaque("UUID", r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]
 AGENCY_ID = Opaque("QCVN 102 agency id", r"[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}")
 #: a dossier code, `<agency id>-<yyMMdd>-<sequence>` (e.g. `000.00.12.H57-250905-00123`)
 DOSSIER_CODE = Opaque("dossier code", AGENCY_ID.pattern + r"-[0-9]{6}-[0-9]{1,6}")
+#: a request id of a lookup in a national database (`MaYeuCau`): the calling system's prefix and the
+#: second it was made (its digit run is a time), sometimes a sequence number (`THA_DVC_20250905083012`)
+REQUEST_ID = Opaque("request id", r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*_[0-9]{14}(_[0-9]{1,6})?")
 
 
 def _kind(kind: Kind, code_list: str | None = None, privacy: Privacy = Privacy.PLAIN) -> msgspec.Meta:
@@ -116,6 +125,8 @@ RequiredLocalTime = Annotated[str, _NOT_EMPTY, _kind(Kind.LOCAL_TIME)]
 IsoTime = Annotated[str, _kind(Kind.ISO_TIME)]
 EpochSeconds = Annotated[int | float, _kind(Kind.EPOCH_SECONDS)]
 EpochMillis = Annotated[int, _kind(Kind.EPOCH_MILLIS)]
+#: a whole number from 0 sent as a JSON integer (a size, an HTTP status); `Integer` is sent as a string
+Count = Annotated[int, _kind(Kind.COUNT)]
 Personal = Annotated[str, _kind(Kind.TEXT, privacy=Privacy.PERSONAL)]
 FreeText = Annotated[str, _kind(Kind.TEXT, privacy=Privacy.FREE_TEXT)]
 #: marks a top-level field a record may leave out (the source does not always send it)
@@ -278,11 +289,13 @@ EXAMPLES: dict[Kind, Any] = {
     Kind.ISO_TIME: "2025-09-01T08:30:00+07:00",
     Kind.EPOCH_SECONDS: 1756690200,
     Kind.EPOCH_MILLIS: 1756690200000,
+    Kind.COUNT: 1,
 }
 _OPAQUE_EXAMPLES = {
     UUID.pattern: "0b0f7a8e-3c1d-4e5f-9a2b-6c8d0e2f4a1b",
     AGENCY_ID.pattern: "000.00.12.H57",
     DOSSIER_CODE.pattern: "000.00.12.H57-250905-00123",
+    REQUEST_ID.pattern: "THA_DVC_20250905083012",
 }
 
 

@@ -3,7 +3,8 @@
 - timeouts on connect and read, always;
 - retries with jittered exponential backoff on 5xx, connection errors and timeouts;
 - `Retry-After` honoured on 429 (seconds or an HTTP date), capped;
-- auth chosen per source: none, a token login (`TokenAuth`), an expiring bearer
+- auth chosen per source: none, a token login (`TokenAuth`: credentials as JSON or an OAuth2
+  client-credentials grant), an expiring bearer
   (`ExpiringTokenAuth`, renewed before it expires), a fixed bearer (`StaticToken`), a client
   certificate (`MutualTLS`), a system id and secret sent as headers (`SystemCredentials`) or a
   fixed token in a header of the source's naming (`HeaderToken`); a token that can be renewed is renewed once when a call answers
@@ -67,7 +68,9 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class TokenAuth:
-    """Bearer token obtained by POSTing credentials as JSON to `path`; the answer names it `token_field`.
+    """Bearer token obtained by POSTing credentials as JSON to `path`, or, with `client_credentials`,
+    as an OAuth2 client-credentials grant (RFC 6749 §4.4: the form `grant_type=client_credentials`
+    with the credentials in HTTP Basic); the answer names it `token_field`.
 
     The token is kept until a call answers 401, then fetched again once.
     """
@@ -76,6 +79,7 @@ class TokenAuth:
     username: str
     password: str = field(repr=False)
     token_field: str = "access_token"
+    client_credentials: bool = False
 
 
 @dataclass(frozen=True)
@@ -268,12 +272,22 @@ class ApiClient:
     def _login(self) -> str:
         assert isinstance(self.auth, TokenAuth)
         self.logins += 1
-        response = self._call(
-            "POST",
-            self.auth.path,
-            body={"username": self.auth.username, "password": self.auth.password},
-            authenticated=False,
-        )
+        if self.auth.client_credentials:
+            response = self._call(
+                "POST",
+                self.auth.path,
+                content=b"grant_type=client_credentials",
+                content_type="application/x-www-form-urlencoded",
+                authenticated=False,
+                basic=(self.auth.username, self.auth.password),
+            )
+        else:
+            response = self._call(
+                "POST",
+                self.auth.path,
+                body={"username": self.auth.username, "password": self.auth.password},
+                authenticated=False,
+            )
         answer = self._decode_json(response, "POST", self.auth.path)
         token = answer.get(self.auth.token_field) if isinstance(answer, dict) else None
         if not token:
@@ -314,6 +328,7 @@ class ApiClient:
         accept: str = "application/json",
         authenticated: bool = True,
         stream: bool = False,
+        basic: tuple[str, str] | None = None,
     ) -> requests.Response:
         url = f"{self.base_url}{path}"
         authenticated = authenticated and self.auth is not None
@@ -345,6 +360,7 @@ class ApiClient:
                         timeout=(self.policy.connect_timeout, self.policy.read_timeout),
                         verify=self._verify,
                         stream=stream,
+                        auth=basic,
                     )
             except requests.exceptions.SSLError as exc:
                 raise AuthError(f"{method} {path}: TLS refused: {_tls_reason(exc)}") from None

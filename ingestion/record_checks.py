@@ -47,6 +47,7 @@ NUMBER_PATTERN = r"^[0-9]+([.,][0-9]+)?$"
 _NUMBER = re.compile(NUMBER_PATTERN)
 _EARLIEST = str(EARLIEST_YEAR)
 MAX_INTEGER = 2**31 - 1  # a raw table's integer column
+MAX_COUNT = 2**63 - 1  # a bigint
 CITIZEN_ID_IN_KEY = "holds a citizen id; a natural key is stored as sent, so the record is refused"
 _ISO = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})"
@@ -123,6 +124,10 @@ def _wired(field: FieldSpec, name: str, value: Any) -> None:
     if field.kind is Kind.BOOLEAN:
         if type(value) is not bool:
             raise Rejected(f"{name}={value!r} is not true or false")
+        return
+    if field.kind is Kind.COUNT:
+        if type(value) is not int or not 0 <= value <= MAX_COUNT:
+            raise Rejected(f"{name}={value!r} is not a whole number from 0")
         return
     if not _epoch_number(field.kind, value):
         raise Rejected(
@@ -315,6 +320,8 @@ def _refuses_blank(field: FieldSpec) -> bool:
 def _wired_tests(field: FieldSpec, name: str, names: dict[str, Any]) -> list[str]:
     """The tests of a field sent as a JSON boolean or integer (decoded as one, or UNSET)."""
     tests = ["v is UNSET"] if field.required or field.present else []
+    if field.kind is Kind.COUNT:
+        tests.append(f"v is not UNSET and not 0 <= v <= {MAX_COUNT}")
     if field.kind in (Kind.EPOCH_SECONDS, Kind.EPOCH_MILLIS):
         names[f"bounds_{name}"] = field.kind
         tests.append(

@@ -242,6 +242,9 @@ class TokenLogin:
     token_field: str = "access_token"
     #: when set, the answer's field with the token's lifetime in seconds (renewed before expiry)
     expires_field: str | None = None
+    #: an OAuth2 client-credentials grant (the username and password as client id and secret)
+    #: instead of the credentials as JSON
+    client_credentials: bool = False
 
 
 @dataclass(frozen=True)
@@ -284,7 +287,8 @@ class Sandbox:
     `health_path` with 200 once it serves. Each source's sandbox listens on
     DTIMON_SANDBOX_PORT + `port_offset` (or `DTIMON_<SOURCE>_SANDBOX_PORT`). Offsets are
     one per source, from -2 to 7 (8100-8109 by default, below the report and docs ports):
-    documents -1, one-stop 0, operations centre 1, population 2; tests/unit/test_default_ports.py checks them.
+    documents -1, one-stop 0, operations centre 1, national-database lookups 2; tests/unit/test_default_ports.py
+    checks them.
     """
 
     module: str
@@ -378,9 +382,16 @@ class Source:
                     endpoint.username,
                     endpoint.password,
                     self.auth.token_field,
+                    self.auth.client_credentials,
                     expires_field=self.auth.expires_field,
                 )
-            return TokenAuth(self.auth.path, endpoint.username, endpoint.password, self.auth.token_field)
+            return TokenAuth(
+                self.auth.path,
+                endpoint.username,
+                endpoint.password,
+                self.auth.token_field,
+                self.auth.client_credentials,
+            )
         if isinstance(self.auth, BearerToken):
             return StaticToken(endpoint.token)
         if isinstance(self.auth, ClientCertificate):

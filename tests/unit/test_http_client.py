@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -171,6 +172,20 @@ def test_expiring_bearer_is_renewed_before_it_expires_and_on_401() -> None:
     ]
 
 
+def test_a_client_credentials_grant_sends_the_form_with_basic_auth_and_no_json() -> None:
+    valid = {"t1", "t2"}
+    auth = ExpiringTokenAuth("/token", "client", "secret", client_credentials=True)
+    api, adapter, _ = client(_token_server(["t1", "t2"], valid, lifetime=3600), auth=auth)
+    assert api.get_text("/x") == "t1"
+    valid.discard("t1")
+    assert api.get_text("/x") == "t2"  # revoked before its time: a new grant on the 401
+    login = adapter.sent[0]
+    assert login.body == b"grant_type=client_credentials"
+    assert login.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert login.headers["Authorization"] == "Basic " + base64.b64encode(b"client:secret").decode()
+    assert adapter.paths() == ["POST /token", "GET /x", "GET /x", "POST /token", "GET /x"]
+
+
 def test_expiring_bearer_without_a_lifetime_is_an_auth_error() -> None:
     api, _, _ = client(_token_server(["t1"], {"t1"}), auth=ExpiringTokenAuth("/token", "u", "p"))
     with pytest.raises(AuthError, match="expires_in"):
@@ -202,6 +217,10 @@ def test_a_source_chooses_its_auth_from_its_declaration() -> None:
     assert source(TokenLogin("/login")).client_auth(endpoint) == TokenAuth("/login", "user", "pw")
     expiring = source(TokenLogin("/login", expires_field="ttl")).client_auth(endpoint)
     assert isinstance(expiring, ExpiringTokenAuth) and expiring.expires_field == "ttl"
+    granted = source(TokenLogin("/token", expires_field="expires_in", client_credentials=True))
+    assert granted.client_auth(endpoint) == ExpiringTokenAuth(
+        "/token", "user", "pw", client_credentials=True, expires_field="expires_in"
+    )
     assert source(BearerToken()).client_auth(endpoint) == StaticToken("tok")
     assert source(SystemSecret()).client_auth(endpoint) == SystemCredentials("user", "pw")
     assert source(TokenHeader("token")).client_auth(endpoint) == HeaderToken("token", "pw")
