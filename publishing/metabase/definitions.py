@@ -475,7 +475,7 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             _tags("period", "unit"),
         ),
         Question(
-            "population_calls_by_agency",
+            "lookups_by_agency",
             "department",
             "Khai thác CSDL quốc gia về dân cư theo cơ quan và dịch vụ",
             "Lượt gọi của các hệ thống của tỉnh tới Cơ sở dữ liệu quốc gia về dân cư trong tháng (nhật ký giám sát"
@@ -483,17 +483,17 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             " danh mục cơ quan được ghi rõ) và dịch vụ: lượt gọi, thành công, thất bại, tỷ lệ thành công, thời gian"
             " phản hồi trung vị và phân vị 95 (giây) tính từ từng lượt gọi (chỉ số DA06-01 đến DA06-04); tỷ lệ"
             " thành công thấp nhất trước. Một mã yêu cầu gửi lại được tính là hai lượt gọi.",
-            "population_calls_by_agency.sql",
+            "lookups_by_agency.sql",
             "table",
             _tags("period", "unit"),
         ),
         Question(
-            "population_calls_daily",
+            "lookups_daily",
             "department",
             "Lượt gọi CSDL quốc gia về dân cư theo ngày",
             "Lượt gọi tới Cơ sở dữ liệu quốc gia về dân cư từng ngày (giờ Việt Nam) của tháng, của mọi cơ quan hoặc"
             " cơ quan đã chọn: lượt gọi, thất bại và tỷ lệ thành công.",
-            "population_calls_daily.sql",
+            "lookups_daily.sql",
             "combo",
             _tags("period", "unit"),
             {
@@ -506,35 +506,35 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             },
         ),
         Question(
-            "population_call_failures",
+            "lookup_failures",
             "department",
             "Lỗi khi gọi CSDL quốc gia về dân cư theo mã lỗi",
             "Lượt gọi thất bại trong tháng theo mã lỗi của nền tảng tích hợp (không có mã lỗi: mã trạng thái HTTP):"
             " số lượt, số cơ quan bị ảnh hưởng và tên các cơ quan, lần gần nhất (giờ Việt Nam); nhiều nhất trước.",
-            "population_call_failures.sql",
+            "lookup_failures.sql",
             "table",
             _tags("period", "unit"),
         ),
         Question(
-            "population_eid_by_commune",
+            "eid_by_commune",
             "department",
             "Tài khoản định danh điện tử theo xã, phường",
             "Dân số và số tài khoản định danh điện tử (VNeID) mức 1, mức 2 của từng xã, phường trong tháng, theo"
             " lần công bố sau cùng; tên xã, phường như tại tháng đó; tỷ lệ tài khoản mức 2 trên dân số (chỉ số"
             " NQ17-06 theo xã) và số liệu có bị điều chỉnh hay không; tỷ lệ thấp nhất trước. Đơn vị: mã hoặc tên"
             " xã, phường.",
-            "population_eid_by_commune.sql",
+            "eid_by_commune.sql",
             "table",
             _tags("period", "unit"),
         ),
         Question(
-            "population_eid_province",
+            "eid_province",
             "department",
             "Tài khoản định danh điện tử toàn tỉnh theo tháng",
             "Tổng dân số và tài khoản định danh điện tử mức 1, mức 2 của các xã, phường có số liệu trong tháng, tỷ"
             " lệ mức 2 trên dân số của tỉnh (chỉ số NQ17-06; chỉ tính các xã, phường có số tài khoản mức 2) và số"
             " xã, phường có số liệu điều chỉnh; tháng mới nhất trước.",
-            "population_eid_province.sql",
+            "eid_province.sql",
             "table",
             _tags("period"),
         ),
@@ -632,11 +632,11 @@ def build(catalogue: list[dict[str, str]] | None = None) -> Definitions:
             " xã, phường: mã hoặc tên).",
             ("period", "unit"),
             (
-                Dashcard("population_calls_daily", 0, 0, 12, 6),
-                Dashcard("population_call_failures", 0, 12, 12, 6),
-                Dashcard("population_calls_by_agency", 6, 0, 24, 8),
-                Dashcard("population_eid_province", 14, 0, 24, 4),
-                Dashcard("population_eid_by_commune", 18, 0, 24, 8),
+                Dashcard("lookups_daily", 0, 0, 12, 6),
+                Dashcard("lookup_failures", 0, 12, 12, 6),
+                Dashcard("lookups_by_agency", 6, 0, 24, 8),
+                Dashcard("eid_province", 14, 0, 24, 4),
+                Dashcard("eid_by_commune", 18, 0, 24, 8),
             ),
         ),
         Dashboard(

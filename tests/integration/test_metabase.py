@@ -85,7 +85,7 @@ def _filters_for(question: Question) -> dict[str, Any]:
     values = dict(ALL_FILTERS)
     if "level" in {tag.name for tag in question.tags}:
         values["unit"] = PROVINCE[0]  # the default level's unit
-    if question.key == "population_eid_by_commune":
+    if question.key == "eid_by_commune":
         values["unit"] = COMMUNES[0][1]  # its unit is a commune (code or name)
     if question.key == "publication_history":
         values["period"] = date.today()  # the fixture's publications were made today
@@ -302,7 +302,7 @@ def test_the_project_06_questions_count_calls_latencies_failures_and_accounts(
     # median the 3rd, 400 ms (the mean would be 940); 95th at 3.8: 1,000 + 0.8 × 2,000 = 2,600 ms.
     # A on 033: 500, 700: median 600; 95th at 0.95: 500 + 0.95 × 200 = 690 ms.
     # B on 037: 300 (00:30 on 1 Sep), 2,000 (failed): median 1,150; 95th: 300 + 0.95 × 1,700 = 1,915 ms.
-    assert run("population_calls_by_agency") == [
+    assert run("lookups_by_agency") == [
         (unknown, verify, 1, 0, 1, Decimal("0.00"), Decimal("0.050"), Decimal("0.050")),
         (AGENCIES[1][1], share, 2, 1, 1, Decimal("50.00"), Decimal("1.150"), Decimal("1.915")),
         (AGENCIES[0][1], share, 5, 4, 1, Decimal("80.00"), Decimal("0.400"), Decimal("2.600")),
@@ -311,34 +311,32 @@ def test_the_project_06_questions_count_calls_latencies_failures_and_accounts(
         (AGENCIES[1][1], identity, 1, 1, 0, Decimal("100.00"), Decimal("0.800"), Decimal("0.800")),
     ]  # a service the seed lacks shows its code
     # the unit is the agency's code or name, or the member code the catalogue does not know
-    assert run("population_calls_by_agency", unit=AGENCIES[0][1]) == run(
-        "population_calls_by_agency", unit=AGENCIES[0][0]
-    )
-    assert [r[:3] for r in run("population_calls_by_agency", unit=UNKNOWN_MEMBER)] == [(unknown, verify, 1)]
+    assert run("lookups_by_agency", unit=AGENCIES[0][1]) == run("lookups_by_agency", unit=AGENCIES[0][0])
+    assert [r[:3] for r in run("lookups_by_agency", unit=UNKNOWN_MEMBER)] == [(unknown, verify, 1)]
     # August: one call each (B's at 23:50 on 31 Aug); R-07 at 00:30 on 1 Sep is September's though UTC says 31 Aug
-    august = run("population_calls_by_agency", period=date(2025, 8, 1))
+    august = run("lookups_by_agency", period=date(2025, 8, 1))
     assert sorted(r[:3] for r in august) == [(AGENCIES[0][1], share, 1), (AGENCIES[1][1], share, 1)]
 
     # (day, calls, failed, success %): 1 Sep; 2 Sep ×2 (one failed), R-09 (failed),
     # 3 of 5; 3 Sep, R-08 (failed), R-10: 3 of 4
-    assert [(r[0].day, *r[1:]) for r in run("population_calls_daily")] == [
+    assert [(r[0].day, *r[1:]) for r in run("lookups_daily")] == [
         (1, 3, 0, Decimal("100.00")),
         (2, 5, 2, Decimal("60.00")),
         (3, 4, 1, Decimal("75.00")),
     ]
-    assert [(r[0].day, *r[1:]) for r in run("population_calls_daily", unit=AGENCIES[0][1])] == [
+    assert [(r[0].day, *r[1:]) for r in run("lookups_daily", unit=AGENCIES[0][1])] == [
         (1, 2, 0, Decimal("100.00")),
         (2, 3, 1, Decimal("66.67")),  # 2 of 3
         (3, 2, 0, Decimal("100.00")),
     ]
-    assert [r[0] for r in run("population_calls_daily", period=date(2025, 8, 1))] == [
+    assert [r[0] for r in run("lookups_daily", period=date(2025, 8, 1))] == [
         date(2025, 8, 15),
         date(2025, 8, 31),
     ]
 
     # failures per fault code: ServiceFailed hit A and B (R-08, the latest, 09:00 on 3 Sep);
     # the unknown member was refused once
-    assert run("population_call_failures") == [
+    assert run("lookup_failures") == [
         (
             "Server.ServerProxy.ServiceFailed",
             2,
@@ -348,36 +346,36 @@ def test_the_project_06_questions_count_calls_latencies_failures_and_accounts(
         ),
         ("Server.ServerProxy.AccessDenied", 1, 1, unknown, datetime(2025, 9, 2, 8)),
     ]
-    assert [r[:4] for r in run("population_call_failures", unit=AGENCIES[1][0])] == [
+    assert [r[:4] for r in run("lookup_failures", unit=AGENCIES[1][0])] == [
         ("Server.ServerProxy.ServiceFailed", 1, 1, AGENCIES[1][1])
     ]
-    assert run("population_call_failures", period=date(2025, 8, 1)) == []
+    assert run("lookup_failures", period=date(2025, 8, 1)) == []
 
     # accounts per commune, the lowest level-2 share first: Phú Xuân 6,080 / 15,200 = 40 %, Thuận Hóa
     # 12,750 / 20,400 = 62.5 % (revised)
-    assert run("population_eid_by_commune") == [
+    assert run("eid_by_commune") == [
         (date(2025, 9, 1), COMMUNES[1][1], 15200, 4100, 6080, Decimal("40.00"), "Không"),
         (date(2025, 9, 1), COMMUNES[0][1], 20400, 5100, 12750, Decimal("62.50"), "Có"),
     ]
     # August: Phú Xuân gave no level-2 count (no share, last); 12,000 / 20,000 = 60 %
-    assert run("population_eid_by_commune", period=date(2025, 8, 1)) == [
+    assert run("eid_by_commune", period=date(2025, 8, 1)) == [
         (date(2025, 8, 1), COMMUNES[0][1], 20000, 5000, 12000, Decimal("60.00"), "Không"),
         (date(2025, 8, 1), COMMUNES[1][1], 15000, 4000, None, None, "Không"),
     ]
     # June: 19753 under its name before the merger of 1 July 2025, found by that name or its code
     june = [(date(2025, 6, 1), "phường Phú Hội", 10000, 3000, 5000, Decimal("50.00"), "Không")]
     for unit in ("phường Phú Hội", COMMUNES[0][0]):
-        assert run("population_eid_by_commune", period=date(2025, 6, 1), unit=unit) == june
-    assert run("population_eid_by_commune", period=date(2025, 6, 1), unit=COMMUNES[0][1]) == []
+        assert run("eid_by_commune", period=date(2025, 6, 1), unit=unit) == june
+    assert run("eid_by_commune", period=date(2025, 6, 1), unit=COMMUNES[0][1]) == []
 
     # the province per month, newest first: September 18,830 / 35,600 = 52.89 %; August's share over
     # Thuận Hóa alone, the one commune with a level-2 count (12,000 / 20,000), its residents all counted
-    assert login.execute(*render_native(build.question("population_eid_province"), {})).fetchall() == [
+    assert login.execute(*render_native(build.question("eid_province"), {})).fetchall() == [
         (date(2025, 9, 1), 2, 35600, 9200, 18830, Decimal("52.89"), 1),
         (date(2025, 8, 1), 2, 35000, 9000, 12000, Decimal("60.00"), 0),
         (date(2025, 6, 1), 1, 10000, 3000, 5000, Decimal("50.00"), 0),
     ]
-    assert [r[0] for r in run("population_eid_province")] == [date(2025, 9, 1)]
+    assert [r[0] for r in run("eid_province")] == [date(2025, 9, 1)]
 
 
 # -- provisioning against the fake Metabase -------------------------------------------------
