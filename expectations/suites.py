@@ -49,9 +49,10 @@ DQ_SHARES: dict[str, str] = {
 #: is the catalogue's maximum (NULL when it sets none).
 MALFORMED_BY_UNIT: dict[str, str] = {
     "ratio": "value < 0 or value > 1 or target < 0 or target > 1",
-    "duration": "value < 0 or target < 0",
-    "limit_share": "value < 0 or target < 0",
     "count": "value < 0 or value <> trunc(value) or target < 0",
+    "duration": "value < 0 or target < 0",
+    "seconds": "value < 0 or target < 0",
+    "limit_share": "value < 0 or target < 0",
     "points": "value < 0 or value > {max_points} or target < 0",
 }
 #: What an additive indicator's figures must also satisfy by unit (an aggregate indicator's
@@ -59,6 +60,7 @@ MALFORMED_BY_UNIT: dict[str, str] = {
 ADDITIVE_MALFORMED_BY_UNIT: dict[str, str] = {
     "ratio": "numerator is null or denominator is null or numerator > denominator",
     "duration": "numerator is null or denominator is null or denominator < 0",
+    "seconds": "numerator is null or denominator is null or denominator < 0",
     "limit_share": "numerator is null or denominator is null or denominator < 0",
     "count": "numerator is null",
     "points": "numerator is null",

@@ -23,3 +23,13 @@
         from {{ ref('dim_agency') }} as catalogue_agencies
     ), false)
 {%- endmacro %}
+
+{#- The installation's province as agency ids name it (their level-1 code, H57 …): the unit_id of a
+    province row an aggregate measure gives without an agency to read it from. -#}
+{% macro installation_province_id() -%}
+    (
+        select min({{ agency_province('own_agencies.agency_id') }})
+        from {{ ref('dim_agency') }} as own_agencies
+        where own_agencies.admin_unit_level is not null
+    )
+{%- endmacro %}

@@ -1,4 +1,4 @@
-"""What the day-at-a-time sandboxes share (the IOC and the population database): a span of local
+"""What the day-at-a-time sandboxes share (a camera feed, a call log): a span of local
 days whose streams are built on first use and kept in a bounded cache, and local-time helpers.
 
 A `DayParts` has the span (`start`, and `end`: the simulated clock, exclusive; both None for an

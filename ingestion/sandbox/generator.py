@@ -59,9 +59,9 @@ RATED_SHARE = 0.3  # settled dossiers whose applicant rates them on the portal
 RATINGS = (("RẤT HÀI LÒNG", 0.55), ("HÀI LÒNG", 0.95), ("KHÔNG HÀI LÒNG", 1.0))  # cumulative
 FEEDBACK_SHARE = 0.04  # received dossiers that draw a feedback item (PAKN): a working day always has some
 FEEDBACK_ABOUT_DOSSIER_SHARE = 0.7  # of those, a complaint about the dossier itself
-#: `MaCSDL` of the national population database in `DSKetNoiCSDL`: its entry carries the
-#: request id (`MaYeuCau`) of the lookup made a few seconds after submission
-POPULATION_DATABASE = "1"
+#: `MaCSDL` of the national residents database (CSDL quốc gia về dân cư) in `DSKetNoiCSDL`: its entry
+#: carries the request id (`MaYeuCau`) of the lookup made a few seconds after submission
+RESIDENTS_DATABASE = "1"
 LOOKUP_DELAY_SECONDS = (1, 20)
 
 OFFICE_OPEN = time(7, 30)
@@ -553,7 +553,7 @@ class Setting:
     """What every sandbox of one province shares with `generate_province` for the same arguments:
     the geography, the agencies (ids, names, levels, staff, the day a closed unit's agency stopped),
     the work calendar and the span. Other sources' sandboxes build on it, not on dossiers — except
-    the population database's, which mirrors the one-stop's lookups (`DSKetNoiCSDL[].MaYeuCau`) in
+    the residents database's, which mirrors the one-stop's lookups (`DSKetNoiCSDL[].MaYeuCau`) in
     its log and so generates the province's dossiers too."""
 
     geography: Geography
@@ -950,9 +950,9 @@ def _dossier_story(
     else:
         base["MaHoSo"] = code
     for entry in base["DSKetNoiCSDL"]:
-        if entry["MaCSDL"] == POPULATION_DATABASE:  # its own random stream: nothing else moves
-            delay = between(ctx.rng("population-lookup", base["MaHoSo"]), *LOOKUP_DELAY_SECONDS)
-            entry["MaYeuCau"] = population_request_id(agency.code, submitted + timedelta(seconds=delay))
+        if entry["MaCSDL"] == RESIDENTS_DATABASE:  # its own random stream: nothing else moves
+            delay = between(ctx.rng("lookup", base["MaHoSo"]), *LOOKUP_DELAY_SECONDS)
+            entry["MaYeuCau"] = lookup_request_id(agency.code, submitted + timedelta(seconds=delay))
 
     events: list[Event] = []
     system = ("Hệ thống", "", "Cổng Dịch vụ công")
@@ -1091,8 +1091,8 @@ def request_prefix(member_code: str) -> str:
     return f"{parts[-1]}{''.join(parts[1:-1])}" if len(parts) == 4 else member_code.replace(".", "")
 
 
-def population_request_id(member_code: str, moment: datetime, subsystem: str = "DVC") -> str:
-    """The request id (`MaYeuCau`) of a call to the population database: `<prefix>_<subsystem>_`
+def lookup_request_id(member_code: str, moment: datetime, subsystem: str = "DVC") -> str:
+    """The request id (`MaYeuCau`) of a call to the residents database: `<prefix>_<subsystem>_`
     and the second of the call (`yyyyMMddHHmmss`), as the real client makes it [C: research d.2]:
     two calls of one system in the same second get the same id."""
     return f"{request_prefix(member_code)}_{subsystem}_{_stamp(moment)}"

@@ -17,6 +17,7 @@ import msgspec
 from ingestion.declarations import (
     AGENCY_ID,
     DOSSIER_CODE,
+    REQUEST_ID,
     Decimal,
     FreeText,
     Integer,
@@ -77,9 +78,12 @@ class Identity(msgspec.Struct, kw_only=True):
 
 
 class LinkedDatabase(msgspec.Struct, kw_only=True):
-    """A national database the dossier was checked against (DSKetNoiCSDL[])."""
+    """A national database the dossier was checked against (DSKetNoiCSDL[]), with the request id
+    of the lookup (an assumed field): the call log of the national-database interface carries it
+    as the call's message id."""
 
     MaCSDL: Text = ""
+    MaYeuCau: Annotated[Text, REQUEST_ID] = ""
 
 
 class Attachment(msgspec.Struct, kw_only=True):

@@ -20,9 +20,9 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _SEPARATORS = {"vi": (".", ","), "en": (",", ".")}
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: Decimals shown per measure unit of the indicator catalogue.
-_DECIMALS = {"ratio": 2, "count": 0, "duration": 1, "points": 2}
+_DECIMALS = {"ratio": 2, "count": 0, "duration": 1, "seconds": 2, "points": 2}
 #: Words after a number per measure unit and language (a duration is in working days).
-_UNIT_WORDS = {"duration": {"vi": " ngày", "en": " days"}}
+_UNIT_WORDS = {"duration": {"vi": " ngày", "en": " days"}, "seconds": {"vi": " giây", "en": " s"}}
 
 Number = Decimal | int | float
 
@@ -63,7 +63,7 @@ def format_percent(ratio: Number | None, lang: str = "vi", decimals: int = 2) ->
 
 
 def format_value(value: Number | None, measure_unit: str, lang: str = "vi") -> str:
-    """An indicator value in its catalogue unit (ratio, count, duration, limit_share or points);
+    """An indicator value in its catalogue unit (ratio, count, duration, seconds, limit_share or points);
     a share of a legal time limit reads as a percentage of it (may exceed 100 %)."""
     if measure_unit in ("ratio", "limit_share"):
         return format_percent(value, lang)

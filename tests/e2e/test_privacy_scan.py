@@ -40,6 +40,9 @@ from ingestion.sandbox.documents.generator import generate_exchange
 from ingestion.sandbox.generator import generate_province
 from ingestion.sandbox.ioc.generator import generate_ioc
 from ingestion.sandbox.ioc.replay import ALERT_LIST_CLOSE, ALERTS_DIR, EVENTS_DIR, REPORTS_DIR, export_ioc
+from ingestion.sandbox.population.generator import generate_population
+from ingestion.sandbox.population.replay import OPMON_DIR as POPULATION_LOG_DIR
+from ingestion.sandbox.population.replay import export_population
 from ingestion.sandbox.province import DOSSIERS_FILE, PROGRESS_FILE, export_province
 from ingestion.sources import SOURCES
 from ingestion.sources.edoc_records import list_fields
@@ -61,6 +64,10 @@ IOC_PLATES = 20
 IOC_REPORTS_EVERY = 40
 #: one plate read in this many is sent under a renamed field (its value becomes a needle)
 IOC_RENAMED_EVERY = 25
+#: the population interface's scale: a few hundred calls a working day
+POPULATION_SCALE = 0.1
+#: one call in this many is given personal data
+POPULATION_EVERY = 40
 TEXT_TYPES = ("text", "jsonb", "json", "character varying", "character", "bytea", "ARRAY")
 
 
@@ -440,11 +447,46 @@ def inject_ioc(folder: Path, injected: Injected) -> None:
     injected.needles |= set(names) | set(plates[:: max(1, len(plates) // IOC_PLATES)])
 
 
+def inject_population(folder: Path, injected: Injected) -> None:
+    """Drift in the population interface's replay folder (`DIR/population/`, the scan's week at
+    POPULATION_SCALE): the officers' accounts (`messageUserId`) of one call in POPULATION_EVERY
+    become needles; of those calls, one in two is made under a citizen's name, the others also send
+    the name under `messageUserName` (a field the declaration does not know); every one of them
+    names a citizen in its fault string; one more call full of it is a reject (a request time
+    that is no epoch)."""
+    target = folder / "population"
+    export_population(generate_population(20250901, POPULATION_SCALE, START, END), target)
+    for number, path in enumerate(sorted((target / POPULATION_LOG_DIR).glob("*.jsonl"))):
+        calls = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+        for n, call in enumerate(calls[::POPULATION_EVERY], start=100 * number):
+            citizen_id, phone, email, name = _citizen(600 + n)
+            if len(call["messageUserId"]) >= 6:
+                injected.needles.add(call["messageUserId"])
+            if n % 2:
+                call["messageUserId"] = name
+                injected.needles |= set(spellings(name))
+            else:
+                call["messageUserName"] = name
+                injected.needles |= set(spellings(name))
+                injected.renamed.add("messageUserName")
+            call["faultString"] = injected.person([citizen_id, phone, email, name])
+        if number == 2 and calls:
+            bad = json.loads(json.dumps(calls[0]))
+            citizen_id, phone, email, name = _citizen(999)
+            bad.update(
+                requestInTs="soon", messageUserId=name, faultString=injected.person([citizen_id, name])
+            )
+            calls.append(bad)
+            injected.rejects += 1
+        path.write_bytes(b"".join(orjson.dumps(call) + b"\n" for call in calls))
+
+
 #: per registered source, how its exported files are given drift (a new interface adds its own)
 INJECTIONS: dict[str, Callable[[Path, Injected], None]] = {
     "onestop": inject_onestop,
     "edoc": inject_edoc,
     "ioc": inject_ioc,
+    "population": inject_population,
 }
 
 
@@ -587,6 +629,12 @@ def test_the_drift_reached_the_warehouse(drift_run: dict[str, Any]) -> None:
         ioc_rejects = {
             r[0] for r in conn.execute("select entity from ops.rejects where source = 'ioc'").fetchall()
         }
+        noted_calls = conn.execute(
+            "select count(*) from raw.population__calls where record->>'faultString' like 'Liên hệ: %%'"
+        ).fetchone()[0]
+        call_rejects = conn.execute(
+            "select count(*) from ops.rejects where source = 'population'"
+        ).fetchone()[0]
     assert loaded >= len(injected.keys) // 2
     assert injected.renamed <= unknown
     assert rejects >= injected.rejects
@@ -595,6 +643,7 @@ def test_the_drift_reached_the_warehouse(drift_run: dict[str, Any]) -> None:
     assert noted_reports >= 3  # and the IOC's
     assert all(count > 0 for count in read)
     assert {"alerts", "reports"} <= ioc_rejects
+    assert noted_calls >= 5 and call_rejects >= 1  # and the population interface's
     assert len(injected.needles) > 100
 
 

@@ -16,8 +16,9 @@ carries every fault at once and is refused, each check naming its own:
 - 6 October: 30 records with an impossible date beside 12 good ones (reject share above 5 %),
   and 20 dossiers of a procedure missing from the catalogue (unknown share above 5 %); the
   document exchange's work-file export sends a day of records with an unreadable update time,
-  and the operations centre a day of camera transitions with no time (the same check, named for
-  edoc work_files and ioc camera_status).
+  the operations centre a day of camera transitions with no time, and the population database
+  interface a day of commune figures for a month 13 (the same check, named for edoc work_files,
+  ioc camera_status and population figures).
 
 The gate's other fail expectations repeat dbt's tests or guard the models' own logic: no record
 the loader accepts reaches them through `dbt build`; each is shown on a damaged copy where
@@ -54,6 +55,7 @@ from ingestion.schema import migrate
 from ingestion.sources import SOURCES
 from ingestion.sources.edoc_records import WorkFile
 from ingestion.sources.ioc_records import CameraTransition
+from ingestion.sources.population_records import CommuneFigures
 from ingestion.sources.onestop import SOURCE
 
 DOSSIERS = SOURCE.entity("dossiers")
@@ -257,7 +259,8 @@ def test_every_fault_injected_at_the_source_is_caught_and_bi_is_unchanged(
     ]
     _load_day(conn, date(2025, 10, 6), _september(date(2025, 10, 6)) + bad_dates + unknown)
     # the document exchange's export: a day of work files whose update time no declared format reads;
-    # the operations centre: a day of camera transitions whose time is no epoch
+    # the operations centre: a day of camera transitions whose time is no epoch; the population
+    # database interface: a day of commune figures for a thirteenth month
     start = datetime(2025, 10, 6, tzinfo=VN_TZ)
     unreadable = {
         ("edoc", "work_files"): [
@@ -265,6 +268,9 @@ def test_every_fault_injected_at_the_source_is_caught_and_bi_is_unchanged(
         ],
         ("ioc", "camera_status"): [
             example_record(CameraTransition) | {"camera_id": f"K{n}", "at": "soon"} for n in range(12)
+        ],
+        ("population", "figures"): [
+            example_record(CommuneFigures) | {"MaXa": f"1{n:04d}", "Thang": "202513"} for n in range(12)
         ],
     }
     for (source, entity), records in unreadable.items():

@@ -387,6 +387,7 @@ def test_a_revision_replaces_the_figure_once_published() -> None:
         (b"not json", ("500", "DATA_INCORRECT")),
         ([1, 2], ("500", "DATA_INCORRECT")),
         ({"MaYeuCau": "X", "MaTinh": "46"}, ("500", "DATA_INCORRECT")),
+        ({"MaYeuCau": "X", "Thang": "202505"}, ("201", "RECORD_NOT_FOUND")),  # MaTinh left out: its own
         (_ask("202513"), ("500", "DATA_INCORRECT")),
         ({**_ask("202507"), "MaYeuCau": ""}, ("500", "DATA_INCORRECT")),
     ],

@@ -1,6 +1,7 @@
 -- One row per dossier (latest version): the digital-service facts of the Decision 766 group 3 and
--- 4 indicators, read from the record's flags and lists (DOMAIN.md §3.3). A deleted file
--- (IsDeleted = 1) counts for nothing.
+-- 4 indicators, read from the record's flags and lists (DOMAIN.md §3.3), and its checks against
+-- the population database as the call log confirms them (int_onestop__population_checks). A
+-- deleted file (IsDeleted = 1) counts for nothing.
 with dossiers as (
     select
         dossier_id,
@@ -49,12 +50,11 @@ electronic_results as (
 ),
 
 population_checks as (
-    select distinct dossiers.dossier_id
-    from dossiers
-    cross join lateral jsonb_array_elements(dossiers.linked_databases) as database_items (linked_database)
-    inner join {{ ref('onestop_linked_databases') }} as database_codes
-        on btrim(database_items.linked_database ->> 'MaCSDL') = database_codes.database_code
-    where jsonb_typeof(database_items.linked_database) = 'object' and database_codes.is_population_database
+    select
+        dossier_id,
+        bool_or(is_confirmed) as is_confirmed
+    from {{ ref('int_onestop__population_checks') }}
+    group by dossier_id
 )
 
 select
@@ -71,9 +71,10 @@ select
     electronic_results.dossier_id is not null as has_electronic_result,
     coalesce(dossiers.is_vneid_verified, false) as is_vneid_verified,
     population_checks.dossier_id is not null as has_population_database_check,
+    coalesce(population_checks.is_confirmed, false) as has_confirmed_population_check,
     coalesce(dossiers.is_vneid_verified, false)
     or coalesce(attachment_flags.has_data_store_file, false)
-    or population_checks.dossier_id is not null as uses_population_data
+    or coalesce(population_checks.is_confirmed, false) as uses_population_data
 from dossiers
 left join {{ ref('onestop_payment_codes') }} as payment_codes
     on dossiers.online_payment_code = payment_codes.payment_code

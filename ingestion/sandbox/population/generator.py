@@ -33,13 +33,13 @@ from core.settings import DEFAULT_PROVINCE_CODE
 from ingestion.sandbox.days import Part, local_epoch
 from ingestion.sandbox.draws import below, between, pick, poisson, weighted
 from ingestion.sandbox.generator import (
-    POPULATION_DATABASE,
     PROVINCE_LETTER_CODE,
+    RESIDENTS_DATABASE,
     Agency,
     Setting,
     ascii_text,
     generate_province,
-    population_request_id,
+    lookup_request_id,
     province_setting,
     request_prefix,
 )
@@ -185,7 +185,7 @@ class GeneratedPopulation(Population):
                     continue
                 for entry in version["DSKetNoiCSDL"]:
                     message_id = entry.get("MaYeuCau")
-                    if entry.get("MaCSDL") != POPULATION_DATABASE or not isinstance(message_id, str):
+                    if entry.get("MaCSDL") != RESIDENTS_DATABASE or not isinstance(message_id, str):
                         continue
                     agency = self.by_prefix.get(message_id.split("_", 1)[0])
                     if agency is None:
@@ -285,7 +285,7 @@ class GeneratedPopulation(Population):
             hour = weighted(call_rng, HOURS, hours)
             moment = midnight + timedelta(seconds=hour * 3600 + below(call_rng, 3600))
             service = weighted(call_rng, ADHOC_SERVICES, _cumulative(ADHOC_SERVICES))[0]
-            message_id = population_request_id(member, moment, subsystem)
+            message_id = lookup_request_id(member, moment, subsystem)
             request_in = int(local_epoch(moment)) * 1000 + below(call_rng, 1000)
             calls.append(Call(request_in, member, subsystem, account, service, message_id, call_rng))
             if call_rng.random() < DOUBLE_CALL_SHARE and request_in % 1000 < 999:

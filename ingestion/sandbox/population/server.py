@@ -245,17 +245,24 @@ class _PopulationApp(App):
             body = orjson.loads(request.body or b"null")
         except orjson.JSONDecodeError:
             body = None
-        fields = [
-            body.get(name) if isinstance(body, dict) else None for name in ("MaYeuCau", "MaTinh", "Thang")
-        ]
-        if not all(isinstance(value, str) and value for value in fields) or not _MONTH.fullmatch(fields[2]):
+        if not isinstance(body, dict):
             return _lgsp("500", "DATA_INCORRECT")
         province = self.population.province_code
-        if province is not None and fields[1] != province:
+        # MaTinh left out: the provincial gateway answers for its own province
+        request_id, asked, month = (
+            body.get("MaYeuCau"),
+            body.get("MaTinh", province or "-"),
+            body.get("Thang"),
+        )
+        if not all(isinstance(value, str) and value for value in (request_id, asked, month)):
+            return _lgsp("500", "DATA_INCORRECT")
+        if not _MONTH.fullmatch(month):
+            return _lgsp("500", "DATA_INCORRECT")
+        if province is not None and asked != province:
             return _lgsp("108", "PROVINCE_ID_INCORRECT")
         clock = format_stamp(self.now())
         newest: dict[str, dict[str, Any]] = {}
-        for figure in self.population.figures(fields[2]):  # in (MaXa, NgayCapNhat) order
+        for figure in self.population.figures(month):  # in (MaXa, NgayCapNhat) order
             if figure["NgayCapNhat"] <= clock:
                 newest[figure["MaXa"]] = figure
         if not newest:

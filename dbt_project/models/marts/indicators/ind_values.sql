@@ -150,13 +150,13 @@ valued as (
         unit_values.unit_name,
         unit_values.numerator,
         case
-            when catalogue.aggregate or catalogue.value_unit in ('ratio', 'duration', 'limit_share')
+            when catalogue.aggregate or catalogue.value_unit in ('ratio', 'duration', 'seconds', 'limit_share')
                 then unit_values.denominator
         end as denominator,
         -- `value` is the published column's name (CONTRACTS.md item 6), keyword or not.
         case
             when catalogue.aggregate then unit_values.given_value
-            when catalogue.value_unit in ('ratio', 'duration', 'limit_share')
+            when catalogue.value_unit in ('ratio', 'duration', 'seconds', 'limit_share')
                 then unit_values.numerator / nullif(unit_values.denominator, 0)
             else unit_values.numerator
         end as value,  -- noqa: RF04
