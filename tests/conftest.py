@@ -66,17 +66,25 @@ def pg_server(settings: Settings) -> Iterator[str]:
 
 
 #: One tag per test session, so sessions sharing a server do not meet. Within a session each kind
-#: of test database keeps one name (dropped and made anew for each test): dbt's partial parsing
-#: survives only while the profile's database name stays the same.
+#: of test database keeps one name (dropped and made anew for each test) and its own dbt target
+#: folder: dbt's partial parsing survives only while the profile's database name stays the same.
 SESSION_TAG = uuid.uuid4().hex[:8]
 
 
 def _fresh_database(server_url: str, name: str) -> Iterator[str]:
     postgres.drop_database(server_url, name)
     postgres.ensure_database(server_url, name)
+    # dbt reparses the whole project when the profile's database changes: each database name keeps
+    # its own target folder (and partial-parse state) while it is in use
+    outer = os.environ.get("DBT_TARGET_PATH")
+    os.environ["DBT_TARGET_PATH"] = f"{outer or 'target'}/{name}"
     try:
         yield replace_database(server_url, name)
     finally:
+        if outer is None:
+            os.environ.pop("DBT_TARGET_PATH", None)
+        else:
+            os.environ["DBT_TARGET_PATH"] = outer
         if not os.environ.get("DTIMON_KEEP_TEST_DB"):
             postgres.drop_database(server_url, name)
 

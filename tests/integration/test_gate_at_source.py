@@ -55,8 +55,8 @@ from ingestion.schema import migrate
 from ingestion.sources import SOURCES
 from ingestion.sources.edoc_records import WorkFile
 from ingestion.sources.ioc_records import CameraTransition
-from ingestion.sources.population_records import CommuneFigures
 from ingestion.sources.onestop import SOURCE
+from ingestion.sources.population_records import CommuneFigures
 
 DOSSIERS = SOURCE.entity("dossiers")
 FEE = {"Gia": "0", "MaPhiLePhi": "LP1", "TenPhiLePhi": "Lệ phí", "HinhThucThu": "1", "LoaiPhiLePhi": "1"}
