@@ -14,14 +14,13 @@ with dossiers as (
 checks as (
     select
         dossiers.dossier_id,
-        database_items.position as entry_position,
-        nullif(btrim(database_items.linked_database ->> 'MaYeuCau'), '') as request_id
+        entries.entry_n as entry_position,
+        nullif(btrim(entries.linked ->> 'MaYeuCau'), '') as request_id
     from dossiers
-    cross join lateral jsonb_array_elements(dossiers.linked_databases)
-        with ordinality as database_items (linked_database, position)
+    cross join lateral jsonb_array_elements(dossiers.linked_databases) with ordinality as entries (linked, entry_n)
     inner join {{ ref('onestop_linked_databases') }} as database_codes
-        on btrim(database_items.linked_database ->> 'MaCSDL') = database_codes.database_code
-    where jsonb_typeof(database_items.linked_database) = 'object' and database_codes.is_population_database
+        on btrim(entries.linked ->> 'MaCSDL') = database_codes.database_code
+    where jsonb_typeof(entries.linked) = 'object' and database_codes.is_population_database
 ),
 
 agencies as (
