@@ -1,9 +1,12 @@
 """`python -m bench` (make bench): the loader against COPY, pandas and dlt, in interleaved rounds.
 
 First the document exchange's packages (`bench.documents`: the loader against COPY FROM STDIN,
-six months of the generated exchange at the same scale; `--no-documents` leaves them out).
+six months of the generated exchange at the same scale; `--no-documents` leaves them out), then
+the population database's call log (`bench.calls`: the loader against COPY FROM STDIN, two weeks
+of the generated log at the same scale; `--no-calls` leaves it out).
 Writes `bench/results/<date>.json` and `.md`. Sizes: `--scale` (DTIMON_BENCH_SCALE, sandbox
-generator scale, 1.0 ≈ 18,500 dossier versions and ≈ 520 document packages a month), `--months`
+generator scale, 1.0 ≈ 18,500 dossier versions and ≈ 520 document packages a month, ≈ 21,700
+population calls in two weeks), `--months`
 (DTIMON_BENCH_MONTHS, the one-stop records only), `--rounds` (DTIMON_BENCH_ROUNDS, at least 5
 for a result to keep).
 """
@@ -17,7 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-from bench import documents, loader
+from bench import calls, documents, loader
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         default=env.get("DTIMON_BENCH_DOCUMENTS", "1") != "0",
         help="measure the document exchange's packages first (DTIMON_BENCH_DOCUMENTS=0: no)",
     )
+    parser.add_argument(
+        "--calls",
+        action=argparse.BooleanOptionalAction,
+        default=env.get("DTIMON_BENCH_CALLS", "1") != "0",
+        help="measure the population database's call log (DTIMON_BENCH_CALLS=0: no)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # dlt reports anonymous usage by default; a benchmark sends nothing anywhere
@@ -51,6 +60,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         sections.append(documents.section(packages))
         gc.collect()  # the packages' bytes are gone before the loader's records are made
+    if args.calls:
+        log = calls.run(
+            scale=args.scale,
+            rounds=args.rounds,
+            page_size=args.page_size,
+            out=sys.stdout,
+            ways=calls.BENCH_WAYS,
+        )
+        sections.append(calls.section(log))
+        gc.collect()  # the calls' bytes are gone before the loader's records are made
     loader.run(
         scale=args.scale,
         months=args.months,
