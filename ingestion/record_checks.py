@@ -323,10 +323,10 @@ def _wired_tests(field: FieldSpec, name: str, names: dict[str, Any]) -> list[str
     if field.kind is Kind.COUNT:
         tests.append(f"v is not UNSET and not 0 <= v <= {MAX_COUNT}")
     if field.kind in (Kind.EPOCH_SECONDS, Kind.EPOCH_MILLIS):
-        names[f"bounds_{name}"] = field.kind
-        tests.append(
-            f"v is not UNSET and not (epoch_bounds(bounds_{name})[0] <= v < epoch_bounds(bounds_{name})[1])"
-        )
+        # the bounds of each epoch kind are read once a record (`plain_check`'s first lines)
+        names[f"kind_{field.kind.value}"] = field.kind
+        low, high = f"low_{field.kind.value}", f"high_{field.kind.value}"
+        tests.append(f"v is not UNSET and not ({low} <= v < {high})")
     return tests
 
 
@@ -384,7 +384,11 @@ def plain_check(shape: type[msgspec.Struct]) -> PlainCheck | None:
             lines += [f"    if {test}: return False" for test in tests]
     if len(lines) == 1:
         return None
-    return compiled([*lines, "    return True"], names, f"plain check of {shape.__name__}")
+    epochs = sorted(name.removeprefix("kind_") for name in names if name.startswith("kind_"))
+    bounds = [f"    low_{kind}, high_{kind} = epoch_bounds(kind_{kind})" for kind in epochs]
+    return compiled(
+        [lines[0], *bounds, *lines[1:], "    return True"], names, f"plain check of {shape.__name__}"
+    )
 
 
 def fast_path(

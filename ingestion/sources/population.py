@@ -64,7 +64,7 @@ def _calls(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]]
     """The calls logged from the stored second (or the interval's start) up to the interval's end.
 
     A full page goes on from the answer's `nextRecordsFrom` (the second it was cut in, served
-    again); a short page with `nextRecordsFrom` says the log moved `recordsTo` back (its last
+    again: the calls of it already handed over are not handed over twice); a short page with `nextRecordsFrom` says the log moved `recordsTo` back (its last
     minute): the pull stops there, and the next starts there. Everything logged before the
     second the pull stopped at was served (`served_until`).
     """
@@ -72,6 +72,7 @@ def _calls(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]]
     size = min(page_size, MAX_PAGE)
     start = int(where.value) if where.value else math.floor(where.interval.start.timestamp())
     last = math.ceil(where.interval.end.timestamp()) - 1  # recordsTo is inclusive
+    handed: set[tuple[Any, ...]] = set()  # the calls of the second a full page was cut in, handed over
     while start <= last:
         answer = client.get_json(RECORDS_PATH, {"recordsFrom": start, "recordsTo": last, "limit": size})
         records = answer.get("records") if isinstance(answer, dict) else None
@@ -80,8 +81,9 @@ def _calls(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]]
             raise SourceError(f"{RECORDS_PATH}: 'records' is not a list")
         if following is not None and (isinstance(following, bool) or not isinstance(following, int)):
             raise SourceError(f"{RECORDS_PATH}: nextRecordsFrom={following!r} is not a second")
-        if records:
-            yield [_blank_nulls(r) for r in records]
+        fresh = [_blank_nulls(r) for r in records if not handed or _call_key(r) not in handed]
+        if fresh:
+            yield fresh
         if following is None:
             start = last + 1
             break
@@ -93,9 +95,18 @@ def _calls(client: ApiClient, where: Any, page_size: int) -> Iterator[list[Any]]
                 f"{RECORDS_PATH}: more than {size} calls logged in the second {start}: raise the page size"
             )
         start = following
+        handed = {_call_key(r) for r in records if isinstance(r, dict) and r.get("monitoringDataTs") == start}
         where.advance(start)
     where.advance(start)
     where.served_until = datetime.fromtimestamp(start, UTC)
+
+
+def _call_key(record: Any) -> tuple[Any, ...]:
+    """What tells one served call from another (a malformed one is its own: it is never dropped)."""
+    if not isinstance(record, dict):
+        return (id(record),)
+    names = ("messageId", "clientMemberCode", "clientSubsystemCode", "requestInTs", "monitoringDataTs")
+    return tuple(str(record.get(name)) for name in names)
 
 
 def _client(member: Any, subsystem: Any) -> str:
