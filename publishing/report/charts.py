@@ -1,15 +1,22 @@
 """Charts as inline SVG: Vega-Altair specs rendered offline by vl-convert (no fetch allowed).
 
 Every chart is rendered once per language (axis labels and number style differ) and the
-page shows the one of the language selected.
+page shows the one of the language selected. A `ChartCache` keeps each SVG by a digest of what it
+was drawn from (and of this module and the two libraries): every build renders every published
+period again, and a period whose values did not change gets its charts back without drawing them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -29,6 +36,52 @@ STATUS_TEXT = {
     "vi": {"complete": "đủ kỳ", "provisional": "tạm tính", "target": "chỉ tiêu"},
     "en": {"complete": "complete period", "provisional": "provisional", "target": "target"},
 }
+
+
+@cache
+def _drawing_code() -> str:
+    """What else decides an SVG besides a chart's inputs: this module's code and the libraries'."""
+    source = Path(__file__).read_bytes()
+    return hashlib.sha256(source + f"{alt.__version__} {version('vl-convert-python')}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChartCache:
+    """SVGs already drawn, one file each under `folder` named by the digest of their inputs; None:
+    every chart is drawn. `prune(since)` removes the files no render used since then."""
+
+    folder: Path | None = None
+
+    def svg(self, inputs: object, draw: Callable[[], str]) -> str:
+        if self.folder is None:
+            return draw()
+        digest = hashlib.sha256(repr((_drawing_code(), inputs)).encode()).hexdigest()
+        path = self.folder / f"{digest}.svg"
+        try:
+            kept = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            pass
+        else:
+            os.utime(path)  # used by this render: kept by `prune`
+            return kept
+        drawn = draw()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(drawn, encoding="utf-8")
+        partial.replace(path)
+        return drawn
+
+    def prune(self, since: float) -> None:
+        """Remove the SVGs no render has used since `since` (a `time.time()`)."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for path in self.folder.glob("*.svg"):
+            if path.stat().st_mtime < since:
+                path.unlink(missing_ok=True)
+
+
+#: draws every chart (a report rendered alone, a test)
+NO_CACHE = ChartCache()
 
 
 @dataclass(frozen=True)
@@ -52,10 +105,24 @@ def trend_chart(
     target: Decimal | None,
     lang: str,
     label: Callable[[date, str], str] = format_month_short,
+    cache: ChartCache = NO_CACHE,
 ) -> str:
     """A line of the province's value over `months` (periods of one kind, each named by `label`;
     gaps where no value), target dashed."""
     labels = [label(m, lang) for m in months]
+    inputs = ("trend", tuple(points), tuple(months), tuple(labels), measure_unit, target, lang)
+    return cache.svg(inputs, lambda: _trend(points, months, labels, measure_unit, target, lang, label))
+
+
+def _trend(
+    points: Sequence[Point],
+    months: Sequence[date],
+    labels: Sequence[str],
+    measure_unit: str,
+    target: Decimal | None,
+    lang: str,
+    label: Callable[[date, str], str],
+) -> str:
     status = STATUS_TEXT[lang]
     by_month = {p.month: p for p in points}
     # a month without a value is a row with a null value: the line breaks there

@@ -9,6 +9,7 @@ through loops over the catalogue; no indicator is named here.
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,8 @@ from publishing.report.labels import LABELS
 from publishing.report.periods import MONTHS_IN, PERIOD_KINDS, period_id
 
 TEMPLATES = Path(__file__).parent / "templates"
+#: where, beside the reports, the charts already drawn are kept (`charts.ChartCache`)
+CHARTS_DIR = ".charts"
 #: Colours of the rating bands, best first (the bands themselves are data).
 BAND_COLORS = ("#1a7f37", "#4c9a2a", "#c9a227", "#e07b24", "#b3261e", "#7a1a14")
 
@@ -337,7 +340,9 @@ def _score(total: Total, bands: Sequence[Band]) -> Score:
     return Score(total.earned, total.measured, total.scale, total.score, band, index, total.is_rated)
 
 
-def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, object]:
+def build_context(
+    snapshot: Snapshot, generated_at: datetime, chart_cache: charts.ChartCache = charts.NO_CACHE
+) -> dict[str, object]:
     period, kind = snapshot.period, snapshot.period_kind
     previous_month = add_months(period, -MONTHS_IN[kind])
     frameworks_order: list[str] = []
@@ -476,6 +481,7 @@ def build_context(snapshot: Snapshot, generated_at: datetime) -> dict[str, objec
                 latest.target,
                 lang,
                 lambda start, lang: format_period(kind, start, lang, short=True),
+                chart_cache,
             )
             for lang in LANGS
         }
@@ -597,24 +603,32 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(snapshot: Snapshot, lang: str = "vi", generated_at: datetime | None = None) -> str:
+def render_html(
+    snapshot: Snapshot,
+    lang: str = "vi",
+    generated_at: datetime | None = None,
+    chart_cache: charts.ChartCache = charts.NO_CACHE,
+) -> str:
     """The report page for `snapshot`, opening in `lang` (the other language is one click away)."""
     if lang not in LANGS:
         raise ValueError(f"language {lang!r}: use one of {LANGS}")
-    context = build_context(snapshot, generated_at or datetime.now(UTC))
+    context = build_context(snapshot, generated_at or datetime.now(UTC), chart_cache)
     return _environment().get_template("report.html.j2").render(lang=lang, **context)
 
 
 def render_report(
     warehouse_url: str, out_dir: Path, period: date | None = None, lang: str = "vi", kind: str = "month"
 ) -> Path:
-    """Write the report of `period` of `kind` (default: the latest published one) into `out_dir`."""
+    """Write the report of `period` of `kind` (default: the latest published one) into `out_dir`,
+    its charts drawn or taken from those drawn before (`CHARTS_DIR` there)."""
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         snapshot = read_snapshot(conn, period, kind)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / report_name(snapshot.period, kind)
     tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(render_html(snapshot, lang), encoding="utf-8")
+    tmp.write_text(
+        render_html(snapshot, lang, chart_cache=charts.ChartCache(out_dir / CHARTS_DIR)), encoding="utf-8"
+    )
     tmp.replace(path)
     return path
 
@@ -627,9 +641,11 @@ def render_all(warehouse_url: str, out_dir: Path, lang: str = "vi") -> list[Path
     if not periods["month"]:
         raise NothingPublished("bi has no indicator values: nothing is published yet")
     kinds = list(reversed(PERIOD_KINDS))
+    started = time.time()
     paths = [
         render_report(warehouse_url, out_dir, start, lang, kind) for kind in kinds for start in periods[kind]
     ]
+    charts.ChartCache(out_dir / CHARTS_DIR).prune(started)  # the charts of values no longer published
     index = (
         _environment()
         .get_template("index.html.j2")

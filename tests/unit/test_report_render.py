@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from report_html import by_testid, rows, section, visible_text
 
 from publishing.report.bands import load_seed
-from publishing.report.charts import Bar, Point, score_chart, trend_chart
+from publishing.report.charts import Bar, ChartCache, Point, score_chart, trend_chart
 from publishing.report.data import Indicator, LateProcedure, Publication, Snapshot, Total, Value
 from publishing.report.frameworks import Framework
 from publishing.report.frameworks import load_seed as load_frameworks
@@ -119,6 +121,26 @@ def test_trend_chart_breaks_the_line_on_a_month_without_value() -> None:
         len(re.findall(r"<path", re.search(r'class="mark-symbol role-mark.*?</g>', svg, flags=re.S).group(0)))
         == 2
     )
+
+
+def test_a_chart_drawn_from_the_same_values_is_taken_from_the_cache(tmp_path: Path) -> None:
+    cache = ChartCache(tmp_path / "charts")
+    months = [date(2025, 8, 1), date(2025, 9, 1)]
+    points = [Point(months[0], Decimal("0.4"), False), Point(months[1], Decimal("0.5"), True)]
+    first = trend_chart(points, months, "ratio", None, "vi", cache=cache)
+    assert first == trend_chart(points, months, "ratio", None, "vi")  # the same as drawn without a cache
+    (kept,) = (tmp_path / "charts").glob("*.svg")
+    kept.write_text("<svg>kept</svg>", encoding="utf-8")  # what the cache holds is what it gives back
+    assert trend_chart(points, months, "ratio", None, "vi", cache=cache) == "<svg>kept</svg>"
+    changed = [points[0], Point(months[1], Decimal("0.6"), False)]
+    assert trend_chart(changed, months, "ratio", None, "vi", cache=cache) != "<svg>kept</svg>"
+    assert (
+        trend_chart(points, months, "ratio", None, "en", cache=cache) != "<svg>kept</svg>"
+    )  # another language
+    assert len(list((tmp_path / "charts").glob("*.svg"))) == 3
+    os.utime(kept, (0, 0))  # not used since: pruned
+    cache.prune(since=1)
+    assert kept.exists() is False and len(list((tmp_path / "charts").glob("*.svg"))) == 2
 
 
 def test_score_chart_escapes_unit_names() -> None:
