@@ -398,6 +398,42 @@ def load_declared(conn: psycopg.Connection, source: Source, start: datetime, end
                 store_event_times(conn, source.name, entity.name, times)
 
 
+def load_records(
+    conn: psycopg.Connection,
+    source: str,
+    entity: str,
+    start: str,
+    end: str,
+    records: list[dict[str, Any]],
+    *,
+    first_pull: bool = False,
+) -> Any:
+    """Hand-made native `records` of `source.entity` through the loader (parse, pseudonymisation, the
+    raw table) as the batch of [start, end) (local days; `conn` outside a transaction). A cursor or
+    queue entity's event times are stored as a pull that read up to `end` does, from `start` on its
+    `first_pull`. The batch's result."""
+    target = SOURCES[source].entity(entity)
+    result = load_batch(
+        conn,
+        target.table,
+        BatchKey(source, entity, local(start), local(end)),
+        parse_pages(target, [[dict(r) for r in records]], Pseudonymiser("k")),
+        opaque=target.personal.opaque_patterns if target.personal is not None else (),
+        once=target.stored_once,
+        snapshot=target.snapshot,
+    )
+    read = target.event_times()
+    if read is not None:
+        times = EventTimes(read, datetime.now(LOCAL))
+        list(times.track([records]))
+        times.drained(local(end))
+        if first_pull:
+            times.began(local(start))
+        with conn.transaction():
+            store_event_times(conn, source, entity, times)
+    return result
+
+
 def load_sources_without_data(conn: psycopg.Connection) -> None:
     """Every registered source with no batch yet gets declared data over the days the loaded
     sources' windows span (none when nothing windowed is loaded)."""

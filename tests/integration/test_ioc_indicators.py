@@ -36,7 +36,6 @@ IOC-02 September, A and commune X: 3 / 5; IOC-03: 1 / 2.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -45,9 +44,6 @@ import psycopg
 import pytest
 
 from ingestion.declarations import example_record
-from ingestion.load import BatchKey, load_batch
-from ingestion.privacy import Pseudonymiser
-from ingestion.runner import parse_pages
 from ingestion.sources import SOURCES
 from ingestion.sources.ioc import NAME, local_times
 from ingestion.sources.ioc import _report as as_kept
@@ -57,7 +53,6 @@ from ingestion.sources.ioc_records import (
     FieldReport,
     FrigateMessage,
 )
-from ingestion.state import EventTimes, store_event_times
 
 A, X, Y = "000.00.05.H57", "19753", "19813"
 SOURCE = SOURCES[NAME]
@@ -192,26 +187,7 @@ REPORTS_LATER = [
 
 
 def _load(conn: psycopg.Connection, entity: str, start: str, end: str, records: list[dict[str, Any]]) -> Any:
-    target = SOURCE.entity(entity)
-    result = load_batch(
-        conn,
-        target.table,
-        BatchKey(NAME, entity, fx.local(start), fx.local(end)),
-        parse_pages(target, [[dict(r) for r in records]], Pseudonymiser("k")),
-        opaque=target.personal.opaque_patterns if target.personal is not None else (),
-        once=target.stored_once,
-        snapshot=target.snapshot,
-    )
-    read = target.event_times()
-    if read is not None:  # as the runner does for a cursor that read up to the interval's end
-        times = EventTimes(read, datetime.now(fx.LOCAL))
-        list(times.track([records]))
-        times.drained(fx.local(end))
-        if start == "2025-09-01":  # the cursor's first pull, read from its interval's start
-            times.began(fx.local(start))
-        with conn.transaction():
-            store_event_times(conn, NAME, entity, times)
-    return result
+    return fx.load_records(conn, NAME, entity, start, end, records, first_pull=start == "2025-09-01")
 
 
 @pytest.fixture(scope="module")
