@@ -8,24 +8,16 @@
 {#- Calls made in the period of kind `period_kind`, per calling agency and its unit of government
     then: those meeting `numerator` / all calls (additive). -#}
 {% macro population_call_ratio(indicator_id, period_kind, numerator) %}
-    select
-        '{{ indicator_id }}' as indicator_id,
-        placed.period_start,
-        placed.agency_id,
-        placed.admin_unit_code,
-        placed.admin_unit_valid_from,
-        count(*) filter (where placed.is_counted) as numerator,
-        count(*) as denominator
-    from (
-        select
-            {{ period_start_of("'" ~ period_kind ~ "'", 'calls.call_date') }} as period_start,
-            coalesce(calls.agency_id, 'unknown') as agency_id,
-            {{ agency_unit_at('calls.agency_id', 'calls.called_at', 'admin_unit_code') }} as admin_unit_code,
-            {{ agency_unit_at('calls.agency_id', 'calls.called_at', 'valid_from') }} as admin_unit_valid_from,
-            coalesce({{ numerator }}, false) as is_counted
-        from {{ ref('fct_population_call') }} as calls
-    ) as placed
-    group by placed.period_start, placed.agency_id, placed.admin_unit_code, placed.admin_unit_valid_from
+    {{ placed_record_ratio(
+        indicator_id,
+        period_kind,
+        ref('fct_population_call') ~ ' as calls',
+        'calls.call_date',
+        'calls.agency_id',
+        agency_unit_at('calls.agency_id', 'calls.called_at', 'admin_unit_code'),
+        agency_unit_at('calls.agency_id', 'calls.called_at', 'valid_from'),
+        numerator
+    ) }}
 {% endmacro %}
 
 {#- The `fraction` percentile of the calls' latency in seconds, in the period of kind `period_kind`,

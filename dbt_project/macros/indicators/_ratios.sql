@@ -45,3 +45,29 @@
     where period_kind = '{{ period_kind }}' and ({{ population }})
     group by period_start, agency_id, admin_unit_code, admin_unit_valid_from
 {% endmacro %}
+
+{#- Records of `relation` (a ref with its alias) where `judged`, in the period of kind `period_kind`
+    holding local date `day`, per agency (`agency_id`; 'unknown' when null) and the unit of
+    government they happened in (`unit_code`, `unit_valid_from`): those meeting `counted` / all
+    (additive). The shape of every source's record ratio whose unit is not the one-stop's. -#}
+{% macro placed_record_ratio(indicator_id, period_kind, relation, day, agency_id, unit_code, unit_valid_from, counted, judged='true') %}
+    select
+        '{{ indicator_id }}' as indicator_id,
+        placed.period_start,
+        placed.agency_id,
+        placed.admin_unit_code,
+        placed.admin_unit_valid_from,
+        count(*) filter (where placed.is_counted) as numerator,
+        count(*) as denominator
+    from (
+        select
+            {{ period_start_of("'" ~ period_kind ~ "'", day) }} as period_start,
+            coalesce({{ agency_id }}, 'unknown') as agency_id,
+            {{ unit_code }} as admin_unit_code,
+            {{ unit_valid_from }} as admin_unit_valid_from,
+            coalesce({{ counted }}, false) as is_counted
+        from {{ relation }}
+        where {{ judged }}
+    ) as placed
+    group by placed.period_start, placed.agency_id, placed.admin_unit_code, placed.admin_unit_valid_from
+{% endmacro %}
