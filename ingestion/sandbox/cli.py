@@ -1,5 +1,6 @@
 """The command-line pieces every sandbox shares: the `serve` and generation options dtimon passes
-(`infra/cli/sources.py` `sandbox_argv`), their checks, and serving until SIGTERM or Ctrl-C."""
+(`infra/cli/sources.py` `sandbox_argv`), their checks, serving until SIGTERM or Ctrl-C, and the
+`serve`/`export` commands of the day-at-a-time sandboxes (what they serve, how they export it)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,22 @@ import argparse
 import contextlib
 import signal
 import ssl
+import sys
+import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from types import FrameType
+from typing import TypeVar
 
+import orjson
+
+from core.admin_units import UnknownProvince
 from core.settings import DEFAULT_PROVINCE_CODE
 from ingestion.sandbox.service import Service
 from ingestion.sandbox.tls import server_context
+
+T = TypeVar("T")
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,3 +81,66 @@ def serve_until_stopped(server: Service) -> None:
 
 def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def serve_and_export_commands(
+    prog: str, description: str, what: str, subfolder: str, scale_help: str
+) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The parser of a day-at-a-time sandbox (`serve` a generated or replayed `what`, `export` it into
+    OUT/`subfolder`/) and its `serve` sub-parser, for a sandbox's own serve options."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help=f"serve a generated or replayed {what} over HTTP")
+    add_serve_arguments(serve)
+    add_generation_arguments(serve, required=False, scale_help=scale_help)
+    export = commands.add_parser("export", help=f"generate the {what} and write it into OUT/{subfolder}/")
+    export.add_argument("--out", type=Path, required=True)
+    add_generation_arguments(export, required=True, scale_help=scale_help)
+    return parser, serve
+
+
+def served_data(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    subfolder: str,
+    what: str,
+    load: Callable[[Path], T],
+    generate: Callable[[argparse.Namespace], T],
+) -> tuple[T, str]:
+    """What `serve` serves and how it got it ("files" from `--data-dir`/`subfolder`, an empty `what`
+    with one warning line when that folder is missing; else "generated"); a bad option or file is
+    the parser's usage error."""
+    try:
+        if args.data_dir is not None:
+            folder = args.data_dir / subfolder
+            if not folder.is_dir():
+                sys.stderr.write(f"sandbox: warning: {folder} is missing: serving an empty {what}\n")
+            return load(folder), "files"
+        return generate(args), "generated"
+    except (OSError, ValueError, orjson.JSONDecodeError, UnknownProvince) as exc:
+        parser.error(str(exc))
+
+
+def export_command(
+    args: argparse.Namespace,
+    subfolder: str,
+    generate: Callable[[argparse.Namespace], T],
+    export: Callable[[T, Path], None],
+    describe: Callable[[T], str],
+) -> int:
+    """`export`: generate, write into OUT/`subfolder`/, say what was written (`describe`) and how long
+    it took; a bad option is one line and exit 2."""
+    if not args.scale > 0 or args.end <= args.start:
+        sys.stderr.write("export: need --scale > 0 and --end after --start\n")
+        return 2
+    started = time.monotonic()
+    try:
+        data = generate(args)
+    except UnknownProvince as exc:
+        sys.stderr.write(f"export: --province {exc}\n")
+        return 2
+    export(data, args.out / subfolder)
+    sys.stdout.write(
+        f"wrote {describe(data)} to {args.out / subfolder} in {time.monotonic() - started:.1f}s\n"
+    )
+    return 0

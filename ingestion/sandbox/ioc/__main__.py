@@ -15,16 +15,13 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
-import orjson
-
-from core.admin_units import UnknownProvince
 from ingestion.sandbox.cli import (
-    add_generation_arguments,
-    add_serve_arguments,
     check_serve_arguments,
+    export_command,
+    serve_and_export_commands,
     serve_until_stopped,
+    served_data,
 )
 from ingestion.sandbox.ioc.generator import GeneratedIoc, generate_ioc
 from ingestion.sandbox.ioc.replay import Ioc, LoadedIoc, export_ioc
@@ -35,45 +32,28 @@ SCALE_HELP = "1.0 ≈ 500 cameras and 20,000 camera events a day"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    parser = serve_and_export_commands(
+        "python -m ingestion.sandbox.ioc", __doc__.split("\n")[0], "IOC", SUBFOLDER, SCALE_HELP
+    )[0]
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(parser, args)
-    return _export(args)
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m ingestion.sandbox.ioc", description=__doc__.split("\n")[0]
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve a generated or replayed IOC over HTTP")
-    add_serve_arguments(serve)
-    add_generation_arguments(serve, required=False, scale_help=SCALE_HELP)
-    export = commands.add_parser("export", help="generate the IOC and write every day into OUT/ioc/")
-    export.add_argument("--out", type=Path, required=True)
-    add_generation_arguments(export, required=True, scale_help=SCALE_HELP)
-    return parser
+    return export_command(args, SUBFOLDER, _generate, export_ioc, _written)
 
 
 def _generate(args: argparse.Namespace) -> GeneratedIoc:
     return generate_ioc(args.seed, args.scale, args.start, args.end, args.province)
 
 
+def _written(ioc: Ioc) -> str:
+    return f"{len(ioc.cameras)} cameras and {len(ioc.days())} days"
+
+
 def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     tls = check_serve_arguments(parser, args)
     started = time.monotonic()
     ioc: Ioc
-    try:
-        if args.data_dir is not None:
-            folder = args.data_dir / SUBFOLDER
-            if not folder.is_dir():
-                sys.stderr.write(f"sandbox: warning: {folder} is missing: serving an empty IOC\n")
-            ioc, mode = LoadedIoc(folder), "files"
-        else:
-            ioc, mode = _generate(args), "generated"
-    except (OSError, ValueError, orjson.JSONDecodeError, UnknownProvince) as exc:
-        parser.error(str(exc))
+    ioc, mode = served_data(parser, args, SUBFOLDER, "IOC", LoadedIoc, _generate)
     server = IocServer(
         ioc,
         username=args.username,
@@ -91,24 +71,6 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     )
     sys.stderr.flush()
     serve_until_stopped(server)
-    return 0
-
-
-def _export(args: argparse.Namespace) -> int:
-    if not args.scale > 0 or args.end <= args.start:
-        sys.stderr.write("export: need --scale > 0 and --end after --start\n")
-        return 2
-    started = time.monotonic()
-    try:
-        ioc = _generate(args)
-    except UnknownProvince as exc:
-        sys.stderr.write(f"export: --province {exc}\n")
-        return 2
-    export_ioc(ioc, args.out / SUBFOLDER)
-    sys.stdout.write(
-        f"wrote {len(ioc.cameras)} cameras and {len(ioc.days())} days to {args.out / SUBFOLDER}"
-        f" in {time.monotonic() - started:.1f}s\n"
-    )
     return 0
 
 

@@ -17,16 +17,13 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
-import orjson
-
-from core.admin_units import UnknownProvince
 from ingestion.sandbox.cli import (
-    add_generation_arguments,
-    add_serve_arguments,
     check_serve_arguments,
+    export_command,
+    serve_and_export_commands,
     serve_until_stopped,
+    served_data,
 )
 from ingestion.sandbox.population.generator import GeneratedPopulation, generate_population
 from ingestion.sandbox.population.replay import LoadedPopulation, Population, export_population
@@ -41,16 +38,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(parser, args)
-    return _export(args)
+    return export_command(args, SUBFOLDER, _generate, export_population, _written)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m ingestion.sandbox.population", description=__doc__.split("\n")[0]
+    parser, serve = serve_and_export_commands(
+        "python -m ingestion.sandbox.population", __doc__.split("\n")[0], "interface", SUBFOLDER, SCALE_HELP
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve a generated or replayed interface over HTTP")
-    add_serve_arguments(serve)
     serve.add_argument(
         "--token-ttl", type=int, default=DEFAULT_TOKEN_TTL, help="token lifetime in seconds (default 3600)"
     )
@@ -62,17 +56,15 @@ def _parser() -> argparse.ArgumentParser:
         type=datetime.fromisoformat,
         help="fix the clock (ISO date-time; without an offset: local time); default the wall clock",
     )
-    add_generation_arguments(serve, required=False, scale_help=SCALE_HELP)
-    export = commands.add_parser(
-        "export", help="generate the interface and write every day and month into OUT/population/"
-    )
-    export.add_argument("--out", type=Path, required=True)
-    add_generation_arguments(export, required=True, scale_help=SCALE_HELP)
     return parser
 
 
 def _generate(args: argparse.Namespace) -> GeneratedPopulation:
     return generate_population(args.seed, args.scale, args.start, args.end, args.province)
+
+
+def _written(population: Population) -> str:
+    return f"{len(population.days())} days and {len(population.months())} months"
 
 
 def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -81,16 +73,7 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error("--token-ttl must be at least 1 and --rate above 0")
     started = time.monotonic()
     population: Population
-    try:
-        if args.data_dir is not None:
-            folder = args.data_dir / SUBFOLDER
-            if not folder.is_dir():
-                sys.stderr.write(f"sandbox: warning: {folder} is missing: serving an empty interface\n")
-            population, mode = LoadedPopulation(folder), "files"
-        else:
-            population, mode = _generate(args), "generated"
-    except (OSError, ValueError, orjson.JSONDecodeError, UnknownProvince) as exc:
-        parser.error(str(exc))
+    population, mode = served_data(parser, args, SUBFOLDER, "interface", LoadedPopulation, _generate)
     server = PopulationServer(
         population,
         username=args.username,
@@ -112,24 +95,6 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     )
     sys.stderr.flush()
     serve_until_stopped(server)
-    return 0
-
-
-def _export(args: argparse.Namespace) -> int:
-    if not args.scale > 0 or args.end <= args.start:
-        sys.stderr.write("export: need --scale > 0 and --end after --start\n")
-        return 2
-    started = time.monotonic()
-    try:
-        population = _generate(args)
-    except UnknownProvince as exc:
-        sys.stderr.write(f"export: --province {exc}\n")
-        return 2
-    export_population(population, args.out / SUBFOLDER)
-    sys.stdout.write(
-        f"wrote {len(population.days())} days and {len(population.months())} months to"
-        f" {args.out / SUBFOLDER} in {time.monotonic() - started:.1f}s\n"
-    )
     return 0
 
 
