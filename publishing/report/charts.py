@@ -111,7 +111,7 @@ def trend_chart(
     gaps where no value), target dashed."""
     labels = [label(m, lang) for m in months]
     inputs = ("trend", tuple(points), tuple(months), tuple(labels), measure_unit, target, lang)
-    return cache.svg(inputs, lambda: _trend(points, months, labels, measure_unit, target, lang, label))
+    return cache.svg(inputs, lambda: _trend(points, months, labels, measure_unit, target, lang))
 
 
 def _trend(
@@ -121,7 +121,6 @@ def _trend(
     measure_unit: str,
     target: Decimal | None,
     lang: str,
-    label: Callable[[date, str], str],
 ) -> str:
     status = STATUS_TEXT[lang]
     by_month = {p.month: p for p in points}
@@ -129,11 +128,11 @@ def _trend(
     frame = pd.DataFrame(
         [
             {
-                "month": label(m, lang),
+                "month": name,
                 "value": float(p.value) if p and p.value is not None else None,
                 "status": status["provisional" if p and p.provisional else "complete"],
             }
-            for m in months
+            for m, name in zip(months, labels, strict=True)
             for p in [by_month.get(m)]
         ],
         columns=["month", "value", "status"],
